@@ -1,0 +1,166 @@
+# a0lua: build, test, check, install.
+#
+#   make deps       install the Debian packages that are missing (nothing when all are present)
+#   make            build/a0lua and build/lib/a0lua/core/*.so
+#   make test       deps + build + every spec under busted
+#   make check      test + luacheck + the specs on an ASan/UBSan build + each fuzz target for 30 s
+#   make fuzz       each fuzz target for FUZZ_SECONDS (default 60)
+#   make bench      the primitives against lua-cjson and lyaml
+#   make demo       the first thing to run
+#   make install / uninstall   honour PREFIX and DESTDIR
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+DATADIR    ?= $(PREFIX)/share
+SHAREDIR   ?= $(DATADIR)/a0lua
+LUADIR     ?= $(SHAREDIR)/lua
+LIBDIR     ?= $(PREFIX)/lib/a0lua
+
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS       := lua5.4 libcurl yaml-0.1 libpcre2-8 libedit
+LUA        ?= lua5.4
+BUSTED     ?= /usr/bin/busted
+
+LUA_INCDIR ?= $(shell $(PKG_CONFIG) --variable=includedir lua5.4)/lua5.4
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+LUA_LIB    := $(shell $(PKG_CONFIG) --libs lua5.4 2>/dev/null)
+# What each primitive links against, beyond Lua.
+LIBS_http   := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null)
+LIBS_yaml   := $(shell $(PKG_CONFIG) --libs yaml-0.1 2>/dev/null)
+LIBS_schema := $(shell $(PKG_CONFIG) --libs libpcre2-8 2>/dev/null)
+LIBS_repl   := $(shell $(PKG_CONFIG) --libs libedit 2>/dev/null)
+
+WARN       := -std=c11 -Wall -Wextra -Werror
+OPT        ?= -O2 -g
+A0_CFLAGS  := $(WARN) $(OPT) -fPIC -D_DEFAULT_SOURCE -I$(LUA_INCDIR) $(PKG_CFLAGS) $(CFLAGS)
+A0_LDFLAGS := $(LDFLAGS)
+
+# Every host/*.c but main.c is a primitive: luaopen_a0lua_core_<name>. All are built as .so; all
+# but the lazy ones are linked into the binary too. http stays out of the binary because libcurl
+# brings about thirty shared libraries whose loading would triple the start-up time of every
+# command; the binary loads http.so from its lib/ on first use instead.
+MODULES    := $(sort $(patsubst host/%.c,%,$(filter-out host/main.c,$(wildcard host/*.c))))
+LAZY       := http
+LINKED     := $(filter-out $(LAZY),$(MODULES))
+BUILD      ?= build
+OBJS       := $(patsubst %,$(BUILD)/obj/%.o,$(LINKED))
+SOS        := $(patsubst %,$(BUILD)/lib/a0lua/core/%.so,$(MODULES))
+BIN        := $(BUILD)/a0lua
+
+# Debian packages: to build, to test, to lint, to fuzz, to benchmark against.
+DEB_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev libcurl4-openssl-dev libyaml-dev \
+  libpcre2-dev libedit-dev lua-busted lua-socket lua-check clang libclang-rt-14-dev \
+  lua-cjson lua-yaml stunnel4 tmux ca-certificates
+
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(sort $(patsubst host/fuzz/fuzz_%.c,%,$(wildcard host/fuzz/fuzz_*.c)))
+FUZZ_CC      ?= clang
+
+.PHONY: all deps test check lint asan-test fuzz fuzz-build bench demo peer install uninstall clean
+
+all: $(BIN) $(SOS)
+
+deps:
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(BUILD)/obj/%.o: host/%.c host/core.h
+	@mkdir -p $(@D)
+	$(CC) $(A0_CFLAGS) -c -o $@ $<
+
+# The binary preloads every primitive; the list is written only when it changes.
+$(BUILD)/modules.list: FORCE
+	@mkdir -p $(@D)
+	@echo '$(LINKED)' | cmp -s - $@ || echo '$(LINKED)' > $@
+
+$(BUILD)/obj/main.o: host/main.c host/core.h $(BUILD)/modules.list
+	@mkdir -p $(@D)
+	$(CC) $(A0_CFLAGS) -DA0LUA_VERSION='"$(VERSION)"' -DA0LUA_SHAREDIR='"$(SHAREDIR)"' \
+	  -DA0LUA_LIBDIR='"$(LIBDIR)"' -DA0LUA_CORE_MODULES='$(foreach m,$(LINKED),X($(m)))' \
+	  -c -o $@ $<
+
+$(BIN): $(BUILD)/obj/main.o $(OBJS) $(patsubst %,$(BUILD)/lib/a0lua/core/%.so,$(LAZY))
+	$(CC) $(A0_CFLAGS) -o $@ $(BUILD)/obj/main.o $(OBJS) $(A0_LDFLAGS) $(LUA_LIB) \
+	  $(foreach m,$(LINKED),$(LIBS_$(m))) -lm
+
+$(BUILD)/lib/a0lua/core/%.so: host/%.c host/core.h
+	@mkdir -p $(@D)
+	$(CC) $(A0_CFLAGS) -shared -o $@ $< $(A0_LDFLAGS) $(LIBS_$*) -lm
+
+FORCE:
+
+# busted's summary line is the last thing `make test` prints.
+test: deps all
+	@$(LUA) $(BUSTED)
+
+lint: deps
+	@luacheck -q lua handlers recipes tests bench
+
+# The specs again, run by the sanitized binary so the primitives under test are the ASan/UBSan ones.
+asan-test:
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer \
+	  -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" build/asan/a0lua
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  build/asan/a0lua run $(BUSTED) --cpath='build/asan/lib/?.so'
+
+check: test lint asan-test
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
+
+$(BUILD)/fuzz/%: host/fuzz/fuzz_%.c host/%.c host/core.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -g -O1 -D_DEFAULT_SOURCE -I$(LUA_INCDIR) $(PKG_CFLAGS) \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	  -o $@ host/fuzz/fuzz_$*.c host/$*.c $(LUA_LIB) $(LIBS_$*) -lm
+
+fuzz-build: $(patsubst %,$(BUILD)/fuzz/%,$(FUZZ_TARGETS))
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(BUILD)/fuzz/corpus-$$t; \
+	  echo "fuzz $$t for $(FUZZ_SECONDS) s"; \
+	  $(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    $(BUILD)/fuzz/corpus-$$t host/fuzz/corpus/$$t 2>$(BUILD)/fuzz/$$t.log \
+	    || { tail -n 60 $(BUILD)/fuzz/$$t.log; exit 1; }; \
+	  grep -E '^stat::number_of_executed_units' $(BUILD)/fuzz/$$t.log; \
+	done
+
+# The real a0deploy (from the npm registry) against `a0lua emulate` behind a TLS terminator.
+peer: deps all
+	@bash tests/peer/a0deploy.sh
+
+bench: deps all
+	@$(LUA) bench/primitives.lua
+
+demo: all
+	@$(BIN) version
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LUADIR) $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(LIBDIR)/a0lua/core
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/a0lua
+	install -m 644 $(SOS) $(DESTDIR)$(LIBDIR)/a0lua/core/
+	cd lua && find . -name '*.lua' -exec install -D -m 644 {} $(DESTDIR)$(LUADIR)/{} \;
+	for d in handlers recipes; do \
+	  (cd $$d && find . -name '*.lua' -exec install -D -m 644 {} $(DESTDIR)$(SHAREDIR)/$$d/{} \;); \
+	done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/a0lua
+	rm -rf $(DESTDIR)$(LIBDIR)/a0lua $(DESTDIR)$(SHAREDIR)
+	rm -rf $(DESTDIR)$(LUADIR)/a0lua
+
+clean:
+	rm -rf build

@@ -1,0 +1,43 @@
+rockspec_format = "3.0"
+package = "a0lua"
+version = "scm-1"
+source = {
+  url = "git+https://example.invalid/a0lua.git",
+}
+description = {
+  summary = "Auth0 tenants as code: a C host embedding Lua 5.4, compatible with a0deploy's files",
+  detailed = [[
+a0lua reads the tenant.yaml and directory layouts of the Auth0 Deploy CLI, imports them into a tenant
+through the Management API v2, exports a tenant back to files and shows a plan of what would change.
+The C host supplies HTTP, JSON, YAML, JSON-schema validation, files and line editing; the engine,
+the resource handlers and the recipes are Lua that users can override and extend.
+]],
+  license = "MIT",
+}
+dependencies = {
+  "lua >= 5.4, < 5.5",
+}
+external_dependencies = {
+  CURL = { header = "curl/curl.h" },
+  YAML = { header = "yaml.h" },
+  PCRE2 = { header = "pcre2.h" },
+  EDIT = { header = "editline/readline.h" },
+}
+build = {
+  type = "make",
+  build_variables = {
+    CFLAGS = "$(CFLAGS)",
+    LUA_INCDIR = "$(LUA_INCDIR)",
+  },
+  install_variables = {
+    PREFIX = "$(PREFIX)",
+    BINDIR = "$(BINDIR)",
+    LIBDIR = "$(LIBDIR)",
+    LUADIR = "$(LUADIR)",
+    SHAREDIR = "$(PREFIX)/share/a0lua",
+  },
+}
+test = {
+  type = "command",
+  command = "make test",
+}
