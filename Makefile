@@ -105,7 +105,7 @@ test: deps all
 	@$(LUA) $(BUSTED)
 
 lint: deps
-	@luacheck -q lua handlers recipes tests bench
+	@luacheck -q $(wildcard lua handlers recipes tests bench scripts)
 
 # The specs again, run by the sanitized binary so the primitives under test are the ASan/UBSan ones.
 asan-test:
