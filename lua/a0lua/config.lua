@@ -1,0 +1,915 @@
+--[[
+a0lua.config: a0deploy's configuration, read once and typed.
+
+  local config = require "a0lua.config"
+  config.load{ args = parsed_flags, env = env_table_or_nil, file = path_or_nil,
+               values = programmatic_config_or_nil, command = "import" } -> cfg | nil, err
+      args     what a0lua.args parsed (parsed.command names the command when `command` is absent);
+               its config_file is the file when `file` is absent
+      env      the environment as a table (config.environ()); nil reads no environment. With
+               args.env == false (--env=false) it is used only for AUTH0_LOG and AUTH0_DEBUG.
+      values   a table of config keys given in code (a0deploy's programmatic `config`)
+      command  "import" | "export" | "plan" | "validate" (default "import")
+  config.check(cfg, command) -> true, warnings | nil, err      pipeline.md §2.2, no network
+  config.environ() -> { NAME = value }                         the process environment
+  config.parse_domain(text) -> base_url, host | nil, message   "tenant.auth0.com" ->
+      "https://tenant.auth0.com", "tenant.auth0.com"; "http://127.0.0.1:3000" -> itself and
+      "127.0.0.1:3000"; plain http:// only to loopback hosts (localhost, 127.0.0.0/8, [::1])
+  config.KEYS  every config key: { name =, type =, default =, meaning = }, in pipeline.md's order
+  config.KEY[name] -> that entry
+
+cfg is a plain table. a0deploy's keys keep their names, with typed values: booleans are Lua
+booleans ("false", "0", "no", "off" and "" are false everywhere; anything unrecognised is an
+error), numbers are integers, lists are arrays (a JSON string is parsed, any other string is a
+comma-separated list), maps are tables (a JSON string is parsed). Defaults are filled in (lists
+and maps empty, except AUTH0_INCLUDED_ONLY, which stays nil when not given). a0lua's own keys are
+lower case:
+  command, input (file or directory), output_folder, format ("yaml" | "directory"; for import
+  from the input's extension, or "directory" for an existing directory), dry_run, interactive,
+  apply (booleans), json, debug, log_level ("error" | "warn" | "info" | "debug"), concurrency
+  (default 8), ca_file, proxy_url, handlers_path (array), hooks (file), config_file, env (whether
+  the environment was read), base_url and host (from AUTH0_DOMAIN, see parse_domain).
+
+Precedence, as a0deploy's nconf (pipeline.md §2.3): environment > config file > flags >
+programmatic values, per key; maps are merged key by key across all sources (the higher source
+wins per key). A flag of a0deploy (--secret, --export_ids, -s, --export_secrets,
+--experimental_ea) only counts when given as true. Keyword mappings: the file's and the
+programmatic ones, then, on import with the environment on, every environment variable as a
+keyword (the environment wins); AUTH0_KEYWORD_REPLACE_MAPPINGS set in the environment replaces
+them all. Their order (pipeline.md §4.2 rule 6) is the config file's, then the programmatic keys,
+then the environment's, each sorted. Deliberate differences (docs/compat.md): values parsed once;
+dry-run is on when any source turns it on; unknown values are errors, not silently truthy.
+
+Errors: err = { code =, message =, key =, source = } with a __tostring giving the message, which
+names where the value came from: a value of the config file has err.file, err.line and
+err.column (tostring: "config.json:5:3: AUTH0_ALLOW_DELETE: expected true or false, ..."), others
+say it in the message: "environment variable AUTH0_EXCLUDED: ...", "--dry-run: ...". Codes:
+config_file (unreadable, JSON syntax with line and column, not an object), config (a bad value or
+a broken rule), config_missing (required settings absent; err.missing lists them all).
+Misuse (opts not a table, an unknown command) raises.
+]]
+local fs = require "a0lua.core.fs"
+local json = require "a0lua.core.json"
+local keywords = require "a0lua.keywords"
+
+local M = {}
+
+local ErrorMt = {
+  __name = "a0lua.error",
+  __tostring = function(e)
+    if e.file and e.line then
+      return ("%s:%d:%d: %s"):format(e.file, e.line, e.column or 1, e.message)
+    end
+    if e.file then return ("%s: %s"):format(e.file, e.message) end
+    return e.message
+  end,
+}
+
+local function new_error(code, message, fields)
+  local err = { code = code, message = message }
+  for k, v in pairs(fields or {}) do err[k] = v end
+  return setmetatable(err, ErrorMt)
+end
+
+local function k(name, kind, default, meaning)
+  return { name = name, type = kind, default = default, meaning = meaning }
+end
+
+M.KEYS = {
+  k("AUTH0_DOMAIN", "string", nil, "tenant domain; may carry https:// or, to a loopback host, "
+    .. "http://"),
+  k("AUTH0_CLIENT_ID", "string", nil, "M2M client for the token; it and its grants are never "
+    .. "changed by an import"),
+  k("AUTH0_CLIENT_SECRET", "string", nil, "client secret for the client-credentials grant"),
+  k("AUTH0_CLIENT_SIGNING_KEY_PATH", "string", nil, "private key file for a private_key_jwt "
+    .. "client assertion"),
+  k("AUTH0_CLIENT_SIGNING_ALGORITHM", "string", "RS256", "client assertion algorithm"),
+  k("AUTH0_ACCESS_TOKEN", "string", nil, "a ready Management API token (no token request)"),
+  k("AUTH0_AUDIENCE", "string", nil, "audience of the token request (default "
+    .. "https://<domain>/api/v2/)"),
+  k("AUTH0_INPUT_FILE", "input", nil, "import input (file or directory); for export the output "
+    .. "folder or <folder>/tenant.yaml"),
+  k("AUTH0_BASE_PATH", "string", nil, "YAML: root of referenced files (default: the YAML "
+    .. "file's directory)"),
+  k("AUTH0_KEYWORD_REPLACE_MAPPINGS", "map", {}, "keyword -> value for ##KEY## and @@KEY@@"),
+  k("AUTH0_ALLOW_DELETE", "bool", false, "allow deletions (otherwise listed as skipped)"),
+  k("AUTH0_EXCLUDED", "list", {}, "resource types ignored in both directions"),
+  k("AUTH0_INCLUDED_ONLY", "list", nil, "only these resource types are handled"),
+  k("AUTH0_EXCLUDED_RULES", "list", {}, "(deprecated) rule names skipped"),
+  k("AUTH0_EXCLUDED_CLIENTS", "list", {}, "(deprecated) client names skipped, with their grants"),
+  k("AUTH0_EXCLUDED_DATABASES", "list", {}, "(deprecated) database connection names skipped"),
+  k("AUTH0_EXCLUDED_CONNECTIONS", "list", {}, "(deprecated) connection names skipped"),
+  k("AUTH0_EXCLUDED_RESOURCE_SERVERS", "list", {}, "(deprecated) API names skipped"),
+  k("AUTH0_EXCLUDED_DEFAULTS", "list", {}, "\"emailProvider\": export it without credential "
+    .. "placeholders"),
+  k("AUTH0_INCLUDED_CONNECTIONS", "list", {}, "import: only these non-database connections are "
+    .. "written"),
+  k("AUTH0_EXCLUDE_THIRD_PARTY_CLIENTS", "bool", false, "only first-party clients (and their "
+    .. "grants)"),
+  k("AUTH0_PRESERVE_KEYWORDS", "bool", false, "export: keep keyword markers of the local files"),
+  k("AUTH0_EXPORT_IDENTIFIERS", "bool", false, "export: keep id fields"),
+  k("AUTH0_EXPORT_ORDERED", "bool", false, "export: sort object keys alphabetically"),
+  k("AUTH0_EXPORT_SECRETS", "bool", false, "export: secrets as they are, not ##PLACEHOLDERS##"),
+  k("AUTH0_CONNECTIONS_DIRECTORY", "string", "connections", "directory format: the connections "
+    .. "folder"),
+  k("AUTH0_API_MAX_RETRIES", "number", 10, "retries of one HTTP request (429, 5xx, network)"),
+  k("AUTH0_MAX_RETRIES", "number", 3, "rate-limit retries around a create/update/delete"),
+  k("AUTH0_RETRY_INITIAL_DELAY_MS", "number", 1000, "first retry delay"),
+  k("AUTH0_RETRY_MAX_DELAY_MS", "number", 30000, "longest retry delay"),
+  k("AUTH0_DRY_RUN", "dry_run", false, "true or \"preview\": show the plan, change nothing"),
+  k("AUTH0_DRY_RUN_INTERACTIVE", "bool", false, "after the plan, ask whether to apply it"),
+  k("AUTH0_DRY_RUN_APPLY", "bool", false, "after the plan, apply it without asking"),
+  k("AUTH0_IGNORE_DRY_RUN_FIELDS", "props", {}, "{type: [paths]} not compared in dry runs"),
+  k("EXCLUDED_PROPS", "props", {}, "{type: [paths]} removed from exported objects"),
+  k("INCLUDED_PROPS", "props", {}, "{type: [paths]} taken off the export strip list"),
+  k("AUTH0_EXPERIMENTAL_EA", "bool", false, "early-access switch (only logged)"),
+  k("EXTENSION_SECRET", "string", nil, "legacy extension mode: rules and resource servers may be "
+    .. "deleted"),
+  k("AUTH0_IGNORE_UNAVAILABLE_MIGRATIONS", "bool", false, "declared by a0deploy, unused"),
+}
+
+M.KEY = {}
+for _, entry in ipairs(M.KEYS) do M.KEY[entry.name] = entry end
+
+-- a0deploy's resource type names, for the warning about an unknown name in a type list.
+local TYPES = {
+  "rules", "rulesConfigs", "hooks", "pages", "resourceServers", "clients", "databases",
+  "connections", "tenant", "emailProvider", "emailTemplates", "clientGrants", "guardianFactors",
+  "guardianFactorProviders", "guardianFactorTemplates", "guardianPolicies",
+  "guardianPhoneFactorSelectedProvider", "guardianPhoneFactorMessageTypes", "roles", "branding",
+  "phoneProviders", "phoneTemplates", "prompts", "actions", "actionModules", "triggers",
+  "organizations", "attackProtection", "riskAssessment", "logStreams", "customDomains", "themes",
+  "forms", "flows", "flowVaultConnections", "selfServiceProfiles", "networkACLs",
+  "userAttributeProfiles", "connectionProfiles", "tokenExchangeProfiles", "supplementalSignals",
+  "rateLimitPolicies", "eventStreams", "clientAuthCredentials",
+}
+local KNOWN_TYPE = {}
+for _, t in ipairs(TYPES) do KNOWN_TYPE[t] = true end
+
+local COMMANDS = { import = true, export = true, plan = true, validate = true }
+local LOG_LEVELS = {
+  error = "error", warn = "warn", warning = "warn", info = "info", debug = "debug",
+  verbose = "debug", silly = "debug", trace = "debug",
+}
+local DEPRECATED = {
+  "AUTH0_EXCLUDED_RULES", "AUTH0_EXCLUDED_CLIENTS", "AUTH0_EXCLUDED_DATABASES",
+  "AUTH0_EXCLUDED_CONNECTIONS", "AUTH0_EXCLUDED_RESOURCE_SERVERS", "AUTH0_EXCLUDED_DEFAULTS",
+}
+M.DEFAULT_CONCURRENCY = 8
+
+---------------------------------------------------------------------------------------------------
+-- Typed parsing of one value. Each returns value | nil, message (the message says what is wrong,
+-- the caller says where it came from).
+
+local TRUE_WORDS = { ["true"] = true, ["1"] = true, yes = true, on = true }
+local FALSE_WORDS = { ["false"] = true, ["0"] = true, no = true, off = true, [""] = true }
+
+local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
+
+local function describe(v)
+  if type(v) == "string" then return ("%q"):format(v) end
+  if v == json.null then return "null" end
+  if type(v) == "table" then return json.is_array(v) and "a list" or "an object" end
+  return tostring(v)
+end
+
+local function parse_bool(v)
+  if type(v) == "boolean" then return v end
+  if v == 1 then return true end
+  if v == 0 then return false end
+  if type(v) == "string" then
+    local w = trim(v):lower()
+    if TRUE_WORDS[w] then return true end
+    if FALSE_WORDS[w] then return false end
+  end
+  return nil, "expected true or false, got " .. describe(v)
+end
+
+local function parse_number(v)
+  local n = v
+  if type(v) == "string" then n = tonumber(trim(v)) end
+  n = math.type(n) and math.tointeger(n)
+  if not n or n < 0 then return nil, "expected a whole number >= 0, got " .. describe(v) end
+  return n
+end
+
+local function parse_string(v)
+  if type(v) == "string" then return v end
+  if math.type(v) then return tostring(v) end
+  return nil, "expected a string, got " .. describe(v)
+end
+
+local function is_array(v)
+  return type(v) == "table" and (json.is_array(v) or next(v) == nil or v[1] ~= nil)
+end
+
+local function parse_list(v)
+  if type(v) == "string" then
+    local text = trim(v)
+    if text:sub(1, 1) == "[" then
+      local decoded, err = json.decode(text)
+      if decoded == nil then return nil, "is not a JSON list: " .. tostring(err) end
+      v = decoded
+    else
+      local list = json.array()
+      for item in text:gmatch("[^,]+") do
+        local name = trim(item)
+        if name ~= "" then list[#list + 1] = name end
+      end
+      return list
+    end
+  end
+  if not is_array(v) then return nil, "expected a list of strings, got " .. describe(v) end
+  local list = json.array()
+  for i = 1, #v do
+    if type(v[i]) ~= "string" then
+      return nil, ("item %d: expected a string, got %s"):format(i, describe(v[i]))
+    end
+    list[i] = v[i]
+  end
+  return list
+end
+
+local function decode_object(v)
+  if type(v) == "string" then
+    local decoded, err = json.decode(trim(v))
+    if decoded == nil then return nil, "is not a JSON object: " .. tostring(err) end
+    v = decoded
+  end
+  if type(v) ~= "table" or (json.is_array(v) and #v > 0) then
+    return nil, "expected an object, got " .. describe(v)
+  end
+  return v
+end
+
+local function copy(v)
+  if type(v) ~= "table" or v == json.null then return v end
+  local out = {}
+  for key, value in pairs(v) do out[key] = copy(value) end
+  if json.is_array(v) then json.array(out) end
+  return out
+end
+
+local function parse_map(v)
+  local obj, err = decode_object(v)
+  if not obj then return nil, err end
+  local out = {}
+  for key, value in pairs(obj) do
+    if type(key) ~= "string" then return nil, "keys must be strings" end
+    out[key] = copy(value)
+  end
+  return out
+end
+
+local function parse_props(v)
+  local obj, err = decode_object(v)
+  if not obj then return nil, err end
+  local out = {}
+  for type_name, paths in pairs(obj) do
+    if type(type_name) ~= "string" then return nil, "keys must be resource type names" end
+    local list, why = parse_list(paths)
+    if not list or (type(paths) == "string" and trim(paths):sub(1, 1) ~= "[") then
+      return nil, ("%s: %s"):format(type_name, why or "expected a list of field paths")
+    end
+    out[type_name] = list
+  end
+  return out
+end
+
+local function parse_dry_run(v)
+  if v == true or v == false then return v end
+  if v == 0 then return false end
+  if type(v) == "string" then
+    local w = trim(v):lower()
+    if w == "true" or w == "preview" then return true end
+    if w == "false" or w == "0" or w == "" then return false end
+  end
+  return nil, "expected true, \"preview\" or false, got " .. describe(v)
+end
+
+local function parse_input(v)
+  if type(v) == "table" and v ~= json.null then return v end
+  return parse_string(v)
+end
+
+local PARSERS = {
+  string = parse_string, bool = parse_bool, number = parse_number, list = parse_list,
+  map = parse_map, props = parse_props, dry_run = parse_dry_run, input = parse_input,
+}
+
+---------------------------------------------------------------------------------------------------
+-- AUTH0_DOMAIN
+
+local function loopback(host)
+  host = host:lower()
+  if host == "localhost" or host == "[::1]" then return true end
+  local a, b, c, d = host:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
+  return a == "127" and tonumber(b) < 256 and tonumber(c) < 256 and tonumber(d) < 256
+end
+
+-- config.parse_domain(text) -> base_url, host | nil, message
+function M.parse_domain(text)
+  if type(text) ~= "string" then error("config.parse_domain: text must be a string", 2) end
+  local s = trim(text):gsub("/+$", "")
+  local scheme, rest = s:match("^(%a[%w+.-]*)://(.*)$")
+  if scheme then
+    scheme = scheme:lower()
+    if scheme ~= "https" and scheme ~= "http" then
+      return nil, ("scheme %s:// is not supported (use https://, or http:// for a loopback "
+        .. "host)"):format(scheme)
+    end
+  else
+    scheme, rest = "https", s
+  end
+  if rest == "" then return nil, "no host name" end
+  if rest:find("[/?#@]") then
+    return nil, "expected a host name (tenant.auth0.com), not a URL with a path"
+  end
+  local host, port = rest:match("^(%[[%x:]+%])(.*)$")
+  if not host then host, port = rest:match("^([%w%.%-]+)(.*)$") end
+  if not host or (port ~= "" and not port:match("^:%d+$")) then
+    return nil, "is not a host name: " .. ("%q"):format(rest)
+  end
+  if port ~= "" then
+    local n = tonumber(port:sub(2))
+    if n < 1 or n > 65535 then return nil, "port out of range: " .. port:sub(2) end
+  end
+  if scheme == "http" and not loopback(host) then
+    return nil, ("plain http:// is only allowed to a loopback host (localhost, 127.0.0.1, "
+      .. "[::1]), not %s; use https://"):format(host)
+  end
+  return scheme .. "://" .. rest, rest
+end
+
+---------------------------------------------------------------------------------------------------
+-- Sources
+
+-- The member names of an object in valid JSON text, in the order written: those of the value of
+-- the top-level member `member`, or of the top-level object itself when `member` is nil.
+local function member_order(text, member)
+  local order, stack = {}, {}
+  local pending = member == nil
+  local pos, len = 1, #text
+  while pos <= len do
+    local c = text:sub(pos, pos)
+    local top = stack[#stack]
+    if c == "{" then
+      stack[#stack + 1] = { object = true, expect_key = true, collect = pending }
+      pending = false
+      pos = pos + 1
+    elseif c == "[" then
+      stack[#stack + 1] = { object = false }
+      pending = false
+      pos = pos + 1
+    elseif c == "}" or c == "]" then
+      if top and top.collect then return order end
+      stack[#stack] = nil
+      pos = pos + 1
+    elseif c == "," then
+      if top and top.object then top.expect_key = true end
+      pos = pos + 1
+    elseif c == ":" then
+      if top then top.expect_key = false end
+      pos = pos + 1
+    elseif c == '"' then
+      local j = pos + 1
+      while true do
+        local q = text:find('["\\]', j)
+        if not q then return order end
+        if text:sub(q, q) == "\\" then j = q + 2 else j = q; break end
+      end
+      if top and top.object and top.expect_key then
+        local key = json.decode(text:sub(pos, j))
+        if top.collect then order[#order + 1] = key end
+        pending = #stack == 1 and key == member
+      else
+        pending = false
+      end
+      pos = j + 1
+    else
+      if not c:match("%s") then pending = false end
+      pos = pos + 1
+    end
+  end
+  return order
+end
+
+local function read_file(path)
+  local text, err = fs.read(path)
+  if not text then
+    return nil, new_error("config_file", ("cannot read the config file %s"):format(
+      err and err.message or path), { path = path, source = path })
+  end
+  local value, jerr = json.decode(text)
+  if value == nil then
+    return nil, new_error("config_file", jerr and jerr.message or "not JSON", {
+      file = path, line = jerr and jerr.line, column = jerr and jerr.column, source = path })
+  end
+  if type(value) ~= "table" or json.is_array(value) then
+    return nil, new_error("config_file", "the config file must hold a JSON object of config keys",
+      { file = path, source = path })
+  end
+  return value, member_order(text, "AUTH0_KEYWORD_REPLACE_MAPPINGS")
+end
+
+-- Where the member `key` of the top-level object of a config file is written: { file =, line =,
+-- column = } (line and column absent when it cannot be found).
+local function locate_key(path, key)
+  local where = { file = path }
+  local text = fs.read(path)
+  if not text then return where end
+  local at = text:find('"' .. key:gsub("%p", "%%%0") .. '"%s*:')
+  if at then
+    local line, line_start = 1, 1
+    for nl in text:sub(1, at - 1):gmatch("()\n") do
+      line, line_start = line + 1, nl + 1
+    end
+    where.line, where.column = line, at - line_start + 1
+  end
+  return where
+end
+
+local function sorted_keys(t)
+  local keys = {}
+  for key in pairs(t) do
+    if type(key) == "string" then keys[#keys + 1] = key end
+  end
+  table.sort(keys)
+  return keys
+end
+
+-- Parses every known key of raw (a table of one source) into typed values. label(key) says where
+-- the value came from, for error messages.
+local function parse_source(raw, label, skip_empty, locate)
+  local typed = {}
+  for _, entry in ipairs(M.KEYS) do
+    local name = entry.name
+    local v = raw[name]
+    if v ~= nil and v ~= json.null and not (skip_empty and v == "" and entry.type ~= "bool"
+        and entry.type ~= "dry_run") then
+      local value, why = PARSERS[entry.type](v)
+      if value == nil then
+        local fields = { key = name, source = label(name) }
+        for field, where in pairs(locate and locate(name) or {}) do fields[field] = where end
+        return nil, new_error("config", ("%s: %s"):format(label(name), why), fields)
+      end
+      typed[name] = value
+    end
+  end
+  return typed
+end
+
+local function deep_merge(into, from)
+  for key, value in pairs(from) do
+    if type(value) == "table" and not json.is_array(value) and type(into[key]) == "table"
+        and not json.is_array(into[key]) then
+      deep_merge(into[key], value)
+    else
+      into[key] = copy(value)
+    end
+  end
+  return into
+end
+
+-- The flags that set a0deploy config keys, and whether only `true` counts.
+local FLAG_KEYS = {
+  { flag = "secret", key = "AUTH0_CLIENT_SECRET" },
+  { flag = "export_ids", key = "AUTH0_EXPORT_IDENTIFIERS", truthy = true },
+  { flag = "export_ordered", key = "AUTH0_EXPORT_ORDERED", truthy = true },
+  { flag = "export_secrets", key = "AUTH0_EXPORT_SECRETS", truthy = true },
+  { flag = "experimental_ea", key = "AUTH0_EXPERIMENTAL_EA", truthy = true },
+}
+
+local function dirname(path)
+  return path:match("^(.*)/[^/]*$") or "."
+end
+
+local function info_of(cfg)
+  local mt = getmetatable(cfg)
+  return mt and mt.a0lua_config or { sources = {}, unknown = {} }
+end
+
+-- Where cfg[key] came from, for messages: "AUTH0_EXCLUDED (config.json)".
+local function label(cfg, key)
+  local source = info_of(cfg).sources[key]
+  if not source then return key end
+  if source:sub(1, 2) == "--" then return source end
+  return ("%s (%s)"):format(key, source)
+end
+
+-- config.environ() -> { NAME = value }
+function M.environ()
+  local env = {}
+  local f = io.open("/proc/self/environ", "rb")
+  if f then
+    local data = f:read("a")
+    f:close()
+    for entry in data:gmatch("([^%z]+)") do
+      local name, value = entry:match("^([^=]+)=(.*)$")
+      if name then env[name] = value end
+    end
+    return env
+  end
+  local p = io.popen("env", "r")
+  if p then
+    for line in p:lines() do
+      local name, value = line:match("^([%w_]+)=(.*)$")
+      if name then env[name] = value end
+    end
+    p:close()
+  end
+  return env
+end
+
+---------------------------------------------------------------------------------------------------
+-- config.load
+
+function M.load(opts)
+  if type(opts) ~= "table" then error("config.load: opts must be a table", 2) end
+  local args = opts.args or {}
+  if type(args) ~= "table" then error("config.load: args must be a table", 2) end
+  local command = opts.command or args.command or "import"
+  if not COMMANDS[command] then error("config.load: unknown command " .. tostring(command), 2) end
+  local importing = command ~= "export"
+  local env_table = opts.env
+  local use_env = env_table ~= nil and args.env ~= false
+  local info = { sources = {}, unknown = {} }
+
+  -- Programmatic values (lowest), flags, the config file, the environment (highest).
+  local layers = {}
+  if opts.values ~= nil then
+    if type(opts.values) ~= "table" then error("config.load: values must be a table", 2) end
+    local typed, err = parse_source(opts.values, function(key) return "config value " .. key end)
+    if not typed then return nil, err end
+    layers[#layers + 1] = { name = "programmatic", typed = typed }
+  end
+
+  local flag_raw, flag_label = {}, {}
+  for _, f in ipairs(FLAG_KEYS) do
+    local v = args[f.flag]
+    if v ~= nil and (not f.truthy or v == true) then
+      flag_raw[f.key] = v
+      flag_label[f.key] = "--" .. f.flag
+    end
+  end
+  local flag_typed, ferr = parse_source(flag_raw, function(key) return flag_label[key] end)
+  if not flag_typed then return nil, ferr end
+  layers[#layers + 1] = { name = "flag", typed = flag_typed, labels = flag_label }
+
+  local file = opts.file or args.config_file
+  local file_raw, file_order, file_locate
+  if file ~= nil then
+    if type(file) ~= "string" then error("config.load: file must be a path", 2) end
+    local raw, order_or_err = read_file(file)
+    if not raw then return nil, order_or_err end
+    file_raw, file_order = raw, order_or_err
+    file_locate = function(key) return locate_key(file, key) end
+    local typed, err = parse_source(raw, function(key) return key end, false, file_locate)
+    if not typed then return nil, err end
+    layers[#layers + 1] = { name = file, typed = typed }
+    for _, key in ipairs(sorted_keys(raw)) do
+      if not M.KEY[key] then info.unknown[#info.unknown + 1] = key end
+    end
+  end
+
+  local env_typed = {}
+  if use_env then
+    local typed, err = parse_source(env_table, function(key)
+      return "environment variable " .. key
+    end, true)
+    if not typed then return nil, err end
+    env_typed = typed
+    layers[#layers + 1] = { name = "environment", typed = typed }
+  end
+
+  -- Per key: scalars from the highest layer that has them, maps merged across layers.
+  local cfg = {}
+  for _, entry in ipairs(M.KEYS) do
+    local name = entry.name
+    if entry.type == "map" or entry.type == "props" then
+      local merged = {}
+      for _, layer in ipairs(layers) do
+        if layer.typed[name] ~= nil then
+          deep_merge(merged, layer.typed[name])
+          info.sources[name] = layer.labels and layer.labels[name] or layer.name
+        end
+      end
+      cfg[name] = merged
+    else
+      for i = #layers, 1, -1 do
+        local layer = layers[i]
+        if layer.typed[name] ~= nil then
+          cfg[name] = layer.typed[name]
+          info.sources[name] = layer.labels and layer.labels[name] or layer.name
+          break
+        end
+      end
+      if cfg[name] == nil and entry.default ~= nil then
+        cfg[name] = copy(entry.default)
+        if entry.type == "list" then json.array(cfg[name]) end
+      end
+    end
+  end
+
+  -- Keyword mappings (pipeline.md §2.3) and their order (§4.2 rule 6).
+  local mappings = cfg.AUTH0_KEYWORD_REPLACE_MAPPINGS
+  local order = {}
+  if env_typed.AUTH0_KEYWORD_REPLACE_MAPPINGS then
+    mappings = env_typed.AUTH0_KEYWORD_REPLACE_MAPPINGS
+    order = member_order(env_table.AUTH0_KEYWORD_REPLACE_MAPPINGS)
+    info.sources.AUTH0_KEYWORD_REPLACE_MAPPINGS = "environment"
+  else
+    local seen = {}
+    local function add(name)
+      if not seen[name] and mappings[name] ~= nil then
+        seen[name] = true
+        order[#order + 1] = name
+      end
+    end
+    for _, name in ipairs(file_order or {}) do add(name) end
+    if opts.values and type(opts.values.AUTH0_KEYWORD_REPLACE_MAPPINGS) == "table" then
+      for _, name in ipairs(sorted_keys(opts.values.AUTH0_KEYWORD_REPLACE_MAPPINGS)) do
+        add(name)
+      end
+    end
+    if use_env and importing then
+      for _, name in ipairs(sorted_keys(env_table)) do
+        if type(env_table[name]) == "string" then mappings[name] = env_table[name] end
+      end
+      for _, name in ipairs(sorted_keys(env_table)) do add(name) end
+    end
+  end
+  cfg.AUTH0_KEYWORD_REPLACE_MAPPINGS = keywords.with_order(mappings, order)
+
+  -- Unknown UPPER_CASE keys of the file and the programmatic values pass through untouched, as
+  -- a0deploy hands every key on.
+  for _, raw in ipairs({ opts.values or {}, file_raw or {} }) do
+    for key, value in pairs(raw) do
+      if type(key) == "string" and not M.KEY[key] and key:match("^[A-Z][A-Z0-9_]*$") then
+        cfg[key] = copy(value)
+      end
+    end
+  end
+
+  -- Dry run: the flag (bare or =preview; a0lua.args checked the value), or AUTH0_DRY_RUN.
+  local dry_flag = args.dry_run
+  if dry_flag ~= nil and dry_flag ~= false and dry_flag ~= true and dry_flag ~= "preview" then
+    return nil, new_error("config", ("--dry-run: invalid value %s (give --dry-run alone or "
+      .. "--dry-run=preview)"):format(describe(dry_flag)), { key = "AUTH0_DRY_RUN",
+      source = "--dry-run" })
+  end
+  if dry_flag == true or dry_flag == "preview" then
+    cfg.AUTH0_DRY_RUN = true
+    info.sources.AUTH0_DRY_RUN = "--dry-run"
+  end
+  if args.interactive then
+    cfg.AUTH0_DRY_RUN_INTERACTIVE = true
+    info.sources.AUTH0_DRY_RUN_INTERACTIVE = "--interactive"
+  end
+  if args.apply then
+    cfg.AUTH0_DRY_RUN_APPLY = true
+    info.sources.AUTH0_DRY_RUN_APPLY = "--apply"
+  end
+
+  -- a0lua's own keys.
+  cfg.command = command
+  cfg.env = use_env
+  cfg.config_file = file
+  cfg.dry_run = command == "plan" or command == "validate" or
+    (command == "import" and cfg.AUTH0_DRY_RUN == true)
+  cfg.interactive = cfg.AUTH0_DRY_RUN_INTERACTIVE
+  cfg.apply = cfg.AUTH0_DRY_RUN_APPLY
+  cfg.json = args.json == true
+  cfg.ca_file = args.ca_file
+  cfg.hooks = args.hooks
+  cfg.concurrency = args.concurrency or M.DEFAULT_CONCURRENCY
+  if math.type(cfg.concurrency) ~= "integer" or cfg.concurrency < 1 then
+    return nil, new_error("config", "--concurrency: expected a whole number >= 1, got "
+      .. describe(cfg.concurrency), { key = "concurrency", source = "--concurrency" })
+  end
+  cfg.handlers_path = json.array(copy(args.handlers or {}))
+  if args.proxy_url ~= nil then
+    local url = args.proxy_url
+    if type(url) ~= "string" or not url:match("^%a[%w+.-]*://[^/%s]+") then
+      return nil, new_error("config", "--proxy_url: expected a URL such as "
+        .. "http://proxy.example:3128, got " .. describe(url),
+        { key = "proxy_url", source = "--proxy_url" })
+    end
+    cfg.proxy_url = url
+  end
+
+  local env_any = env_table or {}
+  local env_debug = env_any.AUTH0_DEBUG ~= nil and parse_bool(env_any.AUTH0_DEBUG) == true
+  cfg.debug = args.debug == true or env_debug
+  if cfg.debug then
+    cfg.log_level = "debug"
+  elseif env_any.AUTH0_LOG ~= nil and env_any.AUTH0_LOG ~= "" then
+    local level = LOG_LEVELS[trim(env_any.AUTH0_LOG):lower()]
+    if not level then
+      return nil, new_error("config", ("environment variable AUTH0_LOG: expected error, warn, "
+        .. "info or debug, got %s"):format(describe(env_any.AUTH0_LOG)),
+        { key = "AUTH0_LOG", source = "environment variable AUTH0_LOG" })
+    end
+    cfg.log_level = level
+  else
+    cfg.log_level = "info"
+  end
+
+  -- AUTH0_DOMAIN: scheme kept in base_url, host[:port] in host; the default audience.
+  if cfg.AUTH0_DOMAIN ~= nil then
+    local base_url, host = M.parse_domain(cfg.AUTH0_DOMAIN)
+    if not base_url then
+      local where = info.sources.AUTH0_DOMAIN
+      local fields = { key = "AUTH0_DOMAIN", source = where }
+      local prefix = "AUTH0_DOMAIN"
+      if where == "environment" then
+        prefix = "environment variable AUTH0_DOMAIN"
+      elseif where == file and file_locate then
+        for k2, v in pairs(file_locate("AUTH0_DOMAIN")) do fields[k2] = v end
+      end
+      return nil, new_error("config", ("%s: %s"):format(prefix, host), fields)
+    end
+    cfg.base_url, cfg.host = base_url, host
+    if cfg.AUTH0_AUDIENCE == nil then cfg.AUTH0_AUDIENCE = "https://" .. host .. "/api/v2/" end
+  end
+
+  -- Input and output.
+  if importing then
+    if args.input_file ~= nil then
+      cfg.AUTH0_INPUT_FILE = args.input_file
+      info.sources.AUTH0_INPUT_FILE = "--input_file"
+    end
+    cfg.input = cfg.AUTH0_INPUT_FILE
+    if type(cfg.input) == "string" then
+      local lower = cfg.input:lower()
+      if lower:match("%.ya?ml$") then
+        cfg.format = "yaml"
+        if cfg.AUTH0_BASE_PATH == nil then cfg.AUTH0_BASE_PATH = dirname(cfg.input) end
+      else
+        local st = fs.stat(cfg.input)
+        if st and st.type == "directory" then cfg.format = "directory" end
+      end
+    elseif type(cfg.input) == "table" then
+      cfg.format = "yaml"
+    end
+  else
+    cfg.output_folder = args.output_folder
+    cfg.format = args.format
+    if cfg.output_folder then
+      cfg.AUTH0_INPUT_FILE = cfg.format == "yaml" and (cfg.output_folder .. "/tenant.yaml")
+        or cfg.output_folder
+    end
+  end
+
+  return setmetatable(cfg, { a0lua_config = info })
+end
+
+---------------------------------------------------------------------------------------------------
+-- config.check
+
+local function non_empty(list) return type(list) == "table" and #list > 0 end
+
+local function join_names(names)
+  if #names == 1 then return names[1] end
+  return table.concat(names, ", ", 1, #names - 1) .. " and " .. names[#names]
+end
+
+function M.check(cfg, command)
+  if type(cfg) ~= "table" then error("config.check: cfg must be a table", 2) end
+  if not COMMANDS[command] then error("config.check: unknown command " .. tostring(command), 2) end
+  local warnings = {}
+
+  -- 1. Everything required, in one message.
+  local missing = {}
+  if command ~= "validate" then
+    if cfg.AUTH0_DOMAIN == nil or cfg.AUTH0_DOMAIN == "" then
+      missing[#missing + 1] = "AUTH0_DOMAIN"
+    end
+    if cfg.AUTH0_ACCESS_TOKEN == nil or cfg.AUTH0_ACCESS_TOKEN == "" then
+      if cfg.AUTH0_CLIENT_ID == nil or cfg.AUTH0_CLIENT_ID == "" then
+        missing[#missing + 1] = "AUTH0_CLIENT_ID"
+      end
+      if (cfg.AUTH0_CLIENT_SECRET == nil or cfg.AUTH0_CLIENT_SECRET == "")
+          and (cfg.AUTH0_CLIENT_SIGNING_KEY_PATH == nil
+            or cfg.AUTH0_CLIENT_SIGNING_KEY_PATH == "") then
+        missing[#missing + 1] = "AUTH0_CLIENT_SECRET (or AUTH0_CLIENT_SIGNING_KEY_PATH)"
+      end
+    end
+  end
+  if command == "export" then
+    if not cfg.output_folder then missing[#missing + 1] = "--output_folder (-o)" end
+    if not cfg.format then missing[#missing + 1] = "--format (-f)" end
+  elseif cfg.input == nil or cfg.input == "" then
+    missing[#missing + 1] = "--input_file (-i)"
+  end
+  if #missing > 0 then
+    return nil, new_error("config_missing", ("missing %s: give them in the config file (-c), "
+      .. "the environment, or as flags (see a0lua help %s)"):format(join_names(missing),
+      command), { missing = missing })
+  end
+
+  local function fail(key, message)
+    return nil, new_error("config", message, { key = key, source = info_of(cfg).sources[key] })
+  end
+
+  -- 2. Type lists.
+  if cfg.AUTH0_INCLUDED_ONLY ~= nil then
+    if #cfg.AUTH0_INCLUDED_ONLY == 0 then
+      return fail("AUTH0_INCLUDED_ONLY", label(cfg, "AUTH0_INCLUDED_ONLY")
+        .. " is empty: name at least one resource type, or leave it out")
+    end
+    if non_empty(cfg.AUTH0_EXCLUDED) then
+      return fail("AUTH0_INCLUDED_ONLY", ("%s and %s cannot both be set: use one of them")
+        :format(label(cfg, "AUTH0_INCLUDED_ONLY"), label(cfg, "AUTH0_EXCLUDED")))
+    end
+  end
+  for _, key in ipairs({ "AUTH0_EXCLUDED", "AUTH0_INCLUDED_ONLY" }) do
+    for _, name in ipairs(cfg[key] or {}) do
+      if not KNOWN_TYPE[name] then
+        warnings[#warnings + 1] = ("%s names %q, which is not one of a0deploy's resource types")
+          :format(label(cfg, key), name)
+      end
+    end
+  end
+
+  -- 3. Keyword preservation needs mappings and local files to preserve them from.
+  if command == "export" and cfg.AUTH0_PRESERVE_KEYWORDS then
+    if next(cfg.AUTH0_KEYWORD_REPLACE_MAPPINGS or {}) == nil then
+      return fail("AUTH0_PRESERVE_KEYWORDS", label(cfg, "AUTH0_PRESERVE_KEYWORDS")
+        .. " is on but AUTH0_KEYWORD_REPLACE_MAPPINGS is empty: there are no keywords to keep")
+    end
+    local present
+    if cfg.format == "yaml" then
+      present = fs.exists(cfg.output_folder .. "/tenant.yaml")
+    else
+      local names = fs.list(cfg.output_folder)
+      present = names ~= nil and #names > 0
+    end
+    if not present then
+      return fail("AUTH0_PRESERVE_KEYWORDS", ("%s is on but %s holds no files to take keywords "
+        .. "from"):format(label(cfg, "AUTH0_PRESERVE_KEYWORDS"),
+        cfg.format == "yaml" and (cfg.output_folder .. "/tenant.yaml") or cfg.output_folder))
+    end
+  end
+
+  -- 4. Deprecated lists.
+  for _, key in ipairs(DEPRECATED) do
+    if non_empty(cfg[key]) then
+      warnings[#warnings + 1] = label(cfg, key) .. " is deprecated: use AUTH0_EXCLUDED or "
+        .. "AUTH0_INCLUDED_ONLY for whole types"
+    end
+  end
+
+  -- 5. Connections included and excluded by name.
+  if non_empty(cfg.AUTH0_INCLUDED_CONNECTIONS) and non_empty(cfg.AUTH0_EXCLUDED_CONNECTIONS) then
+    return fail("AUTH0_INCLUDED_CONNECTIONS", ("%s and %s cannot both be set")
+      :format(label(cfg, "AUTH0_INCLUDED_CONNECTIONS"), label(cfg, "AUTH0_EXCLUDED_CONNECTIONS")))
+  end
+
+  -- 6. A field both excluded from and included into the export.
+  local excluded, included = cfg.EXCLUDED_PROPS or {}, cfg.INCLUDED_PROPS or {}
+  for _, type_name in ipairs(sorted_keys(excluded)) do
+    local set = {}
+    for _, path in ipairs(included[type_name] or {}) do set[path] = true end
+    for _, path in ipairs(excluded[type_name]) do
+      if set[path] then
+        return fail("EXCLUDED_PROPS", ("%s.%s and %s.%s both name %q: a field cannot be "
+          .. "excluded and included"):format(label(cfg, "EXCLUDED_PROPS"), type_name,
+          label(cfg, "INCLUDED_PROPS"), type_name, path))
+      end
+    end
+  end
+
+  -- 7. --interactive / --apply go with a dry run, and not together.
+  if command == "import" or command == "plan" then
+    local dry = command == "plan" or cfg.dry_run
+    if cfg.interactive and cfg.apply then
+      return fail("AUTH0_DRY_RUN_APPLY", ("%s and %s cannot be combined"):format(
+        label(cfg, "AUTH0_DRY_RUN_INTERACTIVE"), label(cfg, "AUTH0_DRY_RUN_APPLY")))
+    end
+    if cfg.interactive and not dry then
+      return fail("AUTH0_DRY_RUN_INTERACTIVE", label(cfg, "AUTH0_DRY_RUN_INTERACTIVE")
+        .. " needs --dry-run")
+    end
+    if cfg.apply and not dry then
+      return fail("AUTH0_DRY_RUN_APPLY", label(cfg, "AUTH0_DRY_RUN_APPLY") .. " needs --dry-run")
+    end
+  end
+
+  -- 8. Files named by a0lua's own flags.
+  if cfg.ca_file and not fs.exists(cfg.ca_file) then
+    return fail("ca_file", ("--ca-file %s: no such file"):format(cfg.ca_file))
+  end
+  if cfg.hooks and not fs.exists(cfg.hooks) then
+    return fail("hooks", ("--hooks %s: no such file"):format(cfg.hooks))
+  end
+
+  -- 9. Keys of the config file that a0deploy does not read.
+  for _, key in ipairs(info_of(cfg).unknown) do
+    warnings[#warnings + 1] = ("%s: %s is not a config key a0deploy or a0lua reads (ignored)")
+      :format(cfg.config_file or "config", key)
+  end
+  return true, warnings
+end
+
+return M
