@@ -31,6 +31,8 @@
  * write: writes <dir>/.<name>.XXXXXX (mkstemp, in the same directory so the rename cannot cross
  * file systems), writes all of data, sets the mode with fchmod (default 0644, applied exactly: the
  * umask does not apply), fsyncs and renames it over path, then fsyncs the directory (best effort).
+ * sync = false skips both fsyncs: the rename stays atomic for readers, but a crash may lose the
+ * file; exports of thousands of files use it, since each fsync costs milliseconds.
  * On any failure the temporary file is unlinked and path is untouched. It does not create the
  * directory. Renaming over a symbolic link replaces the link, not the file it points to.
  *
@@ -347,9 +349,10 @@ static void sync_dir(const char *dir) {
   close(fd);
 }
 
-/* fs.write(path, data [, {mode = 0644}]) -> true | nil, err */
+/* fs.write(path, data [, {mode = 0644, sync = true}]) -> true | nil, err */
 static int fs_write(lua_State *L) {
-  static const char *const options[] = { "mode", NULL };
+  static const char *const options[] = { "mode", "sync", NULL };
+  int sync = 1;
   size_t len, data_len;
   const char *path = check_path(L, 1, &len);
   if (lua_type(L, 2) != LUA_TSTRING) luaL_typeerror(L, 2, "string");
@@ -363,6 +366,11 @@ static int fs_write(lua_State *L) {
         luaL_argerror(L, 3, "mode must be an integer");
       }
       mode = check_mode(L, 3, lua_tointeger(L, -1));
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, 3, "sync") != LUA_TNIL) {
+      if (!lua_isboolean(L, -1)) luaL_argerror(L, 3, "sync must be a boolean");
+      sync = lua_toboolean(L, -1);
     }
     lua_pop(L, 1);
   }
@@ -391,7 +399,7 @@ static int fs_write(lua_State *L) {
   if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0
       || (err = write_fully(fd, data, data_len)) != 0
       || fchmod(fd, mode) != 0
-      || fsync(fd) != 0) {
+      || (sync && fsync(fd) != 0)) {
     if (!err) err = errno;
     close(fd);
     unlink(tmp);
@@ -402,7 +410,7 @@ static int fs_write(lua_State *L) {
     unlink(tmp);
     return fail(L, path, err);
   }
-  sync_dir(dir);
+  if (sync) sync_dir(dir);
   lua_pushboolean(L, 1);
   return 1;
 }

@@ -1,0 +1,359 @@
+-- a0lua.format.common: what the YAML and directory formats share: the list of types, paths,
+-- reading files (keyword replacement, JSON with positions, problems that name file and line),
+-- and a writer that builds a whole export in memory before anything touches the disk.
+--
+--   common.TYPES              the 44 type names in a0deploy's registry order (pipeline.md §3)
+--   common.is_type(name)      -> boolean
+--   common.included(cfg, type) -> boolean: not in AUTH0_EXCLUDED, and in AUTH0_INCLUDED_ONLY when
+--                              that is set (pipeline.md §5.1 step 2)
+--   common.join(a, b), common.normalize(p), common.dirname(p), common.basename(p),
+--   common.outside(base, path) -> boolean: path leaves base (after normalising both)
+--   common.is_file(p), common.is_dir(p), common.files(dir, ext) -> sorted names of the regular
+--   files directly in dir whose name ends in ext (exact case), common.dirs(dir) -> sorted names
+--   common.is_array(v), common.is_object(v), common.copy(v) (deep, keeps the array marker)
+--
+--   local r = common.reader(cfg [, opts])      opts.raw_keywords: no keyword replacement
+--   r.sources (a0lua.sources), r.problems (array of error tables), r.mappings
+--   r:problem(code, message, where) where = { file =, line =, column =, pointer =, path = }
+--   r:where(file, positions, pointer) -> where table for a node of a parsed file
+--   r:text(path, where) -> text | nil          read + keyword replacement; a missing file is a
+--                                              file_not_found problem located at `where`
+--   r:json(path, where) -> value, positions | nil   JSON: core.json gives the value, core.yaml the
+--                                              positions (none when it cannot read the text)
+--   r:warn(message, where)
+--
+--   local w = common.writer(root)
+--   w:file(rel, text), w:json(rel, value), w:dir(rel), w:prune(rel_dir, keep(name) -> bool)
+--   w:commit() -> list of paths written | nil, err     (directories first, then atomic writes)
+--   common.json_text(value) -> text | nil, err          2-space JSON with a trailing newline
+
+local fs = require "a0lua.core.fs"
+local json = require "a0lua.core.json"
+local yaml = require "a0lua.core.yaml"
+local sources_mod = require "a0lua.sources"
+
+local M = {}
+
+M.TYPES = {
+  "rules", "rulesConfigs", "hooks", "pages", "resourceServers", "clients", "databases",
+  "connections", "tenant", "emailProvider", "emailTemplates", "clientGrants", "guardianFactors",
+  "guardianFactorProviders", "guardianFactorTemplates", "guardianPolicies",
+  "guardianPhoneFactorSelectedProvider", "guardianPhoneFactorMessageTypes", "roles", "branding",
+  "phoneProviders", "phoneTemplates", "prompts", "actions", "actionModules", "triggers",
+  "organizations", "attackProtection", "riskAssessment", "logStreams", "customDomains", "themes",
+  "forms", "flows", "flowVaultConnections", "selfServiceProfiles", "networkACLs",
+  "userAttributeProfiles", "connectionProfiles", "tokenExchangeProfiles", "supplementalSignals",
+  "rateLimitPolicies", "eventStreams", "clientAuthCredentials",
+}
+
+local TYPE_SET = {}
+for _, name in ipairs(M.TYPES) do TYPE_SET[name] = true end
+
+function M.is_type(name) return TYPE_SET[name] == true end
+
+-- ---------------------------------------------------------------------------------------------
+-- Values
+
+function M.is_array(v) return type(v) == "table" and json.is_array(v) end
+function M.is_object(v) return type(v) == "table" and v ~= json.null and not json.is_array(v) end
+
+function M.copy(v)
+  if type(v) ~= "table" or v == json.null then return v end
+  local out = {}
+  for k, x in pairs(v) do out[k] = M.copy(x) end
+  return setmetatable(out, getmetatable(v))
+end
+
+-- Lists in config may arrive as arrays or (unparsed) JSON strings.
+local function list_of(value)
+  if type(value) == "string" then
+    local decoded = json.decode(value)
+    if type(decoded) == "table" then return decoded end
+    return { value }
+  end
+  if type(value) == "table" then return value end
+  return nil
+end
+M.list_of = list_of
+
+local function contains(list, name)
+  for _, v in ipairs(list or {}) do
+    if v == name then return true end
+  end
+  return false
+end
+M.contains = contains
+
+function M.included(cfg, type_name)
+  if contains(list_of(cfg.AUTH0_EXCLUDED), type_name) then return false end
+  local only = list_of(cfg.AUTH0_INCLUDED_ONLY)
+  if only ~= nil and not contains(only, type_name) then return false end
+  return true
+end
+
+-- ---------------------------------------------------------------------------------------------
+-- Paths ("/"-separated)
+
+function M.join(a, b)
+  if b:sub(1, 1) == "/" then return b end
+  if a == nil or a == "" or a == "." then return b end
+  if a:sub(-1) == "/" then return a .. b end
+  return a .. "/" .. b
+end
+
+function M.normalize(p)
+  local absolute = p:sub(1, 1) == "/"
+  local out = {}
+  for part in p:gmatch("[^/]+") do
+    if part == ".." then
+      if #out > 0 and out[#out] ~= ".." then
+        out[#out] = nil
+      elseif not absolute then
+        out[#out + 1] = ".."
+      end
+    elseif part ~= "." then
+      out[#out + 1] = part
+    end
+  end
+  local s = table.concat(out, "/")
+  if absolute then return "/" .. s end
+  return s == "" and "." or s
+end
+
+function M.dirname(p)
+  local dir = p:match("^(.*)/[^/]*$")
+  if dir == nil then return "." end
+  if dir == "" then return "/" end
+  return dir
+end
+
+function M.basename(p) return p:match("([^/]*)$") end
+
+function M.outside(base, path)
+  local b, p = M.normalize(base), M.normalize(path)
+  if b == "." then return p == ".." or p:sub(1, 3) == "../" or p:sub(1, 1) == "/" end
+  return p:sub(1, #b + 1) ~= b .. "/"
+end
+
+function M.is_file(p)
+  local info = fs.stat(p)
+  return info ~= nil and info.type == "file"
+end
+
+function M.is_dir(p)
+  local info = fs.stat(p)
+  return info ~= nil and info.type == "directory"
+end
+
+function M.files(dir, ext)
+  local names = fs.list(dir)
+  local out = {}
+  for _, name in ipairs(names or {}) do
+    if name:sub(-#ext) == ext and #name > #ext and M.is_file(M.join(dir, name)) then
+      out[#out + 1] = name
+    end
+  end
+  return out
+end
+
+function M.dirs(dir)
+  local out = {}
+  for _, name in ipairs(fs.list(dir) or {}) do
+    if M.is_dir(M.join(dir, name)) then out[#out + 1] = name end
+  end
+  return out
+end
+
+-- ---------------------------------------------------------------------------------------------
+-- Reading
+
+local Reader = {}
+Reader.__index = Reader
+
+local function mappings_of(cfg)
+  local m = cfg.AUTH0_KEYWORD_REPLACE_MAPPINGS
+  if type(m) == "string" then
+    local decoded = json.decode(m)
+    m = type(decoded) == "table" and decoded or nil
+  end
+  if type(m) ~= "table" or next(m) == nil then return nil end
+  return m
+end
+
+function M.reader(cfg, opts)
+  opts = opts or {}
+  local mappings = mappings_of(cfg)
+  return setmetatable({
+    cfg = cfg,
+    mappings = mappings,
+    replace_keywords = mappings ~= nil and not opts.raw_keywords,
+    problems = {},
+    sources = sources_mod.new(),
+  }, Reader)
+end
+
+function Reader:problem(code, message, where)
+  where = where or {}
+  local p = setmetatable({ code = code, message = message, file = where.file,
+                           line = where.line, column = where.column, pointer = where.pointer,
+                           path = where.path }, sources_mod.Problem)
+  self.problems[#self.problems + 1] = p
+  return p
+end
+
+function Reader:warn(message, where)
+  local fields = {}
+  for k, v in pairs(where or {}) do fields[k] = v end
+  return self.sources:warn(message, fields)
+end
+
+-- Where a node of a parsed file is, for problems about it. pointer is the node's pointer in
+-- that file (for the YAML format the same as in the desired state).
+function Reader:where(file, positions, pointer) -- luacheck: no unused args
+  local pos
+  if positions then
+    local segments = sources_mod.split(pointer or "")
+    for k = #segments, 0, -1 do
+      pos = positions[sources_mod.pointer(segments, 1, k)]
+      if pos then break end
+    end
+  end
+  return { file = file, line = pos and pos.line or 1, column = pos and pos.column or 1,
+           pointer = pointer, path = pointer and sources_mod.path(pointer) or nil }
+end
+
+-- a0lua.keywords, looked up on each use (require caches it). nil, after a problem, when it is
+-- missing.
+function Reader:keywords(file)
+  local ok, mod = pcall(require, "a0lua.keywords")
+  if ok and type(mod) == "table" and type(mod.replace) == "function" then return mod end
+  self:problem("keywords_unavailable",
+    "keyword mappings are set but the a0lua.keywords module is missing", { file = file })
+  return nil
+end
+
+-- Keyword replacement on one file's text (pipeline.md §4); its warnings (unmapped markers)
+-- go to sources.warnings as they are.
+function Reader:replace(text, file)
+  if not self.replace_keywords then return text end
+  local kw = self:keywords(file)
+  if not kw then return text end
+  local out, warnings = kw.replace(text, self.mappings, { file = file })
+  for _, w in ipairs(type(warnings) == "table" and warnings or {}) do
+    if type(w) == "table" then
+      if w.file == nil then w.file = file end
+      self.sources.warnings[#self.sources.warnings + 1] = w
+    else
+      self:warn(tostring(w), { file = file })
+    end
+  end
+  return out
+end
+
+function Reader:text(path, where)
+  local data, err = fs.read(path)
+  if not data then
+    local w = where or { file = path }
+    if err.code == "fs_not_found" then
+      self:problem("file_not_found", "file not found: " .. path, w)
+    else
+      self:problem("file_read", "cannot read " .. path .. ": " .. tostring(err.message), w)
+    end
+    return nil
+  end
+  return self:replace(data, path)
+end
+
+function Reader:json(path, where)
+  local text = self:text(path, where)
+  if not text then return nil end
+  local value, err = json.decode(text)
+  if value == nil and err then
+    self:problem(err.code or "json_syntax", err.message,
+                 { file = path, line = err.line, column = err.column })
+    return nil
+  end
+  local ok, _, positions = pcall(yaml.decode, text, { name = path })
+  if not ok or type(positions) ~= "table" or positions.code then positions = nil end
+  return value, positions
+end
+
+-- ---------------------------------------------------------------------------------------------
+-- Writing
+
+function M.json_text(value)
+  local text, err = json.encode(value, { pretty = true })
+  if not text then return nil, err end
+  return text .. "\n"
+end
+
+local Writer = {}
+Writer.__index = Writer
+
+function M.writer(root)
+  return setmetatable({ root = root, files = {}, dirs = {}, prunes = {}, err = nil }, Writer)
+end
+
+function Writer:dir(rel)
+  self.dirs[rel] = true
+end
+
+function Writer:file(rel, text)
+  if type(text) ~= "string" then text = text == nil and "" or tostring(text) end
+  self.files[rel] = text
+  self.dirs[M.dirname(rel)] = true
+end
+
+function Writer:json(rel, value)
+  local text, err = M.json_text(value)
+  if not text then
+    self.err = self.err or setmetatable({ code = err.code, message = rel .. ": " .. err.message,
+                                          file = rel, path = err.path }, sources_mod.Problem)
+    return
+  end
+  self:file(rel, text)
+end
+
+-- After the files are written, removes the files of rel_dir that were not written in this run
+-- and that keep(name) does not claim.
+function Writer:prune(rel_dir, keep)
+  self.prunes[#self.prunes + 1] = { dir = rel_dir, keep = keep }
+  self.dirs[rel_dir] = true
+end
+
+function Writer:commit()
+  if self.err then return nil, self.err end
+  local dirs = {}
+  for d in pairs(self.dirs) do dirs[#dirs + 1] = d end
+  table.sort(dirs)
+  for _, d in ipairs(dirs) do
+    local ok, err = fs.mkdir_p(M.join(self.root, d))
+    if not ok then return nil, err end
+  end
+  local rels = {}
+  for rel in pairs(self.files) do rels[#rels + 1] = rel end
+  table.sort(rels)
+  local written = {}
+  for _, rel in ipairs(rels) do
+    local path = M.join(self.root, rel)
+    -- No fsync per file: an export writes thousands of files and each fsync costs milliseconds;
+    -- every file still appears whole, by rename.
+    local ok, err = fs.write(path, self.files[rel], { sync = false })
+    if not ok then return nil, err end
+    written[#written + 1] = path
+  end
+  for _, prune in ipairs(self.prunes) do
+    local dir = M.join(self.root, prune.dir)
+    for _, name in ipairs(fs.list(dir) or {}) do
+      local rel = prune.dir == "." and name or prune.dir .. "/" .. name
+      if not self.files[rel] and M.is_file(M.join(dir, name))
+          and not (prune.keep and prune.keep(name)) then
+        local ok, err = fs.remove(M.join(dir, name))
+        if not ok then return nil, err end
+      end
+    end
+  end
+  return written
+end
+
+return M

@@ -1,0 +1,869 @@
+-- a0lua.format.directory: the directory layout (formats.md §2).
+--
+--   directory.read(cfg [, opts]) -> desired, sources | nil, problems
+--     cfg.input (or AUTH0_INPUT_FILE) is the root directory. Each type not excluded
+--     (AUTH0_EXCLUDED, AUTH0_INCLUDED_ONLY) is read from its folder or file; a missing folder
+--     means the type is absent. Only files directly in a folder with the exact extension
+--     (".json") are read, in byte order; JSON objects without keys are ignored in list folders.
+--     Every file's text goes through keyword replacement before parsing; JSON is read with
+--     positions. Companion files (scripts, code, html, liquid) are inlined following formats.md
+--     §2.2; connections are read from AUTH0_CONNECTIONS_DIRECTORY when set. sources records
+--     every file; sources.warnings what was skipped (a page without html, a template without
+--     body, a database folder without database.json...). opts.raw_keywords: no keyword replacement.
+--     problems as yaml.read: input_not_found, not_a_directory, file_not_found, file_read,
+--     json_syntax, validation, keywords_unavailable.
+--
+--   directory.write(cfg, exported [, opts]) -> files_written | nil, err
+--     Writes the tree under cfg.output_folder with a0deploy's file names (sanitize(), pipeline.md
+--     §6.5), JSON with 2-space indentation, sorted keys and a trailing newline, companion files
+--     verbatim. connections/, event-streams/ and rate-limit-policies/ lose files this export did
+--     not write (files of AUTH0_EXCLUDED_CONNECTIONS are kept). Grants are named
+--     <client>-<API name>.json: the API name is looked up by audience in opts.resource_servers, or
+--     else exported.resourceServers (the audience itself when unknown); a client id found in
+--     opts.clients becomes its name. Nothing is written when anything fails before the writes.
+
+local json = require "a0lua.core.json"
+local common = require "a0lua.format.common"
+local sanitize = require "a0lua.format.sanitize"
+local sources_mod = require "a0lua.sources"
+local yaml_format = require "a0lua.format.yaml"
+
+local M = {}
+
+local null = json.null
+local is_array, is_object = common.is_array, common.is_object
+local join, normalize = common.join, common.normalize
+
+local SESSION_HOURS = {
+  "session_lifetime", "idle_session_lifetime", "ephemeral_session_lifetime",
+  "idle_ephemeral_session_lifetime",
+}
+local DATABASE_SCRIPTS = {
+  get_user = true, create = true, verify = true, login = true, change_password = true,
+  delete = true, change_email = true,
+}
+local ATTACK_PROTECTION = {
+  { key = "breachedPasswordDetection", file = "breached-password-detection.json", required = true },
+  { key = "bruteForceProtection", file = "brute-force-protection.json", required = true },
+  { key = "suspiciousIpThrottling", file = "suspicious-ip-throttling.json", required = true },
+  { key = "botDetection", file = "bot-detection.json" },
+  { key = "captcha", file = "captcha.json" },
+}
+
+-- Types that are a folder of JSON files, one item each, without companion files.
+local LIST_FOLDERS = {
+  rulesConfigs = "rules-configs",
+  resourceServers = "resource-servers",
+  clientGrants = "grants",
+  guardianFactors = "guardian/factors",
+  guardianFactorProviders = "guardian/providers",
+  guardianFactorTemplates = "guardian/templates",
+  roles = "roles",
+  phoneTemplates = "phone-templates",
+  organizations = "organizations",
+  logStreams = "log-streams",
+  forms = "forms",
+  flows = "flows",
+  flowVaultConnections = "flow-vault-connections",
+  selfServiceProfiles = "self-service-profiles",
+  networkACLs = "network-acls",
+  userAttributeProfiles = "user-attribute-profiles",
+  connectionProfiles = "connection-profiles",
+  tokenExchangeProfiles = "token-exchange-profiles",
+  rateLimitPolicies = "rate-limit-policies",
+  eventStreams = "event-streams",
+}
+
+-- Types that are one JSON file.
+local SINGLE_FILES = {
+  supplementalSignals = "supplemental-signals.json",
+  emailProvider = "emails/provider.json",
+  guardianPolicies = "guardian/policies.json",
+  guardianPhoneFactorSelectedProvider = "guardian/phoneFactorSelectedProvider.json",
+  guardianPhoneFactorMessageTypes = "guardian/phoneFactorMessageTypes.json",
+  phoneProviders = "phone-providers/provider.json",
+  riskAssessment = "risk-assessment/settings.json",
+  customDomains = "custom-domains/custom-domains.json",
+}
+
+local function truthy(v)
+  return v ~= nil and v ~= null and v ~= false and v ~= "" and v ~= 0
+end
+
+local function seg(key) return sources_mod.pointer({ key }) end
+
+-- ---------------------------------------------------------------------------------------------
+-- Reading
+
+local Ctx = {}
+Ctx.__index = Ctx
+
+function Ctx:path(rel) return join(self.root, rel) end
+
+-- The folder's path when it exists; nil when it does not (the type is absent). A file in the
+-- way is a problem.
+function Ctx:folder(rel)
+  local path = self:path(rel)
+  local fs = require "a0lua.core.fs"
+  local info = fs.stat(path)
+  if not info then return nil end
+  if info.type ~= "directory" then
+    self.reader:problem("not_a_directory", "expected " .. path .. " to be a folder",
+                        { file = path })
+    return nil
+  end
+  return path
+end
+
+-- Reads one JSON file and records it at `ptr`. Returns the value and its positions, or nil.
+function Ctx:json(file, ptr, where)
+  local value, positions = self.reader:json(file, where)
+  if value == nil then return nil end
+  if ptr then self.reader.sources:add(ptr, file, positions) end
+  return value, positions
+end
+
+-- Reads a companion file for the value at `ptr` (the JSON field that names it, located in
+-- `json_file` at `json_ptr`); nil after a problem.
+function Ctx:companion(path, ptr, json_file, positions, json_ptr)
+  local text = self.reader:text(path, self.reader:where(json_file, positions, json_ptr))
+  if text then self.reader.sources:add(ptr, path, nil) end
+  return text
+end
+
+function Ctx:warn(message, file, positions, ptr)
+  self.reader:warn(message, self.reader:where(file, positions, ptr or ""))
+end
+
+-- Items of a folder of JSON files. accept(value, name) may refuse an item before anything is
+-- recorded; inline(value, ptr, file, positions, name) then loads its companion files.
+function Ctx:list(type_name, rel, accept, inline)
+  local dir = self:folder(rel)
+  if not dir then return nil end
+  local out = json.array()
+  for _, name in ipairs(common.files(dir, ".json")) do
+    local file = join(dir, name)
+    local value, positions = self.reader:json(file)
+    if value ~= nil and not (is_object(value) and next(value) == nil)
+        and (not accept or accept(value, name, file, positions)) then
+      local ptr = "/" .. type_name .. "/" .. #out
+      self.reader.sources:add(ptr, file, positions)
+      if inline then inline(value, ptr, file, positions, name) end
+      out[#out + 1] = value
+    end
+  end
+  return out
+end
+
+local READ = {}
+
+for type_name, rel in pairs(LIST_FOLDERS) do
+  READ[type_name] = function(ctx) return ctx:list(type_name, rel) end
+end
+
+for type_name, rel in pairs(SINGLE_FILES) do
+  READ[type_name] = function(ctx)
+    local path = ctx:path(rel)
+    if not common.is_file(path) then return nil end
+    return (ctx:json(path, "/" .. type_name))
+  end
+end
+
+local function tenant_hours(reader, tenant, file, positions)
+  for _, field in ipairs(SESSION_HOURS) do
+    local hours = tenant[field]
+    if math.type(hours) then
+      tenant[field] = nil
+      tenant[field .. "_in_minutes"] = math.floor(hours * 60 + 0.5)
+      reader.sources:add("/tenant/" .. field .. "_in_minutes", file, positions, "/" .. field)
+    end
+  end
+  if is_object(tenant.flags) and next(tenant.flags) == nil then tenant.flags = nil end
+end
+
+function READ.tenant(ctx)
+  local path = ctx:path("tenant.json")
+  if not common.is_file(path) then return nil end
+  local tenant, positions = ctx:json(path, "/tenant")
+  if is_object(tenant) then tenant_hours(ctx.reader, tenant, path, positions) end
+  return tenant
+end
+
+-- rules / hooks: `script` relative to the type's folder.
+local function read_scripts(type_name, rel, normalise_name)
+  return function(ctx)
+    local dir = ctx:path(rel)
+    return ctx:list(type_name, rel, nil, function(item, ptr, file, positions)
+      if truthy(item.script) and type(item.script) == "string" then
+        local path = normalize(join(dir, (item.script:gsub("\\", "/"))))
+        if common.outside(ctx.root, path) then
+          ctx:warn("path \"" .. item.script .. "\" resolves to " .. path
+            .. ", outside the input directory", file, positions, "/script")
+        end
+        item.script = ctx:companion(path, ptr .. "/script", file, positions, "/script")
+          or item.script
+      end
+      if normalise_name and type(item.name) == "string" then
+        item.name = item.name:lower():gsub("%s", "-")
+      end
+    end)
+  end
+end
+READ.rules = read_scripts("rules", "rules")
+READ.hooks = read_scripts("hooks", "hooks", true)
+
+function READ.pages(ctx)
+  local dir = ctx:folder("pages")
+  if not dir then return nil end
+  local jsons, htmls = {}, {}
+  for _, name in ipairs(common.files(dir, ".json")) do jsons[name:sub(1, -6)] = true end
+  for _, name in ipairs(common.files(dir, ".html")) do htmls[name:sub(1, -6)] = true end
+  for base in pairs(htmls) do
+    if not jsons[base] then
+      ctx:warn("skipping " .. join(dir, base .. ".html") .. ": no matching .json file",
+               join(dir, base .. ".html"))
+    end
+  end
+  return ctx:list("pages", "pages", function(_, name, file, positions)
+    local base = name:sub(1, -6)
+    if htmls[base] or base == "login" or base == "error_page" then return true end
+    ctx:warn("skipping " .. file .. ": no matching .html file", file, positions)
+    return false
+  end, function(item, ptr, _, _, name)
+    local base = name:sub(1, -6)
+    if htmls[base] then
+      local path = join(dir, base .. ".html")
+      item.html = ctx:companion(path, ptr .. "/html", path, nil, "") or ""
+    else
+      item.html = ""
+    end
+  end)
+end
+
+function READ.clients(ctx)
+  local dir = ctx:path("clients")
+  return ctx:list("clients", "clients", nil, function(item, ptr, file, positions)
+    local page = item.custom_login_page
+    if truthy(page) and type(page) == "string" then
+      local path = normalize(join(dir, (page:gsub("\\", "/"))))
+      if common.is_file(path) then
+        item.custom_login_page = ctx:companion(path, ptr .. "/custom_login_page", file, positions,
+                                               "/custom_login_page") or page
+      end
+    end
+  end)
+end
+
+function READ.databases(ctx)
+  local dir = ctx:folder("database-connections")
+  if not dir then return nil end
+  local out = json.array()
+  for _, folder_name in ipairs(common.dirs(dir)) do
+    local folder = join(dir, folder_name)
+    local file = join(folder, "database.json")
+    if not common.is_file(file) then
+      ctx:warn("skipping database folder " .. folder .. ": no database.json", folder)
+    else
+      local db, positions = ctx.reader:json(file)
+      local count = 0
+      if is_object(db) then
+        if not is_object(db.options) then db.options = {} end
+        for _ in pairs(db) do count = count + 1 end
+      end
+      -- a0deploy keeps a database with more than its options
+      if count > 1 then
+        local ptr = "/databases/" .. #out
+        ctx.reader.sources:add(ptr, file, positions)
+        if db.customScripts ~= nil and db.customScripts ~= null then
+          db.options.customScripts = db.customScripts
+          db.customScripts = nil
+          ctx.reader.sources:add(ptr .. "/options/customScripts", file, positions,
+                                 "/customScripts")
+        end
+        local scripts = db.options.customScripts
+        if is_object(scripts) then
+          local names = {}
+          for name in pairs(scripts) do names[#names + 1] = name end
+          table.sort(names)
+          local json_base = positions and positions["/customScripts"] and "/customScripts"
+            or "/options/customScripts"
+          for _, name in ipairs(names) do
+            local ref = scripts[name]
+            if not DATABASE_SCRIPTS[name] then
+              ctx:warn("skipping invalid database script '" .. name .. "'", file, positions,
+                       json_base .. seg(name))
+              scripts[name] = nil
+            elseif type(ref) == "string" then
+              local path = normalize(join(folder, (ref:gsub("\\", "/"))))
+              scripts[name] = ctx:companion(path, ptr .. "/options/customScripts" .. seg(name),
+                                            file, positions, json_base .. seg(name)) or ref
+            end
+          end
+        end
+        out[#out + 1] = db
+      end
+    end
+  end
+  return out
+end
+
+function READ.connections(ctx)
+  local rel = ctx.cfg.AUTH0_CONNECTIONS_DIRECTORY
+  if type(rel) ~= "string" or rel == "" then rel = "connections" end
+  local dir = ctx:path(rel)
+  return ctx:list("connections", rel, nil, function(item, ptr, file, positions)
+    if item.strategy ~= "email" then return end
+    if not is_object(item.options) then item.options = {} end
+    if not is_object(item.options.email) then item.options.email = {} end
+    local body = item.options.email.body
+    if body == nil or body == null or body == "" then
+      item.options.email.body = ""
+      return
+    end
+    if type(body) ~= "string" then
+      ctx.reader:problem("validation", "must be a path to an html file (a string)",
+                         ctx.reader:where(file, positions, "/options/email/body"))
+      return
+    end
+    local path = normalize(join(dir, (body:gsub("\\", "/"))))
+    item.options.email.body = ctx:companion(path, ptr .. "/options/email/body", file, positions,
+                                            "/options/email/body") or body
+  end)
+end
+
+function READ.emailTemplates(ctx)
+  local dir = ctx:folder("emails")
+  if not dir then return nil end
+  local function body_path(item, name)
+    if type(item.body) == "string" and item.body ~= "" then
+      local path = normalize(join(dir, (item.body:gsub("\\", "/"))))
+      if common.is_file(path) then return path end
+    end
+    local fallback = join(dir, name:sub(1, -6) .. ".html")
+    if common.is_file(fallback) then return fallback end
+    return nil
+  end
+  return ctx:list("emailTemplates", "emails", function(item, name, file, positions)
+    if name == "provider.json" then return false end
+    if is_object(item) and body_path(item, name) then return true end
+    ctx:warn("skipping email template " .. file .. ": its html body is missing", file,
+             positions, "/body")
+    return false
+  end, function(item, ptr, file, positions, name)
+    local path = body_path(item, name)
+    item.body = ctx:companion(path, ptr .. "/body", file, positions, "/body") or item.body
+  end)
+end
+
+function READ.branding(ctx)
+  local dir = ctx:folder("branding")
+  if not dir then return nil end
+  local branding
+  local file = join(dir, "branding.json")
+  if common.is_file(file) then branding = ctx:json(file, "/branding") end
+  local templates_dir = ctx:folder("branding/templates")
+  if not templates_dir then return branding end
+  local templates = json.array()
+  for _, name in ipairs(common.files(templates_dir, ".json")) do
+    local tfile = join(templates_dir, name)
+    local t, positions = ctx.reader:json(tfile)
+    if is_object(t) then
+      local ptr = "/branding/templates/" .. #templates
+      ctx.reader.sources:add(ptr, tfile, positions)
+      if type(t.body) == "string" then
+        local path = normalize(join(templates_dir, (t.body:gsub("\\", "/"))))
+        t.body = ctx:companion(path, ptr .. "/body", tfile, positions, "/body") or t.body
+      end
+      templates[#templates + 1] = t
+    end
+  end
+  local out = {}
+  if is_object(branding) then
+    for k, v in pairs(branding) do out[k] = v end
+  end
+  out.templates = templates
+  return out
+end
+
+function READ.prompts(ctx)
+  local dir = ctx:folder("prompts")
+  if not dir then return nil end
+  local prompts = {}
+  local settings_file = join(dir, "prompts.json")
+  if common.is_file(settings_file) then
+    local settings = ctx:json(settings_file, "/prompts")
+    if is_object(settings) then
+      for k, v in pairs(settings) do prompts[k] = v end
+    end
+  end
+  prompts.customText = {}
+  local text_file = join(dir, "custom-text.json")
+  if common.is_file(text_file) then
+    prompts.customText = ctx:json(text_file, "/prompts/customText") or {}
+  end
+  prompts.partials = {}
+  local partials_file = join(dir, "partials.json")
+  if common.is_file(partials_file) then
+    local manifest, positions = ctx.reader:json(partials_file)
+    if is_object(manifest) then
+      ctx.reader.sources:add("/prompts/partials", partials_file, nil)
+      for prompt, wrapped in pairs(manifest) do
+        local screens = is_array(wrapped) and wrapped[1]
+        local out_screens = {}
+        if is_object(screens) then
+          for screen, items in pairs(screens) do
+            local points = {}
+            for i, item in ipairs(is_array(items) and items or {}) do
+              if is_object(item) and type(item.name) == "string" then
+                local ptr = "/prompts/partials" .. seg(prompt) .. seg(screen) .. seg(item.name)
+                local json_ptr = seg(prompt) .. "/0" .. seg(screen) .. "/" .. (i - 1)
+                ctx.reader.sources:add(ptr, partials_file, positions, json_ptr)
+                local path = type(item.template) == "string"
+                  and normalize(join(dir, (item.template:gsub("\\", "/"))))
+                if path and common.is_file(path) then
+                  local text = ctx:companion(path, ptr, partials_file, positions, json_ptr)
+                  points[item.name] = text and (text:gsub("^%s+", ""):gsub("%s+$", "")) or ""
+                else
+                  points[item.name] = ""
+                end
+              end
+            end
+            out_screens[screen] = points
+          end
+        end
+        prompts.partials[prompt] = out_screens
+      end
+    end
+  end
+  prompts.screenRenderers = json.array()
+  local renderers_dir = ctx:folder("prompts/screenRenderSettings")
+  if renderers_dir then
+    for _, name in ipairs(common.files(renderers_dir, ".json")) do
+      local file = join(renderers_dir, name)
+      local value = ctx:json(file, "/prompts/screenRenderers/" .. #prompts.screenRenderers)
+      if value ~= nil then prompts.screenRenderers[#prompts.screenRenderers + 1] = value end
+    end
+  end
+  return prompts
+end
+
+-- The file `code` names: relative to the input root (formats.md), else where a0deploy also
+-- looks: the action's own folder, then the working directory; a path that starts with the root
+-- folder's own name ("directory/actions/x/code.js", as a0deploy's example has it) is also tried
+-- from the root's parent.
+local function code_path(ctx, folder, code)
+  local rel = code:gsub("\\", "/")
+  local candidates = { normalize(join(ctx.root, rel)), normalize(join(ctx:path(folder), rel)) }
+  candidates[#candidates + 1] = normalize(rel)
+  local root_name = common.basename(normalize(ctx.root))
+  local first = rel:gsub("^%./", ""):match("^([^/]+)/")
+  if first and first == root_name then
+    candidates[#candidates + 1] = normalize(join(common.dirname(normalize(ctx.root)), rel))
+  end
+  for _, path in ipairs(candidates) do
+    if common.is_file(path) then return path end
+  end
+  return candidates[1]
+end
+
+local function read_code(type_name, rel)
+  return function(ctx)
+    return ctx:list(type_name, rel, nil, function(item, ptr, file, positions)
+      if truthy(item.code) and type(item.code) == "string" then
+        local path = code_path(ctx, rel .. "/" .. tostring(item.name), item.code)
+        item.code = ctx:companion(path, ptr .. "/code", file, positions, "/code") or item.code
+      end
+    end)
+  end
+end
+READ.actions = read_code("actions", "actions")
+READ.actionModules = read_code("actionModules", "action-modules")
+
+function READ.triggers(ctx)
+  local dir = ctx:folder("triggers")
+  if not dir then return nil end
+  local name = common.files(dir, ".json")[1]
+  if not name then
+    ctx:warn("no .json file in " .. dir .. ": triggers are not managed", dir)
+    return nil
+  end
+  return (ctx:json(join(dir, name), "/triggers"))
+end
+
+function READ.attackProtection(ctx)
+  local dir = ctx:folder("attack-protection")
+  if not dir then return nil end
+  local out = {}
+  for _, part in ipairs(ATTACK_PROTECTION) do
+    local file = join(dir, part.file)
+    if common.is_file(file) then
+      out[part.key] = ctx:json(file, "/attackProtection/" .. part.key)
+    elseif part.required then
+      ctx.reader:problem("file_not_found", "file not found: " .. file
+        .. " (attack-protection/ needs breached-password-detection.json, "
+        .. "brute-force-protection.json and suspicious-ip-throttling.json)", { file = file })
+    end
+  end
+  return out
+end
+
+function READ.themes(ctx)
+  return ctx:list("themes", "themes")
+end
+
+function M.read(cfg, opts)
+  if type(cfg) ~= "table" then error("format.read: cfg must be a table", 2) end
+  if opts ~= nil and type(opts) ~= "table" then error("format.read: opts must be a table", 2) end
+  local reader = common.reader(cfg, opts)
+  local root = cfg.input
+  if root == nil then root = cfg.AUTH0_INPUT_FILE end
+  if type(root) ~= "string" or root == "" then
+    reader:problem("config", "no input directory given (--input_file)")
+    return nil, reader.problems
+  end
+  if not common.is_dir(root) then
+    local exists = common.is_file(root)
+    reader:problem(exists and "not_a_directory" or "input_not_found",
+      exists and (root .. " is not a directory") or ("input not found: " .. root),
+      { file = root })
+    return nil, reader.problems
+  end
+  root = root:gsub("(.)/+$", "%1")
+  local ctx = setmetatable({ reader = reader, root = root, cfg = cfg }, Ctx)
+  local desired = {}
+  for _, type_name in ipairs(common.TYPES) do
+    local read = READ[type_name]
+    if read and common.included(cfg, type_name) then
+      local value = read(ctx)
+      if value ~= nil and value ~= null then desired[type_name] = value end
+    end
+  end
+  if #reader.problems > 0 then return nil, reader.problems end
+  return desired, reader.sources
+end
+
+-- ---------------------------------------------------------------------------------------------
+-- Writing
+
+local function each_item(list, fn)
+  if not is_array(list) then return end
+  for i, item in ipairs(list) do
+    if is_object(item) then fn(item, i) end
+  end
+end
+
+local DUMP = {}
+
+-- name_json: sanitize(name .. ".json") (true) or sanitize(name) .. ".json" (false)
+local function dump_list(folder, field, name_json)
+  return function(w, list)
+    w:dir(folder)
+    each_item(list, function(item)
+      local file = name_json and sanitize(tostring(item[field]) .. ".json")
+        or (sanitize(item[field]) .. ".json")
+      w:json(folder .. "/" .. file, item)
+    end)
+  end
+end
+
+DUMP.resourceServers = dump_list("resource-servers", "name", true)
+DUMP.roles = dump_list("roles", "name", true)
+DUMP.organizations = dump_list("organizations", "name", true)
+DUMP.logStreams = dump_list("log-streams", "name", false)
+DUMP.selfServiceProfiles = dump_list("self-service-profiles", "name", false)
+DUMP.userAttributeProfiles = dump_list("user-attribute-profiles", "name", false)
+DUMP.connectionProfiles = dump_list("connection-profiles", "name", false)
+DUMP.tokenExchangeProfiles = dump_list("token-exchange-profiles", "name", false)
+DUMP.guardianFactors = dump_list("guardian/factors", "name", false)
+DUMP.guardianFactorTemplates = dump_list("guardian/templates", "name", false)
+DUMP.phoneTemplates = dump_list("phone-templates", "type", false)
+
+local function dump_pruned(folder, field)
+  local write = dump_list(folder, field, false)
+  return function(w, list)
+    write(w, list)
+    w:prune(folder)
+  end
+end
+DUMP.eventStreams = dump_pruned("event-streams", "name")
+DUMP.rateLimitPolicies = dump_pruned("rate-limit-policies", "consumer_selector")
+
+local function dump_named_json(folder, what)
+  local write = dump_list(folder, "name", true)
+  return function(w, list)
+    local err = yaml_format.duplicates(list, what)
+    if err then return err end
+    write(w, list)
+  end
+end
+DUMP.forms = dump_named_json("forms", "form")
+DUMP.flows = dump_named_json("flows", "flow")
+DUMP.flowVaultConnections = dump_named_json("flow-vault-connections", "flow vault connection")
+
+local function dump_file(rel)
+  return function(w, value) w:json(rel, value) end
+end
+DUMP.supplementalSignals = dump_file("supplemental-signals.json")
+DUMP.emailProvider = dump_file("emails/provider.json")
+DUMP.guardianPolicies = dump_file("guardian/policies.json")
+DUMP.guardianPhoneFactorSelectedProvider = dump_file("guardian/phoneFactorSelectedProvider.json")
+DUMP.guardianPhoneFactorMessageTypes = dump_file("guardian/phoneFactorMessageTypes.json")
+DUMP.phoneProviders = dump_file("phone-providers/provider.json")
+DUMP.riskAssessment = dump_file("risk-assessment/settings.json")
+DUMP.customDomains = dump_file("custom-domains/custom-domains.json")
+DUMP.triggers = dump_file("triggers/triggers.json")
+
+function DUMP.tenant(w, tenant)
+  if is_object(tenant) then yaml_format.clear_tenant_flags(tenant) end
+  w:json("tenant.json", tenant)
+end
+
+function DUMP.rulesConfigs() end -- values are never readable: a0deploy writes nothing
+
+function DUMP.rules(w, list, cfg)
+  local excluded = common.list_of(cfg.AUTH0_EXCLUDED_RULES) or {}
+  w:dir("rules")
+  each_item(list, function(rule)
+    if common.contains(excluded, rule.name) then return end
+    local name = sanitize(rule.name)
+    w:file("rules/" .. name .. ".js", rule.script)
+    rule.script = "./" .. name .. ".js"
+    w:json("rules/" .. name .. ".json", rule)
+  end)
+end
+
+function DUMP.hooks(w, list)
+  if not is_array(list) or #list == 0 then return end
+  w:dir("hooks")
+  each_item(list, function(hook)
+    hook.name = truthy(hook.name) and hook.name or hook.id
+    local name = sanitize(hook.name)
+    w:file("hooks/" .. name .. ".js", hook.script)
+    hook.script = "./" .. name .. ".js"
+    w:json("hooks/" .. name .. ".json", hook)
+  end)
+end
+
+function DUMP.pages(w, list)
+  w:dir("pages")
+  each_item(list, function(page)
+    local name = tostring(page.name)
+    if page.name ~= "error_page" or page.html ~= nil then
+      w:file("pages/" .. name .. ".html", page.html)
+      page.html = "./" .. name .. ".html"
+    end
+    w:json("pages/" .. name .. ".json", page)
+  end)
+end
+
+function DUMP.clients(w, list)
+  w:dir("clients")
+  each_item(list, function(client)
+    local name = sanitize(client.name)
+    if truthy(client.custom_login_page) then
+      w:file("clients/" .. name .. "_custom_login_page.html", client.custom_login_page)
+      client.custom_login_page = "./" .. name .. "_custom_login_page.html"
+    end
+    w:json("clients/" .. name .. ".json", yaml_format.clear_client_arrays(client))
+  end)
+end
+
+function DUMP.databases(w, list)
+  w:dir("database-connections")
+  each_item(list, function(db)
+    local folder = "database-connections/" .. sanitize(db.name)
+    local scripts = is_object(db.options) and db.options.customScripts
+    if is_object(scripts) then
+      local names = {}
+      for name in pairs(scripts) do names[#names + 1] = name end
+      table.sort(names)
+      for _, name in ipairs(names) do
+        local file = sanitize(name .. ".js")
+        w:file(folder .. "/" .. file, scripts[name])
+        scripts[name] = "./" .. file
+      end
+    end
+    w:json(folder .. "/database.json", db)
+  end)
+end
+
+function DUMP.connections(w, list, cfg)
+  w:dir("connections")
+  each_item(list, function(conn)
+    local name = sanitize(conn.name)
+    if conn.strategy == "email" then
+      if not is_object(conn.options) then conn.options = {} end
+      if not is_object(conn.options.email) then conn.options.email = {} end
+      w:file("connections/" .. name .. ".html", conn.options.email.body or "")
+      conn.options.email.body = "./" .. name .. ".html"
+    end
+    w:json("connections/" .. name .. ".json", conn)
+  end)
+  local keep = {}
+  for _, excluded in ipairs(common.list_of(cfg.AUTH0_EXCLUDED_CONNECTIONS) or {}) do
+    keep[sanitize(excluded) .. ".json"] = true
+    keep[sanitize(excluded) .. ".html"] = true
+  end
+  w:prune("connections", function(name) return keep[name] end)
+end
+
+function DUMP.clientGrants(w, list, _, exported, opts)
+  w:dir("grants")
+  local apis = {}
+  for _, rs in ipairs(opts.resource_servers or exported.resourceServers or {}) do
+    if is_object(rs) and rs.identifier ~= nil then apis[rs.identifier] = rs.name end
+  end
+  local clients = {}
+  for _, c in ipairs(opts.clients or {}) do
+    if is_object(c) and c.client_id ~= nil then clients[c.client_id] = c.name end
+  end
+  each_item(list, function(grant)
+    local client = clients[grant.client_id] or grant.client_id
+    local api = apis[grant.audience] or grant.audience
+    local file = sanitize(tostring(client) .. "-" .. tostring(api)) .. ".json"
+    w:json("grants/" .. file, grant)
+  end)
+end
+
+function DUMP.emailTemplates(w, list)
+  w:dir("emails")
+  each_item(list, function(t)
+    local name = tostring(t.template)
+    w:file("emails/" .. name .. ".html", t.body)
+    t.body = "./" .. name .. ".html"
+    w:json("emails/" .. name .. ".json", t)
+  end)
+end
+
+function DUMP.guardianFactorProviders(w, list)
+  w:dir("guardian/providers")
+  each_item(list, function(p)
+    w:json("guardian/providers/" .. sanitize(tostring(p.name) .. "-" .. tostring(p.provider))
+      .. ".json", p)
+  end)
+end
+
+function DUMP.branding(w, branding)
+  if not is_object(branding) then return end
+  local templates = branding.templates
+  branding.templates = nil
+  w:json("branding/branding.json", branding)
+  if templates == nil or templates == null then return end
+  w:dir("branding/templates")
+  each_item(templates, function(t)
+    local name = tostring(t.template)
+    w:file("branding/templates/" .. name .. ".html", t.body)
+    t.body = "./" .. name .. ".html"
+    w:json("branding/templates/" .. name .. ".json", t)
+  end)
+end
+
+local function sorted_keys(map)
+  local keys = {}
+  for k in pairs(map) do keys[#keys + 1] = k end
+  table.sort(keys)
+  return keys
+end
+
+function DUMP.prompts(w, prompts)
+  if not is_object(prompts) then return end
+  local custom_text, partials, renderers = prompts.customText, prompts.partials,
+    prompts.screenRenderers
+  prompts.customText, prompts.partials, prompts.screenRenderers = nil, nil, nil
+  w:json("prompts/prompts.json", prompts)
+  if custom_text == nil or custom_text == null then return end
+  w:json("prompts/custom-text.json", custom_text)
+  if partials == nil or partials == null then return end
+  local manifest = {}
+  for _, prompt in ipairs(sorted_keys(is_object(partials) and partials or {})) do
+    local screens = partials[prompt]
+    local out = {}
+    for _, screen in ipairs(sorted_keys(is_object(screens) and screens or {})) do
+      local points = screens[screen]
+      local items = json.array()
+      for _, point in ipairs(sorted_keys(is_object(points) and points or {})) do
+        local rel = "partials/" .. prompt .. "/" .. screen .. "/" .. point .. ".liquid"
+        w:file("prompts/" .. rel, points[point])
+        items[#items + 1] = { name = point, template = rel }
+      end
+      out[screen] = items
+    end
+    manifest[prompt] = json.array({ out })
+  end
+  w:json("prompts/partials.json", manifest)
+  if not is_array(renderers) then return end
+  w:dir("prompts/screenRenderSettings")
+  each_item(renderers, function(r)
+    r.tenant = nil
+    w:json("prompts/screenRenderSettings/" .. tostring(r.prompt) .. "_" .. tostring(r.screen)
+      .. ".json", r)
+  end)
+end
+
+local function dump_code(folder)
+  return function(w, list)
+    if not is_array(list) or #list == 0 then return end
+    w:dir(folder)
+    each_item(list, function(item)
+      local name = sanitize(item.name)
+      if truthy(item.code) then
+        local rel = folder .. "/" .. name .. "/code.js"
+        w:file(rel, item.code)
+        item.code = "./" .. rel
+      else
+        item.code = ""
+      end
+      w:json(folder .. "/" .. name .. ".json", item)
+    end)
+  end
+end
+DUMP.actions = dump_code("actions")
+DUMP.actionModules = dump_code("action-modules")
+
+function DUMP.attackProtection(w, ap)
+  if not is_object(ap) then return end
+  w:dir("attack-protection")
+  for _, part in ipairs(ATTACK_PROTECTION) do
+    if truthy(ap[part.key]) then w:json("attack-protection/" .. part.file, ap[part.key]) end
+  end
+end
+
+function DUMP.themes(w, list)
+  w:dir("themes")
+  each_item(list, function(theme, i)
+    w:json("themes/theme" .. (i > 1 and tostring(i - 1) or "") .. ".json", theme)
+  end)
+end
+
+function DUMP.networkACLs(w, list)
+  if not is_array(list) or #list == 0 then return end
+  w:dir("network-acls")
+  each_item(list, function(acl)
+    local stem = truthy(acl.description) and sanitize(acl.description) or "network-acl"
+    w:json("network-acls/" .. stem .. "-p-" .. tostring(acl.priority) .. ".json", acl)
+  end)
+end
+
+function M.write(cfg, exported, opts)
+  opts = opts or {}
+  if type(cfg) ~= "table" then error("format.write: cfg must be a table", 2) end
+  if type(exported) ~= "table" then error("format.write: exported must be a table", 2) end
+  local out_dir = cfg.output_folder
+  if type(out_dir) ~= "string" or out_dir == "" then
+    return nil, setmetatable({ code = "config", message = "no output folder given" },
+                             sources_mod.Problem)
+  end
+  local w = common.writer(out_dir)
+  w:dir(".")
+  for _, type_name in ipairs(common.TYPES) do
+    local value = exported[type_name]
+    local dump = DUMP[type_name]
+    if dump and value ~= nil and value ~= null and common.included(cfg, type_name) then
+      local err = dump(w, common.copy(value), cfg, exported, opts)
+      if err then return nil, err end
+    end
+  end
+  return w:commit()
+end
+
+return M
