@@ -52,6 +52,17 @@ local REAL_API_PROPERTIES = {
   TenantSettingsFlags = {
     use_scope_descriptions_for_consent = { type = "boolean" },
   },
+  -- a0deploy's shipped examples (examples/yaml/tenant.yaml, examples/directory) send these, and
+  -- its handlers pass them through unstripped: the API it deploys to takes them.
+  CreateResourceServerRequestContent = {
+    allow_online_access_with_ephemeral_sessions = { type = "boolean" },
+  },
+  UpdateResourceServerRequestContent = {
+    allow_online_access_with_ephemeral_sessions = { type = "boolean" },
+  },
+  UpdateSettingsRequestContent = {
+    enable_ulp_wcag_compliance = { type = "boolean" },
+  },
 }
 
 -- Keywords kept as they are (numbers, booleans, strings, lists of scalars).

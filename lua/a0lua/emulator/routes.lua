@@ -5925,6 +5925,7 @@ return {
       properties = {
         allow_offline_access = { type = "boolean" },
         allow_online_access = { type = "boolean" },
+        allow_online_access_with_ephemeral_sessions = { type = "boolean" },
         authorization_details = { type = { "array", "null" }, items = {} },
         authorization_policy = {
           type = { "object", "null" },
@@ -13368,6 +13369,7 @@ return {
       properties = {
         allow_offline_access = { type = "boolean" },
         allow_online_access = { type = "boolean" },
+        allow_online_access_with_ephemeral_sessions = { type = "boolean" },
         authorization_details = { type = { "array", "null" }, items = {} },
         authorization_policy = {
           type = { "object", "null" },
@@ -13585,6 +13587,7 @@ return {
       type = "object",
       minProperties = 1,
       properties = {
+        enable_ulp_wcag_compliance = { type = "boolean" },
         identifier_first = { type = { "boolean", "null" } },
         universal_login_experience = { type = "string", enum = { "new", "classic" } },
         webauthn_platform_first_factor = { type = { "boolean", "null" } },
