@@ -145,8 +145,37 @@ peer: deps all
 bench: deps all
 	@$(LUA) bench/primitives.lua
 
-demo: all
-	@$(BIN) version
+# The first thing to run: a local emulator, the example tenant imported into it, the plan for a
+# changed copy, an export; the emulator is stopped however the demo ends.
+DEMO_ID     := a0luaDemoClient00000000000000001
+DEMO_SECRET := a0lua-demo-secret
+demo: deps all
+	@set -eu; bin="$(CURDIR)/$(BIN)"; \
+	tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/a0lua-demo.XXXXXX"); pid=""; \
+	trap 'if [ -n "$$pid" ]; then kill $$pid 2>/dev/null || true; wait $$pid 2>/dev/null || true; fi' EXIT; \
+	"$$bin" emulate --port 0 --client-id $(DEMO_ID) --client-secret $(DEMO_SECRET) \
+	  >"$$tmp/emulator.out" 2>"$$tmp/emulator.err" & pid=$$!; \
+	url=""; for i in $$(seq 100); do \
+	  url=$$(sed -n 's|^listening on \(http://[0-9.]*:[0-9]*\).*|\1|p' "$$tmp/emulator.out"); \
+	  [ -n "$$url" ] && break; sleep 0.1; done; \
+	[ -n "$$url" ] || { echo "demo: the emulator did not start:"; cat "$$tmp/emulator.err"; exit 1; }; \
+	export AUTH0_DOMAIN="$$url" AUTH0_CLIENT_ID=$(DEMO_ID) AUTH0_CLIENT_SECRET=$(DEMO_SECRET); \
+	echo "== a0lua emulate: a local tenant at $$url"; \
+	echo "== a0lua import -i recipes/examples/tenant.yaml"; \
+	"$$bin" import -i recipes/examples/tenant.yaml; \
+	cp -R recipes/examples "$$tmp/changed"; \
+	sed -e 's|http://localhost:3000/callback|https://shop.example.com/callback|' \
+	  -e 's|description: May read orders|description: May read every order|' \
+	  -e 's|^    enabled: true$$|    enabled: false|' \
+	  recipes/examples/tenant.yaml >"$$tmp/changed/tenant.yaml"; \
+	echo "== a0lua plan -i <a changed copy>: a callback, a role and a template differ"; \
+	status=0; "$$bin" plan -i "$$tmp/changed/tenant.yaml" || status=$$?; \
+	[ "$$status" -eq 2 ] || { echo "demo: plan exited $$status, expected 2 (changes)"; exit 1; }; \
+	out=$${DEMO_OUT:-$$tmp/export}; \
+	echo "== a0lua export -f yaml -o $$out"; \
+	"$$bin" export -f yaml -o "$$out"; \
+	echo "== the export is in $$out (tenant.yaml and its companion files)"; \
+	echo "== stopping the emulator"
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LUADIR) $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(LIBDIR)/a0lua/core

@@ -40,7 +40,16 @@ local command_order = {}
 -- Commands that live in their own module, loaded only when used, each
 -- { name, module, summary }. The module returns { usage =, run = function(args, argv, first) }.
 local LAZY_COMMANDS = {
+  { "emulate", "a0lua.commands.emulate", "run a local, stateful Auth0 Management API" },
+  { "import", "a0lua.commands.import", "deploy tenant.yaml or a directory (alias: deploy)" },
+  { "export", "a0lua.commands.export", "write the tenant to files (alias: dump)" },
+  { "plan", "a0lua.commands.plan", "show what an import would change (exit 2: changes)" },
+  { "validate", "a0lua.commands.validate", "check files, schemas and references, no network" },
 }
+
+-- Other names of commands (a0deploy's): they run the command, which sees the name it was given
+-- as argv[first - 1].
+local ALIASES = { deploy = "import", dump = "export" }
 
 -- Registers a command; `spec` is { summary =, usage =, run = function(args, argv) }.
 function M.command(name, spec)
@@ -67,7 +76,7 @@ M.command("help", {
   run = function(args)
     local name = args[1]
     if name then
-      local spec = commands[name]
+      local spec = commands[ALIASES[name] or name]
       if not spec then error(("unknown command '%s' (see a0lua help)"):format(name), 0) end
       io.stdout:write("usage: ", spec.usage, "\n\n", spec.summary, "\n")
       return 0
@@ -154,7 +163,7 @@ function M.main(argv)
     end
     if name == "--version" then name = "version" end
     if name == "--help" or name == "-h" then name = "help" end
-    local spec = commands[name]
+    local spec = commands[ALIASES[name] or name]
     if not spec then error(("unknown command '%s' (see a0lua help)"):format(name), 0) end
     local args = table.move(argv, i + 1, #argv, 1, {})
     return spec.run(args, argv, i + 1)

@@ -1,0 +1,363 @@
+-- handlers/actions.lua: Actions (a0deploy type `actions`), handlers.md §24. Creating or updating
+-- an action edits its draft; an action marked `deployed: true` is then deployed once its draft
+-- has been built.
+local handler = require "a0lua.handler"
+local json = require "a0lua.core.json"
+
+local NULL = json.null
+local Base = handler.Base
+
+local POLL_MS = 1000        -- between two looks at a building draft
+local MAX_POLLS = 120       -- how long a build may take: about two minutes
+local DEPLOY_RETRY_MS = 2000
+local MAX_DEPLOY_RETRIES = 60
+
+local SCHEMA = {
+  type = "object",
+  required = { "name", "supported_triggers", "code" },
+  additionalProperties = true,
+  properties = {
+    code = { type = "string", default = "" },
+    runtime = { type = "string" },
+    dependencies = {
+      type = "array",
+      items = {
+        type = "object",
+        additionalProperties = false,
+        properties = {
+          name = { type = "string" }, version = { type = "string" },
+          registry_url = { type = "string" },
+        },
+      },
+    },
+    secrets = {
+      type = "array",
+      items = {
+        type = "object",
+        properties = {
+          name = { type = "string" }, value = { type = "string" },
+          updated_at = { type = "string", format = "date-time" },
+        },
+      },
+    },
+    name = { type = "string", default = "" },
+    supported_triggers = {
+      type = "array",
+      items = {
+        type = "object",
+        properties = {
+          id = { type = "string", default = "" }, version = { type = "string" },
+          url = { type = "string" },
+        },
+      },
+    },
+    modules = {
+      type = "array",
+      items = {
+        type = "object",
+        required = { "module_name", "module_version_number" },
+        properties = {
+          module_name = { type = "string" }, module_version_number = { type = "number" },
+        },
+      },
+    },
+    deployed = { type = "boolean" },
+    status = { type = "string" },
+  },
+}
+
+-- A request whose answer is not needed: true, or nil and the error (ctx.api:request answers
+-- body, response on success).
+local function send(ctx, method, path, opts)
+  local body, err = ctx.api:request(method, path, opts)
+  if body == nil then return nil, err end
+  return true
+end
+
+local M = {
+  type = "actions",
+  kind = "list",
+  path = "/actions/actions",
+  id = "id",
+  identifiers = { "id", "name" },
+  name_field = "name",
+  -- Modules first: an action names the module versions it uses.
+  depends_on = { "actionModules" },
+  list = { paging = "actions", key = "actions" },
+  schema = SCHEMA,
+  strip_create = { "status" },
+  strip_update = { "deployed", "status", "id", "secrets" },
+  strip_export = {},
+  secrets = {},
+  object_fields = {},
+  ignore_diff = {},
+  update_method = "PATCH",
+}
+
+local function present(v)
+  return v ~= nil and v ~= NULL and v ~= false and v ~= ""
+end
+
+local function warn(ctx, message)
+  if ctx.log then ctx.log:warn(message) end
+end
+
+local function info(ctx, message)
+  if ctx.log then ctx.log:info(message) end
+end
+
+local function status_of(err)
+  return type(err) == "table" and (err.status or (err.code == "api_not_found" and 404)) or nil
+end
+
+local function message_of(err)
+  return type(err) == "table" and tostring(err.message or "") or tostring(err)
+end
+
+local function is_marketplace(action)
+  return type(action) == "table" and present(action.integration)
+end
+M.is_marketplace = is_marketplace
+
+-- Waits `ms` milliseconds: ctx.sleep when given (specs), else a0lua.tasks' sleep in a task.
+local function sleep(ctx, ms)
+  if ctx.sleep then return ctx.sleep(ms) end
+  local ok, tasks = pcall(require, "a0lua.tasks")
+  if ok and tasks.current() then tasks.sleep(ms) end
+end
+
+local function action_path(id, ...)
+  local out = "/actions/actions/" .. handler.escape(id)
+  for _, p in ipairs({ ... }) do out = out .. "/" .. p end
+  return out
+end
+
+--------------------------------------------------------------------------------------------------
+-- Reading the tenant
+
+-- GET /actions/actions. Actions switched off on the tenant (404, 501, 403 feature_not_enabled)
+-- read as none; the service's own 500 says how to skip actions.
+function M.fetch(self, ctx)
+  local list, err = ctx.api:list(self.path, { paging = "actions", key = "actions" })
+  if list ~= nil then return list end
+  local s = status_of(err)
+  if s == 404 or s == 501 or (s == 403 and type(err) == "table"
+      and err.error_code == "feature_not_enabled") then
+    info(ctx, "actions: not enabled on the tenant, skipped")
+    return json.array()
+  end
+  if s == 500 and message_of(err):find("An internal server error occurred", 1, true) then
+    return nil, { code = "api_error", status = 500, message = "Cannot process actions because "
+      .. "the actions service is unavailable. Retrying may succeed; adding 'actions' to "
+      .. "AUTH0_EXCLUDED skips them until the service is back." }
+  end
+  return nil, err
+end
+
+--------------------------------------------------------------------------------------------------
+-- Import
+
+local cache = setmetatable({}, { __mode = "k" })
+
+-- Module names and version numbers become ids: {module_name, module_id, module_version_number,
+-- module_version_id}. An unknown version is an error; an unknown module stays as written.
+local function resolve_modules(ctx, action, modules)
+  local out = json.array()
+  for _, m in ipairs(action.modules) do
+    local found
+    for _, mod in ipairs(modules) do
+      if mod.name == m.module_name then found = mod break end
+    end
+    if found and found.id then
+      local c = cache[ctx]
+      c.versions = c.versions or {}
+      local versions = c.versions[found.id]
+      if versions == nil then
+        versions = ctx.api:list("/actions/modules/" .. handler.escape(found.id) .. "/versions",
+          { paging = "actions", key = "versions" }) or {}
+        c.versions[found.id] = versions
+      end
+      local version_id
+      for _, v in ipairs(versions) do
+        if v.version_number == m.module_version_number then version_id = v.id end
+      end
+      if not version_id then
+        error({ code = "reference", message = ("actions %s: could not find version %s of action "
+          .. "module %s"):format(tostring(action.name), tostring(m.module_version_number),
+          tostring(m.module_name)) }, 0)
+      end
+      out[#out + 1] = { module_name = m.module_name, module_id = found.id,
+        module_version_number = m.module_version_number, module_version_id = version_id }
+    else
+      out[#out + 1] = m
+    end
+  end
+  action.modules = out
+end
+
+function M.resolve(_, ctx, desired)
+  local any = false
+  for _, a in ipairs(type(desired) == "table" and desired or {}) do
+    if type(a) == "table" and type(a.modules) == "table" and #a.modules > 0 then any = true end
+  end
+  if not any or not ctx.api then return desired end
+  cache[ctx] = cache[ctx] or {}
+  local modules = ctx.api:list("/actions/modules", { paging = "actions", key = "modules" })
+  if modules == nil then return desired end
+  for _, a in ipairs(desired) do
+    if type(a) == "table" and type(a.modules) == "table" and #a.modules > 0 then
+      resolve_modules(ctx, a, modules)
+    end
+  end
+  return desired
+end
+
+-- Marketplace actions (installed integrations) are never changed nor deleted.
+function M.filter(_, _, item)
+  return not is_marketplace(item)
+end
+
+local function secret_names(list)
+  local out = {}
+  for _, s in ipairs(type(list) == "table" and list ~= NULL and list or {}) do
+    if type(s) == "table" and s.name then out[#out + 1] = s.name end
+  end
+  table.sort(out)
+  return out
+end
+
+-- Secrets compare by their names (the tenant never shows values); `deployed: true` asks for a
+-- deploy when anything changes or the tenant's action has changes not deployed.
+function M.diff(self, ctx, desired, current)
+  current = current or {}
+  local payload, diffs = Base.diff(self, ctx, desired, current)
+  diffs = diffs or {}
+  if desired.secrets ~= nil and desired.secrets ~= NULL then
+    local want, have = secret_names(desired.secrets), secret_names(current.secrets)
+    local values = false
+    for _, s in ipairs(desired.secrets) do
+      if type(s) == "table" and s.value ~= nil and s.value ~= NULL then values = true end
+    end
+    if not handler.deep_equal(want, have) then
+      payload = payload or {}
+      payload.secrets = handler.deep_copy(desired.secrets)
+      diffs[#diffs + 1] = { path = "secrets", from = have, to = want }
+    elseif payload and values then
+      payload.secrets = handler.deep_copy(desired.secrets)
+    end
+  end
+  if desired.deployed == true and (payload ~= nil or current.all_changes_deployed ~= true) then
+    payload = payload or {}
+    payload.deployed = true
+    if current.all_changes_deployed ~= true then
+      diffs[#diffs + 1] = { path = "deployed", from = current.all_changes_deployed == true,
+        to = true }
+    end
+  end
+  if payload == nil then return nil end
+  return payload, diffs
+end
+
+-- Waits until the action's draft is built, then deploys it (POST .../deploy). A deploy refused
+-- because the draft is not built yet is tried again (handlers.md §24).
+local function deploy(ctx, id, name)
+  for _ = 1, MAX_POLLS do
+    local action, err = ctx.api:request("GET", action_path(id))
+    if action == nil then return nil, err end
+    if action.status == "built" then break end
+    if action.status == "failed" then
+      return nil, { code = "api_error", message = ("actions %s: the build failed"):format(
+        tostring(name)) }
+    end
+    sleep(ctx, POLL_MS)
+  end
+  for attempt = 1, MAX_DEPLOY_RETRIES + 1 do
+    local body, err = ctx.api:request("POST", action_path(id, "deploy"))
+    if body ~= nil or err == nil then
+      info(ctx, ("Deployed [actions]: %s"):format(tostring(name)))
+      return true
+    end
+    if not message_of(err):find("must be in the 'built' state", 1, true)
+        or attempt > MAX_DEPLOY_RETRIES then
+      return nil, err
+    end
+    sleep(ctx, DEPLOY_RETRY_MS)
+  end
+  return nil, { code = "api_error", message = ("actions %s: not deployed"):format(tostring(name)) }
+end
+M.deploy = deploy
+
+function M.create(self, ctx, payload)
+  local body = handler.strip(payload, { "deployed", "status" })
+  local created, err = ctx.api:create(self.path, body,
+    { find = function(a) return a.name == payload.name end,
+      list = { paging = "actions", key = "actions" } })
+  if created == nil then return nil, err end
+  if payload.deployed == true then
+    local ok, derr = deploy(ctx, created.id, payload.name)
+    if not ok then return nil, derr end
+  end
+  return created
+end
+
+function M.update(_, ctx, current, payload)
+  local body = handler.strip(payload, { "deployed", "status", "id" })
+  local updated = current
+  if next(body) ~= nil then
+    local err
+    updated, err = ctx.api:request("PATCH", action_path(current.id), { body = body })
+    if updated == nil then return nil, err end
+  end
+  if payload.deployed == true then
+    local ok, err = deploy(ctx, current.id, current.name)
+    if not ok then return nil, err end
+  end
+  return updated
+end
+
+-- Bound actions go too (?force=true).
+function M.delete(_, ctx, current)
+  local _, err = send(ctx, "DELETE", action_path(current.id), { query = { force = true } })
+  if err then return nil, err end
+  return true
+end
+
+--------------------------------------------------------------------------------------------------
+-- Export
+
+-- The action as a0deploy writes it; marketplace actions are skipped.
+function M.export(_, ctx, item)
+  if is_marketplace(item) then
+    warn(ctx, ("actions: %s is a marketplace action and is not exported"):format(
+      tostring(item.name)))
+    return nil
+  end
+  local out = {
+    id = item.id,
+    name = item.name,
+    deployed = item.deployed == true or item.all_changes_deployed == true,
+    code = item.code,
+    runtime = item.runtime,
+    dependencies = item.dependencies,
+    status = item.status,
+    supported_triggers = item.supported_triggers,
+  }
+  if type(item.secrets) == "table" and item.secrets ~= NULL then
+    local secrets = json.array()
+    for _, s in ipairs(item.secrets) do
+      if type(s) == "table" then secrets[#secrets + 1] = { name = s.name, value = s.value } end
+    end
+    out.secrets = secrets
+  end
+  if type(item.modules) == "table" and item.modules ~= NULL then
+    local modules = json.array()
+    for _, m in ipairs(item.modules) do
+      modules[#modules + 1] = { module_name = m.module_name,
+        module_version_number = m.module_version_number }
+    end
+    out.modules = modules
+  end
+  return out
+end
+
+return M

@@ -1,0 +1,140 @@
+-- handlers/email_provider.lua: the email provider singleton (a0deploy type `emailProvider`),
+-- handlers.md §10.
+local handler = require "a0lua.handler"
+local json = require "a0lua.core.json"
+
+local NULL = json.null
+
+-- The credential fields the API shows when read; the others (keys, passwords) are write-only.
+local READABLE_SET = { api_user = true, region = true, smtp_host = true, smtp_port = true,
+  smtp_user = true }
+
+-- The placeholders an export writes for each provider's credentials (pipeline.md §6.3).
+local PLACEHOLDERS = {
+  smtp = { smtp_host = "##SMTP_HOSTNAME##", smtp_port = "##SMTP_PORT##",
+    smtp_user = "##SMTP_USER##", smtp_pass = "##SMTP_PASS##" },
+  mailgun = { api_key = "##MAILGUN_API_KEY##" },
+  mandrill = { api_key = "##MANDRILL_API_KEY##" },
+  sendgrid = { api_key = "##SENDGRID_API_KEY##" },
+  sparkpost = { api_key = "##SPARKPOST_API_KEY##" },
+  ses = { accessKeyId = "##SES_ACCESS_KEY_ID##", secretAccessKey = "##SES_ACCESS_SECRET_KEY##",
+    region = "##SES_AWS_REGION##" },
+  azure_cs = { connectionString = "##AZURE_CS_CONNECTION_KEY##" },
+  ms365 = { tenantId = "##MS365_TENANT_ID##", clientId = "##MS365_CLIENT_ID##",
+    clientSecret = "##MS365_CLIENT_SECRET##" },
+}
+-- Always the placeholder, even when the tenant shows a value.
+local ALWAYS = { smtp_user = true }
+
+local M = {
+  type = "emailProvider",
+  kind = "singleton",
+  path = "/emails/provider",
+  depends_on = {},
+  schema = { type = "object" },
+  strip_create = {},
+  strip_update = {},
+  strip_export = {},
+  secrets = {},
+  object_fields = {},
+  ignore_diff = {},
+  update_method = "PATCH",
+}
+
+M.PLACEHOLDERS = PLACEHOLDERS
+
+local function sorted_keys(t)
+  local out = {}
+  for k in pairs(t) do out[#out + 1] = k end
+  table.sort(out)
+  return out
+end
+
+local function exists(current)
+  return type(current) == "table" and current.name ~= nil and current.name ~= NULL
+end
+
+-- 404 means no provider: {}.
+function M.fetch(self, ctx)
+  local body, err = ctx.api:request("GET", self.path, { query = {
+    fields = "name,enabled,credentials,settings,default_from_address", include_fields = true } })
+  if body == nil then
+    if type(err) == "table" and (err.code == "api_not_found" or err.status == 404) then
+      return {}
+    end
+    return nil, err
+  end
+  return body
+end
+
+-- Credentials compare on what the tenant shows; the write-only ones (keys, passwords) cannot be
+-- compared, so credentials that carry one are always sent (a rotated key must reach the tenant;
+-- an export's placeholders are dropped before this, so re-importing an export sends nothing).
+-- Without a provider on the tenant, everything is sent (a create).
+function M.diff(_, _, desired, current)
+  current = current or {}
+  local payload, diffs = nil, {}
+  local function add(k, path, from, to)
+    payload = payload or {}
+    payload[k] = handler.deep_copy(desired[k])
+    diffs[#diffs + 1] = { path = path, from = from, to = to }
+  end
+  local keys = {}
+  for k in pairs(desired) do keys[#keys + 1] = k end
+  table.sort(keys)
+  for _, k in ipairs(keys) do
+    local dv, cv = desired[k], current[k]
+    if not exists(current) then
+      add(k, k, nil, dv)
+    elseif k == "credentials" and type(dv) == "table" and dv ~= NULL then
+      local have = type(cv) == "table" and cv or {}
+      for _, f in ipairs(sorted_keys(dv)) do
+        if not READABLE_SET[f] and dv[f] ~= nil and dv[f] ~= NULL then
+          add(k, k .. "." .. f, nil, "(write-only: always sent)")
+          break
+        elseif READABLE_SET[f] and not handler.matches(dv[f], have[f]) then
+          add(k, k .. "." .. f, have[f], dv[f])
+          break
+        end
+      end
+    elseif not handler.matches(dv, cv) then
+      add(k, k, cv, dv)
+    end
+  end
+  if payload == nil then return nil end
+  return payload, diffs
+end
+
+-- PATCH the provider when the tenant has one, else POST it.
+function M.update(self, ctx, current, payload)
+  local method = exists(current) and "PATCH" or "POST"
+  return ctx.api:request(method, self.path, { body = payload })
+end
+
+function M.create(self, ctx, payload)
+  return ctx.api:request("POST", self.path, { body = payload })
+end
+
+-- Credentials become the provider's placeholders unless AUTH0_EXPORT_SECRETS, or
+-- AUTH0_EXCLUDED_DEFAULTS lists emailProvider; values the tenant shows are kept (but smtp_user).
+function M.export(_, ctx, item)
+  local cfg = ctx.config or {}
+  if cfg.AUTH0_EXPORT_SECRETS then return item end
+  for _, d in ipairs(type(cfg.AUTH0_EXCLUDED_DEFAULTS) == "table" and cfg.AUTH0_EXCLUDED_DEFAULTS
+    or {}) do
+    if d == "emailProvider" then return item end
+  end
+  local names = PLACEHOLDERS[item.name]
+  if not names then return item end
+  local creds = type(item.credentials) == "table" and item.credentials ~= NULL
+    and item.credentials or {}
+  for field, placeholder in pairs(names) do
+    if ALWAYS[field] or creds[field] == nil or creds[field] == NULL then
+      creds[field] = placeholder
+    end
+  end
+  item.credentials = creds
+  return item
+end
+
+return M

@@ -1,0 +1,100 @@
+-- handlers/email_templates.lua: the 13 email templates (a0deploy type `emailTemplates`),
+-- handlers.md §11. A keyed list: templates are set (PATCH, or POST the first time), never
+-- deleted.
+local handler = require "a0lua.handler"
+local json = require "a0lua.core.json"
+
+local NAMES = { "verify_email", "verify_email_by_code", "reset_email", "reset_email_by_code",
+  "welcome_email", "blocked_account", "stolen_credentials", "enrollment_email", "change_password",
+  "password_reset", "mfa_oob_code", "user_invitation", "async_approval" }
+
+local SCHEMA = {
+  type = "object",
+  required = { "template" },
+  properties = {
+    template = { type = "string", enum = NAMES },
+    body = { type = "string", default = "" },
+  },
+}
+
+local M = {
+  type = "emailTemplates",
+  kind = "keyed",
+  path = "/email-templates",
+  names = NAMES,
+  identifiers = { "template" },
+  name_field = "template",
+  -- The provider first (a0deploy order: emailProvider 60, emailTemplates 70).
+  depends_on = { "emailProvider" },
+  schema = SCHEMA,
+  strip_create = {},
+  strip_update = { "template" },
+  strip_export = {},
+  secrets = {},
+  object_fields = {},
+  ignore_diff = {},
+  update_method = "PATCH",
+}
+
+M.NAMES = NAMES
+
+local function each(items, fn)
+  local ok, tasks = pcall(require, "a0lua.tasks")
+  if ok and tasks.current() and #items > 1 then
+    local fns = {}
+    for i, item in ipairs(items) do fns[i] = function() return fn(item) end end
+    tasks.all(fns)
+  else
+    for _, item in ipairs(items) do fn(item) end
+  end
+end
+
+local function status_of(err)
+  return type(err) == "table" and (err.status or (err.code == "api_not_found" and 404)) or nil
+end
+
+-- GET /email-templates/{name} for each of the 13: a 404 is a template never set; a 403 for
+-- async_approval is a feature the tenant lacks.
+function M.fetch(self, ctx)
+  local found, failure = {}, nil
+  each(NAMES, function(name)
+    local body, err = ctx.api:request("GET", self.path .. "/" .. name)
+    if body ~= nil then
+      found[name] = body
+    elseif not (status_of(err) == 404 or (status_of(err) == 403 and name == "async_approval"))
+    then
+      failure = failure or err
+    end
+  end)
+  if failure then return nil, failure end
+  local out = json.array()
+  for _, name in ipairs(NAMES) do
+    if found[name] then out[#out + 1] = found[name] end
+  end
+  return out
+end
+
+local function post(self, ctx, item)
+  return ctx.api:request("POST", self.path, { body = item })
+end
+
+-- A template the tenant never had is created with POST.
+function M.create(self, ctx, payload)
+  return post(self, ctx, payload)
+end
+
+-- PATCH the template with what differs; a 404 means it does not exist yet: POST it whole.
+function M.update(self, ctx, current, payload)
+  local name = current.template
+  local body, err = ctx.api:request("PATCH", self.path .. "/" .. handler.escape(name),
+    { body = payload })
+  if body == nil and status_of(err) == 404 then
+    local whole = handler.deep_copy(current)
+    for k, v in pairs(payload) do whole[k] = v end
+    whole.template = name
+    return post(self, ctx, whole)
+  end
+  return body, err
+end
+
+return M

@@ -1,0 +1,624 @@
+-- handlers/organizations.lua: organizations (a0deploy type `organizations`), handlers.md §27.
+-- An organization carries four sub-resources, each kept in its file form:
+--   connections        [{name, assign_membership_on_login, show_as_button, ...}] (by name)
+--   client_grants      [{client_id = <client name>}]
+--   discovery_domains  [{domain, status, use_for_organization_discovery}]
+--   clients            [{client_id = <client name>, use_for_member_access}]
+-- An absent list means an empty one (a0deploy treats them so); each is changed by difference.
+local handler = require "a0lua.handler"
+local json = require "a0lua.core.json"
+
+local NULL = json.null
+local Base = handler.Base
+
+local SUB = { "connections", "client_grants", "discovery_domains", "clients" }
+local CONNECTION_FIELDS = { "assign_membership_on_login", "show_as_button", "is_signup_enabled",
+  "organization_access_level", "organization_connection_name", "is_enabled" }
+local CLIENT_BATCH = 10
+
+local SCHEMA = {
+  type = "object",
+  required = { "name" },
+  properties = {
+    name = { type = "string" },
+    display_name = { type = "string" },
+    branding = { type = "object" },
+    metadata = { type = "object" },
+    connections = {
+      type = "array",
+      items = {
+        type = "object",
+        properties = {
+          connection_id = { type = "string" },
+          organization_connection_name = { type = "string" },
+          assign_membership_on_login = { type = "boolean" },
+          show_as_button = { type = "boolean" },
+          is_signup_enabled = { type = "boolean" },
+          organization_access_level = {
+            type = "string", enum = { "none", "readonly", "limited", "full" },
+          },
+          is_enabled = { type = "boolean" },
+        },
+      },
+    },
+    client_grants = {
+      type = "array",
+      items = { type = "object", properties = { client_id = { type = "string" } } },
+      default = json.array(),
+    },
+    token_quota = {
+      type = { "object", "null" },
+      properties = {
+        client_credentials = {
+          type = "object",
+          properties = {
+            enforce = { type = "boolean", default = true },
+            per_day = { type = "integer", minimum = 1 },
+            per_hour = { type = "integer", minimum = 1 },
+          },
+          additionalProperties = false,
+          minProperties = 1,
+        },
+      },
+      required = { "client_credentials" },
+    },
+    discovery_domains = {
+      type = "array",
+      items = {
+        type = "object",
+        properties = {
+          domain = { type = "string" },
+          status = { type = "string", enum = { "pending", "verified" } },
+          use_for_organization_discovery = { type = "boolean" },
+        },
+        required = { "domain", "status" },
+      },
+    },
+    third_party_client_access = { type = "string", enum = { "block", "allow" } },
+    is_app_entitlement_active = { type = "boolean" },
+    clients = {
+      type = "array",
+      items = {
+        type = "object",
+        properties = {
+          client_id = { type = "string" },
+          use_for_member_access = { type = "boolean" },
+        },
+        required = { "client_id", "use_for_member_access" },
+      },
+      default = json.array(),
+    },
+  },
+}
+
+-- A request whose answer is not needed: true, or nil and the error (ctx.api:request answers
+-- body, response on success).
+local function send(ctx, method, path, opts)
+  local body, err = ctx.api:request(method, path, opts)
+  if body == nil then return nil, err end
+  return true
+end
+
+local M = {
+  type = "organizations",
+  kind = "list",
+  path = "/organizations",
+  id = "id",
+  identifiers = { "id", "name" },
+  name_field = "name",
+  -- Connections, clients and their grants are named by the organization's sub-resources.
+  depends_on = { "clients", "connections", "databases", "clientGrants" },
+  list = { paging = "checkpoint", key = "organizations" },
+  schema = SCHEMA,
+  strip_create = {},
+  strip_update = { "connections", "client_grants", "discovery_domains", "clients", "name", "id" },
+  strip_export = {},
+  secrets = {},
+  object_fields = {},
+  ignore_diff = {},
+  update_method = "PATCH",
+}
+
+local function present(v)
+  return v ~= nil and v ~= NULL and v ~= false and v ~= ""
+end
+
+local function warn(ctx, message)
+  if ctx.log then ctx.log:warn(message) end
+end
+
+local function allow_delete(ctx)
+  local v = (ctx.config or {}).AUTH0_ALLOW_DELETE
+  return v == true or v == "true"
+end
+
+local function list_of(v)
+  if type(v) == "table" and v ~= NULL then return v end
+  return {}
+end
+
+local function status_of(err)
+  return type(err) == "table" and err.status or nil
+end
+
+local function each(items, fn)
+  local ok, tasks = pcall(require, "a0lua.tasks")
+  if ok and tasks.current() and #items > 1 then
+    local fns = {}
+    for i, item in ipairs(items) do fns[i] = function() return fn(item) end end
+    tasks.all(fns)
+  else
+    for _, item in ipairs(items) do fn(item) end
+  end
+end
+
+local function org_path(id, ...)
+  local out = "/organizations/" .. handler.escape(id)
+  for _, part in ipairs({ ... }) do out = out .. "/" .. handler.escape(part) end
+  return out
+end
+
+--------------------------------------------------------------------------------------------------
+-- Lookups: clients, connections and client grants of the tenant
+
+local cache = setmetatable({}, { __mode = "k" })
+
+local function run_cache(ctx)
+  local c = cache[ctx]
+  if not c then
+    c = {}
+    cache[ctx] = c
+  end
+  return c
+end
+
+-- The tenant's clients: ctx.current.clients, or read once.
+local function clients_of(ctx, fresh)
+  local c = run_cache(ctx)
+  if not fresh and ctx.current and ctx.current.clients then return ctx.current.clients end
+  local key = fresh and "fresh_clients" or "clients"
+  if c[key] == nil then
+    c[key] = ctx.api:list("/clients",
+      { paging = "offset", key = "clients", query = { is_global = false } }) or {}
+  end
+  return c[key]
+end
+
+local function client_name(clients, id)
+  for _, cl in ipairs(clients) do
+    if cl.client_id == id then return cl.name end
+  end
+  return id
+end
+
+local function client_id(clients, name)
+  for _, cl in ipairs(clients) do
+    if cl.client_id == name then return name end
+  end
+  for _, cl in ipairs(clients) do
+    if cl.name == name then return cl.client_id end
+  end
+  return nil
+end
+
+-- Every connection of the tenant (database connections included): those read for the plan, or
+-- one read of /connections (once per run; fresh = true: a read made when applying, so that
+-- connections created earlier in the run are there).
+local function connections_of(ctx, fresh)
+  local current = ctx.current or {}
+  local lists = {}
+  if not fresh then
+    lists[1] = current.connections or {}
+    lists[2] = current.databases or {}
+  end
+  if fresh or not (current.connections and current.databases) then
+    local c = run_cache(ctx)
+    local key = fresh and "fresh_connections" or "connections"
+    if c[key] == nil then
+      c[key] = ctx.api:list("/connections", { paging = "checkpoint", key = "connections" }) or {}
+    end
+    lists[#lists + 1] = c[key]
+  end
+  local out, seen = {}, {}
+  for _, list in ipairs(lists) do
+    for _, conn in ipairs(list) do
+      local k = conn.id or conn.name
+      if k == nil or not seen[k] then
+        if k ~= nil then seen[k] = true end
+        out[#out + 1] = conn
+      end
+    end
+  end
+  return out
+end
+
+-- Client name -> grant id, from a fresh read of the tenant's client grants.
+local function grant_id_of(ctx, name)
+  local c = run_cache(ctx)
+  if c.grants == nil then
+    c.grants = ctx.api:list("/client-grants", { paging = "checkpoint", key = "client_grants" })
+      or {}
+  end
+  local clients = clients_of(ctx, true)
+  local id = client_id(clients, name) or name
+  for _, g in ipairs(c.grants) do
+    if g.client_id == id then return g.id end
+  end
+  return nil
+end
+
+--------------------------------------------------------------------------------------------------
+-- Reading the tenant
+
+local function read_sub(ctx, org, clients)
+  local id = org.id
+  local conns, err = ctx.api:list(org_path(id, "connections"),
+    { paging = "offset", key = "connections", per_page = 50 })
+  if conns == nil then return nil, err end
+  local out = json.array()
+  for _, c in ipairs(conns) do
+    local entry = { connection_id = c.connection_id,
+      name = type(c.connection) == "table" and c.connection.name or nil }
+    for _, f in ipairs(CONNECTION_FIELDS) do entry[f] = c[f] end
+    out[#out + 1] = entry
+  end
+  org.connections = out
+
+  local grants
+  grants, err = ctx.api:list(org_path(id, "client-grants"),
+    { paging = "offset", key = "client_grants", per_page = 50 })
+  if grants == nil then return nil, err end
+  out = json.array()
+  for _, g in ipairs(grants) do
+    out[#out + 1] = { client_id = client_name(clients, g.client_id), grant_id = g.id }
+  end
+  org.client_grants = out
+
+  local domains
+  domains, err = ctx.api:list(org_path(id, "discovery-domains"),
+    { paging = "checkpoint", key = "domains", take = 50 })
+  if domains then
+    org.discovery_domains = domains
+  elseif not (status_of(err) == 404 or status_of(err) == 501 or status_of(err) == 403) then
+    return nil, err
+  end
+
+  local members
+  members, err = ctx.api:list(org_path(id, "clients"),
+    { paging = "checkpoint", key = "clients", take = 50 })
+  if members then
+    out = json.array()
+    for _, m in ipairs(members) do
+      out[#out + 1] = { client_id = client_name(clients, m.client_id),
+        use_for_member_access = m.use_for_member_access }
+    end
+    org.clients = out
+  elseif not (status_of(err) == 404 or status_of(err) == 501 or status_of(err) == 403) then
+    return nil, err
+  end
+  return true
+end
+
+function M.fetch(self, ctx)
+  local list, err = ctx.api:list(self.path, { paging = "checkpoint", key = "organizations" })
+  if list == nil then
+    if status_of(err) == 404 or status_of(err) == 501 then return json.array() end
+    return nil, err
+  end
+  local clients = clients_of(ctx)
+  local failure
+  each(list, function(org)
+    local ok, serr = read_sub(ctx, org, clients)
+    if not ok then failure = failure or serr end
+  end)
+  if failure then return nil, failure end
+  return list
+end
+
+--------------------------------------------------------------------------------------------------
+-- Import
+
+-- Connections are named; those the tenant and the files do not know are dropped (a0deploy).
+function M.resolve(_, ctx, desired)
+  local known = {}
+  for _, c in ipairs(connections_of(ctx, false)) do known[c.name] = true known[c.id] = true end
+  for _, t in ipairs({ "connections", "databases" }) do
+    for _, c in ipairs(list_of(ctx.desired and ctx.desired[t])) do
+      if type(c) == "table" and c.name then known[c.name] = true end
+    end
+  end
+  for _, org in ipairs(list_of(desired)) do
+    if type(org) == "table" and org.connections ~= nil then
+      local out = json.array()
+      for _, c in ipairs(list_of(org.connections)) do
+        if type(c) == "table" and (known[c.name] or known[c.connection_id]) then
+          out[#out + 1] = c
+        end
+      end
+      org.connections = out
+    end
+  end
+  return desired
+end
+
+local function find_conn(list, want)
+  for _, c in ipairs(list) do
+    if (want.name ~= nil and c.name == want.name)
+        or (want.connection_id ~= nil and c.connection_id == want.connection_id) then
+      return c
+    end
+  end
+  return nil
+end
+
+-- The fields of a desired organization connection that differ from the tenant's (is_enabled is
+-- true unless said otherwise); nil when none.
+local function conn_changes(want, have)
+  local out
+  for _, f in ipairs(CONNECTION_FIELDS) do
+    local w, h = want[f], have[f]
+    if f == "is_enabled" then
+      w = w == nil and true or w
+      h = h == nil and true or h
+    end
+    if want[f] ~= nil or f == "is_enabled" then
+      if not handler.deep_equal(w, h) then
+        out = out or {}
+        out[f] = w
+      end
+    end
+  end
+  return out
+end
+
+-- What each sub-resource needs: adds, updates, removes (removes of discovery domains and of
+-- organization clients only with AUTH0_ALLOW_DELETE).
+local function sub_changes(ctx, field, want, have)
+  want, have = list_of(want), list_of(have)
+  local add, update, remove = {}, {}, {}
+  if field == "connections" then
+    for _, w in ipairs(want) do
+      local h = find_conn(have, w)
+      if not h then add[#add + 1] = w
+      else
+        local ch = conn_changes(w, h)
+        if ch then update[#update + 1] = { want = w, have = h, fields = ch } end
+      end
+    end
+    for _, h in ipairs(have) do
+      if not find_conn(want, h) then remove[#remove + 1] = h end
+    end
+  else
+    local key = field == "discovery_domains" and "domain" or "client_id"
+    local have_by, want_by = {}, {}
+    for _, h in ipairs(have) do have_by[h[key]] = h end
+    for _, w in ipairs(want) do
+      want_by[w[key]] = w
+      local h = have_by[w[key]]
+      if h == nil then
+        add[#add + 1] = w
+      elseif field ~= "client_grants" then
+        local fields = field == "clients" and { "use_for_member_access" }
+          or { "status", "use_for_organization_discovery" }
+        for _, f in ipairs(fields) do
+          if w[f] ~= nil and not handler.deep_equal(w[f], h[f]) then
+            update[#update + 1] = { want = w, have = h }
+            break
+          end
+        end
+      end
+    end
+    local guarded = field == "discovery_domains" or field == "clients"
+    for _, h in ipairs(have) do
+      if want_by[h[key]] == nil and (not guarded or allow_delete(ctx)) then
+        remove[#remove + 1] = h
+      end
+    end
+  end
+  return add, update, remove
+end
+
+-- Top-level fields as the generic handler compares them; each sub-resource by difference.
+function M.diff(self, ctx, desired, current)
+  current = current or {}
+  local payload, diffs = Base.diff(self, ctx, desired, current)
+  for _, field in ipairs(SUB) do
+    -- An organization without discovery domains or clients on the tenant's side (the feature is
+    -- off there) is not compared for them.
+    if not (current[field] == nil and (field == "discovery_domains" or field == "clients")
+        and #list_of(desired[field]) == 0) then
+      local add, update, remove = sub_changes(ctx, field, desired[field], current[field])
+      if #add + #update + #remove > 0 then
+        payload = payload or {}
+        diffs = diffs or {}
+        payload[field] = handler.deep_copy(desired[field] or json.array())
+        diffs[#diffs + 1] = { path = field, from = current[field], to = payload[field] }
+      end
+    end
+  end
+  return payload, diffs
+end
+
+--------------------------------------------------------------------------------------------------
+-- Writes
+
+local function connection_body(c, id)
+  local body = { connection_id = id }
+  for _, f in ipairs(CONNECTION_FIELDS) do body[f] = c[f] end
+  return body
+end
+
+local function connection_id_of(ctx, c)
+  if c.connection_id ~= nil and c.name == nil then return c.connection_id end
+  local found = find_conn(connections_of(ctx, false), c)
+  if found and found.id then return found.id end
+  for _, conn in ipairs(connections_of(ctx, true)) do
+    if conn.name == c.name then return conn.id end
+  end
+  return nil
+end
+
+local function sync_connections(ctx, id, want, have)
+  local add, update, remove = sub_changes(ctx, "connections", want, have)
+  for _, c in ipairs(add) do
+    local cid = connection_id_of(ctx, c)
+    if cid then
+      local _, err = send(ctx, "POST", org_path(id, "connections"),
+        { body = connection_body(c, cid) })
+      if err then return nil, err end
+    end
+  end
+  for _, u in ipairs(update) do
+    local cid = u.have.connection_id
+    local _, err = send(ctx, "PATCH", org_path(id, "connections", cid), { body = u.fields })
+    if err then return nil, err end
+  end
+  for _, c in ipairs(remove) do
+    local _, err = send(ctx, "DELETE", org_path(id, "connections", c.connection_id))
+    if err then return nil, err end
+  end
+  return true
+end
+
+local function sync_grants(ctx, id, want, have)
+  local add, _, remove = sub_changes(ctx, "client_grants", want, have)
+  for _, g in ipairs(add) do
+    local grant = grant_id_of(ctx, g.client_id)
+    if grant then
+      local _, err = send(ctx, "POST", org_path(id, "client-grants"),
+        { body = { grant_id = grant } })
+      if err then return nil, err end
+    else
+      warn(ctx, ("organizations %s: no client grant of client %s to associate"):format(id,
+        tostring(g.client_id)))
+    end
+  end
+  for _, g in ipairs(remove) do
+    local grant = g.grant_id or grant_id_of(ctx, g.client_id)
+    if grant then
+      local _, err = send(ctx, "DELETE", org_path(id, "client-grants", grant))
+      if err then return nil, err end
+    end
+  end
+  return true
+end
+
+local function sync_domains(ctx, id, want, have)
+  local add, update, remove = sub_changes(ctx, "discovery_domains", want, have)
+  for _, u in ipairs(update) do
+    local _, err = send(ctx, "PATCH", org_path(id, "discovery-domains", u.have.id),
+      { body = { status = u.want.status,
+        use_for_organization_discovery = u.want.use_for_organization_discovery } })
+    if err then return nil, err end
+  end
+  for _, d in ipairs(add) do
+    local _, err = send(ctx, "POST", org_path(id, "discovery-domains"),
+      { body = { domain = d.domain, status = d.status,
+        use_for_organization_discovery = d.use_for_organization_discovery } })
+    if err then return nil, err end
+  end
+  for _, d in ipairs(remove) do
+    local _, err = send(ctx, "DELETE", org_path(id, "discovery-domains", d.id))
+    if err then return nil, err end
+  end
+  return true
+end
+
+local function sync_clients(ctx, id, want, have)
+  local add, update, remove = sub_changes(ctx, "clients", want, have)
+  local clients = clients_of(ctx, true)
+  local batch = json.array()
+  local function flush()
+    if #batch == 0 then return true end
+    local _, err = send(ctx, "POST", org_path(id, "clients"), { body = { clients = batch } })
+    batch = json.array()
+    return err == nil, err
+  end
+  for _, c in ipairs(add) do
+    local cid = client_id(clients, c.client_id)
+    if cid then
+      batch[#batch + 1] = { client_id = cid, use_for_member_access = c.use_for_member_access }
+      if #batch == CLIENT_BATCH then
+        local ok, err = flush()
+        if not ok then return nil, err end
+      end
+    end
+  end
+  local ok, err = flush()
+  if not ok then return nil, err end
+  local _
+  local ids = json.array()
+  for _, c in ipairs(remove) do
+    local cid = client_id(clients, c.client_id)
+    if cid then ids[#ids + 1] = cid end
+  end
+  if #ids > 0 then
+    _, err = send(ctx, "DELETE", org_path(id, "clients"), { body = { clients = ids } })
+    if err then return nil, err end
+  end
+  for _, u in ipairs(update) do
+    local cid = client_id(clients, u.want.client_id)
+    if cid then
+      _, err = send(ctx, "PATCH", org_path(id, "clients", cid),
+        { body = { use_for_member_access = u.want.use_for_member_access } })
+      if err then return nil, err end
+    end
+  end
+  return true
+end
+
+local SYNC = { connections = sync_connections, client_grants = sync_grants,
+  discovery_domains = sync_domains, clients = sync_clients }
+
+-- POST the organization without its sub-resources, then add each of them.
+function M.create(self, ctx, payload)
+  local body = handler.strip(payload, SUB)
+  local created, err = ctx.api:create(self.path, body,
+    { find = function(o) return o.name == payload.name end,
+      list = { paging = "checkpoint", key = "organizations" } })
+  if created == nil then return nil, err end
+  if not present(created.id) then
+    return nil, { code = "api_error", message = ("organization %s was created without an id")
+      :format(tostring(payload.name)) }
+  end
+  for _, field in ipairs(SUB) do
+    if #list_of(payload[field]) > 0 then
+      local ok, serr = SYNC[field](ctx, created.id, payload[field], {})
+      if not ok then return nil, serr end
+    end
+  end
+  return created
+end
+
+-- PATCH the organization's own fields when they differ, then each sub-resource in the plan.
+function M.update(self, ctx, current, payload)
+  local body = handler.strip(payload, self.strip_update)
+  local updated = current
+  if next(body) ~= nil then
+    local err
+    updated, err = ctx.api:request("PATCH", org_path(current.id), { body = body })
+    if updated == nil then return nil, err end
+  end
+  for _, field in ipairs(SUB) do
+    if payload[field] ~= nil then
+      local ok, err = SYNC[field](ctx, current.id, payload[field], current[field])
+      if not ok then return nil, err end
+    end
+  end
+  return updated
+end
+
+--------------------------------------------------------------------------------------------------
+-- Export
+
+-- Connections by name (no ids), grants and clients by client name, discovery domains without ids.
+function M.export(_, _, item)
+  for _, c in ipairs(list_of(item.connections)) do
+    if c.name ~= nil then c.connection_id = nil end
+  end
+  for _, g in ipairs(list_of(item.client_grants)) do g.grant_id = nil end
+  for _, d in ipairs(list_of(item.discovery_domains)) do d.id = nil end
+  return item
+end
+
+return M

@@ -1,0 +1,122 @@
+-- handlers/pages.lua: the hosted pages (a0deploy type `pages`), handlers.md §4. A keyed list of
+-- four: `login` lives on the tenant's global client, the other three in the tenant settings.
+local handler = require "a0lua.handler"
+local json = require "a0lua.core.json"
+
+local NULL = json.null
+
+local NAMES = { "login", "password_reset", "guardian_multifactor", "error_page" }
+-- Page name -> its key in the tenant settings.
+local TENANT_KEYS = { password_reset = "change_password",
+  guardian_multifactor = "guardian_mfa_page", error_page = "error_page" }
+
+local SCHEMA = {
+  type = "object",
+  required = { "name" },
+  properties = {
+    name = { type = "string", enum = NAMES },
+    html = { type = "string", default = "" },
+    url = { type = "string" },
+    show_log_link = { type = "boolean" },
+    enabled = { type = "boolean" },
+  },
+}
+
+local M = {
+  type = "pages",
+  kind = "keyed",
+  path = "/tenants/settings",
+  identifiers = { "name" },
+  name_field = "name",
+  depends_on = {},
+  schema = SCHEMA,
+  strip_create = {},
+  strip_update = { "name" },
+  strip_export = {},
+  secrets = {},
+  object_fields = {},
+  ignore_diff = {},
+  update_method = "PATCH",
+}
+
+M.NAMES = NAMES
+M.TENANT_KEYS = TENANT_KEYS
+
+-- The global client's id, read by fetch (or when first needed), per run.
+local cache = setmetatable({}, { __mode = "k" })
+
+local function global_client(ctx)
+  local c = cache[ctx]
+  if c then return c end
+  local list, err = ctx.api:list("/clients",
+    { paging = "offset", key = "clients", query = { is_global = true } })
+  if list == nil then return nil, err end
+  c = list[1] or false
+  cache[ctx] = c
+  return c
+end
+
+-- The login page from the global client; the others from the tenant settings.
+function M.fetch(_, ctx)
+  local out = json.array()
+  local g, err = global_client(ctx)
+  if g == nil then return nil, err end
+  if g then
+    local html = g.custom_login_page
+    out[#out + 1] = { name = "login", html = (html ~= NULL and html) or "",
+      enabled = g.custom_login_page_on }
+  end
+  local settings
+  settings, err = ctx.api:request("GET", "/tenants/settings")
+  if settings == nil then return nil, err end
+  for _, name in ipairs(NAMES) do
+    local key = TENANT_KEYS[name]
+    local page = key and settings[key]
+    if type(page) == "table" and page ~= NULL then
+      local item = handler.deep_copy(page)
+      item.name = name
+      out[#out + 1] = item
+    end
+  end
+  return out
+end
+
+-- Writes one page whole: login on the global client, the others under their tenant key.
+local function write(ctx, page)
+  if page.name == "login" then
+    local g, err = global_client(ctx)
+    if g == nil then return nil, err end
+    if not g then
+      return nil, { code = "api_error", message = "pages: the tenant has no global client, so "
+        .. "the login page cannot be set" }
+    end
+    return ctx.api:request("PATCH", "/clients/" .. handler.escape(g.client_id),
+      { body = { custom_login_page = page.html, custom_login_page_on = page.enabled } })
+  end
+  local body = handler.deep_copy(page)
+  body.name = nil
+  return ctx.api:request("PATCH", "/tenants/settings",
+    { body = { [TENANT_KEYS[page.name]] = body } })
+end
+
+function M.create(_, ctx, payload)
+  return write(ctx, payload)
+end
+
+-- The page is sent whole (the tenant's fields with the changed ones on top).
+function M.update(_, ctx, current, payload)
+  local page = handler.deep_copy(current)
+  for k, v in pairs(payload) do page[k] = handler.deep_copy(v) end
+  page.name = current.name
+  return write(ctx, page)
+end
+
+-- A login page without HTML is not written (a0deploy exports it only when it has some).
+function M.export(_, _, item)
+  if item.name == "login" and (item.html == nil or item.html == "" or item.html == NULL) then
+    return nil
+  end
+  return item
+end
+
+return M

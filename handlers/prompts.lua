@@ -1,0 +1,361 @@
+-- handlers/prompts.lua: Universal Login prompts (a0deploy type `prompts`), handlers.md §23: the
+-- settings, the custom text per language and prompt, the partials per prompt, and the screen
+-- renderers. A singleton; nothing of it is ever deleted.
+local handler = require "a0lua.handler"
+local json = require "a0lua.core.json"
+
+local NULL = json.null
+local Base = handler.Base
+
+local LANGUAGES = {
+  "am", "ar", "ar-EG", "ar-SA", "az", "bg", "bn", "bs", "ca-ES", "cnr", "cs", "cy", "da", "de",
+  "el", "en", "en-CA", "es", "es-419", "es-AR", "es-MX", "et", "eu-ES", "fa", "fi", "fr", "fr-CA",
+  "fr-FR", "gl-ES", "gu", "he", "hi", "hr", "hu", "hy", "id", "is", "it", "ja", "ka", "kk", "kn",
+  "ko", "lt", "lv", "mk", "ml", "mn", "mr", "ms", "my", "nb", "nl", "nn", "no", "pa", "pl", "pt",
+  "pt-BR", "pt-PT", "ro", "ru", "sk", "sl", "so", "sq", "sr", "sv", "sw", "ta", "te", "th", "tl",
+  "tr", "uk", "ur", "vi", "zgh", "zh-CN", "zh-HK", "zh-MO", "zh-TW",
+}
+
+local PROMPTS = {
+  "login", "login-id", "login-password", "login-passwordless", "login-email-verification",
+  "signup", "signup-id", "signup-password", "phone-identifier-enrollment",
+  "phone-identifier-challenge", "email-identifier-challenge", "reset-password", "custom-form",
+  "consent", "customized-consent", "logout", "mfa-push", "mfa-otp", "mfa-voice", "mfa-phone",
+  "mfa-webauthn", "mfa-sms", "mfa-email", "mfa-recovery-code", "mfa", "status", "device-flow",
+  "email-verification", "email-otp-challenge", "organizations", "invitation", "common", "captcha",
+  "passkeys", "brute-force-protection",
+}
+
+local SCREENS = {
+  "login", "login-id", "login-password", "login-email-verification", "signup", "signup-id",
+  "signup-password", "reset-password-request", "reset-password-email", "reset-password",
+  "reset-password-success", "reset-password-error", "consent", "status",
+  "mfa-detect-browser-capabilities", "mfa-enroll-result", "mfa-login-options",
+  "mfa-begin-enroll-options", "mfa-otp-enrollment-qr", "mfa-otp-enrollment-code",
+  "mfa-otp-challenge", "mfa-voice-challenge", "mfa-sms-challenge", "mfa-recovery-code-enrollment",
+  "mfa-recovery-code-challenge", "mfa-country-codes", "mfa-sms-enrollment",
+  "mfa-voice-enrollment", "mfa-phone-challenge", "mfa-phone-enrollment",
+  "mfa-webauthn-roaming-enrollment", "mfa-webauthn-platform-enrollment",
+  "mfa-webauthn-platform-challenge", "mfa-webauthn-roaming-challenge",
+  "mfa-webauthn-change-key-nickname", "mfa-webauthn-enrollment-success", "mfa-webauthn-error",
+  "mfa-webauthn-not-available-error", "mfa-sms-list", "mfa-email-challenge", "mfa-email-list",
+  "mfa-push-welcome", "mfa-push-list", "mfa-push-enrollment-qr", "mfa-push-enrollment-code",
+  "mfa-push-success", "mfa-push-challenge-push", "device-code-activation",
+  "device-code-activation-allowed", "device-code-activation-denied", "device-code-confirmation",
+  "email-verification-result", "email-otp-challenge", "redeem-ticket", "organization-selection",
+  "pre-login-organization-picker", "accept-invitation", "login-passwordless-email-code",
+  "login-passwordless-email-link", "login-passwordless-sms-otp", "passkey-enrollment",
+  "passkey-enrollment-local", "brute-force-protection-unblock",
+  "brute-force-protection-unblock-success", "brute-force-protection-unblock-failure",
+}
+
+local PARTIAL_PROMPTS = { "login", "login-id", "login-password", "login-passwordless", "signup",
+  "signup-id", "signup-password", "passkeys" }
+-- Prompts some tenants do not offer partials for (early access).
+local OPTIONAL_PARTIAL_PROMPTS = { passkeys = true }
+local PARTIAL_SCREENS = { "login", "login-id", "login-password", "signup", "signup-id",
+  "signup-password", "login-passwordless-sms-otp", "login-passwordless-email-code",
+  "passkeys-enrollment", "passkeys-enrollment-local" }
+local INSERTION_POINTS = { "form-content-start", "form-content-end", "form-footer-start",
+  "form-footer-end", "secondary-actions-start", "secondary-actions-end" }
+
+-- The parts that are not settings.
+local PARTS = { customText = true, partials = true, screenRenderers = true }
+
+-- The schema shares its sub-tables (core.schema compiles a shared table once), so the
+-- languages x prompts x screens shape costs three small tables, not a0deploy's 190 000 nodes.
+local function keyed(names, sub)
+  local props = {}
+  for _, n in ipairs(names) do props[n] = sub end
+  return props
+end
+
+local screen_text = { type = "object", properties = keyed(SCREENS, { type = "object" }) }
+local language_text = { type = "object", properties = keyed(PROMPTS, screen_text) }
+local insertion = { type = "object", properties = keyed(INSERTION_POINTS, { type = "string" }) }
+local partial_screen = { oneOf = { insertion, { type = "null" } } }
+local partial_prompt = {
+  oneOf = {
+    { type = "object", properties = keyed(PARTIAL_SCREENS, partial_screen) },
+    { type = "null" },
+  },
+}
+
+local SCHEMA = {
+  type = "object",
+  properties = {
+    universal_login_experience = { type = "string", enum = { "new", "classic" } },
+    webauthn_platform_first_factor = { type = "boolean" },
+    identifier_first = { type = "boolean" },
+    customText = { type = "object", properties = keyed(LANGUAGES, language_text) },
+    partials = { type = "object", properties = keyed(PARTIAL_PROMPTS, partial_prompt) },
+    screenRenderers = { type = "array" },
+  },
+}
+
+-- A request whose answer is not needed: true, or nil and the error (ctx.api:request answers
+-- body, response on success).
+local function send(ctx, method, path, opts)
+  local body, err = ctx.api:request(method, path, opts)
+  if body == nil then return nil, err end
+  return true
+end
+
+local M = {
+  type = "prompts",
+  kind = "singleton",
+  path = "/prompts",
+  depends_on = {},
+  schema = SCHEMA,
+  strip_create = {},
+  strip_update = { "customText", "partials", "screenRenderers" },
+  strip_export = {},
+  secrets = {},
+  object_fields = {},
+  ignore_diff = {},
+  update_method = "PATCH",
+}
+
+M.LANGUAGES, M.PROMPTS, M.SCREENS = LANGUAGES, PROMPTS, SCREENS
+M.PARTIAL_PROMPTS = PARTIAL_PROMPTS
+
+local function warn(ctx, message)
+  if ctx.log then ctx.log:warn(message) end
+end
+
+local function status_of(err)
+  return type(err) == "table" and (err.status or (err.code == "api_not_found" and 404)) or nil
+end
+
+local function message_of(err)
+  return type(err) == "table" and tostring(err.message or "") or tostring(err)
+end
+
+local function is_obj(v) return type(v) == "table" and v ~= NULL end
+
+local function each(items, fn)
+  local ok, tasks = pcall(require, "a0lua.tasks")
+  if ok and tasks.current() and #items > 1 then
+    local fns = {}
+    for i, item in ipairs(items) do fns[i] = function() return fn(item) end end
+    tasks.all(fns)
+  else
+    for _, item in ipairs(items) do fn(item) end
+  end
+end
+
+local function sorted_keys(t)
+  local out = {}
+  for k in pairs(t) do out[#out + 1] = k end
+  table.sort(out)
+  return out
+end
+
+-- A partials error that is not a failure: 403 or "requires a custom domain" switch partials off
+-- for the run; a prompt the tenant does not offer is skipped; 429 is logged.
+-- Returns "off" | "skip" | nil (a real failure).
+local function partials_error(ctx, err, prompt)
+  local s, msg = status_of(err), message_of(err)
+  if s == 403 then
+    warn(ctx, "prompts: partials are not supported by the tenant")
+    return "off"
+  end
+  if s == 400 and msg:find("feature requires at least one custom domain", 1, true) then
+    warn(ctx, "prompts: partials need a custom domain on the tenant")
+    return "off"
+  end
+  if s == 400 and OPTIONAL_PARTIAL_PROMPTS[prompt] and msg:find(prompt, 1, true) then
+    warn(ctx, ("prompts: no partials for %s on this tenant"):format(prompt))
+    return "skip"
+  end
+  if s == 429 then
+    warn(ctx, ("prompts: partials of %s not processed: rate limited (%s)"):format(prompt, msg))
+    return "skip"
+  end
+  return nil
+end
+
+local function part_path(...)
+  local out = "/prompts"
+  for _, p in ipairs({ ... }) do out = out .. "/" .. handler.escape(p) end
+  return out
+end
+
+--------------------------------------------------------------------------------------------------
+-- Reading the tenant
+
+function M.fetch(self, ctx)
+  local settings, err = ctx.api:request("GET", self.path)
+  if settings == nil then return nil, err end
+  local tenant
+  tenant, err = ctx.api:request("GET", "/tenants/settings")
+  if tenant == nil then return nil, err end
+  local locales = is_obj(tenant.enabled_locales) and tenant.enabled_locales or {}
+
+  local jobs = {}
+  for _, lang in ipairs(locales) do
+    for _, prompt in ipairs(PROMPTS) do jobs[#jobs + 1] = { lang, prompt } end
+  end
+  local texts, failure = {}, nil
+  each(jobs, function(job)
+    local body, terr = ctx.api:request("GET", part_path(job[2], "custom-text", job[1]))
+    if body == nil then
+      if status_of(terr) ~= 404 then failure = failure or terr end
+    elseif is_obj(body) and next(body) ~= nil then
+      texts[job[1]] = texts[job[1]] or {}
+      texts[job[1]][job[2]] = body
+    end
+  end)
+  if failure then return nil, failure end
+
+  local partials, off = {}, false
+  for _, prompt in ipairs(PARTIAL_PROMPTS) do
+    if off then break end
+    local body, perr = ctx.api:request("GET", part_path(prompt, "partials"))
+    if body == nil then
+      local what = partials_error(ctx, perr, prompt)
+      if what == "off" then off = true
+      elseif what == nil and status_of(perr) ~= 404 then return nil, perr end
+    elseif is_obj(body) and next(body) ~= nil then
+      partials[prompt] = body
+    end
+  end
+
+  local current = settings
+  current.customText = texts
+  current.partials = partials
+  local renderers, rerr = ctx.api:list("/prompts/rendering", { paging = "offset", key = "configs" })
+  if renderers then
+    current.screenRenderers = renderers
+  else
+    warn(ctx, "prompts: cannot read the screen renderers: " .. message_of(rerr))
+  end
+  return current
+end
+
+--------------------------------------------------------------------------------------------------
+-- Import
+
+local function renderer_key(r)
+  return tostring(r.prompt) .. "\0" .. tostring(r.screen)
+end
+
+-- Settings as the generic handler compares them; custom text per language and prompt and
+-- partials per prompt are replaced whole by the API, so they compare exactly; screen renderers
+-- per (prompt, screen).
+function M.diff(self, ctx, desired, current)
+  current = current or {}
+  local payload, diffs = Base.diff(self, ctx, desired, current)
+  diffs = diffs or {}
+  local function put(field, set, path, from, to)
+    payload = payload or {}
+    payload[field] = payload[field] or (field == "screenRenderers" and json.array() or {})
+    set(payload[field])
+    diffs[#diffs + 1] = { path = path, from = from, to = to }
+  end
+  if is_obj(desired.customText) then
+    local have = is_obj(current.customText) and current.customText or {}
+    for _, lang in ipairs(sorted_keys(desired.customText)) do
+      local prompts = desired.customText[lang]
+      for _, prompt in ipairs(is_obj(prompts) and sorted_keys(prompts) or {}) do
+        local want = prompts[prompt]
+        local got = is_obj(have[lang]) and have[lang][prompt] or nil
+        if is_obj(want) and not handler.deep_equal(want, got or {}) then
+          put("customText", function(t)
+            t[lang] = t[lang] or {}
+            t[lang][prompt] = handler.deep_copy(want)
+          end, "customText." .. lang .. "." .. prompt, got, want)
+        end
+      end
+    end
+  end
+  if is_obj(desired.partials) then
+    local have = is_obj(current.partials) and current.partials or {}
+    for _, prompt in ipairs(sorted_keys(desired.partials)) do
+      local want = desired.partials[prompt]
+      if is_obj(want) and not handler.deep_equal(want, have[prompt] or {}) then
+        put("partials", function(t) t[prompt] = handler.deep_copy(want) end,
+          "partials." .. prompt, have[prompt], want)
+      end
+    end
+  end
+  if type(desired.screenRenderers) == "table" and desired.screenRenderers ~= NULL then
+    local have = {}
+    for _, r in ipairs(is_obj(current.screenRenderers) and current.screenRenderers or {}) do
+      if is_obj(r) then have[renderer_key(r)] = r end
+    end
+    for _, r in ipairs(desired.screenRenderers) do
+      if is_obj(r) and r.prompt and r.screen and not handler.matches(r, have[renderer_key(r)])
+      then
+        put("screenRenderers", function(t) t[#t + 1] = handler.deep_copy(r) end,
+          "screenRenderers." .. tostring(r.prompt) .. "." .. tostring(r.screen),
+          have[renderer_key(r)], r)
+      end
+    end
+  end
+  if payload == nil then return nil end
+  return payload, diffs
+end
+
+-- The body of a screen renderer's PATCH (standard mode carries only its head tags).
+local function renderer_body(r)
+  if r.rendering_mode == "standard" then
+    return { rendering_mode = "standard", head_tags = r.head_tags }
+  end
+  local body = handler.strip(r, { "prompt", "screen", "tenant" })
+  body.rendering_mode = "advanced"
+  body.default_head_tags_disabled = r.default_head_tags_disabled or nil
+  body.head_tags = r.head_tags
+  return body
+end
+
+-- PATCH /prompts with the settings that differ, PUT each custom text and partials that differ,
+-- PATCH each screen renderer that differs.
+function M.update(self, ctx, current, payload)
+  local settings = {}
+  for k, v in pairs(payload) do
+    if not PARTS[k] then settings[k] = v end
+  end
+  if next(settings) ~= nil then
+    local _, err = send(ctx, "PATCH", self.path, { body = settings })
+    if err then return nil, err end
+  end
+  local jobs = {}
+  for _, lang in ipairs(sorted_keys(is_obj(payload.customText) and payload.customText or {})) do
+    for _, prompt in ipairs(sorted_keys(payload.customText[lang])) do
+      jobs[#jobs + 1] = { lang, prompt, payload.customText[lang][prompt] }
+    end
+  end
+  local failure
+  each(jobs, function(job)
+    local _, err = send(ctx, "PUT", part_path(job[2], "custom-text", job[1]),
+      { body = job[3] })
+    if err then failure = failure or err end
+  end)
+  if failure then return nil, failure end
+  for _, prompt in ipairs(sorted_keys(is_obj(payload.partials) and payload.partials or {})) do
+    local _, err = send(ctx, "PUT", part_path(prompt, "partials"),
+      { body = payload.partials[prompt] })
+    if err then
+      local what = partials_error(ctx, err, prompt)
+      if what == "off" then break end
+      if what == nil then return nil, err end
+    end
+  end
+  for _, r in ipairs(type(payload.screenRenderers) == "table" and payload.screenRenderers or {}) do
+    local _, err = send(ctx, "PATCH", part_path(r.prompt, "screen", r.screen, "rendering"),
+      { body = renderer_body(r) })
+    if err then return nil, err end
+  end
+  return current
+end
+
+-- Screen renderers are written without the tenant they were read from.
+function M.export(_, _, item)
+  for _, r in ipairs(type(item.screenRenderers) == "table" and item.screenRenderers or {}) do
+    if is_obj(r) then r.tenant = nil end
+  end
+  return item
+end
+
+return M

@@ -1,0 +1,194 @@
+-- handlers/roles.lua: tenant roles and their permissions (a0deploy type `roles`), handlers.md §19.
+-- Permissions are a sub-resource (/roles/{id}/permissions): added and removed by difference.
+local handler = require "a0lua.handler"
+local json = require "a0lua.core.json"
+
+local NULL = json.null
+local Base = handler.Base
+
+local SCHEMA = {
+  type = "object",
+  required = { "name" },
+  properties = {
+    name = { type = "string" },
+    id = { type = "string" },
+    description = { type = "string" },
+    type = { type = "string", enum = { "tenant", "organization" } },
+    permissions = {
+      type = "array",
+      items = {
+        type = "object",
+        properties = {
+          permission_name = { type = "string" },
+          resource_server_identifier = { type = "string" },
+        },
+      },
+    },
+  },
+}
+
+-- A request whose answer is not needed: true, or nil and the error (ctx.api:request answers
+-- body, response on success).
+local function send(ctx, method, path, opts)
+  local body, err = ctx.api:request(method, path, opts)
+  if body == nil then return nil, err end
+  return true
+end
+
+local M = {
+  type = "roles",
+  kind = "list",
+  path = "/roles",
+  id = "id",
+  identifiers = { "id", "name" },
+  name_field = "name",
+  -- Permissions name the APIs' scopes.
+  depends_on = { "resourceServers" },
+  list = { paging = "offset", key = "roles" },
+  schema = SCHEMA,
+  strip_create = {},
+  strip_update = { "permissions", "id", "type" },
+  strip_export = {},
+  secrets = {},
+  object_fields = {},
+  ignore_diff = {},
+  update_method = "PATCH",
+}
+
+local function each(items, fn)
+  local ok, tasks = pcall(require, "a0lua.tasks")
+  if ok and tasks.current() and #items > 1 then
+    local fns = {}
+    for i, item in ipairs(items) do fns[i] = function() return fn(item) end end
+    tasks.all(fns)
+  else
+    for _, item in ipairs(items) do fn(item) end
+  end
+end
+
+local function perm_key(p)
+  return tostring(p.resource_server_identifier) .. "\0" .. tostring(p.permission_name)
+end
+
+local function reduce(p)
+  return { permission_name = p.permission_name,
+    resource_server_identifier = p.resource_server_identifier }
+end
+
+-- Permissions in a stable order (by API, then name), so that order never counts as a change.
+local function sorted(perms)
+  local out = json.array()
+  for _, p in ipairs(type(perms) == "table" and perms or {}) do
+    if type(p) == "table" then out[#out + 1] = reduce(p) end
+  end
+  table.sort(out, function(a, b) return perm_key(a) < perm_key(b) end)
+  return out
+end
+
+local function perms_path(id)
+  return "/roles/" .. handler.escape(id) .. "/permissions"
+end
+
+-- Tenant roles only (organization roles are not managed), each with its permissions reduced to
+-- {permission_name, resource_server_identifier}.
+function M.fetch(self, ctx)
+  local list, err = ctx.api:list(self.path, { paging = "offset", key = "roles" })
+  if list == nil then return nil, err end
+  local roles = json.array()
+  for _, r in ipairs(list) do
+    if r.type == nil or r.type == "tenant" then roles[#roles + 1] = r end
+  end
+  local failure
+  each(roles, function(role)
+    local perms, perr = ctx.api:list(perms_path(role.id),
+      { paging = "offset", key = "permissions", per_page = 100 })
+    if perms then
+      role.permissions = sorted(perms)
+    elseif type(perr) == "table" and (perr.status == 404 or perr.status == 501) then
+      role.permissions = json.array()
+    else
+      failure = failure or perr
+    end
+  end)
+  if failure then return nil, failure end
+  return roles
+end
+
+-- Permissions compare as a set; the rest as the generic handler does.
+function M.diff(self, ctx, desired, current)
+  current = current or {}
+  local payload, diffs = Base.diff(self, ctx, desired, current)
+  if desired.permissions ~= nil and desired.permissions ~= NULL then
+    local want, have = sorted(desired.permissions), sorted(current.permissions)
+    if not handler.deep_equal(want, have) then
+      payload = payload or {}
+      diffs = diffs or {}
+      payload.permissions = want
+      diffs[#diffs + 1] = { path = "permissions", from = current.permissions, to = want }
+    end
+  end
+  return payload, diffs
+end
+
+-- Adds and removes permissions so that the role has `want` (have: what it has now).
+local function sync_permissions(ctx, id, want, have)
+  local want_set, have_set = {}, {}
+  for _, p in ipairs(want or {}) do want_set[perm_key(p)] = p end
+  for _, p in ipairs(have or {}) do have_set[perm_key(p)] = p end
+  local add, remove = json.array(), json.array()
+  for _, p in ipairs(sorted(want)) do
+    if not have_set[perm_key(p)] then add[#add + 1] = p end
+  end
+  for _, p in ipairs(sorted(have)) do
+    if not want_set[perm_key(p)] then remove[#remove + 1] = p end
+  end
+  if #remove > 0 then
+    local _, err = send(ctx, "DELETE", perms_path(id), { body = { permissions = remove } })
+    if err then return nil, err end
+  end
+  if #add > 0 then
+    local _, err = send(ctx, "POST", perms_path(id), { body = { permissions = add } })
+    if err then return nil, err end
+  end
+  return true
+end
+
+-- POST the role without its permissions, then POST the permissions.
+function M.create(self, ctx, payload)
+  local perms = payload.permissions
+  local body = handler.strip(payload, { "permissions", "type" })
+  local created, err = ctx.api:create(self.path, body,
+    { find = function(r) return r.name == payload.name end,
+      list = { paging = "offset", key = "roles" } })
+  if created == nil then return nil, err end
+  if type(perms) == "table" and #perms > 0 then
+    local ok, perr = sync_permissions(ctx, created.id, perms, {})
+    if not ok then return nil, perr end
+  end
+  return created
+end
+
+-- PATCH the role when its own fields differ, then the permissions by difference.
+function M.update(self, ctx, current, payload)
+  local body = handler.strip(payload, self.strip_update)
+  local updated = current
+  if next(body) ~= nil then
+    local err
+    updated, err = ctx.api:request("PATCH", self.path .. "/" .. handler.escape(current.id),
+      { body = body })
+    if updated == nil then return nil, err end
+  end
+  if payload.permissions ~= nil then
+    local ok, err = sync_permissions(ctx, current.id, payload.permissions, current.permissions)
+    if not ok then return nil, err end
+  end
+  return updated
+end
+
+-- A null description is not written.
+function M.export(_, _, item)
+  if item.description == NULL then item.description = nil end
+  return item
+end
+
+return M

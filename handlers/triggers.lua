@@ -1,0 +1,161 @@
+-- handlers/triggers.lua: the actions bound to each trigger (a0deploy type `triggers`),
+-- handlers.md §26. A map from trigger id to its ordered bindings [{action_name, display_name}];
+-- each trigger named in the files gets its whole list (PATCH .../bindings; [] unbinds all).
+local handler = require "a0lua.handler"
+local json = require "a0lua.core.json"
+
+local NULL = json.null
+
+local SCHEMA = {
+  type = "object",
+  additionalProperties = {
+    type = "array",
+    items = {
+      type = "object",
+      required = { "action_name" },
+      properties = { action_name = { type = "string" }, display_name = { type = "string" } },
+    },
+  },
+}
+
+-- A request whose answer is not needed: true, or nil and the error (ctx.api:request answers
+-- body, response on success).
+local function send(ctx, method, path, opts)
+  local body, err = ctx.api:request(method, path, opts)
+  if body == nil then return nil, err end
+  return true
+end
+
+local M = {
+  type = "triggers",
+  kind = "singleton",
+  path = "/actions/triggers",
+  -- Bound actions must be deployed first.
+  depends_on = { "actions" },
+  schema = SCHEMA,
+  strip_create = {},
+  strip_update = {},
+  strip_export = {},
+  secrets = {},
+  object_fields = {},
+  ignore_diff = {},
+  update_method = "PATCH",
+}
+
+local function warn(ctx, message)
+  if ctx.log then ctx.log:warn(message) end
+end
+
+local function status_of(err)
+  return type(err) == "table" and (err.status or (err.code == "api_not_found" and 404)) or nil
+end
+
+local function bindings_path(trigger)
+  return "/actions/triggers/" .. handler.escape(trigger) .. "/bindings"
+end
+
+local function sorted_keys(t)
+  local out = {}
+  for k in pairs(t) do out[#out + 1] = k end
+  table.sort(out)
+  return out
+end
+
+-- Every trigger with at least one binding: {trigger = [{action_name, display_name}]} (the first
+-- page of bindings, as a0deploy reads them). Actions off on the tenant: {}.
+function M.fetch(self, ctx)
+  local triggers, err = ctx.api:list(self.path, { paging = "none", key = "triggers" })
+  if triggers == nil then
+    local s = status_of(err)
+    if s == 404 or s == 501 or (s == 403 and type(err) == "table"
+        and err.error_code == "feature_not_enabled") then
+      return {}
+    end
+    return nil, err
+  end
+  local seen, out = {}, {}
+  for _, t in ipairs(triggers) do
+    local id = type(t) == "table" and t.id
+    if id and not seen[id] then
+      seen[id] = true
+      local body, berr = ctx.api:request("GET", bindings_path(id))
+      if body == nil then
+        warn(ctx, ("triggers %s: cannot read the bindings: %s"):format(id,
+          tostring(type(berr) == "table" and berr.message or berr)))
+      else
+        local list = json.array()
+        for _, b in ipairs(type(body.bindings) == "table" and body.bindings or {}) do
+          local action = type(b.action) == "table" and b.action or {}
+          list[#list + 1] = { action_name = action.name, display_name = b.display_name }
+        end
+        if #list > 0 then out[id] = list end
+      end
+    end
+  end
+  return out
+end
+
+local function display_of(b)
+  if b.display_name ~= nil and b.display_name ~= NULL then return b.display_name end
+  return b.action_name
+end
+
+local function same_bindings(want, have)
+  have = type(have) == "table" and have or {}
+  if #want ~= #have then return false end
+  for i, w in ipairs(want) do
+    local h = have[i]
+    if type(w) ~= "table" or type(h) ~= "table" or w.action_name ~= h.action_name
+        or display_of(w) ~= display_of(h) then
+      return false
+    end
+  end
+  return true
+end
+
+-- A trigger whose ordered bindings differ is sent whole.
+function M.diff(_, _, desired, current)
+  current = current or {}
+  local payload, diffs
+  for _, trigger in ipairs(sorted_keys(desired)) do
+    local want = desired[trigger]
+    if type(want) == "table" and want ~= NULL and not same_bindings(want, current[trigger]) then
+      payload = payload or {}
+      diffs = diffs or {}
+      payload[trigger] = handler.deep_copy(want)
+      diffs[#diffs + 1] = { path = trigger, from = current[trigger], to = want }
+    end
+  end
+  return payload, diffs
+end
+
+-- Action names as ids, from a fresh read of the tenant's actions (deployed earlier in the run).
+local function action_ids(ctx)
+  local list = ctx.api:list("/actions/actions", { paging = "actions", key = "actions" }) or {}
+  local out = {}
+  for _, a in ipairs(list) do
+    if a.name and a.id then out[a.name] = a.id end
+  end
+  return out
+end
+
+-- PATCH each changed trigger's whole binding list, actions referred to by id.
+function M.update(_, ctx, current, payload)
+  local ids
+  for _, trigger in ipairs(sorted_keys(payload)) do
+    ids = ids or action_ids(ctx)
+    local bindings = json.array()
+    for _, b in ipairs(payload[trigger]) do
+      local id = ids[b.action_name]
+      local ref = id and { type = "action_id", value = id }
+        or { type = "action_name", value = b.action_name }
+      bindings[#bindings + 1] = { ref = ref, display_name = display_of(b) }
+    end
+    local _, err = send(ctx, "PATCH", bindings_path(trigger),
+      { body = { bindings = bindings } })
+    if err then return nil, err end
+  end
+  return current
+end
+
+return M

@@ -1,0 +1,133 @@
+--[[
+a0lua.export: the tenant written as files (pipeline.md §6).
+
+  local export = require "a0lua.export"
+  export.collect(ctx [, {types =}]) -> exported, warnings | nil, err
+      Reads every enabled type (ctx.handlers:enabled(ctx.config), or `types`), concurrently
+      inside a0lua.tasks, into ctx.current, and turns each item into its export form with
+      handler.export_item (h:export: ids to names, placeholders; then read-only fields,
+      EXCLUDED_PROPS / INCLUDED_PROPS, secrets as ##PLACEHOLDER## unless AUTH0_EXPORT_SECRETS,
+      ids unless AUTH0_EXPORT_IDENTIFIERS). A 403 "insufficient scope" (or any 403 when reading)
+      turns the type into a warning and leaves it out, as a0deploy does; a type the tenant does
+      not have (fetch gives nil) is left out.
+  export.run(ctx [, {types =, format =}]) -> result | nil, err
+      collect, then keyword preservation when AUTH0_PRESERVE_KEYWORDS (the local files at the
+      output location read without replacement, keywords.preserve), then format.write(cfg,
+      exported). result = { files = {paths...}, types = {types...}, warnings = {...},
+      output = cfg.output_folder }. The same tenant gives byte-identical files.
+]]
+local json = require "a0lua.core.json"
+local handler = require "a0lua.handler"
+local plan_mod = require "a0lua.plan"
+
+local M = {}
+
+local NULL = json.null
+
+local function scope_error(err)
+  if type(err) ~= "table" then return false end
+  if err.status == 403 then return true end
+  local msg = tostring(err.message or "")
+  return msg:lower():find("insufficient scope", 1, true) ~= nil
+end
+
+function M.collect(ctx, opts)
+  opts = opts or {}
+  local cfg = ctx.config or {}
+  local types = opts.types or ctx.handlers:enabled(cfg)
+  local warnings = {}
+  ctx.current = ctx.current or {}
+  -- Read type by type so that one forbidden type only becomes a warning.
+  local readable = {}
+  for _, t in ipairs(types) do
+    if ctx.handlers:get(t) then readable[#readable + 1] = t end
+  end
+  local ok, err = plan_mod.fetch(ctx, readable)
+  if not ok then
+    if not scope_error(err) then return nil, err end
+    -- Something was forbidden: read one at a time to find what.
+    for _, t in ipairs(readable) do
+      if ctx.current[t] == nil then
+        local one_ok, one_err = plan_mod.fetch(ctx, { t })
+        if not one_ok then
+          if not scope_error(one_err) then return nil, one_err end
+          warnings[#warnings + 1] = ("cannot read %s (missing scopes: %s): not exported"):format(t,
+            tostring(one_err.message or one_err.code))
+          ctx.current[t] = false
+        end
+      end
+    end
+  end
+  local exported = {}
+  local written = {}
+  for _, t in ipairs(readable) do
+    local h = ctx.handlers:get(t)
+    local value = ctx.current[t]
+    if value == false then
+      ctx.current[t] = nil
+    elseif value ~= nil and value ~= NULL then
+      if h.kind == "singleton" then
+        exported[t] = handler.export_item(h, ctx, value)
+      else
+        local list = json.array()
+        for _, item in ipairs(value) do
+          local out = handler.export_item(h, ctx, item)
+          if out ~= nil and out ~= NULL then list[#list + 1] = out end
+        end
+        exported[t] = list
+      end
+      written[#written + 1] = t
+    end
+  end
+  return exported, warnings, written
+end
+
+local function preserve(ctx, exported, warnings)
+  local cfg = ctx.config
+  local format = require "a0lua.format"
+  local keywords = require "a0lua.keywords"
+  local read_cfg = {}
+  for k, v in pairs(cfg) do read_cfg[k] = v end
+  local mod = format.for_config(cfg)
+  if cfg.format == "yaml" then
+    read_cfg.input = cfg.output_folder .. "/tenant.yaml"
+  else
+    read_cfg.input = cfg.output_folder
+  end
+  read_cfg.AUTH0_INPUT_FILE = nil
+  local local_tree, problems = mod.read(read_cfg, { raw_keywords = true })
+  if not local_tree then
+    local first = problems and problems[1]
+    return nil, { code = "export_preserve", message = "cannot read the local files to preserve "
+      .. "keywords: " .. tostring(first and (tostring(first)) or "unknown problem") }
+  end
+  local merged, ws = keywords.preserve(exported, local_tree, cfg.AUTH0_KEYWORD_REPLACE_MAPPINGS
+    or {})
+  for _, w in ipairs(ws or {}) do warnings[#warnings + 1] = tostring(w.message or w) end
+  return merged
+end
+
+function M.run(ctx, opts)
+  opts = opts or {}
+  local cfg = ctx.config
+  local exported, warnings, types = M.collect(ctx, opts)
+  if not exported then return nil, warnings end
+  if cfg.AUTH0_PRESERVE_KEYWORDS then
+    local merged, err = preserve(ctx, exported, warnings)
+    if not merged then return nil, err end
+    exported = merged
+  end
+  local format = require "a0lua.format"
+  local write_opts = {
+    clients = ctx.current.clients ~= NULL and ctx.current.clients or nil,
+    resource_servers = ctx.current.resourceServers ~= NULL and ctx.current.resourceServers or nil,
+  }
+  local files, err = format.write(cfg, exported, write_opts)
+  if not files then return nil, err end
+  for _, w in ipairs(warnings) do
+    if ctx.log then ctx.log:warn(w) end
+  end
+  return { files = files, types = types, warnings = warnings, output = cfg.output_folder }
+end
+
+return M

@@ -1,0 +1,589 @@
+--[[
+a0lua.handler: the base handler. A handler module (handlers/<type>.lua) is a table of data; this
+module gives it the generic behaviour for every function it does not define, and the helpers
+handlers call.
+
+  local handler = require "a0lua.handler"
+  local h = handler.new(spec)     -- spec with defaults filled in; behaviour through __index
+                                  -- on handler.Base. Raises on a malformed spec (misuse).
+
+Data fields (engine.md "The handler contract"): type, kind ("list" | "singleton" | "keyed"),
+path, id, identifiers, name_field, depends_on, list, schema, strip_create, strip_update,
+strip_export, secrets, object_fields, ignore_diff, update_method. Defaults: kind "list", id "id"
+(lists), identifiers { id, name_field } for lists and { name_field } for keyed lists, name_field
+"name", depends_on {}, update_method "PATCH", list { paging = "offset" }. Keyed lists may list
+their fixed names in `names` (the generic fetch reads path/<name> for each).
+
+Generic behaviour (each may be replaced by the handler; all take self first):
+  h:fetch(ctx) -> current | nil, err      lists: ctx.api:list(path, list); singletons: GET path;
+                                          keyed: GET path/<name> for each of `names` (404 skipped)
+  h:validate(ctx, items, report)          nothing (validate.lua always checks unique names and
+                                          ids through handler.check_unique)
+  h:resolve(ctx, desired) -> desired      nothing to resolve
+  h:filter(ctx, item) -> keep             true
+  h:diff(ctx, desired_item, current_item) -> payload, diffs | nil
+                                          the desired fields (minus strip_update, the id and
+                                          ignore_diff) whose value does not match the tenant's
+                                          (handler.matches); nil when nothing differs
+  h:create(ctx, payload) -> created | nil, err     POST path (api:create, looked up by identifiers
+                                                   if the answer is lost)
+  h:update(ctx, current, payload) -> updated | nil, err   update_method path/<id> (singleton: path)
+  h:delete(ctx, current) -> true | nil, err        DELETE path/<id>
+  h:export(ctx, item) -> item             the item as it is (export.lua applies the generic
+                                          stripping afterwards through handler.export_item)
+
+Helpers:
+  handler.strip(item, paths) -> copy      a deep copy without the dot paths
+  handler.get_path(item, "a.b") -> value
+  handler.set_path(item, "a.b", value)    creates missing intermediate objects
+  handler.deep_equal(a, b) -> bool        strict: arrays in order, null only equals null
+  handler.matches(desired, current) -> bool   desired as a subset of current: extra keys of the
+                                          tenant's objects are ignored, null equals absent
+  handler.deep_copy(v) -> copy            keeps the array marker; json.null stays json.null
+  handler.name_to_id(ctx, type, name) -> id | nil     through ctx.current[type] (fetched once)
+  handler.id_to_name(ctx, type, id) -> name | nil
+  handler.item_id(h, item), handler.item_name(h, item)
+  handler.placeholders(item) -> copy, removed   whole-value ##KEY## / @@KEY@@ strings removed at
+                                          any depth of objects (not inside arrays), pipeline.md §4.3
+  handler.check_unique(h, items, report)  duplicate names and ids of a list type
+  handler.export_item(h, ctx, item) -> item   h:export, then strip_export (minus
+                                          INCLUDED_PROPS), EXCLUDED_PROPS, secrets as placeholders
+                                          unless AUTH0_EXPORT_SECRETS, the id unless
+                                          AUTH0_EXPORT_IDENTIFIERS (or h.export_id)
+  handler.secret_placeholder(h, path) -> "##CLIENTS_CLIENT_SECRET##"
+  handler.escape(segment) -> a URL path segment
+]]
+local json = require "a0lua.core.json"
+
+local M = {}
+
+local NULL = json.null
+local ARRAY_MT = json.array_mt
+
+local Base = {}
+M.Base = Base
+
+local KINDS = { list = true, singleton = true, keyed = true }
+
+local function is_array(v)
+  return type(v) == "table" and getmetatable(v) == ARRAY_MT
+end
+
+local function is_object(v)
+  return type(v) == "table" and getmetatable(v) ~= ARRAY_MT
+end
+
+-- A copy of an array spec field, or an empty array.
+local function list_of(v, field, type_name)
+  if v == nil then return {} end
+  if type(v) ~= "table" then
+    error(("handler %s: %s must be a list"):format(type_name, field), 3)
+  end
+  return v
+end
+
+--------------------------------------------------------------------------------------------------
+-- Values
+
+function M.deep_copy(v)
+  if type(v) ~= "table" then return v end
+  local out = {}
+  for k, x in pairs(v) do out[k] = M.deep_copy(x) end
+  local mt = getmetatable(v)
+  if mt == ARRAY_MT then setmetatable(out, ARRAY_MT) end
+  return out
+end
+
+local function array_length(t)
+  local n = 0
+  for k in pairs(t) do
+    if math.type(k) == "integer" and k > n then n = k end
+  end
+  return n
+end
+
+function M.deep_equal(a, b)
+  if a == b then return true end
+  if type(a) ~= "table" or type(b) ~= "table" then
+    if math.type(a) and math.type(b) then return a == b end
+    return false
+  end
+  if is_array(a) ~= is_array(b) then
+    -- an empty plain table and an empty array are both "empty"
+    if next(a) == nil and next(b) == nil then return true end
+    return false
+  end
+  for k, x in pairs(a) do
+    if not M.deep_equal(x, b[k]) then return false end
+  end
+  for k in pairs(b) do
+    if a[k] == nil then return false end
+  end
+  return true
+end
+
+-- Does the desired value match the tenant's? Objects: every desired key matches (a desired null
+-- matches an absent or null key; keys only the tenant has are ignored, they are server-managed).
+-- Arrays: same length, element by element. Scalars: equal (1 equals 1.0).
+function M.matches(desired, current)
+  if desired == NULL or desired == nil then
+    return current == nil or current == NULL
+  end
+  if type(desired) ~= "table" then
+    if type(desired) == "number" and type(current) == "number" then return desired == current end
+    return desired == current
+  end
+  if type(current) ~= "table" then return false end
+  if is_array(desired) or is_array(current) then
+    if not is_array(desired) or not is_array(current) then
+      return next(desired) == nil and next(current) == nil
+    end
+    local n = array_length(desired)
+    if n ~= array_length(current) then return false end
+    for i = 1, n do
+      if not M.matches(desired[i], current[i]) then return false end
+    end
+    return true
+  end
+  for k, x in pairs(desired) do
+    if not M.matches(x, current[k]) then return false end
+  end
+  return true
+end
+
+local function split_path(path)
+  local parts = {}
+  for part in tostring(path):gmatch("[^.]+") do parts[#parts + 1] = part end
+  return parts
+end
+
+function M.get_path(item, path)
+  local v = item
+  for _, part in ipairs(split_path(path)) do
+    if type(v) ~= "table" then return nil end
+    local x = v[part]
+    if x == nil and is_array(v) and part:match("^%d+$") then x = v[tonumber(part) + 1] end
+    v = x
+  end
+  return v
+end
+
+function M.set_path(item, path, value)
+  local parts = split_path(path)
+  local v = item
+  for i = 1, #parts - 1 do
+    local next_v = v[parts[i]]
+    if type(next_v) ~= "table" then
+      if value == nil then return item end
+      next_v = {}
+      v[parts[i]] = next_v
+    end
+    v = next_v
+  end
+  v[parts[#parts]] = value
+  return item
+end
+
+local function remove_path(item, path)
+  local parts = split_path(path)
+  local v = item
+  for i = 1, #parts - 1 do
+    v = v[parts[i]]
+    if type(v) ~= "table" then return end
+  end
+  if type(v) == "table" then v[parts[#parts]] = nil end
+end
+
+function M.strip(item, paths)
+  local copy = M.deep_copy(item)
+  if type(copy) ~= "table" then return copy end
+  for _, path in ipairs(paths or {}) do remove_path(copy, path) end
+  return copy
+end
+
+local PLACEHOLDER_PATTERNS = { "^##[A-Z0-9_]+##$", "^@@[A-Z0-9_]+@@$" }
+
+local function is_placeholder(v)
+  if type(v) ~= "string" then return false end
+  for _, p in ipairs(PLACEHOLDER_PATTERNS) do
+    if v:match(p) then return true end
+  end
+  return false
+end
+M.is_placeholder = is_placeholder
+
+-- Whole-value placeholders left after keyword replacement are dropped (pipeline.md §4.3): at any
+-- depth of objects, never inside arrays. Returns the copy and the dot paths removed.
+function M.placeholders(item)
+  local copy = M.deep_copy(item)
+  local removed = {}
+  local function walk(t, prefix)
+    local keys = {}
+    for k in pairs(t) do keys[#keys + 1] = k end
+    table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+    for _, k in ipairs(keys) do
+      local v = t[k]
+      local path = prefix == "" and tostring(k) or prefix .. "." .. tostring(k)
+      if is_placeholder(v) then
+        t[k] = nil
+        removed[#removed + 1] = { path = path, value = v }
+      elseif is_object(v) then
+        walk(v, path)
+      end
+    end
+  end
+  if is_object(copy) then walk(copy, "") end
+  return copy, removed
+end
+
+function M.escape(segment)
+  return (tostring(segment):gsub("[^%w%-%._~]", function(c)
+    return ("%%%02X"):format(c:byte())
+  end))
+end
+
+--------------------------------------------------------------------------------------------------
+-- Items
+
+function M.item_id(h, item)
+  if type(item) ~= "table" then return nil end
+  if h.kind == "keyed" then return item[h.identifiers[1]] end
+  if h.id then return item[h.id] end
+  return nil
+end
+
+function M.item_name(h, item)
+  if type(item) ~= "table" then return nil end
+  local name = item[h.name_field]
+  if name ~= nil and name ~= NULL then return name end
+  for _, ident in ipairs(h.identifiers or {}) do
+    if type(ident) == "string" and item[ident] ~= nil and item[ident] ~= NULL then
+      return item[ident]
+    elseif type(ident) == "table" then
+      local parts = {}
+      for _, f in ipairs(ident) do
+        if item[f] == nil or item[f] == NULL then parts = nil break end
+        parts[#parts + 1] = tostring(item[f])
+      end
+      if parts then return table.concat(parts, " ") end
+    end
+  end
+  return nil
+end
+
+-- The current state of a type, fetched once per run into ctx.current.
+local function current_of(ctx, type_name)
+  ctx.current = ctx.current or {}
+  local cur = ctx.current[type_name]
+  if cur ~= nil then return cur end
+  local registry = ctx.handlers
+  local other = registry and registry:get(type_name)
+  if not other or not ctx.api then return nil end
+  local value, err = other:fetch(ctx)
+  if value == nil then error(err, 0) end
+  ctx.current[type_name] = value
+  return value
+end
+M.current_of = current_of
+
+local function handler_for(ctx, type_name)
+  local registry = ctx.handlers
+  local h = registry and registry:get(type_name)
+  if h then return h end
+  return { id = "id", name_field = "name", kind = "list", identifiers = { "id", "name" } }
+end
+
+function M.name_to_id(ctx, type_name, name)
+  if name == nil then return nil end
+  local h = handler_for(ctx, type_name)
+  for _, item in ipairs(current_of(ctx, type_name) or {}) do
+    if item[h.name_field] == name then return M.item_id(h, item) end
+  end
+  return nil
+end
+
+function M.id_to_name(ctx, type_name, id)
+  if id == nil then return nil end
+  local h = handler_for(ctx, type_name)
+  for _, item in ipairs(current_of(ctx, type_name) or {}) do
+    if M.item_id(h, item) == id then return item[h.name_field] end
+  end
+  return nil
+end
+
+--------------------------------------------------------------------------------------------------
+-- Validation helpers
+
+-- Duplicate names and duplicate ids of a list type (a0deploy's base validate: "Names must be
+-- unique"). report(index, field, message) with index counting from 1.
+function M.check_unique(h, items, report)
+  if h.kind ~= "list" or type(items) ~= "table" then return end
+  local fields = { h.name_field }
+  if h.id and h.id ~= h.name_field then fields[#fields + 1] = h.id end
+  for _, field in ipairs(fields) do
+    local seen = {}
+    for i, item in ipairs(items) do
+      local v = type(item) == "table" and item[field] or nil
+      if type(v) == "string" or math.type(v) then
+        if seen[v] then
+          report(i, field, ("must be unique: %s %q is also item %d"):format(field,
+            tostring(v), seen[v] - 1))
+        else
+          seen[v] = i
+        end
+      end
+    end
+  end
+end
+
+--------------------------------------------------------------------------------------------------
+-- Export
+
+local function upper_snake(s)
+  s = tostring(s):gsub("(%l)(%u)", "%1_%2")
+  return (s:upper():gsub("[^A-Z0-9]", "_"))
+end
+
+function M.secret_placeholder(h, path)
+  return "##" .. upper_snake(h.type) .. "_" .. upper_snake(path) .. "##"
+end
+
+local function set_of(list)
+  local s = {}
+  for _, v in ipairs(list or {}) do s[v] = true end
+  return s
+end
+
+function M.export_item(h, ctx, item)
+  local cfg = ctx.config or {}
+  local copy = h:export(ctx, M.deep_copy(item))
+  if type(copy) ~= "table" then return copy end
+  local included = set_of(type(cfg.INCLUDED_PROPS) == "table" and cfg.INCLUDED_PROPS[h.type])
+  for _, path in ipairs(h.strip_export or {}) do
+    if not included[path] then remove_path(copy, path) end
+  end
+  local excluded = type(cfg.EXCLUDED_PROPS) == "table" and cfg.EXCLUDED_PROPS[h.type]
+  for _, path in ipairs(type(excluded) == "table" and excluded or {}) do
+    remove_path(copy, path)
+  end
+  if not cfg.AUTH0_EXPORT_SECRETS then
+    for _, path in ipairs(h.secrets or {}) do
+      local v = M.get_path(copy, path)
+      if v ~= nil and v ~= NULL and not is_placeholder(v) then
+        M.set_path(copy, path, M.secret_placeholder(h, path))
+      end
+    end
+  end
+  if h.kind == "list" and h.id and not cfg.AUTH0_EXPORT_IDENTIFIERS and not h.export_id then
+    copy[h.id] = nil
+  end
+  return copy
+end
+
+--------------------------------------------------------------------------------------------------
+-- Generic behaviour
+
+local function api_of(ctx)
+  local api = ctx and ctx.api
+  if not api then error("handler: ctx.api is required for requests", 3) end
+  return api
+end
+
+local function is_not_found(err)
+  return type(err) == "table" and (err.code == "api_not_found" or err.status == 404)
+end
+
+function Base:fetch(ctx)
+  local api = api_of(ctx)
+  if self.kind == "singleton" then
+    local body, err = api:request("GET", self.path)
+    if body == nil and err then return nil, err end
+    return body or {}
+  elseif self.kind == "keyed" then
+    if not self.names then
+      return nil, { code = "handler", message = ("handler %s: a keyed handler needs `names` or its "
+        .. "own fetch"):format(self.type) }
+    end
+    local out = json.array()
+    for _, name in ipairs(self.names) do
+      local body, err = api:request("GET", self.path .. "/" .. M.escape(name))
+      if body ~= nil then
+        out[#out + 1] = body
+      elseif not is_not_found(err) then
+        return nil, err
+      end
+    end
+    return out
+  end
+  local opts = M.deep_copy(self.list or {})
+  local items, err = api:list(self.path, opts)
+  if items == nil then return nil, err end
+  return items
+end
+
+function Base.validate() end
+
+function Base.resolve(_, _, desired) return desired end
+
+function Base.filter() return true end
+
+-- Fields never compared or sent on update: strip_update, the id, ignore_diff.
+local function skipped_fields(self)
+  local skip = set_of(self.strip_update)
+  if self.id then skip[self.id] = true end
+  for _, f in ipairs(self.ignore_diff or {}) do skip[f] = true end
+  return skip
+end
+
+-- The differences between two values, as {path, from, to} leaves (for display).
+local function collect_diffs(desired, current, path, out)
+  if is_object(desired) and is_object(current) then
+    local keys = {}
+    for k in pairs(desired) do keys[#keys + 1] = k end
+    table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+    for _, k in ipairs(keys) do
+      if not M.matches(desired[k], current[k]) then
+        collect_diffs(desired[k], current[k], path .. "." .. tostring(k), out)
+      end
+    end
+    return out
+  end
+  out[#out + 1] = { path = path, from = current, to = desired }
+  return out
+end
+M.collect_diffs = collect_diffs
+
+function Base:diff(_, desired, current)
+  current = current or {}
+  local skip = skipped_fields(self)
+  local keys = {}
+  for k in pairs(desired) do
+    local top = tostring(k)
+    if not skip[top] then keys[#keys + 1] = k end
+  end
+  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+  local payload, diffs = nil, {}
+  for _, k in ipairs(keys) do
+    local dv, cv = desired[k], current[k]
+    if not M.matches(dv, cv) then
+      payload = payload or {}
+      payload[k] = M.deep_copy(dv)
+      if is_object(dv) and is_object(cv) then
+        collect_diffs(dv, cv, tostring(k), diffs)
+      else
+        diffs[#diffs + 1] = { path = tostring(k), from = cv, to = dv }
+      end
+    end
+  end
+  -- Nested strip_update paths ("a.b") are removed from what is sent.
+  if payload then
+    for _, path in ipairs(self.strip_update or {}) do
+      if path:find(".", 1, true) then remove_path(payload, path) end
+    end
+    if next(payload) == nil then payload = nil end
+  end
+  if not payload then return nil end
+  return payload, diffs
+end
+
+-- The lookup that finds an object whose create answer was lost: every identifier the payload has.
+local function finder(self, payload)
+  local pairs_to_check = {}
+  for _, ident in ipairs(self.identifiers or {}) do
+    if type(ident) == "string" and ident ~= self.id and payload[ident] ~= nil then
+      pairs_to_check[#pairs_to_check + 1] = ident
+    end
+  end
+  if #pairs_to_check == 0 and payload[self.name_field] ~= nil then
+    pairs_to_check[1] = self.name_field
+  end
+  return function(item)
+    if #pairs_to_check == 0 then return false end
+    for _, f in ipairs(pairs_to_check) do
+      if item[f] ~= payload[f] then return false end
+    end
+    return true
+  end
+end
+
+function Base:create(ctx, payload)
+  local api = api_of(ctx)
+  if self.kind == "singleton" then
+    return api:request(self.update_method or "PATCH", self.path, { body = payload })
+  end
+  return api:create(self.path, payload, { find = finder(self, payload) })
+end
+
+function Base:update(ctx, current, payload)
+  local api = api_of(ctx)
+  local path = self.path
+  if self.kind ~= "singleton" then
+    local id = M.item_id(self, current)
+    if id == nil then
+      return nil, { code = "handler", message = ("%s: the tenant's item has no %s"):format(
+        self.type, tostring(self.kind == "keyed" and self.identifiers[1] or self.id)) }
+    end
+    path = path .. "/" .. M.escape(id)
+  end
+  return api:request(self.update_method or "PATCH", path, { body = payload })
+end
+
+function Base:delete(ctx, current)
+  local api = api_of(ctx)
+  local id = M.item_id(self, current)
+  if id == nil then
+    return nil, { code = "handler", message = ("%s: the tenant's item has no %s"):format(self.type,
+      tostring(self.id)) }
+  end
+  local body, err = api:request("DELETE", self.path .. "/" .. M.escape(id))
+  if body == nil then return nil, err end
+  return true
+end
+
+function Base.export(_, _, item) return item end
+
+local HandlerMt = { __index = Base }
+
+function M.new(spec)
+  if type(spec) ~= "table" then error("handler.new: the spec must be a table", 2) end
+  if type(spec.type) ~= "string" or spec.type == "" then
+    error("handler.new: `type` (the a0deploy type name) is required", 2)
+  end
+  local name = spec.type
+  spec.kind = spec.kind or "list"
+  if not KINDS[spec.kind] then
+    error(("handler %s: kind must be list, singleton or keyed (got %s)"):format(name,
+      tostring(spec.kind)), 2)
+  end
+  spec.name_field = spec.name_field or "name"
+  if spec.kind == "list" then
+    spec.id = spec.id or "id"
+    spec.identifiers = spec.identifiers or { spec.id, spec.name_field }
+  elseif spec.kind == "keyed" then
+    spec.identifiers = spec.identifiers or { spec.name_field }
+  else
+    spec.identifiers = spec.identifiers or {}
+  end
+  spec.depends_on = list_of(spec.depends_on, "depends_on", name)
+  spec.strip_create = list_of(spec.strip_create, "strip_create", name)
+  spec.strip_update = list_of(spec.strip_update, "strip_update", name)
+  spec.strip_export = list_of(spec.strip_export, "strip_export", name)
+  spec.secrets = list_of(spec.secrets, "secrets", name)
+  spec.object_fields = list_of(spec.object_fields, "object_fields", name)
+  spec.ignore_diff = list_of(spec.ignore_diff, "ignore_diff", name)
+  spec.update_method = spec.update_method or "PATCH"
+  if spec.kind == "list" and spec.list == nil then spec.list = { paging = "offset" } end
+  for _, f in ipairs({ "fetch", "validate", "resolve", "filter", "diff", "create", "update",
+    "delete", "export" }) do
+    if spec[f] ~= nil and type(spec[f]) ~= "function" then
+      error(("handler %s: %s must be a function"):format(name, f), 2)
+    end
+  end
+  return setmetatable(spec, HandlerMt)
+end
+
+function M.is_handler(v)
+  return type(v) == "table" and getmetatable(v) == HandlerMt
+end
+
+return M

@@ -1,0 +1,527 @@
+--[[
+a0lua.plan: what an import would change, computed from the desired state and the tenant's.
+
+  local plan = require "a0lua.plan"
+  local p = plan.compute(ctx, desired [, {types = {...}}]) -> plan | nil, err
+      For every enabled type (ctx.handlers:enabled(ctx.config)) present in `desired`, the current
+      state is fetched once (concurrently when running inside a0lua.tasks; kept in ctx.current)
+      and compared with plan.changes_for. types: restrict to these types.
+  plan.changes_for(ctx, h, desired_value, current_value) -> changes, warnings
+      One type: h:resolve, the exclusions (h:filter, the deprecated AUTH0_EXCLUDED_* lists,
+      AUTH0_INCLUDED_CONNECTIONS, the deploying client AUTH0_CLIENT_ID), matching by h.identifiers
+      (pipeline.md §5.4: each identifier in order, a nested list is a compound identifier whose
+      parts must all be set), object_fields, then per item: create (payload = the item minus
+      strip_create), update (payload = h:diff: only the fields that differ; nothing when nothing
+      differs), delete (with AUTH0_ALLOW_DELETE) or skip (without). Whole-value ##KEY## / @@KEY@@
+      placeholders are removed from payloads with a warning (§4.3). Singletons are never deleted;
+      keyed lists are never deleted (an item the tenant lacks is a create).
+  plan.new{changes =, warnings =} -> plan   (sorted: registry order of types, then create,
+                                              update, delete, skip, then by key)
+
+  p:changes() -> the list       p:summary() -> { [type] = {create =, update =, delete =, skip =} }
+  p:has_changes() -> bool       (skips are not changes)
+  p:render{color = bool} -> text    a readable diff; secrets masked
+  p:json() -> string            { changes = [...], summary = {...}, warnings = [...],
+                                  has_changes = bool }; secrets masked
+
+A change: { type =, op = "create"|"update"|"delete"|"skip", key = display name, id = tenant id,
+payload =, current =, desired =, reason = (skip), diff = { {path =, from =, to =}, ... } }.
+]]
+local json = require "a0lua.core.json"
+local handler = require "a0lua.handler"
+local handlers = require "a0lua.handlers"
+
+local M = {}
+
+local NULL = json.null
+local ARRAY_MT = json.array_mt
+
+local OP_RANK = { create = 1, update = 2, delete = 3, skip = 4 }
+
+local function is_object(v)
+  return type(v) == "table" and getmetatable(v) ~= ARRAY_MT
+end
+
+local function present(v)
+  return v ~= nil and v ~= NULL and v ~= false and v ~= ""
+end
+
+local function set_of(list)
+  local s = {}
+  if type(list) == "table" then
+    for _, v in ipairs(list) do s[v] = true end
+  end
+  return s
+end
+
+--------------------------------------------------------------------------------------------------
+-- Plan objects
+
+local Plan = {}
+Plan.__index = Plan
+
+local function sort_key(change)
+  return tostring(change.key or "") .. "\0" .. tostring(change.id or "")
+end
+
+function M.new(t)
+  t = t or {}
+  local self = setmetatable({ list = t.changes or {}, warnings = t.warnings or {} }, Plan)
+  table.sort(self.list, function(a, b)
+    local ra, rb = handlers.RANK[a.type] or math.huge, handlers.RANK[b.type] or math.huge
+    if ra ~= rb then return ra < rb end
+    if a.type ~= b.type then return a.type < b.type end
+    if a.op ~= b.op then return OP_RANK[a.op] < OP_RANK[b.op] end
+    return sort_key(a) < sort_key(b)
+  end)
+  return self
+end
+
+function Plan:changes() return self.list end
+
+function Plan:summary()
+  local out = {}
+  for _, c in ipairs(self.list) do
+    local s = out[c.type]
+    if not s then
+      s = { create = 0, update = 0, delete = 0, skip = 0 }
+      out[c.type] = s
+    end
+    s[c.op] = s[c.op] + 1
+  end
+  return out
+end
+
+function Plan:has_changes()
+  for _, c in ipairs(self.list) do
+    if c.op ~= "skip" then return true end
+  end
+  return false
+end
+
+-- Secrets never appear in plans: a value under a key that names a secret is masked.
+local SECRET_PARTS = { "secret", "password", "passwd", "api_key", "apikey", "private_key",
+  "smtp_pass", "access_key", "authorization", "writekey" }
+local SECRET_KEYS = { token = true, credentials = true, auth_token = true, access_token = true,
+  bearer_token = true, splunktoken = true, pem = true }
+local MASK = "(secret)"
+
+local function secret_key(key)
+  key = tostring(key):lower()
+  if SECRET_KEYS[key] then return true end
+  for _, w in ipairs(SECRET_PARTS) do
+    if key:find(w, 1, true) then return true end
+  end
+  return false
+end
+M.secret_key = secret_key
+
+local function last_segment(path)
+  return tostring(path):match("([^.%[%]]+)[%]%[%d]*$") or tostring(path)
+end
+
+local function mask(v, key)
+  if key ~= nil and secret_key(key) and v ~= nil and v ~= NULL then
+    if type(v) == "string" and handler.is_placeholder(v) then return v end
+    return MASK
+  end
+  if type(v) ~= "table" then return v end
+  local out = {}
+  for k, x in pairs(v) do
+    if math.type(k) then out[k] = mask(x) else out[k] = mask(x, k) end
+  end
+  if getmetatable(v) == ARRAY_MT then setmetatable(out, ARRAY_MT) end
+  return out
+end
+M.mask = mask
+
+local function mask_at(path, v)
+  if secret_key(last_segment(path)) then return mask(v, last_segment(path)) end
+  return mask(v)
+end
+
+local function show(v)
+  if v == nil then return "(absent)" end
+  if v == NULL then return "null" end
+  local text = json.encode(v)
+  if not text then return tostring(v) end
+  if #text > 200 then text = text:sub(1, 197) .. "..." end
+  return text
+end
+
+local COLORS = { create = "\27[32m", update = "\27[33m", delete = "\27[31m", skip = "\27[2m" }
+local RESET = "\27[0m"
+local SIGNS = { create = "+", update = "~", delete = "-", skip = "!" }
+
+local function payload_lines(payload, out, indent)
+  local keys = {}
+  for k in pairs(payload or {}) do keys[#keys + 1] = k end
+  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+  for _, k in ipairs(keys) do
+    out[#out + 1] = indent .. tostring(k) .. ": " .. show(mask(payload[k], k))
+  end
+end
+
+function Plan:render(opts)
+  opts = opts or {}
+  local color = opts.color
+  local out = {}
+  local current_type
+  for _, c in ipairs(self.list) do
+    if c.type ~= current_type then
+      current_type = c.type
+      out[#out + 1] = c.type
+    end
+    local head = ("  %s %-6s %s"):format(SIGNS[c.op], c.op, tostring(c.key or c.id or c.type))
+    if c.op == "skip" and c.reason then head = head .. " (" .. c.reason .. ")" end
+    if color then head = COLORS[c.op] .. head .. RESET end
+    out[#out + 1] = head
+    if c.op == "update" then
+      for _, d in ipairs(c.diff or {}) do
+        out[#out + 1] = ("      %s: %s -> %s"):format(d.path, show(mask_at(d.path, d.from)),
+          show(mask_at(d.path, d.to)))
+      end
+    elseif c.op == "create" and opts.verbose then
+      payload_lines(c.payload, out, "      ")
+    end
+  end
+  if #self.list == 0 then out[#out + 1] = "No changes." end
+  local counts = { create = 0, update = 0, delete = 0, skip = 0 }
+  for _, c in ipairs(self.list) do counts[c.op] = counts[c.op] + 1 end
+  if #self.list > 0 and not self:has_changes() then
+    out[#out + 1] = ("No changes (%d skipped)."):format(counts.skip)
+  elseif #self.list > 0 then
+    out[#out + 1] = ("Plan: %d to create, %d to update, %d to delete, %d skipped."):format(
+      counts.create, counts.update, counts.delete, counts.skip)
+  end
+  for _, w in ipairs(self.warnings) do
+    local line = "warning: " .. tostring(w)
+    if color then line = "\27[33m" .. line .. RESET end
+    out[#out + 1] = line
+  end
+  return table.concat(out, "\n") .. "\n"
+end
+
+function Plan:json()
+  local changes = json.array()
+  for _, c in ipairs(self.list) do
+    local diff = json.array()
+    for _, d in ipairs(c.diff or {}) do
+      diff[#diff + 1] = { path = d.path, from = mask_at(d.path, d.from),
+        to = mask_at(d.path, d.to) }
+    end
+    changes[#changes + 1] = {
+      type = c.type, op = c.op, key = c.key, id = c.id, reason = c.reason,
+      payload = c.payload and mask(c.payload) or nil, diff = diff,
+    }
+  end
+  local warnings = json.array()
+  for _, w in ipairs(self.warnings) do warnings[#warnings + 1] = tostring(w) end
+  local summary = self:summary()
+  return assert(json.encode({ changes = changes, summary = summary, warnings = warnings,
+    has_changes = self:has_changes() }, { pretty = true }))
+end
+
+--------------------------------------------------------------------------------------------------
+-- Matching
+
+-- The value of an identifier on an item: a field, or for a compound identifier every part (all
+-- must be set) joined so that equal parts give equal keys.
+local function ident_value(item, ident)
+  if type(ident) == "table" then
+    local parts = {}
+    for _, f in ipairs(ident) do
+      local v = item[f]
+      if not present(v) then return nil end
+      parts[#parts + 1] = tostring(v)
+    end
+    return table.concat(parts, "\0")
+  end
+  local v = item[ident]
+  if not present(v) or type(v) == "table" then return nil end
+  return tostring(v)
+end
+
+-- pipeline.md §5.4 steps 1-3: returns matched pairs {desired, current}, unmatched desired,
+-- unmatched current (each in their original order).
+function M.match(identifiers, desired, current)
+  local creates, dels = {}, {}
+  for i, d in ipairs(desired) do creates[#creates + 1] = { i = i, item = d } end
+  for i, c in ipairs(current) do dels[#dels + 1] = { i = i, item = c } end
+  local pairs_out = {}
+  for _, ident in ipairs(identifiers) do
+    local index = {}
+    for pos, c in ipairs(dels) do
+      local v = ident_value(c.item, ident)
+      if v and not index[v] then index[v] = pos end
+    end
+    local still = {}
+    local taken = {}
+    for _, d in ipairs(creates) do
+      local v = ident_value(d.item, ident)
+      local pos = v and index[v]
+      if pos and not taken[pos] then
+        taken[pos] = true
+        pairs_out[#pairs_out + 1] = { desired = d.item, current = dels[pos].item, i = d.i }
+      else
+        still[#still + 1] = d
+      end
+    end
+    creates = still
+    local left = {}
+    for pos, c in ipairs(dels) do
+      if not taken[pos] then left[#left + 1] = c end
+    end
+    dels = left
+  end
+  table.sort(pairs_out, function(a, b) return a.i < b.i end)
+  local out_creates, out_dels = {}, {}
+  for _, d in ipairs(creates) do out_creates[#out_creates + 1] = d.item end
+  for _, c in ipairs(dels) do out_dels[#out_dels + 1] = c.item end
+  return pairs_out, out_creates, out_dels
+end
+
+--------------------------------------------------------------------------------------------------
+-- Exclusions
+
+-- The deprecated per-type name lists (pipeline.md §2.1).
+local EXCLUDED_BY_NAME = {
+  rules = "AUTH0_EXCLUDED_RULES",
+  clients = "AUTH0_EXCLUDED_CLIENTS",
+  databases = "AUTH0_EXCLUDED_DATABASES",
+  connections = "AUTH0_EXCLUDED_CONNECTIONS",
+  resourceServers = "AUTH0_EXCLUDED_RESOURCE_SERVERS",
+}
+
+local function excluder(ctx, h)
+  local cfg = ctx.config or {}
+  local names = set_of(EXCLUDED_BY_NAME[h.type] and cfg[EXCLUDED_BY_NAME[h.type]])
+  local only = h.type == "connections" and cfg.AUTH0_INCLUDED_CONNECTIONS
+  local only_set = type(only) == "table" and #only > 0 and set_of(only) or nil
+  local deploying = cfg.AUTH0_CLIENT_ID
+  local excluded_clients = set_of(cfg.AUTH0_EXCLUDED_CLIENTS)
+  return function(item)
+    if type(item) ~= "table" then return false end
+    local name = item[h.name_field]
+    if name ~= nil and names[name] then return false end
+    if only_set and not only_set[name] then return false end
+    if deploying and deploying ~= "" then
+      if h.type == "clients" and item.client_id == deploying then return false end
+      if h.type == "clientGrants" and item.client_id == deploying then return false end
+    end
+    if h.type == "clientGrants" and item.client_id and excluded_clients[item.client_id] then
+      return false
+    end
+    return h:filter(ctx, item) ~= false
+  end
+end
+
+--------------------------------------------------------------------------------------------------
+-- Payloads
+
+local function strip_placeholders(h, item, key, warnings)
+  local copy, removed = handler.placeholders(item)
+  for _, r in ipairs(removed) do
+    warnings[#warnings + 1] = ("%s %s: %s is %s: define it in AUTH0_KEYWORD_REPLACE_MAPPINGS; the "
+      .. "value on the tenant is kept"):format(h.type, tostring(key), r.path, r.value)
+  end
+  return copy
+end
+
+local function allow_delete(ctx)
+  local v = ctx.config and ctx.config.AUTH0_ALLOW_DELETE
+  return v == true or v == "true"
+end
+
+-- pipeline.md §5.4 step 4. Adjusts the desired item; returns fields to force into the payload.
+local function object_fields(ctx, h, desired, current, key, warnings)
+  local forced = {}
+  for _, f in ipairs(h.object_fields or {}) do
+    local d, c = desired[f], current[f]
+    local d_empty = d == nil or d == NULL or (type(d) == "table" and next(d) == nil)
+    local c_empty = c == nil or c == NULL or (type(c) == "table" and next(c) == nil)
+    if d_empty and c_empty then
+      desired[f] = nil
+    elseif not d_empty and is_object(d) then
+      if is_object(c) then
+        local ks = {}
+        for k in pairs(c) do if d[k] == nil then ks[#ks + 1] = k end end
+        table.sort(ks)
+        for _, k in ipairs(ks) do
+          if allow_delete(ctx) then
+            d[k] = NULL
+          else
+            warnings[#warnings + 1] = ("%s %s: %s.%s is on the tenant only and is kept (deletes "
+              .. "are not allowed: AUTH0_ALLOW_DELETE)"):format(h.type, tostring(key), f, k)
+          end
+        end
+      end
+    elseif d_empty and not c_empty then
+      if allow_delete(ctx) then
+        desired[f] = nil
+        forced[f] = {}
+      else
+        desired[f] = nil
+        warnings[#warnings + 1] = ("%s %s: %s is set on the tenant only and is kept (deletes are "
+          .. "not allowed: AUTH0_ALLOW_DELETE)"):format(h.type, tostring(key), f)
+      end
+    end
+  end
+  return forced
+end
+
+local function create_change(h, item, warnings)
+  local key = handler.item_name(h, item)
+  local payload = handler.strip(item, h.strip_create)
+  if h.kind == "list" and h.id then payload[h.id] = nil end
+  payload = strip_placeholders(h, payload, key, warnings)
+  return { type = h.type, op = "create", key = key, payload = payload, desired = item,
+    diff = {} }
+end
+
+local function update_change(ctx, h, item, current, warnings)
+  local key = handler.item_name(h, item) or handler.item_name(h, current)
+  if h.kind == "singleton" then key = h.type end
+  local desired = strip_placeholders(h, item, key, warnings)
+  local forced = object_fields(ctx, h, desired, current, key, warnings)
+  local payload, diffs = h:diff(ctx, desired, current)
+  for f, v in pairs(forced) do
+    payload = payload or {}
+    payload[f] = v
+    diffs = diffs or {}
+    diffs[#diffs + 1] = { path = f, from = current[f], to = v }
+  end
+  if payload == nil then return nil end
+  return { type = h.type, op = "update", key = key, id = handler.item_id(h, current),
+    payload = payload, current = current, desired = item, diff = diffs or {} }
+end
+
+-- Changes of one type.
+function M.changes_for(ctx, h, desired_value, current_value)
+  local warnings = {}
+  local changes = {}
+  if desired_value == nil or desired_value == NULL then return changes, warnings end
+  local desired = h:resolve(ctx, handler.deep_copy(desired_value))
+  if desired == nil then desired = desired_value end
+
+  if h.kind == "singleton" then
+    if type(desired) ~= "table" or next(desired) == nil then return changes, warnings end
+    local current = is_object(current_value) and current_value or {}
+    local c = update_change(ctx, h, desired, current, warnings)
+    if c then changes[#changes + 1] = c end
+    return changes, warnings
+  end
+
+  local keep = excluder(ctx, h)
+  local want, have = {}, {}
+  for _, item in ipairs(desired) do
+    if keep(item) then want[#want + 1] = item end
+  end
+  for _, item in ipairs(type(current_value) == "table" and current_value or {}) do
+    if keep(item) then have[#have + 1] = item end
+  end
+
+  local matched, creates, deletes = M.match(h.identifiers, want, have)
+  for _, m in ipairs(matched) do
+    local c = update_change(ctx, h, m.desired, m.current, warnings)
+    if c then changes[#changes + 1] = c end
+  end
+  for _, item in ipairs(creates) do
+    changes[#changes + 1] = create_change(h, item, warnings)
+  end
+  if h.kind == "list" then
+    for _, item in ipairs(deletes) do
+      local c = { type = h.type, key = handler.item_name(h, item), id = handler.item_id(h, item),
+        current = item, diff = {} }
+      if allow_delete(ctx) then
+        c.op = "delete"
+      else
+        c.op = "skip"
+        c.reason = "on the tenant only; deletes are not allowed (AUTH0_ALLOW_DELETE)"
+      end
+      changes[#changes + 1] = c
+    end
+  end
+  return changes, warnings
+end
+
+--------------------------------------------------------------------------------------------------
+-- The whole plan
+
+local function in_task()
+  local ok, tasks = pcall(require, "a0lua.tasks")
+  if ok and tasks.current() then return tasks end
+  return nil
+end
+
+-- Fetches the current state of each type not yet in ctx.current (concurrently inside a task).
+function M.fetch(ctx, types)
+  ctx.current = ctx.current or {}
+  local todo = {}
+  for _, t in ipairs(types) do
+    if ctx.current[t] == nil then todo[#todo + 1] = t end
+  end
+  if #todo == 0 then return true end
+  local tasks = in_task()
+  local fns = {}
+  for i, t in ipairs(todo) do
+    fns[i] = function()
+      local h = ctx.handlers:get(t)
+      local ok, value, err = pcall(h.fetch, h, ctx)
+      if not ok then return nil, value end
+      return value, err
+    end
+  end
+  local values, errs
+  if tasks and #fns > 1 then
+    values, errs = tasks.all(fns)
+  else
+    values, errs = {}, {}
+    for i, fn in ipairs(fns) do values[i], errs[i] = fn() end
+  end
+  for i, t in ipairs(todo) do
+    if values[i] == nil then
+      local err = errs[i]
+      if type(err) == "table" then
+        err.type = err.type or t
+        return nil, err
+      end
+      return nil, { code = "fetch", type = t,
+        message = ("cannot read %s from the tenant: %s"):format(t, tostring(err)) }
+    end
+    ctx.current[t] = values[i]
+  end
+  return true
+end
+
+-- The types of `desired` that are enabled and have a handler, in registry order.
+function M.types_of(ctx, desired, only)
+  local only_set = only and set_of(only)
+  local out = {}
+  for _, t in ipairs(ctx.handlers:enabled(ctx.config)) do
+    if desired[t] ~= nil and desired[t] ~= NULL and (not only_set or only_set[t]) then
+      out[#out + 1] = t
+    end
+  end
+  return out
+end
+
+function M.compute(ctx, desired, opts)
+  opts = opts or {}
+  local types = M.types_of(ctx, desired, opts.types)
+  local ok, err = M.fetch(ctx, types)
+  if not ok then return nil, err end
+  local changes, warnings = {}, {}
+  for _, t in ipairs(types) do
+    local h = ctx.handlers:get(t)
+    local cs, ws = M.changes_for(ctx, h, desired[t], ctx.current[t])
+    for _, c in ipairs(cs) do changes[#changes + 1] = c end
+    for _, w in ipairs(ws) do warnings[#warnings + 1] = w end
+  end
+  local p = M.new{ changes = changes, warnings = warnings }
+  p.types = types
+  p.desired = desired
+  return p
+end
+
+return M

@@ -1,0 +1,338 @@
+--[[
+a0lua.validate: the checks made on the desired state before any request (pipeline.md §5.3).
+Every problem is collected; nothing stops at the first.
+
+  local validate = require "a0lua.validate"
+  validate.run(ctx, desired, sources [, opts]) -> true, warnings | nil, problems, warnings
+      1. top-level keys whose value is null are removed; a key that is neither a type of
+         a0deploy's registry, a loaded handler's type, `exclude` nor `include` is a problem;
+      2. each handler's schema through core.schema with defaults injected into `desired` (as
+         a0deploy's Ajv useDefaults: the defaults are then sent); list and keyed schemas describe
+         one item;
+      3. names and ids unique in list types (handler.check_unique), then h:validate(ctx, items,
+         report) with report(index, field, message) (index from 1; nil for a singleton);
+      4. references (validate.references) against the files only: a reference to something
+         absent from the files is a warning (it may be on the tenant).
+      A type excluded by AUTH0_EXCLUDED / AUTH0_INCLUDED_ONLY is not validated; a type without a
+      handler gives a warning ("no handler: not deployed").
+      problems: an array of error tables { code = "validation", file =, line =, column =, path =,
+      pointer =, message = } (sources:problem), sorted by file, line and column; each prints as
+      "file:line:column: path: message". warnings: an array of the same shape (code "warning").
+  validate.references(ctx, desired, sources, {tenant = bool}) -> problems, warnings
+      Names that point at other resources (a grant's client_id, enabled_clients, organization
+      connections / client grants / clients, role permissions' resource servers): each should be
+      a name in the files, or, with tenant = true, a name or id in ctx.current (fetched with
+      plan.fetch). A dangling reference is a warning, except for a strict reference (a grant's
+      client) checked with tenant = true, which is a problem: a0deploy sends the others on and
+      lets the handler drop or log them. A handler may set `references = { {path = "a[].b",
+      type = "clients", field = "name", strict = bool}, ... }` to replace its built-in list.
+  validate.error(problems) -> err      { code = "validation", message = all lines, problems = }
+]]
+local schema = require "a0lua.core.schema"
+local json = require "a0lua.core.json"
+local handler = require "a0lua.handler"
+local handlers = require "a0lua.handlers"
+local sources_mod = require "a0lua.sources"
+
+local M = {}
+
+local NULL = json.null
+local ARRAY_MT = json.array_mt
+
+local KNOWN = {}
+for _, t in ipairs(handlers.TYPES) do KNOWN[t] = true end
+local META_KEYS = { exclude = true, include = true }
+
+-- Built-in references of the engine's handlers (pipeline.md §5.5, handlers.md).
+M.REFERENCES = {
+  clientGrants = { { path = "client_id", type = "clients", strict = true } },
+  connections = { { path = "enabled_clients[]", type = "clients" } },
+  databases = { { path = "enabled_clients[]", type = "clients" } },
+  organizations = {
+    { path = "client_grants[].client_id", type = "clients" },
+    { path = "clients[].client_id", type = "clients" },
+    { path = "connections[].name", type = { "connections", "databases" } },
+  },
+  roles = {
+    { path = "permissions[].resource_server_identifier", type = "resourceServers",
+      field = "identifier" },
+  },
+}
+
+local ErrorMt = {
+  __tostring = function(e) return e.message end,
+}
+
+function M.error(problems)
+  local lines = {}
+  for _, p in ipairs(problems) do lines[#lines + 1] = tostring(p) end
+  local head = #problems == 1 and "1 problem" or (#problems .. " problems")
+  return setmetatable({ code = "validation", problems = problems,
+    message = ("validation failed (%s), nothing was changed:\n  %s"):format(head,
+      table.concat(lines, "\n  ")) }, ErrorMt)
+end
+
+local function fallback_sources()
+  return sources_mod.new()
+end
+
+local function is_array(v)
+  return type(v) == "table" and getmetatable(v) == ARRAY_MT
+end
+
+local validators = setmetatable({}, { __mode = "k" })
+
+-- The compiled validator of a handler's schema (of the whole type value).
+local function validator_of(h)
+  if h.schema == nil then return nil end
+  local cached = validators[h]
+  if cached and cached.schema == h.schema then return cached.validator end
+  local s = h.schema
+  if h.kind ~= "singleton" then s = { type = "array", items = h.schema } end
+  local v, err = schema.compile(s)
+  if not v then
+    error(("handler %s: its schema does not compile: %s at %s"):format(h.type,
+      tostring(err.message), tostring(err.path)), 0)
+  end
+  validators[h] = { schema = h.schema, validator = v }
+  return v
+end
+
+local function sort_problems(list)
+  for i, p in ipairs(list) do p._order = i end
+  table.sort(list, function(a, b)
+    local fa, fb = a.file or "", b.file or ""
+    if fa ~= fb then return fa < fb end
+    if (a.line or 0) ~= (b.line or 0) then return (a.line or 0) < (b.line or 0) end
+    if (a.column or 0) ~= (b.column or 0) then return (a.column or 0) < (b.column or 0) end
+    return a._order < b._order
+  end)
+  for _, p in ipairs(list) do p._order = nil end
+  return list
+end
+
+local function describe_error(e)
+  local message = e.message
+  if e.keyword == "anyOf" or e.keyword == "oneOf" then
+    -- Name what the closest branch wanted: the branch with the fewest errors.
+    local best
+    for _, branch in ipairs(e.branches or {}) do
+      if #branch > 0 and (not best or #branch < #best) then best = branch end
+    end
+    if best and best[1] then message = message .. " (" .. best[1].message .. " at "
+      .. (best[1].path ~= "" and sources_mod.path(best[1].path) or "the value") .. ")" end
+  end
+  return message
+end
+
+--------------------------------------------------------------------------------------------------
+-- References
+
+local function walk_path(value, parts, i, pointer, out)
+  if i > #parts then
+    out[#out + 1] = { value = value, pointer = pointer }
+    return
+  end
+  local part = parts[i]
+  if type(value) ~= "table" then return end
+  local name, each = part:match("^(.-)(%[%])$")
+  name = name or part
+  local v = value
+  local p = pointer
+  if name ~= "" then
+    v = value[name]
+    p = pointer .. "/" .. name
+  end
+  if each then
+    if not is_array(v) then return end
+    for k, x in ipairs(v) do walk_path(x, parts, i + 1, p .. "/" .. (k - 1), out) end
+  else
+    walk_path(v, parts, i + 1, p, out)
+  end
+end
+
+local function reference_values(item, path, pointer)
+  local parts = {}
+  for part in path:gmatch("[^.]+") do parts[#parts + 1] = part end
+  local out = {}
+  walk_path(item, parts, 1, pointer, out)
+  return out
+end
+
+local function target_types(ref)
+  if type(ref.type) == "table" then return ref.type end
+  return { ref.type }
+end
+
+-- Is `value` a name (or id, on the tenant) of an item of one of the target types?
+local function known(ctx, desired, ref, value, use_tenant)
+  if type(value) ~= "string" then return true end
+  if handler.is_placeholder(value) or value:find("##", 1, true) or value:find("@@", 1, true) then
+    return true
+  end
+  for _, t in ipairs(target_types(ref)) do
+    local h = ctx.handlers and ctx.handlers:get(t)
+    local field = ref.field or (h and h.name_field) or "name"
+    local id_field = h and h.id or "id"
+    if t == "resourceServers" and field == "identifier" and value:match("/api/v2/?$") then
+      return true
+    end
+    for _, item in ipairs(is_array(desired[t]) and desired[t] or {}) do
+      if type(item) == "table" and item[field] == value then return true end
+    end
+    if use_tenant then
+      for _, item in ipairs(type(ctx.current and ctx.current[t]) == "table"
+        and ctx.current[t] or {}) do
+        if type(item) == "table" and (item[field] == value or item[id_field] == value) then
+          return true
+        end
+      end
+    end
+  end
+  return false
+end
+
+-- The types whose current state the reference check needs.
+function M.reference_types(ctx, desired)
+  local need, out = {}, {}
+  for _, t in ipairs(ctx.handlers and ctx.handlers:enabled(ctx.config) or {}) do
+    local h = ctx.handlers:get(t)
+    if desired[t] ~= nil and desired[t] ~= NULL then
+      for _, ref in ipairs(h.references or M.REFERENCES[t] or {}) do
+        for _, target in ipairs(target_types(ref)) do
+          if ctx.handlers:get(target) and not need[target] then
+            need[target] = true
+            out[#out + 1] = target
+          end
+        end
+      end
+    end
+  end
+  return out
+end
+
+function M.references(ctx, desired, sources, opts)
+  opts = opts or {}
+  sources = sources or fallback_sources()
+  local problems, warnings = {}, {}
+  local registry = ctx.handlers
+  for _, t in ipairs(registry and registry:enabled(ctx.config) or {}) do
+    local h = registry:get(t)
+    local value = desired[t]
+    if is_array(value) then
+      for _, ref in ipairs(h.references or M.REFERENCES[t] or {}) do
+        local targets = target_types(ref)
+        local target_name = table.concat(targets, " or ")
+        for i, item in ipairs(value) do
+          for _, found in ipairs(reference_values(item, ref.path, "/" .. t .. "/" .. (i - 1))) do
+            local v = found.value
+            if v ~= nil and v ~= NULL and not known(ctx, desired, ref, v, opts.tenant) then
+              if opts.tenant and ref.strict then
+                problems[#problems + 1] = sources:problem(found.pointer, ("%q is not one of the "
+                  .. "%s in the files nor on the tenant"):format(tostring(v), target_name))
+              elseif opts.tenant then
+                warnings[#warnings + 1] = sources:problem(found.pointer, ("%q is not one of the "
+                  .. "%s in the files nor on the tenant"):format(tostring(v), target_name),
+                  "warning")
+              else
+                local w = sources:problem(found.pointer, ("%q is not one of the %s in the files; "
+                  .. "it must exist on the tenant"):format(tostring(v), target_name), "warning")
+                warnings[#warnings + 1] = w
+              end
+            end
+          end
+        end
+      end
+    end
+  end
+  return sort_problems(problems), warnings
+end
+
+--------------------------------------------------------------------------------------------------
+-- The whole check
+
+function M.run(ctx, desired, sources, opts)
+  opts = opts or {}
+  sources = sources or fallback_sources()
+  local registry = ctx.handlers
+  local problems, warnings = {}, {}
+
+  if type(desired) ~= "table" or is_array(desired) then
+    problems[1] = sources:problem("", "the configuration must be a mapping of resource types")
+    return nil, problems, warnings
+  end
+
+  -- 1. null types, unknown keys
+  local keys = {}
+  for k in pairs(desired) do keys[#keys + 1] = k end
+  table.sort(keys)
+  for _, k in ipairs(keys) do
+    if desired[k] == NULL then
+      desired[k] = nil
+    elseif not KNOWN[k] and not META_KEYS[k] and not (registry and registry:get(k)) then
+      problems[#problems + 1] = sources:problem("/" .. k, ("unknown resource type %q (the types "
+        .. "are a0deploy's: clients, resourceServers, clientGrants, connections, ...)"):format(k))
+    end
+  end
+
+  local enabled = {}
+  for _, t in ipairs(registry and registry:enabled(ctx.config, nil) or {}) do enabled[t] = true end
+  local excluded = {}
+  if registry then
+    for _, t in ipairs(handlers.TYPES) do excluded[t] = true end
+    for _, t in ipairs(registry:enabled(ctx.config, handlers.TYPES)) do excluded[t] = nil end
+  end
+
+  for _, k in ipairs(keys) do
+    local value = desired[k]
+    local h = registry and registry:get(k)
+    if value ~= nil and KNOWN[k] and not h and not excluded[k] then
+      warnings[#warnings + 1] = sources:problem("/" .. k, ("no handler for %s: it is not "
+        .. "deployed"):format(k), "warning")
+    end
+    if value ~= nil and h and enabled[k] then
+      local prefix = "/" .. k
+      -- 2. schema
+      local v = validator_of(h)
+      if v then
+        local ok, errs = v:validate(value, { defaults = true })
+        if not ok then
+          for _, e in ipairs(errs) do
+            problems[#problems + 1] = sources:problem(prefix .. e.path, describe_error(e))
+          end
+        end
+      elseif h.kind ~= "singleton" and not is_array(value) then
+        problems[#problems + 1] = sources:problem(prefix, "must be a list")
+      end
+      -- 3. handler rules
+      local function report(index, field, message)
+        local p = prefix
+        if index then p = p .. "/" .. (index - 1) end
+        if field and field ~= "" then
+          for part in tostring(field):gmatch("[^.]+") do
+            p = p .. "/" .. part:gsub("~", "~0"):gsub("/", "~1")
+          end
+        end
+        problems[#problems + 1] = sources:problem(p, message)
+      end
+      if is_array(value) then handler.check_unique(h, value, report) end
+      local ok, err = pcall(h.validate, h, ctx, value, report)
+      if not ok then
+        problems[#problems + 1] = sources:problem(prefix, ("the %s handler's validation failed: "
+          .. "%s"):format(k, tostring(err)))
+      end
+    end
+  end
+
+  -- 4. references, against the files
+  if not opts.no_references then
+    local _, ws = M.references(ctx, desired, sources, { tenant = false })
+    for _, w in ipairs(ws) do warnings[#warnings + 1] = w end
+  end
+
+  for _, w in ipairs(sources.warnings or {}) do warnings[#warnings + 1] = w end
+  if #problems > 0 then return nil, sort_problems(problems), warnings end
+  return true, warnings
+end
+
+return M

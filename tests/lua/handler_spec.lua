@@ -1,0 +1,259 @@
+local handler = require "a0lua.handler"
+local json = require "a0lua.core.json"
+
+-- A fake api client that records requests and answers from a table of canned replies.
+local function fake_api(replies)
+  local api = { calls = {} }
+  function api.request(_, method, path, opts)
+    api.calls[#api.calls + 1] = { method = method, path = path, body = opts and opts.body }
+    local r = replies and replies[method .. " " .. path]
+    if type(r) == "function" then return r(opts) end
+    if r == 404 then return nil, { code = "api_not_found", status = 404, message = "not found" } end
+    if r ~= nil then return r end
+    return opts and opts.body or {}
+  end
+  function api.list(_, path, opts)
+    api.calls[#api.calls + 1] = { method = "LIST", path = path, opts = opts }
+    return replies and replies["LIST " .. path] or json.array()
+  end
+  function api.create(_, path, body, opts)
+    api.calls[#api.calls + 1] = { method = "CREATE", path = path, body = body, find = opts.find }
+    local out = handler.deep_copy(body)
+    out.id = "new-id"
+    return out
+  end
+  return api
+end
+
+describe("a0lua.handler", function()
+  describe("new", function()
+    it("fills the defaults of a list handler", function()
+      local h = handler.new{ type = "roles", path = "/roles" }
+      assert.equal("list", h.kind)
+      assert.equal("id", h.id)
+      assert.same({ "id", "name" }, h.identifiers)
+      assert.equal("name", h.name_field)
+      assert.same({}, h.depends_on)
+      assert.equal("PATCH", h.update_method)
+      assert.is_function(h.fetch)
+      assert.is_true(handler.is_handler(h))
+    end)
+
+    it("keeps what the spec gives and uses it for behaviour", function()
+      local h = handler.new{ type = "clients", path = "/clients", id = "client_id",
+        identifiers = { "client_id", "name" }, export = function(_, _, item)
+          item.exported = true
+          return item
+        end }
+      assert.same({ "client_id", "name" }, h.identifiers)
+      assert.is_true(h:export({}, {}).exported)
+    end)
+
+    it("gives keyed lists their name as identifier and singletons none", function()
+      assert.same({ "template" }, handler.new{ type = "emailTemplates", kind = "keyed",
+        name_field = "template" }.identifiers)
+      assert.same({}, handler.new{ type = "tenant", kind = "singleton" }.identifiers)
+    end)
+
+    it("raises on a spec without type, a bad kind or a non-function behaviour", function()
+      assert.has_error(function() handler.new{} end)
+      assert.has_error(function() handler.new("clients") end)
+      assert.has_error(function() handler.new{ type = "x", kind = "map" } end)
+      assert.has_error(function() handler.new{ type = "x", fetch = 3 } end)
+      assert.has_error(function() handler.new{ type = "x", strip_create = "a" } end)
+    end)
+  end)
+
+  describe("helpers", function()
+    it("strips dot paths from a copy and leaves the original alone", function()
+      local item = { a = 1, b = { c = 2, d = 3 }, e = json.array{ 1 } }
+      local out = handler.strip(item, { "a", "b.c", "x.y" })
+      assert.same({ b = { d = 3 }, e = { 1 } }, out)
+      assert.equal(1, item.a)
+      assert.equal(2, item.b.c)
+      assert.is_true(json.is_array(out.e))
+    end)
+
+    it("gets and sets dot paths, creating intermediate objects", function()
+      local item = { a = { b = 1 } }
+      assert.equal(1, handler.get_path(item, "a.b"))
+      assert.is_nil(handler.get_path(item, "a.x.y"))
+      handler.set_path(item, "x.y.z", 5)
+      assert.equal(5, item.x.y.z)
+    end)
+
+    it("compares deeply and strictly", function()
+      assert.is_true(handler.deep_equal({ a = { 1, 2 } }, { a = { 1, 2 } }))
+      assert.is_false(handler.deep_equal({ a = { 1, 2 } }, { a = { 2, 1 } }))
+      assert.is_false(handler.deep_equal({ a = 1 }, { a = 1, b = 2 }))
+      assert.is_true(handler.deep_equal(1, 1.0))
+      assert.is_true(handler.deep_equal(json.array(), {}))
+      assert.is_false(handler.deep_equal(json.null, false))
+    end)
+
+    it("matches a desired value as a subset of the tenant's", function()
+      assert.is_true(handler.matches({ a = 1 }, { a = 1, extra = true }))
+      assert.is_true(handler.matches({ a = { b = 1 } }, { a = { b = 1, c = 2 } }))
+      assert.is_true(handler.matches(json.null, nil))
+      assert.is_false(handler.matches({ a = 2 }, { a = 1 }))
+      assert.is_false(handler.matches(json.array{ "a" }, json.array{ "a", "b" }))
+      assert.is_false(handler.matches({ a = 1 }, "x"))
+    end)
+
+    it("copies deeply, keeping the array marker and null", function()
+      local v = { list = json.array{}, n = json.null }
+      local c = handler.deep_copy(v)
+      assert.are_not.equal(v.list, c.list)
+      assert.is_true(json.is_array(c.list))
+      assert.equal(json.null, c.n)
+    end)
+
+    it("removes whole-value placeholders from objects but not from arrays", function()
+      local out, removed = handler.placeholders{ name = "app ##ENV##", secret = "##SECRET##",
+        nested = { v = "@@LIST@@" }, list = json.array{ "##KEEP##" } }
+      assert.same({ name = "app ##ENV##", nested = {}, list = { "##KEEP##" } }, out)
+      assert.equal(2, #removed)
+      assert.equal("nested.v", removed[1].path)
+      assert.equal("secret", removed[2].path)
+    end)
+
+    it("escapes URL path segments", function()
+      assert.equal("a%2Fb%20c", handler.escape("a/b c"))
+    end)
+
+    it("reports duplicate names and ids of a list", function()
+      local h = handler.new{ type = "clients", id = "client_id" }
+      local found = {}
+      handler.check_unique(h, { { name = "a" }, { name = "b", client_id = "x" }, { name = "a" },
+        { name = "c", client_id = "x" } }, function(i, field, message)
+        found[#found + 1] = { i, field, message }
+      end)
+      assert.equal(2, #found)
+      assert.same({ 3, "name" }, { found[1][1], found[1][2] })
+      assert.same({ 4, "client_id" }, { found[2][1], found[2][2] })
+      assert.matches("unique", found[1][3])
+    end)
+
+    it("turns names into ids and back through the tenant's state, fetching it once", function()
+      local clients = handler.new{ type = "clients", id = "client_id" }
+      local fetched = 0
+      clients.fetch = function()
+        fetched = fetched + 1
+        return { { client_id = "c1", name = "One" } }
+      end
+      local ctx = { api = {}, handlers = { get = function(_, t)
+        if t == "clients" then return clients end
+      end } }
+      assert.equal("c1", handler.name_to_id(ctx, "clients", "One"))
+      assert.equal("One", handler.id_to_name(ctx, "clients", "c1"))
+      assert.is_nil(handler.name_to_id(ctx, "clients", "Two"))
+      assert.equal(1, fetched)
+    end)
+
+    it("names the secret placeholder after the type and the path", function()
+      local h = handler.new{ type = "emailProvider", kind = "singleton" }
+      assert.equal("##EMAIL_PROVIDER_CREDENTIALS_API_KEY##",
+        handler.secret_placeholder(h, "credentials.api_key"))
+    end)
+  end)
+
+  describe("export_item", function()
+    local h = handler.new{ type = "clients", id = "client_id", strip_export = { "tenant",
+      "client_secret" }, secrets = { "jwt.secret" } }
+
+    it("strips read-only fields, the id and puts placeholders for secrets", function()
+      local out = handler.export_item(h, { config = {} }, { client_id = "x", name = "A",
+        tenant = "t", client_secret = "s", jwt = { secret = "k" } })
+      assert.same({ name = "A", jwt = { secret = "##CLIENTS_JWT_SECRET##" } }, out)
+    end)
+
+    it("keeps ids, secrets and included props when the config says so", function()
+      local cfg = { AUTH0_EXPORT_IDENTIFIERS = true, AUTH0_EXPORT_SECRETS = true,
+        INCLUDED_PROPS = { clients = { "client_secret" } },
+        EXCLUDED_PROPS = { clients = { "name" } } }
+      local out = handler.export_item(h, { config = cfg }, { client_id = "x", name = "A",
+        tenant = "t", client_secret = "s", jwt = { secret = "k" } })
+      assert.same({ client_id = "x", client_secret = "s", jwt = { secret = "k" } }, out)
+    end)
+  end)
+
+  describe("generic behaviour", function()
+    it("fetches a list through api:list with the handler's list options", function()
+      local api = fake_api{ ["LIST /roles"] = json.array{ { id = "r1", name = "R" } } }
+      local h = handler.new{ type = "roles", path = "/roles", list = { paging = "offset",
+        key = "roles" } }
+      local items = h:fetch{ api = api }
+      assert.equal("r1", items[1].id)
+      assert.equal("roles", api.calls[1].opts.key)
+    end)
+
+    it("fetches a singleton with GET and keyed items one by one, skipping 404", function()
+      local api = fake_api{ ["GET /tenants/settings"] = { friendly_name = "T" },
+        ["GET /email-templates/a"] = { template = "a" }, ["GET /email-templates/b"] = 404 }
+      local tenant = handler.new{ type = "tenant", kind = "singleton", path = "/tenants/settings" }
+      assert.equal("T", tenant:fetch{ api = api }.friendly_name)
+      local keyed = handler.new{ type = "emailTemplates", kind = "keyed", name_field = "template",
+        path = "/email-templates", names = { "a", "b" } }
+      local items = keyed:fetch{ api = api }
+      assert.equal(1, #items)
+      assert.equal("a", items[1].template)
+    end)
+
+    it("returns the error of a failed fetch and of a keyed handler without names", function()
+      local api = fake_api{ ["GET /x"] = function()
+        return nil, { code = "api_error", status = 500 }
+      end }
+      local h = handler.new{ type = "x", kind = "singleton", path = "/x" }
+      local v, err = h:fetch{ api = api }
+      assert.is_nil(v)
+      assert.equal("api_error", err.code)
+      local keyed = handler.new{ type = "y", kind = "keyed", path = "/y" }
+      v, err = keyed:fetch{ api = api }
+      assert.is_nil(v)
+      assert.equal("handler", err.code)
+    end)
+
+    it("diffs only the fields that differ, minus strip_update, the id and ignore_diff", function()
+      local h = handler.new{ type = "clients", id = "client_id", strip_update = { "tenant",
+        "jwt.secret_encoded" }, ignore_diff = { "signing_keys" } }
+      local payload, diffs = h:diff({}, { client_id = "x", name = "A", tenant = "t",
+        callbacks = json.array{ "b" }, jwt = { alg = "RS256", secret_encoded = true },
+        signing_keys = json.array{} }, { client_id = "x", name = "A", callbacks = json.array{ "a" },
+        jwt = { alg = "HS256" } })
+      assert.same({ callbacks = { "b" }, jwt = { alg = "RS256" } }, payload)
+      assert.equal("callbacks", diffs[1].path)
+      assert.equal("jwt.alg", diffs[2].path)
+      assert.is_nil(h:diff({}, { name = "A" }, { name = "A", extra = 1 }))
+    end)
+
+    it("creates, updates and deletes through the api", function()
+      local api = fake_api()
+      local h = handler.new{ type = "roles", path = "/roles" }
+      local ctx = { api = api }
+      local created = h:create(ctx, { name = "R" })
+      assert.equal("new-id", created.id)
+      assert.is_true(api.calls[1].find({ name = "R" }))
+      assert.is_false(api.calls[1].find({ name = "S" }))
+      h:update(ctx, { id = "a b" }, { description = "d" })
+      assert.same({ method = "PATCH", path = "/roles/a%20b", body = { description = "d" } },
+        api.calls[2])
+      assert.is_true(h:delete(ctx, { id = "r1" }))
+      assert.equal("DELETE /roles/r1", api.calls[3].method .. " " .. api.calls[3].path)
+    end)
+
+    it("updates a singleton at its own path with its update method", function()
+      local api = fake_api()
+      local h = handler.new{ type = "x", kind = "singleton", path = "/x", update_method = "PUT" }
+      h:update({ api = api }, {}, { a = 1 })
+      assert.equal("PUT /x", api.calls[1].method .. " " .. api.calls[1].path)
+    end)
+
+    it("returns a handler error for an item without id and raises without an api", function()
+      local h = handler.new{ type = "roles", path = "/roles" }
+      local ok, err = h:delete({ api = fake_api() }, { name = "no id" })
+      assert.is_nil(ok)
+      assert.equal("handler", err.code)
+      assert.has_error(function() h:delete({}, { id = "x" }) end)
+    end)
+  end)
+end)
