@@ -1,0 +1,998 @@
+--[[
+a0lua.api: the Management API v2 client. Tokens, JSON, pagination, pacing, retries, on
+a0lua.tasks so many requests are in flight while the code reads top to bottom.
+
+  local api = require "a0lua.api"
+  local client = assert(api.new{
+    domain = "tenant.eu.auth0.com",   -- AUTH0_DOMAIN; "https://host", or "http://127.0.0.1:PORT"
+                                      -- (plain HTTP only to loopback: 127/8, localhost, [::1])
+    client_id =, client_secret =,     -- client credentials, or:
+    access_token =,                   -- AUTH0_ACCESS_TOKEN: used as is, no token request
+    audience =,                       -- default "https://<domain>/api/v2/"
+    ca_file =, proxy =,               -- CA bundle, --proxy_url: given to the http session
+    max_retries = 10,                 -- AUTH0_API_MAX_RETRIES: re-sends after the first try
+    concurrency = 10,                 -- requests in flight at once
+    log = logger,                     -- a0lua.log logger (debug lines: method, path, status, ms)
+    -- less common:
+    max_rate = nil,                   -- a hard cap in requests per second
+    timeout_ms = 60000,               -- per request
+    headers = {},                     -- extra headers on every API request
+    retry_base_ms = 500, retry_max_ms = 30000,   -- backoff of 5xx, 408 and network errors
+    transport =, sleep =, now =, epoch =, random =,  -- seams for specs: tasks.request,
+                                      -- tasks.sleep, tasks.now, the wall clock, math.random
+  })
+  api.new returns nil, err (code "api_config") when the settings cannot work: no domain, a
+  domain it cannot read, plain HTTP to a host that is not the loopback, no credentials, an
+  unreadable CA file. Wrong types and unknown options raise.
+
+  client.scheduler                    the a0lua.tasks scheduler that owns the http session (with
+                                      the CA file and proxy); every request must run in one of
+                                      its tasks
+  client:run(fn, ...) -> ...          runs fn(...) as a task of client.scheduler and returns its
+                                      values (inside such a task: calls fn directly)
+  client:close()
+
+Inside a task of client.scheduler:
+  client:request(method, path, {query =, body =, idempotent =, timeout_ms =})
+      -> body, response | nil, err
+      path is below /api/v2 ("/clients/abc"); query a table (arrays repeat the name); body is
+      sent as JSON. body is the decoded JSON answer (true when the answer is empty, e.g. 204);
+      response = { status =, headers = } (the raw text in response.body).
+  client:get(path [, opts])  client:delete(path [, opts])
+  client:post(path, body [, opts])   client:patch(path, body [, opts])
+  client:put(path, body [, opts])
+  client:list(path, {paging = "offset"|"checkpoint"|"actions"|"none", key = "clients",
+                     query = {}, per_page = 100, take = 100}) -> array | nil, err
+      every page. offset: page/per_page/include_totals, the pages after the first requested
+      concurrently; when the total is above the 1,000 records offset paging reaches, endpoints
+      that also page by checkpoint (/clients, /client-grants, /connections, /organizations,
+      their members, /roles/{id}/users, /groups) are read by checkpoint instead, others give
+      api_paging_limit. checkpoint: take, then from = next until next is absent. actions: the
+      Actions envelope {actions|versions|bindings, total, page, per_page}. none: one request.
+      key names the array in the answer; default: its only array-valued property.
+  client:create(path, body, {find = function(item) -> bool, list = <list opts>, list_path =})
+      -> created, response | nil, err
+      a POST whose answer was lost (the connection broke after it was sent) is looked up with
+      find over a fresh client:list(list_path or path, list) before it is sent again; found, it
+      is returned (response.recovered = true), so nothing is created twice. A 409 is looked up
+      the same way (libcurl silently sends a request again when a reused connection dies
+      before answering, so the conflict may be with this create's own first copy): found, it is
+      returned with response.conflict = true; not found, the 409 error is returned.
+  client:stats() -> { requests =, writes =, retries =, rate_limited =, token_requests =,
+                      lookups =, recovered =, paced_ms = }
+      requests and writes count the API requests sent (each retry too; token requests apart),
+      rate_limited the 429s received, lookups the look-ups of lost creates, recovered those
+      that found the item, paced_ms the time requests waited for the pacer, summed over tasks
+
+Errors are tables with a __tostring that never holds a token or a secret:
+  { code =, status =, message = (the API's message), error_code = (its errorCode), method =,
+    path =, attempts = }
+  api_error      an HTTP error answer (after the retries, for 408, 429 and 5xx)
+  api_not_found  404
+  api_auth       the token request was refused (wrong client id or secret, audience)
+  api_network    no answer (refused, reset, timeout, TLS) after the retries; maybe_applied = true
+                 when a POST was sent and its answer lost (see create)
+  api_paging_limit, api_list_changed, api_bad_response   from list and decoding
+  api_config     from api.new
+
+Retries: 408, 429, 5xx (not 501) and network errors are sent again up to max_retries times. A
+429 waits until x-ratelimit-reset (or Retry-After); the others wait a capped exponential backoff
+with jitter. A 401 with a cached client-credentials token fetches a new token once. PUT, PATCH,
+DELETE and GET are sent again after a lost answer too (a DELETE that then gets 404 succeeded);
+a POST only when it surely was not sent, or with opts.idempotent, or through create's look-up.
+Pacing (lua/a0lua/api/pacer.lua) spreads requests over the x-ratelimit-* bucket.
+Nothing logged or raised ever carries the Authorization header, the token or the secret.
+]]
+local json = require "a0lua.core.json"
+local tasks = require "a0lua.tasks"
+local backoff = require "a0lua.api.backoff"
+local pacer = require "a0lua.api.pacer"
+
+local M = {}
+
+M.DEFAULT_MAX_RETRIES = 10
+M.DEFAULT_CONCURRENCY = 10
+M.DEFAULT_TIMEOUT_MS = 60000
+M.PER_PAGE = 100
+M.TAKE = 100
+M.OFFSET_LIMIT = 1000
+M.TOKEN_MARGIN_S = 300
+
+-- Endpoints that page by checkpoint as well as by offset (management-api.md, "Pagination").
+M.CHECKPOINT_PATHS = {
+  "^/clients$", "^/client%-grants$", "^/connections$", "^/organizations$",
+  "^/organizations/[^/]+/members$", "^/roles/[^/]+/users$", "^/groups$",
+}
+
+local METHODS = { GET = true, POST = true, PUT = true, PATCH = true, DELETE = true, HEAD = true }
+local IDEMPOTENT = { GET = true, HEAD = true, PUT = true, PATCH = true, DELETE = true }
+
+local Client = {}
+Client.__index = Client
+Client.__name = "a0lua.api.client"
+
+-- Secrets live here, not in the client table, so printing a client shows none of them.
+local SECRETS = setmetatable({}, { __mode = "k" })
+
+-- Raises a misuse error pointing at the first caller outside this file.
+local SOURCE = debug.getinfo(1, "S").source
+local function misuse(message)
+  local level = 2
+  while true do
+    local info = debug.getinfo(level, "S")
+    if not info or info.source ~= SOURCE then break end
+    level = level + 1
+  end
+  error(message, level)
+end
+
+-- ---- errors ----------------------------------------------------------------------------------
+
+local ApiError = { __name = "a0lua.api.error" }
+
+ApiError.__tostring = function(e)
+  local text = e.message or e.code
+  if e.status then text = ("%d: %s"):format(e.status, text) end
+  if e.method and e.path then text = ("%s %s: %s"):format(e.method, e.path, text) end
+  if e.error_code then text = text .. " (" .. e.error_code .. ")" end
+  if e.attempts and e.attempts > 1 then text = text .. (" after %d attempts"):format(e.attempts) end
+  if e.hint then text = text .. "; " .. e.hint end
+  return text
+end
+
+local function new_error(fields)
+  return setmetatable(fields, ApiError)
+end
+M.error = new_error
+
+function M.is_error(v)
+  return getmetatable(v) == ApiError
+end
+
+local function config_error(message)
+  return new_error{ code = "api_config", message = message }
+end
+
+-- Removes every known secret from a message (an API could echo a value back).
+local function scrub(client, text)
+  if type(text) ~= "string" then return text end
+  local s = SECRETS[client]
+  if s then
+    local secrets = { s.client_secret, s.access_token, s.token and s.token.value }
+    for i = 1, 3 do
+      local secret = secrets[i]
+      if type(secret) == "string" and #secret >= 4 then
+        local at = text:find(secret, 1, true)
+        while at do
+          text = text:sub(1, at - 1) .. "[REDACTED]" .. text:sub(at + #secret)
+          at = text:find(secret, at + 10, true)
+        end
+      end
+    end
+  end
+  return text
+end
+
+-- ---- domain, URLs ----------------------------------------------------------------------------
+
+local function is_loopback(host)
+  host = host:lower()
+  if host == "localhost" or host == "[::1]" then return true end
+  local a, b, c, d = host:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
+  if not a then return false end
+  for _, n in ipairs({ a, b, c, d }) do
+    if tonumber(n) > 255 then return false end
+  end
+  return tonumber(a) == 127
+end
+M.is_loopback = is_loopback
+
+--- api.parse_domain(text) -> { scheme =, host =, port =, origin =, authority = } | nil, err
+function M.parse_domain(text)
+  if type(text) ~= "string" or text:match("^%s*$") then
+    return nil, config_error("AUTH0_DOMAIN is required")
+  end
+  local s = text:match("^%s*(.-)%s*$")
+  local scheme, rest = s:match("^(%a[%w+.%-]*)://(.*)$")
+  if scheme then
+    scheme = scheme:lower()
+    if scheme ~= "http" and scheme ~= "https" then
+      return nil, config_error(("AUTH0_DOMAIN: unsupported scheme '%s' in '%s' (use https://, "
+        .. "or http:// to a loopback emulator)"):format(scheme, s))
+    end
+  else
+    scheme, rest = "https", s
+  end
+  rest = rest:gsub("/+$", "")
+  local host, port
+  if rest:sub(1, 1) == "[" then
+    host, port = rest:match("^(%[[%x:.]+%])(.*)$")
+  else
+    host, port = rest:match("^([%w.%-]+)(.*)$")
+  end
+  if port and port ~= "" then port = port:match("^:(%d+)$") end
+  if not host or port == nil or host:find("..", 1, true) or host:match("^[.%-]") then
+    return nil, config_error(("AUTH0_DOMAIN: '%s' is not a host name (expected e.g. "
+      .. "tenant.eu.auth0.com or http://127.0.0.1:4000)"):format(s))
+  end
+  port = port ~= "" and tonumber(port) or nil
+  if port and (port < 1 or port > 65535) then
+    return nil, config_error(("AUTH0_DOMAIN: port %d is out of range"):format(port))
+  end
+  if (scheme == "https" and port == 443) or (scheme == "http" and port == 80) then port = nil end
+  if scheme == "http" and not is_loopback(host) then
+    return nil, config_error(("AUTH0_DOMAIN: plain HTTP is only allowed to a loopback host "
+      .. "(127.0.0.1, localhost, [::1]), not to '%s': use https://"):format(host))
+  end
+  local authority = port and (host .. ":" .. port) or host
+  return { scheme = scheme, host = host, port = port, authority = authority,
+           origin = scheme .. "://" .. authority }
+end
+
+local function encode_component(s)
+  return (tostring(s):gsub("[^%w%-._~]", function(c) return ("%%%02X"):format(c:byte()) end))
+end
+M.encode_component = encode_component
+
+-- Characters a path may carry as they are; the rest (spaces, |, non-ASCII...) are escaped.
+local function encode_path(path)
+  return (path:gsub("[^%w%-._~!$&'()*+,;=:@/%%]", function(c)
+    return ("%%%02X"):format(c:byte())
+  end))
+end
+
+local function query_value(v)
+  if type(v) == "boolean" then return v and "true" or "false" end
+  if math.type(v) == "float" and v == math.floor(v) then return tostring(math.tointeger(v)) end
+  return tostring(v)
+end
+
+local function encode_query(query)
+  if query == nil then return "" end
+  local names = {}
+  for k in pairs(query) do names[#names + 1] = k end
+  table.sort(names)
+  local out = {}
+  for _, k in ipairs(names) do
+    local v = query[k]
+    local values = type(v) == "table" and v or { v }
+    for _, one in ipairs(values) do
+      out[#out + 1] = encode_component(k) .. "=" .. encode_component(query_value(one))
+    end
+  end
+  if #out == 0 then return "" end
+  return "?" .. table.concat(out, "&")
+end
+M.encode_query = encode_query
+
+local function check_query(query, what)
+  if query == nil then return end
+  if type(query) ~= "table" then misuse(what .. ": query must be a table") end
+  for k, v in pairs(query) do
+    if type(k) ~= "string" then misuse(what .. ": query names must be strings") end
+    local t = type(v)
+    if t == "table" then
+      for _, one in ipairs(v) do
+        local ot = type(one)
+        if ot ~= "string" and ot ~= "number" and ot ~= "boolean" then
+          misuse(("%s: query value %s must be strings, numbers or booleans"):format(what, k))
+        end
+      end
+    elseif t ~= "string" and t ~= "number" and t ~= "boolean" then
+      misuse(("%s: query value %s must be a string, number, boolean or array"):format(what, k))
+    end
+  end
+end
+
+-- Requests of one group draw from one rate-limit bucket: read or write, first segment, depth.
+local function group_of(method, path)
+  local class = (method == "GET" or method == "HEAD") and "read" or "write"
+  local first = path:match("^/([^/?]*)") or ""
+  local depth = 0
+  for _ in path:gmatch("/[^/?]*") do depth = depth + 1 end
+  return ("%s /%s#%d"):format(class, first, depth)
+end
+M.group_of = group_of
+
+-- ---- construction ------------------------------------------------------------------------------
+
+local OPTIONS = {
+  domain = "string", client_id = "string", client_secret = "string", access_token = "string",
+  audience = "string", ca_file = "string", proxy = "string", max_retries = "number",
+  concurrency = "number", log = "table", max_rate = "number", timeout_ms = "number",
+  headers = "table", retry_base_ms = "number", retry_max_ms = "number",
+  transport = "function", sleep = "function", now = "function", epoch = "function",
+  random = "function", version = "string",
+}
+
+local function default_epoch()
+  local ok, socket = pcall(require, "socket")
+  if ok and type(socket) == "table" and socket.gettime then return socket.gettime end
+  return os.time
+end
+
+local function host_version()
+  local ok, host = pcall(require, "a0lua.core.host")
+  if ok and type(host) == "table" and type(host.version) == "string" then return host.version end
+  return "dev"
+end
+
+local function blank(v) return v == nil or v == "" end
+
+--- api.new(opts) -> client | nil, err
+function M.new(opts)
+  if type(opts) ~= "table" then error("api.new: opts must be a table", 2) end
+  for k, v in pairs(opts) do
+    local want = OPTIONS[k]
+    if not want then error("api.new: unknown option " .. tostring(k), 2) end
+    if type(v) ~= want then error(("api.new: %s must be a %s"):format(k, want), 2) end
+  end
+  local domain, err = M.parse_domain(opts.domain)
+  if not domain then return nil, err end
+  if blank(opts.access_token) then
+    local missing = {}
+    if blank(opts.client_id) then missing[#missing + 1] = "AUTH0_CLIENT_ID" end
+    if blank(opts.client_secret) then missing[#missing + 1] = "AUTH0_CLIENT_SECRET" end
+    if #missing > 0 then
+      return nil, config_error(table.concat(missing, " and ") .. " required (or "
+        .. "AUTH0_ACCESS_TOKEN): the Management API needs a token")
+    end
+  end
+  local max_retries = opts.max_retries or M.DEFAULT_MAX_RETRIES
+  if max_retries < 0 or max_retries ~= max_retries then
+    return nil, config_error("AUTH0_API_MAX_RETRIES must be a number >= 0")
+  end
+  max_retries = math.floor(max_retries)
+  local concurrency = opts.concurrency or M.DEFAULT_CONCURRENCY
+  if math.type(concurrency) ~= "integer" and concurrency == math.floor(concurrency) then
+    concurrency = math.tointeger(concurrency)
+  end
+  if math.type(concurrency) ~= "integer" or concurrency < 1 then
+    return nil, config_error("concurrency must be an integer >= 1")
+  end
+  if opts.max_rate and opts.max_rate <= 0 then
+    return nil, config_error("the request rate must be a number > 0")
+  end
+  if opts.ca_file then
+    local f = io.open(opts.ca_file, "rb")
+    if not f then return nil, config_error(("CA file '%s' cannot be read"):format(opts.ca_file)) end
+    f:close()
+  end
+  for name, value in pairs(opts.headers or {}) do
+    if type(name) ~= "string" or (type(value) ~= "string" and type(value) ~= "number") then
+      error("api.new: headers must map names to strings", 2)
+    end
+  end
+  local now = opts.now or tasks.now
+  local session = { version = opts.version or host_version() }
+  if opts.ca_file then session.ca_file = opts.ca_file end
+  if opts.proxy then session.proxy = opts.proxy end
+  local self = setmetatable({
+    domain = domain.authority,
+    base_url = domain.origin,
+    api_url = domain.origin .. "/api/v2",
+    audience = blank(opts.audience) and ("https://" .. domain.authority .. "/api/v2/")
+      or opts.audience,
+    client_id = opts.client_id,
+    max_retries = max_retries,
+    timeout_ms = math.floor(opts.timeout_ms or M.DEFAULT_TIMEOUT_MS),
+    retry = { base_ms = opts.retry_base_ms, max_ms = opts.retry_max_ms,
+              random = opts.random or math.random },
+    extra_headers = opts.headers or {},
+    log = opts.log,
+    transport = opts.transport or tasks.request,
+    sleep = opts.sleep or tasks.sleep,
+    now = now,
+    epoch = opts.epoch or default_epoch(),
+    scheduler = tasks.new{ session = session, concurrency = concurrency },
+    counters = { requests = 0, writes = 0, retries = 0, rate_limited = 0, token_requests = 0,
+                 lookups = 0, recovered = 0, paced_ms = 0 },
+  }, Client)
+  self.pacer = pacer.new{ now = now, epoch = function() return self.epoch() end,
+                          max_rate = opts.max_rate, random = self.retry.random }
+  SECRETS[self] = {
+    client_secret = not blank(opts.client_secret) and opts.client_secret or nil,
+    access_token = not blank(opts.access_token) and opts.access_token or nil,
+  }
+  return self
+end
+
+Client.__tostring = function(self)
+  return ("a0lua.api client for %s"):format(self.base_url)
+end
+
+function Client:close()
+  if self.scheduler then self.scheduler:close() end
+end
+
+function Client:stats()
+  local out = {}
+  for k, v in pairs(self.counters) do out[k] = v end
+  return out
+end
+
+local function log(self, level, msg, fields)
+  local l = self.log
+  if l and type(l[level]) == "function" then l[level](l, msg, fields) end
+end
+
+function Client:check_task(what)
+  local t = tasks.current()
+  if not t then
+    misuse(what .. ": must run inside a task of client.scheduler (client:run(fn) runs fn as one)")
+  end
+  if t.sched ~= self.scheduler then
+    misuse(what .. ": the task belongs to another scheduler than client.scheduler, whose http "
+      .. "session carries the CA file and proxy (spawn on client.scheduler or use client:run)")
+  end
+end
+
+--- client:run(fn, ...) -> ...
+function Client:run(fn, ...)
+  if type(fn) ~= "function" then misuse("client:run: fn must be a function") end
+  local t = tasks.current()
+  if t and t.sched == self.scheduler then return fn(...) end
+  if t then misuse("client:run: called from a task of another scheduler") end
+  return self.scheduler:spawn(fn, ...):wait()
+end
+
+-- ---- answers ---------------------------------------------------------------------------------
+
+local REASONS = {
+  [400] = "Bad Request", [401] = "Unauthorized", [403] = "Forbidden", [404] = "Not Found",
+  [408] = "Request Timeout", [409] = "Conflict", [413] = "Payload Too Large",
+  [429] = "Too Many Requests", [500] = "Internal Server Error", [501] = "Not Implemented",
+  [502] = "Bad Gateway", [503] = "Service Unavailable", [504] = "Gateway Timeout",
+}
+
+local function looks_json(res)
+  local ctype = res.headers and res.headers["content-type"] or ""
+  return ctype:find("json", 1, true) or res.body:match("^%s*[%[{]")
+end
+
+-- The API's message and errorCode from an error answer (Management or Authentication shape).
+local function error_details(res)
+  local message, error_code
+  if res.body and res.body ~= "" and looks_json(res) then
+    local v = json.decode(res.body)
+    if type(v) == "table" then
+      message = type(v.message) == "string" and v.message
+        or type(v.error_description) == "string" and v.error_description
+        or type(v.error) == "string" and v.error or nil
+      error_code = type(v.errorCode) == "string" and v.errorCode
+        or (type(v.error) == "string" and v.error_description and v.error) or nil
+    end
+  end
+  if not message and res.body and res.body ~= "" and not looks_json(res) then
+    message = res.body:sub(1, 200):gsub("%s+", " ")
+  end
+  return message or REASONS[res.status] or "HTTP error", error_code
+end
+
+function Client:http_error(method, path, res, attempts)
+  local message, error_code = error_details(res)
+  return new_error{
+    code = res.status == 404 and "api_not_found" or "api_error",
+    status = res.status, message = scrub(self, message), error_code = error_code,
+    method = method, path = path, attempts = attempts,
+  }
+end
+
+function Client:network_error(method, path, nerr, attempts, maybe_applied)
+  local message = scrub(self, nerr and nerr.message or "no answer")
+  if maybe_applied then
+    message = message .. " (the request was sent and its answer lost: it may have been applied)"
+  end
+  return new_error{
+    code = "api_network", message = message, method = method, path = path,
+    attempts = attempts, curl_code = nerr and nerr.curl_code, maybe_applied = maybe_applied,
+  }
+end
+
+local function decode_answer(method, path, res)
+  local body = res.body or ""
+  if body == "" then return true, res end
+  if not looks_json(res) then return body, res end
+  local value, derr = json.decode(body)
+  if value == nil then
+    return nil, new_error{ code = "api_bad_response", status = res.status, method = method,
+                           path = path, message = "the answer is not valid JSON: "
+                             .. tostring(derr and derr.message) }
+  end
+  return value, res
+end
+
+-- ---- token -----------------------------------------------------------------------------------
+
+function Client:fetch_token()
+  local s = SECRETS[self]
+  local body = assert(json.encode{
+    grant_type = "client_credentials", client_id = self.client_id,
+    client_secret = s.client_secret, audience = self.audience,
+  })
+  local attempt = 0
+  while true do
+    self.counters.token_requests = self.counters.token_requests + 1
+    local res, nerr = self.transport{
+      method = "POST", url = self.base_url .. "/oauth/token", body = body,
+      headers = { ["Content-Type"] = "application/json", Accept = "application/json" },
+      timeout_ms = self.timeout_ms,
+    }
+    local wait, err
+    if not res then
+      err = self:network_error("POST", "/oauth/token", nerr, attempt + 1)
+      if backoff.network_error_kind(nerr) ~= "fatal" then
+        wait = backoff.delay(attempt + 1, self.retry)
+      end
+    elseif res.status == 200 then
+      local value = json.decode(res.body or "")
+      if type(value) ~= "table" or type(value.access_token) ~= "string"
+          or value.access_token == "" then
+        return nil, new_error{ code = "api_auth", status = 200, method = "POST",
+                               path = "/oauth/token",
+                               message = "the token answer has no access_token" }
+      end
+      local lifetime = tonumber(value.expires_in) or 86400
+      local margin = math.min(M.TOKEN_MARGIN_S, lifetime / 10)
+      s.token = { value = value.access_token, expires_at = self.now() + (lifetime - margin) * 1000 }
+      log(self, "debug", "api token", { expires_in = lifetime })
+      return s.token.value
+    else
+      local message, error_code = error_details(res)
+      err = new_error{ code = "api_auth", status = res.status, message = scrub(self, message),
+                       error_code = error_code, method = "POST", path = "/oauth/token",
+                       attempts = attempt + 1 }
+      if res.status == 401 or res.status == 403 then
+        err.hint = "check AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET and AUTH0_AUDIENCE"
+      end
+      if backoff.retryable_status(res.status) then
+        if res.status == 429 then self.counters.rate_limited = self.counters.rate_limited + 1 end
+        wait = res.status == 429 and backoff.rate_limit_wait(res.headers, self.epoch(),
+                                                             { random = self.retry.random })
+          or backoff.delay(attempt + 1, self.retry)
+      end
+    end
+    if not wait or attempt >= self.max_retries then return nil, err end
+    attempt = attempt + 1
+    self.counters.retries = self.counters.retries + 1
+    self.sleep(wait)
+  end
+end
+
+-- The bearer token: the static one, the cached one, or one fetched once for all waiting tasks.
+function Client:bearer()
+  local s = SECRETS[self]
+  if s.access_token then return s.access_token end
+  if s.token and self.now() < s.token.expires_at then return s.token.value end
+  local t = self.token_task
+  if not t then
+    t = tasks.spawn(function() return self:fetch_token() end)
+    self.token_task = t
+  end
+  local value, err = t:wait()
+  if self.token_task == t then self.token_task = nil end
+  return value, err
+end
+
+function Client:forget_token(value)
+  local s = SECRETS[self]
+  if s.token and s.token.value == value then s.token = nil end
+end
+
+-- ---- requests --------------------------------------------------------------------------------
+
+-- One paced HTTP exchange: -> res | nil, network err
+function Client:send(method, url, group, token, body, timeout_ms)
+  local p = self.pacer
+  local ticket = p:ticket(group)
+  while true do
+    local wait = p:wait(ticket)
+    if wait <= 0 then break end
+    self.counters.paced_ms = self.counters.paced_ms + wait
+    self.sleep(wait)
+  end
+  local headers = {}
+  for k, v in pairs(self.extra_headers) do headers[k] = v end
+  headers.Authorization = "Bearer " .. token
+  headers.Accept = "application/json"
+  if body then headers["Content-Type"] = "application/json" end
+  local c = self.counters
+  c.requests = c.requests + 1
+  if method ~= "GET" and method ~= "HEAD" then c.writes = c.writes + 1 end
+  local started = self.now()
+  local ok, res, nerr = pcall(self.transport, { method = method, url = url, headers = headers,
+                                                 body = body, timeout_ms = timeout_ms })
+  if not ok then
+    p:abandon(ticket)
+    error(res, 0)
+  end
+  if res then
+    p:observe(ticket, res.status, res.headers)
+    if res.status == 429 then c.rate_limited = c.rate_limited + 1 end
+  else
+    p:abandon(ticket)
+  end
+  return res, nerr, self.now() - started
+end
+
+local function check_opts(opts, what, allowed)
+  if opts == nil then return {} end
+  if type(opts) ~= "table" then misuse(what .. ": opts must be a table") end
+  for k in pairs(opts) do
+    if not allowed[k] then misuse(what .. ": unknown option " .. tostring(k)) end
+  end
+  return opts
+end
+
+local REQUEST_OPTS = { query = true, body = true, idempotent = true, timeout_ms = true }
+
+-- The retry loop of client:request (arguments already checked).
+function Client:perform(method, path, opts)
+  local url = self.api_url .. encode_path(path) .. encode_query(opts.query)
+  local body
+  if opts.body ~= nil then
+    local text, jerr = json.encode(opts.body)
+    if not text then
+      misuse("client:request: the body cannot be sent as JSON: " .. tostring(jerr and jerr.message))
+    end
+    body = text
+  end
+  local group = group_of(method, path)
+  local timeout_ms = opts.timeout_ms or self.timeout_ms
+  local idempotent = IDEMPOTENT[method] or opts.idempotent == true
+  local attempt, lost, refreshed = 0, false, false
+  while true do
+    local token, terr = self:bearer()
+    if not token then return nil, terr end
+    local res, nerr, ms = self:send(method, url, group, token, body, timeout_ms)
+    local wait, err
+    if not res then
+      log(self, "debug", "api request failed", { method = method, path = path,
+                                                  error = nerr and nerr.code, ms = ms })
+      local kind = backoff.network_error_kind(nerr)
+      if kind == "lost" and not idempotent then
+        return nil, self:network_error(method, path, nerr, attempt + 1, true)
+      end
+      err = self:network_error(method, path, nerr, attempt + 1)
+      if kind ~= "fatal" then wait = backoff.delay(attempt + 1, self.retry) end
+      if kind == "lost" then lost = true end
+    else
+      local status = res.status
+      log(self, "debug", "api request", { method = method, path = path, status = status,
+                                         ms = ms, attempt = attempt + 1 })
+      if status >= 200 and status < 300 then return decode_answer(method, path, res) end
+      if status == 404 and method == "DELETE" and lost then
+        return true, res -- the attempt whose answer was lost deleted it
+      end
+      err = self:http_error(method, path, res, attempt + 1)
+      if status == 401 and not SECRETS[self].access_token and not refreshed then
+        refreshed = true
+        self:forget_token(token)
+        wait = 0
+      elseif backoff.retryable_status(status) then
+        if status == 429 then
+          -- the pacer blocks the bucket until the reset when the answer tells it; else wait here
+          wait = backoff.header_number(res.headers, "x-ratelimit-limit") and 0
+            or backoff.rate_limit_wait(res.headers, self.pacer:server_epoch(),
+                                       { random = self.retry.random })
+            or backoff.delay(attempt + 1, self.retry)
+        else
+          wait = backoff.delay(attempt + 1, self.retry)
+        end
+      end
+    end
+    if not wait or attempt >= self.max_retries then return nil, err end
+    attempt = attempt + 1
+    self.counters.retries = self.counters.retries + 1
+    log(self, "debug", "api retry", { method = method, path = path, attempt = attempt,
+                                      wait_ms = math.floor(wait) })
+    if wait > 0 then self.sleep(wait) end
+  end
+end
+
+local function check_request(method, path, what)
+  if type(method) ~= "string" or not METHODS[method:upper()] then
+    misuse(what .. ": method must be GET, POST, PUT, PATCH, DELETE or HEAD")
+  end
+  if type(path) ~= "string" or path:sub(1, 1) ~= "/" then
+    misuse(what .. ": path must be a string starting with / (below /api/v2)")
+  end
+  if path:find("[?#%c]") then
+    misuse(what .. ": path must not hold a query (use opts.query) or control characters")
+  end
+  return method:upper()
+end
+
+--- client:request(method, path [, opts]) -> body, response | nil, err
+function Client:request(method, path, opts)
+  method = check_request(method, path, "client:request")
+  opts = check_opts(opts, "client:request", REQUEST_OPTS)
+  check_query(opts.query, "client:request")
+  if opts.timeout_ms ~= nil and (math.type(opts.timeout_ms) ~= "integer" or opts.timeout_ms < 1)
+  then
+    misuse("client:request: timeout_ms must be an integer >= 1")
+  end
+  self:check_task("client:request")
+  return self:perform(method, path, opts)
+end
+
+function Client:get(path, opts)
+  return self:request("GET", path, opts)
+end
+
+function Client:delete(path, opts)
+  return self:request("DELETE", path, opts)
+end
+
+local function with_body(self, method, path, body, opts)
+  opts = check_opts(opts, "client:" .. method:lower(), REQUEST_OPTS)
+  local o = {}
+  for k, v in pairs(opts) do o[k] = v end
+  o.body = body
+  return self:request(method, path, o)
+end
+
+function Client:post(path, body, opts) return with_body(self, "POST", path, body, opts) end
+function Client:patch(path, body, opts) return with_body(self, "PATCH", path, body, opts) end
+function Client:put(path, body, opts) return with_body(self, "PUT", path, body, opts) end
+
+-- ---- lists -----------------------------------------------------------------------------------
+
+local function copy(t)
+  local out = {}
+  for k, v in pairs(t or {}) do out[k] = v end
+  return out
+end
+
+local function bad_response(path, message)
+  return new_error{ code = "api_bad_response", method = "GET", path = path, message = message }
+end
+
+-- The items of one page: a bare array, body[key], or the body's only array-valued property.
+local function extract(body, key, path)
+  if json.is_array(body) then return body end
+  if type(body) ~= "table" then return nil, bad_response(path, "the answer is not a list") end
+  if key then
+    local v = body[key]
+    if v == nil or v == json.null then return json.array() end
+    if type(v) ~= "table" then
+      return nil, bad_response(path, ("'%s' in the answer is not a list"):format(key))
+    end
+    return v
+  end
+  local found, names = nil, {}
+  for k, v in pairs(body) do
+    if type(v) == "table" and json.is_array(v) then
+      found = v
+      names[#names + 1] = tostring(k)
+    end
+  end
+  if #names == 1 then return found end
+  if #names == 0 then return json.array() end
+  table.sort(names)
+  return nil, bad_response(path, ("the answer has several lists (%s): say which with opts.key")
+    :format(table.concat(names, ", ")))
+end
+
+local function append(items, more)
+  local n = #items
+  for i = 1, #more do items[n + i] = more[i] end
+end
+
+local function checkpoint_capable(path)
+  for _, pattern in ipairs(M.CHECKPOINT_PATHS) do
+    if path:match(pattern) then return true end
+  end
+  return false
+end
+M.checkpoint_capable = checkpoint_capable
+
+function Client:list_checkpoint(path, key, query, opts)
+  local q = copy(query)
+  q.page, q.per_page, q.include_totals = nil, nil, nil
+  q.take, q.from = opts.take or M.TAKE, nil
+  local items, seen = json.array(), {}
+  while true do
+    local body, err = self:get(path, { query = q })
+    if not body then return nil, err end
+    local page, perr = extract(body, key, path)
+    if not page then return nil, perr end
+    append(items, page)
+    if json.is_array(body) then return items end
+    local nxt = body.next
+    if nxt == nil or nxt == json.null or nxt == "" then return items end
+    if type(nxt) ~= "string" and type(nxt) ~= "number" then
+      return nil, bad_response(path, "the answer's next is not a checkpoint")
+    end
+    nxt = tostring(nxt)
+    if seen[nxt] then
+      return nil, bad_response(path, "the checkpoint paging went round in a loop")
+    end
+    seen[nxt] = true
+    q.from = nxt
+  end
+end
+
+-- Pages first+1 .. last of a page-numbered list, concurrently; -> array of arrays | nil, err
+function Client:fetch_pages(path, key, q, first, last)
+  local fns = {}
+  for page = first, last do
+    fns[#fns + 1] = function()
+      local pq = copy(q)
+      pq.page = page
+      local body, err = self:get(path, { query = pq })
+      if not body then return nil, err end
+      return extract(body, key, path)
+    end
+  end
+  local values, errs = tasks.all(fns)
+  for i = 1, #fns do
+    if not values[i] then return nil, errs[i] end
+  end
+  return values
+end
+
+-- Pages one by one while they come back full (for answers that carry no total).
+-- offset: page numbers past the 1,000 records are refused (checkpoint instead when capable).
+function Client:pages_until_short(path, key, q, items, per_page, offset, capable, opts)
+  local page, last_size = 0, #items
+  while last_size >= per_page do
+    page = page + 1
+    if offset and page * per_page >= M.OFFSET_LIMIT then
+      if capable then return self:list_checkpoint(path, key, opts.query or {}, opts) end
+      return nil, new_error{ code = "api_paging_limit", method = "GET", path = path,
+        message = ("more than the %d records offset paging can reach, and the endpoint has no "
+          .. "checkpoint paging"):format(M.OFFSET_LIMIT) }
+    end
+    local pq = copy(q)
+    pq.page = page
+    local body, err = self:get(path, { query = pq })
+    if not body then return nil, err end
+    local more, perr = extract(body, key, path)
+    if not more then return nil, perr end
+    append(items, more)
+    last_size = #more
+  end
+  return items
+end
+
+function Client:list_offset(path, key, query, opts, again)
+  local per_page = opts.per_page or M.PER_PAGE
+  local capable = opts.checkpoint
+  if capable == nil then capable = checkpoint_capable(path) end
+  local q = copy(query)
+  q.page, q.per_page, q.include_totals = 0, per_page, true
+  local body, err = self:get(path, { query = q })
+  if not body then return nil, err end
+  local first, perr = extract(body, key, path)
+  if not first then return nil, perr end
+  local items = json.array()
+  append(items, first)
+  local total = type(body) == "table" and not json.is_array(body) and math.tointeger(body.total)
+  if not total then
+    return self:pages_until_short(path, key, q, items, per_page, true, capable, opts)
+  end
+  if total <= #items then return items end
+  if total > M.OFFSET_LIMIT then
+    if capable then return self:list_checkpoint(path, key, query, opts) end
+    return nil, new_error{ code = "api_paging_limit", method = "GET", path = path,
+      message = ("%d records: more than the %d offset paging can reach, and the endpoint has "
+        .. "no checkpoint paging"):format(total, M.OFFSET_LIMIT) }
+  end
+  local last = math.ceil(total / per_page) - 1
+  local pages, perr2 = self:fetch_pages(path, key, q, 1, last)
+  if not pages then return nil, perr2 end
+  for _, page in ipairs(pages) do append(items, page) end
+  if #items ~= total then
+    if not again then return self:list_offset(path, key, query, opts, true) end
+    return nil, new_error{ code = "api_list_changed", method = "GET", path = path,
+      message = ("read %d items where the API counted %d: the list changed while it was read")
+        :format(#items, total) }
+  end
+  return items
+end
+
+function Client:list_actions(path, key, query, opts)
+  local per_page = opts.per_page or M.PER_PAGE
+  local q = copy(query)
+  q.page, q.per_page = 0, per_page
+  local body, err = self:get(path, { query = q })
+  if not body then return nil, err end
+  local first, perr = extract(body, key, path)
+  if not first then return nil, perr end
+  local items = json.array()
+  append(items, first)
+  local total = type(body) == "table" and not json.is_array(body) and math.tointeger(body.total)
+  if not total then
+    return self:pages_until_short(path, key, q, items, per_page, false, false, opts)
+  end
+  if total <= #items then return items end
+  local pages, perr2 = self:fetch_pages(path, key, q, 1, math.ceil(total / per_page) - 1)
+  if not pages then return nil, perr2 end
+  for _, page in ipairs(pages) do append(items, page) end
+  return items
+end
+
+local LIST_OPTS = { paging = true, key = true, query = true, per_page = true, take = true,
+                    checkpoint = true }
+local PAGING = { offset = true, checkpoint = true, actions = true, none = true }
+
+local function check_list_opts(opts, what)
+  opts = check_opts(opts, what, LIST_OPTS)
+  if opts.paging ~= nil and not PAGING[opts.paging] then
+    misuse(what .. ": paging must be offset, checkpoint, actions or none")
+  end
+  if opts.key ~= nil and type(opts.key) ~= "string" then
+    misuse(what .. ": key must be a string")
+  end
+  for _, name in ipairs({ "per_page", "take" }) do
+    local v = opts[name]
+    if v ~= nil and (math.type(v) ~= "integer" or v < 1) then
+      misuse(("%s: %s must be an integer >= 1"):format(what, name))
+    end
+  end
+  return opts
+end
+
+--- client:list(path [, opts]) -> array | nil, err
+function Client:list(path, opts)
+  check_request("GET", path, "client:list")
+  opts = check_list_opts(opts, "client:list")
+  check_query(opts.query, "client:list")
+  self:check_task("client:list")
+  local paging, key, query = opts.paging or "offset", opts.key, opts.query or {}
+  if paging == "offset" then return self:list_offset(path, key, query, opts) end
+  if paging == "checkpoint" then return self:list_checkpoint(path, key, query, opts) end
+  if paging == "actions" then return self:list_actions(path, key, query, opts) end
+  local body, err = self:get(path, { query = query })
+  if not body then return nil, err end
+  local items, perr = extract(body, key, path)
+  if not items then return nil, perr end
+  local out = json.array()
+  append(out, items)
+  return out
+end
+
+local CREATE_OPTS = { find = true, list = true, list_path = true, query = true, timeout_ms = true }
+
+--- client:create(path, body [, opts]) -> created, response | nil, err
+function Client:create(path, body, opts)
+  check_request("POST", path, "client:create")
+  opts = check_opts(opts, "client:create", CREATE_OPTS)
+  if opts.find ~= nil and type(opts.find) ~= "function" then
+    misuse("client:create: find must be a function")
+  end
+  local list_opts = check_list_opts(opts.list, "client:create (list)")
+  local list_path = opts.list_path or path
+  check_request("GET", list_path, "client:create (list_path)")
+  check_query(opts.query, "client:create")
+  self:check_task("client:create")
+  local send = { body = body, query = opts.query, timeout_ms = opts.timeout_ms }
+  local created, res = self:perform("POST", path, send)
+  local tries = 0
+  while not created and opts.find and tries <= self.max_retries
+      and (res.maybe_applied or res.status == 409) do
+    -- A lost answer, or a 409: libcurl itself sends a request again, unseen, when a reused
+    -- connection dies before any answer, so "already exists" can be this very create.
+    tries = tries + 1
+    self.counters.lookups = self.counters.lookups + 1
+    local conflict = res.status == 409 and res or nil
+    log(self, "warn", conflict and "a create met a conflict; looking for the existing item"
+      or "the answer to a create was lost; looking for it before sending again",
+        { method = "POST", path = path })
+    local items, lerr = self:list(list_path, list_opts)
+    if not items then return nil, lerr end
+    for _, item in ipairs(items) do
+      if opts.find(item) then
+        self.counters.recovered = self.counters.recovered + 1
+        return item, { status = 200, headers = {}, recovered = true, conflict = conflict ~= nil }
+      end
+    end
+    if conflict or tries > self.max_retries then return nil, res end
+    self.counters.retries = self.counters.retries + 1
+    created, res = self:perform("POST", path, send)
+  end
+  return created, res
+end
+
+return M

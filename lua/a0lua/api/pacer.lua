@@ -1,0 +1,299 @@
+--[[
+a0lua.api.pacer: keeps a run inside the Management API's rate limits instead of draining the
+bucket and bouncing off 429s. Pure bookkeeping: it never sleeps or sends; the client asks it how
+long to wait and tells it what came back. The clocks are passed in, so specs can drive it.
+
+  local pacer = require "a0lua.api.pacer"
+  local p = pacer.new{
+    now = function() -> ms end,       -- monotonic milliseconds (required)
+    epoch = function() -> s end,      -- wall clock in seconds (default os.time); x-ratelimit-reset
+                                      -- is compared with it, corrected by the Date header's skew
+    max_rate = nil,                   -- a hard cap in requests per second (nil: none)
+    random = math.random,             -- jitter source
+  }
+  local t = p:ticket(group)   -- one per request; group names the endpoint family, e.g. "GET
+                              -- /organizations#1" (requests of one group share a bucket)
+  p:wait(t) -> ms             -- 0: send now (the send is booked); otherwise sleep ms and ask again
+  p:observe(t, status, headers) -- the answer, any status (headers: lower-case names)
+  p:abandon(t)                -- the request got no answer, or was never sent (its token is
+                              -- given back then)
+  p:snapshot() -> { cap =, default_limit =, buckets = { [limit] = { limit =, tokens =, rate =,
+                    blocked_ms =, outstanding = } } }
+
+The model. Auth0 answers with x-ratelimit-limit (bucket size), -remaining and -reset (epoch
+seconds: when the bucket is full again, or when the next token comes once it is empty). The pacer
+keeps one token bucket per distinct limit (the tenant's bucket and per-endpoint buckets have
+different sizes, so the size tells them apart) and learns which bucket each group draws from.
+  - tokens: set from x-ratelimit-remaining minus the requests still outstanding in that bucket,
+    refilled at the bucket's rate, and booked one per send. Each send gets a start time at which
+    the bucket will still hold a small reserve (5 % of its size), so when remaining runs low the
+    requests spread out at the refill rate instead of arriving together.
+  - rate: first limit/60 per second, then measured from (limit - remaining - 1) / (reset - now),
+    which rounding can only make smaller, so the highest measure is kept.
+  - a 429 blocks its bucket until the reset (or Retry-After), and sends booked before it are
+    booked again.
+  - a cap on requests per second, because Auth0 also limits bursts (Free: 10/s for a bucket of
+    120, Enterprise: 50/s for 1000) and no header says so: limit/12 per second (at least 1, at
+    most 50), lowered by 30 % when a 429 comes while the bucket still had plenty of tokens (a
+    limit the headers do not show), and raised again by 1/s every 2 s after 10 s without one.
+Until the first answer arrives, one request goes at a time, so a run does not start with a burst
+into a bucket it knows nothing about. An API that sends no x-ratelimit-* headers is not paced.
+]]
+local backoff = require "a0lua.api.backoff"
+
+local M = {}
+
+M.PROBE_POLL_MS = 10
+M.RESERVE = 0.05
+M.MAX_CAP = 50
+M.CAP_DIVISOR = 12
+M.SURPRISE_MARGIN = 2
+M.RECOVER_AFTER_MS = 10000
+M.RECOVER_EVERY_MS = 2000
+
+local Pacer = {}
+Pacer.__index = Pacer
+
+local function check_fn(opts, name, required)
+  local v = opts[name]
+  if v == nil and not required then return nil end
+  if type(v) ~= "function" then error(("pacer.new: %s must be a function"):format(name), 3) end
+  return v
+end
+
+function M.new(opts)
+  if type(opts) ~= "table" then error("pacer.new: opts must be a table", 2) end
+  for k in pairs(opts) do
+    if k ~= "now" and k ~= "epoch" and k ~= "max_rate" and k ~= "random" then
+      error("pacer.new: unknown option " .. tostring(k), 2)
+    end
+  end
+  local max_rate = opts.max_rate
+  if max_rate ~= nil and (type(max_rate) ~= "number" or max_rate <= 0) then
+    error("pacer.new: max_rate must be a number > 0", 2)
+  end
+  return setmetatable({
+    now = check_fn(opts, "now", true),
+    epoch = check_fn(opts, "epoch") or os.time,
+    random = check_fn(opts, "random") or math.random,
+    max_rate = max_rate,
+    models = {}, hits = {}, group_limit = {},
+    seen_any = false, probe = nil,
+    skew = 0, next_slot = -math.huge,
+    adaptive = nil, last_surprise = -math.huge, last_raise = -math.huge,
+  }, Pacer)
+end
+
+local function reserve(m)
+  return math.max(1, math.floor(m.limit * M.RESERVE))
+end
+
+local function refill(m, now)
+  if now > m.t then
+    local t = m.tokens + m.rate * (now - m.t) / 1000
+    m.tokens = t > m.limit and m.limit or t
+    m.t = now
+  end
+end
+
+local function new_model(limit, now)
+  return { limit = limit, tokens = limit, t = now, rate = limit / 60, sampled = false,
+           blocked_until = -math.huge, gen = 0, outstanding = 0 }
+end
+
+-- The cap in force: the user's, the one guessed from the bucket size, and the adaptive one.
+function Pacer:cap()
+  local cap = self.max_rate
+  local default = self.default_limit
+  if default then
+    local base = math.min(M.MAX_CAP, math.max(1, default / M.CAP_DIVISOR))
+    if not cap or base < cap then cap = base end
+  end
+  if self.adaptive and (not cap or self.adaptive < cap) then cap = self.adaptive end
+  return cap
+end
+
+function Pacer.ticket(_, group)
+  if type(group) ~= "string" then error("pacer:ticket: group must be a string", 2) end
+  return { group = group }
+end
+
+function Pacer:model_for(group)
+  local limit = self.group_limit[group] or self.default_limit
+  return limit and self.models[limit] or nil
+end
+
+local function unbook(ticket)
+  local m = ticket.model
+  if m then
+    m.tokens = m.tokens + 1
+    m.outstanding = m.outstanding - 1
+    ticket.model = nil
+  end
+end
+
+function Pacer:book(ticket, m, now)
+  refill(m, now)
+  local start = now
+  if m.blocked_until > start then start = m.blocked_until end
+  local cap = self:cap()
+  if cap and self.next_slot > start then start = self.next_slot end
+  local need = 1 + reserve(m)
+  local avail = m.tokens + m.rate * (start - now) / 1000
+  if avail < need then start = start + (need - avail) / m.rate * 1000 end
+  m.tokens = m.tokens - 1
+  m.outstanding = m.outstanding + 1
+  if cap then self.next_slot = start + 1000 / cap end
+  ticket.model, ticket.gen, ticket.at = m, m.gen, start
+end
+
+function Pacer:wait(ticket)
+  if type(ticket) ~= "table" or not ticket.group then error("pacer:wait: not a ticket", 2) end
+  if ticket.sent then error("pacer:wait: the ticket was already sent", 2) end
+  local now = self.now()
+  if not self.seen_any then
+    if self.probe and self.probe ~= ticket then return M.PROBE_POLL_MS end
+    self.probe = ticket
+    ticket.sent, ticket.sent_at = true, now
+    return 0
+  end
+  local m = self:model_for(ticket.group)
+  if not m then
+    local cap = self:cap()
+    if cap then
+      if not ticket.at then
+        ticket.at = math.max(now, self.next_slot)
+        self.next_slot = ticket.at + 1000 / cap
+      end
+      if ticket.at > now then return ticket.at - now end
+    end
+    ticket.sent, ticket.sent_at = true, now
+    return 0
+  end
+  if ticket.model ~= m or ticket.gen ~= m.gen then
+    unbook(ticket)
+    self:book(ticket, m, now)
+  end
+  if ticket.at > now then return ticket.at - now end
+  ticket.sent, ticket.sent_at = true, now
+  return 0
+end
+
+function Pacer:abandon(ticket)
+  if self.probe == ticket then self.probe = nil end
+  local m = ticket.model
+  if m then
+    -- a send that went out may have used its token; one that did not gives it back
+    if not ticket.sent then m.tokens = m.tokens + 1 end
+    m.outstanding = m.outstanding - 1
+    ticket.model = nil
+  end
+  ticket.done = true
+end
+
+-- The server's clock in seconds: the local wall clock plus the skew the Date header showed.
+function Pacer:server_epoch()
+  return self.epoch() + self.skew
+end
+
+local function release(ticket)
+  local m = ticket.model
+  if m then
+    m.outstanding = m.outstanding - 1
+    ticket.model = nil
+  end
+end
+
+function Pacer:note_limit(group, limit, now)
+  self.group_limit[group] = limit
+  self.hits[limit] = (self.hits[limit] or 0) + 1
+  local default = self.default_limit
+  if not default or (limit ~= default and self.hits[limit] > self.hits[default]) then
+    self.default_limit = limit
+  end
+  local m = self.models[limit]
+  if not m then
+    m = new_model(limit, now)
+    self.models[limit] = m
+  end
+  return m
+end
+
+function Pacer:observe(ticket, status, headers)
+  if type(ticket) ~= "table" or not ticket.group then error("pacer:observe: not a ticket", 2) end
+  if math.type(status) ~= "integer" then error("pacer:observe: status must be an integer", 2) end
+  local now = self.now()
+  self.seen_any = true
+  if self.probe == ticket then self.probe = nil end
+  release(ticket)
+  ticket.done = true
+  headers = headers or {}
+  local date = backoff.parse_http_date(headers.date)
+  if date then self.skew = date - self.epoch() end
+  local limit = backoff.header_number(headers, "x-ratelimit-limit")
+  limit = limit and math.floor(limit)
+  if not limit or limit < 1 then return end
+  local remaining = backoff.header_number(headers, "x-ratelimit-remaining")
+  local reset = backoff.header_number(headers, "x-ratelimit-reset")
+  local m = self:note_limit(ticket.group, limit, now)
+  refill(m, now)
+  local ep = self:server_epoch()
+  if status == 429 then
+    local wait = backoff.rate_limit_wait(headers, ep, { random = self.random }) or 1000
+    local believed = m.tokens + m.outstanding
+    local echo = (ticket.sent_at or now) <= self.last_surprise
+    local surprise = not echo and m.observed and believed >= 1 + reserve(m) + M.SURPRISE_MARGIN
+      and now - self.last_surprise > M.RECOVER_AFTER_MS
+    if surprise then
+      -- The bucket had tokens: a limit no header shows (requests per second). Slow down and keep
+      -- the bucket as it was.
+      local cap = self:cap() or M.MAX_CAP
+      self.adaptive = math.max(1, cap * 0.7)
+      self.last_surprise = now
+    elseif not echo then
+      -- (an echo was sent before the last surprise was noticed: the same event, acted on already)
+      m.tokens = (remaining or 0) - m.outstanding
+      m.t = now
+    end
+    if now + wait > m.blocked_until then m.blocked_until = now + wait end
+    m.gen = m.gen + 1
+    self.last_raise = now
+    return
+  end
+  if remaining then
+    m.tokens = remaining - m.outstanding
+    m.t = now
+    m.observed = true
+    if reset then
+      local span = reset - ep
+      -- remaining is rounded down and the reset up: one token less makes an underestimate
+      if span >= 2 and limit - remaining >= 3 then
+        local sample = (limit - remaining - 1) / span
+        if not m.sampled or sample > m.rate then m.rate = sample end
+        m.sampled = true
+      end
+    end
+  end
+  if self.adaptive and now - self.last_surprise > M.RECOVER_AFTER_MS
+      and now - self.last_raise > M.RECOVER_EVERY_MS then
+    self.adaptive = self.adaptive + 1
+    self.last_raise = now
+    local default = self.default_limit
+    local base = default and math.min(M.MAX_CAP, default / M.CAP_DIVISOR) or M.MAX_CAP
+    if self.adaptive >= base then self.adaptive = nil end
+  end
+end
+
+function Pacer:snapshot()
+  local now = self.now()
+  local buckets = {}
+  for limit, m in pairs(self.models) do
+    refill(m, now)
+    buckets[limit] = { limit = limit, tokens = m.tokens, rate = m.rate,
+                       outstanding = m.outstanding,
+                       blocked_ms = math.max(0, m.blocked_until - now) }
+  end
+  return { cap = self:cap(), default_limit = self.default_limit, buckets = buckets }
+end
+
+return M
