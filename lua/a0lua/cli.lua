@@ -45,6 +45,7 @@ local LAZY_COMMANDS = {
   { "export", "a0lua.commands.export", "write the tenant to files (alias: dump)" },
   { "plan", "a0lua.commands.plan", "show what an import would change (exit 2: changes)" },
   { "validate", "a0lua.commands.validate", "check files, schemas and references, no network" },
+  { "repl", "a0lua.commands.repl", "a Lua prompt on the tenant (tenant.clients, api.get, plan)" },
 }
 
 -- Other names of commands (a0deploy's): they run the command, which sees the name it was given
@@ -101,11 +102,11 @@ M.command("help", {
 })
 
 M.command("run", {
-  summary = "run a Lua file (a recipe) with the a0lua API; `arg` holds its arguments",
-  usage = "a0lua run FILE [ARGS...]",
+  summary = "run a Lua file or a shipped recipe (drift, backup, ...) with the a0lua API",
+  usage = "a0lua run FILE|RECIPE [ARGS...]",
   run = function(args, argv, first)
-    local file = args[1]
-    if not file then error("run needs a FILE (usage: a0lua run FILE [ARGS...])", 0) end
+    local file, ferr = require("a0lua.commands.run").find(args[1])
+    if not file then error(ferr, 0) end
     local chunk, err = loadfile(file)
     if not chunk then error(err, 0) end
     -- Like lua.c: arg[0] is the script, positive indexes its arguments, negative ones what came

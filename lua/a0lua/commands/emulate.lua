@@ -1,0 +1,153 @@
+-- a0lua.commands.emulate: `a0lua emulate`, the local tenant (see docs/emulator.md).
+--
+--   a0lua emulate [--host H] [--port N] [--state FILE] [--limits none|free|enterprise]
+--                 [--latency MS[:JITTER_MS]] [--fail-rate P] [--drop-rate P] [--seed N]
+--                 [--client-id ID] [--client-secret S] [--log FILE] [--build-delay SECONDS]
+--   a0lua emulate --state-from-recording FILE OUT
+--
+-- Prints "listening on http://HOST:PORT" once ready, then serves until POST /__emulator/shutdown
+-- (exit 0) or a signal ends the process. Nothing is kept in buffers (the log is flushed per
+-- line, the state lives in memory only), so SIGINT and SIGTERM lose nothing.
+local json = require "a0lua.core.json"
+
+local M = {}
+
+M.summary = "run a local, stateful Auth0 Management API (the emulator)"
+M.usage = "a0lua emulate [--host H] [--port N] [--state FILE] [--limits none|free|enterprise]\n"
+  .. "                     [--latency MS[:JITTER_MS]] [--fail-rate P] [--drop-rate P] "
+  .. "[--seed N]\n"
+  .. "                     [--client-id ID] [--client-secret S] [--log FILE] "
+  .. "[--build-delay SECONDS]\n"
+  .. "       a0lua emulate --state-from-recording FILE OUT"
+
+local ErrorMt = { __tostring = function(e) return e.message end }
+
+local function usage_error(message)
+  error(setmetatable({ code = "usage", message = "emulate: " .. message .. "\nusage: "
+    .. M.usage }, ErrorMt), 0)
+end
+
+local function number_arg(name, value, min, max)
+  local n = tonumber(value)
+  if not n or (min and n < min) or (max and n > max) then
+    usage_error(("%s needs a number%s, not %s"):format(name,
+      min and max and (" in [%s, %s]"):format(min, max) or "", tostring(value)))
+  end
+  return n
+end
+
+local TAKES_VALUE = {
+  ["--host"] = true, ["--port"] = true, ["--state"] = true, ["--limits"] = true,
+  ["--latency"] = true, ["--fail-rate"] = true, ["--drop-rate"] = true, ["--seed"] = true,
+  ["--client-id"] = true, ["--client-secret"] = true, ["--log"] = true,
+  ["--build-delay"] = true,
+}
+
+-- argv -> options table for emulator.new, plus the recording conversion when asked.
+function M.parse(args)
+  local o, i = {}, 1
+  while i <= #args do
+    local a = args[i]
+    local name, inline = a:match("^(%-%-[%w-]+)=(.*)$")
+    name = name or a
+    if name == "--state-from-recording" then
+      o.recording, o.out = args[i + 1], args[i + 2]
+      if not o.recording or not o.out then usage_error("--state-from-recording needs FILE OUT") end
+      i = i + 3
+    elseif TAKES_VALUE[name] then
+      local v = inline
+      if v == nil then
+        v = args[i + 1]
+        i = i + 1
+      end
+      if v == nil then usage_error(name .. " needs a value") end
+      o[name:sub(3)] = v
+      i = i + 1
+    elseif name == "-h" or name == "--help" then
+      o.help = true
+      i = i + 1
+    else
+      usage_error("unknown argument " .. a)
+    end
+  end
+  return o
+end
+
+function M.options(o)
+  local opts = { host = o.host, state_file = o.state, client_id = o["client-id"],
+                 client_secret = o["client-secret"] }
+  if o.port then opts.port = math.tointeger(number_arg("--port", o.port, 0, 65535)) end
+  if o.limits then
+    if o.limits ~= "none" and o.limits ~= "free" and o.limits ~= "enterprise" then
+      usage_error("--limits must be none, free or enterprise")
+    end
+    opts.limits = o.limits
+  end
+  if o.latency then
+    local ms, jitter = o.latency:match("^([%d.]+):([%d.]+)$")
+    ms = ms or o.latency
+    opts.latency_ms = number_arg("--latency", ms, 0)
+    opts.jitter_ms = jitter and number_arg("--latency jitter", jitter, 0) or 0
+  end
+  if o["fail-rate"] then opts.fail_rate = number_arg("--fail-rate", o["fail-rate"], 0, 1) end
+  if o["drop-rate"] then opts.drop_rate = number_arg("--drop-rate", o["drop-rate"], 0, 1) end
+  if o.seed then
+    opts.seed = math.tointeger(number_arg("--seed", o.seed))
+    if not opts.seed then usage_error("--seed needs an integer") end
+  end
+  if o["build-delay"] then
+    opts.build_delay = number_arg("--build-delay", o["build-delay"], 0)
+  end
+  return opts
+end
+
+local function write_file(path, text)
+  local f, err = io.open(path, "wb")
+  if not f then error(setmetatable({ code = "emulate_write", message = err }, ErrorMt), 0) end
+  f:write(text, "\n")
+  f:close()
+end
+
+local function convert(o)
+  local recording = require "a0lua.emulator.recording"
+  local entries, err = recording.read(o.recording)
+  if not entries then error(err, 0) end
+  local state = recording.to_state(entries)
+  write_file(o.out, assert(json.encode(state, { pretty = true })))
+  local n = 0
+  for _ in pairs(state) do n = n + 1 end
+  io.stdout:write(("wrote %d paths to %s\n"):format(n, o.out))
+  return 0
+end
+
+function M.run(args)
+  local o = M.parse(args)
+  if o.help then
+    io.stdout:write("usage: ", M.usage, "\n")
+    return 0
+  end
+  if o.recording then return convert(o) end
+  local opts = M.options(o)
+  local log_file
+  if o.log then
+    local err
+    log_file, err = io.open(o.log, "a")
+    if not log_file then
+      error(setmetatable({ code = "emulate_log", message = "--log: " .. tostring(err) },
+        ErrorMt), 0)
+    end
+    log_file:setvbuf("line")
+    opts.log = function(line) log_file:write(line, "\n") end
+  end
+  local emulator = require "a0lua.emulator"
+  local emu, err = emulator.new(opts)
+  if not emu then error(err, 0) end
+  io.stdout:write("listening on ", emu:url(), "\n")
+  io.stdout:flush()
+  emu:run()
+  emu:close()
+  if log_file then log_file:close() end
+  return 0
+end
+
+return M

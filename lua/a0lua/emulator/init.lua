@@ -1,0 +1,306 @@
+--[[
+a0lua.emulator: a stateful Auth0 Management API on loopback (`a0lua emulate`), usable in-process.
+
+  local emulator = require "a0lua.emulator"
+  local emu = assert(emulator.new{
+    host = "127.0.0.1", port = 0,     -- port 0: any free port; listen = false: no socket at all
+    state = { ["/clients"] = {...} }, -- or state_file = "tenant.json"; default: a fresh tenant
+    limits = "none",                  -- "none" | "free" | "enterprise"
+    latency_ms = 0, jitter_ms = 0, fail_rate = 0, drop_rate = 0, seed = nil,
+    client_id = "...", client_secret = "...",   -- the client that may get tokens
+    build_delay = 1,                  -- seconds an action stays "building"
+    log = function(line) end,         -- one line per request (no bodies, no headers)
+    error_log = function(msg) end,    -- handler errors; default io.stderr
+    routes = nil, validate = nil,     -- default: a0lua.emulator.routes / .validate if present
+    clock = nil,                      -- function() -> seconds; default socket.gettime
+    max_logged = 10000,               -- request-log entries kept (the oldest go first)
+  })
+  emu:url() -> "http://127.0.0.1:PORT"    emu:port() -> PORT
+  emu:run()                 serve until emu:stop()
+  emu:step([timeout])       one turn of the server loop
+  emu:stop()                make run() return        emu:close()  release the socket
+  emu:handle(req) -> res    one request in-process (req as a0lua.server gives it; no latency)
+  emu:token() -> string     a token for the configured client, without an HTTP round trip
+  emu:state() -> table      the live state (state-file format)
+  emu:load(state) -> true | nil, err       replace it (the table is copied)
+  emu:reset()               back to the state the emulator started with
+  emu:requests() -> array   the request log            emu:clear_requests()
+
+emulator.new returns nil, err ({code =, message =}) when the state file cannot be read or the
+socket cannot listen; bad options raise.
+]]
+local json = require "a0lua.core.json"
+local socket = require "socket"
+local server = require "a0lua.server"
+local app = require "a0lua.emulator.app"
+local auth = require "a0lua.emulator.auth"
+local faults = require "a0lua.emulator.faults"
+local ids = require "a0lua.emulator.ids"
+local random = require "a0lua.emulator.random"
+local ratelimit = require "a0lua.emulator.ratelimit"
+local resources = require "a0lua.emulator.resources"
+local router = require "a0lua.emulator.router"
+local store = require "a0lua.emulator.store"
+local values = require "a0lua.emulator.values"
+
+local M = {}
+
+M.DEFAULT_CLIENT_ID = "a0luaEmulatorDeployClient0000001"
+M.DEFAULT_CLIENT_SECRET = "a0lua-emulator-client-secret"
+
+local Emulator = {}
+Emulator.__index = Emulator
+
+local ErrorMt = { __tostring = function(e) return e.message end }
+
+local function new_error(code, message)
+  return setmetatable({ code = code, message = message }, ErrorMt)
+end
+
+local function optional_module(name)
+  local ok, mod = pcall(require, name)
+  if ok then return mod end
+  if type(mod) == "string" and mod:find("module '" .. name .. "' not found", 1, true) then
+    return nil
+  end
+  error(mod, 0)
+end
+
+local function read_state_file(path)
+  local f, err = io.open(path, "rb")
+  if not f then return nil, new_error("emulator_state", "cannot read " .. tostring(err)) end
+  local text = f:read("a")
+  f:close()
+  local value, derr = json.decode(text)
+  if type(value) ~= "table" or json.is_array(value) then
+    return nil, new_error("emulator_state", ("%s: %s"):format(path,
+      derr and tostring(derr) or "the state must be a JSON object of paths"))
+  end
+  return value
+end
+
+-- The template with its placeholders as "{}", the key the rate limiter groups by.
+local function shape_key(template)
+  return (template:gsub("{[^}]*}", "{}"))
+end
+
+local function build_router(spec_routes, bindings)
+  local r = router.new()
+  for _, route in ipairs(spec_routes or {}) do
+    r:add(route.method, route.template, { spec = route, key = shape_key(route.template) })
+  end
+  for _, b in ipairs(bindings) do
+    local entry = r:get(b.method, b.template)
+    if not entry then
+      entry = { key = shape_key(b.template) }
+      r:add(b.method, b.template, entry)
+    end
+    b.names = router.names(b.template)
+    entry.binding = b
+  end
+  return r
+end
+
+local function check_options(opts)
+  if type(opts) ~= "table" then error("emulator.new: opts must be a table", 3) end
+  local limits = opts.limits or "none"
+  if limits ~= "none" and not ratelimit.PLANS[limits] then
+    error("emulator.new: limits must be none, free or enterprise", 3)
+  end
+  for _, k in ipairs({ "fail_rate", "drop_rate" }) do
+    local v = opts[k]
+    if v ~= nil and (type(v) ~= "number" or v < 0 or v > 1) then
+      error(("emulator.new: %s must be a number in [0, 1]"):format(k), 3)
+    end
+  end
+  if opts.seed ~= nil and math.type(opts.seed) ~= "integer" then
+    error("emulator.new: seed must be an integer", 3)
+  end
+  return limits
+end
+
+function M.new(opts)
+  opts = opts or {}
+  local limits = check_options(opts)
+  local clock = opts.clock or socket.gettime
+  local self = setmetatable({
+    clock = clock, log_lines = opts.log, max_logged = opts.max_logged or 10000,
+    error_log = opts.error_log or function(msg) io.stderr:write(msg, "\n") end,
+    log = {}, log_first = 1, log_last = 0, timers = {},
+    client_id = opts.client_id or M.DEFAULT_CLIENT_ID,
+    client_secret = opts.client_secret or M.DEFAULT_CLIENT_SECRET,
+  }, Emulator)
+
+  local initial
+  if opts.state then
+    initial = values.copy(opts.state)
+  elseif opts.state_file then
+    local err
+    initial, err = read_state_file(opts.state_file)
+    if not initial then return nil, err end
+  end
+
+  if opts.listen ~= false then
+    local srv, err = server.new{ host = opts.host or "127.0.0.1", port = opts.port or 0,
+                                 handler = function(req) return self.handler(req) end,
+                                 log = self.error_log }
+    if not srv then return nil, err end
+    self.server = srv
+    self.sleep = server.sleep
+    self.domain = (opts.host or "127.0.0.1") .. ":" .. srv:port()
+  else
+    self.domain = (opts.host or "127.0.0.1") .. ":" .. tostring(opts.port or 0)
+  end
+
+  -- Separate generators, so ids and faults never shift each other's draws.
+  local base = random.new(opts.seed)
+  local id_rng = random.new(base:next())
+  self.store = store.new({})
+  self.ids = ids.new(id_rng)
+  self.faults = faults.new{ latency_ms = opts.latency_ms, jitter_ms = opts.jitter_ms,
+                            fail_rate = opts.fail_rate, drop_rate = opts.drop_rate,
+                            seed = base:next() }
+  self.limiter = ratelimit.new(limits, clock)
+  self.auth = auth.new{ client_id = self.client_id, client_secret = self.client_secret,
+                        store = self.store, rng = random.new(base:next()), clock = clock,
+                        domain = self.domain }
+  self.ctx = {
+    store = self.store, ids = self.ids, clock = clock,
+    now = function() return ids.now_iso(clock()) end,
+    later = function(seconds, fn) self:schedule(seconds, fn) end,
+    config = { build_delay = opts.build_delay or 1, client_id = self.client_id,
+               client_secret = self.client_secret, domain = self.domain },
+  }
+
+  local spec = opts.routes or optional_module("a0lua.emulator.routes")
+  self.validate = opts.validate
+  if self.validate == nil and spec and not opts.routes then
+    self.validate = optional_module("a0lua.emulator.validate")
+  end
+  self.router = build_router(spec and spec.routes, resources.bindings())
+
+  self.initial = initial or resources.fresh_state(self.ctx)
+  self:load(self.initial)
+  self.handler = app.new(self)
+  return self
+end
+
+function Emulator:url()
+  if self.server then return self.server:url() end
+  return "http://" .. self.domain
+end
+
+function Emulator:port()
+  return self.server and self.server:port()
+end
+
+function Emulator:run()
+  if not self.server then error("emulator: started with listen = false", 2) end
+  self.server:run()
+end
+
+function Emulator:step(timeout)
+  if not self.server then error("emulator: started with listen = false", 2) end
+  self.server:step(timeout)
+end
+
+function Emulator:stop()
+  if self.server then self.server:stop() end
+end
+
+function Emulator:close()
+  if self.server then self.server:close() end
+end
+
+function Emulator:handle(req)
+  req.headers = req.headers or {}
+  req.query = req.query or {}
+  req.body = req.body or ""
+  req.raw_path = req.raw_path or req.path
+  req.target = req.target or req.path
+  return self.handler(req)
+end
+
+function Emulator:token()
+  local _, body = self.auth:token({
+    headers = { ["content-type"] = "application/json" },
+    body = json.encode({ grant_type = "client_credentials", client_id = self.client_id,
+                         client_secret = self.client_secret,
+                         audience = "https://" .. self.domain .. "/api/v2/" }),
+  })
+  return body.access_token
+end
+
+-- Timers: state changes due later (an action's build). They run, in order, before a request is
+-- handled and before the state is read, so nothing needs a clock of its own.
+function Emulator:schedule(seconds, fn)
+  local timers = self.timers
+  timers[#timers + 1] = { at = self.clock() + seconds, fn = fn }
+end
+
+function Emulator:run_timers()
+  local timers = self.timers
+  if #timers == 0 then return end
+  local now = self.clock()
+  local due, keep = {}, {}
+  for _, t in ipairs(timers) do
+    if t.at <= now then due[#due + 1] = t else keep[#keep + 1] = t end
+  end
+  if #due == 0 then return end
+  self.timers = keep
+  table.sort(due, function(a, b) return a.at < b.at end)
+  for _, t in ipairs(due) do t.fn() end
+end
+
+function Emulator:state()
+  self:run_timers()
+  return self.store:state()
+end
+
+function Emulator:load(state)
+  if type(state) ~= "table" or json.is_array(state) then
+    return nil, new_error("emulator_state", "the state must be a JSON object of paths")
+  end
+  for key in pairs(state) do
+    if type(key) ~= "string" or key:sub(1, 1) ~= "/" then
+      return nil, new_error("emulator_state", ("state key %s is not a path"):format(
+        tostring(key)))
+    end
+  end
+  self.timers = {}
+  self.store:replace(values.copy(state))
+  resources.normalize(self.ctx)
+  return true
+end
+
+function Emulator:reset()
+  self:load(self.initial)
+end
+
+-- The request log keeps the last max_logged entries: log_first..log_last of self.log.
+function Emulator:record(entry, seconds, raw_query)
+  local last = self.log_last + 1
+  self.log[last] = entry
+  self.log_last = last
+  if last - self.log_first + 1 > self.max_logged then
+    self.log[self.log_first] = nil
+    self.log_first = self.log_first + 1
+  end
+  if self.log_lines then
+    self.log_lines(("%s %s %s%s %d%s %.1fms"):format(os.date("!%Y-%m-%dT%H:%M:%SZ"),
+      entry.method, entry.path, raw_query and ("?" .. raw_query) or "", entry.status,
+      entry.dropped and (" dropped-" .. entry.dropped) or "", seconds * 1000))
+  end
+end
+
+function Emulator:requests()
+  local out = json.array()
+  for i = self.log_first, self.log_last do out[#out + 1] = self.log[i] end
+  return out
+end
+
+function Emulator:clear_requests()
+  self.log, self.log_first, self.log_last = {}, 1, 0
+end
+
+return M

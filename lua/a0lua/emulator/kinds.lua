@@ -1,0 +1,470 @@
+--[[
+a0lua.emulator.kinds: the generic behaviour of the emulated resource types. A resource module
+describes a type with a table of data and gets its route bindings from one of these:
+
+  kinds.collection(def) -> bindings     a list of objects with a server-assigned id
+  kinds.singleton(def)  -> bindings     one object per tenant (tenant settings, branding, ...)
+  kinds.keyed(def)      -> bindings     one object per path ("/email-templates/{templateName}")
+
+A binding is { method =, template =, handler = function(ctx, req, params, body) -> status,
+value [, list], paging =, key =, id_field =, max_take =, bare_without_params =, omit_zero =,
+force_paging =, keep_status = }. The OpenAPI document's success status replaces the handler's
+for POST and DELETE unless keep_status is set; force_paging makes the binding's paging and key
+win over the document's.
+A handler that returns a third value `list` (true) has returned the full list: app.lua pages it
+with the route's paging style. Errors are raised with a0lua.emulator.errors.
+
+The handler context ctx: { store =, ids =, clock = function() -> seconds, now = function() ->
+ISO time, later = function(seconds, fn), config = { build_delay =, ... } }.
+
+collection(def), def fields (only path is required):
+  path          "/clients"                       collection path (the store key)
+  item          "/clients/{id}"                  item template (default path .. "/{id}")
+  id            "client_id"                      id field (default "id")
+  id_format     see a0lua.emulator.ids            default { prefix = "", length = 24 }
+  key, paging   envelope key and paging style when routes.lua does not say (default "bare")
+  methods       { list, create, get, update = "PATCH", replace = "PUT", delete } (booleans;
+                default: all but replace)
+  defaults      table or function(ctx, body) -> table: fields a new item starts with
+  timestamps    true: created_at / updated_at kept by the server
+  unique        { { fields = { "name" }, message =, code = }, ... } -> 409 on a duplicate; a
+                rule may compute its value instead: { value = function(item), fields = { the
+                fields it reads }, ... }
+  not_found     { message =, code = } for an unknown id
+  filters       { query_name = function(item, value) -> keep }  (value as decoded)
+  create        function(ctx, item, body, req)   fill server fields (after defaults and body)
+  update        function(ctx, item, body, req)   replaces the default shallow merge
+  after_write   function(ctx, item, op)          op "create" | "update" | "replace"
+  on_delete     function(ctx, item, req)         cascade, or raise to refuse
+  view          function(ctx, item) -> value     what GET (and writes) answer; default item
+  list_view     function(ctx, item) -> value     what a list shows of an item; default view
+  sort          function(a, b)                   list order (default: creation order)
+  max_take      checkpoint take limit (default 100)
+]]
+local json = require "a0lua.core.json"
+local errors = require "a0lua.emulator.errors"
+local values = require "a0lua.emulator.values"
+
+local M = {}
+
+local copy = values.copy
+
+local function defaults_of(def, ctx, body)
+  local d = def.defaults
+  if type(d) == "function" then return d(ctx, body) or {} end
+  return copy(d or {})
+end
+
+local function not_found(def)
+  local nf = def.not_found or {}
+  errors.raise(404, nf.message or "Not Found", nf.code or "inexistent_resource")
+end
+
+
+-- The unique index key of one uniqueness rule for an item (nil when a field is missing).
+local function unique_value(rule, item)
+  if rule.value then return rule.value(item) end
+  if #rule.fields == 1 then return item[rule.fields[1]] end
+  local parts = {}
+  for i, f in ipairs(rule.fields) do
+    local v = item[f]
+    if v == nil then return nil end
+    parts[i] = tostring(v)
+  end
+  return table.concat(parts, "\0")
+end
+
+-- Raises 409 when another item of the collection has the same unique value(s).
+local function check_unique(def, ctx, key, candidate, self_item)
+  for _, rule in ipairs(def.unique or {}) do
+    local v = unique_value(rule, candidate)
+    if v ~= nil then
+      local existing
+      if not rule.value and #rule.fields == 1 then
+        existing = ctx.store:find(key, rule.fields[1], v)
+      else
+        rule.index_name = rule.index_name or tostring(rule)
+        existing = ctx.store:find_by(key, rule.index_name, function(it)
+          return unique_value(rule, it)
+        end, v, rule.fields)
+      end
+      if existing and existing ~= self_item then
+        local message = rule.message
+        if type(message) == "function" then message = message(candidate) end
+        errors.raise(409, message, rule.code or "conflict")
+      end
+    end
+  end
+end
+
+local function find(def, ctx, key, id)
+  local item = ctx.store:find(key, def.id or "id", id)
+  if not item and def.find then item = def.find(ctx, key, id) end
+  return item
+end
+
+local function view(def, ctx, item)
+  if def.view then return def.view(ctx, item) end
+  return item
+end
+
+local function list_items(def, ctx, key, query)
+  local items = ctx.store:get(key) or json.array()
+  local filters = def.filters
+  local active = {}
+  if filters then
+    for name, fn in pairs(filters) do
+      local v = query[name]
+      if v ~= nil and v ~= "" then active[#active + 1] = { fn, v } end
+    end
+  end
+  local lv = def.list_view or def.view
+  if #active == 0 and not lv and not def.sort then return items end
+  local out = json.array()
+  for _, item in ipairs(items) do
+    local keep = true
+    for _, f in ipairs(active) do
+      if not f[1](item, f[2], ctx) then
+        keep = false
+        break
+      end
+    end
+    if keep then out[#out + 1] = lv and lv(ctx, item) or item end
+  end
+  if def.sort then table.sort(out, def.sort) end
+  return out
+end
+M.list_items = function(ctx, def, key, query) return list_items(def, ctx, key, query) end
+
+-- Creates an item from a validated body and stores it under key; returns the stored item.
+function M.create_item(ctx, def, key, body, req)
+  local item = defaults_of(def, ctx, body)
+  if type(body) == "table" then values.merge(item, body) end
+  local id_field = def.id or "id"
+  item[id_field] = ctx.ids:make(def.id_format or { prefix = "", length = 24 })
+  if def.timestamps then
+    local now = ctx.now()
+    item.created_at, item.updated_at = now, now
+  end
+  if def.create then def.create(ctx, item, body or {}, req, key) end
+  check_unique(def, ctx, key, item, nil)
+  ctx.store:insert(key, item)
+  if def.after_write then def.after_write(ctx, item, "create") end
+  return item
+end
+
+-- Applies a PATCH body to a stored item (in place, so indexes stay valid).
+function M.update_item(ctx, def, key, item, body, req)
+  body = type(body) == "table" and body or {}
+  local candidate = setmetatable({}, { __index = function(_, k)
+    local v = body[k]
+    if v == json.null then return nil end
+    if v ~= nil then return v end
+    return item[k]
+  end })
+  check_unique(def, ctx, key, candidate, item)
+  if def.update then
+    def.update(ctx, item, body, req)
+  else
+    values.merge(item, body)
+  end
+  if def.timestamps then item.updated_at = ctx.now() end
+  local changed = {}
+  for k in pairs(body) do changed[k] = true end
+  ctx.store:reindex(key, changed)
+  if def.after_write then def.after_write(ctx, item, "update") end
+  return item
+end
+
+-- The store key of a collection for a request (placeholders of a sub-collection's path filled
+-- from the request), after checking that the parent exists.
+local function key_for(def, ctx, params)
+  if def.parent then
+    local p = def.parent
+    if not ctx.store:find(p.path, p.id or "id", params[1]) then
+      local nf = p.not_found or {}
+      errors.raise(404, nf.message or "Not Found", nf.code or "inexistent_resource")
+    end
+    return M.path_of(def.path, params)
+  end
+  return def.path
+end
+M.key_for = function(ctx, def, params) return key_for(def, ctx, params) end
+
+function M.collection(def)
+  assert(def.path, "kinds.collection: path is required")
+  local id_field = def.id or "id"
+  local item_t = def.item or (def.path .. "/{id}")
+  local methods = def.methods or { list = true, create = true, get = true, update = true,
+                                   delete = true }
+  local b = {}
+  local function lookup(ctx, params)
+    local key = key_for(def, ctx, params)
+    local item = find(def, ctx, key, params[#params])
+    if not item then not_found(def) end
+    return key, item
+  end
+
+  if methods.list then
+    b[#b + 1] = {
+      method = "GET", template = def.path, paging = def.paging or "bare", key = def.key,
+      id_field = id_field, max_take = def.max_take, force_paging = def.force_paging,
+      bare_without_params = def.bare_without_params, omit_zero = def.omit_zero,
+      handler = function(ctx, req, params)
+        return 200, list_items(def, ctx, key_for(def, ctx, params), req.query), true
+      end,
+    }
+  end
+  if methods.create then
+    b[#b + 1] = {
+      method = "POST", template = def.path, status = 201,
+      handler = function(ctx, req, params, body)
+        local item = M.create_item(ctx, def, key_for(def, ctx, params), body, req)
+        return def.create_status or 201, view(def, ctx, item)
+      end,
+    }
+  end
+  if methods.get then
+    b[#b + 1] = {
+      method = "GET", template = item_t,
+      handler = function(ctx, _, params)
+        local _, item = lookup(ctx, params)
+        return 200, view(def, ctx, item)
+      end,
+    }
+  end
+  if methods.update then
+    b[#b + 1] = {
+      method = "PATCH", template = item_t,
+      handler = function(ctx, req, params, body)
+        local key, item = lookup(ctx, params)
+        M.update_item(ctx, def, key, item, body, req)
+        return 200, view(def, ctx, item)
+      end,
+    }
+  end
+  if methods.replace then
+    b[#b + 1] = {
+      method = "PUT", template = item_t,
+      handler = function(ctx, req, params, body)
+        local key, item = lookup(ctx, params)
+        local keep = { [id_field] = item[id_field], created_at = item.created_at }
+        for k in pairs(item) do item[k] = nil end
+        values.merge(item, defaults_of(def, ctx, body))
+        values.merge(item, type(body) == "table" and body or {})
+        for k, v in pairs(keep) do item[k] = v end
+        if def.timestamps then item.updated_at = ctx.now() end
+        ctx.store:reindex(key)
+        if def.after_write then def.after_write(ctx, item, "replace", req) end
+        return 200, view(def, ctx, item)
+      end,
+    }
+  end
+  if methods.delete then
+    b[#b + 1] = {
+      method = "DELETE", template = item_t, status = 204,
+      handler = function(ctx, req, params)
+        local key, item = lookup(ctx, params)
+        if def.on_delete then def.on_delete(ctx, item, req) end
+        ctx.store:delete_item(key, id_field, item[id_field])
+        return 204
+      end,
+    }
+  end
+  return b
+end
+
+--[[
+singleton(def): one object at def.path.
+  default   table or function(ctx) -> table: what GET answers before any write (nil with
+            `missing`: GET answers 404)
+  missing   { message =, code = } : 404 while nothing was written
+  methods   { get = true, patch = true, put = false, post = false, delete = false }
+  merge     "shallow" (default) | "deep" | function(ctx, current, body, req)
+  view      function(ctx, value) -> answer
+]]
+function M.singleton(def)
+  local methods = def.methods or { get = true, patch = true }
+  local function current(ctx)
+    local v = ctx.store:get(def.path)
+    if v ~= nil then return v end
+    if def.default == nil then return nil end
+    if type(def.default) == "function" then return def.default(ctx) end
+    return copy(def.default)
+  end
+  local function answer(ctx, v)
+    if def.view then return def.view(ctx, v) end
+    return v
+  end
+  local function write(ctx, req, body, replace)
+    local v = replace and {} or current(ctx)
+    if v == nil then
+      if def.missing and not replace then
+        errors.raise(404, def.missing.message, def.missing.code)
+      end
+      v = {}
+    end
+    if type(def.merge) == "function" then
+      v = def.merge(ctx, v, body, req) or v
+    elseif def.merge == "deep" then
+      values.deep_merge(v, type(body) == "table" and body or {})
+    else
+      values.merge(v, type(body) == "table" and body or {})
+    end
+    ctx.store:set(def.path, v)
+    return v
+  end
+  local b = {}
+  if methods.get then
+    b[#b + 1] = { method = "GET", template = def.path, handler = function(ctx)
+      local v = current(ctx)
+      if v == nil then
+        local m = def.missing or {}
+        errors.raise(404, m.message or "Not Found", m.code or "inexistent_resource")
+      end
+      return 200, answer(ctx, v)
+    end }
+  end
+  if methods.patch then
+    b[#b + 1] = { method = "PATCH", template = def.path, handler = function(ctx, req, _, body)
+      return 200, answer(ctx, write(ctx, req, body, false))
+    end }
+  end
+  if methods.put then
+    b[#b + 1] = { method = "PUT", template = def.path, handler = function(ctx, req, _, body)
+      return 200, answer(ctx, write(ctx, req, body, def.put_replaces ~= false))
+    end }
+  end
+  if methods.post then
+    b[#b + 1] = { method = "POST", template = def.path, status = 201,
+      handler = function(ctx, req, _, body)
+        if ctx.store:get(def.path) ~= nil and def.post_conflict then
+          errors.raise(409, def.post_conflict.message, def.post_conflict.code)
+        end
+        return 201, answer(ctx, write(ctx, req, body, true))
+      end }
+  end
+  if methods.delete then
+    b[#b + 1] = { method = "DELETE", template = def.path, status = 204, handler = function(ctx)
+      ctx.store:remove(def.path)
+      return 204
+    end }
+  end
+  return b
+end
+
+--[[
+keyed(def): one object per concrete path of def.template, each its own store key
+("/prompts/login/custom-text/en").
+  template  "/prompts/{prompt}/custom-text/{language}"
+  parent    { path =, id =, not_found = } : the first placeholder must name an existing item
+  check     function(ctx, params) raises for an unknown name (e.g. a prompt that does not exist)
+  default   table or function(ctx, params): what GET answers for a path never written (nil: 404)
+  missing   { message =, code = } for that 404
+  methods   { get = true, put = true, patch = false, post = false, delete = false }
+  merge     for PATCH: "shallow" (default) | "deep"; PUT and POST replace
+  fill      function(ctx, value, params, body, op) after a write (server fields)
+  view      function(ctx, value, params) -> answer
+  patch_missing  true: PATCH of a path never written answers 404 (email templates)
+  conflict  { message =, code = } : POST when the path already holds a value answers 409
+  put_status, post_status   default 200 and 201
+]]
+function M.keyed(def)
+  local methods = def.methods or { get = true, put = true }
+  local function key_of(ctx, params)
+    if def.parent then
+      local p = def.parent
+      if not ctx.store:find(p.path, p.id or "id", params[1]) then
+        local nf = p.not_found or {}
+        errors.raise(404, nf.message or "Not Found", nf.code or "inexistent_resource")
+      end
+    end
+    if def.check then def.check(ctx, params) end
+    return M.path_of(def.template, params)
+  end
+  local function current(ctx, key, params)
+    local v = ctx.store:get(key)
+    if v ~= nil then return v, true end
+    local d = def.default
+    if type(d) == "function" then return d(ctx, params), false end
+    return copy(d), false
+  end
+  local function missing()
+    local m = def.missing or {}
+    errors.raise(404, m.message or "Not Found", m.code or "inexistent_resource")
+  end
+  local function answer(ctx, v, params)
+    if def.view then return def.view(ctx, v, params) end
+    return v
+  end
+  local function replace(ctx, key, params, body, op)
+    local v = copy(type(body) == "table" and body or {})
+    if def.fill then def.fill(ctx, v, params, body, op) end
+    ctx.store:set(key, v)
+    return v
+  end
+  local b = {}
+  if methods.get then
+    b[#b + 1] = { method = "GET", template = def.template, handler = function(ctx, _, params)
+      local v = current(ctx, key_of(ctx, params), params)
+      if v == nil then missing() end
+      return 200, answer(ctx, v, params)
+    end }
+  end
+  if methods.put then
+    b[#b + 1] = { method = "PUT", template = def.template,
+      handler = function(ctx, _, params, body)
+        local v = replace(ctx, key_of(ctx, params), params, body, "put")
+        return def.put_status or 200, answer(ctx, v, params)
+      end }
+  end
+  if methods.post then
+    b[#b + 1] = { method = "POST", template = def.template,
+      handler = function(ctx, _, params, body)
+        local key = key_of(ctx, params)
+        if def.conflict and ctx.store:get(key) ~= nil then
+          errors.raise(409, def.conflict.message, def.conflict.code or "conflict")
+        end
+        local v = replace(ctx, key, params, body, "post")
+        return def.post_status or 201, answer(ctx, v, params)
+      end }
+  end
+  if methods.patch then
+    b[#b + 1] = { method = "PATCH", template = def.template,
+      handler = function(ctx, _, params, body)
+        local key = key_of(ctx, params)
+        local v, stored = current(ctx, key, params)
+        if (v == nil or not stored) and def.patch_missing then missing() end
+        v = v or {}
+        if def.merge == "deep" then
+          values.deep_merge(v, type(body) == "table" and body or {})
+        else
+          values.merge(v, type(body) == "table" and body or {})
+        end
+        if def.fill then def.fill(ctx, v, params, body, "patch") end
+        ctx.store:set(key, v)
+        return 200, answer(ctx, v, params)
+      end }
+  end
+  if methods.delete then
+    b[#b + 1] = { method = "DELETE", template = def.template, status = 204,
+      handler = function(ctx, _, params)
+        local key = key_of(ctx, params)
+        if ctx.store:get(key) == nil and def.delete_missing then missing() end
+        ctx.store:remove(key)
+        return 204
+      end }
+  end
+  return b
+end
+
+-- "/a/{x}/b", { "1" } -> "/a/1/b"
+function M.path_of(template, params)
+  local i = 0
+  return (template:gsub("{[^}]*}", function()
+    i = i + 1
+    return params[i]
+  end))
+end
+
+return M

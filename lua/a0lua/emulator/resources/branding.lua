@@ -1,0 +1,190 @@
+--[[
+a0lua.emulator.resources.branding: /branding, the Universal Login template (which needs a custom
+domain, as in the real API), the theme (/branding/themes: one per tenant, kept under
+/branding/themes/default), phone providers (one per tenant) and phone templates (one per type).
+]]
+local json = require "a0lua.core.json"
+local errors = require "a0lua.emulator.errors"
+local kinds = require "a0lua.emulator.kinds"
+local values = require "a0lua.emulator.values"
+
+local M = {}
+
+local arr = json.array
+
+local THEME_KEY = "/branding/themes/default"
+local THEME_NOT_FOUND = { "There was an error retrieving branding settings: invalid theme ID",
+                          "theme_not_found" }
+
+local function needs_custom_domain(ctx)
+  if #(ctx.store:get("/custom-domains") or {}) == 0 then
+    errors.raise(400, "This feature requires at least one custom domain to be configured for "
+      .. "the tenant.", "no_custom_domain")
+  end
+end
+
+local function template_bindings()
+  local key = "/branding/templates/universal-login"
+  return {
+    {
+      method = "GET", template = key,
+      handler = function(ctx)
+        needs_custom_domain(ctx)
+        local v = ctx.store:get(key)
+        if not v then errors.raise(404, "Template does not exist", "inexistent_template") end
+        return 200, v
+      end,
+    },
+    {
+      method = "PUT", template = key, status = 201,
+      handler = function(ctx, _, _, body)
+        needs_custom_domain(ctx)
+        local template = type(body) == "table" and body.template
+        if type(template) == "table" then template = template.body end
+        ctx.store:set(key, { body = template })
+        return 201
+      end,
+    },
+    {
+      method = "DELETE", template = key, status = 204,
+      handler = function(ctx)
+        ctx.store:remove(key)
+        return 204
+      end,
+    },
+  }
+end
+
+local function theme_bindings()
+  local function theme(ctx, id)
+    local t = ctx.store:get(THEME_KEY)
+    if not t or (id and t.themeId ~= id) then
+      errors.raise(404, THEME_NOT_FOUND[1], THEME_NOT_FOUND[2])
+    end
+    return t
+  end
+  return {
+    {
+      method = "POST", template = "/branding/themes",
+      handler = function(ctx, _, _, body)
+        if ctx.store:get(THEME_KEY) then
+          errors.raise(409, "There is already a theme for this tenant", "theme_already_exists")
+        end
+        local t = values.copy(type(body) == "table" and body or {})
+        t.themeId = ctx.ids:make({ length = 22 })
+        t.displayName = t.displayName or "Unnamed Theme"
+        ctx.store:set(THEME_KEY, t)
+        return 200, t
+      end,
+    },
+    { method = "GET", template = "/branding/themes/default",
+      handler = function(ctx) return 200, theme(ctx) end },
+    { method = "GET", template = "/branding/themes/{themeId}",
+      handler = function(ctx, _, params) return 200, theme(ctx, params[1]) end },
+    {
+      method = "PATCH", template = "/branding/themes/{themeId}",
+      handler = function(ctx, _, params, body)
+        local t = theme(ctx, params[1])
+        for k, v in pairs(type(body) == "table" and body or {}) do t[k] = values.copy(v) end
+        t.themeId = params[1]
+        return 200, t
+      end,
+    },
+    {
+      method = "DELETE", template = "/branding/themes/{themeId}", status = 204,
+      handler = function(ctx, _, params)
+        theme(ctx, params[1])
+        ctx.store:remove(THEME_KEY)
+        return 204
+      end,
+    },
+  }
+end
+
+M.PHONE_PROVIDERS = {
+  path = "/branding/phone/providers", id = "id", id_format = { prefix = "pro_", length = 22 },
+  key = "providers", paging = "wrap", timestamps = true,
+  not_found = { message = "Phone provider not found", code = "inexistent_phone_provider" },
+  unique = { { value = function() return "one" end, fields = {},
+               message = "A phone provider is already configured for this tenant",
+               code = "conflict" } },
+  defaults = function() return { disabled = false } end,
+  create = function(_, item)
+    item.tenant, item.channel = "a0lua-emulator", "phone"
+    item.credentials = json.null
+  end,
+  update = function(_, item, body)
+    for k, v in pairs(body) do
+      if k ~= "credentials" then item[k] = values.copy(v) end
+    end
+  end,
+}
+
+local PHONE_TEMPLATE_DEFAULTS = {
+  otp_verify = "{{ code | escape }} is your verification code for {{ friendly_name | escape }}",
+  otp_enroll = "{{ code | escape }} is your verification code for {{ friendly_name | escape }}."
+    .. " Please enter this code to verify your enrollment.",
+  change_password = "{{ code | escape }} is your password change code for "
+    .. "{{ friendly_name | escape }}",
+  blocked_account = "We detected suspicious activity on your {{ friendly_name | escape }} "
+    .. "account. Reply to unblock it.",
+  password_breach = "We detected that your {{ friendly_name | escape }} password was leaked.",
+}
+
+M.PHONE_TEMPLATES = {
+  path = "/branding/phone/templates", id = "id", id_format = { prefix = "tem_", length = 22 },
+  key = "templates", paging = "wrap", timestamps = true,
+  not_found = { message = "Phone template not found", code = "inexistent_phone_template" },
+  unique = { { fields = { "type" }, message = "A phone template of this type already exists",
+               code = "conflict" } },
+  defaults = function() return { disabled = false } end,
+  create = function(_, item)
+    item.tenant, item.channel, item.customizable = "a0lua-emulator", "phone", true
+    local content = values.is_object(item.content) and item.content or {}
+    content.syntax = content.syntax or "liquid"
+    item.content = content
+  end,
+  update = function(_, item, body)
+    for k, v in pairs(body) do
+      if k == "content" and values.is_object(v) and values.is_object(item.content) then
+        values.deep_merge(item.content, v)
+      else
+        item[k] = values.copy(v)
+      end
+    end
+  end,
+}
+
+local function reset_template_binding()
+  return {
+    method = "PATCH", template = "/branding/phone/templates/{id}/reset",
+    handler = function(ctx, _, params)
+      local t = ctx.store:find("/branding/phone/templates", "id", params[1])
+      if not t then errors.raise(404, "Phone template not found", "inexistent_phone_template") end
+      local text = PHONE_TEMPLATE_DEFAULTS[t.type] or ""
+      t.content = { syntax = "liquid", body = { text = text, voice = text } }
+      t.updated_at = ctx.now()
+      return 200, t
+    end,
+  }
+end
+
+function M.bindings()
+  local out = {}
+  for _, list in ipairs({
+    kinds.singleton({ path = "/branding", merge = "deep", default = function() return {} end }),
+    template_bindings(), theme_bindings(), kinds.collection(M.PHONE_PROVIDERS),
+    kinds.collection(M.PHONE_TEMPLATES), { reset_template_binding() },
+  }) do
+    for _, b in ipairs(list) do out[#out + 1] = b end
+  end
+  return out
+end
+
+function M.fresh(_, state)
+  state["/branding"] = {}
+  state["/branding/phone/providers"] = arr()
+  state["/branding/phone/templates"] = arr()
+end
+
+return M

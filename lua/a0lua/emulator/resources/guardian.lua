@@ -1,0 +1,104 @@
+--[[
+a0lua.emulator.resources.guardian: MFA settings. /guardian/factors is a keyed list of the eight
+factors (PUT /guardian/factors/{name} takes {enabled}); factor templates, providers, selected
+providers, phone message types, Duo settings and the policies are objects (policies an array)
+replaced by PUT, merged by PATCH where the API has PATCH. Nothing here is created or deleted.
+]]
+local json = require "a0lua.core.json"
+local errors = require "a0lua.emulator.errors"
+local kinds = require "a0lua.emulator.kinds"
+
+local M = {}
+
+local arr = json.array
+
+M.FACTORS = { "sms", "push-notification", "otp", "email", "duo", "webauthn-roaming",
+              "webauthn-platform", "recovery-code" }
+
+local TEMPLATES_DEFAULT = {
+  enrollment_message = "{{code}} is your verification code for {{tenant.friendly_name}}. "
+    .. "Please enter this code to verify your enrollment.",
+  verification_message = "{{code}} is your verification code for {{tenant.friendly_name}}",
+}
+
+local function factor_binding()
+  return {
+    method = "PUT", template = "/guardian/factors/{name}",
+    handler = function(ctx, _, params, body)
+      local factor = ctx.store:find("/guardian/factors", "name", params[1])
+      if not factor then
+        local known = false
+        for _, n in ipairs(M.FACTORS) do known = known or n == params[1] end
+        if not known then
+          errors.raise(404, ("Factor %s does not exist"):format(params[1]),
+            "inexistent_factor")
+        end
+        factor = { name = params[1], enabled = false, trial_expired = false }
+        ctx.store:insert("/guardian/factors", factor)
+      end
+      factor.enabled = type(body) == "table" and body.enabled == true
+      return 200, { enabled = factor.enabled }
+    end,
+  }
+end
+
+local function object(template, default, methods)
+  return kinds.keyed({ template = template, default = default,
+                       methods = methods or { get = true, put = true } })
+end
+
+local GET_PUT_PATCH = { get = true, put = true, patch = true }
+
+function M.bindings()
+  local out = {
+    { method = "GET", template = "/guardian/factors", paging = "bare",
+      handler = function(ctx) return 200, ctx.store:get("/guardian/factors") or arr(), true end },
+    factor_binding(),
+  }
+  local groups = {
+    object("/guardian/factors/sms/templates", TEMPLATES_DEFAULT),
+    object("/guardian/factors/phone/templates", TEMPLATES_DEFAULT),
+    object("/guardian/factors/sms/providers/twilio", {}),
+    object("/guardian/factors/phone/providers/twilio", {}),
+    object("/guardian/factors/push-notification/providers/sns", {}, GET_PUT_PATCH),
+    object("/guardian/factors/push-notification/providers/apns", {}, GET_PUT_PATCH),
+    object("/guardian/factors/push-notification/providers/fcm", {},
+      { put = true, patch = true }),
+    object("/guardian/factors/push-notification/providers/fcmv1", {},
+      { put = true, patch = true }),
+    object("/guardian/factors/phone/selected-provider", { provider = "auth0" }),
+    object("/guardian/factors/sms/selected-provider", { provider = "auth0" }),
+    object("/guardian/factors/push-notification/selected-provider", { provider = "guardian" }),
+    object("/guardian/factors/phone/message-types",
+      function() return { message_types = arr() } end),
+    object("/guardian/factors/duo/settings", {}, GET_PUT_PATCH),
+  }
+  for _, list in ipairs(groups) do
+    for _, b in ipairs(list) do out[#out + 1] = b end
+  end
+  out[#out + 1] = {
+    method = "GET", template = "/guardian/policies",
+    handler = function(ctx) return 200, ctx.store:get("/guardian/policies") or arr() end,
+  }
+  out[#out + 1] = {
+    method = "PUT", template = "/guardian/policies",
+    handler = function(ctx, _, _, body)
+      local list = arr()
+      for i, p in ipairs(type(body) == "table" and body or {}) do list[i] = p end
+      ctx.store:set("/guardian/policies", list)
+      return 200, list
+    end,
+  }
+  return out
+end
+
+function M.fresh(_, state)
+  local factors = arr()
+  for i, name in ipairs(M.FACTORS) do
+    factors[i] = { name = name, enabled = false, trial_expired = false }
+  end
+  state["/guardian/factors"] = factors
+  state["/guardian/policies"] = arr()
+end
+
+return M
