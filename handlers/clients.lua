@@ -253,8 +253,11 @@ local M = {
   depends_on = { "resourceServers", "connectionProfiles", "userAttributeProfiles" },
   list = { paging = "offset", key = "clients", query = { is_global = false } },
   schema = SCHEMA,
+  -- Besides a0deploy's list, the read-only fields a GET shows (and hand-written files copy):
+  -- the API refuses them on POST (not in its create schema).
   strip_create = {
     REGULAR, "client_id", "external_metadata_type", "external_metadata_created_by", "jwks_uri",
+    "callback_url_template", "signing_keys", "global", "tenant",
   },
   strip_update = {
     REGULAR, "callback_url_template", "signing_keys", "global", "tenant",
@@ -511,15 +514,126 @@ function M.diff(self, ctx, desired, current)
   return payload, kept
 end
 
--- A CIMD client is registered from its URL alone; other fields are ignored at creation.
+-- References between clients of the same files (express_configuration.okta_oin_client_id,
+-- my_organization_configuration.invitation_landing_client_id naming a client this run creates)
+-- cannot be resolved when the plan is made: a write that names a client whose create is in
+-- flight waits for it (inside a0lua.tasks) and carries its new id, so the first import leaves
+-- the tenant as the files say and the second has nothing to change.
+local WAIT_MS = 25
+
+local function run_state(ctx)
+  local c = cache[ctx] or {}
+  cache[ctx] = c
+  c.creating = c.creating or {}  -- name -> true while its create is in flight
+  c.created = c.created or {}    -- name -> client_id of a client created in this run
+  c.waiting = c.waiting or {}    -- name -> the name whose create it waits for
+  return c
+end
+
+local function current_task()
+  local ok, tasks = pcall(require, "a0lua.tasks")
+  if ok and tasks.current() then return tasks end
+  return nil
+end
+
+-- Would `name` waiting for `target` close a cycle of waits?
+local function waits_for(state, target, name)
+  local seen = {}
+  while target ~= nil and not seen[target] do
+    if target == name then return true end
+    seen[target] = true
+    target = state.waiting[target]
+  end
+  return false
+end
+
+local function client_id_of(ctx, state, value)
+  for _, c in ipairs(ctx.current and ctx.current.clients or {}) do
+    if c.client_id == value then return value end
+  end
+  return state.created[value]
+    or lookup(ctx.current and ctx.current.clients, "name", "client_id", value)
+end
+
+local function resolve_late(ctx, name, body)
+  local refs = {}
+  for field, list in pairs(REFERENCES) do
+    local obj = body[field]
+    if type(obj) == "table" and obj ~= NULL then
+      for _, ref in ipairs(list) do
+        if ref[2] == "client" and type(obj[ref[1]]) == "string" then
+          refs[#refs + 1] = { obj = obj, key = ref[1] }
+        end
+      end
+    end
+  end
+  if #refs == 0 then return end
+  local state = run_state(ctx)
+  local tasks = current_task()
+  -- One turn first, so that the creates of the same stage have started.
+  if tasks then tasks.sleep(0) end
+  for _, ref in ipairs(refs) do
+    local value = ref.obj[ref.key]
+    local id = client_id_of(ctx, state, value)
+    while id == nil and tasks and state.creating[value] and not waits_for(state, value, name) do
+      state.waiting[name] = value
+      tasks.sleep(WAIT_MS)
+      state.waiting[name] = nil
+      id = client_id_of(ctx, state, value)
+    end
+    if id ~= nil then ref.obj[ref.key] = id end
+  end
+end
+
+-- After a CIMD registration (which takes the URL alone), the editable fields the files set
+-- and the registration did not are PATCHed, so the client is as the files say.
+local function complete_cimd(self, ctx, payload, registered)
+  local id = type(registered) == "table" and registered.client_id
+  if not id then return registered end
+  local path = "/clients/" .. handler.escape(id)
+  local current, err = ctx.api:request("GET", path)
+  if current == nil then return nil, err end
+  local patch = M.diff(self, ctx, payload, current)
+  if patch == nil then return current end
+  return ctx.api:request("PATCH", path, { body = patch })
+end
+
+-- A CIMD client is registered from its URL alone (then completed, above).
 function M.create(self, ctx, payload)
   if is_cimd(payload) then
     local url = payload.external_client_id
-    return ctx.api:create("/clients/cimd/register", { external_client_id = url },
+    local registered, err = ctx.api:create("/clients/cimd/register",
+      { external_client_id = url },
       { find = function(c) return c.external_client_id == url end, list_path = "/clients",
         list = { paging = "offset", key = "clients", query = { is_global = false } } })
+    if registered == nil then return nil, err end
+    return complete_cimd(self, ctx, payload, registered)
   end
-  return Base.create(self, ctx, payload)
+  local body = handler.deep_copy(payload)
+  local name = body.name
+  local state = run_state(ctx)
+  if name ~= nil then state.creating[name] = true end
+  local ok, created, err = pcall(function()
+    resolve_late(ctx, name, body)
+    return Base.create(self, ctx, body)
+  end)
+  if name ~= nil then
+    -- Cleared whatever happened, so that no write waits for a create that is over.
+    state.creating[name] = nil
+    if ok and type(created) == "table" and created.client_id then
+      state.created[name] = created.client_id
+    end
+  end
+  if not ok then error(created, 0) end
+  if created == nil then return nil, err end
+  return created
+end
+
+-- The client names in the references are resolved when the write is sent (above).
+function M.update(self, ctx, current, payload)
+  local body = handler.deep_copy(payload)
+  resolve_late(ctx, current.name or payload.name, body)
+  return Base.update(self, ctx, current, body)
 end
 
 --------------------------------------------------------------------------------------------------

@@ -467,6 +467,26 @@ local function comparable(desired, current)
   return cmp
 end
 
+-- Directory provisioning as the API keeps it, for comparing: the synchronized groups are a set
+-- of group ids (the API stores and returns only `id`; the name, email and member count a file
+-- may carry are descriptive) and count only with synchronize_groups "selected", the only case
+-- in which they are sent and read.
+local function provisioning_shape(dp)
+  if type(dp) ~= "table" or dp == NULL then return dp end
+  local out = handler.deep_copy(dp)
+  out.synchronized_groups = nil
+  if dp.synchronize_groups == "selected" and type(dp.synchronized_groups) == "table" then
+    local ids = {}
+    for _, g in ipairs(dp.synchronized_groups) do
+      if type(g) == "table" and g.id ~= nil then ids[#ids + 1] = tostring(g.id) end
+    end
+    table.sort(ids)
+    out.synchronized_groups = json.array(ids)
+  end
+  return out
+end
+M.provisioning_shape = provisioning_shape
+
 -- enabled_clients compared as a set, never emptied; options sent whole (the API replaces them)
 -- with the EXCLUDED_PROPS.connections options paths kept from the tenant; SCIM and directory
 -- provisioning compared on their own (they are sub-resources).
@@ -507,7 +527,8 @@ function M.diff(self, ctx, desired, current)
   local dp = desired.directory_provisioning_configuration
   if desired.strategy == "google-apps" or current.strategy == "google-apps" then
     if dp ~= nil and dp ~= NULL then
-      if not handler.matches(dp, current.directory_provisioning_configuration) then
+      if not handler.matches(provisioning_shape(dp),
+          provisioning_shape(current.directory_provisioning_configuration)) then
         add("directory_provisioning_configuration", handler.deep_copy(dp))
       end
     elseif dp == nil and current.directory_provisioning_configuration ~= nil

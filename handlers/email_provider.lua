@@ -67,9 +67,10 @@ function M.fetch(self, ctx)
   return body
 end
 
--- Credentials compare on what the tenant shows; the write-only ones (keys, passwords) cannot be
--- compared, so credentials that carry one are always sent (a rotated key must reach the tenant;
--- an export's placeholders are dropped before this, so re-importing an export sends nothing).
+-- The tenant never shows the write-only credentials (keys, passwords), so they cannot be
+-- compared: credentials compare on the fields the tenant shows, and the write-only ones are sent
+-- only along with a write that happens anyway (something else differs), never alone; an
+-- unchanged provider makes no request (a changed secret alone is not detected: docs/compat.md).
 -- Without a provider on the tenant, everything is sent (a create).
 function M.diff(_, _, desired, current)
   current = current or {}
@@ -82,26 +83,43 @@ function M.diff(_, _, desired, current)
   local keys = {}
   for k in pairs(desired) do keys[#keys + 1] = k end
   table.sort(keys)
+  local secrets = {}
   for _, k in ipairs(keys) do
     local dv, cv = desired[k], current[k]
     if not exists(current) then
       add(k, k, nil, dv)
     elseif k == "credentials" and type(dv) == "table" and dv ~= NULL then
       local have = type(cv) == "table" and cv or {}
+      local differs = false
       for _, f in ipairs(sorted_keys(dv)) do
-        if not READABLE_SET[f] and dv[f] ~= nil and dv[f] ~= NULL then
-          add(k, k .. "." .. f, nil, "(write-only: always sent)")
-          break
-        elseif READABLE_SET[f] and not handler.matches(dv[f], have[f]) then
-          add(k, k .. "." .. f, have[f], dv[f])
-          break
+        if READABLE_SET[f] then
+          if not handler.matches(dv[f], have[f]) then
+            differs = true
+            diffs[#diffs + 1] = { path = k .. "." .. f, from = have[f], to = dv[f] }
+          end
+        elseif dv[f] ~= nil and dv[f] ~= NULL then
+          secrets[#secrets + 1] = k .. "." .. f
         end
+      end
+      if differs then
+        payload = payload or {}
+        payload[k] = handler.deep_copy(dv)
       end
     elseif not handler.matches(dv, cv) then
       add(k, k, cv, dv)
     end
   end
   if payload == nil then return nil end
+  -- A write happens: the credentials go whole, write-only secrets included (a rotated key
+  -- reaches the tenant with the change).
+  if exists(current) and payload.credentials == nil and #secrets > 0 then
+    payload.credentials = handler.deep_copy(desired.credentials)
+  end
+  if exists(current) then
+    for _, path in ipairs(secrets) do
+      diffs[#diffs + 1] = { path = path, from = nil, to = "(write-only: sent with this change)" }
+    end
+  end
   return payload, diffs
 end
 

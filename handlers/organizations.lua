@@ -319,6 +319,8 @@ end
 -- Import
 
 -- Connections are named; those the tenant and the files do not know are dropped (a0deploy).
+-- So are organization clients naming a client neither the tenant nor the files have: no write
+-- can add them (the plan's reference check warns about each), so they are no difference.
 function M.resolve(_, ctx, desired)
   local known = {}
   for _, c in ipairs(connections_of(ctx, false)) do known[c.name] = true known[c.id] = true end
@@ -326,6 +328,20 @@ function M.resolve(_, ctx, desired)
     for _, c in ipairs(list_of(ctx.desired and ctx.desired[t])) do
       if type(c) == "table" and c.name then known[c.name] = true end
     end
+  end
+  local known_clients
+  local function client_known(name)
+    if not known_clients then
+      known_clients = {}
+      for _, cl in ipairs(clients_of(ctx, false)) do
+        if cl.client_id then known_clients[cl.client_id] = true end
+        if cl.name then known_clients[cl.name] = true end
+      end
+      for _, cl in ipairs(list_of(ctx.desired and ctx.desired.clients)) do
+        if type(cl) == "table" and cl.name then known_clients[cl.name] = true end
+      end
+    end
+    return known_clients[name] == true
   end
   for _, org in ipairs(list_of(desired)) do
     if type(org) == "table" and org.connections ~= nil then
@@ -336,6 +352,13 @@ function M.resolve(_, ctx, desired)
         end
       end
       org.connections = out
+    end
+    if type(org) == "table" and type(org.clients) == "table" and #org.clients > 0 then
+      local out = json.array()
+      for _, c in ipairs(org.clients) do
+        if type(c) == "table" and client_known(c.client_id) then out[#out + 1] = c end
+      end
+      org.clients = out
     end
   end
   return desired

@@ -240,6 +240,19 @@ local function renderer_key(r)
   return tostring(r.prompt) .. "\0" .. tostring(r.screen)
 end
 
+-- The API's defaults for the renderer flags (the OpenAPI document's `default: false`): a tenant
+-- may leave them out of its answer, and a file that says `false` means the same thing.
+local RENDERER_DEFAULTS = { default_head_tags_disabled = false, use_page_template = false }
+
+local function with_defaults(r)
+  if not is_obj(r) then return r end
+  local out = handler.deep_copy(r)
+  for k, v in pairs(RENDERER_DEFAULTS) do
+    if out[k] == nil or out[k] == NULL then out[k] = v end
+  end
+  return out
+end
+
 -- Settings as the generic handler compares them; custom text per language and prompt and
 -- partials per prompt are replaced whole by the API, so they compare exactly; screen renderers
 -- per (prompt, screen).
@@ -285,8 +298,8 @@ function M.diff(self, ctx, desired, current)
       if is_obj(r) then have[renderer_key(r)] = r end
     end
     for _, r in ipairs(desired.screenRenderers) do
-      if is_obj(r) and r.prompt and r.screen and not handler.matches(r, have[renderer_key(r)])
-      then
+      if is_obj(r) and r.prompt and r.screen
+          and not handler.matches(r, with_defaults(have[renderer_key(r)])) then
         put("screenRenderers", function(t) t[#t + 1] = handler.deep_copy(r) end,
           "screenRenderers." .. tostring(r.prompt) .. "." .. tostring(r.screen),
           have[renderer_key(r)], r)
@@ -297,14 +310,15 @@ function M.diff(self, ctx, desired, current)
   return payload, diffs
 end
 
--- The body of a screen renderer's PATCH (standard mode carries only its head tags).
+-- The body of a screen renderer's PATCH (standard mode carries only its head tags). An
+-- advanced renderer's default_head_tags_disabled goes as the file gives it, `false` included
+-- (a0deploy leaves a false out, so a tenant set to true could never be set back).
 local function renderer_body(r)
   if r.rendering_mode == "standard" then
     return { rendering_mode = "standard", head_tags = r.head_tags }
   end
   local body = handler.strip(r, { "prompt", "screen", "tenant" })
   body.rendering_mode = "advanced"
-  body.default_head_tags_disabled = r.default_head_tags_disabled or nil
   body.head_tags = r.head_tags
   return body
 end

@@ -594,6 +594,121 @@ describe("handlers/clients", function()
       assert.same({}, r.ctx.api:writes())
     end)
 
+    it("leaves the read-only fields a GET shows out of a create", function()
+      local r = deploy({}, A{ { name = "c", app_type = "spa", callback_url_template = false,
+        global = false, tenant = "t", signing_keys = A{ { cert = "x" } } } })
+      assert_applied(r)
+      assert.same({ { name = "c", app_type = "spa" } }, creates(r))
+    end)
+
+    it("completes a registered CIMD client with the editable fields the files set", function()
+      local url = "https://app.example/cimd.json"
+      local r = deploy({}, A{ { name = "MCP", external_client_id = url, description = "d",
+        grant_types = A{ "authorization_code", "refresh_token" }, logo_uri = "https://logo" } },
+        nil, {
+          ["POST /clients/cimd/register"] = { client_id = "cimd1" },
+          ["GET /clients/cimd1"] = { client_id = "cimd1", name = "app.example",
+            external_client_id = url, grant_types = A{ "authorization_code" } },
+        })
+      assert_applied(r)
+      assert.same({ { external_client_id = url } },
+        env.bodies(r.ctx.api, "POST", "/clients/cimd/register"))
+      assert.same({ { description = "d", grant_types = A{ "authorization_code",
+        "refresh_token" } } }, updates(r, "cimd1"))
+    end)
+
+    it("sends no PATCH after a registration that already matches the files", function()
+      local url = "https://app.example/cimd.json"
+      local r = deploy({}, A{ { name = "MCP", external_client_id = url,
+        grant_types = A{ "authorization_code" } } }, nil, {
+          ["POST /clients/cimd/register"] = { client_id = "cimd1" },
+          ["GET /clients/cimd1"] = { client_id = "cimd1", external_client_id = url,
+            grant_types = A{ "authorization_code" } },
+        })
+      assert_applied(r)
+      assert.same({}, r.ctx.api:find("PATCH"))
+    end)
+
+    it("returns the error of the read after a registration", function()
+      local url = "https://app.example/cimd.json"
+      local r = deploy({}, A{ { name = "MCP", external_client_id = url } }, nil, {
+        ["POST /clients/cimd/register"] = { client_id = "cimd1" },
+        ["GET /clients/cimd1"] = fake.fail(500, "boom"),
+      })
+      assert.equal("apply_failed", r.err.code)
+      assert.matches("boom", tostring(r.err))
+    end)
+
+    describe("names of clients the same run creates", function()
+      local tasks = require "a0lua.tasks"
+
+      local function express(oin)
+        return { initiate_login_uri_template = "https://x/{organization_name}",
+          user_attribute_profile_id = "uap", connection_profile_id = "cp", enable_client = true,
+          enable_organization = false, okta_oin_client_id = oin,
+          admin_login_domain = "login.x" }
+      end
+
+      local function my_org(landing)
+        return { allowed_strategies = A{ "oidc" }, connection_deletion_behavior = "allow",
+          invitation_landing_client_id = landing }
+      end
+
+      -- The deploy inside a scheduler, each POST /clients taking a turn as a request does;
+      -- the create of a client named in `failing` fails.
+      local function deploy_in_tasks(clients, failing)
+        local sched = tasks.new{}
+        local routes = { ["POST /clients"] = function(req)
+          tasks.sleep(5)
+          if req.body.name == failing then return nil, fake.error(400, "refused") end
+          return { client_id = "id-" .. req.body.name, name = req.body.name }
+        end }
+        local r
+        sched:spawn(function() r = deploy({}, clients, nil, routes) end)
+        sched:run()
+        sched:close()
+        return r
+      end
+
+      local function sent(r)
+        local out = {}
+        for _, b in ipairs(creates(r)) do out[b.name] = b end
+        return out
+      end
+
+      it("waits for the create of a named client and sends its new id", function()
+        local r = deploy_in_tasks(A{ { name = "Express", express_configuration = express("OIN") },
+          { name = "OIN", app_type = "regular_web" } })
+        assert_applied(r)
+        assert.equal("id-OIN", sent(r).Express.express_configuration.okta_oin_client_id)
+      end)
+
+      it("does not wait forever for two clients that name each other", function()
+        local r = deploy_in_tasks(A{
+          { name = "A", my_organization_configuration = my_org("B") },
+          { name = "B", my_organization_configuration = my_org("A") } })
+        assert_applied(r)
+        local got = sent(r)
+        local a = got.A.my_organization_configuration.invitation_landing_client_id
+        local b = got.B.my_organization_configuration.invitation_landing_client_id
+        assert.is_true((a == "id-B" and b == "A") or (a == "B" and b == "id-A"))
+      end)
+
+      it("stops waiting when the named client's create fails", function()
+        local r = deploy_in_tasks(A{ { name = "Express", express_configuration = express("OIN") },
+          { name = "OIN", app_type = "regular_web" } }, "OIN")
+        assert.equal("apply_failed", r.err.code)
+        assert.equal("OIN", sent(r).Express.express_configuration.okta_oin_client_id)
+      end)
+
+      it("sends a name that no create of this run makes as it is", function()
+        local r = deploy_in_tasks(A{ { name = "Express", express_configuration =
+          express("Elsewhere") } })
+        assert_applied(r)
+        assert.equal("Elsewhere", sent(r).Express.express_configuration.okta_oin_client_id)
+      end)
+    end)
+
     it("sends a client_secret written in the files", function()
       local r = deploy({}, A{ { name = "c", client_secret = "from-files" } })
       assert.equal("from-files", creates(r)[1].client_secret)

@@ -199,6 +199,46 @@ describe("handlers/connections", function()
       assert.same({}, r.ctx.api:writes())
     end)
 
+    describe("directory provisioning", function()
+      local MAPPING = A{ { auth0 = "email", idp = "mail" } }
+      local function gw()
+        return { id = "g1", name = "gw", strategy = "google-apps", options = {} }
+      end
+      local function tenant(groups)
+        return { ["LIST /connections-directory-provisionings"] = A{ { connection_id = "g1",
+          mapping = MAPPING, synchronize_automatically = false, synchronize_groups = "selected" } },
+          ["LIST /connections/g1/directory-provisioning/synchronized-groups"] = A(groups) }
+      end
+      local function wanted(groups, sync)
+        return A{ { name = "gw", strategy = "google-apps", options = {},
+          directory_provisioning_configuration = { mapping = MAPPING,
+            synchronize_automatically = false, synchronize_groups = sync or "selected",
+            synchronized_groups = A(groups) } } }
+      end
+
+      it("compares synchronized groups by id only, in any order", function()
+        local r = deploy(wanted({ { id = "b2", name = "Sales" }, { id = "a1", name = "Eng",
+          email = "eng@example.com", direct_members_count = 42 } }), { gw() }, {},
+          tenant({ { id = "a1" }, { id = "b2" } }))
+        assert.is_nil(r.err)
+        assert.same({}, r.ctx.api:writes())
+      end)
+
+      it("puts the group ids when a group differs", function()
+        local r = deploy(wanted({ { id = "a1", name = "Eng" }, { id = "c3" } }), { gw() }, {},
+          tenant({ { id = "a1" } }))
+        assert.same({ { groups = A{ { id = "a1" }, { id = "c3" } } } }, env.bodies(r.ctx.api,
+          "PUT", "/connections/g1/directory-provisioning/synchronized-groups"))
+      end)
+
+      it("ignores groups listed without synchronize_groups selected", function()
+        local extra = tenant({})
+        extra["LIST /connections-directory-provisionings"][1].synchronize_groups = "all"
+        local r = deploy(wanted({ { id = "a1" } }, "all"), { gw() }, {}, extra)
+        assert.same({}, r.ctx.api:writes())
+      end)
+    end)
+
     it("keeps enabled-client failures as warnings", function()
       local r = deploy(A{ { name = "github", strategy = "github", enabled_clients = A{ "Web" } } },
         {}, {}, { ["PATCH /connections/id1/clients"] = fake.fail(400, "bad client") })

@@ -60,11 +60,31 @@ describe("handlers/email_provider", function()
       assert.same({ { credentials = creds } }, env.bodies(r.ctx.api, "PATCH", "/emails/provider"))
     end)
 
-    it("always sends credentials that carry a write-only secret", function()
+    it("makes no request when only a write-only secret could differ", function()
       local creds = { smtp_host = "smtp.x", smtp_port = 587, smtp_user = "u",
         smtp_pass = "secret" }
       local r = deploy({ name = "smtp", enabled = true, credentials = creds }, PROVIDER)
-      assert.same({ { credentials = creds } }, env.bodies(r.ctx.api, "PATCH", "/emails/provider"))
+      assert.is_nil(r.err)
+      assert.same({}, r.ctx.api:writes())
+    end)
+
+    it("sends the write-only secrets along with another change", function()
+      local creds = { smtp_host = "smtp.x", smtp_port = 587, smtp_user = "u",
+        smtp_pass = "secret" }
+      local r = deploy({ name = "smtp", enabled = false, credentials = creds }, PROVIDER)
+      assert.same({ { enabled = false, credentials = creds } },
+        env.bodies(r.ctx.api, "PATCH", "/emails/provider"))
+    end)
+
+    it("shows the write-only secrets in the plan's diff without their values", function()
+      local ctx = env.ctx{}
+      local payload, diffs = h:diff(ctx, { name = "smtp", enabled = false, credentials = {
+        smtp_host = "smtp.x", smtp_pass = "secret" } }, PROVIDER)
+      assert.equal("secret", payload.credentials.smtp_pass)
+      local shown = {}
+      for _, d in ipairs(diffs) do shown[d.path] = d.to end
+      assert.same({ enabled = false,
+        ["credentials.smtp_pass"] = "(write-only: sent with this change)" }, shown)
     end)
 
     it("makes no request for an export re-imported with its placeholders", function()

@@ -161,6 +161,38 @@ describe("handlers/organizations", function()
           env.bodies(r.ctx.api, "PATCH", "/organizations/org1/clients/c2"))
       end)
 
+    it("finds nothing to change for an organization client no one has", function()
+      local r = deploy(A{ { name = "acme", display_name = "Acme",
+        clients = A{ { client_id = "Nowhere", use_for_member_access = true } } } },
+        remote{ clients = {} })
+      assert.is_nil(r.err)
+      assert.is_false(r.plan:has_changes())
+      assert.same({}, r.ctx.api:writes())
+    end)
+
+    it("adds an organization client the files create in the same run", function()
+      local routes = remote()
+      local created = false
+      routes["LIST /clients"] = function()
+        local list = handler.deep_copy(CLIENTS)
+        if created then list[#list + 1] = { client_id = "c9", name = "New App" } end
+        return list
+      end
+      routes["LIST /connections"] = CONNECTIONS
+      routes["LIST /client-grants"] = GRANTS
+      routes["POST /clients"] = function()
+        created = true
+        return { client_id = "c9", name = "New App" }
+      end
+      local r = env.deploy{ routes = routes, desired = {
+        clients = A{ { name = "New App" } },
+        organizations = A{ { name = "acme", display_name = "Acme",
+          clients = A{ { client_id = "New App", use_for_member_access = true } } } } } }
+      assert.is_nil(r.err)
+      assert.same({ { clients = A{ { client_id = "c9", use_for_member_access = true } } } },
+        env.bodies(r.ctx.api, "POST", "/organizations/org1/clients"))
+    end)
+
     it("adds a connection created earlier in the same run", function()
       local routes = remote()
       routes["LIST /clients"] = CLIENTS

@@ -121,6 +121,27 @@ describe("handlers/prompts", function()
         env.bodies(r.ctx.api, "PATCH", "/prompts/signup/screen/signup/rendering"))
     end)
 
+    it("takes a renderer flag the tenant leaves out as the API's default false", function()
+      local r = deploy({ screenRenderers = A{ { prompt = "login-id", screen = "login-id",
+        rendering_mode = "advanced", default_head_tags_disabled = false,
+        use_page_template = false, head_tags = A{ { tag = "script" } } } } },
+        { ["LIST /prompts/rendering"] = A{ { tenant = "t", prompt = "login-id",
+          screen = "login-id", rendering_mode = "advanced",
+          head_tags = A{ { tag = "script" } } } } })
+      assert.is_nil(r.err)
+      assert.same({}, r.ctx.api:writes())
+    end)
+
+    it("sends default_head_tags_disabled false to a tenant set to true", function()
+      local r = deploy({ screenRenderers = A{ { prompt = "login-id", screen = "login-id",
+        rendering_mode = "advanced", default_head_tags_disabled = false } } },
+        { ["LIST /prompts/rendering"] = A{ { tenant = "t", prompt = "login-id",
+          screen = "login-id", rendering_mode = "advanced",
+          default_head_tags_disabled = true } } })
+      assert.same({ { rendering_mode = "advanced", default_head_tags_disabled = false } },
+        env.bodies(r.ctx.api, "PATCH", "/prompts/login-id/screen/login-id/rendering"))
+    end)
+
     it("returns a failed custom text write", function()
       local r = deploy({ customText = { en = { login = { login = { title = "x" } } } } },
         { ["PUT /prompts/login/custom-text/en"] = fake.fail(400, "bad key") })
