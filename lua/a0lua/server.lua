@@ -1,0 +1,557 @@
+--[[
+a0lua.server: a small HTTP/1.1 server on LuaSocket, one coroutine per connection. It is the core
+of `a0lua emulate` and of the tests' loopback server.
+
+  local server = require "a0lua.server"
+  local srv = assert(server.new{
+    host = "127.0.0.1",           -- default "127.0.0.1"
+    port = 0,                     -- default 0: any free port; srv:port() says which
+    handler = function(req) return { status = 200, headers = {}, body = "hi" } end,
+    -- limits (optional; the defaults are shown):
+    max_request_line = 8192,      -- bytes; longer gets 400 and the connection closes
+    max_header_bytes = 65536,     -- the whole header block (and chunked trailers); over: 431
+    max_headers = 100,            -- header lines; more: 431
+    max_body = 16777216,          -- request body bytes; more: 413
+    max_connections = 512,        -- open connections; more wait in the listen backlog
+    idle_timeout = 60,            -- seconds a keep-alive connection may wait for a request
+    io_timeout = 30,              -- seconds a started request (or a response) may stall
+    log = function(msg) end,      -- where handler errors go; default io.stderr
+  })
+  srv:port() -> number            srv:url() -> "http://127.0.0.1:PORT"
+  srv:run()                       serve until srv:stop() (from a handler) is called
+  srv:step([timeout])             one turn of the loop: wait at most timeout seconds (nil: until
+                                  something happens), handle what is ready, return
+  srv:stop()                      make run() return after the current turn
+  srv:close()                     close the listening socket and every connection (idempotent)
+  srv:stats() -> { connections =, active =, max_active =, requests =, in_flight =,
+                   max_in_flight = }      totals since start or the last reset_stats()
+  srv:reset_stats()               zero the totals; the peaks restart from the current values
+  server.sleep(seconds)           inside a handler: let other connections run meanwhile
+
+server.new returns nil, err ({code = "server_listen", message =}) when it cannot listen.
+
+The handler gets req = { method =, target = (as sent), path = (percent-decoded), raw_path =,
+query = { name = value } (decoded; a repeated name gives an array of its values),
+raw_query = (nil when absent), version = "HTTP/1.1", headers = { lower-case name = value }
+(repeated headers joined with ", "), body = (string, "" when none), connection = (the
+connection's number, counting from 1), remote = "ip:port" }. It returns
+{ status = (default 200), headers = { name = value or { values } } (names as given),
+body = (string, default ""), close = (true: close after answering) }, or { drop = true } to close
+the connection without answering. A handler that raises gets a 500 and the message is logged.
+Content-Length is always computed by the server; HEAD, 1xx, 204 and 304 answers carry no body.
+
+Requests: Content-Length and chunked bodies, "Expect: 100-continue", keep-alive (HTTP/1.1 by
+default, HTTP/1.0 with "Connection: keep-alive"), pipelined requests answered in order. A
+connection is served by one coroutine; a handler may call server.sleep (never from a nested
+coroutine of its own). Clock: socket.gettime() (wall clock).
+]]
+local socket = require "socket"
+
+local M = {}
+
+local DEFAULTS = {
+  max_request_line = 8192,
+  max_header_bytes = 65536,
+  max_headers = 100,
+  max_body = 16 * 1024 * 1024,
+  max_connections = 512,
+  idle_timeout = 60,
+  io_timeout = 30,
+}
+
+local BLOCK = 16384
+local SMALL_BODY = 65536
+local READ, WRITE, SLEEP = "read", "write", "sleep"
+
+local REASONS = {
+  [100] = "Continue", [101] = "Switching Protocols", [200] = "OK", [201] = "Created",
+  [202] = "Accepted", [204] = "No Content", [206] = "Partial Content",
+  [301] = "Moved Permanently", [302] = "Found", [303] = "See Other", [304] = "Not Modified",
+  [307] = "Temporary Redirect", [308] = "Permanent Redirect", [400] = "Bad Request",
+  [401] = "Unauthorized", [403] = "Forbidden", [404] = "Not Found",
+  [405] = "Method Not Allowed", [408] = "Request Timeout", [409] = "Conflict",
+  [411] = "Length Required", [413] = "Content Too Large", [414] = "URI Too Long",
+  [415] = "Unsupported Media Type", [422] = "Unprocessable Content",
+  [429] = "Too Many Requests", [431] = "Request Header Fields Too Large",
+  [500] = "Internal Server Error", [501] = "Not Implemented", [502] = "Bad Gateway",
+  [503] = "Service Unavailable", [504] = "Gateway Timeout",
+  [505] = "HTTP Version Not Supported",
+}
+
+-- coroutine -> connection, so server.sleep knows whom it is called for.
+local serving = setmetatable({}, { __mode = "k" })
+
+local Server = {}
+Server.__index = Server
+
+local ErrorMt = { __tostring = function(e) return e.message end }
+
+local function new_error(code, message)
+  return setmetatable({ code = code, message = message }, ErrorMt)
+end
+
+-- Suspends the connection's coroutine until its socket is ready (READ, WRITE) or, for SLEEP,
+-- until `seconds` have passed.
+local function wait(conn, what, seconds)
+  conn.wait = what
+  conn.deadline = socket.gettime() + seconds
+  coroutine.yield()
+end
+
+-- The next bytes from the socket (at most max), waiting for them; nil, err when it closed.
+local function recv(conn, max)
+  while true do
+    local data, err, partial = conn.sock:receive(max)
+    if data then return data end
+    if partial and partial ~= "" then return partial end
+    if err ~= "timeout" then return nil, err end
+    wait(conn, READ, conn.idle and conn.server.opts.idle_timeout or conn.server.opts.io_timeout)
+  end
+end
+
+-- One line without its CRLF (or LF). nil, "too_long" past limit bytes; nil, err on close.
+local function read_line(conn, limit)
+  while true do
+    local buf = conn.buf
+    local i = buf:find("\n", 1, true)
+    if i then
+      local last = buf:sub(i - 1, i - 1) == "\r" and i - 2 or i - 1
+      if last > limit then return nil, "too_long" end
+      conn.buf = buf:sub(i + 1)
+      return buf:sub(1, last)
+    end
+    if #buf > limit + 1 then return nil, "too_long" end
+    local chunk, err = recv(conn, BLOCK)
+    if not chunk then return nil, err end
+    conn.idle = false
+    conn.buf = buf .. chunk
+  end
+end
+
+-- Exactly n bytes, appended to the array parts; nil, err on close.
+local function read_exact(conn, n, parts)
+  if n == 0 then return true end
+  local buf = conn.buf
+  if #buf >= n then
+    parts[#parts + 1] = buf:sub(1, n)
+    conn.buf = buf:sub(n + 1)
+    return true
+  end
+  if #buf > 0 then
+    parts[#parts + 1] = buf
+    n = n - #buf
+    conn.buf = ""
+  end
+  while n > 0 do
+    local chunk, err = recv(conn, math.min(n, BLOCK))
+    if not chunk then return nil, err end
+    parts[#parts + 1] = chunk
+    n = n - #chunk
+  end
+  return true
+end
+
+local function send_all(conn, data)
+  local i, n = 1, #data
+  while i <= n do
+    local last, err, partial = conn.sock:send(data, i)
+    if last then
+      i = last + 1
+    elseif err == "timeout" then
+      i = partial + 1
+      if i <= n then wait(conn, WRITE, conn.server.opts.io_timeout) end
+    else
+      return nil, err
+    end
+  end
+  return true
+end
+
+local function decode(s, plus)
+  if plus then s = s:gsub("+", " ") end
+  return (s:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+end
+M.decode = decode
+
+-- "a=1&b=x+y&a=2" -> { a = { "1", "2" }, b = "x y" }
+local function parse_query(raw)
+  local query = {}
+  for pair in raw:gmatch("[^&]+") do
+    local k, v = pair:match("^([^=]*)=(.*)$")
+    if not k then k, v = pair, "" end
+    k, v = decode(k, true), decode(v, true)
+    local old = query[k]
+    if old == nil then
+      query[k] = v
+    elseif type(old) == "table" then
+      old[#old + 1] = v
+    else
+      query[k] = { old, v }
+    end
+  end
+  return query
+end
+M.parse_query = parse_query
+
+local function has_token(value, token)
+  if not value then return false end
+  for t in value:lower():gmatch("[^,%s]+") do
+    if t == token then return true end
+  end
+  return false
+end
+
+-- Reads the request head and body. Returns req, or nil, status (answer it and close), or nil
+-- when the peer closed or went silent.
+local function read_request(conn)
+  local opts = conn.server.opts
+  conn.idle = true
+  local line, err = read_line(conn, opts.max_request_line)
+  -- Leading empty lines before a request are tolerated (RFC 9112, 2.2).
+  while line == "" do line, err = read_line(conn, opts.max_request_line) end
+  if not line then return nil, err == "too_long" and 400 or nil end
+  conn.idle = false
+  local method, target, version = line:match("^(%S+) (%S+) (HTTP/%d%.%d)$")
+  if not method or not method:match("^[%w!#$%%&'*+%-.^_`|~]+$") then return nil, 400 end
+  if version ~= "HTTP/1.1" and version ~= "HTTP/1.0" then return nil, 505 end
+
+  local headers, count, budget = {}, 0, opts.max_header_bytes
+  while true do
+    line, err = read_line(conn, budget)
+    if not line then return nil, err == "too_long" and 431 or nil end
+    if line == "" then break end
+    budget = budget - #line - 2
+    count = count + 1
+    if count > opts.max_headers or budget < 0 then return nil, 431 end
+    local name, value = line:match("^([%w!#$%%&'*+%-.^_`|~]+):[ \t]*(.-)[ \t]*$")
+    if not name then return nil, 400 end -- also obsolete line folding
+    name = name:lower()
+    local old = headers[name]
+    headers[name] = old and (old .. ", " .. value) or value
+  end
+
+  local raw_path, raw_query = target, nil
+  local q = target:find("?", 1, true)
+  if q then raw_path, raw_query = target:sub(1, q - 1), target:sub(q + 1) end
+  local absolute = raw_path:match("^[hH][tT][tT][pP][sS]?://[^/]*(.*)$")
+  if absolute then raw_path = absolute ~= "" and absolute or "/" end
+  local req = {
+    method = method, target = target, version = version, headers = headers,
+    raw_path = raw_path, path = decode(raw_path), raw_query = raw_query,
+    query = raw_query and parse_query(raw_query) or {},
+    connection = conn.id, remote = conn.remote, body = "",
+  }
+
+  local te, cl = headers["transfer-encoding"], headers["content-length"]
+  local parts = {}
+  if te then
+    if te:lower():match("^%s*(.-)%s*$") ~= "chunked" then return nil, 501 end
+    if headers.expect and headers.expect:lower() == "100-continue" and version == "HTTP/1.1" then
+      if not send_all(conn, "HTTP/1.1 100 Continue\r\n\r\n") then return nil end
+    end
+    local total = 0
+    while true do
+      line, err = read_line(conn, 1024)
+      if not line then return nil, err == "too_long" and 400 or nil end
+      local hex, rest = line:match("^(%x+)(.*)$")
+      if not hex or #hex > 8 or not (rest == "" or rest:match("^[ \t]*;")) then
+        return nil, 400
+      end
+      local size = tonumber(hex, 16)
+      if size == 0 then break end
+      total = total + size
+      if total > opts.max_body then return nil, 413 end
+      if not read_exact(conn, size, parts) then return nil end
+      line = read_line(conn, 0)
+      if line ~= "" then return nil, 400 end
+    end
+    while true do -- trailers: read and ignored
+      line, err = read_line(conn, budget)
+      if not line then return nil, err == "too_long" and 431 or nil end
+      if line == "" then break end
+      budget = budget - #line - 2
+      if budget < 0 then return nil, 431 end
+    end
+    headers["transfer-encoding"] = nil
+  elseif cl then
+    if not cl:match("^%d+$") or #cl > 15 then return nil, 400 end
+    local n = tonumber(cl)
+    if n > opts.max_body then return nil, 413 end
+    if n > 0 and headers.expect and headers.expect:lower() == "100-continue"
+        and version == "HTTP/1.1" then
+      if not send_all(conn, "HTTP/1.1 100 Continue\r\n\r\n") then return nil end
+    end
+    if not read_exact(conn, n, parts) then return nil end
+  end
+  req.body = table.concat(parts)
+  return req
+end
+
+local function check_field(name, value)
+  if not tostring(name):match("^[%w!#$%%&'*+%-.^_`|~]+$") then
+    error("response header name is not a token: " .. tostring(name), 0)
+  end
+  if tostring(value):find("[\r\n%z]") then
+    error("response header " .. name .. " contains CR, LF or NUL", 0)
+  end
+end
+
+-- Serialises and sends a response. Returns whether the connection stays open.
+local function write_response(conn, req, res, keep)
+  local status = math.tointeger(res.status or 200)
+  if not status or status < 100 or status > 999 then error("bad response status", 0) end
+  local body = res.body or ""
+  if type(body) ~= "string" then error("response body must be a string", 0) end
+  if res.close then keep = false end
+  local names = {}
+  for name in pairs(res.headers or {}) do names[#names + 1] = name end
+  table.sort(names, function(a, b) return tostring(a) < tostring(b) end)
+  local head = { ("HTTP/1.1 %d %s\r\n"):format(status, REASONS[status] or "Status") }
+  for _, name in ipairs(names) do
+    local lower = tostring(name):lower()
+    local value = res.headers[name]
+    if lower == "connection" then
+      if has_token(tostring(value), "close") then keep = false end
+    elseif lower ~= "content-length" and lower ~= "transfer-encoding" then
+      local values = type(value) == "table" and value or { value }
+      for _, v in ipairs(values) do
+        check_field(name, v)
+        head[#head + 1] = ("%s: %s\r\n"):format(name, tostring(v))
+      end
+    end
+  end
+  local bodiless = status < 200 or status == 204 or status == 304
+  if not bodiless then head[#head + 1] = ("Content-Length: %d\r\n"):format(#body) end
+  if not keep then
+    head[#head + 1] = "Connection: close\r\n"
+  elseif req.version == "HTTP/1.0" then
+    head[#head + 1] = "Connection: keep-alive\r\n"
+  end
+  head[#head + 1] = "\r\n"
+  if bodiless or req.method == "HEAD" then body = "" end
+  local ok
+  if #body <= SMALL_BODY then
+    head[#head + 1] = body
+    ok = send_all(conn, table.concat(head))
+  else
+    ok = send_all(conn, table.concat(head)) and send_all(conn, body)
+  end
+  return ok and keep
+end
+
+local function send_status(conn, status)
+  local reason = REASONS[status] or "Error"
+  local body = status .. " " .. reason .. "\n"
+  send_all(conn, ("HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n"
+    .. "Connection: close\r\n\r\n%s"):format(status, reason, #body, body))
+end
+
+local function wants_keep_alive(req)
+  local c = req.headers.connection
+  if req.version == "HTTP/1.0" then return has_token(c, "keep-alive") end
+  return not has_token(c, "close")
+end
+
+-- The body of a connection's coroutine: requests in order until one side closes.
+local function serve(conn)
+  local srv = conn.server
+  local stats = srv.counters
+  while true do
+    local req, status = read_request(conn)
+    if not req then
+      if status then send_status(conn, status) end
+      return
+    end
+    stats.requests = stats.requests + 1
+    stats.in_flight = stats.in_flight + 1
+    if stats.in_flight > stats.max_in_flight then stats.max_in_flight = stats.in_flight end
+    local ok, res = xpcall(srv.handler, debug.traceback, req)
+    stats.in_flight = stats.in_flight - 1
+    if ok and type(res) ~= "table" then
+      ok, res = false, "handler returned " .. type(res) .. ", not a table"
+    end
+    if not ok then
+      srv.log(("a0lua.server: %s %s: %s"):format(req.method, req.target, tostring(res)))
+      res = { status = 500, headers = { ["Content-Type"] = "text/plain" },
+              body = "internal server error\n", close = true }
+    end
+    if res.drop then return end
+    local sent, keep = pcall(write_response, conn, req, res, wants_keep_alive(req))
+    if not sent then
+      srv.log(("a0lua.server: %s %s: %s"):format(req.method, req.target, tostring(keep)))
+      send_status(conn, 500)
+      return
+    end
+    if not keep then return end
+  end
+end
+
+--- server.new(opts) -> srv | nil, err
+function M.new(opts)
+  if type(opts) ~= "table" then error("server.new: opts must be a table", 2) end
+  if type(opts.handler) ~= "function" then error("server.new: handler must be a function", 2) end
+  local o = {}
+  for k, v in pairs(DEFAULTS) do
+    local given = opts[k]
+    if given ~= nil and (type(given) ~= "number" or given < 0) then
+      error("server.new: " .. k .. " must be a number >= 0", 2)
+    end
+    o[k] = given or v
+  end
+  local host, port = opts.host or "127.0.0.1", opts.port or 0
+  local sock, err = socket.tcp()
+  if not sock then return nil, new_error("server_listen", "socket: " .. tostring(err)) end
+  sock:setoption("reuseaddr", true)
+  local ok
+  ok, err = sock:bind(host, port)
+  if ok then ok, err = sock:listen(128) end
+  if not ok then
+    sock:close()
+    return nil, new_error("server_listen", ("cannot listen on %s:%s: %s"):format(host, port, err))
+  end
+  sock:settimeout(0)
+  local log = opts.log or function(msg) io.stderr:write(msg, "\n") end
+  local srv = setmetatable({
+    opts = o, handler = opts.handler, log = log, host = host, sock = sock,
+    conns = {}, nconns = 0, next_id = 0, stopped = false,
+  }, Server)
+  srv:reset_stats()
+  return srv
+end
+
+function Server:port()
+  local _, port = self.sock:getsockname()
+  return tonumber(port)
+end
+
+function Server:url()
+  return ("http://%s:%d"):format(self.host:find(":", 1, true) and "[" .. self.host .. "]"
+    or self.host, self:port())
+end
+
+function Server:stats()
+  local c = {}
+  for k, v in pairs(self.counters) do c[k] = v end
+  c.active = self.nconns
+  return c
+end
+
+function Server:reset_stats()
+  local c = self.counters or { in_flight = 0 }
+  self.counters = {
+    connections = 0, requests = 0, in_flight = c.in_flight, max_in_flight = c.in_flight,
+    max_active = self.nconns,
+  }
+end
+
+local function drop(self, conn)
+  if self.conns[conn] then
+    self.conns[conn] = nil
+    self.nconns = self.nconns - 1
+    conn.sock:close()
+  end
+end
+
+local function resume(self, conn, ...)
+  conn.wait, conn.deadline = nil, nil
+  local ok, err = coroutine.resume(conn.co, ...)
+  if not ok then
+    self.log("a0lua.server: connection " .. conn.id .. ": " .. debug.traceback(conn.co, err))
+    drop(self, conn)
+  elseif coroutine.status(conn.co) == "dead" then
+    drop(self, conn)
+  elseif not conn.wait then
+    self.log("a0lua.server: connection " .. conn.id .. ": a handler yielded outside server.sleep")
+    drop(self, conn)
+  end
+end
+
+local function accept(self)
+  while self.nconns < self.opts.max_connections do
+    local sock = self.sock:accept()
+    if not sock then return end
+    sock:settimeout(0)
+    sock:setoption("tcp-nodelay", true)
+    local ip, port = sock:getpeername()
+    self.next_id = self.next_id + 1
+    local conn = { sock = sock, buf = "", id = self.next_id, server = self,
+                   remote = tostring(ip) .. ":" .. tostring(port) }
+    conn.co = coroutine.create(serve)
+    serving[conn.co] = conn
+    self.conns[conn] = true
+    self.nconns = self.nconns + 1
+    local c = self.counters
+    c.connections = c.connections + 1
+    if self.nconns > c.max_active then c.max_active = self.nconns end
+    resume(self, conn, conn)
+  end
+end
+
+--- srv:step([timeout]): one turn of the loop.
+function Server:step(timeout)
+  if not self.sock then error("server: closed", 2) end
+  local now = socket.gettime()
+  local recvt, sendt = {}, {}
+  if self.nconns < self.opts.max_connections then recvt[1] = self.sock end
+  local soonest = timeout
+  if soonest and soonest < 0 then soonest = nil end
+  for conn in pairs(self.conns) do
+    if conn.wait == READ then
+      recvt[#recvt + 1] = conn.sock
+    elseif conn.wait == WRITE then
+      sendt[#sendt + 1] = conn.sock
+    end
+    if conn.deadline then
+      local left = conn.deadline - now
+      if not soonest or left < soonest then soonest = left end
+    end
+  end
+  if soonest and soonest < 0 then soonest = 0 end
+  local readable, writable = socket.select(recvt, sendt, soonest)
+  now = socket.gettime()
+  if readable[self.sock] then accept(self) end
+  local ready = {}
+  for conn in pairs(self.conns) do
+    if (conn.wait == READ and readable[conn.sock]) or (conn.wait == WRITE and writable[conn.sock])
+        or (conn.wait == SLEEP and now >= conn.deadline) then
+      ready[#ready + 1] = conn
+    elseif conn.deadline and now >= conn.deadline then
+      drop(self, conn) -- silent for too long: idle keep-alive or a stalled request
+    end
+  end
+  table.sort(ready, function(a, b) return a.id < b.id end)
+  for _, conn in ipairs(ready) do
+    if self.conns[conn] then resume(self, conn) end
+  end
+end
+
+--- srv:run(): serve until srv:stop().
+function Server:run()
+  self.stopped = false
+  while not self.stopped and self.sock do self:step() end
+end
+
+function Server:stop()
+  self.stopped = true
+end
+
+function Server:close()
+  for conn in pairs(self.conns) do drop(self, conn) end
+  if self.sock then
+    self.sock:close()
+    self.sock = nil
+  end
+  self.stopped = true
+end
+
+--- server.sleep(seconds): inside a handler, yields this connection for `seconds`.
+function M.sleep(seconds)
+  local conn = serving[coroutine.running()]
+  if not conn then error("server.sleep: called outside a request handler", 2) end
+  if type(seconds) ~= "number" or seconds < 0 then
+    error("server.sleep: seconds must be a number >= 0", 2)
+  end
+  wait(conn, SLEEP, seconds)
+end
+
+return M

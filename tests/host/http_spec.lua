@@ -1,0 +1,447 @@
+-- a0lua.core.http against the loopback test server (tests/helpers/loopback_server.lua), which runs
+-- in its own process so session:poll can block. TLS runs through stunnel on loopback; those specs
+-- are pending when stunnel or openssl is missing. No request leaves the loopback interface.
+local http = require "a0lua.core.http"
+local loopback = require "helpers.loopback"
+local json = require "helpers.loopback_json"
+local socket = require "socket"
+
+local fetch = loopback.fetch
+
+-- A loopback port nobody listens on (bound, then released).
+local function closed_port()
+  local s = assert(socket.bind("127.0.0.1", 0))
+  local _, port = s:getsockname()
+  s:close()
+  return tonumber(port)
+end
+
+-- Polls until n completions arrived (or 10 s passed); returns them by id.
+local function collect(session, n)
+  local by_id, count = {}, 0
+  local deadline = http.now() + 10000
+  while count < n and http.now() < deadline do
+    for _, c in ipairs(session:poll(100)) do
+      by_id[c.id] = c
+      count = count + 1
+    end
+  end
+  return by_id, count
+end
+
+describe("a0lua.core.http", function()
+  local lb, session
+
+  setup(function()
+    lb = loopback.start()
+  end)
+
+  teardown(function()
+    if lb then lb:stop() end
+  end)
+
+  before_each(function()
+    session = http.session()
+  end)
+
+  after_each(function()
+    session:close()
+  end)
+
+  describe("http.version", function()
+    it("names the libcurl in use", function()
+      assert.is_string(http.version)
+      assert.matches("^libcurl/%d+%.%d+", http.version)
+    end)
+  end)
+
+  describe("http.now", function()
+    it("returns milliseconds that never go back", function()
+      local a = http.now()
+      socket.sleep(0.02)
+      local b = http.now()
+      assert.is_number(a)
+      assert.is_true(b - a >= 15 and b - a < 1000)
+    end)
+  end)
+
+  describe("http.session", function()
+    it("returns an open session with nothing pending", function()
+      assert.equals(0, session:pending())
+      assert.matches("a0lua.http.session %(open", tostring(session))
+    end)
+
+    it("accepts every documented option", function()
+      local s = http.session{
+        ca_file = "/etc/ssl/certs/ca-certificates.crt", proxy = "", user_agent = "x/1",
+        version = "1.0", max_connections = 4, connect_timeout_ms = 1000, timeout_ms = 5000,
+        insecure_loopback = false, resolve = { "a0lua.test:443:127.0.0.1" },
+      }
+      assert.equals(0, s:pending())
+      s:close()
+    end)
+
+    it("sends a0lua/<version> as the user agent when given a version", function()
+      local s = http.session{ version = "1.2.3" }
+      local c = fetch(s, { url = lb.url .. "/echo" })
+      s:close()
+      assert.equals("a0lua/1.2.3", json.decode(c.body).headers["user-agent"])
+    end)
+
+    it("sends a0lua as the user agent without a version", function()
+      local c = fetch(session, { url = lb.url .. "/echo" })
+      assert.equals("a0lua", json.decode(c.body).headers["user-agent"])
+    end)
+
+    it("sends the user_agent option as given", function()
+      local s = http.session{ user_agent = "custom/9", version = "1.2.3" }
+      local c = fetch(s, { url = lb.url .. "/echo" })
+      s:close()
+      assert.equals("custom/9", json.decode(c.body).headers["user-agent"])
+    end)
+
+    it("applies timeout_ms to requests that set none", function()
+      local s = http.session{ timeout_ms = 200 }
+      local c = fetch(s, { url = lb.url .. "/slow" })
+      s:close()
+      assert.equals("http_timeout", c.err.code)
+    end)
+
+    it("raises on an unknown option", function()
+      assert.has_error(function() http.session{ verify = false } end,
+        "http.session: unknown option verify")
+    end)
+
+    it("raises on an option of the wrong type", function()
+      assert.has_error(function() http.session{ insecure_loopback = "yes" } end)
+      assert.has_error(function() http.session{ max_connections = 0 } end)
+      assert.has_error(function() http.session{ connect_timeout_ms = 1.5 } end)
+      assert.has_error(function() http.session{ ca_file = 1 } end)
+      assert.has_error(function() http.session{ resolve = "a:1:2" } end)
+      assert.has_error(function() http.session("x") end)
+    end)
+
+    it("raises when resolve pins localhost", function()
+      assert.has_error(function() http.session{ resolve = { "localhost:443:10.0.0.1" } } end,
+        "http.session: resolve[1] may not pin localhost")
+    end)
+  end)
+
+  describe("session:submit", function()
+    it("returns integer ids unique within the session", function()
+      local a = session:submit{ url = lb.url .. "/echo" }
+      local b = session:submit{ url = lb.url .. "/echo" }
+      assert.equals("integer", math.type(a))
+      assert.are_not.equal(a, b)
+      assert.equals(2, session:pending())
+    end)
+
+    it("copies the body, so the Lua string may be collected", function()
+      local body = ("x"):rep(100000) .. "end"
+      session:submit{ url = lb.url .. "/echo", method = "POST", body = body }
+      body = nil -- luacheck: ignore 311
+      collectgarbage()
+      local c = collect(session, 1)[1]
+      assert.equals(("x"):rep(100000) .. "end", json.decode(c.body).body)
+    end)
+
+    it("raises without a url", function()
+      assert.has_error(function() session:submit{} end, "session:submit: url must be a string")
+    end)
+
+    it("raises on a url that is not http or https", function()
+      assert.has_error(function() session:submit{ url = "file:///etc/passwd" } end,
+        "session:submit: url must be http:// or https://")
+      assert.has_error(function() session:submit{ url = "not a url" } end)
+    end)
+
+    it("raises on a method that is not a token string", function()
+      assert.has_error(function() session:submit{ url = lb.url, method = 1 } end,
+        "session:submit: method must be a string")
+      assert.has_error(function() session:submit{ url = lb.url, method = "GET /x" } end,
+        "session:submit: bad method")
+    end)
+
+    it("raises on a header that could smuggle another header", function()
+      assert.has_error(function()
+        session:submit{ url = lb.url, headers = { ["X-A"] = "a\r\nX-B: b" } }
+      end, "session:submit: header X-A contains CR, LF or NUL")
+      assert.has_error(function() session:submit{ url = lb.url, headers = { ["X A"] = "a" } } end)
+      assert.has_error(function() session:submit{ url = lb.url, headers = { [1] = "a" } } end)
+      assert.has_error(function() session:submit{ url = lb.url, headers = { A = {} } } end)
+    end)
+
+    it("raises on a body or timeout of the wrong type", function()
+      assert.has_error(function() session:submit{ url = lb.url, body = {} } end,
+        "session:submit: body must be a string or nil")
+      assert.has_error(function() session:submit{ url = lb.url, timeout_ms = -1 } end)
+      assert.has_error(function() session:submit("x") end)
+    end)
+
+    it("leaves nothing pending after a submit that raised", function()
+      assert.has_error(function() session:submit{ url = lb.url, headers = { ["X A"] = "a" } } end)
+      assert.equals(0, session:pending())
+      assert.same({}, session:poll(0))
+    end)
+  end)
+
+  describe("session:poll", function()
+    it("returns a completion with status, lower-case headers and body", function()
+      local id = session:submit{ url = lb.url .. "/status/200" }
+      local c = collect(session, 1)[id]
+      assert.equals(id, c.id)
+      assert.equals(200, c.status)
+      assert.equals("status 200", c.body)
+      assert.equals("text/plain", c.headers["content-type"])
+      assert.equals("10", c.headers["content-length"])
+      assert.is_nil(c.err)
+    end)
+
+    it("passes 4xx and 5xx through as statuses, not errors", function()
+      local a = session:submit{ url = lb.url .. "/status/404" }
+      local b = session:submit{ url = lb.url .. "/status/503" }
+      local got = collect(session, 2)
+      assert.equals(404, got[a].status)
+      assert.equals(503, got[b].status)
+      assert.is_nil(got[a].err)
+      assert.equals("status 503", got[b].body)
+    end)
+
+    it("lower-cases header names and joins repeated ones with a comma", function()
+      local c = fetch(session, { url = lb.url .. "/headers" })
+      assert.equals("one, two", c.headers["x-multi"])
+      assert.equals("a=1, b=2", c.headers["set-cookie"])
+      assert.equals("Value With Case", c.headers["x-mixed-case-name"])
+      assert.equals("lower", c.headers["x-lower"])
+      assert.is_nil(c.headers["X-Multi"])
+    end)
+
+    it("sends the method, headers, query and body", function()
+      local c = fetch(session, {
+        method = "PATCH", url = lb.url .. "/echo?a=1&b=two%20words",
+        headers = { ["Content-Type"] = "application/json", ["X-Number"] = 42, ["X-Empty"] = "" },
+        body = '{"name":"x"}',
+      })
+      local echo = json.decode(c.body)
+      assert.equals("PATCH", echo.method)
+      assert.same({ a = "1", b = "two words" }, echo.query)
+      assert.equals('{"name":"x"}', echo.body)
+      assert.equals("application/json", echo.headers["content-type"])
+      assert.equals("42", echo.headers["x-number"])
+      assert.equals("", echo.headers["x-empty"])
+      assert.is_nil(echo.headers.expect)
+    end)
+
+    it("sends POST, PUT and DELETE without a body as Content-Length 0", function()
+      for _, method in ipairs{ "POST", "PUT", "DELETE" } do
+        local echo = json.decode(fetch(session, { method = method, url = lb.url .. "/echo" }).body)
+        assert.equals(method, echo.method)
+        assert.equals("0", echo.headers["content-length"])
+        assert.equals("", echo.body)
+        assert.is_nil(echo.headers["content-type"])
+      end
+    end)
+
+    it("sends a HEAD request and returns no body", function()
+      local c = fetch(session, { method = "HEAD", url = lb.url .. "/big/1000" })
+      assert.equals(200, c.status)
+      assert.equals("1000", c.headers["content-length"])
+      assert.equals("", c.body)
+    end)
+
+    it("receives a big body intact", function()
+      local n = 5 * 1024 * 1024 + 7
+      local c = fetch(session, { url = lb.url .. "/big/" .. n })
+      assert.equals(n, #c.body)
+      assert.equals("0123456789abcdef0123", c.body:sub(1, 20))
+      assert.equals(("0123456789abcdef"):rep(n // 16 + 1):sub(1, n), c.body)
+    end)
+
+    it("keeps many requests in flight at once", function()
+      local group = lb:group()
+      local t0 = http.now()
+      for _ = 1, 30 do session:submit{ url = lb.url .. "/delay/300?group=" .. group } end
+      local got, count = collect(session, 30)
+      local elapsed = http.now() - t0
+      assert.equals(30, count)
+      for _, c in pairs(got) do assert.equals("delayed 300", c.body) end
+      assert.is_true(elapsed < 3000, "30 requests of 300 ms took " .. elapsed .. " ms")
+      assert.is_true(lb:stats(group).max_in_flight >= 20)
+    end)
+
+    it("reuses one kept-alive connection for requests made one after another", function()
+      local seen = {}
+      for i = 1, 5 do
+        seen[i] = json.decode(fetch(session, { url = lb.url .. "/echo" }).body).connection
+      end
+      assert.same({ seen[1], seen[1], seen[1], seen[1], seen[1] }, seen)
+    end)
+
+    it("opens at most max_connections connections to one host", function()
+      local s = http.session{ max_connections = 2 }
+      local group = lb:group()
+      for _ = 1, 6 do s:submit{ url = lb.url .. "/delay/100?group=" .. group } end
+      local _, count = collect(s, 6)
+      s:close()
+      assert.equals(6, count)
+      local stats = lb:stats(group)
+      assert.equals(6, stats.requests)
+      assert.equals(2, stats.max_in_flight)
+    end)
+
+    it("returns an http_timeout error when the request takes too long", function()
+      local t0 = http.now()
+      local c = fetch(session, { url = lb.url .. "/slow", timeout_ms = 200 })
+      assert.is_nil(c.status)
+      assert.equals("http_timeout", c.err.code)
+      assert.equals(28, c.err.curl_code)
+      assert.is_string(c.err.message)
+      assert.equals(c.err.message, tostring(c.err))
+      assert.is_true(http.now() - t0 < 5000)
+    end)
+
+    it("returns an http_network error when the connection is refused", function()
+      local c = fetch(session, { url = "http://127.0.0.1:" .. closed_port() .. "/" })
+      assert.equals("http_network", c.err.code)
+      assert.equals(7, c.err.curl_code)
+    end)
+
+    it("returns an http_network error when the server closes without answering", function()
+      local c = fetch(session, { url = lb.url .. "/drop" })
+      assert.equals("http_network", c.err.code)
+      assert.equals(52, c.err.curl_code)
+    end)
+
+    it("returns an empty array when nothing finished within the timeout", function()
+      session:submit{ url = lb.url .. "/delay/500" }
+      local t0 = http.now()
+      local got = session:poll(50)
+      local elapsed = http.now() - t0
+      assert.same({}, got)
+      assert.is_true(elapsed >= 45 and elapsed < 450, "waited " .. elapsed .. " ms")
+      assert.equals(1, session:pending())
+    end)
+
+    it("does not wait when the timeout is 0", function()
+      session:submit{ url = lb.url .. "/delay/500" }
+      local t0 = http.now()
+      assert.same({}, session:poll(0))
+      assert.is_true(http.now() - t0 < 100)
+    end)
+
+    it("returns at once without a timeout when nothing is pending", function()
+      local t0 = http.now()
+      assert.same({}, session:poll())
+      assert.is_true(http.now() - t0 < 100)
+    end)
+
+    it("waits the whole timeout when nothing is pending", function()
+      local t0 = http.now()
+      assert.same({}, session:poll(60))
+      assert.is_true(http.now() - t0 >= 55)
+    end)
+
+    it("raises on a negative or non-number timeout", function()
+      assert.has_error(function() session:poll(-1) end)
+      assert.has_error(function() session:poll("soon") end)
+    end)
+  end)
+
+  describe("session:pending", function()
+    it("counts requests submitted and not yet returned by poll", function()
+      session:submit{ url = lb.url .. "/echo" }
+      session:submit{ url = lb.url .. "/echo" }
+      assert.equals(2, session:pending())
+      collect(session, 2)
+      assert.equals(0, session:pending())
+    end)
+  end)
+
+  describe("session:close", function()
+    it("cancels requests in flight and makes the session unusable", function()
+      local s = http.session()
+      s:submit{ url = lb.url .. "/delay/5000" }
+      s:poll(20)
+      s:close()
+      assert.matches("closed", tostring(s))
+      assert.has_error(function() s:poll(0) end)
+      assert.has_error(function() s:submit{ url = lb.url } end)
+      assert.has_error(function() s:pending() end)
+    end)
+
+    it("can be called twice", function()
+      local s = http.session()
+      s:close()
+      s:close()
+      assert.matches("closed", tostring(s))
+    end)
+
+    it("runs when a to-be-closed variable goes out of scope", function()
+      local outer
+      do
+        local s <close> = http.session()
+        outer = s
+        s:submit{ url = lb.url .. "/delay/5000" }
+      end
+      assert.matches("closed", tostring(outer))
+    end)
+  end)
+
+  describe("TLS", function()
+    local tls, why
+
+    setup(function()
+      tls, why = loopback.start_tls(lb)
+    end)
+
+    teardown(function()
+      if tls then tls:stop() end
+    end)
+
+    local function need_tls()
+      if not tls then
+        pending("TLS specs need stunnel and openssl: " .. tostring(why))
+        return false
+      end
+      return true
+    end
+
+    it("verifies the server certificate by default", function()
+      if not need_tls() then return end
+      local c = fetch(session, { url = tls.url .. "/echo" })
+      assert.equals("http_network", c.err.code)
+      assert.equals(60, c.err.curl_code)
+    end)
+
+    it("skips verification for a loopback address with insecure_loopback", function()
+      if not need_tls() then return end
+      local s = http.session{ insecure_loopback = true }
+      local c = fetch(s, { url = tls.url .. "/echo" })
+      s:close()
+      assert.equals(200, c.status)
+      assert.equals("GET", json.decode(c.body).method)
+    end)
+
+    -- a0lua.test is pinned to 127.0.0.1 with `resolve`: the connection stays on loopback, but
+    -- the URL's host is a name, so insecure_loopback must not switch verification off.
+    it("keeps verification on for a host name even with insecure_loopback", function()
+      if not need_tls() then return end
+      local s = http.session{ insecure_loopback = true,
+                              resolve = { ("a0lua.test:%d:127.0.0.1"):format(tls.port) } }
+      local c = fetch(s, { url = ("https://a0lua.test:%d/echo"):format(tls.port) })
+      s:close()
+      assert.equals("http_network", c.err.code)
+      assert.equals(60, c.err.curl_code)
+    end)
+
+    it("trusts a certificate signed by ca_file", function()
+      if not need_tls() then return end
+      local s = http.session{ ca_file = tls.ca_file,
+                              resolve = { ("a0lua.test:%d:127.0.0.1"):format(tls.port) } }
+      local c = fetch(s, { url = ("https://a0lua.test:%d/echo"):format(tls.port) })
+      s:close()
+      assert.equals(200, c.status)
+      assert.equals("a0lua.test:" .. tls.port, json.decode(c.body).headers.host)
+    end)
+  end)
+end)
