@@ -20,12 +20,16 @@
  *                                   (CURLOPT_RESOLVE), e.g. a test domain to 127.0.0.1; a name
  *                                   pinned this way is not a loopback host, and "localhost"
  *                                   cannot be pinned (raises)
- *   session:submit{method =, url =, headers =, body =, timeout_ms =} -> id
+ *   session:submit{method =, url =, headers =, body =, timeout_ms =, fresh_connect =} -> id
  *       method   string, default "GET"; HTTP token characters only
  *       url      string, http:// or https:// only (anything else raises)
  *       headers  {name = value}; value string or number; no CR, LF or NUL (raises)
  *       body     string or nil; copied into C memory owned by the session until completion
  *       timeout_ms  integer, 0 = the session's timeout_ms
+ *       fresh_connect  boolean: send on a new connection. libcurl silently sends a request again
+ *                   when a reused keep-alive connection closes before any answer, which for a
+ *                   non-idempotent POST can create a resource twice; on a fresh connection it
+ *                   reports http_network instead, and the caller decides.
  *     id is an integer unique within the session. Nothing is sent before session:poll().
  *   session:poll([timeout_ms]) -> { completion, ... }
  *       Runs the transfers and returns those that finished, in completion order. timeout_ms 0
@@ -505,7 +509,7 @@ static int check_url(lua_State *L, const char *url, int *https) {
   return loopback;
 }
 
-/* session:submit{method =, url =, headers =, body =, timeout_ms =} -> id */
+/* session:submit{method =, url =, headers =, body =, timeout_ms =, fresh_connect =} -> id */
 static int http_session_submit(lua_State *L) {
   session *s = check_session(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
@@ -539,6 +543,13 @@ static int http_session_submit(lua_State *L) {
     lua_Integer v = lua_isinteger(L, -1) ? lua_tointeger(L, -1) : -1;
     if (v < 0 || v > LONG_MAX) luaL_error(L, "session:submit: timeout_ms must be an integer >= 0");
     if (v > 0) timeout_ms = (long)v;
+  }
+
+  int fresh_connect = 0;
+  t = lua_getfield(L, 2, "fresh_connect");
+  if (t != LUA_TNIL) {
+    if (t != LUA_TBOOLEAN) luaL_error(L, "session:submit: fresh_connect must be a boolean");
+    fresh_connect = lua_toboolean(L, -1);
   }
 
   /* From here on every C allocation belongs to s->staging, so raising leaks nothing. */
@@ -583,6 +594,7 @@ static int http_session_submit(lua_State *L) {
   SETOPT(CURLOPT_HTTPHEADER, r->headers);
   SETOPT(CURLOPT_ACCEPT_ENCODING, "");
   SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
+  SETOPT(CURLOPT_FRESH_CONNECT, fresh_connect ? 1L : 0L);
   SETOPT(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
   if (https) SETOPT(CURLOPT_PIPEWAIT, 1L);
   if (s->connect_timeout_ms) SETOPT(CURLOPT_CONNECTTIMEOUT_MS, s->connect_timeout_ms);

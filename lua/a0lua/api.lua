@@ -600,8 +600,11 @@ function Client:send(method, url, group, token, body, timeout_ms)
   c.requests = c.requests + 1
   if method ~= "GET" and method ~= "HEAD" then c.writes = c.writes + 1 end
   local started = self.now()
+  -- A POST goes on a fresh connection: libcurl silently sends a request again when a reused
+  -- connection dies before answering, which would create a resource twice unseen.
   local ok, res, nerr = pcall(self.transport, { method = method, url = url, headers = headers,
-                                                 body = body, timeout_ms = timeout_ms })
+                                                 body = body, timeout_ms = timeout_ms,
+                                                 fresh_connect = method == "POST" })
   if not ok then
     p:abandon(ticket)
     error(res, 0)

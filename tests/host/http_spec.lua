@@ -277,6 +277,14 @@ describe("a0lua.core.http", function()
       assert.same({ seen[1], seen[1], seen[1], seen[1], seen[1] }, seen)
     end)
 
+    it("sends on a new connection when fresh_connect is set", function()
+      local first = json.decode(fetch(session, { url = lb.url .. "/echo" }).body).connection
+      local fresh = json.decode(fetch(session, { url = lb.url .. "/echo", method = "POST",
+        body = "{}", fresh_connect = true }).body).connection
+      assert.are_not.equal(first, fresh)
+      assert.has_error(function() session:submit{ url = lb.url, fresh_connect = "yes" } end)
+    end)
+
     it("opens at most max_connections connections to one host", function()
       local s = http.session{ max_connections = 2 }
       local group = lb:group()

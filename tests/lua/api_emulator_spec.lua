@@ -259,9 +259,29 @@ describe("a0lua.api against the emulator", function()
       end
     end)
 
-    pending("never creates a client twice (needs a fresh connection per POST in core.http: "
-      .. "libcurl sends a request again, unseen, when a reused connection dies before answering, "
-      .. "and client names are not unique, so no 409 gives the copy away)")
+    it("never creates a client twice, though client names give no 409 away", function()
+      local client = connect(emu, { retry_base_ms = 20, retry_max_ms = 200 })
+      local errors = {}
+      client:run(function()
+        for i = 1, 25 do
+          local name = ("lost client %02d"):format(i)
+          local created, err = client:create("/clients", { name = name }, {
+            find = function(item) return item.name == name end,
+            list = { key = "clients" },
+          })
+          if not created then errors[#errors + 1] = tostring(err) end
+        end
+      end)
+      client:close()
+      assert.same({}, errors)
+      local counts = {}
+      for _, c in ipairs(emu:state()["/clients"] or {}) do
+        counts[c.name] = (counts[c.name] or 0) + 1
+      end
+      for i = 1, 25 do
+        assert.equals(1, counts[("lost client %02d"):format(i)], "client " .. i)
+      end
+    end)
   end)
 
   describe("concurrency", function()
