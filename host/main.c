@@ -6,7 +6,8 @@
  * commands do is Lua; this file only finds the Lua tree.
  *
  * Where the Lua tree is:
- *   - in the build tree: <dir of the binary>/../lua/a0lua/cli.lua exists (build/a0lua -> lua/);
+ *   - in the build tree: <dir of the binary>/../lua/a0lua/cli.lua exists (build/a0lua -> lua/), or
+ *     ../../lua for a build variant such as build/asan/a0lua;
  *   - installed: <dir of the binary>/../share/a0lua (relocatable), else A0LUA_SHAREDIR as built;
  *   - A0LUA_PATH (a Lua path template list, `;`-separated) is put before either.
  * The root found is given to Lua as require("a0lua.core.host").root, with the version and the
@@ -64,7 +65,8 @@ static int exe_dir(char *dir, size_t size) {
 static const char *find_root(char *buf, size_t size) {
   char dir[PATH_MAX], probe[PATH_MAX + 64];
   if (exe_dir(dir, sizeof dir)) {
-    const char *candidates[] = { "/..", "/../share/a0lua" };
+    /* build/a0lua and build/<variant>/a0lua (the sanitizer build) sit one or two levels down. */
+    const char *candidates[] = { "/..", "/../..", "/../share/a0lua" };
     for (size_t i = 0; i < sizeof candidates / sizeof *candidates; i++) {
       snprintf(probe, sizeof probe, "%s%s/lua/a0lua/cli.lua", dir, candidates[i]);
       if (is_file(probe)) {
