@@ -415,13 +415,13 @@ static int http_session(lua_State *L) {
     lua_pop(L, 1);
     opt_resolve(L, 1, s);
   }
+  const char *version = NULL;
+  if (has_opts && lua_getfield(L, 1, "version") != LUA_TNIL) {
+    if (lua_type(L, -1) != LUA_TSTRING)
+      luaL_error(L, "http.session: option version must be a string");
+    version = lua_tostring(L, -1);
+  }
   if (!s->user_agent) {
-    const char *version = NULL;
-    if (has_opts && lua_getfield(L, 1, "version") != LUA_TNIL) {
-      if (lua_type(L, -1) != LUA_TSTRING)
-        luaL_error(L, "http.session: option version must be a string");
-      version = lua_tostring(L, -1);
-    }
     if (version) lua_pushfstring(L, "a0lua/%s", version);
     else lua_pushliteral(L, "a0lua");
     size_t n;
@@ -430,10 +430,10 @@ static int http_session(lua_State *L) {
       luaL_error(L, "http.session: option version must not contain control characters");
     s->user_agent = dup_string(ua, n);
     if (!s->user_agent) luaL_error(L, "http.session: out of memory");
-    lua_settop(L, 2);
   } else if (!is_field_value(s->user_agent, strlen(s->user_agent))) {
     luaL_error(L, "http.session: option user_agent must not contain CR or LF");
   }
+  lua_settop(L, 2);
   s->multi = curl_multi_init();
   if (!s->multi) luaL_error(L, "http.session: curl_multi_init failed");
   curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS, s->max_connections);

@@ -27,6 +27,8 @@ of `a0lua emulate` and of the tests' loopback server.
                    max_in_flight = }      totals since start or the last reset_stats()
   srv:reset_stats()               zero the totals; the peaks restart from the current values
   server.sleep(seconds)           inside a handler: let other connections run meanwhile
+  server.decode(s [, plus])       percent-decoding (plus = true: "+" is a space, as in forms)
+  server.parse_query(raw)         "a=1&b=x+y&a=2" -> { a = { "1", "2" }, b = "x y" }
 
 server.new returns nil, err ({code = "server_listen", message =}) when it cannot listen.
 

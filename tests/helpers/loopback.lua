@@ -12,9 +12,10 @@
 --                                        -- 127.0.0.1), tls:stop(); nil, why when stunnel or
 --                                        -- openssl is missing
 --   loopback.fetch(session, req [, timeout_ms]) -> completion   submit + poll until it is back
+--                                        (completions of other ids polled meanwhile are dropped)
 --
 -- Call stop() from teardown or finally so the process is reaped even when a spec fails; as a
--- last resort the server exits on its own after its lifetime (120 s).
+-- last resort the server exits on its own after its lifetime (300 s).
 local http = require "a0lua.core.http"
 local json = require "helpers.loopback_json"
 local socket = require "socket"
@@ -35,7 +36,7 @@ local function spawn(cmd)
 end
 
 function M.start(lifetime)
-  local proc, pid = spawn("lua5.4 tests/helpers/loopback_server.lua " .. (lifetime or 120))
+  local proc, pid = spawn("lua5.4 tests/helpers/loopback_server.lua " .. (lifetime or 300))
   local line = proc:read("l")
   local url = line and line:match("^listening on (http://[%d.]+:%d+)$")
   if not url then

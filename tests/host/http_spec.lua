@@ -430,6 +430,14 @@ describe("a0lua.core.http", function()
       assert.equals("GET", json.decode(c.body).method)
     end)
 
+    it("treats localhost as a loopback host", function()
+      if not need_tls() then return end
+      local s = http.session{ insecure_loopback = true }
+      local c = fetch(s, { url = ("https://localhost:%d/echo"):format(tls.port) })
+      s:close()
+      assert.equals(200, c.status)
+    end)
+
     -- a0lua.test is pinned to 127.0.0.1 with `resolve`: the connection stays on loopback, but
     -- the URL's host is a name, so insecure_loopback must not switch verification off.
     it("keeps verification on for a host name even with insecure_loopback", function()
