@@ -15,6 +15,8 @@ a0lua.tasks so many requests are in flight while the code reads top to bottom.
     log = logger,                     -- a0lua.log logger (debug lines: method, path, status, ms)
     -- less common:
     max_rate = nil,                   -- a hard cap in requests per second
+    coalesce = false,                 -- identical GETs in flight at once sent once (see
+                                      -- client.coalesce below)
     timeout_ms = 60000,               -- per request
     headers = {},                     -- extra headers on every API request
     retry_base_ms = 500, retry_max_ms = 30000,   -- backoff of 5xx, 408 and network errors
@@ -30,6 +32,11 @@ a0lua.tasks so many requests are in flight while the code reads top to bottom.
                                       its tasks
   client:run(fn, ...) -> ...          runs fn(...) as a task of client.scheduler and returns its
                                       values (inside such a task: calls fn directly)
+  client.coalesce                     true: a GET asked for while the same GET is in flight,
+                                      with no write begun by this client since that one was
+                                      sent, shares its answer (each caller gets its own decoded
+                                      copy). Off by default; a0lua.apply turns it on while it
+                                      runs, where many tasks read the same lists at once.
   client:close()
 
 Inside a task of client.scheduler:
@@ -59,10 +66,12 @@ Inside a task of client.scheduler:
       before answering, so the conflict may be with this create's own first copy): found, it is
       returned with response.conflict = true; not found, the 409 error is returned.
   client:stats() -> { requests =, writes =, retries =, rate_limited =, token_requests =,
-                      lookups =, recovered =, paced_ms = }
+                      lookups =, recovered =, paced_ms =, coalesced = }
       requests and writes count the API requests sent (each retry too; token requests apart),
       rate_limited the 429s received, lookups the look-ups of lost creates, recovered those
-      that found the item, paced_ms the time requests waited for the pacer, summed over tasks
+      that found the item, paced_ms the time requests waited for the pacer, summed over tasks,
+      coalesced the GETs that shared the answer of the same GET in flight (sent while it was,
+      with no write begun by this client in between: each caller gets its own copy)
 
 Errors are tables with a __tostring that never holds a token or a secret:
   { code =, status =, message = (the API's message), error_code = (its errorCode), method =,
@@ -302,7 +311,7 @@ local OPTIONS = {
   concurrency = "number", log = "table", max_rate = "number", timeout_ms = "number",
   headers = "table", retry_base_ms = "number", retry_max_ms = "number",
   transport = "function", sleep = "function", now = "function", epoch = "function",
-  random = "function", version = "string",
+  random = "function", version = "string", coalesce = "boolean",
 }
 
 local function default_epoch()
@@ -386,7 +395,8 @@ function M.new(opts)
     epoch = opts.epoch or default_epoch(),
     scheduler = tasks.new{ session = session, concurrency = concurrency },
     counters = { requests = 0, writes = 0, retries = 0, rate_limited = 0, token_requests = 0,
-                 lookups = 0, recovered = 0, paced_ms = 0 },
+                 lookups = 0, recovered = 0, paced_ms = 0, coalesced = 0 },
+    inflight = {}, write_gen = 0, coalesce = opts.coalesce == true,
   }, Client)
   self.pacer = pacer.new{ now = now, epoch = function() return self.epoch() end,
                           max_rate = opts.max_rate, random = self.retry.random }
@@ -631,6 +641,7 @@ local REQUEST_OPTS = { query = true, body = true, idempotent = true, timeout_ms 
 
 -- The retry loop of client:request (arguments already checked).
 function Client:perform(method, path, opts)
+  if method ~= "GET" and method ~= "HEAD" then self.write_gen = self.write_gen + 1 end
   local url = self.api_url .. encode_path(path) .. encode_query(opts.query)
   local body
   if opts.body ~= nil then
@@ -716,7 +727,35 @@ function Client:request(method, path, opts)
     misuse("client:request: timeout_ms must be an integer >= 1")
   end
   self:check_task("client:request")
+  if method == "GET" and self.coalesce then return self:coalesced(path, opts) end
   return self:perform(method, path, opts)
+end
+
+-- client.coalesce: a GET asked for while the same GET is in flight, with no write begun by this
+-- client since that one was sent, shares its answer: a second request could only get the same.
+-- (Handlers that read a list from many tasks at once then cost one request.) Each caller gets
+-- its own decoded copy of the body.
+function Client:coalesced(path, opts)
+  local key = path .. encode_query(opts.query)
+  local entry = self.inflight[key]
+  if entry and entry.gen == self.write_gen then
+    self.counters.coalesced = self.counters.coalesced + 1
+    local ok, body, res = entry.task:wait()
+    if not ok then error(body, 0) end
+    if body ~= nil and type(body) == "table" and res and res.body then
+      body = json.decode(res.body)
+    end
+    return body, res
+  end
+  entry = { gen = self.write_gen }
+  entry.task = tasks.spawn(function()
+    return pcall(self.perform, self, "GET", path, opts)
+  end)
+  self.inflight[key] = entry
+  local ok, body, res = entry.task:wait()
+  if self.inflight[key] == entry then self.inflight[key] = nil end
+  if not ok then error(body, 0) end
+  return body, res
 end
 
 function Client:get(path, opts)

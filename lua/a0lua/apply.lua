@@ -12,6 +12,12 @@ a0lua.apply: carries out a plan on the tenant.
       in this run resolve to their new ids. On the first failed stage nothing further is
       started; the error lists what was already applied.
       Progress: ctx.log:progress("apply", done, total) after each change; ctx.log:info per change.
+      While it runs, the API client's coalescing is on (ctx.api.coalesce, a0lua.api): the
+      handlers of one stage read the same lists from many tasks at once.
+      Hooks (ctx.hooks, a0lua.hooks): the `before` hooks of every change run before the first
+      write (a veto returns nil, err with nothing written); a change computed again after an
+      earlier stage keeps its hooked payload, or meets the hooks again when it now differs;
+      `after` runs after each change done.
   report = { types = { [type] = {created =, updated =, deleted =, skipped =} },
              applied = { {type =, op =, key =, id =}, ... } }
   apply.render(report) -> text       one line per type with something in it, then the total
@@ -165,6 +171,7 @@ local function run_changes(ctx, state, changes)
       local result, err = perform(ctx, h, change)
       if result == nil then return nil, err end
       track(ctx, h, change, result)
+      if ctx.hooks then ctx.hooks:run_after(change, result, ctx) end
       state.done = state.done + 1
       log:progress("apply", state.done, state.total)
       log:info(("%s %s %s"):format(PAST[change.op], change.type, tostring(change.key or change.id
@@ -188,7 +195,7 @@ local function run_changes(ctx, state, changes)
   end
 end
 
-function M.run(ctx, plan)
+local function run(ctx, plan)
   local report = M.new_report()
   local by_type = {}
   local types = {}
@@ -211,6 +218,12 @@ function M.run(ctx, plan)
   local state = { done = 0, total = 0, report = report, failures = {} }
   for _, c in ipairs(plan:changes()) do
     if c.op ~= "skip" then state.total = state.total + 1 end
+  end
+
+  -- The user's `before` hooks see every change before the first write: a veto writes nothing.
+  if ctx.hooks then
+    local ok, err = ctx.hooks:run_before(plan:changes(), ctx)
+    if not ok then return nil, err, report end
   end
 
   local stages = ctx.handlers:stages(types)
@@ -243,6 +256,16 @@ function M.run(ctx, plan)
         for _, c in ipairs(fresh) do
           if c.op == "create" or c.op == "update" then changes[#changes + 1] = c end
         end
+        -- Changes computed again keep what the `before` hooks made of them (or meet them
+        -- again when they now differ).
+        if ctx.hooks then
+          local ok, err = ctx.hooks:run_before_again(changes, by_type[t] or {}, ctx)
+          if not ok then
+            state.failures[#state.failures + 1] = { type = t, op = err.op or "update",
+              key = err.key, error = err }
+            return nil, failed(state.failures, report.applied), report
+          end
+        end
         for _, c in ipairs(keep_deletes) do changes[#changes + 1] = c end
       end
       for _, c in ipairs(changes) do
@@ -267,6 +290,17 @@ function M.run(ctx, plan)
     end
   end
   return report
+end
+
+function M.run(ctx, plan)
+  -- Handlers resolve names against lists read from many tasks at once (one per change): with
+  -- the API client's coalescing on, identical GETs in flight cost one request (a0lua.api).
+  local api = ctx.api
+  local turned_on = type(api) == "table" and api.coalesce == false
+  if turned_on then api.coalesce = true end
+  local report, err, partial = run(ctx, plan)
+  if turned_on then api.coalesce = false end
+  return report, err, partial
 end
 
 function M.render(report)

@@ -4,18 +4,27 @@ import, export, plan and validate are built on it.
 
   local a0lua = require "a0lua"
   local cfg = assert(a0lua.config{ AUTH0_DOMAIN = "...", AUTH0_CLIENT_ID = "...", ... })
-      a config from plain keys (a0deploy's names), through a0lua.config (no environment)
-  local desired, sources = a0lua.load(path [, {config = cfg, validate = true}])
+      a config from plain keys (a0deploy's names), through a0lua.config; with
+      {file = "config.json"} a config file too, with {env = true} the environment (as the
+      commands read them)
+  local desired, sources = a0lua.load(path [, {config = cfg, validate = true, hooks =}])
       -> desired, sources | nil, problems
       reads tenant.yaml or a directory (format.read: keywords replaced with the config's
-      mappings, companion files inlined) and validates it (a0lua.validate: schemas with
-      defaults, handler rules; no network). problems: error tables "file:line:column: path: msg".
-  local tenant = assert(a0lua.connect(cfg))      -> tenant | nil, err   (no request yet)
+      mappings, companion files inlined), runs the `load` hooks, and validates it
+      (a0lua.validate: schemas with defaults, handler rules; no network). problems: error
+      tables "file:line:column: path: msg" (a hook's veto: one hook_veto / hook_error).
+  local tenant = assert(a0lua.connect(cfg [, {log =, hooks =, scheduler =}]))
+      -> tenant | nil, err   (no request yet). Hooks: opts.hooks (an a0lua.hooks registry, or
+      false for none), else those of cfg.hooks / A0LUA_HOOKS (a0lua.hooks.for_config).
+      scheduler: an a0lua.tasks scheduler shared by several tenants, whose tasks then run at the
+      same time (each tenant keeps its own rate-limit pacing); tenant:close() leaves it open.
   tenant:plan(desired [, {sources =}]) -> plan | nil, err
       reads the tenant (afresh on every call), checks references against it (a grant for a
       client found nowhere is a validation error, other dangling names are plan warnings),
-      computes the plan (a0lua.plan)
-  tenant:apply(plan) -> report | nil, err, report      (a0lua.apply)
+      computes the plan (a0lua.plan), then runs the `plan` hooks
+  tenant:apply(plan) -> report | nil, err, report      (a0lua.apply: `before` hooks of every
+      change before the first write, `after` hooks; then the `done` hooks, or `error`)
+  tenant.hooks                       the hooks registry, or nil
   tenant:export(dir [, {format = "yaml"|"directory"}]) -> result | nil, err   (a0lua.export)
   tenant:fetch(type) -> current state of one type | nil, err
   tenant:run(fn, ...) -> ...        fn(...) inside a task of the API's scheduler
@@ -37,8 +46,18 @@ local function lazy(name) return require(name) end
 function M.config(values, opts)
   opts = opts or {}
   local config = lazy "a0lua.config"
-  return config.load{ values = values, env = opts.env, args = opts.args or {},
+  local env = opts.env
+  if env == true then env = config.environ() end
+  return config.load{ values = values, env = env, args = opts.args or {}, file = opts.file,
     command = opts.command or "import" }
+end
+
+-- The hooks of a run: opts.hooks (false: none), else those of the config.
+local function hooks_for(cfg, given)
+  if given == false then return nil end
+  if given ~= nil then return given end
+  local hooks = lazy "a0lua.hooks"
+  return hooks.for_config(cfg)
 end
 
 local function silent_log()
@@ -83,12 +102,27 @@ function M.load(path, opts)
   local format = lazy "a0lua.format"
   local desired, sources = format.read(read_cfg)
   if not desired then return nil, sources end
+  local hooks, herr = hooks_for(cfg, opts.hooks)
+  if herr then return nil, { herr } end
+  local registry = opts.handlers
+  if hooks or opts.validate ~= false then registry = registry or M.handlers(cfg) end
+  local ctx = { config = cfg, handlers = registry, log = opts.log,
+    dry_run = cfg.dry_run and true or false }
+  if hooks then
+    local changed, verr = hooks:run_load(desired, ctx)
+    if not changed then
+      hooks:run_error(verr, ctx)
+      return nil, { verr }
+    end
+    desired = changed
+  end
   if opts.validate == false then return desired, sources end
   local validate = lazy "a0lua.validate"
-  local registry = opts.handlers or M.handlers(cfg)
-  local ctx = { config = cfg, handlers = registry, log = opts.log }
   local ok, problems, warnings = validate.run(ctx, desired, sources)
-  if not ok then return nil, problems, warnings end
+  if not ok then
+    if hooks then hooks:run_error(validate.error(problems), ctx) end
+    return nil, problems, warnings
+  end
   if opts.log then
     for _, w in ipairs(problems or {}) do opts.log:warn(tostring(w)) end
   end
@@ -122,11 +156,18 @@ function M.connect(cfg, opts)
     }
     if not api then return nil, err end
   end
+  if opts.scheduler then
+    -- Several tenants on one scheduler: their tasks interleave, each client keeps its pacer.
+    if api.scheduler and api.scheduler ~= opts.scheduler then api.scheduler:close() end
+    api.scheduler = opts.scheduler
+  end
+  local hooks, herr = hooks_for(cfg, opts.hooks)
+  if herr then return nil, herr end
   local registry = opts.handlers or M.handlers(cfg)
   local ctx = { config = cfg, api = api, log = log, handlers = registry, current = {},
-    dry_run = cfg.dry_run and true or false }
-  return setmetatable({ ctx = ctx, config = cfg, api = api, log = log, handlers = registry },
-    Tenant)
+    dry_run = cfg.dry_run and true or false, hooks = hooks }
+  return setmetatable({ ctx = ctx, config = cfg, api = api, log = log, handlers = registry,
+    hooks = hooks, shared_scheduler = opts.scheduler ~= nil }, Tenant)
 end
 
 function Tenant:run(fn, ...)
@@ -135,6 +176,7 @@ function Tenant:run(fn, ...)
 end
 
 function Tenant:close()
+  if self.shared_scheduler then return end
   if self.api and self.api.close then self.api:close() end
 end
 
@@ -145,6 +187,12 @@ local function guarded(self, fn)
     if not results[1] then return nil, results[2] end
     return table.unpack(results, 2, results.n)
   end)
+end
+
+-- The `error` hooks, in a task (they may use ctx.api); an error raised there is only logged.
+function Tenant:report_error(err)
+  local ok, why = pcall(self.run, self, function() self.hooks:run_error(err, self.ctx) end)
+  if not ok and self.log and self.log.warn then self.log:warn(tostring(why)) end
 end
 
 function Tenant:fetch(type_name)
@@ -165,7 +213,7 @@ function Tenant:plan(desired, opts)
   local plan = lazy "a0lua.plan"
   local validate = lazy "a0lua.validate"
   local ctx = self.ctx
-  return guarded(self, function()
+  local result, err = guarded(self, function()
     -- A plan is made against the tenant as it is now: read afresh.
     ctx.current = {}
     -- Everything the plan and the reference check need, read at the same time.
@@ -180,15 +228,29 @@ function Tenant:plan(desired, opts)
     local p, perr = plan.compute(ctx, desired)
     if not p then return nil, perr end
     for i, w in ipairs(warnings) do table.insert(p.warnings, i, tostring(w)) end
+    if self.hooks then return self.hooks:run_plan(p, ctx) end
     return p
   end)
+  if not result and self.hooks then self:report_error(err) end
+  return result, err
 end
 
 function Tenant:apply(p)
   local apply = lazy "a0lua.apply"
-  return guarded(self, function()
-    return apply.run(self.ctx, p)
+  local ctx = self.ctx
+  local report, err, partial = guarded(self, function()
+    local r, e, part = apply.run(ctx, p)
+    if self.hooks then
+      local done = r or part
+      if done then
+        done.plan, done.dry_run = p, false
+      end
+      if r then self.hooks:run_done(r, ctx) else self.hooks:run_error(e, ctx) end
+    end
+    return r, e, part
   end)
+  if not report and self.hooks then self:report_error(err) end
+  return report, err, partial
 end
 
 function Tenant:export(dir, opts)

@@ -29,7 +29,9 @@ different sizes, so the size tells them apart) and learns which bucket each grou
     the bucket will still hold a small reserve (5 % of its size), so when remaining runs low the
     requests spread out at the refill rate instead of arriving together.
   - rate: first limit/60 per second, then measured from (limit - remaining - 1) / (reset - now),
-    which rounding can only make smaller, so the highest measure is kept.
+    which rounding can only make smaller, so the highest measure is kept. Buckets that refill
+    within a second or two never show that measure; for them max(1, limit - remaining - 1) /
+    (reset - now) (the answered request took a token) may raise the rate, never lower it.
   - a 429 blocks its bucket until the reset (or Retry-After), and sends booked before it are
     booked again.
   - a cap on requests per second, because Auth0 also limits bursts (Free: 10/s for a bucket of
@@ -269,8 +271,16 @@ function Pacer:observe(ticket, status, headers)
       -- remaining is rounded down and the reset up: one token less makes an underestimate
       if span >= 2 and limit - remaining >= 3 then
         local sample = (limit - remaining - 1) / span
-        if not m.sampled or sample > m.rate then m.rate = sample end
+        if not m.sampled or sample > m.rate then m.rate = math.max(sample, m.bound or 0) end
         m.sampled = true
+      elseif span > 0 then
+        -- A weaker bound for buckets that refill within a second or two (Auth0's organization
+        -- buckets: 5, refilled at 150 a minute), which the sample above never sees: the request
+        -- just answered took a token, so at least one is missing until the reset. It only ever
+        -- raises the rate: without it such a bucket stays paced at limit/60 (one request in 12 s).
+        local bound = math.max(1, limit - remaining - 1) / span
+        if bound > (m.bound or 0) then m.bound = bound end
+        if bound > m.rate then m.rate = bound end
       end
     end
   end

@@ -1,155 +1,21 @@
 --[[
-a0lua.commands.import: `a0lua import` (alias `deploy`), and the pipeline `plan` and `validate`
-share with it.
+a0lua.commands.import: `a0lua import` (alias `deploy`). The command is the shipped recipe
+recipes/import.lua (run through a0lua.commands.run), which `plan` and `validate` share.
 
   a0lua import -i tenant.yaml|DIR [-c config.json] [--dry-run] [--apply | --interactive] ...
 
-Steps: flags (a0lua.args) -> config (file, environment, flags: a0lua.config) -> the files
-(a0lua.format: keywords replaced, companion files inlined) -> validation with no network
-(a0lua.validate: every problem at once, "file:line:column: path: message") -> the tenant read
-and references checked against it -> the plan -> (dry run: print it and stop) -> apply, stage by
-stage -> a report per type. Nothing is written to the tenant when anything before apply fails.
-
-Exit status: 0 done (or a dry run), 1 any error. --json: events as JSON lines on stderr and the
-result (plan or report) as one JSON document on stdout.
-
-  M.pipeline(name, argv, mode) -> status      mode "import" | "plan" | "validate"
+  M.pipeline(name, argv, mode) -> status      name "import" | "deploy" | "plan" | "validate",
+                                              mode "import" | "plan" | "validate"
   M.run(args, argv, first) -> status          the command (cli.lua)
+
+Exit status: 0 done (or a dry run), 1 any error; see recipes/import.lua for the steps.
 ]]
 local M = {}
 
 M.summary = "deploy tenant.yaml or a directory to the tenant (alias: deploy)"
 
-local function stdout_is_tty()
-  local ok = os.execute("test -t 1")
-  return ok == true
-end
-
-local function use_color(cfg)
-  if cfg.json then return false end
-  local nc = os.getenv("NO_COLOR")
-  if nc and nc ~= "" then return false end
-  if os.getenv("TERM") == "dumb" then return false end
-  return stdout_is_tty()
-end
-
--- Prints a list of problems (validation) and returns 1.
-local function report_problems(log, problems, what)
-  for _, p in ipairs(problems) do log:error(tostring(p)) end
-  log:error(("%s: %d problem%s, nothing was changed"):format(what, #problems,
-    #problems == 1 and "" or "s"))
-  local json = require "a0lua.core.json"
-  local list = json.array()
-  for _, p in ipairs(problems) do
-    list[#list + 1] = { code = p.code, file = p.file, line = p.line, column = p.column,
-      path = p.path, message = p.message }
-  end
-  log:result({ ok = false, problems = list })
-  return 1
-end
-
-local function ask(question)
-  io.stdout:write(question)
-  io.stdout:flush()
-  local answer = io.stdin:read("l")
-  return answer and answer:lower():match("^%s*y") ~= nil
-end
-
 function M.pipeline(name, argv, mode)
-  local args = require "a0lua.args"
-  local config = require "a0lua.config"
-  local log_mod = require "a0lua.log"
-
-  local parsed, perr = args.parse_command(name, argv)
-  if not parsed then error(perr, 0) end
-  if parsed.help then
-    io.stdout:write(args.usage(name))
-    return 0
-  end
-  local cfg, cerr = config.load{ args = parsed, env = config.environ(), command = mode }
-  if not cfg then error(cerr, 0) end
-  local log = log_mod.from_config(cfg)
-  local ok, cwarn = config.check(cfg, mode)
-  if not ok then error(cwarn, 0) end
-  for _, w in ipairs(cwarn or {}) do log:warn(w) end
-
-  -- Files and validation: no network.
-  local a0lua = require "a0lua"
-  local handlers = a0lua.handlers(cfg)
-  local desired, sources, extra = a0lua.load(nil, { config = cfg, handlers = handlers, log = log })
-  if not desired then
-    for _, w in ipairs(extra or {}) do log:warn(tostring(w)) end
-    return report_problems(log, sources, "validation failed")
-  end
-  if mode == "validate" then
-    local count = 0
-    for k in pairs(desired) do
-      if handlers:get(k) then count = count + 1 end
-    end
-    local input = cfg.input or cfg.AUTH0_INPUT_FILE
-    if not cfg.json then
-      io.stdout:write(("%s: valid (%d resource type%s)\n"):format(tostring(input), count,
-        count == 1 and "" or "s"))
-    end
-    log:result({ ok = true, input = input, types = count })
-    return 0
-  end
-
-  -- The tenant.
-  local tenant, terr = a0lua.connect(cfg, { log = log, handlers = handlers })
-  if not tenant then error(terr, 0) end
-  local status = 1
-  local run_ok, run_err = pcall(function()
-    local plan, err = tenant:plan(desired, { sources = sources })
-    if not plan then
-      if type(err) == "table" and err.code == "validation" and err.problems then
-        status = report_problems(log, err.problems, "validation failed")
-        return
-      end
-      error(err, 0)
-    end
-    for _, w in ipairs(plan.warnings) do log:warn(tostring(w)) end
-    local dry = mode == "plan" or cfg.dry_run
-    if dry then
-      if not cfg.json then
-        io.stdout:write(plan:render{ color = use_color(cfg) })
-      else
-        local json = require "a0lua.core.json"
-        log:result(json.decode(plan:json()))
-      end
-      if mode == "plan" then
-        status = plan:has_changes() and 2 or 0
-        return
-      end
-      local go = cfg.apply
-      if not go and cfg.interactive and plan:has_changes() and stdout_is_tty() then
-        go = ask("Apply these changes? [y/N] ")
-      end
-      if not go or not plan:has_changes() then
-        status = 0
-        return
-      end
-    end
-    local apply = require "a0lua.apply"
-    local report, aerr, partial = tenant:apply(plan)
-    if not report then
-      if partial and not cfg.json then io.stdout:write(apply.render(partial)) end
-      error(aerr, 0)
-    end
-    if not cfg.json then
-      io.stdout:write(apply.render(report))
-    else
-      local json = require "a0lua.core.json"
-      local applied = json.array()
-      for _, a in ipairs(report.applied) do applied[#applied + 1] = a end
-      log:result({ ok = true, types = report.types, applied = applied })
-    end
-    log:info("import successful")
-    status = 0
-  end)
-  tenant:close()
-  if not run_ok then error(run_err, 0) end
-  return status
+  return require("a0lua.commands.run").recipe("import", argv, { command = name, mode = mode })
 end
 
 M.usage = require("a0lua.args").usage("import")
