@@ -255,22 +255,24 @@ local M = {
   schema = SCHEMA,
   -- Besides a0deploy's list, the read-only fields a GET shows (and hand-written files copy):
   -- the API refuses them on POST (not in its create schema).
+  -- `encrypted` is in every GET answer (the recordings show it) and in no request schema.
   strip_create = {
     REGULAR, "client_id", "external_metadata_type", "external_metadata_created_by", "jwks_uri",
-    "callback_url_template", "signing_keys", "global", "tenant",
+    "callback_url_template", "signing_keys", "global", "tenant", "encrypted",
   },
   strip_update = {
     REGULAR, "callback_url_template", "signing_keys", "global", "tenant",
     "jwt_configuration.secret_encoded", "resource_server_identifier", "external_metadata_type",
     "external_metadata_created_by", "jwks_uri", "third_party_security_mode", "client_id",
+    "encrypted",
   },
   strip_export = {
     REGULAR, "client_secret", "callback_url_template", "signing_keys", "global", "tenant",
-    "custom_login_page_preview", "config_route", "owners",
+    "custom_login_page_preview", "config_route", "owners", "encrypted",
   },
   secrets = {},
   object_fields = { "client_metadata" },
-  ignore_diff = {},
+  ignore_diff = { "encrypted" },
   update_method = "PATCH",
 }
 
