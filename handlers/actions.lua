@@ -66,13 +66,7 @@ local SCHEMA = {
   },
 }
 
--- A request whose answer is not needed: true, or nil and the error (ctx.api:request answers
--- body, response on success).
-local function send(ctx, method, path, opts)
-  local body, err = ctx.api:request(method, path, opts)
-  if body == nil then return nil, err end
-  return true
-end
+local send = handler.send
 
 local M = {
   type = "actions",

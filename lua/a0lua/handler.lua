@@ -52,6 +52,8 @@ Helpers:
                                           AUTH0_EXPORT_IDENTIFIERS (or h.export_id)
   handler.secret_placeholder(h, path) -> "##CLIENTS_CLIENT_SECRET##"
   handler.escape(segment) -> a URL path segment
+  handler.send(ctx, method, path, opts) -> true | nil, err   a request whose answer is not needed
+                                          (sub-resource writes: permissions, bindings, members)
 ]]
 local json = require "a0lua.core.json"
 
@@ -291,6 +293,12 @@ local function handler_for(ctx, type_name)
   local h = registry and registry:get(type_name)
   if h then return h end
   return { id = "id", name_field = "name", kind = "list", identifiers = { "id", "name" } }
+end
+
+function M.send(ctx, method, path, opts)
+  local body, err = ctx.api:request(method, path, opts)
+  if body == nil then return nil, err end
+  return true
 end
 
 function M.name_to_id(ctx, type_name, name)
