@@ -63,6 +63,45 @@ local REAL_API_PROPERTIES = {
   UpdateSettingsRequestContent = {
     enable_ulp_wcag_compliance = { type = "boolean" },
   },
+  -- The document's request schemas for POST/PATCH /event-streams reuse the *response* shapes of
+  -- webhook_authorization, which leave out the write-only secret of each method. Recording
+  -- should-dump-without-throwing-an-error: GET /event-streams?take=50 answers the
+  -- lots-of-configuration fixture's stream "e2e-webhook-stream" (webhook_authorization
+  -- {method: "bearer"}), which that fixture creates with `token: some-sensitive-token`: the real
+  -- API took the token (and does not return it). auth0-cli's `events create` documents the same
+  -- bearer body. basic's password and custom_header's header_value are the same write-only secret
+  -- of the other two methods (Auth0's event stream docs).
+  EventStreamWebhookBearerAuth = {
+    token = { type = "string", minLength = 1 },
+  },
+  EventStreamWebhookBasicAuth = {
+    password = { type = "string", minLength = 1 },
+  },
+  EventStreamWebhookCustomHeaderAuth = {
+    header_value = { type = "string", minLength = 1 },
+  },
+  -- node-auth0 6.4.0 (the SDK inside a0deploy 8.44.0) types SynchronizedGroupPayload, the item of
+  -- PUT /connections/{id}/directory-provisioning/synchronized-groups, as {id, name?, email?,
+  -- direct_members_count?}, and a0deploy's export writes those four fields from the GET, so its
+  -- export -> import round trip sends them; Auth0's docs for the add (POST) call show the same
+  -- items. The id keeps the document's pattern.
+  SynchronizedGroupPayload = {
+    name = { type = "string" },
+    email = { type = "string" },
+    direct_members_count = { type = "integer", minimum = 0 },
+  },
+  -- node-auth0 6.4.0 CreateOrganizationRequestContent / UpdateOrganizationRequestContent carry
+  -- third_party_client_access (OrganizationThirdPartyClientAccessEnum: block, allow) and
+  -- is_app_entitlement_active, and its organization GET answers return both; a0deploy 8.44.0's
+  -- example (examples/yaml/tenant.yaml) sends them.
+  CreateOrganizationRequestContent = {
+    third_party_client_access = { type = "string", enum = { "block", "allow" } },
+    is_app_entitlement_active = { type = "boolean" },
+  },
+  UpdateOrganizationRequestContent = {
+    third_party_client_access = { type = "string", enum = { "block", "allow" } },
+    is_app_entitlement_active = { type = "boolean" },
+  },
 }
 
 -- Keywords kept as they are (numbers, booleans, strings, lists of scalars).

@@ -12,6 +12,9 @@
 #      the keyword mappings of its config.json.example), import of its e2e lots-of-configuration,
 #      export -f yaml again; each run must exit 0 and log no error line
 #   5. checks with tests/peer/compare.lua that the last export holds every imported resource
+#   6. the differential check (tests/peer/differential.sh): each import's files through a0deploy
+#      and through a0lua into two emulators seeded alike, limited to the engine's 14 types; the
+#      two states must be equal but for the differences tests/peer/known-differences.lua lists
 #
 # Prints a0deploy's summary lines and, per run, the requests the emulator answered with a status
 # of 400 or more. Everything a run wrote stays in build/peer/logs/ (a0deploy's output, each run's
@@ -175,7 +178,8 @@ echo "peer: TLS at https://$domain"
 
 step "seed the tenant"
 # The example tenant.yaml refers to things it does not create, which on a real tenant must exist
-# already: the action its token exchange profile names, and version 1 of its action modules
+# already: the actions its token exchange profile and its action event stream name
+# ("custom-token-exchange-action", "action-name"), and version 1 of its action modules
 # (its actions use them by version number; a0deploy publishes a module only when the file says
 # all_changes_published: true). They are created here through the Management API.
 PEER_CLIENT_SECRET=$client_secret "$a0lua" run "$peer/admin.lua" seed "$emulator_url" \
@@ -251,6 +255,19 @@ run_a0deploy() {
 run_a0deploy export-yaml "" export -f yaml -o "$tmp/export-yaml"
 run_a0deploy export-directory "" export -f directory -o "$tmp/export-directory"
 
+step "copy the example"
+# A copy of examples/yaml to import, with one edit: the directory provisioning's synchronized group
+# id "some_google_group_id" is a placeholder that the Management API's pattern for a group id
+# (^[A-Za-z0-9]+$, openapi.json's SynchronizedGroupPayload; Google group ids are alphanumeric)
+# refuses, from Auth0 as from the emulator. The copy carries a valid id; nothing else changes
+# (tests/e2e/examples_spec.lua does the same for a0lua's own e2e spec).
+cp -R "$examples" "$tmp/examples-yaml" || fail "cannot copy $examples"
+examples=$tmp/examples-yaml
+grep -q '"some_google_group_id"' "$examples/tenant.yaml" ||
+  fail "the example no longer has the group id some_google_group_id: review this edit"
+sed -i 's/"some_google_group_id"/"someGoogleGroupId"/' "$examples/tenant.yaml" ||
+  fail "cannot edit $examples/tenant.yaml"
+
 step "write the import configs"
 # Two sections of the example tenant.yaml are refused whatever the tenant, so that import
 # excludes them (AUTH0_EXCLUDED; compare.lua skips them too):
@@ -284,6 +301,12 @@ mkdir -p "$logs/exports" && cp -r "$tmp"/export-* "$logs/exports/" 2>/dev/null
 "$a0lua" run "$peer/compare.lua" "$tmp/export-last/tenant.yaml" \
   "$examples/tenant.yaml=$tmp/examples.json" "$lots=$tmp/lots.json" | sed 's/^/peer: /'
 [ "${PIPESTATUS[0]}" -eq 0 ] || failed "the last export lacks imported resources"
+
+# ---------------------------------------------------------------- 6. differential check
+step "differential check"
+bash "$peer/differential.sh" "$a0deploy" 2>&1 | sed 's/^/peer: /'
+[ "${PIPESTATUS[0]}" -eq 0 ] ||
+  failed "a0lua's imports differ from a0deploy's beyond tests/peer/known-differences.lua"
 if [ "${#failures[@]}" -gt 0 ]; then
   step_name=$(IFS=,; echo "${failures[*]}")
   fail "${#failures[@]} step(s) failed (PEER_KEEP_GOING=1 ran them all)"
@@ -292,5 +315,6 @@ fi
 step_name="result"
 [ -z "${PEER_EXCLUDE:-}" ] ||
   fail "everything else passed, but PEER_EXCLUDE left out $PEER_EXCLUDE"
-echo "peer check passed: a0deploy $version, 3 exports and 2 imports against a0lua emulate" \
+echo "peer check passed: a0deploy $version, 3 exports and 2 imports against a0lua emulate," \
+  "and the differential check of both imports against a0lua's" \
   "in $((SECONDS - started)) s"

@@ -10,8 +10,9 @@
 --       (method, path, status) answered with a status >= 400, with its count, for the gaps list.
 --   PEER_CLIENT_SECRET=S a0lua run tests/peer/admin.lua seed BASE_URL CLIENT_ID
 --       puts into the tenant, through the Management API, what the example tenant.yaml expects
---       to be there already: the action its token exchange profile names
---       ("custom-token-exchange-action", trigger custom-token-exchange), built and deployed; and
+--       to be there already: the actions it names without defining them, built and deployed
+--       ("custom-token-exchange-action", trigger custom-token-exchange, for its token exchange
+--       profile; "action-name", trigger event-stream, for its action event stream); and
 --       version 1 of its two action modules, which its actions use by version number while the
 --       file does not ask a0deploy to publish them (no all_changes_published: true).
 local http = require "a0lua.core.http"
@@ -38,11 +39,19 @@ function M.request(method, url, opts)
   return c.status, c.body
 end
 
-M.SEED_ACTION = {
-  name = "custom-token-exchange-action",
-  supported_triggers = { { id = "custom-token-exchange", version = "v1" } },
-  code = "exports.onExecuteCustomTokenExchange = async (event, api) => {};\n",
-  runtime = "node22",
+M.SEED_ACTIONS = {
+  {
+    name = "custom-token-exchange-action",
+    supported_triggers = { { id = "custom-token-exchange", version = "v1" } },
+    code = "exports.onExecuteCustomTokenExchange = async (event, api) => {};\n",
+    runtime = "node22",
+  },
+  {
+    name = "action-name",
+    supported_triggers = { { id = "event-stream", version = "v1" } },
+    code = "exports.onExecuteEventStream = async (event, api) => {};\n",
+    runtime = "node22",
+  },
 }
 
 M.SEED_MODULES = { "auth-helper", "notification-helper" }
@@ -66,19 +75,21 @@ function M.seed(base, client_id, client_secret)
   })
   if not grant then return nil, err end
   local token = grant.access_token
-  local action
-  action, err = call("POST", "/api/v2/actions/actions", M.SEED_ACTION, token)
-  if not action then return nil, err end
-  local deadline = os.time() + 30
-  while action.status ~= "built" do
-    if os.time() > deadline then return nil, "the seeded action was not built in 30 s" end
-    os.execute("sleep 0.2")
-    action, err = call("GET", "/api/v2/actions/actions/" .. action.id, nil, token)
+  for _, seed_action in ipairs(M.SEED_ACTIONS) do
+    local action
+    action, err = call("POST", "/api/v2/actions/actions", seed_action, token)
     if not action then return nil, err end
+    local deadline = os.time() + 30
+    while action.status ~= "built" do
+      if os.time() > deadline then return nil, "the seeded action was not built in 30 s" end
+      os.execute("sleep 0.2")
+      action, err = call("GET", "/api/v2/actions/actions/" .. action.id, nil, token)
+      if not action then return nil, err end
+    end
+    local deployed
+    deployed, err = call("POST", "/api/v2/actions/actions/" .. action.id .. "/deploy", nil, token)
+    if not deployed then return nil, err end
   end
-  local deployed
-  deployed, err = call("POST", "/api/v2/actions/actions/" .. action.id .. "/deploy", nil, token)
-  if not deployed then return nil, err end
   for _, name in ipairs(M.SEED_MODULES) do
     local module, version
     module, err = call("POST", "/api/v2/actions/modules", {
@@ -126,7 +137,9 @@ local function main(args)
       io.stderr:write("seed: ", err, "\n")
       return 1
     end
-    io.stdout:write("seeded action ", M.SEED_ACTION.name, ", action modules ",
+    local names = {}
+    for i, a in ipairs(M.SEED_ACTIONS) do names[i] = a.name end
+    io.stdout:write("seeded actions ", table.concat(names, ", "), ", action modules ",
       table.concat(M.SEED_MODULES, ", "), " (version 1)\n")
     return 0
   end

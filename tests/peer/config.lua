@@ -1,9 +1,13 @@
 -- tests/peer/config.lua: writes the a0deploy config file of one peer-check import.
 --
---   a0lua run tests/peer/config.lua [--exclude TYPE,...] OUT [EXAMPLE_CONFIG INPUT_YAML]
+--   a0lua run tests/peer/config.lua [--exclude TYPE,...] [--include-only TYPE,...]
+--     [--domain DOMAIN] [--credentials] OUT [EXAMPLE_CONFIG INPUT_YAML]
 --
 -- OUT gets {"AUTH0_KEYWORD_REPLACE_MAPPINGS": {...}} (mode 600), plus AUTH0_EXCLUDED: [TYPE,
--- ...] with --exclude (sections of a fixture that neither a0deploy nor Auth0 accept). With
+-- ...] with --exclude (sections of a fixture that neither a0deploy nor Auth0 accept), and
+-- AUTH0_INCLUDED_ONLY: [TYPE, ...] with --include-only (the differential check). For a0lua's
+-- config (tests/peer/differential.sh): --domain sets the config's AUTH0_DOMAIN (not the keyword),
+-- --credentials copies AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET from the environment. With
 -- EXAMPLE_CONFIG (a0deploy's config.json.example) the mappings are that file's
 -- AUTH0_KEYWORD_REPLACE_MAPPINGS. Keywords that INPUT_YAML uses (##NAME## or @@NAME@@) and the
 -- mappings lack get a placeholder value "peer-<name>": the example tenant.yaml uses more keywords
@@ -58,18 +62,44 @@ function M.mappings(example_config_text, input_text, domain)
   return mappings, added
 end
 
+local USAGE = "usage: a0lua run tests/peer/config.lua [--exclude TYPES] [--include-only TYPES] "
+  .. "[--domain DOMAIN] [--credentials] OUT [EXAMPLE_CONFIG INPUT]"
+
+local function type_list(text)
+  local list = json.array()
+  for name in (text or ""):gmatch("[^,]+") do list[#list + 1] = name end
+  return list
+end
+
 local function main(args)
-  local excluded
-  if args[1] == "--exclude" then
-    excluded = json.array()
-    for name in (args[2] or ""):gmatch("[^,]+") do excluded[#excluded + 1] = name end
-    args = table.move(args, 3, #args, 1, {})
+  local options, i = {}, 1
+  while args[i] and args[i]:match("^%-%-") do
+    local flag = args[i]
+    if flag == "--credentials" then
+      options.credentials = true
+      i = i + 1
+    elseif flag == "--exclude" or flag == "--include-only" or flag == "--domain" then
+      if not args[i + 1] then error(USAGE, 0) end
+      options[flag] = args[i + 1]
+      i = i + 2
+    else
+      error(USAGE, 0)
+    end
   end
-  local out, example, input = args[1], args[2], args[3]
-  if not out then error("usage: a0lua run tests/peer/config.lua OUT [EXAMPLE_CONFIG INPUT]", 0) end
+  local out, example, input = args[i], args[i + 1], args[i + 2]
+  if not out then error(USAGE, 0) end
   local mappings, added = M.mappings(example and read(example), input and read(input),
     os.getenv("AUTH0_DOMAIN"))
-  local config = { AUTH0_KEYWORD_REPLACE_MAPPINGS = mappings, AUTH0_EXCLUDED = excluded }
+  local config = { AUTH0_KEYWORD_REPLACE_MAPPINGS = mappings }
+  if options["--exclude"] then config.AUTH0_EXCLUDED = type_list(options["--exclude"]) end
+  if options["--include-only"] then
+    config.AUTH0_INCLUDED_ONLY = type_list(options["--include-only"])
+  end
+  config.AUTH0_DOMAIN = options["--domain"]
+  if options.credentials then
+    config.AUTH0_CLIENT_ID = os.getenv("AUTH0_CLIENT_ID")
+    config.AUTH0_CLIENT_SECRET = os.getenv("AUTH0_CLIENT_SECRET")
+  end
   local text = assert(json.encode(config, { pretty = true }))
   local f = assert(io.open(out, "wb"))
   f:write(text, "\n")

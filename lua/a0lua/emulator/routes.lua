@@ -5817,12 +5817,14 @@ return {
             additionalProperties = false,
           },
         },
+        is_app_entitlement_active = { type = "boolean" },
         metadata = {
           type = "object",
           maxProperties = 25,
           additionalProperties = { type = { "string", "null" }, maxLength = 255 },
         },
         name = { type = "string", minLength = 1, maxLength = 50 },
+        third_party_client_access = { type = "string", enum = { "block", "allow" } },
         token_quota = {
           type = "object",
           required = { "client_credentials" },
@@ -8793,7 +8795,10 @@ return {
             type = "object",
             required = { "id" },
             properties = {
+              direct_members_count = { type = "integer", minimum = 0 },
+              email = { type = "string" },
               id = { type = "string", pattern = "^[A-Za-z0-9]+$", minLength = 1, maxLength = 32 },
+              name = { type = "string" },
             },
             additionalProperties = false,
           },
@@ -11474,6 +11479,7 @@ return {
                           required = { "method", "username" },
                           properties = {
                             method = { type = "string", enum = { "basic" } },
+                            password = { type = "string", minLength = 1 },
                             username = { type = "string", pattern = "^[^:]+$", maxLength = 128 },
                           },
                           additionalProperties = false,
@@ -11481,7 +11487,10 @@ return {
                         {
                           type = "object",
                           required = { "method" },
-                          properties = { method = { type = "string", enum = { "bearer" } } },
+                          properties = {
+                            method = { type = "string", enum = { "bearer" } },
+                            token = { type = "string", minLength = 1 },
+                          },
                           additionalProperties = false,
                         },
                         {
@@ -11493,6 +11502,7 @@ return {
                               pattern = "^[a-zA-Z0-9!#$%&'*+.^_`|~-]+$",
                               minLength = 1,
                             },
+                            header_value = { type = "string", minLength = 1 },
                             method = { type = "string", enum = { "custom_header" } },
                           },
                           additionalProperties = false,
@@ -13302,12 +13312,14 @@ return {
           additionalProperties = false,
         },
         display_name = { type = "string", minLength = 1, maxLength = 255 },
+        is_app_entitlement_active = { type = "boolean" },
         metadata = {
           type = "object",
           maxProperties = 25,
           additionalProperties = { type = { "string", "null" }, maxLength = 255 },
         },
         name = { type = "string", minLength = 1, maxLength = 50 },
+        third_party_client_access = { type = "string", enum = { "block", "allow" } },
         token_quota = {
           type = { "object", "null" },
           required = { "client_credentials" },
@@ -14492,6 +14504,7 @@ return {
                           required = { "method", "username" },
                           properties = {
                             method = { type = "string", enum = { "basic" } },
+                            password = { type = "string", minLength = 1 },
                             username = { type = "string", pattern = "^[^:]+$", maxLength = 128 },
                           },
                           additionalProperties = false,
@@ -14499,7 +14512,10 @@ return {
                         {
                           type = "object",
                           required = { "method" },
-                          properties = { method = { type = "string", enum = { "bearer" } } },
+                          properties = {
+                            method = { type = "string", enum = { "bearer" } },
+                            token = { type = "string", minLength = 1 },
+                          },
                           additionalProperties = false,
                         },
                         {
@@ -14511,6 +14527,7 @@ return {
                               pattern = "^[a-zA-Z0-9!#$%&'*+.^_`|~-]+$",
                               minLength = 1,
                             },
+                            header_value = { type = "string", minLength = 1 },
                             method = { type = "string", enum = { "custom_header" } },
                           },
                           additionalProperties = false,

@@ -265,11 +265,28 @@ M.RATE_LIMIT_POLICIES = {
                code = "conflict" } },
 }
 
+-- A webhook's authorization secret (bearer token, basic password, custom header value) is
+-- write-only: the real API keeps it and answers without it (recording
+-- should-dump-without-throwing-an-error: webhook_authorization {method: "bearer"} only).
+local WEBHOOK_SECRETS = { "token", "password", "header_value" }
+
+local function event_stream_view(_, item)
+  local auth = type(item.destination) == "table" and type(item.destination.configuration) == "table"
+    and item.destination.configuration.webhook_authorization
+  if type(auth) ~= "table" then return item end
+  local out = values.copy(item)
+  for _, field in ipairs(WEBHOOK_SECRETS) do
+    out.destination.configuration.webhook_authorization[field] = nil
+  end
+  return out
+end
+
 M.EVENT_STREAMS = {
   path = "/event-streams", id_format = id22("est_"), key = "eventStreams", paging = "checkpoint",
   timestamps = true,
   not_found = nf("Event stream not found", "inexistent_event_stream"),
   defaults = function() return { status = "enabled", subscriptions = arr() } end,
+  view = event_stream_view,
 }
 
 local function ssp_custom_text()

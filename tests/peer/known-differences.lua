@@ -1,0 +1,34 @@
+-- tests/peer/known-differences.lua: the differences between the tenant a0deploy's import leaves
+-- and the one a0lua's import of the same files leaves, that the differential check
+-- (tests/peer/differential.sh, differential.lua) accepts, each with its reason. docs/compat.md
+-- "Differential check" mirrors this list; each is a deliberate difference of a0lua's.
+--
+-- Entry: { path = GLOB, fixture = "examples" | "lots" (nil: either), reason = "..." }. GLOB is
+-- matched against a difference's whole path as differential.lua prints it; `*` matches anything.
+-- Add an entry only for a difference that is a0lua's choice (or a0deploy's bug) with its reason,
+-- never to hide an a0lua bug.
+return {
+  {
+    fixture = "examples",
+    path = "/clients[My Express App].express_configuration.okta_oin_client_id",
+    reason = "a0lua resolves a client name in express_configuration.okta_oin_client_id to the id "
+      .. "of the client the same run creates; a0deploy resolves names only against the clients "
+      .. "that existed before the run and sends this one by name (the API wants a client id)",
+  },
+  {
+    fixture = "examples",
+    path = "/clients[mcpserver.example.com].*",
+    reason = "CIMD client: after POST /clients/cimd/register (the URL alone) a0lua PATCHes the "
+      .. "CIMD-editable fields the file sets (grant_types, oidc_conformant); a0deploy registers "
+      .. "only, and the file's fields reach the tenant on its next import",
+  },
+  {
+    fixture = "examples",
+    path = "/connections/{/connections:google-workspace}/directory-provisioning/"
+      .. "synchronized-groups.groups[*]",
+    reason = "synchronized groups: a0lua sends each group's id only (the OpenAPI document's "
+      .. "SynchronizedGroupPayload); a0deploy sends the file's name, email and "
+      .. "direct_members_count too, which describe the Google group, and the emulator keeps "
+      .. "what it was sent",
+  },
+}

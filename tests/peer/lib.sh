@@ -1,0 +1,135 @@
+# tests/peer/lib.sh: pieces shared by the scripts that run the real a0deploy against
+# `a0lua emulate` (bench/deploy.sh; tests/peer/a0deploy.sh may source it too). Source it from
+# bash; it defines functions only and starts nothing by itself.
+#
+#   peer_a0deploy ROOT LOG               prints the path of an a0deploy binary: the registry's
+#       current auth0-deploy-cli, installed with npm into a temporary folder and kept in
+#       ROOT/build/peer/auth0-deploy-cli-<version>/ (the cache tests/peer/a0deploy.sh uses); when
+#       the registry cannot be reached, the newest version already cached. npm's output goes to
+#       LOG. Returns 1 (and prints why on stderr) when there is neither.
+#   peer_free_port A0LUA                 prints a free loopback TCP port
+#   peer_cert DIR LOG                    a throwaway self-signed certificate for localhost and
+#       127.0.0.1: DIR/cert.pem and DIR/key.pem (openssl's output to LOG)
+#   peer_emulator A0LUA OUT ERR ARGS...  starts `A0LUA emulate --port 0 ARGS...` in the
+#       background, stdout to OUT and stderr to ERR, and waits for its "listening on" line;
+#       sets PEER_EMULATOR_PID and PEER_EMULATOR_URL (http://127.0.0.1:PORT). Returns 1 when it
+#       exits or prints nothing within 30 s.
+#   peer_stunnel A0LUA DIR UPSTREAM LOG  stunnel4 on a free port in front of UPSTREAM (host:port)
+#       with DIR/cert.pem and DIR/key.pem (config in DIR/stunnel-<port>.conf, its log to LOG);
+#       sets PEER_STUNNEL_PID and PEER_TLS_PORT. Tries three ports; returns 1 when none works.
+#   peer_stop PID...                     SIGTERM, up to 5 s, then SIGKILL; reaps each (only the
+#       given process ids: the ones the caller started)
+#
+# Clients reach the emulator as https://localhost:PEER_TLS_PORT with
+# NODE_EXTRA_CA_CERTS=DIR/cert.pem (node) or a CA file of DIR/cert.pem (a0lua's ca_file).
+
+peer_a0deploy() {
+  local root=$1 log=$2 version cache tmp best
+  version=$(timeout 20 npm view auth0-deploy-cli version 2>/dev/null)
+  if [ -n "$version" ]; then
+    cache=$root/build/peer/auth0-deploy-cli-$version
+    if [ ! -x "$cache/node_modules/.bin/a0deploy" ]; then
+      tmp=$(mktemp -d "${TMPDIR:-/tmp}/a0lua-npm.XXXXXX") || return 1
+      if ! npm install --prefix "$tmp" --no-audit --no-fund --no-update-notifier \
+          --loglevel=error "auth0-deploy-cli@$version" >"$log" 2>&1; then
+        rm -rf "$tmp"
+        echo "npm install auth0-deploy-cli@$version failed (see $log)" >&2
+        return 1
+      fi
+      mkdir -p "$root/build/peer" && rm -rf "$cache.partial" && cp -a "$tmp" "$cache.partial" &&
+        rm -rf "$cache" && mv "$cache.partial" "$cache"
+      rm -rf "$tmp"
+    fi
+    [ -x "$cache/node_modules/.bin/a0deploy" ] && {
+      echo "$cache/node_modules/.bin/a0deploy"
+      return 0
+    }
+  fi
+  # No registry: the newest cached install, if any.
+  best=$(ls -d "$root"/build/peer/auth0-deploy-cli-*/node_modules/.bin/a0deploy 2>/dev/null |
+    sort -V | tail -n 1)
+  if [ -n "$best" ]; then
+    echo "$best"
+    return 0
+  fi
+  echo "a0deploy: the npm registry cannot be reached and no install is cached" >&2
+  return 1
+}
+
+peer_free_port() {
+  "$1" -e 'local s = assert(require("socket").bind("127.0.0.1", 0))
+    local _, port = s:getsockname(); print(port); s:close()'
+}
+
+peer_cert() {
+  local dir=$1 log=$2
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj /CN=localhost -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+    -keyout "$dir/key.pem" -out "$dir/cert.pem" >"$log" 2>&1
+}
+
+peer_emulator() {
+  local a0lua=$1 out=$2 err=$3
+  shift 3
+  PEER_EMULATOR_URL=""
+  "$a0lua" emulate --port 0 "$@" >"$out" 2>"$err" &
+  PEER_EMULATOR_PID=$!
+  for _ in $(seq 300); do
+    PEER_EMULATOR_URL=$(sed -n 's|^listening on \(http://[0-9.]*:[0-9]*\).*|\1|p' "$out")
+    [ -n "$PEER_EMULATOR_URL" ] && return 0
+    kill -0 "$PEER_EMULATOR_PID" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+peer_stunnel() {
+  local a0lua=$1 dir=$2 upstream=$3 log=$4 bin port attempt
+  PEER_TLS_PORT=""
+  PEER_STUNNEL_PID=""
+  bin=$(command -v stunnel4 || command -v stunnel) || {
+    echo "stunnel4 is not installed" >&2
+    return 1
+  }
+  for attempt in 1 2 3; do
+    port=$(peer_free_port "$a0lua") || return 1
+    cat >"$dir/stunnel-$port.conf" <<EOF
+foreground = yes
+pid =
+output = $log
+[a0lua-emulate]
+accept = 127.0.0.1:$port
+connect = $upstream
+cert = $dir/cert.pem
+key = $dir/key.pem
+EOF
+    "$bin" "$dir/stunnel-$port.conf" >>"$log.out" 2>&1 &
+    PEER_STUNNEL_PID=$!
+    for _ in $(seq 50); do
+      if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        PEER_TLS_PORT=$port
+        return 0
+      fi
+      kill -0 "$PEER_STUNNEL_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    peer_stop "$PEER_STUNNEL_PID"
+    PEER_STUNNEL_PID=""
+    echo "stunnel could not listen on $port (attempt $attempt)" >&2
+  done
+  return 1
+}
+
+peer_stop() {
+  local pid
+  for pid in "$@"; do
+    [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+  done
+  for pid in "$@"; do
+    [ -n "$pid" ] || continue
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  done
+  return 0
+}
