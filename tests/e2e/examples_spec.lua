@@ -57,15 +57,9 @@ describe("a0deploy's examples", function()
   --  * The directory provisioning's synchronized group id `some_google_group_id` is a
   --    placeholder, not a valid Google group id: the API's pattern is ^[A-Za-z0-9]+$. The copy
   --    carries a valid id.
-  --  * The yaml example's organization sets `third_party_client_access` and
-  --    `is_app_entitlement_active`, which (its own comments say) need feature flags the tenant
-  --    must have switched on; the API's organization schemas, and so the emulated tenant, lack
-  --    them. The copy leaves those two lines out.
   local EDITS = {
     yaml = { file = "tenant.yaml", edits = {
       { "some_google_group_id", "someGoogleGroupId" },
-      { "\n    third_party_client_access: block\n", "\n" },
-      { "\n    is_app_entitlement_active: false\n", "\n" },
     } },
     directory = { file = "connections/google-apps.json", edits = {
       { "some_google_group_id", "someGoogleGroupId" },

@@ -732,5 +732,20 @@ describe("a0lua.emulator.resources", function()
       assert.matches("^est_%w+$", es.id)
       assert.are.equal(es.id, ok(emu:get("/event-streams?take=50")).eventStreams[1].id)
     end)
+
+    it("keeps a webhook's write-only secret out of every answer", function()
+      local es = ok(emu:post("/event-streams", {
+        name = "hook", subscriptions = { { event_type = "user.created" } },
+        destination = { type = "webhook", configuration = {
+          webhook_endpoint = "https://hooks.example.com/a0",
+          webhook_authorization = { method = "bearer", token = "s3cr3t-token" } } },
+      }), 201)
+      assert.is_nil(es.destination.configuration.webhook_authorization.token)
+      local read = ok(emu:get("/event-streams/" .. es.id))
+      assert.are.equal("bearer", read.destination.configuration.webhook_authorization.method)
+      assert.is_nil(read.destination.configuration.webhook_authorization.token)
+      assert.is_nil(ok(emu:get("/event-streams?take=50")).eventStreams[2]
+        .destination.configuration.webhook_authorization.token)
+    end)
   end)
 end)
