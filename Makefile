@@ -6,6 +6,7 @@
 #   make check      test + luacheck + the specs on an ASan/UBSan build + each fuzz target for 30 s
 #   make fuzz       each fuzz target for FUZZ_SECONDS (default 60)
 #   make bench      the primitives against lua-cjson and lyaml
+#   make bench-deploy   a0lua against a0deploy on emulated tenants (BENCH_SIZES, BENCH_ROUNDS)
 #   make demo       the first thing to run
 #   make install / uninstall   honour PREFIX and DESTDIR
 
@@ -53,13 +54,14 @@ BIN        := $(BUILD)/a0lua
 # Debian packages: to build, to test, to lint, to fuzz, to benchmark against.
 DEB_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev libcurl4-openssl-dev libyaml-dev \
   libpcre2-dev libedit-dev lua-busted lua-socket lua-check clang libclang-rt-14-dev \
-  lua-cjson lua-yaml stunnel4 tmux ca-certificates
+  lua-cjson lua-yaml stunnel4 tmux ca-certificates time
 
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(sort $(patsubst host/fuzz/fuzz_%.c,%,$(wildcard host/fuzz/fuzz_*.c)))
 FUZZ_CC      ?= clang
 
-.PHONY: all deps test check lint asan-test fuzz fuzz-build bench demo peer install uninstall clean
+.PHONY: all deps test check lint asan-test fuzz fuzz-build bench bench-deploy demo peer install \
+  uninstall clean
 
 all: $(BIN) $(SOS)
 
@@ -146,6 +148,14 @@ peer: deps all
 
 bench: deps all
 	@$(LUA) bench/primitives.lua
+
+# a0lua and a0deploy (from the npm registry) on the same emulated tenants of 100, 1,000 and 5,000
+# resources: export, import, the same import again, a 1 % change; the table goes to the terminal
+# and to build/bench/deploy.json (bench/deploy.sh; BENCH_SIZES, BENCH_ROUNDS for quick runs).
+# GNU time (in make deps) gives the peak RSS. a0deploy itself needs Node.js >= 20.19 and npm;
+# without them the table has a0lua's side only.
+bench-deploy: deps all
+	@bash bench/deploy.sh
 
 # The first thing to run: a local emulator, the example tenant imported into it, the plan for a
 # changed copy, an export; the emulator is stopped however the demo ends.

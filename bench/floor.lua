@@ -1,0 +1,193 @@
+--[[
+bench/floor.lua: the floor of the deploy benchmark: the requests each benchmark step truly needs
+on the generated tenant (bench/tenant-gen.lua's manifest), and the least time the emulated
+Enterprise rate limit and latency allow for them.
+
+  local floor = dofile("bench/floor.lua")
+  floor.needed(manifest, op) -> need
+      op: "export" (the seeded tenant), "import" (tenant.yaml into a fresh tenant), "reimport"
+      (tenant.yaml into the seeded tenant: nothing to change), "change" (tenant-changed.yaml
+      into the seeded tenant).
+      need = { requests =, reads =, writes =, groups = { [bucket] = n }, chain =, build_s =,
+               detail = { [what] = n } }
+  floor.seconds(need [, plan]) -> seconds, { rate =, chain = }
+      plan: { latency_s = 0.030, buckets = floor.ENTERPRISE }
+  floor.ENTERPRISE      the buckets of `a0lua emulate --limits enterprise` (docs/emulator.md)
+
+What a step truly needs (a lower bound any tool must pay on this API; the token request is not
+rate limited and is left out):
+  reads   every list once, 100 items a page (tenant settings once for tenant, pages and prompts;
+          the clients list once, the global client included; the connections list once for
+          connections and databases); per connection its enabled clients (the supported
+          endpoint: a connection's enabled_clients field is deprecated); per role its
+          permissions; per organization its four sub-lists (connections, client grants,
+          discovery domains, member clients: a file's absent list means an empty one, so the
+          tenant's must be read); the email provider; the triggers list. Import reads only the
+          parts of prompts, email templates and trigger bindings that the file names; export
+          reads all of them (13 templates, every trigger's bindings, 35 custom-text prompts per
+          locale, 8 partial groups, the screen renderers).
+  writes  import into a fresh tenant: one create per item; a role's permissions; a
+          connection's enabled clients; per organization each connection and client grant; an
+          action's deploy; one binding update per trigger; tenant settings, login page, email
+          provider, each template and prompt settings once. The unchanged re-import: none. The
+          1 % change: one update per changed item.
+  chain   round trips that must follow one another: the token; checkpoint pages one after
+          another (offset pages after the first together); a sub-list after its list; and on
+          import the stages resource servers -> clients -> grants -> organizations ->
+          organization connections and grants, and action create -> (build) -> deploy ->
+          bindings.
+The floor is the larger of the rate bound (each bucket, starting full, must have refilled a
+token for its n-th request: (n - size) / rate, plus the last answer's latency) and the chain
+(chain x latency, plus the action build delay when actions are created).
+]]
+local M = {}
+
+-- Fresh-tenant objects of `a0lua emulate` (docs/emulator.md): All Applications (global),
+-- Default App and the deploy client; the Management API; Username-Password-Authentication; the
+-- deploy client's grant; trigger ids in /actions/triggers.
+M.FRESH = { clients = 3, resourceServers = 1, connections = 1, clientGrants = 1,
+  trigger_ids = 15 }
+M.EMAIL_TEMPLATES = 13
+M.PROMPT_TYPES = 35
+M.PARTIAL_GROUPS = 8
+M.BUILD_S = 1
+
+M.ENTERPRISE = {
+  global = { size = 1000, rate = 1000 / 60 },
+  second = { size = 50, rate = 50 },
+  organizations_read = { size = 10, rate = 100 / 60 },
+  organizations_write = { size = 5, rate = 150 / 60 },
+  organization_connections_write = { size = 5, rate = 150 / 60 },
+}
+
+local function pages(n, per)
+  return math.max(1, math.ceil(n / (per or 100)))
+end
+
+-- Round trips to read a list of n items: checkpoint pages in a row; offset pages after the first
+-- at once (past 1,000 items offset paging stops, so checkpoint).
+local function list_chain(n, paging)
+  local p = pages(n)
+  if paging == "checkpoint" or n > 1000 then return p end
+  return p > 1 and 2 or 1
+end
+
+function M.needed(manifest, op)
+  local c, s = manifest.counts, manifest.shape
+  local seeded = op ~= "import"
+  local cur = {
+    clients = M.FRESH.clients + (seeded and c.clients or 0),
+    resourceServers = M.FRESH.resourceServers + (seeded and c.resourceServers or 0),
+    clientGrants = M.FRESH.clientGrants + (seeded and c.clientGrants or 0),
+    connections = M.FRESH.connections + (seeded and (c.connections + c.databases) or 0),
+    roles = seeded and c.roles or 0,
+    organizations = seeded and c.organizations or 0,
+    actions = seeded and c.actions or 0,
+  }
+  local d = {}
+  local orgs_read, orgs_write, org_conn_write
+  -- reads
+  d.tenant_settings = 1
+  d.clients = pages(cur.clients)
+  d.resource_servers = pages(cur.resourceServers)
+  d.client_grants = pages(cur.clientGrants)
+  d.connections = pages(cur.connections)
+  d.connection_clients = cur.connections
+  d.roles = pages(cur.roles)
+  d.role_permissions = cur.roles
+  d.organizations = pages(cur.organizations)
+  orgs_read = d.organizations
+  d.organization_sublists = 4 * cur.organizations
+  d.actions = pages(cur.actions)
+  d.triggers = 1
+  d.email_provider = 1
+  d.prompts = 1
+  if op == "export" then
+    d.trigger_bindings = M.FRESH.trigger_ids
+    d.email_templates = M.EMAIL_TEMPLATES
+    d.prompt_custom_text = M.PROMPT_TYPES -- one locale (en)
+    d.prompt_partials = M.PARTIAL_GROUPS
+    d.prompt_rendering = 1
+  else
+    d.trigger_bindings = #s.triggers
+    d.email_templates = s.email_templates
+  end
+  local reads = 0
+  for _, n in pairs(d) do reads = reads + n end
+  -- writes
+  local w = {}
+  orgs_write, org_conn_write = 0, 0
+  if op == "import" then
+    w.tenant = 1
+    w.login_page = 1
+    w.resource_servers = c.resourceServers
+    w.clients = c.clients
+    w.client_grants = c.clientGrants
+    w.roles = c.roles + s.role_permissions
+    w.connections = c.connections + c.databases + s.connections_with_clients
+    w.organizations = c.organizations
+    orgs_write = c.organizations
+    w.organization_connections = s.org_connections
+    org_conn_write = s.org_connections
+    w.organization_client_grants = s.org_client_grants
+    w.actions = 2 * c.actions
+    w.trigger_bindings = #s.triggers
+    w.email_provider = 1
+    w.email_templates = s.email_templates
+    w.prompts = 1
+  elseif op == "change" then
+    for _, ch in ipairs(manifest.changes) do
+      w[ch.type] = (w[ch.type] or 0) + 1
+      if ch.type == "organizations" then orgs_write = orgs_write + 1 end
+    end
+  end
+  local writes = 0
+  for k, n in pairs(w) do
+    writes = writes + n
+    d["write_" .. k] = n
+  end
+  -- chain
+  local read_chain = math.max(
+    list_chain(cur.clients, "offset"),
+    list_chain(cur.clientGrants, "checkpoint"),
+    list_chain(cur.connections, "checkpoint") + 1,
+    list_chain(cur.roles, "offset") + (cur.roles > 0 and 1 or 0),
+    list_chain(cur.organizations, "checkpoint") + (cur.organizations > 0 and 1 or 0),
+    2) -- triggers, then bindings
+  local chain, build_s = 1 + read_chain, 0
+  if op == "import" then
+    chain = chain + 5
+    if c.actions > 0 then build_s = M.BUILD_S end
+  elseif op == "change" and writes > 0 then
+    chain = chain + 1
+  end
+  return {
+    requests = reads + writes, reads = reads, writes = writes, chain = chain, build_s = build_s,
+    groups = { global = reads + writes, second = reads + writes,
+      organizations_read = orgs_read, organizations_write = orgs_write,
+      organization_connections_write = org_conn_write },
+    detail = d,
+  }
+end
+
+function M.seconds(need, plan)
+  plan = plan or {}
+  local latency = plan.latency_s or 0.030
+  local buckets = plan.buckets or M.ENTERPRISE
+  local rate = 0
+  for name, n in pairs(need.groups) do
+    local b = buckets[name]
+    if b and n > b.size then
+      local t = (n - b.size) / b.rate
+      if t > rate then rate = t end
+    end
+  end
+  rate = rate + latency
+  local chain = need.chain * latency
+  -- the build delay runs beside the other stages: it only lengthens the action branch
+  local action_branch = (1 + 2 + 3) * latency + need.build_s
+  if action_branch > chain then chain = action_branch end
+  return math.max(rate, chain), { rate = rate, chain = chain }
+end
+
+return M
