@@ -212,7 +212,7 @@ function M.build(opts)
             rate_s = parts.rate, chain_s = parts.chain, detail = need.detail }
         end
         local a, d = row.a0lua, row.a0deploy
-        if a and d and d.median_s then row.vs_a0deploy = a.median_s / d.median_s end
+        if a and d and d.median_s and d.ok then row.vs_a0deploy = a.median_s / d.median_s end
         if a and row.needed then row.vs_floor = a.median_s / row.needed.floor_s end
         rows[#rows + 1] = row
       end
@@ -249,6 +249,8 @@ function M.targets(rows, startup)
   end
   for _, row in ipairs(rows) do
     local a, d = row.a0lua, row.a0deploy
+    -- a failed a0deploy run did not do the same work: nothing to compare with
+    if d and not d.ok then d = nil end
     if a then
       if row.vs_floor then
         add(row, "at most 1.25× the floor", row.vs_floor <= T.floor,
@@ -349,6 +351,18 @@ function M.render(rows, startup, targets, opts)
   else
     p(("Targets missed (%d of %d checks):"):format(#misses, #targets))
     for _, m in ipairs(misses) do p(m) end
+  end
+  local failed = {}
+  for _, row in ipairs(rows) do
+    if row.a0deploy and not row.a0deploy.ok then
+      failed[#failed + 1] = ("- %d %s: %s"):format(row.size, M.STEP_NAMES[row.step],
+        table.concat(row.a0deploy.failures, "; "))
+    end
+  end
+  if #failed > 0 then
+    p("")
+    p("a0deploy failed (its time is up to the failure; no comparison made on these rows):")
+    for _, f in ipairs(failed) do p(f) end
   end
   p("")
   p("Where a0lua's requests went (its median run), per row:")

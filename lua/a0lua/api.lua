@@ -106,6 +106,7 @@ M.PER_PAGE = 100
 M.TAKE = 100
 M.OFFSET_LIMIT = 1000
 M.TOKEN_MARGIN_S = 300
+M.PACE_POLL_MS = 1000
 
 -- Endpoints that page by checkpoint as well as by offset (management-api.md, "Pagination").
 M.CHECKPOINT_PATHS = {
@@ -293,13 +294,16 @@ local function check_query(query, what)
   end
 end
 
--- Requests of one group draw from one rate-limit bucket: read or write, first segment, depth.
+-- Requests of one group draw from one rate-limit bucket: read or write, the first and the third
+-- segment (the collection and the sub-collection: /organizations/{id}/connections and
+-- /organizations/{id}/client-grants are different buckets), depth.
 local function group_of(method, path)
   local class = (method == "GET" or method == "HEAD") and "read" or "write"
-  local first = path:match("^/([^/?]*)") or ""
-  local depth = 0
-  for _ in path:gmatch("/[^/?]*") do depth = depth + 1 end
-  return ("%s /%s#%d"):format(class, first, depth)
+  local segments = {}
+  for seg in path:gmatch("/([^/?]*)") do segments[#segments + 1] = seg end
+  local name = "/" .. (segments[1] or "")
+  if segments[3] then name = name .. "/*/" .. segments[3] end
+  return ("%s %s#%d"):format(class, name, #segments)
 end
 M.group_of = group_of
 
@@ -598,6 +602,8 @@ function Client:send(method, url, group, token, body, timeout_ms)
   while true do
     local wait = p:wait(ticket)
     if wait <= 0 then break end
+    -- asked again at least every PACE_POLL_MS: the pacer may move the send earlier meanwhile
+    wait = math.min(wait, M.PACE_POLL_MS)
     self.counters.paced_ms = self.counters.paced_ms + wait
     self.sleep(wait)
   end

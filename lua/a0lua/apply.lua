@@ -179,7 +179,26 @@ local function run_changes(ctx, state, changes)
       return true
     end
   end
-  local values, errs = run_all(fns)
+  -- With more changes than requests in flight, the first change of each type goes ahead of the
+  -- others: handlers resolve names against lists they read once per run and keep (clients,
+  -- connections, grants), and a change that finds its list not read yet reads it; started all
+  -- at once, every change of the type would read it (a 1,000-resource import read the client
+  -- list 200 times, and held every copy).
+  local first, rest, seen = {}, {}, {}
+  local ahead = #changes > ((ctx.config and ctx.config.concurrency) or 8)
+  for i, change in ipairs(changes) do
+    if seen[change.type] or not ahead then rest[#rest + 1] = i else
+      seen[change.type] = true
+      first[#first + 1] = i
+    end
+  end
+  local values, errs = {}, {}
+  for _, batch in ipairs({ first, rest }) do
+    local batch_fns = {}
+    for k, i in ipairs(batch) do batch_fns[k] = fns[i] end
+    local v, e = run_all(batch_fns)
+    for k, i in ipairs(batch) do values[i], errs[i] = v[k], e[k] end
+  end
   for i, change in ipairs(changes) do
     if values[i] then
       count(state.report, change.type, change.op)
@@ -298,8 +317,9 @@ function M.run(ctx, plan)
   local api = ctx.api
   local turned_on = type(api) == "table" and api.coalesce == false
   if turned_on then api.coalesce = true end
-  local report, err, partial = run(ctx, plan)
+  local ok, report, err, partial = pcall(run, ctx, plan)
   if turned_on then api.coalesce = false end
+  if not ok then error(report, 0) end
   return report, err, partial
 end
 

@@ -17,13 +17,17 @@ long to wait and tells it what came back. The clocks are passed in, so specs can
   p:observe(t, status, headers) -- the answer, any status (headers: lower-case names)
   p:abandon(t)                -- the request got no answer, or was never sent (its token is
                               -- given back then)
-  p:snapshot() -> { cap =, default_limit =, buckets = { [limit] = { limit =, tokens =, rate =,
+  p:snapshot() -> { cap =, default_limit =, buckets = { [key] = { limit =, tokens =, rate =,
                     blocked_ms =, outstanding = } } }
+                    key: the limit for the tenant's bucket (the largest limit); "LIMIT FAMILY"
+                    for a smaller one, e.g. "5 write /organizations" (also under its limit)
 
 The model. Auth0 answers with x-ratelimit-limit (bucket size), -remaining and -reset (epoch
 seconds: when the bucket is full again, or when the next token comes once it is empty). The pacer
 keeps one token bucket per distinct limit (the tenant's bucket and per-endpoint buckets have
-different sizes, so the size tells them apart) and learns which bucket each group draws from.
+different sizes, so the size tells them apart; endpoint buckets, smaller than the tenant's, are
+also told apart by the endpoint family, api.group_of without the depth) and learns which bucket
+each group draws from.
   - tokens: set from x-ratelimit-remaining minus the requests still outstanding in that bucket,
     refilled at the bucket's rate, and booked one per send. Each send gets a start time at which
     the bucket will still hold a small reserve (5 % of its size), so when remaining runs low the
@@ -33,13 +37,16 @@ different sizes, so the size tells them apart) and learns which bucket each grou
     within a second or two never show that measure; for them max(1, limit - remaining - 1) /
     (reset - now) (the answered request took a token) may raise the rate, never lower it.
   - a 429 blocks its bucket until the reset (or Retry-After), and sends booked before it are
-    booked again.
+    booked again; so are they when the measured rate rises by a fifth or more (the client asks
+    again at least every second while it waits, api.PACE_POLL_MS).
   - a cap on requests per second, because Auth0 also limits bursts (Free: 10/s for a bucket of
     120, Enterprise: 50/s for 1000) and no header says so: limit/12 per second (at least 1, at
     most 50), lowered by 30 % when a 429 comes while the bucket still had plenty of tokens (a
     limit the headers do not show), and raised again by 1/s every 2 s after 10 s without one.
 Until the first answer arrives, one request goes at a time, so a run does not start with a burst
-into a bucket it knows nothing about. An API that sends no x-ratelimit-* headers is not paced.
+into a bucket it knows nothing about; the same holds for each group until its first answer (it
+may draw from a small bucket of its own). After a 429, the sends booked and not yet sent give
+their tokens back before they book again. An API that sends no x-ratelimit-* headers is not paced.
 ]]
 local backoff = require "a0lua.api.backoff"
 
@@ -52,6 +59,7 @@ M.CAP_DIVISOR = 12
 M.SURPRISE_MARGIN = 2
 M.RECOVER_AFTER_MS = 10000
 M.RECOVER_EVERY_MS = 2000
+M.REBOOK_GAIN = 1.2
 
 local Pacer = {}
 Pacer.__index = Pacer
@@ -79,7 +87,7 @@ function M.new(opts)
     epoch = check_fn(opts, "epoch") or os.time,
     random = check_fn(opts, "random") or math.random,
     max_rate = max_rate,
-    models = {}, hits = {}, group_limit = {},
+    models = {}, group_limit = {}, answered = {}, group_probe = {},
     seen_any = false, probe = nil,
     skew = 0, next_slot = -math.huge,
     adaptive = nil, last_surprise = -math.huge, last_raise = -math.huge,
@@ -100,7 +108,7 @@ end
 
 local function new_model(limit, now)
   return { limit = limit, tokens = limit, t = now, rate = limit / 60, sampled = false,
-           blocked_until = -math.huge, gen = 0, outstanding = 0 }
+           blocked_until = -math.huge, gen = 0, outstanding = 0, booked = {} }
 end
 
 -- The cap in force: the user's, the one guessed from the bucket size, and the adaptive one.
@@ -120,9 +128,17 @@ function Pacer.ticket(_, group)
   return { group = group }
 end
 
+-- The model of a bucket: the tenant's (the largest limit) by its size; a smaller one by its size
+-- and the endpoint family (the group without its depth), because endpoint buckets of one size are
+-- several (Auth0: organization writes and organization connection writes, 5 each).
+function Pacer:model_key(group, limit)
+  if limit >= (self.top_limit or limit) then return limit end
+  return limit .. " " .. group:gsub("#%d+$", "")
+end
+
 function Pacer:model_for(group)
   local limit = self.group_limit[group] or self.default_limit
-  return limit and self.models[limit] or nil
+  return limit and self.models[self:model_key(group, limit)] or nil
 end
 
 local function unbook(ticket)
@@ -130,23 +146,24 @@ local function unbook(ticket)
   if m then
     m.tokens = m.tokens + 1
     m.outstanding = m.outstanding - 1
+    m.booked[ticket] = nil
     ticket.model = nil
   end
 end
 
-function Pacer:book(ticket, m, now)
+-- The bucket's time for the send; the slot under the cap is taken once that time has come (in
+-- wait), so a send that waits for a slow bucket holds up no other bucket's sends.
+function Pacer.book(_, ticket, m, now)
   refill(m, now)
   local start = now
   if m.blocked_until > start then start = m.blocked_until end
-  local cap = self:cap()
-  if cap and self.next_slot > start then start = self.next_slot end
   local need = 1 + reserve(m)
   local avail = m.tokens + m.rate * (start - now) / 1000
   if avail < need then start = start + (need - avail) / m.rate * 1000 end
   m.tokens = m.tokens - 1
   m.outstanding = m.outstanding + 1
-  if cap then self.next_slot = start + 1000 / cap end
-  ticket.model, ticket.gen, ticket.at = m, m.gen, start
+  m.booked[ticket] = true
+  ticket.model, ticket.gen, ticket.at, ticket.slotted = m, m.gen, start, false
 end
 
 function Pacer:wait(ticket)
@@ -159,7 +176,15 @@ function Pacer:wait(ticket)
     ticket.sent, ticket.sent_at = true, now
     return 0
   end
-  local m = self:model_for(ticket.group)
+  -- A group no answer has come for yet may draw from a bucket of its own (a small one): one
+  -- request at a time until it is known, as at the start.
+  local g = ticket.group
+  if self.default_limit and not self.answered[g] then
+    local probe = self.group_probe[g]
+    if probe and probe ~= ticket and not probe.done then return M.PROBE_POLL_MS end
+    self.group_probe[g] = ticket
+  end
+  local m = self:model_for(g)
   if not m then
     local cap = self:cap()
     if cap then
@@ -177,6 +202,17 @@ function Pacer:wait(ticket)
     self:book(ticket, m, now)
   end
   if ticket.at > now then return ticket.at - now end
+  local cap = self:cap()
+  if cap and not ticket.slotted then
+    ticket.slotted = true
+    local slot = math.max(now, self.next_slot)
+    self.next_slot = slot + 1000 / cap
+    if slot > now then
+      ticket.at = slot
+      return slot - now
+    end
+  end
+  m.booked[ticket] = nil
   ticket.sent, ticket.sent_at = true, now
   return 0
 end
@@ -188,6 +224,7 @@ function Pacer:abandon(ticket)
     -- a send that went out may have used its token; one that did not gives it back
     if not ticket.sent then m.tokens = m.tokens + 1 end
     m.outstanding = m.outstanding - 1
+    m.booked[ticket] = nil
     ticket.model = nil
   end
   ticket.done = true
@@ -208,15 +245,18 @@ end
 
 function Pacer:note_limit(group, limit, now)
   self.group_limit[group] = limit
-  self.hits[limit] = (self.hits[limit] or 0) + 1
-  local default = self.default_limit
-  if not default or (limit ~= default and self.hits[limit] > self.hits[default]) then
+  -- The tenant's bucket is the largest (Auth0's endpoint buckets are smaller). Counting answers
+  -- instead would make an organization bucket (5) the tenant's once most answers came from it,
+  -- and the cap limit/12 one request a second for everything.
+  if limit > (self.top_limit or 0) then
+    self.top_limit = limit
     self.default_limit = limit
   end
-  local m = self.models[limit]
+  local key = self:model_key(group, limit)
+  local m = self.models[key]
   if not m then
     m = new_model(limit, now)
-    self.models[limit] = m
+    self.models[key] = m
   end
   return m
 end
@@ -226,6 +266,7 @@ function Pacer:observe(ticket, status, headers)
   if math.type(status) ~= "integer" then error("pacer:observe: status must be an integer", 2) end
   local now = self.now()
   self.seen_any = true
+  self.answered[ticket.group] = true
   if self.probe == ticket then self.probe = nil end
   release(ticket)
   ticket.done = true
@@ -241,6 +282,9 @@ function Pacer:observe(ticket, status, headers)
   refill(m, now)
   local ep = self:server_epoch()
   if status == 429 then
+    -- Every send booked and not yet sent books again (m.gen below): their tokens go back first,
+    -- so that the first to book again does not wait for the refill of all the others.
+    for t in pairs(m.booked) do unbook(t) end
     local wait = backoff.rate_limit_wait(headers, ep, { random = self.random }) or 1000
     local believed = m.tokens + m.outstanding
     local echo = (ticket.sent_at or now) <= self.last_surprise
@@ -263,6 +307,7 @@ function Pacer:observe(ticket, status, headers)
     return
   end
   if remaining then
+    local old_rate = m.rate
     m.tokens = remaining - m.outstanding
     m.t = now
     m.observed = true
@@ -273,15 +318,21 @@ function Pacer:observe(ticket, status, headers)
         local sample = (limit - remaining - 1) / span
         if not m.sampled or sample > m.rate then m.rate = math.max(sample, m.bound or 0) end
         m.sampled = true
-      elseif span > 0 then
+      elseif span > 0 and remaining >= 1 then
         -- A weaker bound for buckets that refill within a second or two (Auth0's organization
         -- buckets: 5, refilled at 150 a minute), which the sample above never sees: the request
         -- just answered took a token, so at least one is missing until the reset. It only ever
         -- raises the rate: without it such a bucket stays paced at limit/60 (one request in 12 s).
+        -- (With nothing remaining the reset is the next token's time, not the full bucket's.)
         local bound = math.max(1, limit - remaining - 1) / span
         if bound > (m.bound or 0) then m.bound = bound end
         if bound > m.rate then m.rate = bound end
       end
+    end
+    if m.rate > old_rate * M.REBOOK_GAIN then
+      -- Sends booked at the old rate would keep their late start times: they book again.
+      for t in pairs(m.booked) do unbook(t) end
+      m.gen = m.gen + 1
     end
   end
   if self.adaptive and now - self.last_surprise > M.RECOVER_AFTER_MS
@@ -297,11 +348,12 @@ end
 function Pacer:snapshot()
   local now = self.now()
   local buckets = {}
-  for limit, m in pairs(self.models) do
+  for key, m in pairs(self.models) do
     refill(m, now)
-    buckets[limit] = { limit = limit, tokens = m.tokens, rate = m.rate,
-                       outstanding = m.outstanding,
-                       blocked_ms = math.max(0, m.blocked_until - now) }
+    local b = { limit = m.limit, tokens = m.tokens, rate = m.rate, outstanding = m.outstanding,
+                blocked_ms = math.max(0, m.blocked_until - now) }
+    buckets[key] = b
+    if buckets[m.limit] == nil then buckets[m.limit] = b end
   end
   return { cap = self:cap(), default_limit = self.default_limit, buckets = buckets }
 end

@@ -1,0 +1,76 @@
+-- a0lua.apply: scheduling that the deploy benchmark asked for (the rest of apply is specified in
+-- tests/lua/apply_spec.lua): a handler that reads a lookup list once per run is not made to
+-- read it once per change, and the API client coalesces identical reads while apply runs.
+local apply = require "a0lua.apply"
+local plan = require "a0lua.plan"
+local handlers = require "a0lua.handlers"
+local tasks = require "a0lua.tasks"
+local json = require "a0lua.core.json"
+
+local A = json.array
+
+-- A clients handler whose create looks a list up through a per-run cache, as the grant and
+-- connection handlers do; reads counts the list reads.
+local function setup(concurrency)
+  local state = { reads = 0, cache = nil }
+  local registry = handlers.new{
+    {
+      type = "clients",
+      create = function(_, _, payload)
+        if state.cache == nil then
+          state.reads = state.reads + 1
+          tasks.sleep(5) -- the read is on the wire
+          state.cache = { "list" }
+        end
+        tasks.sleep(1)
+        return { id = payload.name, name = payload.name }
+      end,
+    },
+  }
+  local ctx = { config = { concurrency = concurrency }, handlers = registry,
+    current = { clients = A{} } }
+  return ctx, state
+end
+
+local function run(ctx, n)
+  local desired = A{}
+  for i = 1, n do desired[i] = { name = "client " .. i } end
+  local sched = tasks.new{}
+  local t = sched:spawn(function()
+    local p = assert(plan.compute(ctx, { clients = desired }))
+    return apply.run(ctx, p)
+  end)
+  local report = t:wait()
+  sched:close()
+  return report
+end
+
+describe("a0lua.apply (scheduling)", function()
+  it("runs the first change of a type ahead when there are more changes than requests in flight",
+      function()
+    local ctx, state = setup(8)
+    local report = run(ctx, 30)
+    assert.equals(30, report.types.clients.created)
+    assert.equals(1, state.reads)
+  end)
+
+  it("starts every change at once when they fit in the requests in flight", function()
+    local ctx, state = setup(8)
+    local report = run(ctx, 4)
+    assert.equals(4, report.types.clients.created)
+    assert.equals(4, state.reads) -- each found the list not read yet
+  end)
+
+  it("turns the API client's coalescing on while it runs, and off again", function()
+    local ctx = setup(8)
+    local seen
+    ctx.api = { coalesce = false }
+    ctx.handlers:get("clients").create = function(_, c, payload)
+      seen = c.api.coalesce
+      return { id = payload.name, name = payload.name }
+    end
+    run(ctx, 1)
+    assert.is_true(seen)
+    assert.is_false(ctx.api.coalesce)
+  end)
+end)
