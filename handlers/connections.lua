@@ -109,8 +109,11 @@ local M = {
   id = "id",
   identifiers = { "id", "name" },
   name_field = "name",
-  -- Clients first: enabled_clients and options.idpinitiated.client_id name clients.
+  -- Clients first: enabled_clients and options.idpinitiated.client_id name clients. The
+  -- enabled clients are a part (written once the clients exist), so a connection waits for the
+  -- clients only when a SAML option names one (depends_on_for).
   depends_on = { "clients" },
+  parts = { { field = "enabled_clients", depends_on = { "clients" } } },
   list = { paging = "checkpoint", key = "connections" },
   schema = SCHEMA,
   strip_create = {},
@@ -148,18 +151,7 @@ local function status_of(err)
   return type(err) == "table" and err.status or nil
 end
 
--- Runs fn(item) for every item: concurrently inside an a0lua.tasks task, else one by one.
-local function each(items, fn)
-  local ok, tasks = pcall(require, "a0lua.tasks")
-  if ok and tasks.current() and #items > 1 then
-    local fns = {}
-    for i, item in ipairs(items) do fns[i] = function() return fn(item) end end
-    tasks.all(fns)
-  else
-    for _, item in ipairs(items) do fn(item) end
-  end
-end
-M.each = each
+local each = handler.each
 
 --------------------------------------------------------------------------------------------------
 -- base64 (SAML certificates are exported base64-encoded, handlers.md §8)
@@ -577,6 +569,28 @@ local function apply_provisioning(ctx, id, want, had)
     _, err = send(ctx, "PUT", path .. "/synchronized-groups", { body = { groups = groups } })
     if err then return nil, err end
   end
+  return true
+end
+
+-- The types the connections of the file need before they are created: the clients when a SAML
+-- connection's idpinitiated.client_id names one; nothing otherwise.
+function M.depends_on_for(_, desired)
+  for _, c in ipairs(type(desired) == "table" and desired or {}) do
+    local idp = type(c) == "table" and type(c.options) == "table" and c.options.idpinitiated
+    if type(idp) == "table" and idp.client_id ~= nil and idp.client_id ~= NULL then
+      return { "clients" }
+    end
+  end
+  return {}
+end
+
+-- One part of connection `id` (apply, handler.parts): its enabled clients. (Database
+-- connections share it.)
+function M.write_part(self, ctx, id, field, want, have)
+  if field ~= "enabled_clients" then
+    return nil, { code = "handler", message = self.type .. ": no part " .. tostring(field) }
+  end
+  M.sync_enabled_clients(ctx, self.type, id, want, have or {})
   return true
 end
 

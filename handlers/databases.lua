@@ -163,8 +163,10 @@ local M = {
   id = "id",
   identifiers = { "id", "name" },
   name_field = "name",
-  -- Clients for enabled_clients; actions for options.custom_password_hash.action_id.
+  -- Clients for enabled_clients (a part: written once the clients exist); actions for
+  -- options.custom_password_hash.action_id (only then, depends_on_for).
   depends_on = { "clients", "actions" },
+  parts = { { field = "enabled_clients", depends_on = { "clients" } } },
   list = { paging = "checkpoint", key = "connections", query = { strategy = "auth0" } },
   schema = SCHEMA,
   strip_create = {},
@@ -200,7 +202,7 @@ function M.fetch(self, ctx)
     if c.strategy == "auth0" then list[#list + 1] = c end
   end
   local failure
-  connections.each(list, function(conn)
+  handler.each(list, function(conn)
     local ids, cerr = connections.read_enabled_clients(ctx, conn.id)
     if ids then conn.enabled_clients = ids else failure = failure or cerr end
   end)
@@ -341,6 +343,19 @@ local function fix_action(ctx, options)
     hash.action_id = action_id_of(ctx, hash.action_id, true)
   end
 end
+
+-- The types the databases of the file need before they are created: the actions when a
+-- custom password hash names one; nothing otherwise (the enabled clients are a part).
+function M.depends_on_for(_, desired)
+  for _, db in ipairs(type(desired) == "table" and desired or {}) do
+    local hash = get(db, "options", "custom_password_hash")
+    if is_obj(hash) and present(hash.action_id) then return { "actions" } end
+  end
+  return {}
+end
+
+-- One part of database connection `id` (apply, handler.parts): its enabled clients.
+M.write_part = connections.write_part
 
 function M.create(self, ctx, payload)
   local body = handler.strip(payload, { "enabled_clients" })

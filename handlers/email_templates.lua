@@ -34,30 +34,22 @@ local M = {
   object_fields = {},
   ignore_diff = {},
   update_method = "PATCH",
+  -- an import reads only the templates the file sets
+  read_wanted = true,
 }
 
 M.NAMES = NAMES
-
-local function each(items, fn)
-  local ok, tasks = pcall(require, "a0lua.tasks")
-  if ok and tasks.current() and #items > 1 then
-    local fns = {}
-    for i, item in ipairs(items) do fns[i] = function() return fn(item) end end
-    tasks.all(fns)
-  else
-    for _, item in ipairs(items) do fn(item) end
-  end
-end
 
 local function status_of(err)
   return type(err) == "table" and (err.status or (err.code == "api_not_found" and 404)) or nil
 end
 
 -- GET /email-templates/{name} for each of the 13: a 404 is a template never set; a 403 for
--- async_approval is a feature the tenant lacks.
-function M.fetch(self, ctx)
+-- async_approval is a feature the tenant lacks. want: the templates of the file (plan.fetch).
+function M.fetch(self, ctx, want)
+  local names = handler.wanted_names(self, want)
   local found, failure = {}, nil
-  each(NAMES, function(name)
+  handler.each(names, function(name)
     local body, err = ctx.api:request("GET", self.path .. "/" .. name)
     if body ~= nil then
       found[name] = body
@@ -68,7 +60,7 @@ function M.fetch(self, ctx)
   end)
   if failure then return nil, failure end
   local out = json.array()
-  for _, name in ipairs(NAMES) do
+  for _, name in ipairs(names) do
     if found[name] then out[#out + 1] = found[name] end
   end
   return out

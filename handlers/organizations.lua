@@ -100,8 +100,15 @@ local M = {
   id = "id",
   identifiers = { "id", "name" },
   name_field = "name",
-  -- Connections, clients and their grants are named by the organization's sub-resources.
-  depends_on = { "clients", "connections", "databases", "clientGrants" },
+  -- The organization itself names nothing: it is created from the start. Its sub-resources name
+  -- connections, clients and grants: apply writes each (write_part) once those exist.
+  depends_on = {},
+  parts = {
+    { field = "connections", depends_on = { "connections", "databases" } },
+    { field = "client_grants", depends_on = { "clients", "clientGrants" } },
+    { field = "discovery_domains", depends_on = {} },
+    { field = "clients", depends_on = { "clients" } },
+  },
   list = { paging = "checkpoint", key = "organizations" },
   schema = SCHEMA,
   strip_create = {},
@@ -135,16 +142,7 @@ local function status_of(err)
   return type(err) == "table" and err.status or nil
 end
 
-local function each(items, fn)
-  local ok, tasks = pcall(require, "a0lua.tasks")
-  if ok and tasks.current() and #items > 1 then
-    local fns = {}
-    for i, item in ipairs(items) do fns[i] = function() return fn(item) end end
-    tasks.all(fns)
-  else
-    for _, item in ipairs(items) do fn(item) end
-  end
-end
+local each = handler.each
 
 local function org_path(id, ...)
   local out = "/organizations/" .. handler.escape(id)
@@ -605,6 +603,11 @@ function M.create(self, ctx, payload)
     end
   end
   return created
+end
+
+-- One sub-resource of the organization `id` made what `want` says (have: the tenant's list).
+function M.write_part(_, ctx, id, field, want, have)
+  return SYNC[field](ctx, id, want, have or {})
 end
 
 -- PATCH the organization's own fields when they differ, then each sub-resource in the plan.

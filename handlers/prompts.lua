@@ -108,6 +108,8 @@ local M = {
   object_fields = {},
   ignore_diff = {},
   update_method = "PATCH",
+  -- an import reads only the custom texts, partials and renderers the file sets
+  read_wanted = true,
 }
 
 M.LANGUAGES, M.PROMPTS, M.SCREENS = LANGUAGES, PROMPTS, SCREENS
@@ -126,17 +128,6 @@ local function message_of(err)
 end
 
 local function is_obj(v) return type(v) == "table" and v ~= NULL end
-
-local function each(items, fn)
-  local ok, tasks = pcall(require, "a0lua.tasks")
-  if ok and tasks.current() and #items > 1 then
-    local fns = {}
-    for i, item in ipairs(items) do fns[i] = function() return fn(item) end end
-    tasks.all(fns)
-  else
-    for _, item in ipairs(items) do fn(item) end
-  end
-end
 
 local function sorted_keys(t)
   local out = {}
@@ -178,20 +169,58 @@ end
 --------------------------------------------------------------------------------------------------
 -- Reading the tenant
 
-function M.fetch(self, ctx)
-  local settings, err = ctx.api:request("GET", self.path)
-  if settings == nil then return nil, err end
-  local tenant
-  tenant, err = ctx.api:request("GET", "/tenants/settings")
-  if tenant == nil then return nil, err end
-  local locales = is_obj(tenant.enabled_locales) and tenant.enabled_locales or {}
-
+-- The custom texts to read, as {language, prompt}: every prompt of every enabled locale, or (want)
+-- those the file sets.
+local function text_jobs(ctx, want)
   local jobs = {}
-  for _, lang in ipairs(locales) do
+  if want then
+    local texts = is_obj(want.customText) and want.customText or {}
+    for _, lang in ipairs(sorted_keys(texts)) do
+      for _, prompt in ipairs(is_obj(texts[lang]) and sorted_keys(texts[lang]) or {}) do
+        jobs[#jobs + 1] = { lang, prompt }
+      end
+    end
+    return jobs
+  end
+  local tenant, err = ctx.api:request("GET", "/tenants/settings")
+  if tenant == nil then return nil, err end
+  for _, lang in ipairs(is_obj(tenant.enabled_locales) and tenant.enabled_locales or {}) do
     for _, prompt in ipairs(PROMPTS) do jobs[#jobs + 1] = { lang, prompt } end
   end
+  return jobs
+end
+
+-- The partials of `prompts`: the first alone (a tenant without partials says so once), the rest
+-- together. -> { [prompt] = body } | nil, err
+local function read_partials(ctx, prompts)
+  local partials, off, failure = {}, false, nil
+  local function read(prompt)
+    if off or failure then return end
+    local body, perr = ctx.api:request("GET", part_path(prompt, "partials"))
+    if body == nil then
+      local what = partials_error(ctx, perr, prompt)
+      if what == "off" then off = true
+      elseif what == nil and status_of(perr) ~= 404 then failure = failure or perr end
+    elseif is_obj(body) and next(body) ~= nil then
+      partials[prompt] = body
+    end
+  end
+  if prompts[1] then read(prompts[1]) end
+  handler.each({ table.unpack(prompts, 2) }, read)
+  if failure then return nil, failure end
+  return partials
+end
+
+-- want (plan.fetch): the file's prompts; then only the custom texts, partials and renderers it
+-- sets are read (the diff looks at nothing else).
+function M.fetch(self, ctx, want)
+  local settings, err = ctx.api:request("GET", self.path)
+  if settings == nil then return nil, err end
+  local jobs
+  jobs, err = text_jobs(ctx, want)
+  if jobs == nil then return nil, err end
   local texts, failure = {}, nil
-  each(jobs, function(job)
+  handler.each(jobs, function(job)
     local body, terr = ctx.api:request("GET", part_path(job[2], "custom-text", job[1]))
     if body == nil then
       if status_of(terr) ~= 404 then failure = failure or terr end
@@ -202,22 +231,25 @@ function M.fetch(self, ctx)
   end)
   if failure then return nil, failure end
 
-  local partials, off = {}, false
-  for _, prompt in ipairs(PARTIAL_PROMPTS) do
-    if off then break end
-    local body, perr = ctx.api:request("GET", part_path(prompt, "partials"))
-    if body == nil then
-      local what = partials_error(ctx, perr, prompt)
-      if what == "off" then off = true
-      elseif what == nil and status_of(perr) ~= 404 then return nil, perr end
-    elseif is_obj(body) and next(body) ~= nil then
-      partials[prompt] = body
+  local partial_prompts = PARTIAL_PROMPTS
+  if want then
+    local named = is_obj(want.partials) and want.partials or {}
+    partial_prompts = {}
+    for _, prompt in ipairs(PARTIAL_PROMPTS) do
+      if named[prompt] ~= nil then partial_prompts[#partial_prompts + 1] = prompt end
     end
   end
+  local partials
+  partials, err = read_partials(ctx, partial_prompts)
+  if partials == nil then return nil, err end
 
   local current = settings
   current.customText = texts
   current.partials = partials
+  if want and not is_obj(want.screenRenderers) then
+    current.screenRenderers = json.array()
+    return current
+  end
   local renderers, rerr = ctx.api:list("/prompts/rendering", { paging = "offset", key = "configs" })
   if renderers then
     current.screenRenderers = renderers
@@ -335,7 +367,7 @@ function M.update(self, ctx, current, payload)
     end
   end
   local failure
-  each(jobs, function(job)
+  handler.each(jobs, function(job)
     local _, err = send(ctx, "PUT", part_path(job[2], "custom-text", job[1]),
       { body = job[3] })
     if err then failure = failure or err end

@@ -49,16 +49,7 @@ local M = {
   update_method = "PATCH",
 }
 
-local function each(items, fn)
-  local ok, tasks = pcall(require, "a0lua.tasks")
-  if ok and tasks.current() and #items > 1 then
-    local fns = {}
-    for i, item in ipairs(items) do fns[i] = function() return fn(item) end end
-    tasks.all(fns)
-  else
-    for _, item in ipairs(items) do fn(item) end
-  end
-end
+local each = handler.each
 
 local function perm_key(p)
   return tostring(p.resource_server_identifier) .. "\0" .. tostring(p.permission_name)

@@ -34,6 +34,8 @@ local M = {
   object_fields = {},
   ignore_diff = {},
   update_method = "PATCH",
+  -- an import reads only the bindings of the triggers the file names
+  read_wanted = true,
 }
 
 local function warn(ctx, message)
@@ -56,8 +58,9 @@ local function sorted_keys(t)
 end
 
 -- Every trigger with at least one binding: {trigger = [{action_name, display_name}]} (the first
--- page of bindings, as a0deploy reads them). Actions off on the tenant: {}.
-function M.fetch(self, ctx)
+-- page of bindings, as a0deploy reads them), or (want: the file's triggers, plan.fetch) only the
+-- triggers the file names. Actions off on the tenant: {}.
+function M.fetch(self, ctx, want)
   local triggers, err = ctx.api:list(self.path, { paging = "none", key = "triggers" })
   if triggers == nil then
     local s = status_of(err)
@@ -67,25 +70,29 @@ function M.fetch(self, ctx)
     end
     return nil, err
   end
-  local seen, out = {}, {}
+  local seen, ids = {}, {}
   for _, t in ipairs(triggers) do
     local id = type(t) == "table" and t.id
-    if id and not seen[id] then
+    if id and not seen[id] and (want == nil or want[id] ~= nil) then
       seen[id] = true
-      local body, berr = ctx.api:request("GET", bindings_path(id))
-      if body == nil then
-        warn(ctx, ("triggers %s: cannot read the bindings: %s"):format(id,
-          tostring(type(berr) == "table" and berr.message or berr)))
-      else
-        local list = json.array()
-        for _, b in ipairs(type(body.bindings) == "table" and body.bindings or {}) do
-          local action = type(b.action) == "table" and b.action or {}
-          list[#list + 1] = { action_name = action.name, display_name = b.display_name }
-        end
-        if #list > 0 then out[id] = list end
-      end
+      ids[#ids + 1] = id
     end
   end
+  local out = {}
+  handler.each(ids, function(id)
+    local body, berr = ctx.api:request("GET", bindings_path(id))
+    if body == nil then
+      warn(ctx, ("triggers %s: cannot read the bindings: %s"):format(id,
+        tostring(type(berr) == "table" and berr.message or berr)))
+    else
+      local list = json.array()
+      for _, b in ipairs(type(body.bindings) == "table" and body.bindings or {}) do
+        local action = type(b.action) == "table" and b.action or {}
+        list[#list + 1] = { action_name = action.name, display_name = b.display_name }
+      end
+      if #list > 0 then out[id] = list end
+    end
+  end)
   return out
 end
 

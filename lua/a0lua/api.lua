@@ -35,8 +35,10 @@ a0lua.tasks so many requests are in flight while the code reads top to bottom.
   client.coalesce                     true: a GET asked for while the same GET is in flight,
                                       with no write begun by this client since that one was
                                       sent, shares its answer (each caller gets its own decoded
-                                      copy). Off by default; a0lua.apply turns it on while it
-                                      runs, where many tasks read the same lists at once.
+                                      copy). Off by default; a0lua.apply and plan.fetch turn it
+                                      on while they run, where many tasks read the same lists.
+  client:coalescing(fn, ...) -> ...   fn(...) with client.coalesce on (as it was afterwards,
+                                      errors included)
   client:close()
 
 Inside a task of client.scheduler:
@@ -762,6 +764,15 @@ function Client:coalesced(path, opts)
   if self.inflight[key] == entry then self.inflight[key] = nil end
   if not ok then error(body, 0) end
   return body, res
+end
+
+function Client:coalescing(fn, ...)
+  if self.coalesce then return fn(...) end
+  self.coalesce = true
+  local out = table.pack(pcall(fn, ...))
+  self.coalesce = false
+  if not out[1] then error(out[2], 0) end
+  return table.unpack(out, 2, out.n)
 end
 
 function Client:get(path, opts)

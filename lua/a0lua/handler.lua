@@ -9,14 +9,20 @@ handlers call.
 
 Data fields (engine.md "The handler contract"): type, kind ("list" | "singleton" | "keyed"),
 path, id, identifiers, name_field, depends_on, list, schema, strip_create, strip_update,
-strip_export, secrets, object_fields, ignore_diff, update_method. Defaults: kind "list", id "id"
-(lists), identifiers { id, name_field } for lists and { name_field } for keyed lists, name_field
-"name", depends_on {}, update_method "PATCH", list { paging = "offset" }. Keyed lists may list
-their fixed names in `names` (the generic fetch reads path/<name> for each).
+strip_export, secrets, object_fields, ignore_diff, update_method, read_wanted, parts. Defaults: kind
+"list", id "id" (lists), identifiers { id, name_field } for lists and { name_field } for keyed
+lists, name_field "name", depends_on {}, update_method "PATCH", list { paging = "offset" }. Keyed
+lists may list their fixed names in `names` (the generic fetch reads path/<name> for each).
 
 Generic behaviour (each may be replaced by the handler; all take self first):
-  h:fetch(ctx) -> current | nil, err      lists: ctx.api:list(path, list); singletons: GET path;
-                                          keyed: GET path/<name> for each of `names` (404 skipped)
+  h:fetch(ctx [, want]) -> current | nil, err
+                                          lists: ctx.api:list(path, list); singletons: GET path;
+                                          keyed: GET path/<name> for each of `names` (404 skipped),
+                                          concurrently inside a task. want: only with the data
+                                          field read_wanted = true, the desired value of the type
+                                          when a plan reads the tenant: the handler may read only
+                                          what it names (its diff looks at nothing else); nil:
+                                          read everything (export, the REPL)
   h:validate(ctx, items, report)          nothing (validate.lua always checks unique names and
                                           ids through handler.check_unique)
   h:resolve(ctx, desired) -> desired      nothing to resolve
@@ -31,6 +37,18 @@ Generic behaviour (each may be replaced by the handler; all take self first):
   h:delete(ctx, current) -> true | nil, err        DELETE path/<id>
   h:export(ctx, item) -> item             the item as it is (export.lua applies the generic
                                           stripping afterwards through handler.export_item)
+  h:write_part(ctx, id, field, want, have) -> true | nil, err     only with `parts`: writes one
+                                          part of item `id` (want: the file's value of the field,
+                                          have: the tenant's, nil for a new item)
+
+Parts: `parts = { {field =, depends_on = {types}}, ... }` names the fields of an item that are
+written by requests of their own once the item exists, each needing other types (an
+organization's connections, client grants, clients). a0lua.apply then creates or updates the
+item without them in the stage of its own depends_on, and writes each part (h:write_part) in a
+stage after the item and the part's depends_on, so the item need not wait for all of them. A
+handler with parts may also give h:depends_on_for(items) -> types: what the file's items need
+before they are created, when that is less than depends_on (connections need the clients first
+only when a SAML option names one).
 
 Helpers:
   handler.strip(item, paths) -> copy      a deep copy without the dot paths
@@ -52,6 +70,8 @@ Helpers:
                                           AUTH0_EXPORT_IDENTIFIERS (or h.export_id)
   handler.secret_placeholder(h, path) -> "##CLIENTS_CLIENT_SECRET##"
   handler.escape(segment) -> a URL path segment
+  handler.wanted_names(h, want) -> names  a keyed handler's names to read (see fetch's want)
+  handler.each(items, fn)                fn(item) for each, concurrently inside a task
   handler.send(ctx, method, path, opts) -> true | nil, err   a request whose answer is not needed
                                           (sub-resource writes: permissions, bindings, members)
 ]]
@@ -277,13 +297,15 @@ end
 local function current_of(ctx, type_name)
   ctx.current = ctx.current or {}
   local cur = ctx.current[type_name]
-  if cur ~= nil then return cur end
+  -- (a partial read, plan.fetch's want, does not serve as the whole list)
+  if cur ~= nil and not (ctx.partial and ctx.partial[type_name] ~= nil) then return cur end
   local registry = ctx.handlers
   local other = registry and registry:get(type_name)
   if not other or not ctx.api then return nil end
   local value, err = other:fetch(ctx)
   if value == nil then error(err, 0) end
   ctx.current[type_name] = value
+  if ctx.partial then ctx.partial[type_name] = nil end
   return value
 end
 M.current_of = current_of
@@ -293,6 +315,19 @@ local function handler_for(ctx, type_name)
   local h = registry and registry:get(type_name)
   if h then return h end
   return { id = "id", name_field = "name", kind = "list", identifiers = { "id", "name" } }
+end
+
+-- fn(item) for each item: as tasks of their own inside a0lua.tasks (their requests in flight
+-- together), else one after the other.
+function M.each(items, fn)
+  local ok, tasks = pcall(require, "a0lua.tasks")
+  if ok and tasks.current() and #items > 1 then
+    local fns = {}
+    for i, item in ipairs(items) do fns[i] = function() return fn(item) end end
+    tasks.all(fns)
+  else
+    for _, item in ipairs(items) do fn(item) end
+  end
 end
 
 function M.send(ctx, method, path, opts)
@@ -401,7 +436,21 @@ local function is_not_found(err)
   return type(err) == "table" and (err.code == "api_not_found" or err.status == 404)
 end
 
-function Base:fetch(ctx)
+-- The names of a keyed handler to read: all of them, or those the desired items (want) give.
+function M.wanted_names(h, want)
+  if want == nil then return h.names end
+  local known, named = set_of(h.names), {}
+  for _, item in ipairs(want) do
+    local name = type(item) == "table" and item[h.name_field]
+    if known[name] then
+      named[#named + 1] = name
+      known[name] = nil
+    end
+  end
+  return named
+end
+
+function Base:fetch(ctx, want)
   local api = api_of(ctx)
   if self.kind == "singleton" then
     local body, err = api:request("GET", self.path)
@@ -412,15 +461,19 @@ function Base:fetch(ctx)
       return nil, { code = "handler", message = ("handler %s: a keyed handler needs `names` or its "
         .. "own fetch"):format(self.type) }
     end
-    local out = json.array()
-    for _, name in ipairs(self.names) do
+    local names = M.wanted_names(self, want)
+    local found, failure = {}, nil
+    M.each(names, function(name)
       local body, err = api:request("GET", self.path .. "/" .. M.escape(name))
       if body ~= nil then
-        out[#out + 1] = body
+        found[name] = body
       elseif not is_not_found(err) then
-        return nil, err
+        failure = failure or err
       end
-    end
+    end)
+    if failure then return nil, failure end
+    local out = json.array()
+    for _, name in ipairs(names) do out[#out + 1] = found[name] end
     return out
   end
   local opts = M.deep_copy(self.list or {})

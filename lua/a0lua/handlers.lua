@@ -7,10 +7,13 @@ a0lua.handlers: the registry of handlers, found by file on a search list.
   registry:types() -> { "pages", "resourceServers", ... }  every loaded type, a0deploy's registry
                                                             order first, then other types by name
   registry:enabled(cfg [, types]) -> types   minus AUTH0_EXCLUDED, only AUTH0_INCLUDED_ONLY
-  registry:stages(types) -> { {type, ...}, ... }   the types in stages: a type comes after every
-                                     type of `types` it depends_on (transitively); the types of one
-                                     stage are independent of each other; each stage in registry
-                                     order. A cycle raises a handler_cycle error.
+  registry:stages(types [, deps_of]) -> { {type, ...}, ... }   the types in stages: a type comes
+                                     after every type of `types` it depends_on (transitively); the
+                                     types of one stage are independent of each other; each stage
+                                     in registry order. A cycle raises a handler_cycle error.
+                                     deps_of(name) -> list | nil: other dependencies (nil: the
+                                     handler's depends_on); names without a handler may be given
+                                     (apply's item parts)
   handlers.search_path(cfg) -> dirs  cfg.handlers_path (--handlers DIR, an array or a string),
                                      A0LUA_HANDLERS_PATH (":"-separated), then the built-in
                                      handlers/ (core.host's handlers_dir, or "handlers")
@@ -163,7 +166,7 @@ function Registry:enabled(cfg, types)
   return out
 end
 
-function Registry:stages(types)
+function Registry:stages(types, deps_of)
   local in_set = {}
   for _, t in ipairs(types) do in_set[t] = true end
   local level, visiting = {}, {}
@@ -176,7 +179,7 @@ function Registry:stages(types)
     visiting[t] = true
     local n = 1
     local h = self.by_type[t]
-    for _, dep in ipairs(h and h.depends_on or {}) do
+    for _, dep in ipairs(deps_of and deps_of(t) or (h and h.depends_on) or {}) do
       if in_set[dep] and dep ~= t then
         chain[#chain + 1] = t
         n = math.max(n, level_of(dep, chain) + 1)

@@ -215,13 +215,14 @@ function Tenant:plan(desired, opts)
   local ctx = self.ctx
   local result, err = guarded(self, function()
     -- A plan is made against the tenant as it is now: read afresh.
-    ctx.current = {}
-    -- Everything the plan and the reference check need, read at the same time.
+    ctx.current, ctx.partial = {}, {}
+    -- Everything the plan and the reference check need, read at the same time; of the types the
+    -- file sets, only what it names where a handler can read that little (plan.fetch's want).
     local types = plan.types_of(ctx, desired)
     local need = {}
     for _, t in ipairs(types) do need[#need + 1] = t end
     for _, t in ipairs(validate.reference_types(ctx, desired)) do need[#need + 1] = t end
-    local ok, err = plan.fetch(ctx, need)
+    local ok, err = plan.fetch(ctx, need, desired)
     if not ok then return nil, err end
     local problems, warnings = validate.references(ctx, desired, opts.sources, { tenant = true })
     if #problems > 0 then return nil, validate.error(problems) end

@@ -6,6 +6,9 @@ a0lua.plan: what an import would change, computed from the desired state and the
       For every enabled type (ctx.handlers:enabled(ctx.config)) present in `desired`, the current
       state is fetched once (concurrently when running inside a0lua.tasks; kept in ctx.current)
       and compared with plan.changes_for. types: restrict to these types.
+  plan.fetch(ctx, types [, want]) -> true | nil, err
+      Reads each type not yet in ctx.current, once. want = { [type] = desired value }: handlers
+      with read_wanted read only what the value names (kept as partial, see below).
   plan.changes_for(ctx, h, desired_value, current_value) -> changes, warnings
       One type: h:resolve, the exclusions (h:filter, the deprecated AUTH0_EXCLUDED_* lists,
       AUTH0_INCLUDED_CONNECTIONS, the deploying client AUTH0_CLIENT_ID), matching by h.identifiers
@@ -454,12 +457,28 @@ local function in_task()
   return nil
 end
 
--- Fetches the current state of each type not yet in ctx.current (concurrently inside a task).
-function M.fetch(ctx, types)
+-- Fetches the current state of each type not yet in ctx.current (concurrently inside a task),
+-- each type once however often `types` names it. want (optional): { [type] = desired value }; a
+-- handler with read_wanted reads only what that value names (prompts' custom texts, email
+-- templates, trigger bindings: an import need not read the 35 custom-text prompts of every
+-- locale to set one). Such a partial state is kept for that desired value only: ctx.partial[t]
+-- holds it, and a read for anything else (an export, another plan) reads the type again.
+function M.fetch(ctx, types, want)
   ctx.current = ctx.current or {}
-  local todo = {}
+  ctx.partial = ctx.partial or {}
+  local todo, wants, seen = {}, {}, {}
   for _, t in ipairs(types) do
-    if ctx.current[t] == nil then todo[#todo + 1] = t end
+    if not seen[t] then
+      seen[t] = true
+      local h = ctx.handlers:get(t)
+      local w = h and h.read_wanted and want and want[t] or nil
+      if w == NULL then w = nil end
+      local have, partial_for = ctx.current[t], ctx.partial[t]
+      if have == nil or (partial_for ~= nil and partial_for ~= w) then
+        todo[#todo + 1] = t
+        wants[#todo] = w
+      end
+    end
   end
   if #todo == 0 then return true end
   local tasks = in_task()
@@ -467,13 +486,17 @@ function M.fetch(ctx, types)
   for i, t in ipairs(todo) do
     fns[i] = function()
       local h = ctx.handlers:get(t)
-      local ok, value, err = pcall(h.fetch, h, ctx)
+      local ok, value, err = pcall(h.fetch, h, ctx, wants[i])
       if not ok then return nil, value end
       return value, err
     end
   end
   local values, errs
-  if tasks and #fns > 1 then
+  local api = ctx.api
+  if tasks and #fns > 1 and type(api) == "table" and type(api.coalescing) == "function" then
+    -- handlers that read the same list (connections and databases) send it once
+    values, errs = api:coalescing(tasks.all, fns)
+  elseif tasks and #fns > 1 then
     values, errs = tasks.all(fns)
   else
     values, errs = {}, {}
@@ -490,6 +513,7 @@ function M.fetch(ctx, types)
         message = ("cannot read %s from the tenant: %s"):format(t, tostring(err)) }
     end
     ctx.current[t] = values[i]
+    ctx.partial[t] = wants[i]
   end
   return true
 end
@@ -509,8 +533,11 @@ end
 function M.compute(ctx, desired, opts)
   opts = opts or {}
   local types = M.types_of(ctx, desired, opts.types)
-  local ok, err = M.fetch(ctx, types)
+  local ok, err = M.fetch(ctx, types, desired)
   if not ok then return nil, err end
+  -- Handlers that resolve names see the file's other types too (an organization may name a
+  -- connection that this import creates): ctx.desired.
+  ctx.desired = desired
   local changes, warnings = {}, {}
   for _, t in ipairs(types) do
     local h = ctx.handlers:get(t)

@@ -54,6 +54,36 @@ describe("a0lua.apply (scheduling)", function()
     assert.equals(1, state.reads)
   end)
 
+  it("does not hold up a type's changes for another type's slow first change", function()
+    local ctx, state = setup(8)
+    local clients = ctx.handlers:get("clients")
+    local created, seen_by_role = 0, nil
+    ctx.handlers = handlers.new{
+      { type = "clients", create = function(...)
+          local r = clients.create(...)
+          created = created + 1
+          return r
+        end },
+      { type = "roles", create = function(_, _, payload)
+          tasks.sleep(200) -- an action's build, say
+          seen_by_role = created
+          return { id = payload.name, name = payload.name }
+        end },
+    }
+    ctx.current.roles = A{}
+    local desired = { clients = A{}, roles = A{ { name = "slow" } } }
+    for i = 1, 20 do desired.clients[i] = { name = "client " .. i } end
+    local sched = tasks.new{}
+    local report = sched:spawn(function()
+      return apply.run(ctx, assert(plan.compute(ctx, desired)))
+    end):wait()
+    sched:close()
+    assert.equals(20, report.types.clients.created)
+    assert.equals(1, report.types.roles.created)
+    assert.equals(20, seen_by_role) -- every client was created while the role's create waited
+    assert.equals(1, state.reads)
+  end)
+
   it("starts every change at once when they fit in the requests in flight", function()
     local ctx, state = setup(8)
     local report = run(ctx, 4)
@@ -64,7 +94,8 @@ describe("a0lua.apply (scheduling)", function()
   it("turns the API client's coalescing on while it runs, and off again", function()
     local ctx = setup(8)
     local seen
-    ctx.api = { coalesce = false }
+    ctx.api = assert(require("a0lua.api").new{ domain = "http://127.0.0.1:9",
+      access_token = "unused" })
     ctx.handlers:get("clients").create = function(_, c, payload)
       seen = c.api.coalesce
       return { id = payload.name, name = payload.name }

@@ -5,7 +5,6 @@ local run = require "helpers.run"
 local shared = require "helpers.shared"
 local json = require "a0lua.core.json"
 local a0lua = require "a0lua"
-local log = require "a0lua.log"
 
 local EXAMPLE = "recipes/examples/tenant.yaml"
 
@@ -14,8 +13,7 @@ describe("a0lua (the Lua API)", function()
   before_each(function()
     emu = emulator.start()
     tmp = run.temp_dir()
-    tenant = assert(a0lua.connect({ AUTH0_DOMAIN = emu.url, AUTH0_CLIENT_ID = emu.client_id,
-      AUTH0_CLIENT_SECRET = emu.client_secret }, { log = log.new{ level = "silent" } }))
+    tenant = emu:tenant()
   end)
   after_each(function()
     if tenant then tenant:close() end

@@ -13,6 +13,7 @@
 --   emu:http(method, full_path [, opts]) -> res     any path ("/oauth/token", "/__emulator/..")
 --   emu:state() -> the state (GET /__emulator/state)      emu:requests() -> the request log
 --   emu:reset()  emu:clear_requests()  emu:load(state)
+--   emu:tenant() -> require("a0lua").connect(...) to this emulator, logging nothing
 --   emu:stop()   SIGTERM, then reaps the process; idempotent. Call it from teardown / finally.
 --   emulator.start returns the instance or raises with the emulator's stderr.
 local http = require "a0lua.core.http"
@@ -149,6 +150,13 @@ for _, m in ipairs({ "post", "patch", "put" }) do
     opts.body = body
     return self:request(m:upper(), path, opts)
   end
+end
+
+function Emu:tenant()
+  local log = require "a0lua.log"
+  return assert(require("a0lua").connect({ AUTH0_DOMAIN = self.url,
+    AUTH0_CLIENT_ID = self.client_id, AUTH0_CLIENT_SECRET = self.client_secret },
+    { log = log.new{ level = "silent" } }))
 end
 
 function Emu:state()

@@ -69,12 +69,17 @@ describe("a0lua.api.pacer", function()
       assert.is_nil(p:snapshot().cap)
     end)
 
-    it("spaces requests at a twelfth of the bucket per second while it is full", function()
+    it("lets 80 % of a second's requests go at once, then a twelfth of the bucket a second",
+        function()
       exchange("read /clients#1", 200, limits(120, 119, 1))
       assert.equals(10, p:snapshot().cap)
       local waits = {}
-      for i = 1, 4 do waits[i] = p:wait(p:ticket("read /clients#1")) end
-      assert.same({ 0, 100, 200, 300 }, waits)
+      for i = 1, 11 do waits[i] = p:wait(p:ticket("read /clients#1")) end
+      assert.same({ 0, 0, 0, 0, 0, 0, 0, 0, 100, 200, 300 }, waits)
+      t = t + 1000 -- a second later: 10 more slots, of which 3 were booked ahead
+      local later = {}
+      for i = 1, 8 do later[i] = p:wait(p:ticket("read /clients#1")) end
+      assert.same({ 0, 0, 0, 0, 0, 0, 0, 100 }, later)
     end)
 
     it("caps the spacing at 50 requests per second for big buckets", function()
@@ -96,7 +101,7 @@ describe("a0lua.api.pacer", function()
 
     it("keeps the send booked when asked again before its time", function()
       exchange("read /clients#1", 200, limits(120, 119, 1))
-      assert.equals(0, p:wait(p:ticket("read /clients#1")))
+      for _ = 1, 8 do assert.equals(0, p:wait(p:ticket("read /clients#1"))) end
       local b = p:ticket("read /clients#1")
       assert.equals(100, p:wait(b))
       t = t + 40
@@ -202,7 +207,8 @@ describe("a0lua.api.pacer", function()
 
   describe("abandon", function()
     it("gives back the token of a send that did not go out", function()
-      exchange("read /clients#1", 200, limits(120, 50, 30))
+      -- 7 left: one send above the reserve of 6, then the next must wait
+      exchange("read /clients#1", 200, limits(120, 7, 30))
       assert.equals(0, p:wait(p:ticket("read /clients#1")))
       local before = p:snapshot().buckets[120].tokens
       local a = p:ticket("read /clients#1")

@@ -41,8 +41,11 @@ each group draws from.
     again at least every second while it waits, api.PACE_POLL_MS).
   - a cap on requests per second, because Auth0 also limits bursts (Free: 10/s for a bucket of
     120, Enterprise: 50/s for 1000) and no header says so: limit/12 per second (at least 1, at
-    most 50), lowered by 30 % when a 429 comes while the bucket still had plenty of tokens (a
-    limit the headers do not show), and raised again by 1/s every 2 s after 10 s without one.
+    most 50), itself a token bucket (a burst of 80 % of a second's sends, then the cap's rate),
+    lowered by 30 % when a 429 comes while the bucket still had plenty of tokens (a limit the
+    headers do not show), and raised again by 1/s every 2 s after 10 s without one. Sends for
+    an endpoint bucket smaller than the tenant's take the cap's next slot ahead of the sends
+    booked for the tenant's bucket (those move back a slot each).
 Until the first answer arrives, one request goes at a time, so a run does not start with a burst
 into a bucket it knows nothing about; the same holds for each group until its first answer (it
 may draw from a small bucket of its own). After a 429, the sends booked and not yet sent give
@@ -60,6 +63,8 @@ M.SURPRISE_MARGIN = 2
 M.RECOVER_AFTER_MS = 10000
 M.RECOVER_EVERY_MS = 2000
 M.REBOOK_GAIN = 1.2
+M.BURST = 0.8
+M.MEASURE_MS = 3000
 
 local Pacer = {}
 Pacer.__index = Pacer
@@ -89,7 +94,7 @@ function M.new(opts)
     max_rate = max_rate,
     models = {}, group_limit = {}, answered = {}, group_probe = {},
     seen_any = false, probe = nil,
-    skew = 0, next_slot = -math.huge,
+    skew = 0, slot_tokens = nil, slot_t = 0, slot_shift = 0, priority_next = -math.huge,
     adaptive = nil, last_surprise = -math.huge, last_raise = -math.huge,
   }, Pacer)
 end
@@ -121,6 +126,38 @@ function Pacer:cap()
   end
   if self.adaptive and (not cap or self.adaptive < cap) then cap = self.adaptive end
   return cap
+end
+
+-- The cap as a bucket of its own: BURST of a second's sends may go at once, then `cap` a second
+-- (the slack leaves room for the first request, sent before the cap was known, and for requests
+-- that arrive closer together than they were sent). -> the send's time (a time later than now
+-- books a slot ahead: the next send's comes after it).
+-- A send for a small endpoint bucket (priority) goes ahead of the sends booked for the tenant's
+-- bucket, which each move back one slot (slot_shift): hundreds of client creates booked over
+-- the next seconds must not hold up an organization write, whose own bucket is what the whole
+-- run waits for.
+function Pacer:take_slot(now, cap, ticket, priority)
+  local size = math.max(1, math.floor(cap * M.BURST))
+  local tokens = self.slot_tokens or size
+  tokens = math.min(size, tokens + (now - self.slot_t) * cap / 1000)
+  self.slot_t = now
+  self.slot_tokens = tokens - 1
+  if tokens >= 1 then return now end
+  local interval = 1000 / cap
+  if priority then
+    local at = math.max(now, self.priority_next)
+    self.priority_next = at + interval
+    self.slot_shift = self.slot_shift + interval
+    return at
+  end
+  ticket.shift = self.slot_shift
+  return now + (1 - tokens) * interval
+end
+
+-- When a booked send may go: its time, moved back by the priority sends booked since.
+local function due(self, ticket)
+  if ticket.shift then return ticket.at + (self.slot_shift - ticket.shift) end
+  return ticket.at
 end
 
 function Pacer.ticket(_, group)
@@ -163,7 +200,7 @@ function Pacer.book(_, ticket, m, now)
   m.tokens = m.tokens - 1
   m.outstanding = m.outstanding + 1
   m.booked[ticket] = true
-  ticket.model, ticket.gen, ticket.at, ticket.slotted = m, m.gen, start, false
+  ticket.model, ticket.gen, ticket.at, ticket.slotted, ticket.shift = m, m.gen, start, false, nil
 end
 
 function Pacer:wait(ticket)
@@ -189,10 +226,9 @@ function Pacer:wait(ticket)
     local cap = self:cap()
     if cap then
       if not ticket.at then
-        ticket.at = math.max(now, self.next_slot)
-        self.next_slot = ticket.at + 1000 / cap
+        ticket.at = self:take_slot(now, cap, ticket, false)
       end
-      if ticket.at > now then return ticket.at - now end
+      if due(self, ticket) > now then return due(self, ticket) - now end
     end
     ticket.sent, ticket.sent_at = true, now
     return 0
@@ -201,12 +237,11 @@ function Pacer:wait(ticket)
     unbook(ticket)
     self:book(ticket, m, now)
   end
-  if ticket.at > now then return ticket.at - now end
+  if due(self, ticket) > now then return due(self, ticket) - now end
   local cap = self:cap()
   if cap and not ticket.slotted then
     ticket.slotted = true
-    local slot = math.max(now, self.next_slot)
-    self.next_slot = slot + 1000 / cap
+    local slot = self:take_slot(now, cap, ticket, m.limit < (self.top_limit or m.limit))
     if slot > now then
       ticket.at = slot
       return slot - now
@@ -259,6 +294,38 @@ function Pacer:note_limit(group, limit, now)
     self.models[key] = m
   end
   return m
+end
+
+-- The refill of a bucket the reset cannot measure (one that refills within a second or two:
+-- the reset has whole seconds), from the answers themselves: the tokens that came between an
+-- earlier answer and this one are what is left now, less what was left then, plus the answers
+-- in between (each took one), over at least MEASURE_MS. A window in which the bucket was found
+-- full says only that the rate is higher than the one sent at: then the rate goes up by a
+-- quarter (once per MEASURE_MS), until the bucket drains and a window measures it.
+function Pacer.measure(_, m, limit, remaining, now)
+  m.answers = (m.answers or 0) + 1
+  local hist = m.hist or {}
+  m.hist = hist
+  hist[#hist + 1] = { t = now, remaining = remaining, n = m.answers,
+                      full = remaining >= limit - 1 }
+  while #hist > 2 and now - hist[2].t >= M.MEASURE_MS do table.remove(hist, 1) end
+  local first = hist[1]
+  if now - first.t < M.MEASURE_MS then return end
+  local full = false
+  for _, e in ipairs(hist) do full = full or e.full end
+  if full then
+    if now - (m.raised_at or -math.huge) >= M.MEASURE_MS then
+      m.rate = m.rate * 1.25
+      m.raised_at = now
+    end
+    return
+  end
+  local came = remaining - first.remaining + (m.answers - first.n)
+  local rate = came / ((now - first.t) / 1000)
+  if rate > 0 then
+    m.rate = rate
+    m.measured = true -- (the reset's weaker bound no longer applies)
+  end
 end
 
 function Pacer:observe(ticket, status, headers)
@@ -318,7 +385,7 @@ function Pacer:observe(ticket, status, headers)
         local sample = (limit - remaining - 1) / span
         if not m.sampled or sample > m.rate then m.rate = math.max(sample, m.bound or 0) end
         m.sampled = true
-      elseif span > 0 and remaining >= 1 then
+      elseif span > 0 and remaining >= 1 and not m.measured then
         -- A weaker bound for buckets that refill within a second or two (Auth0's organization
         -- buckets: 5, refilled at 150 a minute), which the sample above never sees: the request
         -- just answered took a token, so at least one is missing until the reset. It only ever
@@ -329,6 +396,7 @@ function Pacer:observe(ticket, status, headers)
         if bound > m.rate then m.rate = bound end
       end
     end
+    if not m.sampled then self:measure(m, limit, remaining, now) end
     if m.rate > old_rate * M.REBOOK_GAIN then
       -- Sends booked at the old rate would keep their late start times: they book again.
       for t in pairs(m.booked) do unbook(t) end

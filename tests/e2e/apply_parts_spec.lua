@@ -1,0 +1,91 @@
+-- Item parts (handler.parts) against the emulator: an organization is created from the start,
+-- beside the types its sub-resources name, and each sub-resource goes once what it names exists.
+local emulator = require "helpers.emulator"
+local json = require "a0lua.core.json"
+
+local A = json.array
+
+-- The position in the request log of the first request matching method and pattern.
+local function first(requests, method, pattern)
+  for i, r in ipairs(requests) do
+    if r.method == method and r.path:gsub("^/api/v2", ""):match(pattern) then return i end
+  end
+  return nil
+end
+
+describe("apply with item parts", function()
+  local emu, tenant
+  before_each(function()
+    emu = emulator.start()
+    tenant = emu:tenant()
+  end)
+  after_each(function()
+    if tenant then tenant:close() end
+    if emu then emu:stop() end
+  end)
+
+  local function desired()
+    return {
+      clients = A{ { name = "Portal", app_type = "spa" } },
+      connections = A{ { name = "gh", strategy = "github", enabled_clients = A{ "Portal" } } },
+      organizations = A{ { name = "acme", display_name = "Acme",
+        connections = A{ { name = "gh", assign_membership_on_login = false } } } },
+    }
+  end
+
+  it("writes the parts of an organization and a connection once what they name exists",
+      function()
+    local p = assert(tenant:plan(desired()))
+    -- the plan shows the connection the file creates, not an empty list
+    for _, c in ipairs(p:changes()) do
+      if c.type == "organizations" then assert.equal("gh", c.payload.connections[1].name) end
+    end
+    emu:clear_requests()
+    local report = assert(tenant:apply(p))
+    assert.equal(1, report.types.organizations.created)
+    local log_ = emu:requests()
+    local org, conn = first(log_, "POST", "^/organizations$"), first(log_, "POST", "^/connections$")
+    local client = first(log_, "POST", "^/clients$")
+    local link = first(log_, "POST", "^/organizations/[^/]+/connections$")
+    local enable = first(log_, "PATCH", "^/connections/[^/]+/clients$")
+    assert.is_true(org < link and conn < link, "the link goes once both exist")
+    assert.is_true(client < enable, "the connection's clients once the client exists")
+    local orgs = assert(emu:get("/organizations")).json
+    local linked = assert(emu:get("/organizations/" .. orgs[1].id .. "/connections")).json
+    assert.equal(1, #linked)
+    -- and nothing is left to do
+    assert.is_false(assert(tenant:plan(desired())):has_changes())
+  end)
+
+  it("creates organizations and connections without waiting for the clients", function()
+    local d = desired()
+    for i = 2, 12 do d.clients[i] = { name = "App " .. i, app_type = "spa" } end
+    local p = assert(tenant:plan(d))
+    emu:clear_requests()
+    assert(tenant:apply(p))
+    local log_ = emu:requests()
+    local last_client = 0
+    for i, r in ipairs(log_) do
+      if r.method == "POST" and r.path == "/api/v2/clients" then last_client = i end
+    end
+    assert.is_true(first(log_, "POST", "^/organizations$") < last_client)
+    assert.is_true(first(log_, "POST", "^/connections$") < last_client)
+  end)
+
+  it("writes only the part that changed on an update", function()
+    assert(tenant:apply(assert(tenant:plan(desired()))))
+    local d = desired()
+    d.organizations[1].connections[1].assign_membership_on_login = true
+    local p = assert(tenant:plan(d))
+    emu:clear_requests()
+    assert(tenant:apply(p))
+    local writes = {}
+    for _, r in ipairs(emu:requests()) do
+      if r.method ~= "GET" and r.path ~= "/oauth/token" then
+        writes[#writes + 1] = r.method .. " " .. r.path:gsub("/org_[%w]+", "/{id}")
+          :gsub("/con_[%w]+", "/{id}")
+      end
+    end
+    assert.same({ "PATCH /api/v2/organizations/{id}/connections/{id}" }, writes)
+  end)
+end)
