@@ -143,8 +143,16 @@ local function message_of(err)
   return tostring(err)
 end
 
+-- The collector's pace: a new cycle once the heap is 1.1 times what the last one kept (Lua's
+-- default: twice), at 4 times the default speed. Most of what a0lua allocates is the short-lived
+-- garbage of decoding answers; with the default, an export of 5,000 resources peaked at 43 MB
+-- RSS for 9 MB of live data, with this at 31 MB, for 0.4 s more CPU (validating that tenant:
+-- 0.49 s instead of 0.39 s). (1.0 makes the collector run without pause: ten times slower.)
+M.GC_PAUSE, M.GC_STEPMUL = 110, 400
+
 -- main(argv) -> exit status. argv[0] is the program; the rest are the command line.
 function M.main(argv)
+  collectgarbage("incremental", M.GC_PAUSE, M.GC_STEPMUL)
   local with_traceback = false
   local i = 1
   while argv[i] == "--debug" do

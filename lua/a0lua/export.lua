@@ -9,12 +9,15 @@ a0lua.export: the tenant written as files (pipeline.md §6).
       EXCLUDED_PROPS / INCLUDED_PROPS, secrets as ##PLACEHOLDER## unless AUTH0_EXPORT_SECRETS,
       ids unless AUTH0_EXPORT_IDENTIFIERS). A 403 "insufficient scope" (or any 403 when reading)
       turns the type into a warning and leaves it out, as a0deploy does; a type the tenant does
-      not have (fetch gives nil) is left out.
+      not have (fetch gives nil) is left out. Only the types other exports look names up in
+      (clients, APIs, actions, connections, databases) stay in ctx.current afterwards; the others
+      are let go once converted (a later read reads them again).
   export.run(ctx [, {types =, format =}]) -> result | nil, err
       collect, then keyword preservation when AUTH0_PRESERVE_KEYWORDS (the local files at the
       output location read without replacement, keywords.preserve), then format.write(cfg,
-      exported). result = { files = {paths...}, types = {types...}, warnings = {...},
-      output = cfg.output_folder }. The same tenant gives byte-identical files.
+      exported), with ctx.current let go before the text is built. result = { files =
+      {paths...}, types = {types...}, warnings = {...}, output = cfg.output_folder }. The same
+      tenant gives byte-identical files.
 ]]
 local json = require "a0lua.core.json"
 local handler = require "a0lua.handler"
@@ -30,6 +33,10 @@ local function scope_error(err)
   local msg = tostring(err.message or "")
   return msg:lower():find("insufficient scope", 1, true) ~= nil
 end
+
+-- Types whose state other exports (and the writers) look names and ids up in.
+local LOOKUP_TYPES = { clients = true, resourceServers = true, actions = true, connections = true,
+  databases = true }
 
 function M.collect(ctx, opts)
   opts = opts or {}
@@ -60,7 +67,18 @@ function M.collect(ctx, opts)
   end
   local exported = {}
   local written = {}
+  -- The types other types' exports look names up in go last; every other type's state is let go
+  -- once converted (ctx.current is a cache: a later read reads it again), so the tenant is not
+  -- held twice, as read and as written (at 5,000 resources the grants, roles and organizations
+  -- are most of it).
+  local order = {}
   for _, t in ipairs(readable) do
+    if not LOOKUP_TYPES[t] then order[#order + 1] = t end
+  end
+  for _, t in ipairs(readable) do
+    if LOOKUP_TYPES[t] then order[#order + 1] = t end
+  end
+  for _, t in ipairs(order) do
     local h = ctx.handlers:get(t)
     local value = ctx.current[t]
     if value == false then
@@ -76,8 +94,11 @@ function M.collect(ctx, opts)
         end
         exported[t] = list
       end
-      written[#written + 1] = t
+      if not LOOKUP_TYPES[t] then ctx.current[t] = nil end
     end
+  end
+  for _, t in ipairs(readable) do
+    if exported[t] ~= nil then written[#written + 1] = t end
   end
   return exported, warnings, written
 end
@@ -107,6 +128,14 @@ local function preserve(ctx, exported, warnings)
   return merged
 end
 
+-- {key =, name =} of each item of a list read from the tenant (nil when it was not read).
+local function names_of(list, key)
+  if type(list) ~= "table" or list == NULL then return nil end
+  local out = {}
+  for i, item in ipairs(list) do out[i] = { [key] = item[key], name = item.name } end
+  return out
+end
+
 function M.run(ctx, opts)
   opts = opts or {}
   local cfg = ctx.config
@@ -118,10 +147,15 @@ function M.run(ctx, opts)
     exported = merged
   end
   local format = require "a0lua.format"
+  -- The writers name grant files by client and API name: those two fields are all they need, so
+  -- the tenant's state can go before the text is built.
   local write_opts = {
-    clients = ctx.current.clients ~= NULL and ctx.current.clients or nil,
-    resource_servers = ctx.current.resourceServers ~= NULL and ctx.current.resourceServers or nil,
+    clients = names_of(ctx.current.clients, "client_id"),
+    resource_servers = names_of(ctx.current.resourceServers, "identifier"),
+    consume = true,
   }
+  for t in pairs(LOOKUP_TYPES) do ctx.current[t] = nil end
+  collectgarbage("collect")
   local files, err = format.write(cfg, exported, write_opts)
   if not files then return nil, err end
   for _, w in ipairs(warnings) do

@@ -487,6 +487,16 @@ describe("a0lua.format.yaml", function()
         .. run.quote(dir .. "/b") .. " >/dev/null"))
     end)
 
+    it("writes the same bytes when it may consume the table it is given, and lets it go",
+        function()
+      assert(yaml_format.write({ output_folder = dir .. "/a" }, exported()))
+      local data = exported()
+      assert(yaml_format.write({ output_folder = dir .. "/b" }, data, { consume = true }))
+      assert.is_true(os.execute("diff -r " .. run.quote(dir .. "/a") .. " "
+        .. run.quote(dir .. "/b") .. " >/dev/null"))
+      assert.is_nil(data.clients)
+    end)
+
     it("does not change the table it is given", function()
       local data = exported()
       assert(yaml_format.write({ output_folder = dir }, data))

@@ -14,7 +14,8 @@
 --     exported: the same shape as desired, in export form (ids already names, secrets already
 --     placeholders, read-only fields stripped). Writes cfg.format's layout into
 --     cfg.output_folder. opts.resource_servers / opts.clients: full lists used to name the
---     directory format's grant files when those types are not exported.
+--     directory format's grant files when those types are not exported. opts.consume: the
+--     caller is done with `exported`; the YAML writer then writes it in place instead of a copy.
 --   format.TYPES: the 44 type names in a0deploy's registry order.
 --   format.sanitize(name) -> file name (pipeline.md §6.5).
 

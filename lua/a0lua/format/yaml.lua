@@ -654,7 +654,8 @@ function DUMP.rulesConfigs()
   return json.array()
 end
 
-function M.write(cfg, exported)
+function M.write(cfg, exported, opts)
+  opts = opts or {}
   if type(cfg) ~= "table" then error("format.write: cfg must be a table", 2) end
   if type(exported) ~= "table" then error("format.write: exported must be a table", 2) end
   local out_dir = cfg.output_folder
@@ -669,7 +670,9 @@ function M.write(cfg, exported)
   for _, type_name in ipairs(common.TYPES) do
     local value = exported[type_name]
     if truthy(value) and common.included(cfg, type_name) then
-      value = common.copy(value)
+      -- (opts.consume: the caller is done with `exported`, which is written in place and let go
+      -- type by type, instead of copied: the tenant is not held twice)
+      if opts.consume then exported[type_name] = nil else value = common.copy(value) end
       local dump = DUMP[type_name]
       if dump then
         local err
