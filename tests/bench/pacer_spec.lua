@@ -150,6 +150,25 @@ describe("a0lua.api.pacer (small buckets that refill fast)", function()
     assert.is_true(limited <= 3, "429s: " .. limited)
   end)
 
+  it("measures the organization bucket at its 2.5 a second, whatever its reset header says",
+      function()
+    local rl = ratelimit.new("enterprise", function() return EPOCH + t / 1000 end)
+    local ok, h = rl:take("GET", "/clients")
+    local first = p:ticket("read /clients#1")
+    p:wait(first)
+    p:observe(first, ok and 200 or 429, h)
+    -- sends at 4 a second, faster than the bucket refills: it runs dry, and its reset (whole
+    -- seconds) reads 2 s away with 1 token left, which a sample of the reset takes for 1.5/s
+    for _ = 1, 60 do
+      local ticket = p:ticket("write /organizations#1")
+      p:wait(ticket)
+      ok, h = rl:take("POST", "/organizations")
+      t = t + 250
+      p:observe(ticket, ok and 201 or 429, h)
+    end
+    assert.near(2.5, p:model_for("write /organizations#1").rate, 0.3)
+  end)
+
   it("sends for a small endpoint bucket ahead of the sends booked for the tenant's", function()
     exchange("write /clients#1", 201, headers(1000, 999, EPOCH + 1))
     exchange("write /organizations#1", 201, headers(5, 4, EPOCH + 1))

@@ -196,7 +196,10 @@ function Pacer.book(_, ticket, m, now)
   if m.blocked_until > start then start = m.blocked_until end
   local need = 1 + reserve(m)
   local avail = m.tokens + m.rate * (start - now) / 1000
-  if avail < need then start = start + (need - avail) / m.rate * 1000 end
+  if avail < need then
+    start = start + (need - avail) / m.rate * 1000
+    m.limited_at = now
+  end
   m.tokens = m.tokens - 1
   m.outstanding = m.outstanding + 1
   m.booked[ticket] = true
@@ -300,8 +303,9 @@ end
 -- the reset has whole seconds), from the answers themselves: the tokens that came between an
 -- earlier answer and this one are what is left now, less what was left then, plus the answers
 -- in between (each took one), over at least MEASURE_MS. A window in which the bucket was found
--- full says only that the rate is higher than the one sent at: then the rate goes up by a
--- quarter (once per MEASURE_MS), until the bucket drains and a window measures it.
+-- full says only that the rate is higher than the one sent at: then, if the bucket has been
+-- holding sends back, the rate goes up by a quarter (once per MEASURE_MS), until the bucket
+-- drains and a window measures it.
 function Pacer.measure(_, m, limit, remaining, now)
   m.answers = (m.answers or 0) + 1
   local hist = m.hist or {}
@@ -314,7 +318,9 @@ function Pacer.measure(_, m, limit, remaining, now)
   local full = false
   for _, e in ipairs(hist) do full = full or e.full end
   if full then
-    if now - (m.raised_at or -math.huge) >= M.MEASURE_MS then
+    -- (only while the bucket holds sends back: a caller that sends slowly proves nothing)
+    if now - (m.limited_at or -math.huge) < M.MEASURE_MS
+        and now - (m.raised_at or -math.huge) >= M.MEASURE_MS then
       m.rate = m.rate * 1.25
       m.raised_at = now
     end
@@ -378,10 +384,14 @@ function Pacer:observe(ticket, status, headers)
     m.tokens = remaining - m.outstanding
     m.t = now
     m.observed = true
+    -- An endpoint bucket, smaller than the tenant's, refills within seconds: the reset's whole
+    -- seconds cannot measure it (a sample from them held organization writes at 1.7 a second
+    -- where the bucket gives 2.5); the answers themselves do (measure).
+    local small = limit < (self.top_limit or limit)
     if reset then
       local span = reset - ep
       -- remaining is rounded down and the reset up: one token less makes an underestimate
-      if span >= 2 and limit - remaining >= 3 then
+      if span >= 2 and limit - remaining >= 3 and not small then
         local sample = (limit - remaining - 1) / span
         if not m.sampled or sample > m.rate then m.rate = math.max(sample, m.bound or 0) end
         m.sampled = true
@@ -396,7 +406,7 @@ function Pacer:observe(ticket, status, headers)
         if bound > m.rate then m.rate = bound end
       end
     end
-    if not m.sampled then self:measure(m, limit, remaining, now) end
+    if small or not m.sampled then self:measure(m, limit, remaining, now) end
     if m.rate > old_rate * M.REBOOK_GAIN then
       -- Sends booked at the old rate would keep their late start times: they book again.
       for t in pairs(m.booked) do unbook(t) end
