@@ -123,8 +123,8 @@ end
 
 --------------------------------------------------------------------------------------------------
 -- Item parts (handler.parts): fields of an item written by requests of their own once the item
--- exists, each in a stage after the types it names. The item itself then waits only for its
--- own depends_on: organizations are created from the start, beside the clients, and their
+-- exists and the types the part names are done. The item itself then waits only for its own
+-- depends_on: organizations are created from the start, beside the clients, and their
 -- connections go as soon as the connections exist, each in its own endpoint bucket.
 
 local function parts_of(h)
@@ -134,7 +134,7 @@ end
 
 local function part_node(t, field) return t .. ":" .. field end
 
--- The nodes of the write stages (each type, and each part of a type as a node of its own), their
+-- The nodes of the writes (each type, and each part of a type as a node of its own), their
 -- dependencies (a type's own: depends_on, or h:depends_on_for(the file's items) where the
 -- handler has parts and can tell), and the dependencies of the delete stages (a type after
 -- everything it or its parts name, so it goes before them).

@@ -44,8 +44,8 @@ Generic behaviour (each may be replaced by the handler; all take self first):
 Parts: `parts = { {field =, depends_on = {types}}, ... }` names the fields of an item that are
 written by requests of their own once the item exists, each needing other types (an
 organization's connections, client grants, clients). a0lua.apply then creates or updates the
-item without them in the stage of its own depends_on, and writes each part (h:write_part) in a
-stage after the item and the part's depends_on, so the item need not wait for all of them. A
+item without them once its own depends_on are done, and writes each part (h:write_part) once
+the item exists and the part's depends_on are done, so the item need not wait for all of them. A
 handler with parts may also give h:depends_on_for(items) -> types: what the file's items need
 before they are created, when that is less than depends_on (connections need the clients first
 only when a SAML option names one).

@@ -188,4 +188,16 @@ describe("a0lua.api.pacer (small buckets that refill fast)", function()
     -- and the client creates move back one slot (20 ms at 50 a second)
     assert.near(before + 20, p:wait(last), 1e-6)
   end)
+
+  it("keeps a send's place under the cap when its bucket books it again", function()
+    exchange("write /clients#1", 201, headers(1000, 999, EPOCH + 60))
+    for _ = 1, 60 do p:wait(p:ticket("write /clients#1")) end
+    local early = p:ticket("write /clients#1")
+    local w1 = p:wait(early)
+    for _ = 1, 200 do p:wait(p:ticket("write /clients#1")) end
+    -- an answer showing a faster refill: every send not yet out books its bucket again
+    p:observe(p:ticket("write /clients#1"), 201, headers(1000, 900, EPOCH + 2))
+    local w2 = p:wait(early)
+    assert.is_true(w2 <= w1, ("waits %d ms, %d ms before"):format(w2, w1))
+  end)
 end)

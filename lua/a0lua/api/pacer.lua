@@ -154,10 +154,21 @@ function Pacer:take_slot(now, cap, ticket, priority)
   return now + (1 - tokens) * interval
 end
 
--- When a booked send may go: its time, moved back by the priority sends booked since.
-local function due(self, ticket)
-  if ticket.shift then return ticket.at + (self.slot_shift - ticket.shift) end
-  return ticket.at
+-- When a send may go under the cap: its slot, moved back by the priority sends booked since.
+local function slot_due(self, ticket)
+  if ticket.shift then return ticket.slot_at + (self.slot_shift - ticket.shift) end
+  return ticket.slot_at
+end
+
+-- The cap's slot of a send whose bucket time has come: taken once, and kept when the send books
+-- its bucket again (after a 429 or a faster measured rate), so that it does not go to the back
+-- of the queue behind everything booked since. -> ms to wait (0: send now)
+function Pacer:wait_slot(ticket, now, priority)
+  local cap = self:cap()
+  if not cap then return 0 end
+  if not ticket.slot_at then ticket.slot_at = self:take_slot(now, cap, ticket, priority) end
+  local at = slot_due(self, ticket)
+  return at > now and at - now or 0
 end
 
 function Pacer.ticket(_, group)
@@ -188,8 +199,8 @@ local function unbook(ticket)
   end
 end
 
--- The bucket's time for the send; the slot under the cap is taken once that time has come (in
--- wait), so a send that waits for a slow bucket holds up no other bucket's sends.
+-- The bucket's time for the send; the slot under the cap is taken once that time has come
+-- (wait_slot), so a send that waits for a slow bucket holds up no other bucket's sends.
 function Pacer.book(_, ticket, m, now)
   refill(m, now)
   local start = now
@@ -203,7 +214,7 @@ function Pacer.book(_, ticket, m, now)
   m.tokens = m.tokens - 1
   m.outstanding = m.outstanding + 1
   m.booked[ticket] = true
-  ticket.model, ticket.gen, ticket.at, ticket.slotted, ticket.shift = m, m.gen, start, false, nil
+  ticket.model, ticket.gen, ticket.at = m, m.gen, start
 end
 
 function Pacer:wait(ticket)
@@ -226,13 +237,8 @@ function Pacer:wait(ticket)
   end
   local m = self:model_for(g)
   if not m then
-    local cap = self:cap()
-    if cap then
-      if not ticket.at then
-        ticket.at = self:take_slot(now, cap, ticket, false)
-      end
-      if due(self, ticket) > now then return due(self, ticket) - now end
-    end
+    local wait = self:wait_slot(ticket, now, false)
+    if wait > 0 then return wait end
     ticket.sent, ticket.sent_at = true, now
     return 0
   end
@@ -240,16 +246,9 @@ function Pacer:wait(ticket)
     unbook(ticket)
     self:book(ticket, m, now)
   end
-  if due(self, ticket) > now then return due(self, ticket) - now end
-  local cap = self:cap()
-  if cap and not ticket.slotted then
-    ticket.slotted = true
-    local slot = self:take_slot(now, cap, ticket, m.limit < (self.top_limit or m.limit))
-    if slot > now then
-      ticket.at = slot
-      return slot - now
-    end
-  end
+  if ticket.at > now then return ticket.at - now end
+  local wait = self:wait_slot(ticket, now, m.limit < (self.top_limit or m.limit))
+  if wait > 0 then return wait end
   m.booked[ticket] = nil
   ticket.sent, ticket.sent_at = true, now
   return 0
