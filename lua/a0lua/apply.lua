@@ -15,11 +15,11 @@ a0lua.apply: carries out a plan on the tenant.
       Once a change has failed, no further type starts; the error lists what was applied.
       Progress: ctx.log:progress("apply", done, total) after each change; ctx.log:info per change.
       While it runs, the API client's coalescing is on (ctx.api.coalesce, a0lua.api): the
-      handlers of one stage read the same lists from many tasks at once.
+      changes running at once read the same lists from many tasks.
       Hooks (ctx.hooks, a0lua.hooks): the `before` hooks of every change run before the first
-      write (a veto returns nil, err with nothing written); a change computed again after an
-      earlier stage keeps its hooked payload, or meets the hooks again when it now differs;
-      `after` runs after each change done.
+      write (a veto returns nil, err with nothing written); a change computed again after earlier
+      writes keeps its hooked payload, or meets the hooks again when it now differs; `after`
+      runs after each change done (for an item with parts, after its last part).
   report = { types = { [type] = {created =, updated =, deleted =, skipped =} },
              applied = { {type =, op =, key =, id =}, ... } }
   apply.render(report) -> text       one line per type with something in it, then the total
@@ -402,11 +402,11 @@ local function run_graph(ctx, state, nodes, own_deps, part_deps, start_node)
   for _, h in ipairs(list) do h:wait() end
 end
 
--- The writes and deletes of type t for its stage: the plan's, or, once an earlier stage has
+-- The writes and deletes of type t when it starts: the plan's, or, once anything has been
 -- written, computed again against the tenant as it now is. -> changes | nil, err
-local function stage_changes(ctx, state, plan, by_type, t, wrote)
+local function stage_changes(ctx, state, plan, by_type, t)
   local changes = by_type[t] or {}
-  if not (wrote and plan.desired and plan.desired[t] ~= nil) then return changes end
+  if not (state.wrote and plan.desired and plan.desired[t] ~= nil) then return changes end
   local h = ctx.handlers:get(t)
   local fresh = plan_mod.changes_for(ctx, h, plan.desired[t], ctx.current and ctx.current[t])
   local function writes_of(list)
@@ -474,7 +474,7 @@ local function run(ctx, plan)
     if part_deps[t] then
       writes = queued[t] or {}
     else
-      local changes = stage_changes(ctx, state, plan, by_type, t, state.wrote)
+      local changes = stage_changes(ctx, state, plan, by_type, t)
       if not changes then return nil end
       local h = ctx.handlers:get(t)
       for _, c in ipairs(changes) do

@@ -466,7 +466,7 @@ end
 function M.fetch(ctx, types, want)
   ctx.current = ctx.current or {}
   ctx.partial = ctx.partial or {}
-  local todo, wants, seen = {}, {}, {}
+  local to_read, wants, seen = {}, {}, {}
   for _, t in ipairs(types) do
     if not seen[t] then
       seen[t] = true
@@ -475,15 +475,15 @@ function M.fetch(ctx, types, want)
       if w == NULL then w = nil end
       local have, partial_for = ctx.current[t], ctx.partial[t]
       if have == nil or (partial_for ~= nil and partial_for ~= w) then
-        todo[#todo + 1] = t
-        wants[#todo] = w
+        to_read[#to_read + 1] = t
+        wants[#to_read] = w
       end
     end
   end
-  if #todo == 0 then return true end
+  if #to_read == 0 then return true end
   local tasks = in_task()
   local fns = {}
-  for i, t in ipairs(todo) do
+  for i, t in ipairs(to_read) do
     fns[i] = function()
       local h = ctx.handlers:get(t)
       local ok, value, err = pcall(h.fetch, h, ctx, wants[i])
@@ -494,7 +494,7 @@ function M.fetch(ctx, types, want)
   local values, errs
   local api = ctx.api
   if tasks and #fns > 1 and type(api) == "table" and type(api.coalescing) == "function" then
-    -- handlers that read the same list (connections and databases) send it once
+    -- handlers that look up the same lists at once (the clients, the connections) send each once
     values, errs = api:coalescing(tasks.all, fns)
   elseif tasks and #fns > 1 then
     values, errs = tasks.all(fns)
@@ -502,7 +502,7 @@ function M.fetch(ctx, types, want)
     values, errs = {}, {}
     for i, fn in ipairs(fns) do values[i], errs[i] = fn() end
   end
-  for i, t in ipairs(todo) do
+  for i, t in ipairs(to_read) do
     if values[i] == nil then
       local err = errs[i]
       if type(err) == "table" then
