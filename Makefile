@@ -8,6 +8,7 @@
 #   make bench      the primitives against lua-cjson and lyaml
 #   make bench-deploy   a0lua against a0deploy on emulated tenants (BENCH_SIZES, BENCH_ROUNDS)
 #   make demo       the first thing to run
+#   make fresh-check    make demo, make test and luarocks make on a bare Debian 12 root (debootstrap)
 #   make install / uninstall   honour PREFIX and DESTDIR
 
 VERSION    := 0.1.0
@@ -24,20 +25,25 @@ PKGS       := lua5.4 libcurl yaml-0.1 libpcre2-8 libedit
 LUA        ?= lua5.4
 BUSTED     ?= /usr/bin/busted
 
-LUA_INCDIR ?= $(shell $(PKG_CONFIG) --variable=includedir lua5.4)/lua5.4
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
-LUA_LIB    := $(shell $(PKG_CONFIG) --libs lua5.4 2>/dev/null)
+# Flags from pkg-config, asked once and only when a recipe needs them: on a bare machine the packages
+# that provide the .pc files are installed by `deps`, which every compile waits for (order-only), so
+# nothing here may be expanded while the Makefile is read. `lazy` defines NAME to run CMD on first use
+# and keep the answer.
+lazy = $(eval $(1) = $$(eval $(1) := $$$$(shell $(2)))$$($(1)))
+$(call lazy,LUA_INCDIR_PC,$(PKG_CONFIG) --variable=includedir lua5.4)
+LUA_INCDIR ?= $(LUA_INCDIR_PC)/lua5.4
+$(call lazy,PKG_CFLAGS,$(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+$(call lazy,LUA_LIB,$(PKG_CONFIG) --libs lua5.4 2>/dev/null)
 # What each primitive links against, beyond Lua.
-LIBS_http   := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null)
-LIBS_yaml   := $(shell $(PKG_CONFIG) --libs yaml-0.1 2>/dev/null)
-LIBS_schema := $(shell $(PKG_CONFIG) --libs libpcre2-8 2>/dev/null)
-LIBS_repl   := $(shell $(PKG_CONFIG) --libs libedit 2>/dev/null)
+$(call lazy,LIBS_http,$(PKG_CONFIG) --libs libcurl 2>/dev/null)
+$(call lazy,LIBS_yaml,$(PKG_CONFIG) --libs yaml-0.1 2>/dev/null)
+$(call lazy,LIBS_schema,$(PKG_CONFIG) --libs libpcre2-8 2>/dev/null)
+$(call lazy,LIBS_repl,$(PKG_CONFIG) --libs libedit 2>/dev/null)
 
 WARN       := -std=c11 -Wall -Wextra -Werror
 OPT        ?= -O2 -g
-A0_CFLAGS  := $(WARN) $(OPT) -fPIC -D_DEFAULT_SOURCE -I$(LUA_INCDIR) $(PKG_CFLAGS) $(CFLAGS)
-A0_LDFLAGS := $(LDFLAGS)
+A0_CFLAGS   = $(WARN) $(OPT) -fPIC -D_DEFAULT_SOURCE -I$(LUA_INCDIR) $(PKG_CFLAGS) $(CFLAGS)
+A0_LDFLAGS  = $(LDFLAGS)
 
 # Every host/*.c but main.c is a primitive: luaopen_a0lua_core_<name>. All are built as .so; all
 # but the lazy ones are linked into the binary too. http stays out of the binary because libcurl
@@ -51,42 +57,42 @@ OBJS       := $(patsubst %,$(BUILD)/obj/%.o,$(LINKED))
 SOS        := $(patsubst %,$(BUILD)/lib/a0lua/core/%.so,$(MODULES))
 BIN        := $(BUILD)/a0lua
 
-# Debian packages: to build, to test, to lint, to fuzz, to benchmark against.
-DEB_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev libcurl4-openssl-dev libyaml-dev \
-  libpcre2-dev libedit-dev lua-busted lua-socket lua-check clang libclang-rt-14-dev \
+# Debian packages: to build; then to test, to lint, to fuzz, to benchmark against.
+BUILD_PACKAGES := gcc make pkg-config liblua5.4-dev libcurl4-openssl-dev libyaml-dev libpcre2-dev \
+  libedit-dev
+DEB_PACKAGES   := $(BUILD_PACKAGES) lua5.4 lua-busted lua-socket lua-check clang libclang-rt-14-dev \
   lua-cjson lua-yaml stunnel4 tmux ca-certificates time
 
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(sort $(patsubst host/fuzz/fuzz_%.c,%,$(wildcard host/fuzz/fuzz_*.c)))
 FUZZ_CC      ?= clang
 
-.PHONY: all deps test check lint asan-test fuzz fuzz-build bench bench-deploy demo peer install \
+.PHONY: all deps build-deps test check lint asan-test fuzz fuzz-build bench bench-deploy demo fresh-check peer install \
   uninstall clean
 
 all: $(BIN) $(SOS)
 
+# `deps` installs every package the targets below use; `build-deps` only what compiling needs, and
+# every compile waits for it, so `make` alone works on a machine that has nothing but make.
 deps:
-	@missing=""; \
-	for p in $(DEB_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "make deps: installing$$missing"; \
-	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
-	  $$sudo apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	fi
+	@scripts/install-deps.sh $(DEB_PACKAGES)
 
-$(BUILD)/obj/%.o: host/%.c host/core.h
+build-deps:
+	@scripts/install-deps.sh $(BUILD_PACKAGES)
+
+$(BUILD)/obj/%.o: host/%.c host/core.h | build-deps
 	@mkdir -p $(@D)
 	$(CC) $(A0_CFLAGS) -c -o $@ $<
 
-# The binary preloads every primitive; the list is written only when it changes.
-$(BUILD)/modules.list: FORCE
+# What main.o is built with (the primitives it preloads, where it looks for its Lua tree and its
+# lazy modules), written only when it changes, so that `make` and `luarocks make` into one build/
+# never leave a binary built for the other's directories.
+MAIN_CONFIG := $(VERSION) $(SHAREDIR) $(LIBDIR) $(LINKED)
+$(BUILD)/main.config: FORCE
 	@mkdir -p $(@D)
-	@echo '$(LINKED)' | cmp -s - $@ || echo '$(LINKED)' > $@
+	@echo '$(MAIN_CONFIG)' | cmp -s - $@ || echo '$(MAIN_CONFIG)' > $@
 
-$(BUILD)/obj/main.o: host/main.c host/core.h $(BUILD)/modules.list
+$(BUILD)/obj/main.o: host/main.c host/core.h $(BUILD)/main.config | build-deps
 	@mkdir -p $(@D)
 	$(CC) $(A0_CFLAGS) -DA0LUA_VERSION='"$(VERSION)"' -DA0LUA_SHAREDIR='"$(SHAREDIR)"' \
 	  -DA0LUA_LIBDIR='"$(LIBDIR)"' -DA0LUA_CORE_MODULES='$(foreach m,$(LINKED),X($(m)))' \
@@ -96,7 +102,7 @@ $(BIN): $(BUILD)/obj/main.o $(OBJS) $(patsubst %,$(BUILD)/lib/a0lua/core/%.so,$(
 	$(CC) $(A0_CFLAGS) -o $@ $(BUILD)/obj/main.o $(OBJS) $(A0_LDFLAGS) $(LUA_LIB) \
 	  $(foreach m,$(LINKED),$(LIBS_$(m))) -lm
 
-$(BUILD)/lib/a0lua/core/%.so: host/%.c host/core.h
+$(BUILD)/lib/a0lua/core/%.so: host/%.c host/core.h | build-deps
 	@mkdir -p $(@D)
 	$(CC) $(A0_CFLAGS) -shared -o $@ $< $(A0_LDFLAGS) $(LIBS_$*) -lm
 
@@ -124,7 +130,7 @@ asan-test:
 check: test lint asan-test
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
 
-$(BUILD)/fuzz/%: host/fuzz/fuzz_%.c host/%.c host/core.h
+$(BUILD)/fuzz/%: host/fuzz/fuzz_%.c host/%.c host/core.h | deps
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -g -O1 -D_DEFAULT_SOURCE -I$(LUA_INCDIR) $(PKG_CFLAGS) \
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
@@ -158,36 +164,13 @@ bench-deploy: deps all
 	@bash bench/deploy.sh
 
 # The first thing to run: a local emulator, the example tenant imported into it, the plan for a
-# changed copy, an export; the emulator is stopped however the demo ends.
-DEMO_ID     := a0luaDemoClient00000000000000001
-DEMO_SECRET := a0lua-demo-secret
+# changed copy, an export (scripts/demo.sh).
 demo: deps all
-	@set -eu; bin="$(CURDIR)/$(BIN)"; \
-	tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/a0lua-demo.XXXXXX"); pid=""; \
-	trap 'if [ -n "$$pid" ]; then kill $$pid 2>/dev/null || true; wait $$pid 2>/dev/null || true; fi' EXIT; \
-	"$$bin" emulate --port 0 --client-id $(DEMO_ID) --client-secret $(DEMO_SECRET) \
-	  >"$$tmp/emulator.out" 2>"$$tmp/emulator.err" & pid=$$!; \
-	url=""; for i in $$(seq 100); do \
-	  url=$$(sed -n 's|^listening on \(http://[0-9.]*:[0-9]*\).*|\1|p' "$$tmp/emulator.out"); \
-	  [ -n "$$url" ] && break; sleep 0.1; done; \
-	[ -n "$$url" ] || { echo "demo: the emulator did not start:"; cat "$$tmp/emulator.err"; exit 1; }; \
-	export AUTH0_DOMAIN="$$url" AUTH0_CLIENT_ID=$(DEMO_ID) AUTH0_CLIENT_SECRET=$(DEMO_SECRET); \
-	echo "== a0lua emulate: a local tenant at $$url"; \
-	echo "== a0lua import -i recipes/examples/tenant.yaml"; \
-	"$$bin" import -i recipes/examples/tenant.yaml; \
-	cp -R recipes/examples "$$tmp/changed"; \
-	sed -e 's|http://localhost:3000/callback|https://shop.example.com/callback|' \
-	  -e 's|description: May read orders|description: May read every order|' \
-	  -e 's|^    enabled: true$$|    enabled: false|' \
-	  recipes/examples/tenant.yaml >"$$tmp/changed/tenant.yaml"; \
-	echo "== a0lua plan -i <a changed copy>: a callback, a role and a template differ"; \
-	status=0; "$$bin" plan -i "$$tmp/changed/tenant.yaml" || status=$$?; \
-	[ "$$status" -eq 2 ] || { echo "demo: plan exited $$status, expected 2 (changes)"; exit 1; }; \
-	out=$${DEMO_OUT:-$$tmp/export}; \
-	echo "== a0lua export -f yaml -o $$out"; \
-	"$$bin" export -f yaml -o "$$out"; \
-	echo "== the export is in $$out (tenant.yaml and its companion files)"; \
-	echo "== stopping the emulator"
+	@scripts/demo.sh "$(CURDIR)/$(BIN)"
+
+# The README's commands on a bare Debian 12 (debootstrap; needs root and the Debian mirror).
+fresh-check:
+	@scripts/fresh-check.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LUADIR) $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(LIBDIR)/a0lua/core

@@ -18,23 +18,29 @@ dependencies = {
   "lua >= 5.4, < 5.5",
 }
 external_dependencies = {
-  CURL = { header = "curl/curl.h" },
+  CURL = { library = "curl" },
   YAML = { header = "yaml.h" },
   PCRE2 = { header = "pcre2.h" },
   EDIT = { header = "editline/readline.h" },
 }
+-- luarocks deploys a rock's lua/, lib/ and bin/ into the tree, where a0lua would find neither its
+-- handlers nor its recipes beside the engine; so the Lua tree, handlers, recipes and the lazily loaded
+-- http.so stay together in the rock's share/a0lua, whose path the binary is built with (SHAREDIR,
+-- LIBDIR: the same in the build and the install step). Only bin/a0lua is deployed.
 build = {
   type = "make",
   build_variables = {
     CFLAGS = "$(CFLAGS)",
     LUA_INCDIR = "$(LUA_INCDIR)",
+    PREFIX = "$(PREFIX)",
+    SHAREDIR = "$(PREFIX)/share/a0lua",
+    LIBDIR = "$(PREFIX)/share/a0lua/lib",
   },
   install_variables = {
     PREFIX = "$(PREFIX)",
     BINDIR = "$(BINDIR)",
-    LIBDIR = "$(LIBDIR)",
-    LUADIR = "$(LUADIR)",
     SHAREDIR = "$(PREFIX)/share/a0lua",
+    LIBDIR = "$(PREFIX)/share/a0lua/lib",
   },
 }
 test = {
