@@ -1,6 +1,6 @@
--- handlers/actions.lua: Actions (a0deploy type `actions`), handlers.md §24. Creating or updating
--- an action edits its draft; an action marked `deployed: true` is then deployed once its draft
--- has been built.
+-- handlers/actions.lua: Actions (a0deploy type `actions`), docs/handlers.md §actions. Creating or
+-- updating an action edits its draft; an action marked `deployed: true` is then deployed once its
+-- draft has been built.
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
 
@@ -253,7 +253,7 @@ function M.diff(self, ctx, desired, current)
 end
 
 -- Waits until the action's draft is built, then deploys it (POST .../deploy). A deploy refused
--- because the draft is not built yet is tried again (handlers.md §24).
+-- because the draft is not built yet is tried again (docs/handlers.md §actions).
 local function deploy(ctx, id, name)
   for _ = 1, MAX_POLLS do
     local action, err = ctx.api:request("GET", action_path(id))

@@ -1,4 +1,5 @@
--- handlers/client_grants.lua: client grants (a0deploy type `clientGrants`), handlers.md §12.
+-- handlers/client_grants.lua: client grants (a0deploy type `clientGrants`),
+-- docs/handlers.md §clientGrants.
 -- In the files a grant names its client (client_id: "My App"); the tenant holds ids.
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
@@ -8,7 +9,7 @@ local NULL = json.null
 -- ANY_SUBJECT marks grants that may match on (client_id, audience) alone: every grant of the
 -- tenant, and the desired grants that do not set subject_type. A desired grant that sets a
 -- subject_type the tenant's grant lacks is therefore a delete + create, subject_type being
--- immutable (handlers.md §12). KEY is what plans show: "<client> -> <audience>".
+-- immutable (docs/handlers.md §clientGrants). KEY is what plans show: "<client> -> <audience>".
 local ANY_SUBJECT = "__any_subject"
 local KEY = "__key"
 

@@ -1,4 +1,4 @@
--- handlers/clients.lua: applications (a0deploy type `clients`), as ../shared/spec/clients.md.
+-- handlers/clients.lua: applications (a0deploy type `clients`), docs/handlers.md §clients.
 -- Data first; the behaviour below is only where the generic handler is wrong for clients.
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
@@ -12,7 +12,7 @@ local Base = handler.Base
 -- that the compound identifier {name, REGULAR} only pairs regular with regular.
 local REGULAR = "__regular"
 
--- What PATCH may change on a CIMD client (clients.md §3.5).
+-- What PATCH may change on a CIMD client (docs/handlers.md §clients).
 local CIMD_EDITABLE = {
   "description", "app_type", "allowed_origins", "web_origins", "grant_types", "oidc_conformant",
   "organization_discovery_methods", "client_metadata", "default_organization",
@@ -22,7 +22,7 @@ local CIMD_EDITABLE = {
 
 local CREDENTIAL_METHODS = { "private_key_jwt", "self_signed_tls_client_auth", "tls_client_auth" }
 
--- Arrays exported as [] when the tenant has them null (clients.md §5.5).
+-- Arrays exported as [] when the tenant has them null (docs/handlers.md §clients).
 local NULL_TO_EMPTY = { "allowed_clients", "allowed_logout_urls", "allowed_origins", "callbacks" }
 
 local function str() return { type = "string" } end
@@ -382,7 +382,7 @@ end
 -- Reading the tenant
 
 -- Replaces each credential stub {id} by {name, credential_type}; stubs without a named match are
--- dropped. On an API failure the stubs stay as they are (clients.md §1).
+-- dropped. On an API failure the stubs stay as they are (docs/handlers.md §clients).
 local function enrich_credentials(ctx, client)
   local methods = client.client_authentication_methods
   if type(methods) ~= "table" or methods == NULL then return end
@@ -434,8 +434,8 @@ end
 --------------------------------------------------------------------------------------------------
 -- Import
 
--- Deprecated fields moved, fields owned elsewhere or export-only removed (clients.md §3.4), and
--- profile / client names in express and my-organization configurations turned into ids (§3.1).
+-- Deprecated fields moved, fields owned elsewhere or export-only removed, and profile / client
+-- names in express and my-organization configurations turned into ids (docs/handlers.md §clients).
 function M.resolve(_, ctx, desired)
   if type(desired) ~= "table" then return desired end
   local old_logout, old_cors = {}, {}
@@ -479,7 +479,7 @@ function M.resolve(_, ctx, desired)
 end
 
 -- The deploying client is never touched, also when the files name it without its client_id;
--- clients without a name, excluded names, third-party clients when excluded (clients.md §3.3).
+-- clients without a name, excluded names, excluded third-party clients (docs/handlers.md §clients).
 function M.filter(_, ctx, item)
   if type(item) ~= "table" then return false end
   if not present(item.name) then return false end
@@ -500,7 +500,7 @@ function M.filter(_, ctx, item)
   return true
 end
 
--- A CIMD client's PATCH carries only its editable fields (clients.md §3.5).
+-- A CIMD client's PATCH carries only its editable fields (docs/handlers.md §clients).
 function M.diff(self, ctx, desired, current)
   local payload, diffs = Base.diff(self, ctx, desired, current)
   if payload == nil or not is_cimd(current) then return payload, diffs end
@@ -639,7 +639,7 @@ function M.update(self, ctx, current, payload)
 end
 
 --------------------------------------------------------------------------------------------------
--- Export (clients.md §5)
+-- Export (docs/handlers.md §clients)
 
 local EXPRESS_KEEP = { "name", "app_type", "client_authentication_methods",
   "organization_require_behavior" }

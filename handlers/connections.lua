@@ -1,7 +1,7 @@
 -- handlers/connections.lua: every connection whose strategy is not auth0 (a0deploy type
--- `connections`), handlers.md §8. Database connections are handlers/databases.lua, which reuses
--- the enabled-clients functions exported here (M.read_enabled_clients, M.sync_enabled_clients,
--- M.client_ids).
+-- `connections`), docs/handlers.md §connections. Database connections are handlers/databases.lua,
+-- which reuses the enabled-clients functions exported here (M.read_enabled_clients,
+-- M.sync_enabled_clients, M.client_ids).
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
 
@@ -154,7 +154,7 @@ end
 local each = handler.each
 
 --------------------------------------------------------------------------------------------------
--- base64 (SAML certificates are exported base64-encoded, handlers.md §8)
+-- base64 (SAML certificates are exported base64-encoded, docs/handlers.md §connections)
 
 local B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
@@ -406,7 +406,7 @@ end
 --------------------------------------------------------------------------------------------------
 -- Import
 
--- Some options exist only for the oidc and okta strategies (handlers.md §8).
+-- Some options exist only for the oidc and okta strategies (docs/handlers.md §connections).
 function M.validate(_, _, items, report)
   for i, c in ipairs(type(items) == "table" and items or {}) do
     if type(c) == "table" and type(c.options) == "table" and c.strategy ~= "oidc"

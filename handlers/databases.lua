@@ -1,5 +1,5 @@
 -- handlers/databases.lua: database connections, strategy auth0 (a0deploy type `databases`),
--- handlers.md §7. Enabled clients are handled as for connections (handlers/connections.lua).
+-- docs/handlers.md §databases. Enabled clients as for connections (handlers/connections.lua).
 local handler = require "a0lua.handler"
 local handlers = require "a0lua.handlers"
 local json = require "a0lua.core.json"
@@ -228,7 +228,7 @@ local function get(t, ...)
   return t
 end
 
--- handlers.md §7 "Validation", plus the password-authentication rules of a0deploy.
+-- docs/handlers.md §databases (validation), plus the password-authentication rules of a0deploy.
 function M.validate(_, _, items, report)
   for i, db in ipairs(type(items) == "table" and items or {}) do
     local o = type(db) == "table" and db.options or nil
@@ -369,7 +369,7 @@ function M.create(self, ctx, payload)
 end
 
 -- The options sent: the tenant's options (read again) with the desired ones on top, after the
--- conflicts of handlers.md §7 are resolved. Returns options | nil, err.
+-- conflicts of docs/handlers.md §databases are resolved. Returns options | nil, err.
 local function merged_options(ctx, id, want)
   local conn, err = ctx.api:request("GET", "/connections/" .. handler.escape(id))
   if conn == nil then return nil, err end

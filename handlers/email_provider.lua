@@ -1,5 +1,5 @@
 -- handlers/email_provider.lua: the email provider singleton (a0deploy type `emailProvider`),
--- handlers.md §10.
+-- docs/handlers.md §emailProvider.
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
 
@@ -9,7 +9,7 @@ local NULL = json.null
 local READABLE_SET = { api_user = true, region = true, smtp_host = true, smtp_port = true,
   smtp_user = true }
 
--- The placeholders an export writes for each provider's credentials (pipeline.md §6.3).
+-- The placeholders an export writes for each provider's credentials (docs/formats.md §5.3).
 local PLACEHOLDERS = {
   smtp = { smtp_host = "##SMTP_HOSTNAME##", smtp_port = "##SMTP_PORT##",
     smtp_user = "##SMTP_USER##", smtp_pass = "##SMTP_PASS##" },

@@ -1,6 +1,6 @@
 -- handlers/email_templates.lua: the 13 email templates (a0deploy type `emailTemplates`),
--- handlers.md §11. A keyed list: templates are set (PATCH, or POST the first time), never
--- deleted.
+-- docs/handlers.md §emailTemplates. A keyed list: templates are set (PATCH, or POST the first
+-- time), never deleted.
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
 

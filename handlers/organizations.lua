@@ -1,4 +1,5 @@
--- handlers/organizations.lua: organizations (a0deploy type `organizations`), handlers.md §27.
+-- handlers/organizations.lua: organizations (a0deploy type `organizations`),
+-- docs/handlers.md §organizations.
 -- An organization carries four sub-resources, each kept in its file form:
 --   connections        [{name, assign_membership_on_login, show_as_button, ...}] (by name)
 --   client_grants      [{client_id = <client name>}]

@@ -1,5 +1,5 @@
--- handlers/pages.lua: the hosted pages (a0deploy type `pages`), handlers.md §4. A keyed list of
--- four: `login` lives on the tenant's global client, the other three in the tenant settings.
+-- handlers/pages.lua: the hosted pages (a0deploy type `pages`), docs/handlers.md §pages. A keyed
+-- list of four: `login` lives on the tenant's global client, the other three in tenant settings.
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
 

@@ -1,4 +1,5 @@
--- handlers/resource_servers.lua: APIs (a0deploy type `resourceServers`), handlers.md §5.
+-- handlers/resource_servers.lua: APIs (a0deploy type `resourceServers`),
+-- docs/handlers.md §resourceServers.
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
 
@@ -69,7 +70,7 @@ local M = {
   kind = "list",
   path = "/resource-servers",
   id = "id",
-  -- Matched by the audience, not by name (handlers.md §5).
+  -- Matched by the audience, not by name (docs/handlers.md §resourceServers).
   identifiers = { "id", "identifier" },
   name_field = "name",
   depends_on = {},
@@ -110,7 +111,7 @@ function M.fetch(self, ctx)
   return out
 end
 
--- Configuring the Management API is an error (handlers.md §5).
+-- Configuring the Management API is an error (docs/handlers.md §resourceServers).
 function M.validate(_, _, items, report)
   for i, rs in ipairs(type(items) == "table" and items or {}) do
     if type(rs) == "table" and rs.name == MANAGEMENT_API then

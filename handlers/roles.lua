@@ -1,4 +1,5 @@
--- handlers/roles.lua: tenant roles and their permissions (a0deploy type `roles`), handlers.md §19.
+-- handlers/roles.lua: tenant roles and their permissions (a0deploy type `roles`),
+-- docs/handlers.md §roles.
 -- Permissions are a sub-resource (/roles/{id}/permissions): added and removed by difference.
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"

@@ -1,11 +1,12 @@
--- handlers/tenant.lua: the tenant settings singleton (a0deploy type `tenant`), handlers.md §9.
+-- handlers/tenant.lua: the tenant settings singleton (a0deploy type `tenant`),
+-- docs/handlers.md §tenant.
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
 
 local NULL = json.null
 local Base = handler.Base
 
--- The flags a0deploy lets a deploy change (handlers.md §9).
+-- The flags a0deploy lets a deploy change (docs/handlers.md §tenant).
 local ALLOWED_FLAGS = {
   "change_pwd_flow_v1", "enable_client_connections", "enable_apis_section", "enable_pipeline2",
   "enable_dynamic_client_registration", "allow_legacy_tokeninfo_endpoint",

@@ -1,5 +1,5 @@
 -- handlers/triggers.lua: the actions bound to each trigger (a0deploy type `triggers`),
--- handlers.md §26. A map from trigger id to its ordered bindings [{action_name, display_name}];
+-- docs/handlers.md §triggers: trigger id -> its ordered bindings [{action_name, display_name}];
 -- each trigger named in the files gets its whole list (PATCH .../bindings; [] unbinds all).
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"

@@ -9,7 +9,7 @@
  *     core.h a0_kind; write an empty array as schema.array() and null as schema.null). A subschema
  *     may also be true (anything) or false (nothing). The same Lua table used in several places is
  *     compiled once; a table that contains itself is a schema_invalid error.
- *     Keywords (the subset a0deploy's handler schemas use, spec/schema-features.md):
+ *     Keywords (the subset a0deploy's handler schemas use, docs/architecture.md §7.1):
  *       type (a name or a list of names: object array string number integer boolean null),
  *       nullable (true adds null to `type`, as Ajv 6's nullable option), properties, required,
  *       additionalProperties (false | true | schema), minProperties, maxProperties,

@@ -39,8 +39,8 @@ local WIDTH = 100   -- columns of the generated file; a table that does not fit 
 
 -- Component schema -> property -> schema, added or replacing the document's.
 local REAL_API_PROPERTIES = {
-  -- ../shared/fixtures/deploy-cli/recordings: PATCH /tenants/settings answered 200 with
-  -- session_lifetime_in_minutes and idle_session_lifetime_in_minutes
+  -- a0deploy's e2e recordings (docs/architecture.md §12.1): PATCH /tenants/settings answered 200
+  -- with session_lifetime_in_minutes and idle_session_lifetime_in_minutes
   -- (should-preserve-keywords-for-yaml-format) and universal_login (all three recordings that
   -- patch the settings); the GET answers carry universal_login too.
   UpdateTenantSettingsRequestContent = {

@@ -3,7 +3,7 @@
  *
  * One fixed schema, compiled once, covers most keywords: type lists, properties, required,
  * additionalProperties false / schema, min/maxProperties, items, min/maxItems, uniqueItems, enum
- * with null and booleans, min/maxLength, every pattern of spec/schema-features.md §2 plus a
+ * with null and booleans, min/maxLength, every pattern of docs/architecture.md §7.1 plus a
  * URL-ish one with lookaheads, minimum/maximum, anyOf, oneOf, format date-time, nullable and
  * defaults. The input is read two ways, chosen by its first byte:
  *

@@ -110,7 +110,7 @@ M.OFFSET_LIMIT = 1000
 M.TOKEN_MARGIN_S = 300
 M.PACE_POLL_MS = 1000
 
--- Endpoints that page by checkpoint as well as by offset (management-api.md, "Pagination").
+-- Endpoints that page by checkpoint as well as by offset (docs/management-api.md §3).
 M.CHECKPOINT_PATHS = {
   "^/clients$", "^/client%-grants$", "^/connections$", "^/organizations$",
   "^/organizations/[^/]+/members$", "^/roles/[^/]+/users$", "^/groups$",

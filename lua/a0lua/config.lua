@@ -10,12 +10,12 @@ a0lua.config: a0deploy's configuration, read once and typed.
                args.env == false (--env=false) it is used only for AUTH0_LOG and AUTH0_DEBUG.
       values   a table of config keys given in code (a0deploy's programmatic `config`)
       command  "import" | "export" | "plan" | "validate" (default "import")
-  config.check(cfg, command) -> true, warnings | nil, err      pipeline.md §2.2, no network
+  config.check(cfg, command) -> true, warnings | nil, err      docs/architecture.md §3.3
   config.environ() -> { NAME = value }                         the process environment
   config.parse_domain(text) -> base_url, host | nil, message   "tenant.auth0.com" ->
       "https://tenant.auth0.com", "tenant.auth0.com"; "http://127.0.0.1:3000" -> itself and
       "127.0.0.1:3000"; plain http:// only to loopback hosts (localhost, 127.0.0.0/8, [::1])
-  config.KEYS  every config key: { name =, type =, default =, meaning = }, in pipeline.md's order
+  config.KEYS  every key: { name =, type =, default =, meaning = } (docs/architecture.md §3.5)
   config.KEY[name] -> that entry
 
 cfg is a plain table. a0deploy's keys keep their names, with typed values: booleans are Lua
@@ -30,13 +30,13 @@ lower case:
   (default 8), ca_file, proxy_url, handlers_path (array), hooks (file), config_file, env (whether
   the environment was read), base_url and host (from AUTH0_DOMAIN, see parse_domain).
 
-Precedence, as a0deploy's nconf (pipeline.md §2.3): environment > config file > flags >
+Precedence, as a0deploy's nconf (docs/architecture.md §3.1): environment > config file > flags >
 programmatic values, per key; maps are merged key by key across all sources (the higher source
 wins per key). A flag of a0deploy (--secret, --export_ids, -s, --export_secrets,
 --experimental_ea) only counts when given as true. Keyword mappings: the file's and the
 programmatic ones, then, on import with the environment on, every environment variable as a
 keyword (the environment wins); AUTH0_KEYWORD_REPLACE_MAPPINGS set in the environment replaces
-them all. Their order (pipeline.md §4.2 rule 6) is the config file's, then the programmatic keys,
+them all. Their order (docs/formats.md §4.2 rule 6) is the config file's, then the code's keys,
 then the environment's, each sorted. Deliberate differences (docs/compat.md): values parsed once;
 dry-run is on when any source turns it on; unknown values are errors, not silently truthy.
 
@@ -611,7 +611,7 @@ function M.load(opts)
     end
   end
 
-  -- Keyword mappings (pipeline.md §2.3) and their order (§4.2 rule 6).
+  -- Keyword mappings (docs/architecture.md §3.2) and their order (docs/formats.md §4.2 rule 6).
   local mappings = cfg.AUTH0_KEYWORD_REPLACE_MAPPINGS
   local order = {}
   if env_typed.AUTH0_KEYWORD_REPLACE_MAPPINGS then

@@ -1,5 +1,5 @@
 --[[
-a0lua.export: the tenant written as files (pipeline.md §6).
+a0lua.export: the tenant written as files (docs/architecture.md §5).
 
   local export = require "a0lua.export"
   export.collect(ctx [, {types =}]) -> exported, warnings | nil, err

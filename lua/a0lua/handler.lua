@@ -7,7 +7,7 @@ handlers call.
   local h = handler.new(spec)     -- spec with defaults filled in; behaviour through __index
                                   -- on handler.Base. Raises on a malformed spec (misuse).
 
-Data fields (engine.md "The handler contract"): type, kind ("list" | "singleton" | "keyed"),
+Data fields (docs/architecture.md §8.2): type, kind ("list" | "singleton" | "keyed"),
 path, id, identifiers, name_field, depends_on, list, schema, strip_create, strip_update,
 strip_export, secrets, object_fields, ignore_diff, update_method, read_wanted, parts. Defaults: kind
 "list", id "id" (lists), identifiers { id, name_field } for lists and { name_field } for keyed
@@ -62,7 +62,7 @@ Helpers:
   handler.id_to_name(ctx, type, id) -> name | nil
   handler.item_id(h, item), handler.item_name(h, item)
   handler.placeholders(item) -> copy, removed   whole-value ##KEY## / @@KEY@@ strings removed at
-                                          any depth of objects (not inside arrays), pipeline.md §4.3
+                                          any depth of objects, not in arrays (docs/formats.md §4.3)
   handler.check_unique(h, items, report)  duplicate names and ids of a list type
   handler.export_item(h, ctx, item) -> item   h:export, then strip_export (minus
                                           INCLUDED_PROPS), EXCLUDED_PROPS, secrets as placeholders
@@ -234,8 +234,8 @@ local function is_placeholder(v)
 end
 M.is_placeholder = is_placeholder
 
--- Whole-value placeholders left after keyword replacement are dropped (pipeline.md §4.3): at any
--- depth of objects, never inside arrays. Returns the copy and the dot paths removed.
+-- Whole-value placeholders left after keyword replacement are dropped (docs/formats.md §4.3): at
+-- any depth of objects, never inside arrays. Returns the copy and the dot paths removed.
 function M.placeholders(item)
   local copy = M.deep_copy(item)
   local removed = {}

@@ -23,8 +23,8 @@ a0lua.handlers: the registry of handlers, found by file on a search list.
   handlers.file_name(type) -> "resource_servers"
 
 Search: each directory is listed; every `*.lua` file in it is a handler module that returns one
-table (the handler contract, engine.md). The first directory that defines a type wins, so a user
-file replaces the built-in one. A directory that does not exist is skipped.
+table (the handler contract, docs/architecture.md §8). The first directory that defines a type
+wins, so a user file replaces the built-in one. A directory that does not exist is skipped.
 
 Errors: handlers.load returns nil, err with err = { code = "handler_load", file =, message = }
 when a file does not load, raises or does not return a handler table (its `type` missing).

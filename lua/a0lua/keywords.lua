@@ -1,5 +1,5 @@
 --[[
-a0lua.keywords: keyword replacement (pipeline.md §4) and keyword preservation (§6.4).
+a0lua.keywords: keyword replacement (docs/formats.md §4) and keyword preservation (§5.4).
 
   local keywords = require "a0lua.keywords"
   keywords.replace(text, mappings [, {file =}]) -> text, warnings
@@ -36,7 +36,7 @@ a0lua.keywords: keyword replacement (pipeline.md §4) and keyword preservation (
       where file, line and column come from opts.sources (a0lua.sources: sources:locate) and the
       message names the type and resource (opts.type, opts.name), the path and the keyword.
   keywords.preserve(exported, local_tree, mappings [, {identifiers =}]) -> merged, warnings
-      §6.4: exported is the export tree ({clients = {...}, tenant = {...}}, ids already turned to
+      §5.4: exported is the export tree ({clients = {...}, tenant = {...}}, ids already turned to
       names); local_tree the local files read WITHOUT replacement (same shape, companion files
       inlined). Every local string holding a marker of a mapped key is addressed: object keys by
       name, items of a top-level list by their identifiers (the type's entries of
@@ -47,7 +47,7 @@ a0lua.keywords: keyword replacement (pipeline.md §4) and keyword preservation (
       the mapping's value itself, deeply), merged gets the local marker value; where it differs,
       the exported value stays and a warning { code = "keyword_not_preserved", address =,
       message = } says so; nothing is added where exported lacks the field. merged is a copy.
-  keywords.IDENTIFIERS[type] -> { "name", ... }   handlers.md's matching identifiers
+  keywords.IDENTIFIERS[type] -> { "name", ... }   docs/handlers.md §types
 
 Misuse raises: text not a string, mappings not a table.
 ]]
@@ -68,7 +68,7 @@ local WarningMt = {
 
 local ORDER_FIELD = "a0lua_keyword_order"
 
--- handlers.md, "match identifiers": the fields that tell the items of a list type apart.
+-- docs/handlers.md §types: the fields that tell the items of a list type apart.
 M.IDENTIFIERS = {
   rules = { "id", "name" },
   rulesConfigs = { "key" },
@@ -422,7 +422,7 @@ function M.unreplaced(value, opts)
 end
 
 ---------------------------------------------------------------------------------------------------
--- §6.4: keyword preservation on export
+-- §5.4: keyword preservation on export
 
 local function is_object(v)
   return type(v) == "table" and v ~= json.null and not json.is_array(v)

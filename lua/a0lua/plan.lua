@@ -12,11 +12,11 @@ a0lua.plan: what an import would change, computed from the desired state and the
   plan.changes_for(ctx, h, desired_value, current_value) -> changes, warnings
       One type: h:resolve, the exclusions (h:filter, the deprecated AUTH0_EXCLUDED_* lists,
       AUTH0_INCLUDED_CONNECTIONS, the deploying client AUTH0_CLIENT_ID), matching by h.identifiers
-      (pipeline.md §5.4: each identifier in order, a nested list is a compound identifier whose
+      (docs/architecture.md §4.4: identifier by identifier; a nested list is a compound one whose
       parts must all be set), object_fields, then per item: create (payload = the item minus
       strip_create), update (payload = h:diff: only the fields that differ; nothing when nothing
       differs), delete (with AUTH0_ALLOW_DELETE) or skip (without). Whole-value ##KEY## / @@KEY@@
-      placeholders are removed from payloads with a warning (§4.3). Singletons are never deleted;
+      placeholders are removed from payloads with a warning (docs/formats.md §4.3). Singletons and
       keyed lists are never deleted (an item the tenant lacks is a create).
   plan.new{changes =, warnings =} -> plan   (sorted: registry order of types, then create,
                                               update, delete, skip, then by key)
@@ -245,7 +245,7 @@ local function ident_value(item, ident)
   return tostring(v)
 end
 
--- pipeline.md §5.4 steps 1-3: returns matched pairs {desired, current}, unmatched desired,
+-- docs/architecture.md §4.4: returns matched pairs {desired, current}, unmatched desired,
 -- unmatched current (each in their original order).
 function M.match(identifiers, desired, current)
   local creates, dels = {}, {}
@@ -287,7 +287,7 @@ end
 --------------------------------------------------------------------------------------------------
 -- Exclusions
 
--- The deprecated per-type name lists (pipeline.md §2.1).
+-- The deprecated per-type name lists (docs/architecture.md §3.4).
 local EXCLUDED_BY_NAME = {
   rules = "AUTH0_EXCLUDED_RULES",
   clients = "AUTH0_EXCLUDED_CLIENTS",
@@ -336,7 +336,7 @@ local function allow_delete(ctx)
   return v == true or v == "true"
 end
 
--- pipeline.md §5.4 step 4. Adjusts the desired item; returns fields to force into the payload.
+-- docs/architecture.md §4.5. Adjusts the desired item; returns fields to force into the payload.
 local function object_fields(ctx, h, desired, current, key, warnings)
   local forced = {}
   for _, f in ipairs(h.object_fields or {}) do

@@ -1,5 +1,5 @@
 --[[
-a0lua.validate: the checks made on the desired state before any request (pipeline.md §5.3).
+a0lua.validate: the checks made on the desired state before any request (docs/architecture.md §4.2).
 Every problem is collected; nothing stops at the first.
 
   local validate = require "a0lua.validate"
@@ -43,7 +43,7 @@ local KNOWN = {}
 for _, t in ipairs(handlers.TYPES) do KNOWN[t] = true end
 local META_KEYS = { exclude = true, include = true }
 
--- Built-in references of the engine's handlers (pipeline.md §5.5, handlers.md).
+-- Built-in references of the engine's handlers (docs/architecture.md §4.7).
 M.REFERENCES = {
   clientGrants = { { path = "client_id", type = "clients", strict = true } },
   connections = { { path = "enabled_clients[]", type = "clients" } },

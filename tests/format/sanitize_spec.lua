@@ -1,4 +1,4 @@
--- tests/format/sanitize_spec.lua: a0lua.format.sanitize (pipeline.md §6.5).
+-- tests/format/sanitize_spec.lua: a0lua.format.sanitize (docs/formats.md §5.5).
 local sanitize = require "a0lua.format.sanitize"
 
 describe("a0lua.format.sanitize", function()

@@ -1,4 +1,4 @@
--- handlers/clients.lua: the 49 cases of ../shared/spec/clients.md §6, then a0lua's own.
+-- handlers/clients.lua: a0deploy's 49 cases (docs/handlers.md §clients), then a0lua's own.
 local env = require "fixtures.handlers.env"
 local fake = require "fixtures.handlers.fake_api"
 local json = require "a0lua.core.json"

@@ -60,7 +60,8 @@ local CLIENTS = {
   },
 }
 
--- Just the pieces of a0deploy's schema that carry the defaults of the verified samples (§4).
+-- Just the pieces of a0deploy's schema that carry the defaults of the verified samples
+-- (docs/architecture.md §7.1).
 local DEFAULTS = {
   type = "object",
   properties = {

@@ -1,4 +1,4 @@
--- a0lua.keywords: keyword replacement (pipeline.md §4) and preservation on export (§6.4).
+-- a0lua.keywords: keyword replacement (docs/formats.md §4) and preservation on export (§5.4).
 local json = require "a0lua.core.json"
 local keywords = require "a0lua.keywords"
 local yaml = require "a0lua.core.yaml"
@@ -15,7 +15,7 @@ describe("a0lua.keywords", function()
     local mappings = { ENV = "dev", ORIGINS = A{ "https://a", "https://b" },
       LIST = '"https://y", "https://z"' }
 
-    it("turns the examples of pipeline.md §4.2 into their results", function()
+    it("turns the examples of docs/formats.md §4.2 into their results", function()
       assert.are.equal("name: 'dev app'", replace("name: '##ENV## app'", mappings))
       assert.are.equal('web_origins: ["https://a","https://b"]',
         replace("web_origins: @@ORIGINS@@", mappings))

@@ -21,7 +21,7 @@ M.PLANS = {
   enterprise = { capacity = 1000, rate = 1000 / 60, per_second = 50 },
 }
 
--- Per-endpoint buckets (management-api.md, "Per-endpoint buckets"). match(method, template).
+-- Per-endpoint buckets (docs/management-api.md §4.2). match(method, template).
 M.ENDPOINT_GROUPS = {
   {
     name = "organizations_read", capacity = 10, rate = 100 / 60,

@@ -3,7 +3,7 @@
 --   local recording = require "a0lua.emulator.recording"
 --
 --   recording.to_state(entries) -> state
---     entries  a recording as decoded from its JSON file (../shared/spec/recordings.md): an array
+--     entries  a recording as decoded from its JSON file (docs/architecture.md §12.1): an array
 --              of { method, path, body, status, response }, path with /api/v2 and the query.
 --     state    { ["/clients"] = {...}, ["/tenants/settings"] = {...}, ... }: for every path a
 --              successful GET answered, what a GET of that path returns unpaged and unwrapped.

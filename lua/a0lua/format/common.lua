@@ -2,10 +2,10 @@
 -- reading files (keyword replacement, JSON with positions, problems that name file and line),
 -- and a writer that builds a whole export in memory before anything touches the disk.
 --
---   common.TYPES              the 44 type names in a0deploy's registry order (pipeline.md §3)
+--   common.TYPES              the 44 types in a0deploy's registry order (docs/handlers.md §types)
 --   common.is_type(name)      -> boolean
 --   common.included(cfg, type) -> boolean: not in AUTH0_EXCLUDED, and in AUTH0_INCLUDED_ONLY when
---                              that is set (pipeline.md §5.1 step 2)
+--                              that is set (docs/architecture.md §3.4)
 --   common.join(a, b), common.normalize(p), common.dirname(p), common.basename(p),
 --   common.outside(base, path) -> boolean: path leaves base (after normalising both)
 --   common.is_file(p), common.is_dir(p), common.files(dir, ext) -> sorted names of the regular
@@ -232,7 +232,7 @@ function Reader:keywords(file)
   return nil
 end
 
--- Keyword replacement on one file's text (pipeline.md §4); its warnings (unmapped markers)
+-- Keyword replacement on one file's text (docs/formats.md §4); its warnings (unmapped markers)
 -- go to sources.warnings as they are.
 function Reader:replace(text, file)
   if not self.replace_keywords then return text end

@@ -1,4 +1,4 @@
--- a0lua.format.directory: the directory layout (formats.md §2).
+-- a0lua.format.directory: the directory layout (docs/formats.md §3).
 --
 --   directory.read(cfg [, opts]) -> desired, sources | nil, problems
 --     cfg.input (or AUTH0_INPUT_FILE) is the root directory. Each type not excluded
@@ -6,16 +6,16 @@
 --     means the type is absent. Only files directly in a folder with the exact extension
 --     (".json") are read, in byte order; JSON objects without keys are ignored in list folders.
 --     Every file's text goes through keyword replacement before parsing; JSON is read with
---     positions. Companion files (scripts, code, html, liquid) are inlined following formats.md
---     §2.2; connections are read from AUTH0_CONNECTIONS_DIRECTORY when set. sources records
+--     positions. Companion files (scripts, code, html, liquid) are inlined as in docs/formats.md
+--     §3.2; connections are read from AUTH0_CONNECTIONS_DIRECTORY when set. sources records
 --     every file; sources.warnings what was skipped (a page without html, a template without
 --     body, a database folder without database.json...). opts.raw_keywords: no keyword replacement.
 --     problems as yaml.read: input_not_found, not_a_directory, file_not_found, file_read,
 --     json_syntax, validation, keywords_unavailable.
 --
 --   directory.write(cfg, exported [, opts]) -> files_written | nil, err
---     Writes the tree under cfg.output_folder with a0deploy's file names (sanitize(), pipeline.md
---     §6.5), JSON with 2-space indentation, sorted keys and a trailing newline, companion files
+--     Writes the tree under cfg.output_folder with a0deploy's file names (sanitize, docs/formats.md
+--     §5.5), JSON with 2-space indentation, sorted keys and a trailing newline, companion files
 --     verbatim. connections/, event-streams/ and rate-limit-policies/ lose files this export did
 --     not write (files of AUTH0_EXCLUDED_CONNECTIONS are kept). Grants are named
 --     <client>-<API name>.json: the API name is looked up by audience in opts.resource_servers, or
@@ -447,7 +447,7 @@ function READ.prompts(ctx)
   return prompts
 end
 
--- The file `code` names: relative to the input root (formats.md), else where a0deploy also
+-- The file `code` names: relative to the root (docs/formats.md §3.2), else where a0deploy also
 -- looks: the action's own folder, then the working directory; a path that starts with the root
 -- folder's own name ("directory/actions/x/code.js", as a0deploy's example has it) is also tried
 -- from the root's parent.

@@ -1,8 +1,8 @@
--- a0lua.format: the two file formats of a0deploy behind one interface (formats.md).
+-- a0lua.format: the two file formats of a0deploy behind one interface (docs/formats.md).
 --
 --   format.for_config(cfg) -> module | nil, err
 --     The format module (a0lua.format.yaml or a0lua.format.directory), chosen as a0deploy does
---     (pipeline.md §2.2 step 8): cfg.format ("yaml" | "directory") when set (export); else an
+--     (docs/formats.md §1): cfg.format ("yaml" | "directory") when set (export); else an
 --     input that is a table -> yaml, a directory -> directory, a path ending in .yaml / .yml ->
 --     yaml; anything else is the error "unable to determine the format of <input>".
 --   format.read(cfg [, opts]) -> desired, sources | nil, problems
@@ -17,7 +17,7 @@
 --     directory format's grant files when those types are not exported. opts.consume: the
 --     caller is done with `exported`; the YAML writer then writes it in place instead of a copy.
 --   format.TYPES: the 44 type names in a0deploy's registry order.
---   format.sanitize(name) -> file name (pipeline.md §6.5).
+--   format.sanitize(name) -> file name (docs/formats.md §5.5).
 
 local common = require "a0lua.format.common"
 

@@ -1,4 +1,4 @@
--- a0lua.format.sanitize: names -> file names, as a0deploy writes them (pipeline.md §6.5).
+-- a0lua.format.sanitize: names -> file names, as a0deploy writes them (docs/formats.md §5.5).
 --
 --   sanitize(name) -> string
 --

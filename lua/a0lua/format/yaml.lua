@@ -1,4 +1,4 @@
--- a0lua.format.yaml: tenant.yaml and the files it references (formats.md §1).
+-- a0lua.format.yaml: tenant.yaml and the files it references (docs/formats.md §2).
 --
 --   yaml_format.read(cfg [, opts]) -> desired, sources | nil, problems
 --     cfg.input (or cfg.AUTH0_INPUT_FILE): the .yaml/.yml file, or an already parsed table (then
@@ -10,10 +10,10 @@
 --     clientAuthCredentials and clientAuthCredentialsPre are accepted and dropped, exclude and
 --     include kept as given; anything else is a problem at its line. AUTH0_EXCLUDED /
 --     AUTH0_INCLUDED_ONLY drop types; a type whose value is null is absent. Then each type's
---     companion files are inlined (the table of formats.md §1.2) and tenant session hours
+--     companion files are inlined (the table of docs/formats.md §2.2) and tenant session hours
 --     become *_in_minutes. sources records every value's file; sources.warnings what was
 --     skipped. opts.raw_keywords: no replacement, and bare @@K@@ markers of mapped keys are
---     wrapped in double quotes first (keyword preservation on export, pipeline.md §6.4).
+--     wrapped in double quotes first (keyword preservation on export, docs/formats.md §5.4).
 --     problems: error tables { code =, file =, line =, column =, path =, pointer =, message = }
 --     with codes yaml_syntax / yaml_duplicate_key / ... (core.yaml), input_not_found,
 --     file_not_found, file_read, json_syntax, validation (unknown key, a reference that is not a
@@ -331,7 +331,7 @@ function M.read(cfg, opts)
     end
     local text
     if opts.raw_keywords then
-      -- bare @@KEY@@ markers of mapped keys quoted, so the YAML still parses (§6.4)
+      -- bare @@KEY@@ markers of mapped keys quoted, so the YAML still parses (docs/formats.md §5.4)
       local kw = reader.mappings and reader:keywords(file)
       text = kw and kw.quote_array_markers(raw, reader.mappings) or raw
     else
