@@ -84,7 +84,8 @@ in_root() {
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin bash -c "$1"
 }
 install_make() {
-  in_root 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq make >/dev/null'
+  in_root 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq make' \
+    >"$root.make.log" 2>&1 || { tail -n 20 "$root.make.log"; return 1; }
 }
 step "apt-get install make" install_make
 
