@@ -28,9 +28,14 @@
  * it creates. An existing directory (or a link to one) is fine; a non-directory in the way is
  * fs_exists when it is the last component and fs_not_directory when it is a parent.
  *
- * write: writes <dir>/.<name>.XXXXXX (mkstemp, in the same directory so the rename cannot cross
- * file systems), writes all of data, sets the mode with fchmod (default 0644, applied exactly: the
- * umask does not apply), fsyncs and renames it over path, then fsyncs the directory (best effort).
+ * write: creates <dir>/.<name>.XXXXXX (a fresh random name, O_EXCL, in the same directory so the
+ * rename cannot cross file systems), writes all of data, fsyncs and renames it over path, then
+ * fsyncs the directory (best effort). Its permission bits: mode (default 0666) is given to open(2),
+ * so the kernel filters it by the umask (or the directory's default ACL) as for any new file:
+ * 0644 under umask 022, 0600 under 077; a file that holds secrets asks for 0600. When path already
+ * names a regular file (following a link), the result keeps only the bits both modes have: a
+ * replaced file is never made wider than it was (a file the user made 0600 stays 0600). The mode
+ * is settled with fchmod before any data is written, so the data is never readable more widely.
  * sync = false skips both fsyncs: the rename stays atomic for readers, but a crash may lose the
  * file; exports of thousands of files use it, since each fsync costs milliseconds.
  * On any failure the temporary file is unlinked and path is untouched. It does not create the
@@ -50,14 +55,16 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_FILE_MODE 0644
+#define DEFAULT_FILE_MODE 0666
 #define DEFAULT_DIR_MODE 0777
 #define READ_CHUNK 65536
 
@@ -349,7 +356,52 @@ static void sync_dir(const char *dir) {
   close(fd);
 }
 
-/* fs.write(path, data [, {mode = 0644, sync = true}]) -> true | nil, err */
+/*
+ * Opens a new file at tmp, whose last TEMP_SUFFIX bytes are replaced by random letters and digits
+ * until the name is free (O_EXCL), with mode for open(2) to filter by the umask. mkstemp would do,
+ * but it creates 0600 whatever the umask, and the umask can only be read by changing it.
+ * Returns the descriptor, or -1 with errno set.
+ */
+#define TEMP_SUFFIX 6
+static int open_temp(char *tmp, mode_t mode) {
+  static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  static uint64_t counter;
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  uint64_t state = (uint64_t)now.tv_nsec ^ ((uint64_t)now.tv_sec << 30)
+    ^ ((uint64_t)getpid() << 44) ^ (uint64_t)(uintptr_t)tmp ^ (++counter << 20);
+  char *x = tmp + strlen(tmp) - TEMP_SUFFIX;
+  for (int attempt = 0; attempt < 100; attempt++) {
+    /* splitmix64: every attempt another well-mixed 64-bit value */
+    uint64_t v = (state += 0x9E3779B97F4A7C15u);
+    v = (v ^ (v >> 30)) * 0xBF58476D1CE4E5B9u;
+    v = (v ^ (v >> 27)) * 0x94D049BB133111EBu;
+    v ^= v >> 31;
+    for (int i = 0; i < TEMP_SUFFIX; i++) {
+      x[i] = chars[v % (sizeof chars - 1)];
+      v /= sizeof chars - 1;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    if (fd >= 0 || errno != EEXIST) return fd;
+  }
+  errno = EEXIST;
+  return -1;
+}
+
+/*
+ * Narrows the new file fd to the bits that the file it replaces (path, if a regular file) also
+ * has. Returns 0 or an errno.
+ */
+static int keep_narrower(int fd, const char *path) {
+  struct stat created, old;
+  if (fstat(fd, &created) != 0) return errno;
+  if (stat(path, &old) != 0 || !S_ISREG(old.st_mode)) return 0;
+  mode_t have = created.st_mode & 07777, want = have & old.st_mode & 07777;
+  if (want != have && fchmod(fd, want) != 0) return errno;
+  return 0;
+}
+
+/* fs.write(path, data [, {mode = 0666, sync = true}]) -> true | nil, err */
 static int fs_write(lua_State *L) {
   static const char *const options[] = { "mode", "sync", NULL };
   int sync = 1;
@@ -393,12 +445,11 @@ static int fs_write(lua_State *L) {
   memcpy(tmp + len + 1, ".XXXXXX", 8);
 
   /* From here to the end nothing can raise, so the temporary file cannot be left behind. */
-  int fd = mkstemp(tmp);
+  int fd = open_temp(tmp, mode);
   if (fd < 0) return fail(L, path, errno);
   int err = 0;
-  if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0
+  if ((err = keep_narrower(fd, path)) != 0
       || (err = write_fully(fd, data, data_len)) != 0
-      || fchmod(fd, mode) != 0
       || (sync && fsync(fd) != 0)) {
     if (!err) err = errno;
     close(fd);

@@ -8,7 +8,10 @@
  *                     (EF BB BF) is accepted and skipped.
  *     opts.max_depth  integer 1..A0_MAX_DEPTH (512, the default): deepest nesting of arrays and
  *                     objects; deeper is a json_depth error.
- *     object -> plain table (of duplicate keys the last one wins);
+ *     opts.unique_keys  boolean (default false): a key written twice in one object is a
+ *                     json_duplicate_key error at the second one (config files: a0lua's own
+ *                     settings, where a silent last-wins hides a mistake).
+ *     object -> plain table (of duplicate keys the last one wins, unless opts.unique_keys);
  *     array  -> table carrying the shared array marker (json.array_mt), so [] and {} stay apart;
  *     null   -> json.null, in objects and arrays alike (so arrays keep their length);
  *     number -> integer when written without fraction or exponent and it fits int64 (so
@@ -16,7 +19,8 @@
  *               json_syntax error ("number out of range"), one too small for it becomes 0.0;
  *               "-0" is the integer 0.
  *     string -> string; \u escapes (surrogate pairs included) become UTF-8, \u0000 a NUL byte.
- *     err = { code = "json_syntax" | "json_depth", message =, line =, column = }: where the
+ *     err = { code = "json_syntax" | "json_depth" | "json_duplicate_key", message =, line =,
+ *     column = }: where the
  *     offending byte is, from 1. Columns count bytes, not characters; a line ends at "\n" (so CRLF
  *     is one line break and a lone "\r" none); a skipped BOM is not counted. The end of the input
  *     is the position just after its last byte. tostring(err) is "line:column: message".
@@ -178,6 +182,7 @@ typedef struct decoder {
   lua_State *L;
   const unsigned char *text, *end, *p;
   int depth, max_depth;
+  int unique_keys;
   int failed;
   jbuf *scratch;
 } decoder;
@@ -499,6 +504,22 @@ static void decode_array(decoder *d) {
   d->depth--;
 }
 
+/*
+ * The key at the top was read at pos; the object at slot t (a table once created) has n more
+ * pairs staged above it. Fails with json_duplicate_key when any of them has the same key.
+ */
+static void check_unique_key(decoder *d, int t, int n, int created, const unsigned char *pos) {
+  lua_State *L = d->L;
+  int key = lua_gettop(L), seen = 0;
+  for (int i = 0; i < n && !seen; i++) seen = lua_rawequal(L, t + 1 + 2 * i, key);
+  if (!seen && created) {
+    lua_pushvalue(L, key);
+    seen = lua_rawget(L, t) != LUA_TNIL;
+    lua_pop(L, 1);
+  }
+  if (seen) decode_fail(d, pos, "json_duplicate_key", "duplicate key '%s'", lua_tostring(L, key));
+}
+
 /* d->p is at '{': pushes the object. */
 static void decode_object(decoder *d) {
   lua_State *L = d->L;
@@ -516,6 +537,7 @@ static void decode_object(decoder *d) {
     if (*p != '"') decode_unexpected(d, p, "expected a string key in object");
     d->p = p;
     decode_string(d);
+    if (d->unique_keys) check_unique_key(d, t, n, created, p);
     p = skip_space(d->p);
     if (*p != ':') decode_unexpected(d, p, "expected ':' after object key");
     d->p = p + 1;
@@ -588,8 +610,11 @@ static int decode_run(lua_State *L) {
   return 1;
 }
 
-/* Reads opts.max_depth from the options table at arg (absent or nil: the default). */
-static int check_max_depth(lua_State *L, int arg, const char *const known[]) {
+/*
+ * Reads opts.max_depth from the options table at arg (absent or nil: the default), and
+ * opts.unique_keys into *unique_keys when that is not NULL.
+ */
+static int check_max_depth(lua_State *L, int arg, const char *const known[], int *unique_keys) {
   int max_depth = A0_MAX_DEPTH;
   lua_pushnil(L);
   while (lua_next(L, arg)) {
@@ -606,6 +631,9 @@ static int check_max_depth(lua_State *L, int arg, const char *const known[]) {
         luaL_argerror(L, arg, lua_pushfstring(L, "max_depth must be an integer from 1 to %d",
                                               A0_MAX_DEPTH));
       max_depth = (int)n;
+    } else if (unique_keys && strcmp(name, "unique_keys") == 0) {
+      if (!lua_isboolean(L, -1)) luaL_argerror(L, arg, "unique_keys must be a boolean");
+      *unique_keys = lua_toboolean(L, -1);
     }
     lua_pop(L, 1);
   }
@@ -614,14 +642,14 @@ static int check_max_depth(lua_State *L, int arg, const char *const known[]) {
 
 /* json.decode(text [, opts]) -> value | nil, err */
 static int json_decode(lua_State *L) {
-  static const char *const known[] = { "max_depth", NULL };
+  static const char *const known[] = { "max_depth", "unique_keys", NULL };
   size_t len;
   luaL_checktype(L, 1, LUA_TSTRING);
   const char *text = lua_tolstring(L, 1, &len);
-  int max_depth = A0_MAX_DEPTH;
+  int max_depth = A0_MAX_DEPTH, unique_keys = 0;
   if (!lua_isnoneornil(L, 2)) {
     luaL_checktype(L, 2, LUA_TTABLE);
-    max_depth = check_max_depth(L, 2, known);
+    max_depth = check_max_depth(L, 2, known, &unique_keys);
   }
   lua_settop(L, 1);
   decoder d;
@@ -632,6 +660,7 @@ static int json_decode(lua_State *L) {
   d.p = d.text;
   d.depth = 0;
   d.max_depth = max_depth;
+  d.unique_keys = unique_keys;
   d.failed = 0;
   d.scratch = jbuf_new(L);                      /* 2 */
   lua_pushcfunction(L, decode_run);
@@ -981,7 +1010,7 @@ static int json_encode(lua_State *L) {
   int max_depth = A0_MAX_DEPTH, pretty = 0;
   if (!lua_isnoneornil(L, 2)) {
     luaL_checktype(L, 2, LUA_TTABLE);
-    max_depth = check_max_depth(L, 2, known);
+    max_depth = check_max_depth(L, 2, known, NULL);
     int t = lua_getfield(L, 2, "pretty");
     if (t != LUA_TNIL && t != LUA_TBOOLEAN) luaL_argerror(L, 2, "pretty must be a boolean");
     pretty = lua_toboolean(L, -1);

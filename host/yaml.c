@@ -5,6 +5,7 @@
  *   yaml.decode(text [, opts]) -> value, positions | value | nil, err
  *       opts.name       string: set as err.file, so tostring(err) reads "tenant.yaml:3:5: ..."
  *       opts.positions  boolean (default true): false returns the value alone
+ *       opts.max_nodes  positive integer (default 10,000,000): see "Alias expansion" below
  *     Exactly one document. Scalars resolve as js-yaml 4.1 reads them (what a0deploy uses): plain
  *     true/True/TRUE, false/False/FALSE -> booleans; null/Null/NULL, ~ and the empty plain scalar
  *     -> yaml.null; yes/no/on/off/y/n are strings; integers [-+]?, decimal (a leading 0 is still
@@ -19,7 +20,8 @@
  *     a yaml_tag error. Sequences get the array marker; mappings are plain tables; keys must be
  *     scalars and are used as their text (key `1` is the string "1"). Anchors and aliases (an
  *     alias to a container is the same table), merge keys `<<` (a mapping or a list of them;
- *     explicit keys win, earlier merged mappings win over later ones). A UTF-8 BOM is skipped.
+ *     explicit keys win, earlier merged mappings win over later ones). An alias inside the node it
+ *     names (a cycle) is an error. A UTF-8 BOM is skipped.
  *     Empty text, or a document with no content (only comments, `---`): returns nil and nothing
  *     else (no positions): `value == nil and err == nil` means "empty", not a failure.
  *     positions: JSON pointer -> { line =, column = } (1-based) of every node reached by the
@@ -42,18 +44,35 @@
  *
  * Errors: err = { code =, message =, line =, column = [, file =] } (1-based) for decode,
  * { code =, message =, path = } (a JSON pointer) for encode. Codes:
- *   yaml_syntax             libyaml's problem, at libyaml's problem mark (tabs as indentation...)
- *   yaml_duplicate_key      at the second occurrence of the key
+ *   yaml_syntax             libyaml's problem, at libyaml's problem mark; a tab where YAML counts
+ *                           indentation says so ("a tab is not allowed for indentation")
+ *   yaml_duplicate_key      at the second occurrence of the key (as js-yaml; keys compare as
+ *                           their text, so `1` and "1" are the same key)
  *   yaml_multiple_documents at the start of the second document
  *   yaml_depth              nesting deeper than A0_MAX_DEPTH (decode), or deeper / a cycle (encode)
  *   yaml_tag                an unknown tag, or content that does not read as its tag's type
- *   yaml_alias              an alias to an anchor not defined before it
+ *   yaml_alias              an alias to an anchor not defined before it, or inside its node
+ *   yaml_alias_expansion    at the alias that expands the document past a limit (below)
+ *   yaml_too_large          at the node past max_nodes, when no alias is to blame
  *   yaml_key                a null key, or a key that is a mapping or a sequence
  *   yaml_merge              a `<<` value that is not a mapping or a list of mappings
  *   yaml_encode             a value with no YAML form: function, userdata, thread, a key that is
  *                           neither a string nor an integer, two keys with the same text, a
  *                           string that is not valid UTF-8
  * Misuse raises: text not a string, value/opts of the wrong type, an unknown option.
+ *
+ * Alias expansion (the "billion laughs"): an alias to a container is the same Lua table, so decode
+ * itself stays linear, but anything that walks or copies the value (a plan's deep copies and
+ * diffs, JSON request bodies, schema checks) expands each alias again: nine aliases to nine
+ * aliases ... is a small text and gigabytes once copied. So decode counts the nodes a document
+ * produces when expanded: every scalar, key, sequence and mapping once, and at each alias all the
+ * nodes of the node it names. Limits (go-yaml v3's heuristic, then a hard cap):
+ *   - once there are more than 1,000 nodes, more than 100 of them through aliases, the share that
+ *     comes through aliases may be at most 99 % up to 400,000 nodes, falling linearly to 10 % at
+ *     4,000,000 nodes and beyond (a heavy but honest use of anchors stays far below);
+ *   - at most opts.max_nodes (10,000,000) nodes in all, aliases included.
+ * Either is an error at the position of the alias that crosses it, so the whole document is never
+ * built, and no consumer downstream can be made to expand more than that.
  *
  * Memory: the libyaml parser, the event being looked at and the scratch buffers live in a
  * userdata with __gc, so a Lua error (out of memory) raised between libyaml calls leaks nothing.
@@ -71,6 +90,13 @@
 
 #define DECODER_MT "a0lua.yaml.decoder"
 #define ENCODER_MT "a0lua.yaml.encoder"
+
+/* Alias expansion limits (see the header comment). */
+#define YAML_MAX_NODES 10000000
+#define ALIAS_MIN_NODES 1000
+#define ALIAS_MIN_ALIASED 100
+#define ALIAS_SHARE_LOW 400000
+#define ALIAS_SHARE_HIGH 4000000
 
 /* libyaml refuses implicit keys longer than 1024 characters; longer keys use `? key`. */
 #define LONG_KEY 1000
@@ -296,6 +322,10 @@ typedef struct {
   int anchors;      /* stack index: anchor -> value */
   int anchor_keys;  /* stack index: anchor -> the scalar's text (false for a null scalar) */
   int null;         /* stack index of the null sentinel */
+  int sizes;        /* stack index: anchored container -> the nodes it expands to, once read */
+  lua_Integer nodes;        /* nodes produced so far, those reached through aliases included */
+  lua_Integer aliased;      /* of which through aliases */
+  lua_Integer max_nodes;
 } reader;
 
 static int fail_at(reader *r, yaml_mark_t m, const char *code, const char *fmt, ...) {
@@ -311,10 +341,55 @@ static int fail_at(reader *r, yaml_mark_t m, const char *code, const char *fmt, 
   return 0;
 }
 
+/* The byte at line m.line, column m.column (0-based, in characters) of the text, or NULL. */
+static const char *byte_at(reader *r, yaml_mark_t m) {
+  const char *s = r->text, *end = r->text + r->text_len;
+  if (r->text_len >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) s += 3;
+  for (size_t line = 0; line < m.line; line++) {
+    while (s < end && *s != '\n' && *s != '\r') s++;
+    if (s == end) return NULL;
+    s += s + 1 < end && s[0] == '\r' && s[1] == '\n' ? 2 : 1;
+  }
+  for (size_t column = 0; s < end; s++) {
+    if (((unsigned char)*s & 0xC0) == 0x80) continue;
+    if (column++ == m.column) return s;
+  }
+  return NULL;
+}
+
+/*
+ * libyaml names a tab in the indentation in three ways, the commonest ("found character that
+ * cannot start any token") without saying it is a tab: 1 when the problem is such a tab.
+ */
+static int is_tab_problem(reader *r, const char *problem, yaml_mark_t m) {
+  if (!strncmp(problem, "found a tab character", 21)) return 1;
+  if (strcmp(problem, "found character that cannot start any token")) return 0;
+  const char *c = byte_at(r, m);
+  return c && *c == '\t';
+}
+
+/* 1 when only blanks come before the byte at m on its line. */
+static int blanks_before(reader *r, yaml_mark_t m) {
+  const char *c = byte_at(r, m);
+  if (!c) return 1;
+  while (c > r->text && c[-1] != '\n' && c[-1] != '\r') {
+    c--;
+    if (*c != ' ' && *c != '\t') return 0;
+  }
+  return 1;
+}
+
 static int fail_syntax(reader *r) {
   yaml_parser_t *p = &r->d->parser;
   const char *problem = p->problem ? p->problem : "invalid YAML";
   yaml_mark_t m = p->problem_mark;
+  if (p->error == YAML_SCANNER_ERROR && is_tab_problem(r, problem, m)) {
+    if (blanks_before(r, m))
+      return fail_at(r, m, "yaml_syntax", "a tab is not allowed for indentation (indent with "
+                     "spaces)");
+    return fail_at(r, m, "yaml_syntax", "a tab is not allowed for indentation, which includes "
+                   "the blanks after a '-', '?' or ':' that starts a node (use spaces)");
+  }
   if (p->error == YAML_READER_ERROR) {
     /* Reader errors carry a byte offset only: count lines and characters up to it. */
     size_t off = p->problem_offset < r->text_len ? p->problem_offset : r->text_len;
@@ -420,6 +495,31 @@ static int push_scalar(reader *r) {
 
 static int parse_node(reader *r, int depth, int record);
 
+/* The share of a document's nodes that may come from aliases, for a document of n nodes. */
+static double allowed_alias_share(lua_Integer n) {
+  if (n <= ALIAS_SHARE_LOW) return 0.99;
+  if (n >= ALIAS_SHARE_HIGH) return 0.10;
+  return 0.99 - 0.89 * (double)(n - ALIAS_SHARE_LOW) / (double)(ALIAS_SHARE_HIGH - ALIAS_SHARE_LOW);
+}
+
+/* Counts n more nodes at m (through an alias when aliased); 0 with an error pushed past a limit. */
+static int count_nodes(reader *r, lua_Integer n, int aliased, yaml_mark_t m) {
+  r->nodes += n;
+  if (aliased) r->aliased += n;
+  if (r->nodes > r->max_nodes) {
+    if (aliased)
+      return fail_at(r, m, "yaml_alias_expansion", "this alias adds %I nodes, which takes the "
+                     "document past %I", n, r->max_nodes);
+    return fail_at(r, m, "yaml_too_large", "the document has more than %I nodes", r->max_nodes);
+  }
+  if (aliased && r->aliased > ALIAS_MIN_ALIASED && r->nodes > ALIAS_MIN_NODES &&
+      (double)r->aliased > allowed_alias_share(r->nodes) * (double)r->nodes)
+    return fail_at(r, m, "yaml_alias_expansion", "aliases expand the document too much: %I of "
+                   "its %I nodes come through aliases, more than %d %%", r->aliased, r->nodes,
+                   (int)(allowed_alias_share(r->nodes) * 100 + 0.5));
+  return 1;
+}
+
 /* The anchor, if any, of the current event names the value at the top of the stack. */
 static void set_anchor(reader *r, const yaml_char_t *anchor) {
   if (!anchor) return;
@@ -427,13 +527,23 @@ static void set_anchor(reader *r, const yaml_char_t *anchor) {
   lua_setfield(r->L, r->anchors, (const char *)anchor);
 }
 
-/* Pushes the current event's alias target. */
+/* Pushes the current event's alias target, counting the nodes it expands to. */
 static int push_alias(reader *r) {
+  lua_State *L = r->L;
   yaml_event_t *e = &r->d->event;
-  if (lua_getfield(r->L, r->anchors, (const char *)e->data.alias.anchor) == LUA_TNIL)
-    return fail_at(r, e->start_mark, "yaml_alias", "unknown alias *%s",
-                   (const char *)e->data.alias.anchor);
-  return 1;
+  const char *anchor = (const char *)e->data.alias.anchor;
+  if (lua_getfield(L, r->anchors, anchor) == LUA_TNIL)
+    return fail_at(r, e->start_mark, "yaml_alias", "unknown alias *%s", anchor);
+  lua_Integer size = 1;
+  if (lua_type(L, -1) == LUA_TTABLE) {
+    lua_pushvalue(L, -1);
+    if (lua_rawget(L, r->sizes) == LUA_TNIL)
+      return fail_at(r, e->start_mark, "yaml_alias", "alias *%s inside the node it names (a cycle)",
+                     anchor);
+    size = lua_tointeger(L, -1);
+    lua_pop(L, 1);
+  }
+  return count_nodes(r, size, 1, e->start_mark);
 }
 
 /* Pushes the current event, a mapping key, as its string. */
@@ -443,7 +553,7 @@ static int push_key(reader *r) {
   if (e->type == YAML_ALIAS_EVENT) {
     const char *anchor = (const char *)e->data.alias.anchor;
     int t = lua_getfield(L, r->anchor_keys, anchor);
-    if (t == LUA_TSTRING) return 1;
+    if (t == LUA_TSTRING) return count_nodes(r, 1, 1, e->start_mark);
     lua_pop(L, 1);
     if (t == LUA_TBOOLEAN) return fail_at(r, e->start_mark, "yaml_key", "null key (*%s)", anchor);
     if (lua_getfield(L, r->anchors, anchor) == LUA_TNIL)
@@ -452,6 +562,7 @@ static int push_key(reader *r) {
   }
   if (e->type != YAML_SCALAR_EVENT)
     return fail_at(r, e->start_mark, "yaml_key", "a mapping key must be a scalar");
+  if (!count_nodes(r, 1, 0, e->start_mark)) return 0;
   const char *s = (const char *)e->data.scalar.value;
   size_t n = e->data.scalar.length;
   const yaml_char_t *anchor = e->data.scalar.anchor;
@@ -592,6 +703,7 @@ static int parse_node(reader *r, int depth, int record) {
   lua_State *L = r->L;
   yaml_event_t *e = &r->d->event;
   if (r->positions && record) record_position(r, e->start_mark);
+  if (e->type != YAML_ALIAS_EVENT && !count_nodes(r, 1, 0, e->start_mark)) return 0;
   switch (e->type) {
     case YAML_SCALAR_EVENT:
       if (!push_scalar(r)) return 0;
@@ -619,7 +731,17 @@ static int parse_node(reader *r, int depth, int record) {
         return fail_at(r, e->start_mark, "yaml_tag", "unknown tag %s", (const char *)tag);
       }
       luaL_checkstack(L, 8, "YAML nesting");
-      return is_map ? parse_mapping(r, depth + 1) : parse_sequence(r, depth + 1);
+      const yaml_char_t *anchor = is_map ? e->data.mapping_start.anchor
+                                         : e->data.sequence_start.anchor;
+      lua_Integer start = r->nodes - 1;
+      int ok = is_map ? parse_mapping(r, depth + 1) : parse_sequence(r, depth + 1);
+      if (ok && anchor) {
+        /* what an alias to it expands to; until then an alias to it is a cycle */
+        lua_pushvalue(L, -1);
+        lua_pushinteger(L, r->nodes - start);
+        lua_rawset(L, r->sizes);
+      }
+      return ok;
     }
     default:
       return fail_at(r, e->start_mark, "yaml_syntax", "unexpected event");
@@ -668,12 +790,13 @@ static void check_options(lua_State *L, int idx, const char *const *known) {
 
 /* yaml.decode(text [, opts]) -> value, positions | value | nil, err */
 static int yaml_decode(lua_State *L) {
-  static const char *const options[] = { "name", "positions", NULL };
+  static const char *const options[] = { "name", "positions", "max_nodes", NULL };
   size_t len;
   luaL_checktype(L, 1, LUA_TSTRING);
   const char *text = lua_tolstring(L, 1, &len);
   check_options(L, 2, options);
   int want_positions = 1, has_name = 0;
+  lua_Integer max_nodes = YAML_MAX_NODES;
   if (lua_istable(L, 2)) {
     int t = lua_getfield(L, 2, "positions");
     luaL_argcheck(L, t == LUA_TNIL || t == LUA_TBOOLEAN, 2, "opts.positions must be a boolean");
@@ -681,7 +804,13 @@ static int yaml_decode(lua_State *L) {
     t = lua_getfield(L, 2, "name");
     luaL_argcheck(L, t == LUA_TNIL || t == LUA_TSTRING, 2, "opts.name must be a string");
     has_name = t == LUA_TSTRING;
-    lua_pop(L, 2);
+    t = lua_getfield(L, 2, "max_nodes");
+    if (t != LUA_TNIL) {
+      luaL_argcheck(L, lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 1, 2,
+                    "opts.max_nodes must be a positive integer");
+      max_nodes = lua_tointeger(L, -1);
+    }
+    lua_pop(L, 3);
   }
   lua_settop(L, 2);
 
@@ -692,11 +821,12 @@ static int yaml_decode(lua_State *L) {
   lua_newtable(L);                                         /* 5 anchors */
   lua_newtable(L);                                         /* 6 anchor keys */
   if (want_positions) lua_newtable(L); else lua_pushnil(L);  /* 7 positions */
+  lua_newtable(L);                                         /* 8 anchored container sizes */
   if (!yaml_parser_initialize(&d->parser)) return luaL_error(L, "not enough memory");
   d->parser_open = 1;
   yaml_parser_set_input_string(&d->parser, (const unsigned char *)text, len);
 
-  reader r = { L, d, text, len, want_positions ? 7 : 0, 5, 6, 4 };
+  reader r = { L, d, text, len, want_positions ? 7 : 0, 5, 6, 4, 8, 0, 0, max_nodes };
   int empty;
   int ok = parse_stream(&r, &empty);
   decoder_close(d);

@@ -10,7 +10,8 @@
  *     and encodes to the same text; the pretty text decodes to a value whose compact text is the
  *     same again.
  * The input is also decoded with max_depth taken from its first byte (1..64), which must agree
- * with the default decode where the document is shallow enough.
+ * with the default decode where the document is shallow enough, and with unique_keys, which must
+ * agree with it or give json_duplicate_key (and never for text encode wrote).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -26,7 +27,8 @@ static const char checker[] =
   "local json = ...\n"
   "local function check_error(s, err)\n"
   "  assert(getmetatable(err) and type(err) == 'table', 'error is not a table')\n"
-  "  assert(err.code == 'json_syntax' or err.code == 'json_depth', 'bad code')\n"
+  "  assert(err.code == 'json_syntax' or err.code == 'json_depth' or\n"
+  "    err.code == 'json_duplicate_key', 'bad code')\n"
   "  assert(math.type(err.line) == 'integer' and err.line >= 1, 'bad line')\n"
   "  assert(math.type(err.column) == 'integer' and err.column >= 1, 'bad column')\n"
   "  local _, newlines = s:gsub('\\n', '')\n"
@@ -56,6 +58,14 @@ static const char checker[] =
   "  else\n"
   "    assert(json.encode(v3) == a, 'max_depth changed the value')\n"
   "  end\n"
+  "  local v5, err5 = json.decode(s, { unique_keys = true })\n"
+  "  if err5 ~= nil then\n"
+  "    check_error(s, err5)\n"
+  "    assert(err5.code == 'json_duplicate_key', 'unique_keys gave ' .. err5.code)\n"
+  "  else\n"
+  "    assert(json.encode(v5) == a, 'unique_keys changed the value')\n"
+  "  end\n"
+  "  assert(json.decode(p, { unique_keys = true }), 'a duplicate key in encoded text')\n"
   "end\n";
 
 static lua_State *state;

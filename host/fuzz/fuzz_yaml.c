@@ -26,7 +26,7 @@ static const char checker[] =
   "local yaml = ...\n"
   "local CODES = { yaml_syntax = true, yaml_duplicate_key = true, yaml_depth = true,\n"
   "  yaml_multiple_documents = true, yaml_tag = true, yaml_alias = true, yaml_key = true,\n"
-  "  yaml_merge = true }\n"
+  "  yaml_merge = true, yaml_alias_expansion = true, yaml_too_large = true }\n"
   "local function kind(v)\n"
   "  if v == yaml.null then return 'null' end\n"
   "  if type(v) == 'table' then return yaml.is_array(v) and 'array' or 'object' end\n"

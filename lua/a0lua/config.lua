@@ -44,7 +44,8 @@ Errors: err = { code =, message =, key =, source = } with a __tostring giving th
 names where the value came from: a value of the config file has err.file, err.line and
 err.column (tostring: "config.json:5:3: AUTH0_ALLOW_DELETE: expected true or false, ..."), others
 say it in the message: "environment variable AUTH0_EXCLUDED: ...", "--dry-run: ...". Codes:
-config_file (unreadable, JSON syntax with line and column, not an object), config (a bad value or
+config_file (unreadable, JSON syntax or a key written twice, with line and column, not an
+object), config (a bad value or
 a broken rule), config_missing (required settings absent; err.missing lists them all).
 Misuse (opts not a table, an unknown command) raises.
 ]]
@@ -400,7 +401,8 @@ local function read_file(path)
     return nil, new_error("config_file", ("cannot read the config file %s"):format(
       err and err.message or path), { path = path, source = path })
   end
-  local value, jerr = json.decode(text)
+  -- (a key written twice is an error: JSON.parse's last-wins would silently drop a setting)
+  local value, jerr = json.decode(text, { unique_keys = true })
   if value == nil then
     return nil, new_error("config_file", jerr and jerr.message or "not JSON", {
       file = path, line = jerr and jerr.line, column = jerr and jerr.column, source = path })

@@ -47,6 +47,19 @@ describe("a0lua import of bad input", function()
     end
   end)
 
+  it("rejects an alias bomb and a tab at validate already, at the alias and the tab", function()
+    for _, case in ipairs({ { "yaml_alias_bomb", "yaml_alias_bomb.yaml:10:26: aliases expand" },
+                            { "yaml_tab", "yaml_tab.yaml:6:1: a tab is not allowed" } }) do
+      emu:clear_requests()
+      local file = DIR .. "/" .. case[1] .. ".yaml"
+      local status, _, err = run.run({ "build/a0lua", "validate", "-i", file },
+                                     { env = { NO_COLOR = "1" } })
+      assert.equal(1, status)
+      assert.is_truthy(err:find(case[2], 1, true), "no " .. case[2] .. " in:\n" .. err)
+      assert.same({}, emu:requests())
+    end
+  end)
+
   for _, file in ipairs(files) do
     local name = file:match("([^/]+)%.yaml$")
     it("rejects " .. name .. " naming file, line and path, with no write request", function()

@@ -132,6 +132,42 @@ describe("a0lua import and export against the emulator", function()
     assert.same({}, emu:requests())
   end)
 
+  it("writes an export with --export_secrets 0600, and keeps a file the user made 0600", function()
+    local fs = require "a0lua.core.fs"
+    local file = tmp .. "/tenant.yaml"
+    run.write_file(file, table.concat({
+      "connections:",
+      "  - name: google",
+      "    strategy: google-oauth2",
+      "    options:",
+      "      client_id: google-id",
+      "      client_secret: s3cret-of-google",
+      "",
+    }, "\n"))
+    local status, _, err = a0lua(emu, { "import", "-i", file })
+    assert.equal(0, status, err)
+    local function mode(path) return assert(fs.stat(path)).mode end
+    -- under umask 022, as the issue was seen under 077 (0644 whatever the umask)
+    status, _, err = a0lua(emu, { "export", "-o", tmp .. "/dir", "-f", "directory",
+                                  "--export_secrets" })
+    assert.equal(0, status, err)
+    local conn = tmp .. "/dir/connections/google.json"
+    assert.matches("s3cret-of-google", shared.read(conn), 1, true)
+    assert.equal(384, mode(conn)) -- 0600
+    status, _, err = a0lua(emu, { "export", "-o", tmp .. "/yaml", "-f", "yaml",
+                                  "--export_secrets" })
+    assert.equal(0, status, err)
+    assert.equal(384, mode(tmp .. "/yaml/tenant.yaml"))
+    -- without secrets the file is 0666 less the umask, but never wider than the one it replaces
+    status, _, err = a0lua(emu, { "export", "-o", tmp .. "/yaml", "-f", "yaml" })
+    assert.equal(0, status, err)
+    assert.no.matches("s3cret-of-google", shared.read(tmp .. "/yaml/tenant.yaml"), 1, true)
+    assert.equal(384, mode(tmp .. "/yaml/tenant.yaml"))
+    status, _, err = a0lua(emu, { "export", "-o", tmp .. "/plain", "-f", "yaml" })
+    assert.equal(0, status, err)
+    assert.equal(438 & ~run.umask(), mode(tmp .. "/plain/tenant.yaml"))
+  end)
+
   it("reports a failed apply with exit 1 and what was already applied", function()
     -- The emulator (as the API) refuses a client with a field it does not know; the schema of
     -- the files allows any field, so only the tenant can say no. The API before it is created.

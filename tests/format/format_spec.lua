@@ -114,6 +114,64 @@ describe("a0lua.format", function()
       assert.same({ dir .. "/tenant.json" }, files)
       run.remove_tree(dir)
     end)
+
+    describe("file modes", function()
+      local fs = require "a0lua.core.fs"
+      local dir
+      before_each(function() dir = run.temp_dir() end)
+      after_each(function() run.remove_tree(dir) end)
+
+      local function mode(rel) return assert(fs.stat(dir .. "/" .. rel)).mode end
+      local function exported(secret)
+        return {
+          tenant = { friendly_name = "x" },
+          clients = { { name = "web", app_type = "spa" } },
+          connections = { { name = "google", strategy = "google-oauth2",
+                            options = { client_id = "id", client_secret = secret } } },
+          pages = { { name = "login", html = "<p>hi</p>" } },
+        }
+      end
+
+      it("writes every file of an export with secrets 0600", function()
+        for _, f in ipairs({ "yaml", "directory" }) do
+          local out = dir .. "/" .. f
+          assert(format.write({ format = f, output_folder = out, AUTH0_EXPORT_SECRETS = true },
+                              exported("s3cret")))
+        end
+        for _, rel in ipairs({ "yaml/tenant.yaml", "yaml/pages/login.html",
+                               "directory/connections/google.json", "directory/tenant.json",
+                               "directory/clients/web.json", "directory/pages/login.html" }) do
+          assert.equal(384, mode(rel), rel) -- 0600
+        end
+      end)
+
+      it("writes a file that holds a secret 0600 and the others by the umask", function()
+        local open = 438 & ~run.umask() -- 0666 filtered by the umask
+        local secret = exported("s3cret")
+        secret.clients[1].client_secret = "included" -- as INCLUDED_PROPS can keep it
+        secret.connections[1].options.client_secret = "##GOOGLE_OAUTH2_CLIENT_SECRET##"
+        assert(format.write({ format = "directory", output_folder = dir }, secret))
+        assert.equal(384, mode("clients/web.json"))
+        assert.equal(open, mode("connections/google.json")) -- a placeholder is no secret
+        assert.equal(open, mode("tenant.json"))
+        assert(format.write({ format = "yaml", output_folder = dir .. "/y" }, secret))
+        assert.equal(384, mode("y/tenant.yaml"))
+        assert(format.write({ format = "yaml", output_folder = dir .. "/p" },
+                            exported("##GOOGLE_OAUTH2_CLIENT_SECRET##")))
+        assert.equal(open, mode("p/tenant.yaml"))
+        assert.equal(open, mode("p/pages/login.html"))
+      end)
+
+      it("finds secrets by field name, in action secrets, not in placeholders", function()
+        local common = require "a0lua.format.common"
+        assert.is_true(common.holds_secret({ a = { { b = { smtpPass = "p" } } } }))
+        assert.is_true(common.holds_secret({ credentials = { api_key = "k" } }))
+        assert.is_true(common.holds_secret({ secrets = { { name = "K", value = "v" } } }))
+        assert.is_false(common.holds_secret({ secrets = { { name = "K" } } }))
+        assert.is_false(common.holds_secret({ client_secret = "@@GOOGLE_SECRET@@",
+          password = "", passwordPolicy = "good", secret_encoded = true }))
+      end)
+    end)
   end)
 
   describe("a0deploy's examples", function()

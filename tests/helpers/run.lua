@@ -46,6 +46,14 @@ function M.remove_tree(dir)
   os.execute("rm -rf " .. quote(dir))
 end
 
+-- The umask this process runs under (its children inherit it), as an integer: 18 for 022.
+function M.umask()
+  local p = assert(io.popen("umask"))
+  local text = p:read("l")
+  p:close()
+  return assert(tonumber(text, 8))
+end
+
 function M.write_file(path, text)
   local f = assert(io.open(path, "wb"))
   f:write(text)

@@ -29,6 +29,15 @@ local function check_error(code, path, value, err)
   return err
 end
 
+-- Runs `lua` in build/a0lua under `umask <mask>` (a0lua.core.fs is linked into the binary).
+local function run_with_umask(mask, lua)
+  local script = os.tmpname()
+  run.write_file(script, lua)
+  local ok = os.execute(("umask %s && build/a0lua run %s"):format(mask, q(script)))
+  os.remove(script)
+  assert(ok, "build/a0lua run failed under umask " .. mask)
+end
+
 local function slurp(path)
   local f = assert(io.open(path, "rb"))
   local s = f:read("a")
@@ -263,18 +272,51 @@ describe("a0lua.core.fs", function()
   end)
 
   describe("write", function()
-    it("creates a file with the data and mode 0644", function()
+    it("creates a file with the data and mode 0666 filtered by the umask", function()
       assert.is_true(fs.write(dir .. "/f", "x\0y"))
       assert.are.equal("x\0y", slurp(dir .. "/f"))
-      assert.are.equal(420, assert(fs.stat(dir .. "/f")).mode)
+      assert.are.equal(438 & ~run.umask(), assert(fs.stat(dir .. "/f")).mode) -- 0666
       assert.are.same({ "f" }, fs.list(dir))
     end)
 
-    it("sets the mode given, exactly", function()
+    it("honours the umask: 0600 under umask 077, 0664 under 002", function()
+      run_with_umask("077", ("local fs = require 'a0lua.core.fs'\n"
+        .. "assert(fs.write(%q, 'secret'))\nassert(fs.write(%q, 'x', { mode = 420 }))\n")
+        :format(dir .. "/private", dir .. "/asked"))
+      assert.are.equal(384, assert(fs.stat(dir .. "/private")).mode) -- 0600
+      assert.are.equal(384, assert(fs.stat(dir .. "/asked")).mode)
+      run_with_umask("002", ("assert(require('a0lua.core.fs').write(%q, 'x'))")
+        :format(dir .. "/shared"))
+      assert.are.equal(436, assert(fs.stat(dir .. "/shared")).mode) -- 0664
+    end)
+
+    it("sets the mode given, filtered by the umask", function()
       assert.is_true(fs.write(dir .. "/secret", "s", { mode = 384 })) -- 0600
       assert.are.equal(384, assert(fs.stat(dir .. "/secret")).mode)
-      assert.is_true(fs.write(dir .. "/open", "o", { mode = 438 })) -- 0666, despite the umask
-      assert.are.equal(438, assert(fs.stat(dir .. "/open")).mode)
+      assert.is_true(fs.write(dir .. "/open", "o", { mode = 438 })) -- 0666
+      assert.are.equal(438 & ~run.umask(), assert(fs.stat(dir .. "/open")).mode)
+    end)
+
+    it("never widens the mode of a file it replaces", function()
+      run.write_file(dir .. "/f", "old")
+      sh("chmod 600 " .. q(dir .. "/f"))
+      assert.is_true(fs.write(dir .. "/f", "new"))
+      assert.are.equal(384, assert(fs.stat(dir .. "/f")).mode) -- 0600 kept
+      assert.are.equal("new", slurp(dir .. "/f"))
+      sh("chmod 640 " .. q(dir .. "/f"))
+      assert.is_true(fs.write(dir .. "/f", "newer", { mode = 388 })) -- 0604
+      assert.are.equal(384, assert(fs.stat(dir .. "/f")).mode) -- the bits both have
+      -- narrower than asked, never wider: a 0644 file written 0600 becomes 0600
+      sh("chmod 644 " .. q(dir .. "/f"))
+      assert.is_true(fs.write(dir .. "/f", "secret", { mode = 384 }))
+      assert.are.equal(384, assert(fs.stat(dir .. "/f")).mode)
+      -- through a link to a private file too (the link itself is replaced)
+      run.write_file(dir .. "/target", "t")
+      sh("chmod 600 " .. q(dir .. "/target") .. " && ln -s target " .. q(dir .. "/link"))
+      assert.is_true(fs.write(dir .. "/link", "new"))
+      assert.are.equal("file", assert(fs.lstat(dir .. "/link")).type)
+      assert.are.equal(384, assert(fs.stat(dir .. "/link")).mode)
+      assert.are.same({ "f", "link", "target" }, fs.list(dir))
     end)
 
     it("writes without fsync when sync is false, still by rename", function()

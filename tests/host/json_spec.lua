@@ -217,6 +217,23 @@ describe("a0lua.core.json", function()
       assert.are.same({ a = 2 }, json.decode([[{"a": 1, "a": 2}]]))
     end)
 
+    it("returns json_duplicate_key at the second key with opts.unique_keys", function()
+      local err = decode_error('{\n  "a": 1,\n  "b": {"x": 1, "\\u0078": 2}\n}',
+                               { unique_keys = true })
+      assert.are.same({ "json_duplicate_key", 3, 17 }, { err.code, err.line, err.column })
+      assert.are.equal("3:17: duplicate key 'x'", tostring(err))
+      -- a key far from its first writing (past the pairs staged before the table exists)
+      local members = {}
+      for i = 1, 100 do members[i] = ('"k%d": %d'):format(i, i) end
+      members[#members + 1] = '"k7": 0'
+      err = decode_error("{" .. table.concat(members, ",") .. "}", { unique_keys = true })
+      assert.are.equal("duplicate key 'k7'", err.message)
+      -- keys that differ, and the same key in two objects, are fine
+      assert.are.same({ a = { k = 1 }, b = { k = 2 }, [""] = 0, A = 3 },
+        json.decode('{"a": {"k": 1}, "b": {"k": 2}, "": 0, "A": 3}', { unique_keys = true }))
+      assert.are.same({ a = 2 }, json.decode('{"a": 1, "a": 2}', { unique_keys = false }))
+    end)
+
     it("decodes long arrays and large objects whole", function()
       local items, members = {}, {}
       for i = 1, 1000 do
@@ -240,6 +257,8 @@ describe("a0lua.core.json", function()
       assert.has_error(function() json.decode("[]", { max_depth = 0 }) end)
       assert.has_error(function() json.decode("[]", { max_depth = 513 }) end)
       assert.has_error(function() json.decode("[]", { max_depth = 1.5 }) end)
+      assert.has_error(function() json.decode("[]", { unique_keys = 1 }) end)
+      assert.has_error(function() json.encode({}, { unique_keys = true }) end)
     end)
   end)
 

@@ -322,12 +322,29 @@ describe("a0lua.core.yaml", function()
       assert.equals("yaml_syntax", err.code)
     end)
 
-    it("returns yaml_syntax for tabs used as indentation", function()
+    it("returns yaml_syntax for tabs used as indentation, saying it is a tab", function()
       local err = decode_err("a:\n\tb: 1\n")
       assert.equals("yaml_syntax", err.code)
       assert.equals(2, err.line)
       assert.equals(1, err.column)
       assert.equals("x\ty", decode_ok("a: x\ty\n").a)
+      -- libyaml's three ways of meeting one, all at the tab
+      for _, case in ipairs({
+        { "clients:\n\t- name: x\n", 2, 1 },               -- "cannot start any token"
+        { "a:\n  b: 1\n\tc: 2\n", 3, 1 },                   -- "violates indentation"
+        { "a: |\n\tx\n", 2, 1 },                            -- "where a space is expected"
+        { "a:\n \t- b\n", 2, 2 },
+        { "\239\187\191a:\n  - b\n  -\tc\n", 3, 4 },        -- after a BOM and a '-'
+        { "a: 1\r\nb:\r\n\tc: 2\r\n", 3, 1 },
+      }) do
+        err = decode_err(case[1], { name = "t.yaml" })
+        assert.same({ "yaml_syntax", case[2], case[3] }, { err.code, err.line, err.column },
+                    case[1])
+        assert.matches("^t%.yaml:%d+:%d+: a tab is not allowed for indentation", tostring(err))
+      end
+      assert.matches("(indent with spaces)", decode_err("\ta: 1\n").message, 1, true)
+      -- other problems keep libyaml's words
+      assert.no.matches("tab", decode_err("a: @b\n").message)
     end)
 
     it("returns yaml_syntax with a position for text that is not UTF-8", function()
@@ -346,6 +363,13 @@ describe("a0lua.core.yaml", function()
       assert.same({ "yaml_duplicate_key", 4, 5 }, { err.code, err.line, err.column })
       err = decode_err("{a: 1, 'a': 2}")
       assert.same({ "yaml_duplicate_key", 1, 8 }, { err.code, err.line, err.column })
+      -- as js-yaml: keys compare as text, through aliases too; a merged key is no duplicate
+      err = decode_err("1: a\n'1': b\n")
+      assert.same({ "yaml_duplicate_key", 2, 1 }, { err.code, err.line, err.column })
+      err = decode_err("x: &k a\ny:\n  a: 1\n  *k : 2\n")
+      assert.same({ "yaml_duplicate_key", 4, 3 }, { err.code, err.line, err.column })
+      assert.matches("duplicate key 'a'", err.message, 1, true)
+      assert_same({ b = { k = 2 }, a = { k = 1 } }, decode_ok("a: &a {k: 1}\nb: {<<: *a, k: 2}\n"))
     end)
 
     it("returns yaml_multiple_documents at the second document", function()
@@ -381,6 +405,60 @@ describe("a0lua.core.yaml", function()
       assert.same({ "yaml_alias", 2, 4 }, { err.code, err.line, err.column })
       err = decode_err("a: *later\nb: &later 1\n")
       assert.equals("yaml_alias", err.code)
+    end)
+
+    it("returns yaml_alias for an alias inside the node it names (a cycle)", function()
+      for _, case in ipairs({ { "a: &a [1, *a]\n", 1, 11 }, { "a: &a\n  b: *a\n", 2, 6 },
+                              { "a: &a {<<: *a}\n", 1, 12 } }) do
+        local err = decode_err(case[1])
+        assert.same({ "yaml_alias", case[2], case[3] }, { err.code, err.line, err.column })
+        assert.matches("cycle", err.message)
+      end
+      -- an anchor named again inside its node: the alias after it names the newer node
+      assert_same({ a = { "x" }, b = "x" }, decode_ok("a: &a [&a x]\nb: *a\n"))
+    end)
+
+    -- The billion laughs: n levels of nine aliases to the level below, under clients[0].
+    local function alias_bomb(levels)
+      local lines = { "clients:", "  - name: bomb", "    client_metadata:",
+                      "      l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]" }
+      for i = 1, levels do
+        local a = "*l" .. (i - 1)
+        lines[#lines + 1] = ("      l%d: &l%d [%s]"):format(i, i, (a .. ", "):rep(8) .. a)
+      end
+      return table.concat(lines, "\n") .. "\n"
+    end
+
+    it("returns yaml_alias_expansion at the alias when aliases expand too much", function()
+      local t0 = os.clock()
+      local err = decode_err(alias_bomb(9), { name = "tenant.yaml" }) -- 9^10 leaves once copied
+      assert.equals("yaml_alias_expansion", err.code)
+      assert.same({ "tenant.yaml", 7, 21 }, { err.file, err.line, err.column }) -- in l3
+      assert.matches("^tenant%.yaml:7:21: aliases expand the document too much: %d+ of its %d+ "
+                     .. "nodes come through aliases, more than 99 %%", tostring(err))
+      assert.is_true(os.clock() - t0 < 1)
+      assert.equals("yaml_alias_expansion", decode_err(alias_bomb(9), { positions = false }).code)
+      -- a small one is fine, and so is anchored metadata shared by many clients
+      assert.is_table(decode_ok(alias_bomb(2)))
+      local lines = { "x: &m {a: 1, b: 2, c: 3, d: 4, e: [1, 2, 3], f: {g: h}}", "clients:" }
+      for i = 1, 2000 do lines[#lines + 1] = "  - {name: c" .. i .. ", client_metadata: *m}" end
+      local v = decode_ok(table.concat(lines, "\n"))
+      assert.equals(v.x, v.clients[2000].client_metadata)
+    end)
+
+    it("counts every node, aliases expanded, against opts.max_nodes", function()
+      -- 8 nodes: the list, 1, [2, 3] (3), {a: 4} (3)
+      assert.is_table(decode_ok("[1, [2, 3], {a: 4}]", { max_nodes = 8 }))
+      local err = decode_err("[1, [2, 3], {a: 4}]", { max_nodes = 7 })
+      assert.same({ "yaml_too_large", 1, 17 }, { err.code, err.line, err.column })
+      assert.matches("more than 7 nodes", err.message, 1, true)
+      -- an alias counts all it names: here 3 nodes after 6, which cross the limit at the alias
+      assert.is_table(decode_ok("a: &a [1, 2]\nb: *a\n", { max_nodes = 9 }))
+      err = decode_err("a: &a [1, 2]\nb: *a\n", { max_nodes = 8 })
+      assert.same({ "yaml_alias_expansion", 2, 4 }, { err.code, err.line, err.column })
+      assert.equals("this alias adds 3 nodes, which takes the document past 8", err.message)
+      assert.has_error(function() yaml.decode("a", { max_nodes = 0 }) end)
+      assert.has_error(function() yaml.decode("a", { max_nodes = 1.5 }) end)
     end)
 
     it("returns yaml_key for null keys and keys that are not scalars", function()

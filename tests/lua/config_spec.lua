@@ -290,6 +290,21 @@ describe("a0lua.config", function()
       assert.matches("^tests/fixtures/config/bad_syntax%.json:4:%d+: ", tostring(err))
     end)
 
+    it("returns a config_file error naming file, line and key of a key written twice", function()
+      local file = FIXTURES .. "duplicate_key.json"
+      local cfg, err = config.load{ file = file, args = flags("import") }
+      assert.is_nil(cfg)
+      assert.are.equal("config_file", err.code)
+      assert.are.same({ file, 5, 3 }, { err.file, err.line, err.column })
+      assert.are.equal(file .. ":5:3: duplicate key 'AUTH0_ALLOW_DELETE'", tostring(err))
+      local nested = os.tmpname()
+      helper.write_file(nested, '{"AUTH0_KEYWORD_REPLACE_MAPPINGS": {"A": 1, "A": 2}}')
+      cfg, err = config.load{ file = nested, args = flags("import") }
+      os.remove(nested)
+      assert.are.equal(nested .. ":1:45: duplicate key 'A'", tostring(err))
+      assert.is_nil(cfg)
+    end)
+
     it("returns a config_file error for a file that is not an object", function()
       local _, err = config.load{ file = FIXTURES .. "not_object.json", args = {} }
       assert.are.equal("config_file", err.code)

@@ -22,9 +22,18 @@
 --                                              positions (none when it cannot read the text)
 --   r:warn(message, where)
 --
---   local w = common.writer(root)
---   w:file(rel, text), w:json(rel, value), w:dir(rel), w:prune(rel_dir, keep(name) -> bool)
+--   local w = common.writer(root [, {secret =}])
+--   w:file(rel, text [, {secret =}]), w:json(rel, value), w:dir(rel),
+--   w:prune(rel_dir, keep(name) -> bool)
 --   w:commit() -> list of paths written | nil, err     (directories first, then atomic writes)
+--     Files are created 0666 filtered by the umask and never widen a file they replace
+--     (core.fs write); a file that holds secrets is written 0600: every file of a writer made
+--     with secret = true (an export with AUTH0_EXPORT_SECRETS), a w:file given secret = true,
+--     and a w:json whose value common.holds_secret.
+--   common.holds_secret(value) -> boolean   a field of SECRET_FIELDS (at any depth), or the
+--                                           value of an item of a `secrets` list, is a string
+--                                           that is neither empty, a ##PLACEHOLDER## nor a
+--                                           @@KEYWORD@@
 --   common.json_text(value) -> text | nil, err          2-space JSON with a trailing newline
 
 local fs = require "a0lua.core.fs"
@@ -287,20 +296,66 @@ function M.json_text(value)
   return text .. "\n"
 end
 
+-- The fields whose string value is a credential, compared without case, `_` or `-`: the
+-- secrets of the resource types a0lua exports (connections' client_secret, APIs'
+-- signing_secret, the email providers' credentials) and the usual names of others.
+local SECRET_FIELDS = {}
+for _, name in ipairs({
+  "client_secret", "signing_secret", "secret", "password", "private_key", "api_key",
+  "secret_access_key", "aws_secret_access_key", "smtp_pass", "connection_string", "auth_token",
+  "access_token", "refresh_token", "http_authorization", "splunk_token", "datadog_api_key",
+}) do
+  SECRET_FIELDS[(name:gsub("[_-]", ""))] = true
+end
+M.SECRET_FIELDS = SECRET_FIELDS
+
+local function is_secret_field(key)
+  return type(key) == "string" and SECRET_FIELDS[key:lower():gsub("[_-]", "")] == true
+end
+
+-- A string that is a secret's value: not empty, not a ##PLACEHOLDER##, not a @@KEYWORD@@.
+local function secret_text(v)
+  return type(v) == "string" and v ~= "" and not v:match("^##[%w_]+##$")
+    and not v:match("^@@[%w_]+@@$")
+end
+
+local function holds_secret(v, depth)
+  if type(v) ~= "table" or v == json.null or depth > 64 then return false end
+  for k, x in pairs(v) do
+    if is_secret_field(k) and secret_text(x) then return true end
+    if k == "secrets" and type(x) == "table" and x ~= json.null then
+      for _, item in pairs(x) do
+        if type(item) == "table" and item ~= json.null and secret_text(item.value) then
+          return true
+        end
+      end
+    end
+    if holds_secret(x, depth + 1) then return true end
+  end
+  return false
+end
+
+function M.holds_secret(value) return holds_secret(value, 0) end
+
+-- Permission bits of a file that holds secrets (core.fs write narrows them by the umask).
+local SECRET_MODE = 384 -- 0600
+
 local Writer = {}
 Writer.__index = Writer
 
-function M.writer(root)
-  return setmetatable({ root = root, files = {}, dirs = {}, prunes = {}, err = nil }, Writer)
+function M.writer(root, opts)
+  return setmetatable({ root = root, files = {}, dirs = {}, prunes = {}, secret = {},
+                        all_secret = opts ~= nil and not not opts.secret, err = nil }, Writer)
 end
 
 function Writer:dir(rel)
   self.dirs[rel] = true
 end
 
-function Writer:file(rel, text)
+function Writer:file(rel, text, opts)
   if type(text) ~= "string" then text = text == nil and "" or tostring(text) end
   self.files[rel] = text
+  self.secret[rel] = opts ~= nil and opts.secret and true or nil
   self.dirs[M.dirname(rel)] = true
 end
 
@@ -311,7 +366,7 @@ function Writer:json(rel, value)
                                           file = rel, path = err.path }, sources_mod.Problem)
     return
   end
-  self:file(rel, text)
+  self:file(rel, text, { secret = M.holds_secret(value) })
 end
 
 -- After the files are written, removes the files of rel_dir that were not written in this run
@@ -338,7 +393,9 @@ function Writer:commit()
     local path = M.join(self.root, rel)
     -- No fsync per file: an export writes thousands of files and each fsync costs milliseconds;
     -- every file still appears whole, by rename.
-    local ok, err = fs.write(path, self.files[rel], { sync = false })
+    local secret = self.all_secret or self.secret[rel]
+    local ok, err = fs.write(path, self.files[rel], { sync = false,
+                                                     mode = secret and SECRET_MODE or nil })
     if not ok then return nil, err end
     written[#written + 1] = path
   end

@@ -853,7 +853,7 @@ function M.write(cfg, exported, opts)
     return nil, setmetatable({ code = "config", message = "no output folder given" },
                              sources_mod.Problem)
   end
-  local w = common.writer(out_dir)
+  local w = common.writer(out_dir, { secret = cfg.AUTH0_EXPORT_SECRETS })
   w:dir(".")
   for _, type_name in ipairs(common.TYPES) do
     local value = exported[type_name]

@@ -27,6 +27,8 @@
 --     AUTH0_EXPORT_ORDERED), lists sorted by name / key / client_id / template, null and other
 --     falsy types left out, rulesConfigs as []. Everything is built in memory, then written
 --     atomically; the same input gives the same bytes. Returns the paths written, sorted.
+--     Files are 0600 when they hold secrets (all of them with AUTH0_EXPORT_SECRETS), else 0666
+--     filtered by the umask (common.writer).
 
 local json = require "a0lua.core.json"
 local yaml = require "a0lua.core.yaml"
@@ -665,7 +667,8 @@ function M.write(cfg, exported, opts)
   end
   local base = cfg.AUTH0_BASE_PATH
   if type(base) ~= "string" or base == "" then base = out_dir end
-  local companions = common.writer(base)
+  -- (an export with secrets is 0600 throughout: a secret may be in any of its files)
+  local companions = common.writer(base, { secret = cfg.AUTH0_EXPORT_SECRETS })
   local doc = {}
   for _, type_name in ipairs(common.TYPES) do
     local value = exported[type_name]
@@ -691,8 +694,8 @@ function M.write(cfg, exported, opts)
   local text, err = yaml.encode(doc, { key_order = cfg.AUTH0_EXPORT_ORDERED and {}
                                        or M.IMPORTANT_KEYS })
   if not text then return nil, err end
-  local main = common.writer(out_dir)
-  main:file("tenant.yaml", text)
+  local main = common.writer(out_dir, { secret = cfg.AUTH0_EXPORT_SECRETS })
+  main:file("tenant.yaml", text, { secret = common.holds_secret(doc) })
   main:dir(".")
   local written, werr = companions:commit()
   if not written then return nil, werr end
