@@ -5,29 +5,12 @@ local common = require "a0lua.format.common"
 local directory = require "a0lua.format.directory"
 local file_names = require "a0lua.format.file_names"
 local yaml_format = require "a0lua.format.yaml"
-local fs = require "a0lua.core.fs"
 local json = require "a0lua.core.json"
 local run = require "helpers.run"
 
 local shared = require "helpers.shared"
 
 local arr = json.array
-
--- Every regular file below dir, relative, sorted.
-local function files_below(dir)
-  local out = {}
-  local function walk(rel)
-    local path = rel == "" and dir or dir .. "/" .. rel
-    for _, name in ipairs(fs.list(path) or {}) do
-      local child = rel == "" and name or rel .. "/" .. name
-      local info = fs.lstat(dir .. "/" .. child)
-      if info.type == "directory" then walk(child) else out[#out + 1] = child end
-    end
-  end
-  walk("")
-  table.sort(out)
-  return out
-end
 
 describe("export paths", function()
   -- HOSTILE leads from any folder below <root>/out to `outside`, so that a write that escapes
@@ -53,7 +36,7 @@ describe("export paths", function()
       assert.equals("export_path", err.code)
       assert.matches("refusing to write", tostring(err), 1, true)
       -- nothing at all is written, not even the good file
-      assert.same({}, files_below(root))
+      assert.same({}, run.files_below(root))
       return err
     end
 
@@ -68,7 +51,7 @@ describe("export paths", function()
       refused("a//b.json")
       refused("./a.json")
       refused("a/\0/b.json")
-      assert.same({}, files_below(outside))
+      assert.same({}, run.files_below(outside))
     end)
 
     it("refuses a symbolic link on the way out of the folder", function()
@@ -81,7 +64,7 @@ describe("export paths", function()
       assert.is_nil(written)
       assert.equals("export_path", err.code)
       assert.matches("symbolic link", err.message, 1, true)
-      assert.same({}, files_below(outside))
+      assert.same({}, run.files_below(outside))
     end)
 
     it("refuses to prune through a symbolic link", function()
@@ -93,7 +76,7 @@ describe("export paths", function()
       local written, err = w:commit()
       assert.is_nil(written)
       assert.equals("export_path", err.code)
-      assert.same({ "keep.json" }, files_below(outside))
+      assert.same({ "keep.json" }, run.files_below(outside))
     end)
 
     it("writes ordinary paths, and through a linked output folder itself", function()
@@ -102,7 +85,7 @@ describe("export paths", function()
       w:dir(".")
       w:json("clients/App.json", { name = "App" })
       assert.same({ root .. "/link/clients/App.json" }, assert(w:commit()))
-      assert.same({ "clients/App.json" }, files_below(outside))
+      assert.same({ "clients/App.json" }, run.files_below(outside))
     end)
   end)
 
@@ -168,7 +151,7 @@ describe("export paths", function()
       for _, path in ipairs(files) do
         assert.is_false(common.outside(out, path), path)
       end
-      assert.same({}, files_below(outside))
+      assert.same({}, run.files_below(outside))
       -- and the import reads back the same keys, from the files the manifest names
       local back = assert(directory.read({ input = out }))
       assert.equals("<p>x</p>", back.prompts.partials.login.login[HOSTILE .. "/ESCAPED"])
@@ -181,7 +164,7 @@ describe("export paths", function()
       local out = root .. "/out"
       assert(directory.write({ output_folder = out, format = "directory" },
         { clients = clients(names) }))
-      local written = files_below(out .. "/clients")
+      local written = run.files_below(out .. "/clients")
       assert.equals(#names, #written)
       assert.same({ "--2.json", "--3.json", "-.json", "App.json", "a-b-2.json", "a-b.json",
         "app-2.json", "x-y-2.json", "x-y.json" }, written)
@@ -200,7 +183,7 @@ describe("export paths", function()
         emailTemplates = arr({ { template = "provider", body = "<p>b</p>" } }),
       }))
       assert.same({ "provider-2.html", "provider-2.json", "provider.json" },
-        files_below(out .. "/emails"))
+        run.files_below(out .. "/emails"))
       assert.equals("smtp", json.decode(shared.read(out .. "/emails/provider.json")).name)
     end)
   end)
@@ -217,9 +200,9 @@ describe("export paths", function()
       for _, path in ipairs(files) do
         assert.is_false(common.outside(out, path), path)
       end
-      assert.same({}, files_below(outside))
+      assert.same({}, run.files_below(outside))
       assert.same({ "a-b-2_custom_login_page.html", "a-b_custom_login_page.html" },
-        files_below(out .. "/clients"))
+        run.files_below(out .. "/clients"))
     end)
   end)
 end)

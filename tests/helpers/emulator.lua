@@ -152,6 +152,17 @@ for _, m in ipairs({ "post", "patch", "put" }) do
   end
 end
 
+-- Runs build/a0lua with this emulator's domain and client in the environment (plus env):
+-- status, stdout, stderr.
+function Emu:cli(argv, env)
+  local all = { AUTH0_DOMAIN = self.url, AUTH0_CLIENT_ID = self.client_id,
+    AUTH0_CLIENT_SECRET = self.client_secret, NO_COLOR = "1" }
+  for k, v in pairs(env or {}) do all[k] = v end
+  local words = { "build/a0lua" }
+  for _, a in ipairs(argv) do words[#words + 1] = a end
+  return require("helpers.run").run(words, { env = all })
+end
+
 function Emu:tenant()
   local log = require "a0lua.log"
   return assert(require("a0lua").connect({ AUTH0_DOMAIN = self.url,

@@ -46,6 +46,25 @@ function M.remove_tree(dir)
   os.execute("rm -rf " .. quote(dir))
 end
 
+-- The regular files below dir (links included, not followed), as paths relative to it, sorted.
+function M.files_below(dir)
+  local fs = require "a0lua.core.fs"
+  local out = {}
+  local function walk(rel)
+    for _, name in ipairs(fs.list(rel == "" and dir or dir .. "/" .. rel) or {}) do
+      local child = rel == "" and name or rel .. "/" .. name
+      if fs.lstat(dir .. "/" .. child).type == "directory" then
+        walk(child)
+      else
+        out[#out + 1] = child
+      end
+    end
+  end
+  walk("")
+  table.sort(out)
+  return out
+end
+
 function M.write_file(path, text)
   local f = assert(io.open(path, "wb"))
   f:write(text)
