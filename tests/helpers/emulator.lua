@@ -14,6 +14,8 @@
 --   emu:state() -> the state (GET /__emulator/state)      emu:requests() -> the request log
 --   emu:reset()  emu:clear_requests()  emu:load(state)
 --   emu:tenant() -> require("a0lua").connect(...) to this emulator, logging nothing
+--   emu:cli(argv [, env]) -> status, stdout, stderr   build/a0lua with this emulator's domain
+--                           and client in the environment
 --   emu:stop()   SIGTERM, then reaps the process; idempotent. Call it from teardown / finally.
 --   emulator.start returns the instance or raises with the emulator's stderr.
 local http = require "a0lua.core.http"
