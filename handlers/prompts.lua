@@ -72,14 +72,18 @@ end
 
 local screen_text = { type = "object", properties = keyed(SCREENS, { type = "object" }) }
 local language_text = { type = "object", properties = keyed(PROMPTS, screen_text) }
-local insertion = { type = "object", properties = keyed(INSERTION_POINTS, { type = "string" }) }
-local partial_screen = { oneOf = { insertion, { type = "null" } } }
-local partial_prompt = {
-  oneOf = {
-    { type = "object", properties = keyed(PARTIAL_SCREENS, partial_screen) },
-    { type = "null" },
-  },
-}
+-- Partials: only the names Auth0 has, at every level (a0deploy's, plus the Management API's
+-- customized-consent group, its screen and its form-content insertion point): the directory
+-- format makes each key a path segment, so a key such as "../../x" is refused at its line.
+local function with(names, ...)
+  local out = { table.unpack(names) }
+  for _, name in ipairs({ ... }) do out[#out + 1] = name end
+  return out
+end
+local insertion = { type = { "object", "null" }, additionalProperties = false,
+  properties = keyed(with(INSERTION_POINTS, "form-content"), { type = "string" }) }
+local partial_prompt = { type = { "object", "null" }, additionalProperties = false,
+  properties = keyed(with(PARTIAL_SCREENS, "customized-consent"), insertion) }
 
 local SCHEMA = {
   type = "object",
@@ -88,7 +92,8 @@ local SCHEMA = {
     webauthn_platform_first_factor = { type = "boolean" },
     identifier_first = { type = "boolean" },
     customText = { type = "object", properties = keyed(LANGUAGES, language_text) },
-    partials = { type = "object", properties = keyed(PARTIAL_PROMPTS, partial_prompt) },
+    partials = { type = "object", additionalProperties = false,
+      properties = keyed(with(PARTIAL_PROMPTS, "customized-consent"), partial_prompt) },
     screenRenderers = { type = "array" },
   },
 }

@@ -13,11 +13,13 @@ a0lua.export: the tenant written as files (docs/architecture.md §5).
       (clients, APIs, actions, connections, databases) stay in ctx.current afterwards; the others
       are let go once converted (a later read reads them again).
   export.run(ctx [, {types =, format =}]) -> result | nil, err
-      collect, then keyword preservation when AUTH0_PRESERVE_KEYWORDS (the local files at the
-      output location read without replacement, keywords.preserve), then format.write(cfg,
-      exported), with ctx.current let go before the text is built. result = { files =
-      {paths...}, types = {types...}, warnings = {...}, output = cfg.output_folder }. The same
-      tenant gives byte-identical files.
+      collect; items of a list type that share a name (handler.check_unique) are the error
+      export_duplicate naming the type and the names, before anything is written (the files
+      could not tell them apart: docs/compat.md "Export file names"); then keyword preservation
+      when AUTH0_PRESERVE_KEYWORDS (the local files at the output location read without
+      replacement, keywords.preserve), then format.write(cfg, exported), with ctx.current let go
+      before the text is built. result = { files = {paths...}, types = {types...}, warnings =
+      {...}, output = cfg.output_folder }. The same tenant gives byte-identical files.
 ]]
 local json = require "a0lua.core.json"
 local handler = require "a0lua.handler"
@@ -128,6 +130,33 @@ local function preserve(ctx, exported, warnings)
   return merged
 end
 
+-- Items of a list type that share a name: their export would not pass validation, and an
+-- import could not tell which file is which item. The names are said, never the items.
+local function duplicate_names(ctx, exported, types)
+  local found = {}
+  for _, t in ipairs(types) do
+    local h = ctx.handlers:get(t)
+    local list = exported[t]
+    if h and json.is_array(list) then
+      local names, seen = {}, {}
+      handler.check_unique(h, list, function(index, field)
+        local name = list[index][field]
+        if field == h.name_field and not seen[name] then
+          seen[name] = true
+          names[#names + 1] = tostring(name)
+        end
+      end)
+      table.sort(names)
+      for i, name in ipairs(names) do names[i] = ("%q"):format(name) end
+      if #names > 0 then found[#found + 1] = t .. " " .. table.concat(names, ", ") end
+    end
+  end
+  if #found == 0 then return nil end
+  return setmetatable({ code = "export_duplicate", message = "cannot export items that share "
+    .. "a name (" .. table.concat(found, "; ") .. "): their files could not be told apart "
+    .. "on import; rename them in the tenant" }, require("a0lua.sources").Problem)
+end
+
 -- {key =, name =} of each item of a list read from the tenant (nil when it was not read).
 local function names_of(list, key)
   if type(list) ~= "table" or list == NULL then return nil end
@@ -141,6 +170,8 @@ function M.run(ctx, opts)
   local cfg = ctx.config
   local exported, warnings, types = M.collect(ctx, opts)
   if not exported then return nil, warnings end
+  local duplicates = duplicate_names(ctx, exported, types)
+  if duplicates then return nil, duplicates end
   if cfg.AUTH0_PRESERVE_KEYWORDS then
     local merged, err = preserve(ctx, exported, warnings)
     if not merged then return nil, err end

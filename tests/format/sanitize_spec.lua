@@ -43,6 +43,12 @@ describe("a0lua.format.sanitize", function()
     assert.equals(255, #sanitize(string.rep("a", 300)))
   end)
 
+  it("cuts to a smaller limit when the caller appends to the name", function()
+    assert.equals(string.rep("a", 250), sanitize(string.rep("a", 300), 250))
+    assert.equals("a", sanitize("a. b", 2))
+    assert.equals("-", sanitize("é", 1))
+  end)
+
   it("drops trailing dots or spaces left by the cut", function()
     local out = sanitize(string.rep("a", 254) .. "  b")
     assert.equals(string.rep("a", 254), out)

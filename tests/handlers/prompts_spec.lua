@@ -50,7 +50,25 @@ describe("handlers/prompts", function()
       for _, p in ipairs(problems) do pointers[p.pointer] = true end
       assert.is_true(pointers["/prompts/universal_login_experience"])
       assert.is_true(pointers["/prompts/customText/en/login/login"])
-      assert.is_true(pointers["/prompts/partials/login"])
+      assert.is_true(pointers["/prompts/partials/login/login/form-content-end"])
+    end)
+
+    it("rejects partial keys Auth0 does not have, at the key, whatever level it is at", function()
+      local ok, problems = env.check("prompts", { partials = {
+        login = { login = { ["../../../tmp/x/ESCAPED"] = "<p>x</p>" }, ["../up"] = {} },
+        ["/abs"] = {},
+        ["customized-consent"] = { ["customized-consent"] = { ["form-content"] = "<p>c</p>" } },
+      } })
+      assert.is_false(ok)
+      local pointers = {}
+      for _, p in ipairs(problems) do
+        pointers[#pointers + 1] = p.pointer
+        assert.matches("must not have additional property", p.message, 1, true)
+      end
+      table.sort(pointers)
+      assert.same({ "/prompts/partials/login/..~1up",
+        "/prompts/partials/login/login/..~1..~1..~1tmp~1x~1ESCAPED", "/prompts/partials/~1abs" },
+        pointers)
     end)
   end)
 

@@ -14,6 +14,8 @@
 --   emu:state() -> the state (GET /__emulator/state)      emu:requests() -> the request log
 --   emu:reset()  emu:clear_requests()  emu:load(state)
 --   emu:tenant() -> require("a0lua").connect(...) to this emulator, logging nothing
+--   emu:cli(argv [, env]) -> status, stdout, stderr   build/a0lua with this emulator's domain
+--                           and client in the environment
 --   emu:stop()   SIGTERM, then reaps the process; idempotent. Call it from teardown / finally.
 --   emulator.start returns the instance or raises with the emulator's stderr.
 local http = require "a0lua.core.http"
@@ -150,6 +152,17 @@ for _, m in ipairs({ "post", "patch", "put" }) do
     opts.body = body
     return self:request(m:upper(), path, opts)
   end
+end
+
+-- Runs build/a0lua with this emulator's domain and client in the environment (plus env):
+-- status, stdout, stderr.
+function Emu:cli(argv, env)
+  local all = { AUTH0_DOMAIN = self.url, AUTH0_CLIENT_ID = self.client_id,
+    AUTH0_CLIENT_SECRET = self.client_secret, NO_COLOR = "1" }
+  for k, v in pairs(env or {}) do all[k] = v end
+  local words = { "build/a0lua" }
+  for _, a in ipairs(argv) do words[#words + 1] = a end
+  return require("helpers.run").run(words, { env = all })
 end
 
 function Emu:tenant()

@@ -54,6 +54,25 @@ function M.umask()
   return assert(tonumber(text, 8))
 end
 
+-- The regular files below dir (links included, not followed), as paths relative to it, sorted.
+function M.files_below(dir)
+  local fs = require "a0lua.core.fs"
+  local out = {}
+  local function walk(rel)
+    for _, name in ipairs(fs.list(rel == "" and dir or dir .. "/" .. rel) or {}) do
+      local child = rel == "" and name or rel .. "/" .. name
+      if fs.lstat(dir .. "/" .. child).type == "directory" then
+        walk(child)
+      else
+        out[#out + 1] = child
+      end
+    end
+  end
+  walk("")
+  table.sort(out)
+  return out
+end
+
 function M.write_file(path, text)
   local f = assert(io.open(path, "wb"))
   f:write(text)

@@ -104,6 +104,23 @@ describe("a0lua.export", function()
       assert.equal(text, shared.read(tmp .. "/b/tenant.yaml"))
     end)
 
+    it("refuses items of a list type that share a name, naming them, and writes nothing",
+      function()
+        local state = handler.deep_copy(STATE)
+        for i, name in ipairs({ "App", "a/b", "Solo", "a/b", "App" }) do
+          state.clients[i] = { client_id = "c" .. i, name = name }
+        end
+        state.roles = A{ { id = "r1", name = "admin" }, { id = "r2", name = "admin" } }
+        for _, format in ipairs({ "yaml", "directory" }) do
+          local ctx = setup({ format = format, output_folder = tmp .. "/" .. format }, state)
+          local result, err = export.run(ctx)
+          assert.is_nil(result)
+          assert.equal("export_duplicate", err.code)
+          assert.matches('clients "App", "a/b"; roles "admin"', err.message, 1, true)
+          assert.is_nil(require("a0lua.core.fs").stat(tmp .. "/" .. format))
+        end
+      end)
+
     it("returns the error of a format it cannot write", function()
       local ctx = setup({ output_folder = tmp }, STATE)
       local result, err = export.run(ctx)

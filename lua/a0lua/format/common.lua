@@ -34,6 +34,10 @@
 --                                           value of an item of a `secrets` list, is a string
 --                                           that is neither empty, a ##PLACEHOLDER## nor a
 --                                           @@KEYWORD@@
+--     Nothing is written unless every path stays inside root: each rel must be relative, with
+--     no "..", "." or empty segment and no NUL byte, and no folder on the way below root may be
+--     a symbolic link (one that exists already; root itself may be one). Otherwise err is an
+--     export_path problem naming the path, whatever the tenant's names held.
 --   common.json_text(value) -> text | nil, err          2-space JSON with a trailing newline
 
 local fs = require "a0lua.core.fs"
@@ -376,18 +380,71 @@ function Writer:prune(rel_dir, keep)
   self.dirs[rel_dir] = true
 end
 
+local function path_problem(root, rel, why)
+  return setmetatable({ code = "export_path", file = M.join(root, rel),
+    message = ("refusing to write %q: %s (an export writes only inside %s)"):format(rel, why,
+      root) }, sources_mod.Problem)
+end
+
+-- The one containment check of every export (docs/compat.md "Export file names"): rel, a file
+-- (is_file) or folder path relative to root, must stay inside root. `links` caches the folders
+-- already looked at.
+local function check_inside(root, rel, is_file, links)
+  if rel == "." and not is_file then return nil end
+  if rel:find("%z") then return path_problem(root, rel, "a NUL byte") end
+  if rel:sub(1, 1) == "/" then return path_problem(root, rel, "an absolute path") end
+  local segments = {}
+  for segment in (rel .. "/"):gmatch("([^/]*)/") do
+    if segment == "" or segment == "." or segment == ".." then
+      return path_problem(root, rel, ("a %q segment"):format(segment))
+    end
+    segments[#segments + 1] = segment
+  end
+  -- The folders on the way: a link among them would take the write wherever it points. The
+  -- last segment of a file is replaced by rename, never followed.
+  local last = is_file and #segments - 1 or #segments
+  local prefix = nil
+  for k = 1, last do
+    prefix = prefix and (prefix .. "/" .. segments[k]) or segments[k]
+    local known = links[prefix]
+    if known == nil then
+      local info = fs.lstat(M.join(root, prefix))
+      known = info ~= nil and info.type == "link"
+      links[prefix] = known
+    end
+    if known then
+      return path_problem(root, rel, M.join(root, prefix) .. " is a symbolic link")
+    end
+  end
+  return nil
+end
+
 function Writer:commit()
   if self.err then return nil, self.err end
   local dirs = {}
   for d in pairs(self.dirs) do dirs[#dirs + 1] = d end
   table.sort(dirs)
+  local rels = {}
+  for rel in pairs(self.files) do rels[#rels + 1] = rel end
+  table.sort(rels)
+  -- Every path is checked before the first one is written.
+  local links = {}
+  for _, rel in ipairs(rels) do
+    local err = check_inside(self.root, rel, true, links)
+    if err then return nil, err end
+  end
+  for _, d in ipairs(dirs) do
+    local err = check_inside(self.root, d, false, links)
+    if err then return nil, err end
+  end
+  for _, prune in ipairs(self.prunes) do
+    local err = check_inside(self.root, prune.dir, false, links)
+    if err then return nil, err end
+  end
   for _, d in ipairs(dirs) do
     local ok, err = fs.mkdir_p(M.join(self.root, d))
     if not ok then return nil, err end
   end
-  local rels = {}
-  for rel in pairs(self.files) do rels[#rels + 1] = rel end
-  table.sort(rels)
   local written = {}
   for _, rel in ipairs(rels) do
     local path = M.join(self.root, rel)

@@ -14,22 +14,28 @@
 --     json_syntax, validation, keywords_unavailable.
 --
 --   directory.write(cfg, exported [, opts]) -> files_written | nil, err
---     Writes the tree under cfg.output_folder with a0deploy's file names (sanitize, docs/formats.md
---     §5.5), JSON with 2-space indentation, sorted keys and a trailing newline, companion files
---     verbatim. connections/, event-streams/ and rate-limit-policies/ lose files this export did
---     not write (files of AUTH0_EXCLUDED_CONNECTIONS are kept). Grants are named
+--     Writes the tree under cfg.output_folder with a0deploy's file names (sanitize(),
+--     docs/formats.md §5.5; names that clean to the same file are numbered apart by file_names.lua,
+--     and the writer refuses any path that would leave the folder: docs/compat.md "Export file
+--     names"),
+--     JSON with 2-space indentation, sorted keys and a trailing newline, companion files verbatim.
+--     connections/, event-streams/ and rate-limit-policies/ lose files this export did not write
+--     (files of AUTH0_EXCLUDED_CONNECTIONS are kept). Grants are named
 --     <client>-<API name>.json: the API name is looked up by audience in opts.resource_servers, or
 --     else exported.resourceServers (the audience itself when unknown); a client id found in
 --     opts.clients becomes its name. Nothing is written when anything fails before the writes.
 
 local json = require "a0lua.core.json"
 local common = require "a0lua.format.common"
+local file_names = require "a0lua.format.file_names"
 local sanitize = require "a0lua.format.sanitize"
 local sources_mod = require "a0lua.sources"
 local yaml_format = require "a0lua.format.yaml"
 
 local M = {}
 
+-- fn(item, stem, i) for each object of a list, with the stem its files are named with.
+local each_named = file_names.each
 local null = json.null
 local is_array, is_object = common.is_array, common.is_object
 local join, normalize = common.join, common.normalize
@@ -554,32 +560,31 @@ end
 
 local DUMP = {}
 
--- name_json: sanitize(name .. ".json") (true) or sanitize(name) .. ".json" (false)
-local function dump_list(folder, field, name_json)
+-- <folder>/S(field).json for each item. (a0deploy sanitizes name .. ".json" for some types:
+-- the same file for every ordinary name; docs/compat.md says where odd names differ.)
+local function dump_list(folder, field)
   return function(w, list)
     w:dir(folder)
-    each_item(list, function(item)
-      local file = name_json and sanitize(tostring(item[field]) .. ".json")
-        or (sanitize(item[field]) .. ".json")
-      w:json(folder .. "/" .. file, item)
+    each_named(list, field, nil, function(item, stem)
+      w:json(folder .. "/" .. stem .. ".json", item)
     end)
   end
 end
 
-DUMP.resourceServers = dump_list("resource-servers", "name", true)
-DUMP.roles = dump_list("roles", "name", true)
-DUMP.organizations = dump_list("organizations", "name", true)
-DUMP.logStreams = dump_list("log-streams", "name", false)
-DUMP.selfServiceProfiles = dump_list("self-service-profiles", "name", false)
-DUMP.userAttributeProfiles = dump_list("user-attribute-profiles", "name", false)
-DUMP.connectionProfiles = dump_list("connection-profiles", "name", false)
-DUMP.tokenExchangeProfiles = dump_list("token-exchange-profiles", "name", false)
-DUMP.guardianFactors = dump_list("guardian/factors", "name", false)
-DUMP.guardianFactorTemplates = dump_list("guardian/templates", "name", false)
-DUMP.phoneTemplates = dump_list("phone-templates", "type", false)
+DUMP.resourceServers = dump_list("resource-servers", "name")
+DUMP.roles = dump_list("roles", "name")
+DUMP.organizations = dump_list("organizations", "name")
+DUMP.logStreams = dump_list("log-streams", "name")
+DUMP.selfServiceProfiles = dump_list("self-service-profiles", "name")
+DUMP.userAttributeProfiles = dump_list("user-attribute-profiles", "name")
+DUMP.connectionProfiles = dump_list("connection-profiles", "name")
+DUMP.tokenExchangeProfiles = dump_list("token-exchange-profiles", "name")
+DUMP.guardianFactors = dump_list("guardian/factors", "name")
+DUMP.guardianFactorTemplates = dump_list("guardian/templates", "name")
+DUMP.phoneTemplates = dump_list("phone-templates", "type")
 
 local function dump_pruned(folder, field)
-  local write = dump_list(folder, field, false)
+  local write = dump_list(folder, field)
   return function(w, list)
     write(w, list)
     w:prune(folder)
@@ -589,7 +594,7 @@ DUMP.eventStreams = dump_pruned("event-streams", "name")
 DUMP.rateLimitPolicies = dump_pruned("rate-limit-policies", "consumer_selector")
 
 local function dump_named_json(folder, what)
-  local write = dump_list(folder, "name", true)
+  local write = dump_list(folder, "name")
   return function(w, list)
     local err = yaml_format.duplicates(list, what)
     if err then return err end
@@ -623,9 +628,9 @@ function DUMP.rulesConfigs() end -- values are never readable: a0deploy writes n
 function DUMP.rules(w, list, cfg)
   local excluded = common.list_of(cfg.AUTH0_EXCLUDED_RULES) or {}
   w:dir("rules")
-  each_item(list, function(rule)
-    if common.contains(excluded, rule.name) then return end
-    local name = sanitize(rule.name)
+  each_named(list, function(rule)
+    return not common.contains(excluded, rule.name) and rule.name
+  end, nil, function(rule, name)
     w:file("rules/" .. name .. ".js", rule.script)
     rule.script = "./" .. name .. ".js"
     w:json("rules/" .. name .. ".json", rule)
@@ -635,9 +640,8 @@ end
 function DUMP.hooks(w, list)
   if not is_array(list) or #list == 0 then return end
   w:dir("hooks")
-  each_item(list, function(hook)
-    hook.name = truthy(hook.name) and hook.name or hook.id
-    local name = sanitize(hook.name)
+  each_item(list, function(hook) hook.name = truthy(hook.name) and hook.name or hook.id end)
+  each_named(list, "name", nil, function(hook, name)
     w:file("hooks/" .. name .. ".js", hook.script)
     hook.script = "./" .. name .. ".js"
     w:json("hooks/" .. name .. ".json", hook)
@@ -646,8 +650,7 @@ end
 
 function DUMP.pages(w, list)
   w:dir("pages")
-  each_item(list, function(page)
-    local name = tostring(page.name)
+  each_named(list, "name", nil, function(page, name)
     if page.name ~= "error_page" or page.html ~= nil then
       w:file("pages/" .. name .. ".html", page.html)
       page.html = "./" .. name .. ".html"
@@ -658,8 +661,7 @@ end
 
 function DUMP.clients(w, list)
   w:dir("clients")
-  each_item(list, function(client)
-    local name = sanitize(client.name)
+  each_named(list, "name", { room = #"_custom_login_page.html" }, function(client, name)
     if truthy(client.custom_login_page) then
       w:file("clients/" .. name .. "_custom_login_page.html", client.custom_login_page)
       client.custom_login_page = "./" .. name .. "_custom_login_page.html"
@@ -670,15 +672,18 @@ end
 
 function DUMP.databases(w, list)
   w:dir("database-connections")
-  each_item(list, function(db)
-    local folder = "database-connections/" .. sanitize(db.name)
+  each_named(list, "name", { room = 0 }, function(db, stem)
+    local folder = "database-connections/" .. stem
     local scripts = is_object(db.options) and db.options.customScripts
     if is_object(scripts) then
       local names = {}
       for name in pairs(scripts) do names[#names + 1] = name end
       table.sort(names)
-      for _, name in ipairs(names) do
-        local file = sanitize(name .. ".js")
+      local entries = json.array()
+      for i, name in ipairs(names) do entries[i] = { name = name } end
+      local files = file_names.stems(entries, "name", { room = #".js" })
+      for i, name in ipairs(names) do
+        local file = files[i] .. ".js"
         w:file(folder .. "/" .. file, scripts[name])
         scripts[name] = "./" .. file
       end
@@ -689,8 +694,7 @@ end
 
 function DUMP.connections(w, list, cfg)
   w:dir("connections")
-  each_item(list, function(conn)
-    local name = sanitize(conn.name)
+  each_named(list, "name", nil, function(conn, name)
     if conn.strategy == "email" then
       if not is_object(conn.options) then conn.options = {} end
       if not is_object(conn.options.email) then conn.options.email = {} end
@@ -717,18 +721,19 @@ function DUMP.clientGrants(w, list, _, exported, opts)
   for _, c in ipairs(opts.clients or {}) do
     if is_object(c) and c.client_id ~= nil then clients[c.client_id] = c.name end
   end
-  each_item(list, function(grant)
+  each_named(list, function(grant)
     local client = clients[grant.client_id] or grant.client_id
     local api = apis[grant.audience] or grant.audience
-    local file = sanitize(tostring(client) .. "-" .. tostring(api)) .. ".json"
-    w:json("grants/" .. file, grant)
+    return tostring(client) .. "-" .. tostring(api)
+  end, nil, function(grant, stem)
+    w:json("grants/" .. stem .. ".json", grant)
   end)
 end
 
 function DUMP.emailTemplates(w, list)
   w:dir("emails")
-  each_item(list, function(t)
-    local name = tostring(t.template)
+  -- emails/provider.json is the email provider's
+  each_named(list, "template", { taken = { "provider" } }, function(t, name)
     w:file("emails/" .. name .. ".html", t.body)
     t.body = "./" .. name .. ".html"
     w:json("emails/" .. name .. ".json", t)
@@ -737,9 +742,10 @@ end
 
 function DUMP.guardianFactorProviders(w, list)
   w:dir("guardian/providers")
-  each_item(list, function(p)
-    w:json("guardian/providers/" .. sanitize(tostring(p.name) .. "-" .. tostring(p.provider))
-      .. ".json", p)
+  each_named(list, function(p)
+    return tostring(p.name) .. "-" .. tostring(p.provider)
+  end, nil, function(p, stem)
+    w:json("guardian/providers/" .. stem .. ".json", p)
   end)
 end
 
@@ -750,8 +756,7 @@ function DUMP.branding(w, branding)
   w:json("branding/branding.json", branding)
   if templates == nil or templates == null then return end
   w:dir("branding/templates")
-  each_item(templates, function(t)
-    local name = tostring(t.template)
+  each_named(templates, "template", nil, function(t, name)
     w:file("branding/templates/" .. name .. ".html", t.body)
     t.body = "./" .. name .. ".html"
     w:json("branding/templates/" .. name .. ".json", t)
@@ -775,14 +780,24 @@ function DUMP.prompts(w, prompts)
   w:json("prompts/custom-text.json", custom_text)
   if partials == nil or partials == null then return end
   local manifest = {}
-  for _, prompt in ipairs(sorted_keys(is_object(partials) and partials or {})) do
+  local function folders(map, room)
+    local keys = sorted_keys(is_object(map) and map or {})
+    local entries = json.array()
+    for i, key in ipairs(keys) do entries[i] = { name = key } end
+    return keys, file_names.stems(entries, "name", { room = room })
+  end
+  local prompt_keys, prompt_dirs = folders(partials, 0)
+  for i, prompt in ipairs(prompt_keys) do
     local screens = partials[prompt]
     local out = {}
-    for _, screen in ipairs(sorted_keys(is_object(screens) and screens or {})) do
+    local screen_keys, screen_dirs = folders(screens, 0)
+    for j, screen in ipairs(screen_keys) do
       local points = screens[screen]
       local items = json.array()
-      for _, point in ipairs(sorted_keys(is_object(points) and points or {})) do
-        local rel = "partials/" .. prompt .. "/" .. screen .. "/" .. point .. ".liquid"
+      local point_keys, point_files = folders(points, #".liquid")
+      for k, point in ipairs(point_keys) do
+        local rel = "partials/" .. prompt_dirs[i] .. "/" .. screen_dirs[j] .. "/" .. point_files[k]
+          .. ".liquid"
         w:file("prompts/" .. rel, points[point])
         items[#items + 1] = { name = point, template = rel }
       end
@@ -793,10 +808,11 @@ function DUMP.prompts(w, prompts)
   w:json("prompts/partials.json", manifest)
   if not is_array(renderers) then return end
   w:dir("prompts/screenRenderSettings")
-  each_item(renderers, function(r)
+  each_named(renderers, function(r)
+    return tostring(r.prompt) .. "_" .. tostring(r.screen)
+  end, nil, function(r, stem)
     r.tenant = nil
-    w:json("prompts/screenRenderSettings/" .. tostring(r.prompt) .. "_" .. tostring(r.screen)
-      .. ".json", r)
+    w:json("prompts/screenRenderSettings/" .. stem .. ".json", r)
   end)
 end
 
@@ -804,8 +820,7 @@ local function dump_code(folder)
   return function(w, list)
     if not is_array(list) or #list == 0 then return end
     w:dir(folder)
-    each_item(list, function(item)
-      local name = sanitize(item.name)
+    each_named(list, "name", nil, function(item, name)
       if truthy(item.code) then
         local rel = folder .. "/" .. name .. "/code.js"
         w:file(rel, item.code)
@@ -838,9 +853,11 @@ end
 function DUMP.networkACLs(w, list)
   if not is_array(list) or #list == 0 then return end
   w:dir("network-acls")
-  each_item(list, function(acl)
-    local stem = truthy(acl.description) and sanitize(acl.description) or "network-acl"
-    w:json("network-acls/" .. stem .. "-p-" .. tostring(acl.priority) .. ".json", acl)
+  each_named(list, function(acl)
+    local description = truthy(acl.description) and sanitize(acl.description) or "network-acl"
+    return description .. "-p-" .. tostring(acl.priority)
+  end, nil, function(acl, stem)
+    w:json("network-acls/" .. stem .. ".json", acl)
   end)
 end
 

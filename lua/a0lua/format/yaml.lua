@@ -22,18 +22,19 @@
 --   yaml_format.write(cfg, exported) -> files_written | nil, err
 --     Writes <cfg.output_folder>/tenant.yaml and the companion files (next to it, or under
 --     AUTH0_BASE_PATH when set), as a0deploy's YAML dump does: html/code/scripts/JSON bodies in
---     files named with sanitize(), list items with name, client_id, audience, template,
---     identifier, strategy, script, stage, id first and the rest sorted (all keys sorted with
---     AUTH0_EXPORT_ORDERED), lists sorted by name / key / client_id / template, null and other
---     falsy types left out, rulesConfigs as []. Everything is built in memory, then written
---     atomically; the same input gives the same bytes. Returns the paths written, sorted.
+--     files named with sanitize() (numbered apart when names collide: file_names.lua), list
+--     items with name, client_id, audience, template, identifier, strategy, script, stage, id
+--     first and the rest sorted (all keys sorted with AUTH0_EXPORT_ORDERED), lists sorted by
+--     name / key / client_id / template, null and other falsy types left out, rulesConfigs as
+--     []. Everything is built in memory, then written atomically; the same input gives the same
+--     bytes. Returns the paths written, sorted.
 --     Files are 0600 when they hold secrets (all of them with AUTH0_EXPORT_SECRETS), else 0666
 --     filtered by the umask (common.writer).
 
 local json = require "a0lua.core.json"
 local yaml = require "a0lua.core.yaml"
 local common = require "a0lua.format.common"
-local sanitize = require "a0lua.format.sanitize"
+local file_names = require "a0lua.format.file_names"
 local sources_mod = require "a0lua.sources"
 
 local M = {}
@@ -492,29 +493,30 @@ M.duplicates = duplicates
 
 local DUMP = {}
 
+-- fn(item, stem) for each object of a list, with the stem its companion files are named with
+-- (sanitize(), numbered when names collide: file_names).
+local each_named = file_names.each
+
 function DUMP.rules(w, list)
-  each_item(list, function(rule)
-    local name = sanitize((rule.name or "undefined") .. ".js")
-    w:file("rules/" .. name, rule.script)
-    rule.script = "./rules/" .. name
+  each_named(list, "name", { room = #".js" }, function(rule, name)
+    w:file("rules/" .. name .. ".js", rule.script)
+    rule.script = "./rules/" .. name .. ".js"
   end)
   return list
 end
 
 function DUMP.hooks(w, list)
-  each_item(list, function(hook)
-    hook.name = truthy(hook.name) and hook.name or hook.id
-    local name = sanitize(tostring(hook.name) .. ".js")
-    w:file("hooks/" .. name, hook.script)
-    hook.script = "./hooks/" .. name
+  each_item(list, function(hook) hook.name = truthy(hook.name) and hook.name or hook.id end)
+  each_named(list, "name", { room = #".js" }, function(hook, name)
+    w:file("hooks/" .. name .. ".js", hook.script)
+    hook.script = "./hooks/" .. name .. ".js"
   end)
   return list
 end
 
 function DUMP.pages(w, list)
-  each_item(list, function(page)
+  each_named(list, "name", nil, function(page, name)
     if page.name == "error_page" and page.html == nil then return end
-    local name = tostring(page.name)
     w:file("pages/" .. name .. ".html", page.html)
     page.html = "./pages/" .. name .. ".html"
   end)
@@ -522,8 +524,7 @@ function DUMP.pages(w, list)
 end
 
 function DUMP.emailTemplates(w, list)
-  each_item(list, function(t)
-    local name = tostring(t.template)
+  each_named(list, "template", nil, function(t, name)
     w:file("emailTemplates/" .. name .. ".html", t.body)
     t.body = "./emailTemplates/" .. name .. ".html"
   end)
@@ -531,16 +532,17 @@ function DUMP.emailTemplates(w, list)
 end
 
 function DUMP.databases(w, list)
-  each_item(list, function(db)
+  each_named(list, "name", { room = 0 }, function(db, db_name)
     local scripts = is_object(db.options) and db.options.customScripts
     if not is_object(scripts) then return end
-    local db_name = sanitize(db.name)
     local names = {}
     for name in pairs(scripts) do names[#names + 1] = name end
     table.sort(names)
-    for _, name in ipairs(names) do
-      local script_name = sanitize(name)
-      local rel = "databases/" .. db_name .. "/" .. script_name .. ".js"
+    local entries = json.array()
+    for i, name in ipairs(names) do entries[i] = { name = name } end
+    local files = file_names.stems(entries, "name", { room = #".js" })
+    for i, name in ipairs(names) do
+      local rel = "databases/" .. db_name .. "/" .. files[i] .. ".js"
       w:file(rel, scripts[name])
       scripts[name] = "./" .. rel
     end
@@ -550,12 +552,12 @@ end
 
 local function dump_code(folder)
   return function(w, list)
-    each_item(list, function(item)
+    each_named(list, "name", { room = 0 }, function(item, name)
       if not truthy(item.code) then
         item.code = ""
         return
       end
-      local rel = folder .. "/" .. sanitize(item.name) .. "/code.js"
+      local rel = folder .. "/" .. name .. "/code.js"
       w:file(rel, item.code)
       item.code = "./" .. rel
     end)
@@ -566,9 +568,9 @@ DUMP.actions = dump_code("actions")
 DUMP.actionModules = dump_code("action-modules")
 
 function DUMP.clients(w, list)
-  each_item(list, function(client)
+  each_named(list, "name", { room = #"_custom_login_page.html" }, function(client, stem)
     if truthy(client.custom_login_page) then
-      local name = sanitize(client.name) .. "_custom_login_page.html"
+      local name = stem .. "_custom_login_page.html"
       w:file("clients/" .. name, client.custom_login_page)
       client.custom_login_page = "./" .. name
     end
@@ -578,11 +580,11 @@ function DUMP.clients(w, list)
 end
 
 function DUMP.connections(w, list)
-  each_item(list, function(conn)
+  each_named(list, "name", nil, function(conn, stem)
     if conn.strategy ~= "email" then return end
     if not is_object(conn.options) then conn.options = {} end
     if not is_object(conn.options.email) then conn.options.email = {} end
-    local name = sanitize(conn.name) .. ".html"
+    local name = stem .. ".html"
     w:file("connections/" .. name, conn.options.email.body or "")
     conn.options.email.body = "./" .. name
   end)
@@ -591,9 +593,9 @@ end
 
 function DUMP.branding(w, branding)
   if not is_object(branding) then return branding end
-  each_item(branding.templates, function(t)
+  each_named(branding.templates, "template", nil, function(t, name)
     if t.body == nil or t.body == null then return end
-    local rel = "branding_templates/" .. tostring(t.template) .. ".html"
+    local rel = "branding_templates/" .. name .. ".html"
     w:file(rel, t.body)
     t.body = "./" .. rel
   end)
@@ -606,9 +608,10 @@ local function dump_json_bodies(folder, what)
     local err = duplicates(list, what)
     if err then return nil, err end
     local out = json.array()
-    for _, item in ipairs(list) do
+    local stems = file_names.stems(list, "name")
+    for i, item in ipairs(list) do
       if is_object(item) and item.name ~= nil then
-        local rel = folder .. "/" .. sanitize(item.name) .. ".json"
+        local rel = folder .. "/" .. stems[i] .. ".json"
         if not cfg.AUTH0_EXPORT_IDENTIFIERS then item.id = nil end
         item.created_at, item.updated_at = nil, nil
         w:json(rel, item)
@@ -628,9 +631,12 @@ function DUMP.prompts(w, prompts)
   local renderers = prompts.screenRenderers
   if not is_array(renderers) or #renderers == 0 then return prompts end
   local out, by_prompt = json.array(), {}
-  for _, r in ipairs(renderers) do
-    if is_object(r) and truthy(r.prompt) and truthy(r.screen) then
-      local file = tostring(r.prompt) .. "_" .. tostring(r.screen) .. ".json"
+  local stems = file_names.stems(renderers, function(r)
+    return truthy(r.prompt) and truthy(r.screen) and tostring(r.prompt) .. "_" .. tostring(r.screen)
+  end)
+  for i, r in ipairs(renderers) do
+    if stems[i] then
+      local file = stems[i] .. ".json"
       local copy = common.copy(r)
       copy.tenant = nil
       w:json("prompts/screenRenderSettings/" .. file, copy)
