@@ -88,7 +88,10 @@ Errors are tables with a __tostring that never holds a token or a secret:
 
 Retries: 408, 429, 5xx (not 501) and network errors are sent again up to max_retries times. A
 429 waits until x-ratelimit-reset (or Retry-After); the others wait a capped exponential backoff
-with jitter. A 401 with a cached client-credentials token fetches a new token once. PUT, PATCH,
+with jitter. A server that cannot be reached at all (connection refused, a host name that does
+not resolve) gets 3 attempts a second apart (UNREACHABLE_RETRIES), not max_retries; every retry
+after a network error is logged as a warning with its reason and its wait. A 401 with a cached
+client-credentials token fetches a new token once. PUT, PATCH,
 DELETE and GET are sent again after a lost answer too (a DELETE that then gets 404 succeeded);
 a POST only when it surely was not sent, or with opts.idempotent, or through create's look-up.
 Pacing (lua/a0lua/api/pacer.lua) spreads requests over the x-ratelimit-* bucket.
@@ -109,6 +112,11 @@ M.TAKE = 100
 M.OFFSET_LIMIT = 1000
 M.TOKEN_MARGIN_S = 300
 M.PACE_POLL_MS = 1000
+-- A server that cannot be reached at all (connection refused, a name that does not resolve) is
+-- tried this many more times, this far apart, whatever max_retries says: 3 attempts over about
+-- 2 s, where the backoff of max_retries would stay silent for minutes.
+M.UNREACHABLE_RETRIES = 2
+M.UNREACHABLE_WAIT_MS = 1000
 
 -- Endpoints that page by checkpoint as well as by offset (management-api.md, "Pagination").
 M.CHECKPOINT_PATHS = {
@@ -518,6 +526,25 @@ local function decode_answer(method, path, res)
   return value, res
 end
 
+-- The wait before sending again after a network error (attempt: the retries so far), or nil to
+-- give up: a server found unreachable `unreachable` times in a row gets UNREACHABLE_RETRIES
+-- quick retries, not the backoff meant for overloads. Each retry is shown (a warning): a run
+-- that keeps failing to reach the API must not look like one that hangs.
+function Client:network_wait(method, path, nerr, attempt, unreachable)
+  local left, wait = self.max_retries - attempt
+  if unreachable > 0 then
+    left = math.min(left, M.UNREACHABLE_RETRIES - unreachable + 1)
+    wait = M.UNREACHABLE_WAIT_MS
+  else
+    wait = backoff.delay(attempt + 1, self.retry)
+  end
+  if left <= 0 then return nil end
+  log(self, "warn", ("%s %s: %s; sending again in %.1f s (attempt %d of at most %d)"):format(
+    method, path, scrub(self, nerr and nerr.message or "no answer"), wait / 1000, attempt + 2,
+    attempt + 1 + left), { method = method, path = path, wait_ms = math.floor(wait) })
+  return wait
+end
+
 -- ---- token -----------------------------------------------------------------------------------
 
 function Client:fetch_token()
@@ -526,7 +553,7 @@ function Client:fetch_token()
     grant_type = "client_credentials", client_id = self.client_id,
     client_secret = s.client_secret, audience = self.audience,
   })
-  local attempt = 0
+  local attempt, unreachable = 0, 0
   while true do
     self.counters.token_requests = self.counters.token_requests + 1
     local res, nerr = self.transport{
@@ -538,7 +565,8 @@ function Client:fetch_token()
     if not res then
       err = self:network_error("POST", "/oauth/token", nerr, attempt + 1)
       if backoff.network_error_kind(nerr) ~= "fatal" then
-        wait = backoff.delay(attempt + 1, self.retry)
+        unreachable = backoff.unreachable(nerr) and unreachable + 1 or 0
+        wait = self:network_wait("POST", "/oauth/token", nerr, attempt, unreachable)
       end
     elseif res.status == 200 then
       local value = json.decode(res.body or "")
@@ -662,7 +690,7 @@ function Client:perform(method, path, opts)
   local group = group_of(method, path)
   local timeout_ms = opts.timeout_ms or self.timeout_ms
   local idempotent = IDEMPOTENT[method] or opts.idempotent == true
-  local attempt, lost, refreshed = 0, false, false
+  local attempt, lost, refreshed, unreachable = 0, false, false, 0
   while true do
     local token, terr = self:bearer()
     if not token then return nil, terr end
@@ -676,7 +704,10 @@ function Client:perform(method, path, opts)
         return nil, self:network_error(method, path, nerr, attempt + 1, true)
       end
       err = self:network_error(method, path, nerr, attempt + 1)
-      if kind ~= "fatal" then wait = backoff.delay(attempt + 1, self.retry) end
+      if kind ~= "fatal" then
+        unreachable = backoff.unreachable(nerr) and unreachable + 1 or 0
+        wait = self:network_wait(method, path, nerr, attempt, unreachable)
+      end
       if kind == "lost" then lost = true end
     else
       local status = res.status

@@ -510,12 +510,45 @@ describe("a0lua.api", function()
 
     it("returns api_network after the retries when nothing answers", function()
       local f = fake(function()
-        return nil, { code = "http_network", message = "Connection refused", curl_code = 7 }
+        return nil, { code = "http_network", message = "Operation timed out", curl_code = 28 }
       end, { client = { max_retries = 3 } })
       local _, err = f.run(function() return f.client:get("/clients") end)
       assert.equals("api_network", err.code)
       assert.equals(4, err.attempts)
-      assert.equals("GET /clients: Connection refused after 4 attempts", tostring(err))
+      assert.equals("GET /clients: Operation timed out after 4 attempts", tostring(err))
+    end)
+
+    it("gives up on a refused connection after 3 attempts a second apart, saying so each time",
+        function()
+      local f = fake(function()
+        return nil, { code = "http_network", message = "Couldn't connect to server", curl_code = 7 }
+      end, { client = { access_token = "tok", max_retries = 10, retry_base_ms = 500,
+                        retry_max_ms = 30000 } })
+      local _, err = f.run(function() return f.client:get("/clients") end)
+      assert.equals("api_network", err.code)
+      assert.equals(3, err.attempts)
+      assert.equals("GET /clients: Couldn't connect to server after 3 attempts", tostring(err))
+      assert.same({ api.UNREACHABLE_WAIT_MS, api.UNREACHABLE_WAIT_MS }, f.sleeps)
+      local warned = {}
+      for _, l in ipairs(f.logged) do
+        if l.level == "warn" then warned[#warned + 1] = l.msg end
+      end
+      assert.same({
+        "GET /clients: Couldn't connect to server; sending again in 1.0 s (attempt 2 of at most 3)",
+        "GET /clients: Couldn't connect to server; sending again in 1.0 s (attempt 3 of at most 3)",
+      }, warned)
+    end)
+
+    it("gives up on a token request whose host does not resolve after 3 attempts", function()
+      local f = fake(function() return answer(200, {}) end, {
+        client = { max_retries = 10, retry_base_ms = 500, retry_max_ms = 30000 },
+        token_handler = function()
+          return nil, { code = "http_network", message = "Could not resolve host", curl_code = 6 }
+        end })
+      local _, err = f.run(function() return f.client:get("/clients") end)
+      assert.equals("api_network", err.code)
+      assert.equals(3, f.tokens)
+      assert.is_true(f.t <= 3000, "took " .. f.t .. " ms")
     end)
 
     it("does not retry a certificate failure", function()
