@@ -588,6 +588,30 @@ describe("a0lua.api", function()
       end)
     end)
 
+    it("takes a 409 after a lost idempotent POST as done: the lost attempt made it", function()
+      local n = 0
+      local f = fake(function()
+        n = n + 1
+        if n == 1 then return nil, { code = "http_network", message = "reset", curl_code = 56 } end
+        return answer(409, { statusCode = 409, errorCode = "conflict",
+                             message = "The connection is already enabled for this organization" })
+      end)
+      local ok, res = f.run(function()
+        return f.client:post("/organizations/org_1/connections", { connection_id = "con_1" },
+                             { idempotent = true })
+      end)
+      assert.is_true(ok)
+      assert.is_true(res.recovered)
+      assert.equals(2, f.count("POST"))
+      -- without a lost attempt before it, a 409 is the error it is
+      n = 1
+      local _, err = f.run(function()
+        return f.client:post("/organizations/org_1/connections", { connection_id = "con_1" },
+                             { idempotent = true })
+      end)
+      assert.equals(409, err.status)
+    end)
+
     it("takes a 404 after a lost DELETE as done", function()
       local n = 0
       local f = fake(function()
@@ -856,6 +880,50 @@ describe("a0lua.api", function()
       assert.equals("r1", created.id)
       assert.equals(1, #store)
       assert.equals(2, f.count("POST"))
+    end)
+
+    -- The page the query asks for of store[1..last], counted as total.
+    local function page_of(store, query, last, total)
+      local page = tonumber(query.page) or 0
+      local items = json.array()
+      for i = page * 100 + 1, math.min(last, page * 100 + 100) do items[#items + 1] = store[i] end
+      return answer(200, { roles = items, total = total, start = page * 100, limit = 100 })
+    end
+
+    -- A create of "role 150" whose answer is lost, among 150 roles that serve(query) lists:
+    -- it must be found, and sent once.
+    local function lost_create_found(serve)
+      local store = {}
+      for i = 1, 150 do store[i] = { id = "r" .. i, name = "role " .. i } end
+      local f = fake(function(r)
+        if r.method == "POST" then
+          return nil, { code = "http_network", message = "Empty reply from server", curl_code = 52 }
+        end
+        return serve(store, r.query)
+      end)
+      local created, res = f.run(function()
+        return f.client:create("/roles", { name = "role 150" }, { find = find_name("role 150"),
+                                                                 list = { key = "roles" } })
+      end)
+      assert.equals("r150", created and created.id, tostring(res))
+      assert.equals(1, f.count("POST"))
+    end
+
+    it("finds a lost create in a list that grew while it was read (other creates of the run)",
+        function()
+      -- each read of the list counts 149 but serves 150: another task's create landed between
+      -- the first page and the next
+      lost_create_found(function(store, query) return page_of(store, query, 150, 149) end)
+    end)
+
+    it("reads the list again when it changed and the lost create was not in it", function()
+      local reads = 0
+      lost_create_found(function(store, query)
+        if (tonumber(query.page) or 0) == 0 then reads = reads + 1 end
+        -- the first two look-ups (each reads the list twice) miss the item sought: a page
+        -- shifted under them
+        return page_of(store, query, reads <= 4 and 149 or 150, 151)
+      end)
     end)
 
     it("returns the existing item when a create meets a 409 and find knows it", function()
