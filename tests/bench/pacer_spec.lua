@@ -277,6 +277,28 @@ describe("a0lua.api.pacer (small buckets that refill fast)", function()
     return limited, t, most
   end
 
+  it("keeps the organization buckets busy on Enterprise while client creates crowd the tenant's",
+      function()
+    -- 1,800 client creates, 210 organization creates and 210 organization connection writes:
+    -- the organization writes book the tenant's bucket ahead of the client creates booked
+    -- there, so their own buckets (5, 2.5 a second) never stand idle behind them
+    local senders = {}
+    for i = 1, 90 do
+      local list = {}
+      for _ = 1, i <= 60 and 30 or 14 do
+        list[#list + 1] = i <= 60 and { "write /clients#1", "POST", "/clients" }
+          or i <= 75 and { "write /organizations#1", "POST", "/organizations" }
+          or { "write /organizations/*/connections#3", "POST", "/organizations/{}/connections" }
+      end
+      senders[i] = list
+    end
+    local limited, took, most = run("enterprise", senders)
+    -- the organization buckets: 5 at once, then 2.5 a second: 82 s at best
+    assert.is_true(took < 86000, ("took %.0f s"):format(took / 1000))
+    assert.is_true(limited <= 15, "429s: " .. limited)
+    assert.is_true(most <= 3, "a request took " .. most .. " attempts")
+  end)
+
   it("books a token of the tenant's bucket for a write to an endpoint bucket (free plan)",
       function()
     -- 150 client creates and 150 organization connection writes, 5 senders each: the

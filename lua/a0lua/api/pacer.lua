@@ -33,8 +33,10 @@ each group draws from.
     the bucket will still hold a small reserve (5 % of its size), so when remaining runs low the
     requests spread out at the refill rate instead of arriving together. A request whose group
     draws from an endpoint bucket also takes a token of the tenant's bucket (Auth0 checks both),
-    so it books one in each and goes when both can spare it; a 429 from an endpoint bucket that
-    still had tokens says the tenant's bucket is empty, and blocks that one until its next token.
+    so it books one in each and goes when both can spare it, booking the tenant's ahead of the
+    sends booked there for it alone (which move back a token's refill each); a 429 from an
+    endpoint bucket that still had tokens says the tenant's bucket is empty, and blocks that
+    one until its next token.
   - rate: first limit/60 per second, then measured from (limit - remaining - 1) / (reset - now),
     which rounding can only make smaller, so the highest measure is kept. Buckets that refill
     within a second or two never show that measure; for them max(1, limit - remaining - 1) /
@@ -116,7 +118,7 @@ end
 
 local function new_model(limit, now)
   return { limit = limit, tokens = limit, t = now, rate = limit / 60, sampled = false,
-           blocked_until = -math.huge, gen = 0, outstanding = 0, booked = {} }
+           blocked_until = -math.huge, gen = 0, outstanding = 0, booked = {}, shift = 0 }
 end
 
 -- The cap in force: the user's, the one guessed from the bucket size, and the adaptive one.
@@ -206,21 +208,42 @@ local function unbook(ticket)
   end
 end
 
--- Books one token of m for the ticket: -> the time at which m can spare it.
-local function book_one(m, ticket, now)
+-- Books one token of m for the ticket at the time m can spare it (ticket.times[m]). ahead: the
+-- send goes before the sends booked on m for m alone and not yet sent (their tokens count as
+-- its own), which move back by one token's refill each (m.shift, as slot_shift under the cap);
+-- the sends booked ahead keep their order among themselves.
+local function book_one(m, ticket, now, ahead)
   refill(m, now)
   local start = now
   if m.blocked_until > start then start = m.blocked_until end
   local need = 1 + reserve(m)
   local avail = m.tokens + m.rate * (start - now) / 1000
   if avail < need then
-    start = start + (need - avail) / m.rate * 1000
     m.limited_at = now
+    if ahead then
+      for t in pairs(m.booked) do
+        if t.model == m then avail = avail + 1 end
+      end
+      m.shift = m.shift + 1000 / m.rate
+    end
+    if avail < need then start = start + (need - avail) / m.rate * 1000 end
   end
   m.tokens = m.tokens - 1
   m.outstanding = m.outstanding + 1
   m.booked[ticket] = true
-  return start
+  ticket.times = ticket.times or {}
+  ticket.times[m] = { at = start, shift = not ahead and m.shift or nil }
+end
+
+-- When the send may go: the latest of its buckets' times, each moved back by the sends booked
+-- ahead of it since.
+local function due(ticket)
+  local at = -math.huge
+  for m, time in pairs(ticket.times) do
+    local t = time.shift and time.at + (m.shift - time.shift) or time.at
+    if t > at then at = t end
+  end
+  return at
 end
 
 -- The bucket's time for the send; the slot under the cap is taken once that time has come
@@ -229,16 +252,18 @@ end
 -- (Auth0 and the emulator check both): it books both, and goes when both can spare one, so
 -- that organization connection writes do not drain the tenant's bucket behind the back of the
 -- sends booked there (on the Free plan that bucket, 2 a second, is the slower of the two).
+-- Such a send books the tenant's bucket ahead of the sends booked there (as it takes the
+-- cap's slots ahead of them): the endpoint bucket, which refills slowly, is what the whole run
+-- waits for on Enterprise, and must not stand idle behind hundreds of client creates.
 function Pacer:book(ticket, m, now)
-  local start = book_one(m, ticket, now)
+  ticket.times = {}
+  book_one(m, ticket, now)
   ticket.model, ticket.gen = m, m.gen
   local tenant = self:tenant_model(m)
   if tenant then
-    local at = book_one(tenant, ticket, now)
-    if at > start then start = at end
+    book_one(tenant, ticket, now, true)
     ticket.tenant, ticket.tenant_gen = tenant, tenant.gen
   end
-  ticket.at = start
 end
 
 -- The tenant's bucket when m is an endpoint bucket (smaller), else nil.
@@ -278,8 +303,10 @@ function Pacer:wait(ticket)
       or (tenant and ticket.tenant_gen ~= tenant.gen) then
     unbook(ticket)
     self:book(ticket, m, now)
+    tenant = ticket.tenant
   end
-  if ticket.at > now then return ticket.at - now end
+  local at = due(ticket)
+  if at > now then return at - now end
   local wait = self:wait_slot(ticket, now, m.limit < (self.top_limit or m.limit))
   if wait > 0 then return wait end
   m.booked[ticket] = nil
