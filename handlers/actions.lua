@@ -266,7 +266,7 @@ local function deploy(ctx, id, name)
     sleep(ctx, POLL_MS)
   end
   for attempt = 1, MAX_DEPLOY_RETRIES + 1 do
-    local body, err = ctx.api:request("POST", action_path(id, "deploy"))
+    local body, err = ctx.api:request("POST", action_path(id, "deploy"), { idempotent = true })
     if body ~= nil or err == nil then
       info(ctx, ("Deployed [actions]: %s"):format(tostring(name)))
       return true

@@ -535,7 +535,7 @@ local function apply_scim(ctx, id, want, had)
     _, err = send(ctx, "PATCH", path, { body = { mapping = want.mapping,
       user_id_attribute = want.user_id_attribute } })
   else
-    _, err = send(ctx, "POST", path, { body = want })
+    _, err = send(ctx, "POST", path, { body = want, idempotent = true })
   end
   if err then
     local s = status_of(err)
@@ -561,7 +561,7 @@ local function apply_provisioning(ctx, id, want, had)
   end
   local body = { mapping = want.mapping, synchronize_automatically = want.synchronize_automatically,
     synchronize_groups = want.synchronize_groups }
-  _, err = send(ctx, had and "PATCH" or "POST", path, { body = body })
+  _, err = send(ctx, had and "PATCH" or "POST", path, { body = body, idempotent = true })
   if err then return nil, err end
   if want.synchronize_groups == "selected" and type(want.synchronized_groups) == "table" then
     local groups = json.array()

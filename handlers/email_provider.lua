@@ -126,11 +126,11 @@ end
 -- PATCH the provider when the tenant has one, else POST it.
 function M.update(self, ctx, current, payload)
   local method = exists(current) and "PATCH" or "POST"
-  return ctx.api:request(method, self.path, { body = payload })
+  return ctx.api:request(method, self.path, { body = payload, idempotent = true })
 end
 
 function M.create(self, ctx, payload)
-  return ctx.api:request("POST", self.path, { body = payload })
+  return ctx.api:request("POST", self.path, { body = payload, idempotent = true })
 end
 
 -- Credentials become the provider's placeholders unless AUTH0_EXPORT_SECRETS, or

@@ -67,7 +67,7 @@ function M.fetch(self, ctx, want)
 end
 
 local function post(self, ctx, item)
-  return ctx.api:request("POST", self.path, { body = item })
+  return ctx.api:request("POST", self.path, { body = item, idempotent = true })
 end
 
 -- A template the tenant never had is created with POST.

@@ -480,7 +480,7 @@ local function sync_connections(ctx, id, want, have)
     local cid = connection_id_of(ctx, c)
     if cid then
       local _, err = send(ctx, "POST", org_path(id, "connections"),
-        { body = connection_body(c, cid) })
+        { body = connection_body(c, cid), idempotent = true })
       if err then return nil, err end
     end
   end
@@ -502,7 +502,7 @@ local function sync_grants(ctx, id, want, have)
     local grant = grant_id_of(ctx, g.client_id)
     if grant then
       local _, err = send(ctx, "POST", org_path(id, "client-grants"),
-        { body = { grant_id = grant } })
+        { body = { grant_id = grant }, idempotent = true })
       if err then return nil, err end
     else
       warn(ctx, ("organizations %s: no client grant of client %s to associate"):format(id,
@@ -530,7 +530,8 @@ local function sync_domains(ctx, id, want, have)
   for _, d in ipairs(add) do
     local _, err = send(ctx, "POST", org_path(id, "discovery-domains"),
       { body = { domain = d.domain, status = d.status,
-        use_for_organization_discovery = d.use_for_organization_discovery } })
+        use_for_organization_discovery = d.use_for_organization_discovery },
+        idempotent = true })
     if err then return nil, err end
   end
   for _, d in ipairs(remove) do
@@ -546,7 +547,8 @@ local function sync_clients(ctx, id, want, have)
   local batch = json.array()
   local function flush()
     if #batch == 0 then return true end
-    local _, err = send(ctx, "POST", org_path(id, "clients"), { body = { clients = batch } })
+    local _, err = send(ctx, "POST", org_path(id, "clients"),
+      { body = { clients = batch }, idempotent = true })
     batch = json.array()
     return err == nil, err
   end

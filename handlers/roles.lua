@@ -133,7 +133,8 @@ local function sync_permissions(ctx, id, want, have)
     if err then return nil, err end
   end
   if #add > 0 then
-    local _, err = send(ctx, "POST", perms_path(id), { body = { permissions = add } })
+    local _, err = send(ctx, "POST", perms_path(id),
+      { body = { permissions = add }, idempotent = true })
     if err then return nil, err end
   end
   return true

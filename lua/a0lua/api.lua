@@ -66,7 +66,10 @@ Inside a task of client.scheduler:
       is returned (response.recovered = true), so nothing is created twice. A 409 is looked up
       the same way (libcurl silently sends a request again when a reused connection dies
       before answering, so the conflict may be with this create's own first copy): found, it is
-      returned with response.conflict = true; not found, the 409 error is returned.
+      returned with response.conflict = true; not found, the 409 error is returned. The look-up
+      holds against the run's own creates landing while the list is read: a list whose count
+      changed meanwhile is still searched, and read again (LOOKUP_READS) when the item is not
+      in it.
   client:stats() -> { requests =, writes =, retries =, rate_limited =, token_requests =,
                       lookups =, recovered =, paced_ms =, coalesced = }
       requests and writes count the API requests sent (each retry too; token requests apart),
@@ -88,9 +91,14 @@ Errors are tables with a __tostring that never holds a token or a secret:
 
 Retries: 408, 429, 5xx (not 501) and network errors are sent again up to max_retries times. A
 429 waits until x-ratelimit-reset (or Retry-After); the others wait a capped exponential backoff
-with jitter. A 401 with a cached client-credentials token fetches a new token once. PUT, PATCH,
+with jitter. A server that cannot be reached at all (connection refused, a host name that does
+not resolve) gets 3 attempts a second apart (UNREACHABLE_RETRIES), not max_retries; every retry
+after a network error is logged as a warning with its reason and its wait. A 401 with a cached
+client-credentials token fetches a new token once. PUT, PATCH,
 DELETE and GET are sent again after a lost answer too (a DELETE that then gets 404 succeeded);
-a POST only when it surely was not sent, or with opts.idempotent, or through create's look-up.
+a POST only when it surely was not sent, or with opts.idempotent (a POST whose repetition does
+no harm: adding permissions, enabling a connection, a deploy; a 409 after a lost attempt then
+means that attempt made it, and succeeds with response.recovered), or through create's look-up.
 Pacing (lua/a0lua/api/pacer.lua) spreads requests over the x-ratelimit-* bucket.
 Nothing logged or raised ever carries the Authorization header, the token or the secret.
 ]]
@@ -109,6 +117,11 @@ M.TAKE = 100
 M.OFFSET_LIMIT = 1000
 M.TOKEN_MARGIN_S = 300
 M.PACE_POLL_MS = 1000
+-- A server that cannot be reached at all (connection refused, a name that does not resolve) is
+-- tried this many more times, this far apart, whatever max_retries says: 3 attempts over about
+-- 2 s, where the backoff of max_retries would stay silent for minutes.
+M.UNREACHABLE_RETRIES = 2
+M.UNREACHABLE_WAIT_MS = 1000
 
 -- Endpoints that page by checkpoint as well as by offset (docs/management-api.md §3).
 M.CHECKPOINT_PATHS = {
@@ -518,6 +531,25 @@ local function decode_answer(method, path, res)
   return value, res
 end
 
+-- The wait before sending again after a network error (attempt: the retries so far), or nil to
+-- give up: a server found unreachable `unreachable` times in a row gets UNREACHABLE_RETRIES
+-- quick retries, not the backoff meant for overloads. Each retry is shown (a warning): a run
+-- that keeps failing to reach the API must not look like one that hangs.
+function Client:network_wait(method, path, nerr, attempt, unreachable)
+  local left, wait = self.max_retries - attempt
+  if unreachable > 0 then
+    left = math.min(left, M.UNREACHABLE_RETRIES - unreachable + 1)
+    wait = M.UNREACHABLE_WAIT_MS
+  else
+    wait = backoff.delay(attempt + 1, self.retry)
+  end
+  if left <= 0 then return nil end
+  log(self, "warn", ("%s %s: %s; sending again in %.1f s (attempt %d of at most %d)"):format(
+    method, path, scrub(self, nerr and nerr.message or "no answer"), wait / 1000, attempt + 2,
+    attempt + 1 + left))
+  return wait
+end
+
 -- ---- token -----------------------------------------------------------------------------------
 
 function Client:fetch_token()
@@ -526,7 +558,7 @@ function Client:fetch_token()
     grant_type = "client_credentials", client_id = self.client_id,
     client_secret = s.client_secret, audience = self.audience,
   })
-  local attempt = 0
+  local attempt, unreachable = 0, 0
   while true do
     self.counters.token_requests = self.counters.token_requests + 1
     local res, nerr = self.transport{
@@ -538,7 +570,8 @@ function Client:fetch_token()
     if not res then
       err = self:network_error("POST", "/oauth/token", nerr, attempt + 1)
       if backoff.network_error_kind(nerr) ~= "fatal" then
-        wait = backoff.delay(attempt + 1, self.retry)
+        unreachable = backoff.unreachable(nerr) and unreachable + 1 or 0
+        wait = self:network_wait("POST", "/oauth/token", nerr, attempt, unreachable)
       end
     elseif res.status == 200 then
       local value = json.decode(res.body or "")
@@ -662,7 +695,7 @@ function Client:perform(method, path, opts)
   local group = group_of(method, path)
   local timeout_ms = opts.timeout_ms or self.timeout_ms
   local idempotent = IDEMPOTENT[method] or opts.idempotent == true
-  local attempt, lost, refreshed = 0, false, false
+  local attempt, lost, refreshed, unreachable = 0, false, false, 0
   while true do
     local token, terr = self:bearer()
     if not token then return nil, terr end
@@ -676,7 +709,10 @@ function Client:perform(method, path, opts)
         return nil, self:network_error(method, path, nerr, attempt + 1, true)
       end
       err = self:network_error(method, path, nerr, attempt + 1)
-      if kind ~= "fatal" then wait = backoff.delay(attempt + 1, self.retry) end
+      if kind ~= "fatal" then
+        unreachable = backoff.unreachable(nerr) and unreachable + 1 or 0
+        wait = self:network_wait(method, path, nerr, attempt, unreachable)
+      end
       if kind == "lost" then lost = true end
     else
       local status = res.status
@@ -685,6 +721,12 @@ function Client:perform(method, path, opts)
       if status >= 200 and status < 300 then return decode_answer(method, path, res) end
       if status == 404 and method == "DELETE" and lost then
         return true, res -- the attempt whose answer was lost deleted it
+      end
+      if status == 409 and method == "POST" and lost then
+        -- (opts.idempotent) the attempt whose answer was lost made it: it exists now
+        self.counters.recovered = self.counters.recovered + 1
+        res.recovered = true
+        return true, res
       end
       err = self:http_error(method, path, res, attempt + 1)
       if status == 401 and not SECRETS[self].access_token and not refreshed then
@@ -915,7 +957,9 @@ function Client:pages_until_short(path, key, q, items, per_page, offset, capable
   return items
 end
 
-function Client:list_offset(path, key, query, opts, again)
+-- tolerant (create's look-up): a count that changed while the list was read is not an error;
+-- the items read are returned with true after them (some may be missing or read twice).
+function Client:list_offset(path, key, query, opts, again, tolerant)
   local per_page = opts.per_page or M.PER_PAGE
   local capable = opts.checkpoint
   if capable == nil then capable = checkpoint_capable(path) end
@@ -943,7 +987,8 @@ function Client:list_offset(path, key, query, opts, again)
   if not pages then return nil, perr2 end
   for _, page in ipairs(pages) do append(items, page) end
   if #items ~= total then
-    if not again then return self:list_offset(path, key, query, opts, true) end
+    if not again then return self:list_offset(path, key, query, opts, true, tolerant) end
+    if tolerant then return items, true end
     return nil, new_error{ code = "api_list_changed", method = "GET", path = path,
       message = ("read %d items where the API counted %d: the list changed while it was read")
         :format(#items, total) }
@@ -1012,6 +1057,32 @@ function Client:list(path, opts)
   return out
 end
 
+M.LOOKUP_READS = 3
+
+-- create's look-up: the first item of the list that find accepts -> item | nil [, err]. Other
+-- creates of this run (concurrent tasks) may change the list while it is read: an offset read
+-- whose count changed is still searched, and read again (LOOKUP_READS in all) when the item is
+-- not in it, since a shifted page may have hidden it.
+function Client:look_up(path, list_opts, find)
+  for _ = 1, M.LOOKUP_READS do
+    local items, changed
+    if (list_opts.paging or "offset") == "offset" then
+      items, changed = self:list_offset(path, list_opts.key, list_opts.query or {}, list_opts,
+                                        false, true)
+    else
+      items, changed = self:list(path, list_opts)
+    end
+    if not items then return nil, changed end
+    for _, item in ipairs(items) do
+      if find(item) then return item end
+    end
+    if changed ~= true then return nil end
+  end
+  return nil, new_error{ code = "api_list_changed", method = "GET", path = path,
+    message = ("the list changed on each of %d reads, and the item sought was not in it")
+      :format(M.LOOKUP_READS) }
+end
+
 local CREATE_OPTS = { find = true, list = true, list_path = true, query = true, timeout_ms = true }
 
 --- client:create(path, body [, opts]) -> created, response | nil, err
@@ -1039,13 +1110,11 @@ function Client:create(path, body, opts)
     log(self, "warn", conflict and "a create met a conflict; looking for the existing item"
       or "the answer to a create was lost; looking for it before sending again",
         { method = "POST", path = path })
-    local items, lerr = self:list(list_path, list_opts)
-    if not items then return nil, lerr end
-    for _, item in ipairs(items) do
-      if opts.find(item) then
-        self.counters.recovered = self.counters.recovered + 1
-        return item, { status = 200, headers = {}, recovered = true, conflict = conflict ~= nil }
-      end
+    local found, lerr = self:look_up(list_path, list_opts, opts.find)
+    if lerr then return nil, lerr end
+    if found then
+      self.counters.recovered = self.counters.recovered + 1
+      return found, { status = 200, headers = {}, recovered = true, conflict = conflict ~= nil }
     end
     if conflict or tries > self.max_retries then return nil, res end
     self.counters.retries = self.counters.retries + 1

@@ -73,7 +73,11 @@ Helpers:
   handler.wanted_names(h, want) -> names  a keyed handler's names to read (see fetch's want)
   handler.each(items, fn)                fn(item) for each, concurrently inside a task
   handler.send(ctx, method, path, opts) -> true | nil, err   a request whose answer is not needed
-                                          (sub-resource writes: permissions, bindings, members)
+                                          (sub-resource writes: permissions, bindings, members);
+                                          opts as client:request's: a POST that does no harm
+                                          sent twice says idempotent = true, so that it is sent
+                                          again when its answer is lost (a 409 then means the
+                                          lost one made it)
 ]]
 local json = require "a0lua.core.json"
 

@@ -200,4 +200,123 @@ describe("a0lua.api.pacer (small buckets that refill fast)", function()
     local w2 = p:wait(early)
     assert.is_true(w2 <= w1, ("waits %d ms, %d ms before"):format(w2, w1))
   end)
+  it("takes a 429 from an endpoint bucket with tokens left for the tenant's bucket running dry",
+      function()
+    exchange("read /clients#1", 200, headers(120, 100, EPOCH + 10))
+    exchange("write /organizations/*/connections#3", 201, headers(5, 4, EPOCH + 1))
+    local cap = p:snapshot().cap
+    local ticket = p:ticket("write /organizations/*/connections#3")
+    local wait = p:wait(ticket)
+    while wait > 0 do
+      t = t + wait
+      wait = p:wait(ticket)
+    end
+    p:observe(ticket, 429, headers(5, 3, EPOCH + 1))
+    -- not a limit the headers do not show: the cap stays, the tenant's bucket waits
+    assert.equals(cap, p:snapshot().cap)
+    assert.is_true(p:snapshot().buckets[120].blocked_ms > 0)
+    assert.is_true(p:wait(p:ticket("write /clients#1")) >= 400)
+    assert.is_true(p:wait(p:ticket("write /organizations/*/connections#3")) >= 400)
+  end)
+
+  -- A run against the emulator's buckets on virtual time: `tasks` senders, each sending its
+  -- requests one after the other ({group, method, template} each), asking the pacer again at
+  -- least every second while it waits (as api.PACE_POLL_MS) and sending again after a 429;
+  -- answers take 30 ms. -> the 429s, the time taken (ms), the most attempts one request took
+  local function run(plan, senders)
+    local rl = ratelimit.new(plan, function() return EPOCH + t / 1000 end)
+    local ok, h = rl:take("GET", "/clients")
+    local first = p:ticket("read /clients#1")
+    p:wait(first)
+    p:observe(first, ok and 200 or 429, h)
+    local active, limited, most = {}, 0, 1
+    for i, list in ipairs(senders) do active[i] = { list = list, next = 1, attempts = 0 } end
+    local inflight = {}
+    while true do
+      local wake = math.huge
+      local busy = false
+      for _, s in ipairs(active) do
+        local req = s.list[s.next]
+        if req and not s.sending then
+          busy = true
+          s.ticket = s.ticket or p:ticket(req[1])
+          local wait = p:wait(s.ticket)
+          if wait <= 0 then
+            s.sending = true
+            s.attempts = s.attempts + 1
+            local sent, headers_ = rl:take(req[2], req[3])
+            inflight[#inflight + 1] = { s = s, at = t + 30, ok = sent, h = headers_ }
+          else
+            wake = math.min(wake, t + math.min(wait, 1000))
+          end
+        elseif s.sending then
+          busy = true
+        end
+      end
+      if not busy then break end
+      for _, f in ipairs(inflight) do wake = math.min(wake, f.at) end
+      t = math.max(t, wake)
+      local still = {}
+      for _, f in ipairs(inflight) do
+        if f.at <= t then
+          local s = f.s
+          p:observe(s.ticket, f.ok and 201 or 429, f.h)
+          s.ticket, s.sending = nil, false
+          if f.ok then
+            most = math.max(most, s.attempts)
+            s.next, s.attempts = s.next + 1, 0
+          else
+            limited = limited + 1
+          end
+        else
+          still[#still + 1] = f
+        end
+      end
+      inflight = still
+    end
+    return limited, t, most
+  end
+
+  it("keeps the organization buckets busy on Enterprise while client creates crowd the tenant's",
+      function()
+    -- 1,800 client creates, 210 organization creates and 210 organization connection writes:
+    -- the organization writes book the tenant's bucket ahead of the client creates booked
+    -- there, so their own buckets (5, 2.5 a second) never stand idle behind them
+    local senders = {}
+    for i = 1, 90 do
+      local list = {}
+      for _ = 1, i <= 60 and 30 or 14 do
+        list[#list + 1] = i <= 60 and { "write /clients#1", "POST", "/clients" }
+          or i <= 75 and { "write /organizations#1", "POST", "/organizations" }
+          or { "write /organizations/*/connections#3", "POST", "/organizations/{}/connections" }
+      end
+      senders[i] = list
+    end
+    local limited, took, most = run("enterprise", senders)
+    -- the organization buckets: 5 at once, then 2.5 a second: 82 s at best
+    assert.is_true(took < 86000, ("took %.0f s"):format(took / 1000))
+    assert.is_true(limited <= 15, "429s: " .. limited)
+    assert.is_true(most <= 3, "a request took " .. most .. " attempts")
+  end)
+
+  it("books a token of the tenant's bucket for a write to an endpoint bucket (free plan)",
+      function()
+    -- 150 client creates and 150 organization connection writes, 5 senders each: the
+    -- connection writes draw from their own bucket (2.5 a second) and from the tenant's (2 a
+    -- second), which they must not drain behind the client creates' back
+    local senders = {}
+    for i = 1, 10 do
+      local list = {}
+      for _ = 1, 30 do
+        list[#list + 1] = i <= 5 and { "write /clients#1", "POST", "/clients" }
+          or { "write /organizations/*/connections#3", "POST", "/organizations/{}/connections" }
+      end
+      senders[i] = list
+    end
+    local limited, took, most = run("free", senders)
+    -- 300 writes: 120 at once, then 2 a second: 90 s at best
+    assert.is_true(limited <= 5, "429s: " .. limited)
+    assert.is_true(most <= 3, "a request took " .. most .. " attempts")
+    assert.is_true(took < 110000, ("took %.0f s"):format(took / 1000))
+  end)
 end)

@@ -510,12 +510,45 @@ describe("a0lua.api", function()
 
     it("returns api_network after the retries when nothing answers", function()
       local f = fake(function()
-        return nil, { code = "http_network", message = "Connection refused", curl_code = 7 }
+        return nil, { code = "http_network", message = "Operation timed out", curl_code = 28 }
       end, { client = { max_retries = 3 } })
       local _, err = f.run(function() return f.client:get("/clients") end)
       assert.equals("api_network", err.code)
       assert.equals(4, err.attempts)
-      assert.equals("GET /clients: Connection refused after 4 attempts", tostring(err))
+      assert.equals("GET /clients: Operation timed out after 4 attempts", tostring(err))
+    end)
+
+    it("gives up on a refused connection after 3 attempts a second apart, saying so each time",
+        function()
+      local f = fake(function()
+        return nil, { code = "http_network", message = "Couldn't connect to server", curl_code = 7 }
+      end, { client = { access_token = "tok", max_retries = 10, retry_base_ms = 500,
+                        retry_max_ms = 30000 } })
+      local _, err = f.run(function() return f.client:get("/clients") end)
+      assert.equals("api_network", err.code)
+      assert.equals(3, err.attempts)
+      assert.equals("GET /clients: Couldn't connect to server after 3 attempts", tostring(err))
+      assert.same({ api.UNREACHABLE_WAIT_MS, api.UNREACHABLE_WAIT_MS }, f.sleeps)
+      local warned = {}
+      for _, l in ipairs(f.logged) do
+        if l.level == "warn" then warned[#warned + 1] = l.msg end
+      end
+      assert.same({
+        "GET /clients: Couldn't connect to server; sending again in 1.0 s (attempt 2 of at most 3)",
+        "GET /clients: Couldn't connect to server; sending again in 1.0 s (attempt 3 of at most 3)",
+      }, warned)
+    end)
+
+    it("gives up on a token request whose host does not resolve after 3 attempts", function()
+      local f = fake(function() return answer(200, {}) end, {
+        client = { max_retries = 10, retry_base_ms = 500, retry_max_ms = 30000 },
+        token_handler = function()
+          return nil, { code = "http_network", message = "Could not resolve host", curl_code = 6 }
+        end })
+      local _, err = f.run(function() return f.client:get("/clients") end)
+      assert.equals("api_network", err.code)
+      assert.equals(3, f.tokens)
+      assert.is_true(f.t <= 3000, "took " .. f.t .. " ms")
     end)
 
     it("does not retry a certificate failure", function()
@@ -553,6 +586,30 @@ describe("a0lua.api", function()
         local body = f.client:post("/actions/actions/a1/deploy", nil, { idempotent = true })
         assert.is_true(body.ok)
       end)
+    end)
+
+    it("takes a 409 after a lost idempotent POST as done: the lost attempt made it", function()
+      local n = 0
+      local f = fake(function()
+        n = n + 1
+        if n == 1 then return nil, { code = "http_network", message = "reset", curl_code = 56 } end
+        return answer(409, { statusCode = 409, errorCode = "conflict",
+                             message = "The connection is already enabled for this organization" })
+      end)
+      local ok, res = f.run(function()
+        return f.client:post("/organizations/org_1/connections", { connection_id = "con_1" },
+                             { idempotent = true })
+      end)
+      assert.is_true(ok)
+      assert.is_true(res.recovered)
+      assert.equals(2, f.count("POST"))
+      -- without a lost attempt before it, a 409 is the error it is
+      n = 1
+      local _, err = f.run(function()
+        return f.client:post("/organizations/org_1/connections", { connection_id = "con_1" },
+                             { idempotent = true })
+      end)
+      assert.equals(409, err.status)
     end)
 
     it("takes a 404 after a lost DELETE as done", function()
@@ -823,6 +880,50 @@ describe("a0lua.api", function()
       assert.equals("r1", created.id)
       assert.equals(1, #store)
       assert.equals(2, f.count("POST"))
+    end)
+
+    -- The page the query asks for of store[1..last], counted as total.
+    local function page_of(store, query, last, total)
+      local page = tonumber(query.page) or 0
+      local items = json.array()
+      for i = page * 100 + 1, math.min(last, page * 100 + 100) do items[#items + 1] = store[i] end
+      return answer(200, { roles = items, total = total, start = page * 100, limit = 100 })
+    end
+
+    -- A create of "role 150" whose answer is lost, among 150 roles that serve(query) lists:
+    -- it must be found, and sent once.
+    local function lost_create_found(serve)
+      local store = {}
+      for i = 1, 150 do store[i] = { id = "r" .. i, name = "role " .. i } end
+      local f = fake(function(r)
+        if r.method == "POST" then
+          return nil, { code = "http_network", message = "Empty reply from server", curl_code = 52 }
+        end
+        return serve(store, r.query)
+      end)
+      local created, res = f.run(function()
+        return f.client:create("/roles", { name = "role 150" }, { find = find_name("role 150"),
+                                                                 list = { key = "roles" } })
+      end)
+      assert.equals("r150", created and created.id, tostring(res))
+      assert.equals(1, f.count("POST"))
+    end
+
+    it("finds a lost create in a list that grew while it was read (other creates of the run)",
+        function()
+      -- each read of the list counts 149 but serves 150: another task's create landed between
+      -- the first page and the next
+      lost_create_found(function(store, query) return page_of(store, query, 150, 149) end)
+    end)
+
+    it("reads the list again when it changed and the lost create was not in it", function()
+      local reads = 0
+      lost_create_found(function(store, query)
+        if (tonumber(query.page) or 0) == 0 then reads = reads + 1 end
+        -- the first two look-ups (each reads the list twice) miss the item sought: a page
+        -- shifted under them
+        return page_of(store, query, reads <= 4 and 149 or 150, 151)
+      end)
     end)
 
     it("returns the existing item when a create meets a 409 and find knows it", function()

@@ -18,6 +18,10 @@ functions: the clock and the random source are passed in, so the specs need no n
       reached the server (name resolution, connection refused, TLS handshake), "fatal" when
       trying again cannot help (bad URL, certificate or CA file problems), "lost" otherwise (the
       answer may be lost after the server acted: timeouts, resets, empty replies).
+  backoff.unreachable(err) -> boolean
+      true for a core.http error that says the server cannot be reached at all (the host or
+      proxy name does not resolve, the connection is refused): not a passing overload, so a
+      client tries again only a few times, quickly (api.UNREACHABLE_RETRIES)
   backoff.parse_http_date(text) -> epoch seconds | nil     IMF-fixdate, e.g. a Date header
 ]]
 local M = {}
@@ -120,6 +124,17 @@ local FATAL = {
   [80] = true, [83] = true,            -- TLS shutdown, issuer check
   [90] = true, [91] = true,            -- pinned key, certificate status
 }
+
+local UNREACHABLE = {
+  [5] = true, -- could not resolve the proxy
+  [6] = true, -- could not resolve the host
+  [7] = true, -- could not connect (refused, or no route)
+}
+
+function M.unreachable(err)
+  local code = type(err) == "table" and math.tointeger(err.curl_code) or nil
+  return code ~= nil and UNREACHABLE[code] == true
+end
 
 function M.network_error_kind(err)
   local code = type(err) == "table" and math.tointeger(err.curl_code) or nil

@@ -31,7 +31,12 @@ each group draws from.
   - tokens: set from x-ratelimit-remaining minus the requests still outstanding in that bucket,
     refilled at the bucket's rate, and booked one per send. Each send gets a start time at which
     the bucket will still hold a small reserve (5 % of its size), so when remaining runs low the
-    requests spread out at the refill rate instead of arriving together.
+    requests spread out at the refill rate instead of arriving together. A request whose group
+    draws from an endpoint bucket also takes a token of the tenant's bucket (Auth0 checks both),
+    so it books one in each and goes when both can spare it, booking the tenant's ahead of the
+    sends booked there for it alone (which move back a token's refill each); a 429 from an
+    endpoint bucket that still had tokens says the tenant's bucket is empty, and blocks that
+    one until its next token.
   - rate: first limit/60 per second, then measured from (limit - remaining - 1) / (reset - now),
     which rounding can only make smaller, so the highest measure is kept. Buckets that refill
     within a second or two never show that measure; for them max(1, limit - remaining - 1) /
@@ -113,7 +118,7 @@ end
 
 local function new_model(limit, now)
   return { limit = limit, tokens = limit, t = now, rate = limit / 60, sampled = false,
-           blocked_until = -math.huge, gen = 0, outstanding = 0, booked = {} }
+           blocked_until = -math.huge, gen = 0, outstanding = 0, booked = {}, shift = 0 }
 end
 
 -- The cap in force: the user's, the one guessed from the bucket size, and the adaptive one.
@@ -189,32 +194,83 @@ function Pacer:model_for(group)
   return limit and self.models[self:model_key(group, limit)] or nil
 end
 
+-- The buckets a booked send took a token of: its own, and the tenant's when its own is an
+-- endpoint bucket (ticket.tenant).
 local function unbook(ticket)
-  local m = ticket.model
-  if m then
-    m.tokens = m.tokens + 1
-    m.outstanding = m.outstanding - 1
-    m.booked[ticket] = nil
-    ticket.model = nil
+  for _, field in ipairs({ "model", "tenant" }) do
+    local m = ticket[field]
+    if m then
+      m.tokens = m.tokens + 1
+      m.outstanding = m.outstanding - 1
+      m.booked[ticket] = nil
+      ticket[field] = nil
+    end
   end
 end
 
--- The bucket's time for the send; the slot under the cap is taken once that time has come
--- (wait_slot), so a send that waits for a slow bucket holds up no other bucket's sends.
-function Pacer.book(_, ticket, m, now)
+-- Books one token of m for the ticket at the time m can spare it (ticket.times[m]). ahead: the
+-- send goes before the sends booked on m for m alone and not yet sent (their tokens count as
+-- its own), which move back by one token's refill each (m.shift, as slot_shift under the cap);
+-- the sends booked ahead keep their order among themselves.
+local function book_one(m, ticket, now, ahead)
   refill(m, now)
   local start = now
   if m.blocked_until > start then start = m.blocked_until end
   local need = 1 + reserve(m)
   local avail = m.tokens + m.rate * (start - now) / 1000
   if avail < need then
-    start = start + (need - avail) / m.rate * 1000
     m.limited_at = now
+    if ahead then
+      for t in pairs(m.booked) do
+        if t.model == m then avail = avail + 1 end
+      end
+      m.shift = m.shift + 1000 / m.rate
+    end
+    if avail < need then start = start + (need - avail) / m.rate * 1000 end
   end
   m.tokens = m.tokens - 1
   m.outstanding = m.outstanding + 1
   m.booked[ticket] = true
-  ticket.model, ticket.gen, ticket.at = m, m.gen, start
+  ticket.times = ticket.times or {}
+  ticket.times[m] = { at = start, shift = not ahead and m.shift or nil }
+end
+
+-- When the send may go: the latest of its buckets' times, each moved back by the sends booked
+-- ahead of it since.
+local function due(ticket)
+  local at = -math.huge
+  for m, time in pairs(ticket.times) do
+    local t = time.shift and time.at + (m.shift - time.shift) or time.at
+    if t > at then at = t end
+  end
+  return at
+end
+
+-- The bucket's time for the send; the slot under the cap is taken once that time has come
+-- (wait_slot), so a send that waits for a slow bucket holds up no other bucket's sends.
+-- A request to an endpoint with a bucket of its own also takes a token of the tenant's bucket
+-- (Auth0 and the emulator check both): it books both, and goes when both can spare one, so
+-- that organization connection writes do not drain the tenant's bucket behind the back of the
+-- sends booked there (on the Free plan that bucket, 2 a second, is the slower of the two).
+-- Such a send books the tenant's bucket ahead of the sends booked there (as it takes the
+-- cap's slots ahead of them): the endpoint bucket, which refills slowly, is what the whole run
+-- waits for on Enterprise, and must not stand idle behind hundreds of client creates.
+function Pacer:book(ticket, m, now)
+  ticket.times = {}
+  book_one(m, ticket, now)
+  ticket.model, ticket.gen = m, m.gen
+  local tenant = self:tenant_model(m)
+  if tenant then
+    book_one(tenant, ticket, now, true)
+    ticket.tenant, ticket.tenant_gen = tenant, tenant.gen
+  end
+end
+
+-- The tenant's bucket when m is an endpoint bucket (smaller), else nil.
+function Pacer:tenant_model(m)
+  local top = self.top_limit
+  if not top or m.limit >= top then return nil end
+  return self.models[top]
 end
 
 function Pacer:wait(ticket)
@@ -242,27 +298,34 @@ function Pacer:wait(ticket)
     ticket.sent, ticket.sent_at = true, now
     return 0
   end
-  if ticket.model ~= m or ticket.gen ~= m.gen then
+  local tenant = ticket.tenant
+  if ticket.model ~= m or ticket.gen ~= m.gen or tenant ~= self:tenant_model(m)
+      or (tenant and ticket.tenant_gen ~= tenant.gen) then
     unbook(ticket)
     self:book(ticket, m, now)
+    tenant = ticket.tenant
   end
-  if ticket.at > now then return ticket.at - now end
+  local at = due(ticket)
+  if at > now then return at - now end
   local wait = self:wait_slot(ticket, now, m.limit < (self.top_limit or m.limit))
   if wait > 0 then return wait end
   m.booked[ticket] = nil
+  if tenant then tenant.booked[ticket] = nil end
   ticket.sent, ticket.sent_at = true, now
   return 0
 end
 
 function Pacer:abandon(ticket)
   if self.probe == ticket then self.probe = nil end
-  local m = ticket.model
-  if m then
-    -- a send that went out may have used its token; one that did not gives it back
-    if not ticket.sent then m.tokens = m.tokens + 1 end
-    m.outstanding = m.outstanding - 1
-    m.booked[ticket] = nil
-    ticket.model = nil
+  for _, field in ipairs({ "model", "tenant" }) do
+    local m = ticket[field]
+    if m then
+      -- a send that went out may have used its token; one that did not gives it back
+      if not ticket.sent then m.tokens = m.tokens + 1 end
+      m.outstanding = m.outstanding - 1
+      m.booked[ticket] = nil
+      ticket[field] = nil
+    end
   end
   ticket.done = true
 end
@@ -273,10 +336,12 @@ function Pacer:server_epoch()
 end
 
 local function release(ticket)
-  local m = ticket.model
-  if m then
-    m.outstanding = m.outstanding - 1
-    ticket.model = nil
+  for _, field in ipairs({ "model", "tenant" }) do
+    local m = ticket[field]
+    if m then
+      m.outstanding = m.outstanding - 1
+      ticket[field] = nil
+    end
   end
 end
 
@@ -333,6 +398,20 @@ function Pacer.measure(_, m, limit, remaining, now)
   end
 end
 
+-- A 429 from an endpoint whose own bucket still had tokens (the answer describes that bucket):
+-- the tenant's bucket, which the request also drew from, is empty. It is blocked until its next
+-- token and every send booked on it books again; the endpoint bucket is only corrected. (Taken
+-- for a limit no header shows, it would lower the cap and leave the sends as booked: they came
+-- back 5 a second into an empty bucket, 77 429s in a Free-plan import.)
+function Pacer.tenant_refused(_, tenant, m, remaining, now)
+  for t in pairs(tenant.booked) do unbook(t) end
+  m.tokens, m.t = remaining - m.outstanding, now
+  tenant.tokens, tenant.t = -tenant.outstanding, now
+  local next_token = now + 1000 / tenant.rate
+  if next_token > tenant.blocked_until then tenant.blocked_until = next_token end
+  tenant.gen = tenant.gen + 1
+end
+
 function Pacer:observe(ticket, status, headers)
   if type(ticket) ~= "table" or not ticket.group then error("pacer:observe: not a ticket", 2) end
   if math.type(status) ~= "integer" then error("pacer:observe: status must be an integer", 2) end
@@ -353,6 +432,11 @@ function Pacer:observe(ticket, status, headers)
   local m = self:note_limit(ticket.group, limit, now)
   refill(m, now)
   local ep = self:server_epoch()
+  local tenant = self:tenant_model(m)
+  if status == 429 and tenant and remaining and remaining >= 1 then
+    self:tenant_refused(tenant, m, remaining, now)
+    return
+  end
   if status == 429 then
     -- Every send booked and not yet sent books again (m.gen below): their tokens go back first,
     -- so that the first to book again does not wait for the refill of all the others.
