@@ -119,27 +119,31 @@ local function secret_key(key)
 end
 M.secret_key = secret_key
 
-local function last_segment(path)
-  return tostring(path):match("([^.%[%]]+)[%]%[%d]*$") or tostring(path)
-end
-
-local function mask(v, key)
-  if key ~= nil and secret_key(key) and v ~= nil and v ~= NULL then
-    if type(v) == "string" and handler.is_placeholder(v) then return v end
-    return MASK
+-- Only text is masked: a secret is a string, and a boolean or number under a name that merely
+-- contains a secret's word (disable_self_service_change_password, a password policy's
+-- min_length) tells nothing and is shown. Inside a table under a secret name (credentials,
+-- private_key_jwt) every string is masked, whatever its own name.
+local function mask(v, key, under_secret)
+  local secret = under_secret or (key ~= nil and secret_key(key))
+  if type(v) == "string" then
+    if secret and not handler.is_placeholder(v) then return MASK end
+    return v
   end
   if type(v) ~= "table" then return v end
   local out = {}
   for k, x in pairs(v) do
-    if math.type(k) then out[k] = mask(x) else out[k] = mask(x, k) end
+    if math.type(k) then out[k] = mask(x, nil, secret) else out[k] = mask(x, k, secret) end
   end
   if getmetatable(v) == ARRAY_MT then setmetatable(out, ARRAY_MT) end
   return out
 end
 M.mask = mask
 
+-- A diff's value at a dot path ("options.credentials.key"): secret when any name on the way is.
 local function mask_at(path, v)
-  if secret_key(last_segment(path)) then return mask(v, last_segment(path)) end
+  for name in tostring(path):gmatch("[^.%[%]]+") do
+    if not name:match("^%d+$") and secret_key(name) then return mask(v, nil, true) end
+  end
   return mask(v)
 end
 
