@@ -33,6 +33,7 @@ payload =, current =, desired =, reason = (skip), diff = { {path =, from =, to =
 local json = require "a0lua.core.json"
 local handler = require "a0lua.handler"
 local handlers = require "a0lua.handlers"
+local printable = require("a0lua.log").printable
 
 local M = {}
 
@@ -165,7 +166,7 @@ local function payload_lines(payload, out, indent)
   for k in pairs(payload or {}) do keys[#keys + 1] = k end
   table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
   for _, k in ipairs(keys) do
-    out[#out + 1] = indent .. tostring(k) .. ": " .. show(mask(payload[k], k))
+    out[#out + 1] = printable(indent .. tostring(k) .. ": " .. show(mask(payload[k], k)))
   end
 end
 
@@ -177,16 +178,18 @@ function Plan:render(opts)
   for _, c in ipairs(self.list) do
     if c.type ~= current_type then
       current_type = c.type
-      out[#out + 1] = c.type
+      out[#out + 1] = printable(c.type)
     end
     local head = ("  %s %-6s %s"):format(SIGNS[c.op], c.op, tostring(c.key or c.id or c.type))
     if c.op == "skip" and c.reason then head = head .. " (" .. c.reason .. ")" end
+    -- names and values come from the files and the tenant: no live control characters
+    head = printable(head)
     if color then head = COLORS[c.op] .. head .. RESET end
     out[#out + 1] = head
     if c.op == "update" then
       for _, d in ipairs(c.diff or {}) do
-        out[#out + 1] = ("      %s: %s -> %s"):format(d.path, show(mask_at(d.path, d.from)),
-          show(mask_at(d.path, d.to)))
+        out[#out + 1] = printable(("      %s: %s -> %s"):format(d.path,
+          show(mask_at(d.path, d.from)), show(mask_at(d.path, d.to))))
       end
     elseif c.op == "create" and opts.verbose then
       payload_lines(c.payload, out, "      ")
@@ -202,7 +205,7 @@ function Plan:render(opts)
       counts.create, counts.update, counts.delete, counts.skip)
   end
   for _, w in ipairs(self.warnings) do
-    local line = "warning: " .. tostring(w)
+    local line = printable("warning: " .. tostring(w))
     if color then line = "\27[33m" .. line .. RESET end
     out[#out + 1] = line
   end
