@@ -28,7 +28,9 @@ a0lua.plan: what an import would change, computed from the desired state and the
                                   has_changes = bool }; secrets masked
 
 A change: { type =, op = "create"|"update"|"delete"|"skip", key = display name, id = tenant id,
-payload =, current =, desired =, reason = (skip), diff = { {path =, from =, to =}, ... } }.
+payload =, current =, desired =, reason = (skip), diff = { {path =, from =, to =}, ... },
+index = the item's place in the file's list (from 1; absent for a singleton, or when the handler's
+resolve did not keep the list's order) }.
 ]]
 local json = require "a0lua.core.json"
 local handler = require "a0lua.handler"
@@ -422,6 +424,12 @@ function M.changes_for(ctx, h, desired_value, current_value)
     return changes, warnings
   end
 
+  -- Where each item is in the file's list (change.index, from 1), when h:resolve kept them in
+  -- place: a problem found later (a0lua.preflight) names its file:line.
+  local index_of = {}
+  if type(desired_value) == "table" and #desired == #desired_value then
+    for i, item in ipairs(desired) do index_of[item] = i end
+  end
   local keep = excluder(ctx, h)
   local want, have = {}, {}
   for _, item in ipairs(desired) do
@@ -434,10 +442,15 @@ function M.changes_for(ctx, h, desired_value, current_value)
   local matched, creates, deletes = M.match(h.identifiers, want, have)
   for _, m in ipairs(matched) do
     local c = update_change(ctx, h, m.desired, m.current, warnings)
-    if c then changes[#changes + 1] = c end
+    if c then
+      c.index = index_of[m.desired]
+      changes[#changes + 1] = c
+    end
   end
   for _, item in ipairs(creates) do
-    changes[#changes + 1] = create_change(h, item, warnings)
+    local c = create_change(h, item, warnings)
+    c.index = index_of[item]
+    changes[#changes + 1] = c
   end
   if h.kind == "list" then
     for _, item in ipairs(deletes) do
