@@ -80,6 +80,22 @@ describe("a0lua.preflight", function()
     assert.is_true(preflight.check(ctx, p))
   end)
 
+  it("takes a property the handler's schema names on its word, the document trailing", function()
+    local function check(schema)
+      local ctx = setup{ { type = "clients", path = "/clients", id = "client_id",
+        schema = schema } }
+      local p = assert(plan.compute(ctx, { clients = A{ { name = "c",
+        fedcm_login = { google = { is_enabled = true } }, not_a_field = true } } }))
+      local _, err = preflight.check(ctx, p)
+      local paths = {}
+      for _, problem in ipairs(err.problems) do paths[#paths + 1] = problem.path end
+      return paths
+    end
+    assert.same({ "clients[0].fedcm_login", "clients[0].not_a_field" }, check(nil))
+    assert.same({ "clients[0].not_a_field" }, check({ type = "object", properties = {
+      name = { type = "string" }, fedcm_login = { type = "object" } } }))
+  end)
+
   it("never shows a secret's value in a problem", function()
     local ctx = setup{ { type = "botDetection", kind = "singleton",
       path = "/attack-protection/bot-detection" } }
