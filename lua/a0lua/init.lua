@@ -235,7 +235,9 @@ function Tenant:plan(desired, opts)
       p, perr = self.hooks:run_plan(p, ctx)
       if not p then return nil, perr end
     end
-    -- Bodies the API would refuse fail the plan, so that an import writes none of it.
+    -- Bodies the API would refuse fail the plan, so that an import writes none of it (apply
+    -- checks again what its `before` hooks make of them, with the same sources).
+    p.sources = opts.sources
     local checked, cerr = lazy("a0lua.preflight").check(ctx, p, opts.sources)
     if not checked then return nil, cerr end
     return p

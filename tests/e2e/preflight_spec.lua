@@ -106,6 +106,27 @@ describe("the preflight of plan and import", function()
     assert.same({}, emu:writes())
   end)
 
+  it("checks the bodies again as the before hooks leave them", function()
+    local hooks = require "a0lua.hooks"
+    local registry = hooks.new():on("before", "clients", function(change)
+      if change.op == "create" then change.payload.owner_team = "payments" end
+    end)
+    local log = require "a0lua.log"
+    local tenant = assert(require("a0lua").connect({ AUTH0_DOMAIN = emu.url,
+      AUTH0_CLIENT_ID = emu.client_id, AUTH0_CLIENT_SECRET = emu.client_secret },
+      { log = log.new{ level = "silent" }, hooks = registry }))
+    local p = assert(tenant:plan({ roles = json.array{ { name = "Reader" } },
+      clients = json.array{ { name = "Hooked", app_type = "spa" } } }))
+    emu:clear_requests()
+    local report, err = tenant:apply(p)
+    tenant:close()
+    assert.is_nil(report)
+    assert.equal("validation", err.code)
+    assert.matches("clients[0].owner_team: the Management API would refuse this create "
+      .. "(POST /clients): Additional properties not allowed: owner_team", tostring(err), 1, true)
+    assert.same({}, emu:writes())
+  end)
+
   it("lets through what the API takes, and a client's secret on an update", function()
     assert.equal(201, assert(emu:post("/clients", { name = "Worker",
       app_type = "non_interactive" })).status)
