@@ -281,8 +281,18 @@ local function deploy(ctx, id, name)
 end
 M.deploy = deploy
 
+-- The action itself: `deployed` is a0lua's (a deploy request of its own), `status` the tenant's.
+function M.write_request(self, _, op, payload, current)
+  if op == "create" then
+    return "POST", self.path, handler.strip(payload, { "deployed", "status" })
+  end
+  local body = handler.strip(payload, { "deployed", "status", "id" })
+  if next(body) == nil or current == nil then return nil end
+  return "PATCH", action_path(current.id), body
+end
+
 function M.create(self, ctx, payload)
-  local body = handler.strip(payload, { "deployed", "status" })
+  local _, _, body = M.write_request(self, ctx, "create", payload)
   local created, err = ctx.api:create(self.path, body,
     { find = function(a) return a.name == payload.name end,
       list = { paging = "actions", key = "actions" } })
@@ -294,12 +304,12 @@ function M.create(self, ctx, payload)
   return created
 end
 
-function M.update(_, ctx, current, payload)
-  local body = handler.strip(payload, { "deployed", "status", "id" })
+function M.update(self, ctx, current, payload)
+  local method, path, body = M.write_request(self, ctx, "update", payload, current)
   local updated = current
-  if next(body) ~= nil then
+  if method then
     local err
-    updated, err = ctx.api:request("PATCH", action_path(current.id), { body = body })
+    updated, err = ctx.api:request(method, path, { body = body })
     if updated == nil then return nil, err end
   end
   if payload.deployed == true then

@@ -601,11 +601,18 @@ local function complete_cimd(self, ctx, payload, registered)
 end
 
 -- A CIMD client is registered from its URL alone (then completed, above).
+function M.write_request(self, ctx, op, payload, current)
+  if op == "create" and is_cimd(payload) then
+    return "POST", "/clients/cimd/register", { external_client_id = payload.external_client_id }
+  end
+  return Base.write_request(self, ctx, op, payload, current)
+end
+
 function M.create(self, ctx, payload)
   if is_cimd(payload) then
     local url = payload.external_client_id
-    local registered, err = ctx.api:create("/clients/cimd/register",
-      { external_client_id = url },
+    local _, path, body = self:write_request(ctx, "create", payload)
+    local registered, err = ctx.api:create(path, body,
       { find = function(c) return c.external_client_id == url end, list_path = "/clients",
         list = { paging = "offset", key = "clients", query = { is_global = false } } })
     if registered == nil then return nil, err end

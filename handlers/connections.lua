@@ -594,9 +594,17 @@ function M.write_part(self, ctx, id, field, want, have)
   return true
 end
 
+-- The connection itself, without its sub-resources (requests of their own).
+function M.write_request(self, _, op, payload, current)
+  if op == "create" then return "POST", self.path, handler.strip(payload, SUB_RESOURCES) end
+  local body = handler.strip(payload, self.strip_update)
+  if next(body) == nil or current == nil then return nil end
+  return "PATCH", self.path .. "/" .. handler.escape(current.id), body
+end
+
 -- POST the connection without its sub-resources, then SCIM, enabled clients and provisioning.
 function M.create(self, ctx, payload)
-  local body = handler.strip(payload, SUB_RESOURCES)
+  local _, _, body = self:write_request(ctx, "create", payload)
   local created, err = ctx.api:create(self.path, body,
     { find = function(c) return c.name == payload.name end,
       list = { paging = "checkpoint", key = "connections" } })
@@ -619,10 +627,10 @@ end
 -- PATCH what changed on the connection itself, then its sub-resources.
 function M.update(self, ctx, current, payload)
   local id = current.id
-  local body = handler.strip(payload, self.strip_update)
+  local method, path, body = self:write_request(ctx, "update", payload, current)
   local updated, err = current
-  if next(body) ~= nil then
-    updated, err = ctx.api:request("PATCH", self.path .. "/" .. handler.escape(id), { body = body })
+  if method then
+    updated, err = ctx.api:request(method, path, { body = body })
     if updated == nil then return nil, err end
   end
   local ok

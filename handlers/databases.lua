@@ -357,8 +357,17 @@ end
 -- One part of database connection `id` (apply, handler.parts): its enabled clients.
 M.write_part = connections.write_part
 
+-- The connection itself, without its enabled clients (a part). An update's options are sent
+-- merged with the tenant's (below): what is checked beforehand is the file's part of them.
+function M.write_request(self, _, op, payload, current)
+  if op == "create" then return "POST", self.path, handler.strip(payload, { "enabled_clients" }) end
+  local body = handler.strip(payload, self.strip_update)
+  if next(body) == nil or current == nil then return nil end
+  return "PATCH", self.path .. "/" .. handler.escape(current.id), body
+end
+
 function M.create(self, ctx, payload)
-  local body = handler.strip(payload, { "enabled_clients" })
+  local _, _, body = self:write_request(ctx, "create", payload)
   fix_action(ctx, body.options)
   local created, err = ctx.api:create(self.path, body,
     { find = function(c) return c.name == payload.name end,
@@ -404,7 +413,8 @@ end
 -- GET the connection, PATCH with the merged options, then the enabled clients.
 function M.update(self, ctx, current, payload)
   local id = current.id
-  local body = handler.strip(payload, self.strip_update)
+  local _, _, body = self:write_request(ctx, "update", payload, current)
+  body = body or {}
   if is_obj(body.options) then
     local options, err = merged_options(ctx, id, body.options)
     if options == nil then return nil, err end

@@ -124,13 +124,19 @@ function M.diff(_, _, desired, current)
 end
 
 -- PATCH the provider when the tenant has one, else POST it.
+function M.write_request(self, _, op, payload, current)
+  local method = op == "update" and exists(current) and "PATCH" or "POST"
+  return method, self.path, payload
+end
+
 function M.update(self, ctx, current, payload)
-  local method = exists(current) and "PATCH" or "POST"
-  return ctx.api:request(method, self.path, { body = payload, idempotent = true })
+  local method, path, body = self:write_request(ctx, "update", payload, current)
+  return ctx.api:request(method, path, { body = body, idempotent = true })
 end
 
 function M.create(self, ctx, payload)
-  return ctx.api:request("POST", self.path, { body = payload, idempotent = true })
+  local method, path, body = self:write_request(ctx, "create", payload)
+  return ctx.api:request(method, path, { body = body, idempotent = true })
 end
 
 -- Credentials become the provider's placeholders unless AUTH0_EXPORT_SECRETS, or

@@ -588,9 +588,17 @@ end
 local SYNC = { connections = sync_connections, client_grants = sync_grants,
   discovery_domains = sync_domains, clients = sync_clients }
 
+-- The organization itself, without its sub-resources (requests of their own).
+function M.write_request(self, _, op, payload, current)
+  if op == "create" then return "POST", self.path, handler.strip(payload, SUB) end
+  local body = handler.strip(payload, self.strip_update)
+  if next(body) == nil or current == nil then return nil end
+  return "PATCH", org_path(current.id), body
+end
+
 -- POST the organization without its sub-resources, then add each of them.
 function M.create(self, ctx, payload)
-  local body = handler.strip(payload, SUB)
+  local _, _, body = self:write_request(ctx, "create", payload)
   local created, err = ctx.api:create(self.path, body,
     { find = function(o) return o.name == payload.name end,
       list = { paging = "checkpoint", key = "organizations" } })
@@ -615,11 +623,11 @@ end
 
 -- PATCH the organization's own fields when they differ, then each sub-resource in the plan.
 function M.update(self, ctx, current, payload)
-  local body = handler.strip(payload, self.strip_update)
+  local method, path, body = self:write_request(ctx, "update", payload, current)
   local updated = current
-  if next(body) ~= nil then
+  if method then
     local err
-    updated, err = ctx.api:request("PATCH", org_path(current.id), { body = body })
+    updated, err = ctx.api:request(method, path, { body = body })
     if updated == nil then return nil, err end
   end
   for _, field in ipairs(SUB) do

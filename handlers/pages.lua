@@ -93,10 +93,8 @@ local function write(ctx, page)
     return ctx.api:request("PATCH", "/clients/" .. handler.escape(g.client_id),
       { body = { custom_login_page = page.html, custom_login_page_on = page.enabled } })
   end
-  local body = handler.deep_copy(page)
-  body.name = nil
-  return ctx.api:request("PATCH", "/tenants/settings",
-    { body = { [TENANT_KEYS[page.name]] = body } })
+  local method, path, body = M.write_request(nil, ctx, "create", page)
+  return ctx.api:request(method, path, { body = body })
 end
 
 function M.create(_, ctx, payload)
@@ -104,11 +102,25 @@ function M.create(_, ctx, payload)
 end
 
 -- The page is sent whole (the tenant's fields with the changed ones on top).
-function M.update(_, ctx, current, payload)
+local function whole(current, payload)
   local page = handler.deep_copy(current)
   for k, v in pairs(payload) do page[k] = handler.deep_copy(v) end
   page.name = current.name
-  return write(ctx, page)
+  return page
+end
+
+function M.update(_, ctx, current, payload)
+  return write(ctx, whole(current, payload))
+end
+
+-- A page other than login goes under its key of the tenant settings. (The login page's two
+-- fields go to the global client, found only by a read: not told beforehand.)
+function M.write_request(_, _, op, payload, current)
+  local page = op == "update" and whole(current or {}, payload) or payload
+  if page.name == "login" or TENANT_KEYS[page.name] == nil then return nil end
+  local body = handler.deep_copy(page)
+  body.name = nil
+  return "PATCH", "/tenants/settings", { [TENANT_KEYS[page.name]] = body }
 end
 
 -- A login page without HTML is not written (a0deploy exports it only when it has some).

@@ -356,13 +356,21 @@ end
 
 -- PATCH /prompts with the settings that differ, PUT each custom text and partials that differ,
 -- PATCH each screen renderer that differs.
-function M.update(self, ctx, current, payload)
+-- The prompt settings themselves (the custom texts, partials and renderers are requests of
+-- their own).
+function M.write_request(self, _, _, payload)
   local settings = {}
   for k, v in pairs(payload) do
     if not PARTS[k] then settings[k] = v end
   end
-  if next(settings) ~= nil then
-    local _, err = send(ctx, "PATCH", self.path, { body = settings })
+  if next(settings) == nil then return nil end
+  return "PATCH", self.path, settings
+end
+
+function M.update(self, ctx, current, payload)
+  local method, path, settings = self:write_request(ctx, "update", payload, current)
+  if method then
+    local _, err = send(ctx, method, path, { body = settings })
     if err then return nil, err end
   end
   local jobs = {}

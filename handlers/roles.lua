@@ -140,10 +140,20 @@ local function sync_permissions(ctx, id, want, have)
   return true
 end
 
+-- The role itself, without its permissions (requests of their own).
+function M.write_request(self, _, op, payload, current)
+  if op == "create" then
+    return "POST", self.path, handler.strip(payload, { "permissions", "type" })
+  end
+  local body = handler.strip(payload, self.strip_update)
+  if next(body) == nil or current == nil then return nil end
+  return "PATCH", self.path .. "/" .. handler.escape(current.id), body
+end
+
 -- POST the role without its permissions, then POST the permissions.
 function M.create(self, ctx, payload)
   local perms = payload.permissions
-  local body = handler.strip(payload, { "permissions", "type" })
+  local _, _, body = self:write_request(ctx, "create", payload)
   local created, err = ctx.api:create(self.path, body,
     { find = function(r) return r.name == payload.name end,
       list = { paging = "offset", key = "roles" } })
@@ -157,12 +167,11 @@ end
 
 -- PATCH the role when its own fields differ, then the permissions by difference.
 function M.update(self, ctx, current, payload)
-  local body = handler.strip(payload, self.strip_update)
+  local method, path, body = self:write_request(ctx, "update", payload, current)
   local updated = current
-  if next(body) ~= nil then
+  if method then
     local err
-    updated, err = ctx.api:request("PATCH", self.path .. "/" .. handler.escape(current.id),
-      { body = body })
+    updated, err = ctx.api:request(method, path, { body = body })
     if updated == nil then return nil, err end
   end
   if payload.permissions ~= nil then

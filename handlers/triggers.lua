@@ -140,6 +140,10 @@ local function action_ids(ctx)
   return out
 end
 
+-- One request per trigger, its bindings naming actions by the ids a read finds: not told
+-- beforehand.
+function M.write_request() return nil end
+
 -- PATCH each changed trigger's whole binding list, actions referred to by id.
 function M.update(_, ctx, current, payload)
   local ids

@@ -17,7 +17,9 @@ a0lua.apply: carries out a plan on the tenant.
       While it runs, the API client's coalescing is on (ctx.api.coalesce, a0lua.api): the
       changes running at once read the same lists from many tasks.
       Hooks (ctx.hooks, a0lua.hooks): the `before` hooks of every change run before the first
-      write (a veto returns nil, err with nothing written); a change computed again after earlier
+      write (a veto returns nil, err with nothing written), and the bodies they leave are
+      checked against the API's request schemas (a0lua.preflight with plan.sources: a body it
+      would refuse returns nil, err with nothing written); a change computed again after earlier
       writes keeps its hooked payload, or meets the hooks again when it now differs; `after`
       runs after each change done (for an item with parts, after its last part).
   report = { types = { [type] = {created =, updated =, deleted =, skipped =} },
@@ -463,6 +465,12 @@ local function run(ctx, plan)
   if ctx.hooks then
     local ok, err = ctx.hooks:run_before(plan:changes(), ctx)
     if not ok then return nil, err, report end
+    -- The bodies as those hooks left them meet the API's request schemas again
+    -- (a0lua.preflight; Tenant:plan checked them as planned).
+    if ctx.hooks:count("before") > 0 then
+      local checked, cerr = require("a0lua.preflight").check(ctx, plan, plan.sources)
+      if not checked then return nil, cerr, report end
+    end
   end
 
   local nodes, own_deps, part_deps, all_deps = graph(ctx, types, plan.desired)

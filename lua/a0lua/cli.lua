@@ -179,7 +179,7 @@ function M.main(argv)
   end, handler)
   io.stdout:flush()
   if not ok then
-    io.stderr:write("a0lua: ", status, "\n")
+    io.stderr:write("a0lua: ", require("a0lua.log").printable(status, true), "\n")
     return 1
   end
   return status or 0

@@ -35,6 +35,15 @@ Generic behaviour (each may be replaced by the handler; all take self first):
                                                    if the answer is lost)
   h:update(ctx, current, payload) -> updated | nil, err   update_method path/<id> (singleton: path)
   h:delete(ctx, current) -> true | nil, err        DELETE path/<id>
+  h:write_request(ctx, op, payload [, current]) -> method, path, body | nil
+                                          the request that writes the item's own fields for a
+                                          create or update (op), as h:create / h:update send it,
+                                          without the requests of its sub-resources; nil when
+                                          nothing would be sent or the handler cannot tell
+                                          beforehand. a0lua.preflight checks the body against the
+                                          API's request schema before anything is written: a
+                                          handler whose create or update strips or reshapes the
+                                          payload gives the same body here (and builds it here)
   h:export(ctx, item) -> item             the item as it is (export.lua applies the generic
                                           stripping afterwards through handler.export_item)
   h:write_part(ctx, id, field, want, have) -> true | nil, err     only with `parts`: writes one
@@ -593,6 +602,14 @@ function Base:update(ctx, current, payload)
   return api:request(self.update_method or "PATCH", path, { body = payload })
 end
 
+function Base:write_request(_, op, payload, current)
+  if self.kind == "singleton" then return self.update_method or "PATCH", self.path, payload end
+  if op == "create" then return "POST", self.path, payload end
+  local id = M.item_id(self, current)
+  if id == nil or payload == nil or next(payload) == nil then return nil end
+  return self.update_method or "PATCH", self.path .. "/" .. M.escape(id), payload
+end
+
 function Base:delete(ctx, current)
   local api = api_of(ctx)
   local id = M.item_id(self, current)
@@ -639,7 +656,7 @@ function M.new(spec)
   spec.update_method = spec.update_method or "PATCH"
   if spec.kind == "list" and spec.list == nil then spec.list = { paging = "offset" } end
   for _, f in ipairs({ "fetch", "validate", "resolve", "filter", "diff", "create", "update",
-    "delete", "export" }) do
+    "delete", "export", "write_request" }) do
     if spec[f] ~= nil and type(spec[f]) ~= "function" then
       error(("handler %s: %s must be a function"):format(name, f), 2)
     end

@@ -21,7 +21,9 @@ import, export, plan and validate are built on it.
   tenant:plan(desired [, {sources =}]) -> plan | nil, err
       reads the tenant (afresh on every call), checks references against it (a grant for a
       client found nowhere is a validation error, other dangling names are plan warnings),
-      computes the plan (a0lua.plan), then runs the `plan` hooks
+      computes the plan (a0lua.plan), runs the `plan` hooks, then checks every body it would
+      send against the API's request schemas (a0lua.preflight: a refused body is a validation
+      error naming the item's file:line and the field, and nothing is written)
   tenant:apply(plan) -> report | nil, err, report      (a0lua.apply: `before` hooks of every
       change before the first write, `after` hooks; then the `done` hooks, or `error`)
   tenant.hooks                       the hooks registry, or nil
@@ -229,7 +231,15 @@ function Tenant:plan(desired, opts)
     local p, perr = plan.compute(ctx, desired)
     if not p then return nil, perr end
     for i, w in ipairs(warnings) do table.insert(p.warnings, i, tostring(w)) end
-    if self.hooks then return self.hooks:run_plan(p, ctx) end
+    if self.hooks then
+      p, perr = self.hooks:run_plan(p, ctx)
+      if not p then return nil, perr end
+    end
+    -- Bodies the API would refuse fail the plan, so that an import writes none of it (apply
+    -- checks again what its `before` hooks make of them, with the same sources).
+    p.sources = opts.sources
+    local checked, cerr = lazy("a0lua.preflight").check(ctx, p, opts.sources)
+    if not checked then return nil, cerr end
     return p
   end)
   if not result and self.hooks then self:report_error(err) end

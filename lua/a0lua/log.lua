@@ -35,6 +35,9 @@ a0lua.log: what a command tells its user, as text or as JSON lines, with secrets
       "Bearer x" / "Basic x" credentials, JWT-shaped tokens, and secret fields written inside
       text as name=value or "name": "value"
   logger:add_secret(value)              one more value to mask (a token fetched at run time)
+  log.printable(text [, keep_newlines]) -> text   control characters (C0 but the tab, DEL, C1)
+      written as \xNN: whatever reaches a terminal passes here (events in text mode, progress,
+      plan lines, the error of a command); newlines stay when kept (multi-line messages)
   logger:enabled(level) -> boolean
   logger:counts() -> { debug =, info =, warn =, error = }   events written per level
 
@@ -74,6 +77,22 @@ local MIN_SECRET_LENGTH = 4
 
 local Logger = {}
 Logger.__index = Logger
+
+-- Terminal control characters in text that came from files or the tenant (a client named
+-- "\27]0;title\7" would retitle the terminal, "\27[2K" erase a plan line): every C0 control but
+-- the tab (and the newline when kept), DEL, and the C1 controls (U+0080..U+009F, as UTF-8 and as
+-- lone bytes in text that is not UTF-8) are written as \xNN.
+local function hex(c) return ("\\x%02x"):format(c:byte()) end
+
+function M.printable(text, keep_newlines)
+  text = tostring(text)
+  if not text:find("[\0-\31\127-\159]") then return text end
+  text = text:gsub(keep_newlines and "[\0-\8\11-\31\127]" or "[\0-\8\10-\31\127]", hex)
+  text = text:gsub("\194([\128-\159])", function(c) return "\\xc2" .. hex(c) end)
+  if utf8.len(text) == nil then text = text:gsub("[\128-\159]", hex) end
+  return text
+end
+local printable = M.printable
 
 local function secret_field(name)
   if type(name) ~= "string" then return false end
@@ -330,7 +349,7 @@ function Logger:emit(level, msg, fields)
     prefix = COLOR[level] .. prefix .. RESET
   end
   self:clear_progress()
-  self.stream:write(prefix, table.concat(parts, " "), "\n")
+  self.stream:write(prefix, printable(table.concat(parts, " "), true), "\n")
   if self.shown then self.stream:write(self.shown) end
 end
 
@@ -346,7 +365,7 @@ function Logger:progress(label, done, total)
     self.shown = nil
     return
   end
-  self.shown = ("%s %d/%d"):format(self:redact_text(tostring(label)), done, total)
+  self.shown = ("%s %d/%d"):format(printable(self:redact_text(tostring(label))), done, total)
   self.stream:write(CLEAR_LINE, self.shown)
   if self.stream.flush then self.stream:flush() end
 end

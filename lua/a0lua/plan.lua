@@ -28,11 +28,14 @@ a0lua.plan: what an import would change, computed from the desired state and the
                                   has_changes = bool }; secrets masked
 
 A change: { type =, op = "create"|"update"|"delete"|"skip", key = display name, id = tenant id,
-payload =, current =, desired =, reason = (skip), diff = { {path =, from =, to =}, ... } }.
+payload =, current =, desired =, reason = (skip), diff = { {path =, from =, to =}, ... },
+index = the item's place in the file's list (from 1; absent for a singleton, or when the handler's
+resolve did not keep the list's order) }.
 ]]
 local json = require "a0lua.core.json"
 local handler = require "a0lua.handler"
 local handlers = require "a0lua.handlers"
+local printable = require("a0lua.log").printable
 
 local M = {}
 
@@ -119,27 +122,31 @@ local function secret_key(key)
 end
 M.secret_key = secret_key
 
-local function last_segment(path)
-  return tostring(path):match("([^.%[%]]+)[%]%[%d]*$") or tostring(path)
-end
-
-local function mask(v, key)
-  if key ~= nil and secret_key(key) and v ~= nil and v ~= NULL then
-    if type(v) == "string" and handler.is_placeholder(v) then return v end
-    return MASK
+-- Only text is masked: a secret is a string, and a boolean or number under a name that merely
+-- contains a secret's word (disable_self_service_change_password, a password policy's
+-- min_length) tells nothing and is shown. Inside a table under a secret name (credentials,
+-- private_key_jwt) every string is masked, whatever its own name.
+local function mask(v, key, under_secret)
+  local secret = under_secret or (key ~= nil and secret_key(key))
+  if type(v) == "string" then
+    if secret and not handler.is_placeholder(v) then return MASK end
+    return v
   end
   if type(v) ~= "table" then return v end
   local out = {}
   for k, x in pairs(v) do
-    if math.type(k) then out[k] = mask(x) else out[k] = mask(x, k) end
+    if math.type(k) then out[k] = mask(x, nil, secret) else out[k] = mask(x, k, secret) end
   end
   if getmetatable(v) == ARRAY_MT then setmetatable(out, ARRAY_MT) end
   return out
 end
 M.mask = mask
 
+-- A diff's value at a dot path ("options.credentials.key"): secret when any name on the way is.
 local function mask_at(path, v)
-  if secret_key(last_segment(path)) then return mask(v, last_segment(path)) end
+  for name in tostring(path):gmatch("[^.%[%]]+") do
+    if not name:match("^%d+$") and secret_key(name) then return mask(v, nil, true) end
+  end
   return mask(v)
 end
 
@@ -161,7 +168,7 @@ local function payload_lines(payload, out, indent)
   for k in pairs(payload or {}) do keys[#keys + 1] = k end
   table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
   for _, k in ipairs(keys) do
-    out[#out + 1] = indent .. tostring(k) .. ": " .. show(mask(payload[k], k))
+    out[#out + 1] = printable(indent .. tostring(k) .. ": " .. show(mask(payload[k], k)))
   end
 end
 
@@ -173,16 +180,18 @@ function Plan:render(opts)
   for _, c in ipairs(self.list) do
     if c.type ~= current_type then
       current_type = c.type
-      out[#out + 1] = c.type
+      out[#out + 1] = printable(c.type)
     end
     local head = ("  %s %-6s %s"):format(SIGNS[c.op], c.op, tostring(c.key or c.id or c.type))
     if c.op == "skip" and c.reason then head = head .. " (" .. c.reason .. ")" end
+    -- names and values come from the files and the tenant: no live control characters
+    head = printable(head)
     if color then head = COLORS[c.op] .. head .. RESET end
     out[#out + 1] = head
     if c.op == "update" then
       for _, d in ipairs(c.diff or {}) do
-        out[#out + 1] = ("      %s: %s -> %s"):format(d.path, show(mask_at(d.path, d.from)),
-          show(mask_at(d.path, d.to)))
+        out[#out + 1] = printable(("      %s: %s -> %s"):format(d.path,
+          show(mask_at(d.path, d.from)), show(mask_at(d.path, d.to))))
       end
     elseif c.op == "create" and opts.verbose then
       payload_lines(c.payload, out, "      ")
@@ -198,7 +207,7 @@ function Plan:render(opts)
       counts.create, counts.update, counts.delete, counts.skip)
   end
   for _, w in ipairs(self.warnings) do
-    local line = "warning: " .. tostring(w)
+    local line = printable("warning: " .. tostring(w))
     if color then line = "\27[33m" .. line .. RESET end
     out[#out + 1] = line
   end
@@ -415,6 +424,12 @@ function M.changes_for(ctx, h, desired_value, current_value)
     return changes, warnings
   end
 
+  -- Where each item is in the file's list (change.index, from 1), when h:resolve kept them in
+  -- place: a problem found later (a0lua.preflight) names its file:line.
+  local index_of = {}
+  if type(desired_value) == "table" and #desired == #desired_value then
+    for i, item in ipairs(desired) do index_of[item] = i end
+  end
   local keep = excluder(ctx, h)
   local want, have = {}, {}
   for _, item in ipairs(desired) do
@@ -427,10 +442,15 @@ function M.changes_for(ctx, h, desired_value, current_value)
   local matched, creates, deletes = M.match(h.identifiers, want, have)
   for _, m in ipairs(matched) do
     local c = update_change(ctx, h, m.desired, m.current, warnings)
-    if c then changes[#changes + 1] = c end
+    if c then
+      c.index = index_of[m.desired]
+      changes[#changes + 1] = c
+    end
   end
   for _, item in ipairs(creates) do
-    changes[#changes + 1] = create_change(h, item, warnings)
+    local c = create_change(h, item, warnings)
+    c.index = index_of[item]
+    changes[#changes + 1] = c
   end
   if h.kind == "list" then
     for _, item in ipairs(deletes) do

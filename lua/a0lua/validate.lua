@@ -27,6 +27,7 @@ Every problem is collected; nothing stops at the first.
       lets the handler drop or log them. A handler may set `references = { {path = "a[].b",
       type = "clients", field = "name", strict = bool}, ... }` to replace its built-in list.
   validate.error(problems) -> err      { code = "validation", message = all lines, problems = }
+  validate.sort(problems) -> problems  in place, by file, line and column (stable)
 ]]
 local schema = require "a0lua.core.schema"
 local json = require "a0lua.core.json"
@@ -110,6 +111,8 @@ local function sort_problems(list)
   for _, p in ipairs(list) do p._order = nil end
   return list
 end
+
+M.sort = sort_problems
 
 local function describe_error(e)
   local message = e.message

@@ -169,8 +169,9 @@ describe("a0lua import and export against the emulator", function()
   end)
 
   it("reports a failed apply with exit 1 and what was already applied", function()
-    -- The emulator (as the API) refuses a client with a field it does not know; the schema of
-    -- the files allows any field, so only the tenant can say no. The API before it is created.
+    -- The emulator (as the API) refuses a grant for an API the tenant does not have: only the
+    -- tenant can say no (a body the API's schema refuses is caught before any write, see
+    -- preflight_spec.lua). The API and the client before it are created.
     local file = tmp .. "/tenant.yaml"
     run.write_file(file, table.concat({
       "resourceServers:",
@@ -178,13 +179,18 @@ describe("a0lua import and export against the emulator", function()
       "    identifier: https://fine.example.com",
       "clients:",
       "  - name: Refused",
-      "    app_type: spa",
-      "    no_such_client_field: true",
+      "    app_type: non_interactive",
+      "clientGrants:",
+      "  - client_id: Refused",
+      "    audience: https://nowhere.example.com",
+      "    scope: []",
       "",
     }, "\n"))
     local status, _, err = a0lua(emu, { "import", "-i", file })
     assert.equal(1, status)
-    assert.matches("already applied (1)", err, 1, true)
+    assert.matches("inexistent_resource_server", err, 1, true)
+    assert.matches("already applied (2)", err, 1, true)
     assert.matches("create resourceServers Fine API", err, 1, true)
+    assert.matches("create clients Refused", err, 1, true)
   end)
 end)

@@ -12,6 +12,7 @@
 --   emu:get(path [, opts])  emu:post(path, body [, opts])  emu:patch  emu:put  emu:delete
 --   emu:http(method, full_path [, opts]) -> res     any path ("/oauth/token", "/__emulator/..")
 --   emu:state() -> the state (GET /__emulator/state)      emu:requests() -> the request log
+--   emu:writes() -> the requests of the log below /api/v2 that are not a GET
 --   emu:reset()  emu:clear_requests()  emu:load(state)
 --   emu:tenant() -> require("a0lua").connect(...) to this emulator, logging nothing
 --   emu:cli(argv [, env]) -> status, stdout, stderr   build/a0lua with this emulator's domain
@@ -179,6 +180,15 @@ end
 
 function Emu:requests()
   return assert(self:http("GET", "/__emulator/requests")).json
+end
+
+-- The writes of the request log: every request below /api/v2 but a GET.
+function Emu:writes()
+  local out = {}
+  for _, r in ipairs(self:requests()) do
+    if r.method ~= "GET" and r.path:sub(1, 8) == "/api/v2/" then out[#out + 1] = r end
+  end
+  return out
 end
 
 function Emu:clear_requests()

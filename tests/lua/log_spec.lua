@@ -219,6 +219,35 @@ describe("a0lua.log", function()
     end)
   end)
 
+  describe("printable", function()
+    it("writes C0 controls, DEL and C1 controls as \\xNN, nothing else", function()
+      assert.equal("\\x1b[31mRED\\x1b[0m\\x1b]0;title\\x07",
+        log.printable("\27[31mRED\27[0m\27]0;title\7"))
+      assert.equal("a\\x0db\\x0ac\\x00d\\x7f", log.printable("a\rb\nc\0d\127"))
+      assert.equal("csi \\xc2\\x9b2J", log.printable("csi \194\1552J"))
+      local accents = "caf\195\169 \196\129 tab\there"
+      assert.equal(accents, log.printable(accents))
+      -- not UTF-8: a lone byte a terminal might take for a C1 control
+      assert.equal("\255\\x9b", log.printable("\255\155"))
+      assert.equal("two\nlines\\x1b", log.printable("two\nlines\27", true))
+      assert.equal("12", log.printable(12))
+    end)
+
+    it("guards every event and the progress line in text mode; JSON lines stay JSON", function()
+      local l, stream = logger({ tty = true, color = false })
+      l:info("created clients \27]0;pwned\7", { name = "\27[2K" })
+      l:progress("\27[1Aapply", 1, 2)
+      -- (the progress line's own "\r\27[K" clears it; nothing else is live)
+      local text = stream:text():gsub("\r\27%[K", "")
+      assert.is_nil(text:find("[\27\7]"), text)
+      assert.matches("created clients \\x1b]0;pwned\\x07 name=\\x1b[2K", text, 1, true)
+      assert.matches("\\x1b[1Aapply 1/2", text, 1, true)
+      local j, jstream = logger({ json = true, clock = FIXED_CLOCK })
+      j:info("created clients \27]0;pwned\7")
+      assert.equal("created clients \27]0;pwned\7", json.decode(jstream:lines()[1]).message)
+    end)
+  end)
+
   describe("from_config", function()
     it("takes json and the level from the config", function()
       local cfg = assert(config.load{ args = assert(args.parse_command("import",

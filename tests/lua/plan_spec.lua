@@ -279,6 +279,26 @@ describe("a0lua.plan", function()
       assert.is_nil(text:find("new-secret", 1, true))
       assert.matches("(secret)", text, 1, true)
     end)
+
+    -- A name that contains a secret's word does not make a boolean or a number a secret.
+    it("masks strings only, never booleans or numbers", function()
+      local ctx = setup({}, { tenant = { flags = { disable_self_service_change_password = true },
+        password_options = { min_length = 8 } } })
+      local p = assert(plan.compute(ctx, { tenant = { flags = {
+        disable_self_service_change_password = false }, password_options = { min_length = 10 },
+        credentials = { key_id = "id-1", body = "s3cr3t-body", rotate = true } } }))
+      local text = p:render{ color = false } .. p:json()
+      assert.matches("flags.disable_self_service_change_password: true -> false", text, 1, true)
+      assert.matches("password_options.min_length: 8 -> 10", text, 1, true)
+      local doc = assert(json.decode(p:json()))
+      local payload = doc.changes[1].payload
+      assert.is_false(payload.flags.disable_self_service_change_password)
+      assert.equal(10, payload.password_options.min_length)
+      -- every string inside a secret object is masked, whatever its own name; booleans stay
+      assert.same({ key_id = "(secret)", body = "(secret)", rotate = true }, payload.credentials)
+      assert.is_nil(text:find("s3cr3t-body", 1, true))
+      assert.is_nil(text:find("id-1", 1, true))
+    end)
   end)
 
   describe("json", function()

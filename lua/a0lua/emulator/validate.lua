@@ -33,6 +33,14 @@
 --           { statusCode = 400, error = "Bad Request", message = "Invalid request payload JSON
 --           format", errorCode = "invalid_body" }.
 --
+--   validate.problems(name, value) -> { {message =, path =, segments =, keyword =}, ... }: every
+--   problem of a body checked against routes.schemas[name], for a caller of its own (a0lua.
+--   preflight, before an import writes), in the order the real validator meets them (empty
+--   when valid). message as in the 400 ('Additional properties not allowed: client_secret'),
+--   path "a.b[2]" as after " on property", segments the value's path to the problem (the
+--   refused property itself for an additional one; arrays count from 0), keyword the schema's.
+--   validate.problem(name, value) -> the first of them (the one body() reports) | nil
+--
 --   validate.compile(name) -> validator: the compiled schema of routes.schemas[name] (cached),
 --   for callers that check bodies themselves. Raises on an unknown name.
 --
@@ -245,34 +253,46 @@ local RANK = {
   minProperties = 11, minimum = 12, oneOf = 13, pattern = 14, required = 15, uniqueItems = 16,
 }
 
-local function first_error(errors, value, schema_root)
-  local best, best_key
+-- Every error, described, in the order the real validator meets them (the first is the one it
+-- reports).
+local function ranked(errors, value, schema_root)
+  local list = {}
   for i, e in ipairs(errors) do
     local message, path, depth = describe(e, value, schema_root)
-    local key = { depth, RANK[e.keyword] or 99,
-      e.keyword == "additionalProperties" and tostring(e.property) or "", i }
-    local better = best == nil
-    if not better then
-      for n = 1, 4 do
-        if key[n] ~= best_key[n] then better = key[n] < best_key[n] break end
-      end
-    end
-    if better then best, best_key = { message = message, path = path }, key end
+    list[i] = { message = message, path = path, segments = pointer_segments(e.path),
+      keyword = e.keyword, key = { depth, RANK[e.keyword] or 99,
+        e.keyword == "additionalProperties" and tostring(e.property) or "", i } }
   end
-  return best
+  table.sort(list, function(a, b)
+    for n = 1, 4 do
+      if a.key[n] ~= b.key[n] then return a.key[n] < b.key[n] end
+    end
+    return false
+  end)
+  for _, p in ipairs(list) do p.key = nil end
+  return list
 end
 
 local function bad_request(message)
   return { statusCode = 400, error = "Bad Request", message = message, errorCode = "invalid_body" }
 end
 
+function M.problems(name, value)
+  local validator, linked = M.compile(name)
+  local ok, errors = validator:validate(value)
+  if ok then return {} end
+  return ranked(errors, value, linked)
+end
+
+function M.problem(name, value)
+  return M.problems(name, value)[1]
+end
+
 function M.body(route, value)
   if type(route) ~= "table" then error("validate.body: route must be a table", 2) end
   if route.body == nil then return true end
-  local validator, linked = M.compile(route.body)
-  local ok, errors = validator:validate(value)
-  if ok then return true end
-  local e = first_error(errors, value, linked)
+  local e = M.problem(route.body, value)
+  if e == nil then return true end
   local message = "Payload validation error: '" .. e.message .. "'"
   if e.path ~= "" then message = message .. " on property " .. e.path end
   return false, bad_request(message .. ".")
