@@ -38,7 +38,9 @@ raw_query = (nil when absent), version = "HTTP/1.1", headers = { lower-case name
 (repeated headers joined with ", "), body = (string, "" when none), connection = (the
 connection's number, counting from 1), remote = "ip:port" }. It returns
 { status = (default 200), headers = { name = value or { values } } (names as given),
-body = (string, default ""), close = (true: close after answering) }, or { drop = true } to close
+body = (string, or an array of strings sent one after another without being joined first, so a
+large answer made of strings the handler keeps anyway costs no copy; default ""),
+close = (true: close after answering) }, or { drop = true } to close
 the connection without answering. A handler that raises gets a 500 and the message is logged.
 Content-Length is always computed by the server; HEAD, 1xx, 204 and 304 answers carry no body.
 
@@ -289,6 +291,27 @@ local function read_request(conn)
   return req
 end
 
+-- The head, then the pieces: small ones are gathered up to SMALL_BODY bytes per send, large
+-- ones sent as they are (never joined into one string).
+local function send_pieces(conn, head, pieces)
+  local buf, size = { head }, #head
+  for i = 1, #pieces do
+    local piece = pieces[i]
+    if size + #piece > SMALL_BODY and size > 0 then
+      if not send_all(conn, table.concat(buf)) then return nil end
+      buf, size = {}, 0
+    end
+    if #piece > SMALL_BODY then
+      if not send_all(conn, piece) then return nil end
+    else
+      buf[#buf + 1] = piece
+      size = size + #piece
+    end
+  end
+  if size > 0 then return send_all(conn, table.concat(buf)) end
+  return true
+end
+
 local function check_field(name, value)
   if not tostring(name):match("^[%w!#$%%&'*+%-.^_`|~]+$") then
     error("response header name is not a token: " .. tostring(name), 0)
@@ -303,7 +326,18 @@ local function write_response(conn, req, res, keep)
   local status = math.tointeger(res.status or 200)
   if not status or status < 100 or status > 999 then error("bad response status", 0) end
   local body = res.body or ""
-  if type(body) ~= "string" then error("response body must be a string", 0) end
+  local length
+  if type(body) == "table" then
+    length = 0
+    for i = 1, #body do
+      if type(body[i]) ~= "string" then error("response body pieces must be strings", 0) end
+      length = length + #body[i]
+    end
+  elseif type(body) == "string" then
+    length = #body
+  else
+    error("response body must be a string or an array of strings", 0)
+  end
   if res.close then keep = false end
   local names = {}
   for name in pairs(res.headers or {}) do names[#names + 1] = name end
@@ -323,16 +357,18 @@ local function write_response(conn, req, res, keep)
     end
   end
   local bodiless = status < 200 or status == 204 or status == 304
-  if not bodiless then head[#head + 1] = ("Content-Length: %d\r\n"):format(#body) end
+  if not bodiless then head[#head + 1] = ("Content-Length: %d\r\n"):format(length) end
   if not keep then
     head[#head + 1] = "Connection: close\r\n"
   elseif req.version == "HTTP/1.0" then
     head[#head + 1] = "Connection: keep-alive\r\n"
   end
   head[#head + 1] = "\r\n"
-  if bodiless or req.method == "HEAD" then body = "" end
+  if bodiless or req.method == "HEAD" then body, length = "", 0 end
   local ok
-  if #body <= SMALL_BODY then
+  if type(body) == "table" then
+    ok = send_pieces(conn, table.concat(head), body)
+  elseif length <= SMALL_BODY then
     head[#head + 1] = body
     ok = send_all(conn, table.concat(head))
   else

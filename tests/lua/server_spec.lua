@@ -191,6 +191,26 @@ describe("a0lua.server", function()
       assert.equals("4", res.headers["content-length"])
     end)
 
+    it("sends a body given as an array of strings in order, small and large pieces", function()
+      local big = string.rep("b", 200000)
+      start{ handler = function(req)
+        if req.method == "HEAD" then return { body = { "ab", "c" } } end
+        return { body = { "[", "x", ",", big, "]", "" } }
+      end }
+      local c = client()
+      c:send("GET / HTTP/1.1\r\n\r\n")
+      local res = c:response()
+      assert.equals(200, res.status)
+      assert.equals(tostring(#big + 4), res.headers["content-length"])
+      assert.equals("[x," .. big .. "]", res.body)
+      c:send("HEAD / HTTP/1.1\r\n\r\n")
+      res = c:response(true)
+      assert.equals("3", res.headers["content-length"])
+      assert.equals("", res.body)
+      c:send("GET /after HTTP/1.1\r\n\r\n")
+      assert.equals(#big + 4, #c:response().body)
+    end)
+
     it("answers 500 and logs when the handler raises", function()
       local logged = {}
       start{ handler = function() error("handler broke") end,

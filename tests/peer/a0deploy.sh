@@ -171,8 +171,11 @@ EOF
 done
 [ -n "$tls_port" ] || fail "stunnel did not start (see ${logs#"$root"/}/stunnel.log)"
 domain=localhost:$tls_port
-"$a0lua" run "$peer/admin.lua" --ca "$tmp/cert.pem" GET "https://$domain/__emulator/requests" \
-  /dev/null || fail "https://$domain does not reach the emulator through the certificate"
+# The probe asks the Management API (401 without a token): the admin endpoints answer only at
+# the emulator's own address, and through stunnel the Host is localhost:<TLS port>.
+"$a0lua" run "$peer/admin.lua" --ca "$tmp/cert.pem" --expect 401 \
+  GET "https://$domain/api/v2/roles" /dev/null ||
+  fail "https://$domain does not reach the emulator through the certificate"
 admin DELETE /__emulator/requests || fail "DELETE /__emulator/requests failed"
 echo "peer: TLS at https://$domain"
 

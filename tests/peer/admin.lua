@@ -1,10 +1,12 @@
 -- tests/peer/admin.lua: the peer check's HTTP helper, for the emulator's admin endpoints and for
 -- probing the TLS terminator.
 --
---   a0lua run tests/peer/admin.lua [--ca FILE] METHOD URL [OUT]
+--   a0lua run tests/peer/admin.lua [--ca FILE] [--expect STATUS] METHOD URL [OUT]
 --       sends one request (no body); writes the response body to OUT (or stdout) and exits 0 on
---       a 2xx, else prints "METHOD URL: <status or network error>" on stderr and exits 1.
---       --ca FILE verifies TLS against FILE only (the throwaway certificate).
+--       a 2xx (or on STATUS when --expect is given), else prints "METHOD URL: <status or network
+--       error>" on stderr and exits 1. --ca FILE verifies TLS against FILE only (the throwaway
+--       certificate). The admin endpoints (/__emulator/*) answer only requests sent to the
+--       emulator's own address: call them at its http://127.0.0.1:PORT, never through stunnel.
 --   a0lua run tests/peer/admin.lua summary LOG_JSON
 --       reads a request log (GET /__emulator/requests) and prints one line per distinct
 --       (method, path, status) answered with a status >= 400, with its count, for the gaps list.
@@ -153,11 +155,13 @@ local function main(args)
     for _, line in ipairs(lines) do io.stdout:write(line, "\n") end
     return 0
   end
-  local i, ca = 1, nil
-  if args[1] == "--ca" then ca, i = args[2], 3 end
+  local i, ca, expect = 1, nil, nil
+  if args[i] == "--ca" then ca, i = args[i + 1], i + 2 end
+  if args[i] == "--expect" then expect, i = tonumber(args[i + 1]), i + 2 end
   local method, url, out = args[i], args[i + 1], args[i + 2]
   if not (method and url) then
-    error("usage: a0lua run tests/peer/admin.lua [--ca FILE] METHOD URL [OUT]", 0)
+    error("usage: a0lua run tests/peer/admin.lua [--ca FILE] [--expect STATUS] METHOD URL [OUT]",
+      0)
   end
   local status, body = M.request(method, url, { ca_file = ca })
   if not status then
@@ -171,7 +175,7 @@ local function main(args)
   else
     io.stdout:write(body)
   end
-  if status < 200 or status > 299 then
+  if (expect and status ~= expect) or (not expect and (status < 200 or status > 299)) then
     io.stderr:write(("%s %s: status %d\n"):format(method, url, status))
     return 1
   end

@@ -3,11 +3,13 @@
 --   a0lua emulate [--host H] [--port N] [--state FILE] [--limits none|free|enterprise]
 --                 [--latency MS[:JITTER_MS]] [--fail-rate P] [--drop-rate P] [--seed N]
 --                 [--client-id ID] [--client-secret S] [--log FILE] [--build-delay SECONDS]
+--                 [--request-log-bytes N] [--request-body-bytes N]
 --   a0lua emulate --state-from-recording FILE OUT
 --
 -- Prints "listening on http://HOST:PORT" once ready, then serves until POST /__emulator/shutdown
 -- (exit 0) or a signal ends the process. Nothing is kept in buffers (the log is flushed per
--- line, the state lives in memory only), so SIGINT and SIGTERM lose nothing.
+-- line, the state lives in memory only), so SIGINT and SIGTERM lose nothing. A --host that is not
+-- a loopback address gets a warning on stderr: the emulator has no real security.
 local json = require "a0lua.core.json"
 
 local M = {}
@@ -18,6 +20,7 @@ M.usage = "a0lua emulate [--host H] [--port N] [--state FILE] [--limits none|fre
   .. "[--seed N]\n"
   .. "                     [--client-id ID] [--client-secret S] [--log FILE] "
   .. "[--build-delay SECONDS]\n"
+  .. "                     [--request-log-bytes N] [--request-body-bytes N]\n"
   .. "       a0lua emulate --state-from-recording FILE OUT"
 
 local ErrorMt = { __tostring = function(e) return e.message end }
@@ -40,7 +43,7 @@ local TAKES_VALUE = {
   ["--host"] = true, ["--port"] = true, ["--state"] = true, ["--limits"] = true,
   ["--latency"] = true, ["--fail-rate"] = true, ["--drop-rate"] = true, ["--seed"] = true,
   ["--client-id"] = true, ["--client-secret"] = true, ["--log"] = true,
-  ["--build-delay"] = true,
+  ["--build-delay"] = true, ["--request-log-bytes"] = true, ["--request-body-bytes"] = true,
 }
 
 -- argv -> options table for emulator.new, plus the recording conversion when asked.
@@ -98,8 +101,26 @@ function M.options(o)
   if o["build-delay"] then
     opts.build_delay = number_arg("--build-delay", o["build-delay"], 0)
   end
+  for flag, key in pairs({ ["request-log-bytes"] = "max_logged_bytes",
+                           ["request-body-bytes"] = "max_logged_body" }) do
+    if o[flag] then
+      opts[key] = math.tointeger(number_arg("--" .. flag, o[flag], 0))
+      if not opts[key] then usage_error("--" .. flag .. " needs an integer") end
+    end
+  end
   return opts
 end
+
+-- Loopback: 127.0.0.0/8, ::1, localhost.
+function M.is_loopback(host)
+  host = (host or "127.0.0.1"):lower():gsub("^%[(.*)%]$", "%1")
+  return host == "localhost" or host == "::1" or host:match("^127%.%d+%.%d+%.%d+$") ~= nil
+end
+
+M.EXPOSED_WARNING = "a0lua emulate: warning: --host %s is not a loopback address. The emulator "
+  .. "has no real security: any client that reaches it with the printed client id and secret "
+  .. "can change the tenant, and its admin endpoints (/__emulator/*: state, reset, shutdown) "
+  .. "need no credentials at all."
 
 local function write_file(path, text)
   local f, err = io.open(path, "wb")
@@ -142,6 +163,9 @@ function M.run(args)
   local emulator = require "a0lua.emulator"
   local emu, err = emulator.new(opts)
   if not emu then error(err, 0) end
+  if not M.is_loopback(opts.host) then
+    io.stderr:write(M.EXPOSED_WARNING:format(opts.host), "\n")
+  end
   io.stdout:write("listening on ", emu:url(), "\n")
   io.stdout:flush()
   emu:run()

@@ -14,9 +14,10 @@ For each request:
        and fields/include_fields of lists -> JSON answer with the x-ratelimit-* headers
     (a drop after handling: the write is applied, the answer never sent)
   anything else -> 404 in the Management error shape.
-Every /oauth/token and /api/v2 request is appended to the request log (method, path, query,
-status, request body; the token request's secrets are replaced by "[REDACTED]") and, when a log
-function is set, written as one line (no bodies, no headers: tokens never reach the log).
+Every /oauth/token and /api/v2 request is appended to the request log (requestlog.lua: method,
+path, query, status, request body with its secrets replaced by "[REDACTED]" as secrets.lua says,
+the whole body for routes whose binding says secret_body) and, when a log function is set,
+written as one line (no bodies, no headers: tokens never reach the log).
 ]]
 local json = require "a0lua.core.json"
 local admin = require "a0lua.emulator.admin"
@@ -132,6 +133,7 @@ local function dispatch(emu, req, entry, params, log)
   if WRITE_METHODS[req.method] then
     parsed = parse_body(req)
     log.body = parsed
+    log.secret_body = entry.binding and entry.binding.secret_body
     local spec = entry.spec
     if spec and spec.body and emu.validate and (parsed ~= nil or req.method ~= "DELETE") then
       local valid, err = emu.validate.body(spec, parsed)
@@ -171,18 +173,12 @@ local function handle_api(emu, req, log)
     headers)
 end
 
--- The token request's body for the log, without its secrets.
-local function redacted_token_body(req)
+-- The token request's body for the log, without its secrets (JSON or a form).
+local function redacted_token_body(emu, req)
   local text = req.body or ""
   local value = json.decode(text)
-  if type(value) == "table" then
-    for _, k in ipairs({ "client_secret", "client_assertion" }) do
-      if value[k] ~= nil then value[k] = "[REDACTED]" end
-    end
-    return value
-  end
-  return (text:gsub("(client_secret=)[^&]*", "%1[REDACTED]")
-              :gsub("(client_assertion=)[^&]*", "%1[REDACTED]"))
+  if type(value) == "table" then return emu.redactor:value(value) end
+  return emu.redactor:form(text)
 end
 
 function M.new(emu)
@@ -210,7 +206,7 @@ function M.new(emu)
     elseif fault and fault.drop == "before" then
       res = { drop = true }
     elseif is_token then
-      log.body = redacted_token_body(req)
+      log.body = redacted_token_body(emu, req)
       if req.method ~= "POST" then
         res = respond(404, not_found_route())
       else
@@ -224,6 +220,9 @@ function M.new(emu)
     if fault and fault.drop then
       log.dropped = fault.drop
       res = { drop = true }
+    end
+    if log.body ~= nil and not is_token then
+      log.body = emu.redactor:value(log.body, log.secret_body)
     end
     emu:record(log, clock() - started, req.raw_query)
     return res

@@ -14,6 +14,8 @@ a0lua.emulator: a stateful Auth0 Management API on loopback (`a0lua emulate`), u
     routes = nil, validate = nil,     -- default: a0lua.emulator.routes / .validate if present
     clock = nil,                      -- function() -> seconds; default socket.gettime
     max_logged = 10000,               -- request-log entries kept (the oldest go first)
+    max_logged_bytes = 67108864,      -- request-log bytes kept (its entries' JSON text)
+    max_logged_body = 65536,          -- a logged body's bytes; longer ones are cut, marked
   })
   emu:url() -> "http://127.0.0.1:PORT"    emu:port() -> PORT
   emu:run()                 serve until emu:stop()
@@ -24,7 +26,8 @@ a0lua.emulator: a stateful Auth0 Management API on loopback (`a0lua emulate`), u
   emu:state() -> table      the live state (state-file format)
   emu:load(state) -> true | nil, err       replace it (the table is copied)
   emu:reset()               back to the state the emulator started with
-  emu:requests() -> array   the request log            emu:clear_requests()
+  emu:requests() -> array   the request log (decoded)  emu:clear_requests()  (memory given back)
+  emu:request_log()         the a0lua.emulator.requestlog itself
 
 emulator.new returns nil, err ({code =, message =}) when the state file cannot be read or the
 socket cannot listen; bad options raise.
@@ -39,7 +42,9 @@ local ids = require "a0lua.emulator.ids"
 local random = require "a0lua.emulator.random"
 local ratelimit = require "a0lua.emulator.ratelimit"
 local resources = require "a0lua.emulator.resources"
+local requestlog = require "a0lua.emulator.requestlog"
 local router = require "a0lua.emulator.router"
+local secrets = require "a0lua.emulator.secrets"
 local store = require "a0lua.emulator.store"
 local values = require "a0lua.emulator.values"
 
@@ -124,9 +129,13 @@ function M.new(opts)
   local limits = check_options(opts)
   local clock = opts.clock or socket.gettime
   local self = setmetatable({
-    clock = clock, log_lines = opts.log, max_logged = opts.max_logged or 10000,
+    clock = clock, log_lines = opts.log,
     error_log = opts.error_log or function(msg) io.stderr:write(msg, "\n") end,
-    log = {}, log_first = 1, log_last = 0, timers = {},
+    requests_log = requestlog.new{ max_entries = opts.max_logged,
+                                   max_bytes = opts.max_logged_bytes,
+                                   max_body = opts.max_logged_body },
+    redactor = secrets.new(resources.write_only()),
+    listen_host = opts.host or "127.0.0.1", timers = {},
     client_id = opts.client_id or M.DEFAULT_CLIENT_ID,
     client_secret = opts.client_secret or M.DEFAULT_CLIENT_SECRET,
   }, Emulator)
@@ -277,15 +286,8 @@ function Emulator:reset()
   self:load(self.initial)
 end
 
--- The request log keeps the last max_logged entries: log_first..log_last of self.log.
 function Emulator:record(entry, seconds, raw_query)
-  local last = self.log_last + 1
-  self.log[last] = entry
-  self.log_last = last
-  if last - self.log_first + 1 > self.max_logged then
-    self.log[self.log_first] = nil
-    self.log_first = self.log_first + 1
-  end
+  self.requests_log:add(entry, entry.body)
   if self.log_lines then
     self.log_lines(("%s %s %s%s %d%s %.1fms"):format(os.date("!%Y-%m-%dT%H:%M:%SZ"),
       entry.method, entry.path, raw_query and ("?" .. raw_query) or "", entry.status,
@@ -293,14 +295,16 @@ function Emulator:record(entry, seconds, raw_query)
   end
 end
 
+function Emulator:request_log()
+  return self.requests_log
+end
+
 function Emulator:requests()
-  local out = json.array()
-  for i = self.log_first, self.log_last do out[#out + 1] = self.log[i] end
-  return out
+  return self.requests_log:entries()
 end
 
 function Emulator:clear_requests()
-  self.log, self.log_first, self.log_last = {}, 1, 0
+  self.requests_log:clear()
 end
 
 return M

@@ -6,9 +6,13 @@ function(ctx) } (each field optional):
   fresh      adds its keys to the state of a fresh tenant
   normalize  after a state is loaded: brings keys that the state file may hold in another shape
              (a detail key, an alias path) to the one the module serves from
+  write_only field names it accepts and never answers, that no name rule finds secret (the
+             request log redacts them, a0lua.emulator.secrets)
+A binding with secret_body = true takes a body that is secret as a whole (hook secrets, a rules
+config's value): the request log redacts every string of it.
 
   resources.bindings() -> every binding          resources.fresh_state(ctx) -> state
-  resources.normalize(ctx)
+  resources.normalize(ctx)             resources.write_only() -> { name, ... } (every module's)
 ]]
 local ids = require "a0lua.emulator.ids"
 local random = require "a0lua.emulator.random"
@@ -54,6 +58,14 @@ function M.fresh_state(ctx)
     if mod.fresh then mod.fresh(fixed, state) end
   end
   return state
+end
+
+function M.write_only()
+  local out = {}
+  for _, mod in ipairs(modules()) do
+    for _, name in ipairs(mod.write_only or {}) do out[#out + 1] = name end
+  end
+  return out
 end
 
 function M.normalize(ctx)

@@ -54,7 +54,7 @@ local function rules_configs()
     { method = "GET", template = key,
       handler = function(ctx) return 200, ctx.store:get(key) or arr() end },
     {
-      method = "PUT", template = "/rules-configs/{key}",
+      method = "PUT", template = "/rules-configs/{key}", secret_body = true,
       handler = function(ctx, _, params, body)
         if not ctx.store:find(key, "key", params[1]) then
           ctx.store:insert(key, { key = params[1] })
@@ -119,7 +119,7 @@ local function hook_secrets()
     { method = "GET", template = t,
       handler = function(ctx, _, p) return 200, ctx.store:get(key(ctx, p[1])) or {} end },
     {
-      method = "POST", template = t, status = 201,
+      method = "POST", template = t, status = 201, secret_body = true,
       handler = function(ctx, _, p, body)
         local k = key(ctx, p[1])
         local cur = ctx.store:get(k) or {}
@@ -134,7 +134,7 @@ local function hook_secrets()
       end,
     },
     {
-      method = "PATCH", template = t,
+      method = "PATCH", template = t, secret_body = true,
       handler = function(ctx, _, p, body)
         local k = key(ctx, p[1])
         local cur = ctx.store:get(k) or {}
@@ -269,6 +269,7 @@ M.RATE_LIMIT_POLICIES = {
 -- write-only: the real API keeps it and answers without it (recording
 -- should-dump-without-throwing-an-error: webhook_authorization {method: "bearer"} only).
 local WEBHOOK_SECRETS = { "token", "password", "header_value" }
+M.write_only = WEBHOOK_SECRETS -- redacted in the request log too (a0lua.emulator.secrets)
 
 local function event_stream_view(_, item)
   local auth = type(item.destination) == "table" and type(item.destination.configuration) == "table"

@@ -79,6 +79,9 @@ M.SETTINGS = {
 local WRITE_ONLY_CREDENTIALS = { "api_key", "smtp_pass", "secretAccessKey", "clientSecret",
                                  "connectionString", "accessKeyId" }
 
+-- The request log redacts these names too (a0lua.emulator.secrets).
+M.write_only = WRITE_ONLY_CREDENTIALS
+
 local function strip_credentials(provider)
   local c = provider.credentials
   if values.is_object(c) then
