@@ -7,6 +7,8 @@
 #   make fuzz       each fuzz target for FUZZ_SECONDS (default 60)
 #   make bench      the primitives against lua-cjson and lyaml
 #   make bench-deploy   a0lua against a0deploy on emulated tenants (BENCH_SIZES, BENCH_ROUNDS)
+#   make faults     imports under injected faults, checked for duplicates and convergence
+#                   (FAULTS_SEEDS, FAULTS_SIZE, FAULTS_ONLY for quick runs)
 #   make demo       the first thing to run
 #   make fresh-check    make demo, make test and luarocks make on a bare Debian 12 root (debootstrap)
 #   make install / uninstall   honour PREFIX and DESTDIR
@@ -162,6 +164,13 @@ bench: deps all
 # without them the table has a0lua's side only.
 bench-deploy: deps all
 	@bash bench/deploy.sh
+
+# Imports of generated tenants under injected faults (5xx, 429 storms on the free and enterprise
+# limits, dropped connections, slow answers, kill -9), each followed by re-runs; fails when an
+# import leaves a duplicate, does not converge, or its re-run writes (bench/faults.lua). Not part
+# of `make test`: it takes about 5 minutes.
+faults: deps all
+	@build/a0lua run bench/faults.lua
 
 # The first thing to run: a local emulator, the example tenant imported into it, the plan for a
 # changed copy, an export (scripts/demo.sh).

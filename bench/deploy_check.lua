@@ -75,6 +75,21 @@ function M.counts(state)
   return out
 end
 
+-- count_differences(have, expected) -> { "what: n in the tenant, m expected", ... } (sorted)
+function M.count_differences(have, expected)
+  local a, b = M.counts(have), M.counts(expected)
+  local problems = {}
+  local names = {}
+  for k in pairs(b) do names[#names + 1] = k end
+  table.sort(names)
+  for _, k in ipairs(names) do
+    if a[k] ~= b[k] then
+      problems[#problems + 1] = ("%s: %d in the tenant, %d expected"):format(k, a[k], b[k])
+    end
+  end
+  return problems
+end
+
 local function find(list, field, value)
   for _, item in ipairs(list or {}) do
     if item[field] == value then return item end
@@ -138,17 +153,8 @@ function M.check_state(url, state_file, manifest_file)
   local have = json.decode(body)
   local text, rerr = read(state_file)
   if not text then return nil, { "cannot read " .. state_file .. ": " .. tostring(rerr) } end
-  local expected = json.decode(text)
-  local a, b = M.counts(have), M.counts(expected)
-  local problems = {}
-  local names = {}
-  for k in pairs(b) do names[#names + 1] = k end
-  table.sort(names)
-  for _, k in ipairs(names) do
-    if a[k] ~= b[k] then
-      problems[#problems + 1] = ("%s: %d in the tenant, %d expected"):format(k, a[k], b[k])
-    end
-  end
+  local problems = M.count_differences(have, json.decode(text))
+  local a = M.counts(have)
   if manifest_file then
     local mtext = read(manifest_file)
     for _, p in ipairs(M.changes_applied(have, json.decode(mtext))) do

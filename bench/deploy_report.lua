@@ -16,7 +16,7 @@ targets the row meets. Prints the table (Markdown) and the misses; writes OUT.
 
 As a module: M.parse_requests(text) -> { requests =, writes =, rate_limited =, token =,
 templates = { ["GET /roles/{id}/permissions"] = n } }, M.parse_time(text) -> { rss_kb =,
-elapsed_s = }, M.median(list), M.template(path).
+elapsed_s = }, M.median(list), M.template(path), M.fmt_s(seconds) -> "1.23 s" (or "–").
 ]]
 local json = require "a0lua.core.json"
 
@@ -128,6 +128,7 @@ local function fmt_s(v)
   if v >= 1 then return ("%.2f s"):format(v) end
   return ("%.0f ms"):format(v * 1000)
 end
+M.fmt_s = fmt_s
 
 local function fmt_ratio(v)
   if v == nil then return "–" end
