@@ -121,6 +121,8 @@ describe("a0lua.commands.emulate", function()
           "--state-from-recording", file, out })
         assert.are.equal(0, status, err)
         assert.matches("^wrote %d+ paths to ", stdout)
+        -- The state holds the recorded clients' secrets: readable by its owner only.
+        assert.are.equal(384, require("a0lua.core.fs").stat(out).mode)  -- 0600
         local state = json.decode(shared.read(out))
         assert.is_table(state["/tenants/settings"])
         local emu = emulator.start({ args = { "--state", out } })

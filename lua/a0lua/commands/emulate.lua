@@ -122,11 +122,12 @@ M.EXPOSED_WARNING = "a0lua emulate: warning: --host %s is not a loopback address
   .. "can change the tenant, and its admin endpoints (/__emulator/*: state, reset, shutdown) "
   .. "need no credentials at all."
 
-local function write_file(path, text)
-  local f, err = io.open(path, "wb")
-  if not f then error(setmetatable({ code = "emulate_write", message = err }, ErrorMt), 0) end
-  f:write(text, "\n")
-  f:close()
+-- The state converted from a recording can hold the recorded clients' secrets: 0600.
+local function write_state(path, text)
+  local ok, err = require("a0lua.core.fs").write(path, text .. "\n", { mode = 384 })
+  if not ok then
+    error(setmetatable({ code = "emulate_write", message = tostring(err) }, ErrorMt), 0)
+  end
 end
 
 local function convert(o)
@@ -134,7 +135,7 @@ local function convert(o)
   local entries, err = recording.read(o.recording)
   if not entries then error(err, 0) end
   local state = recording.to_state(entries)
-  write_file(o.out, assert(json.encode(state, { pretty = true })))
+  write_state(o.out, assert(json.encode(state, { pretty = true })))
   local n = 0
   for _ in pairs(state) do n = n + 1 end
   io.stdout:write(("wrote %d paths to %s\n"):format(n, o.out))
