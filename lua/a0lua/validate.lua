@@ -13,8 +13,10 @@ Every problem is collected; nothing stops at the first.
          report) with report(index, field, message) (index from 1; nil for a singleton);
       4. references (validate.references) against the files only: a reference to something
          absent from the files is a warning (it may be on the tenant).
-      A type excluded by AUTH0_EXCLUDED / AUTH0_INCLUDED_ONLY is not validated; a type without a
-      handler gives a warning ("no handler: not deployed").
+      A type excluded by AUTH0_EXCLUDED / AUTH0_INCLUDED_ONLY is not validated; a type of the
+      catalogue that the files hold and no loaded handler deploys (the user's --handlers and
+      A0LUA_HANDLERS_PATH included) is a problem with code "no_handler" (validate.no_handler),
+      located at the type in the files.
       problems: an array of error tables { code = "validation", file =, line =, column =, path =,
       pointer =, message = } (sources:problem), sorted by file, line and column; each prints as
       "file:line:column: path: message". warnings: an array of the same shape (code "warning").
@@ -30,8 +32,8 @@ Every problem is collected; nothing stops at the first.
 ]]
 local schema = require "a0lua.core.schema"
 local json = require "a0lua.core.json"
+local catalogue = require "a0lua.catalogue"
 local handler = require "a0lua.handler"
-local handlers = require "a0lua.handlers"
 local sources_mod = require "a0lua.sources"
 
 local M = {}
@@ -39,8 +41,7 @@ local M = {}
 local NULL = json.null
 local ARRAY_MT = json.array_mt
 
-local KNOWN = {}
-for _, t in ipairs(handlers.TYPES) do KNOWN[t] = true end
+local KNOWN = catalogue.is_type
 local META_KEYS = { exclude = true, include = true }
 
 -- Built-in references of the engine's handlers (docs/architecture.md §4.7).
@@ -58,6 +59,19 @@ M.REFERENCES = {
       field = "identifier" },
   },
 }
+
+-- A type the files hold but no loaded handler deploys: an error, so that a plan never reports
+-- "no changes" for what it did not look at. It is located at the type's key, or (a directory's
+-- list, which has no file of its own) at its first item.
+function M.no_handler(sources, type_name)
+  local pointer = "/" .. type_name
+  if not sources:locate(pointer) and sources:locate(pointer .. "/0") then
+    pointer = pointer .. "/0"
+  end
+  return sources:problem(pointer, ("no handler for %s: a0lua cannot deploy this type, so it "
+    .. "would be neither planned nor imported (exclude it with AUTH0_EXCLUDED or leave it out of "
+    .. "AUTH0_INCLUDED_ONLY, or add a handler: docs/handlers.md)"):format(type_name), "no_handler")
+end
 
 local ErrorMt = {
   __tostring = function(e) return e.message end,
@@ -269,7 +283,7 @@ function M.run(ctx, desired, sources, opts)
   for _, k in ipairs(keys) do
     if desired[k] == NULL then
       desired[k] = nil
-    elseif not KNOWN[k] and not META_KEYS[k] and not (registry and registry:get(k)) then
+    elseif not KNOWN(k) and not META_KEYS[k] and not (registry and registry:get(k)) then
       problems[#problems + 1] = sources:problem("/" .. k, ("unknown resource type %q (the types "
         .. "are a0deploy's: clients, resourceServers, clientGrants, connections, ...)"):format(k))
     end
@@ -279,16 +293,15 @@ function M.run(ctx, desired, sources, opts)
   for _, t in ipairs(registry and registry:enabled(ctx.config, nil) or {}) do enabled[t] = true end
   local excluded = {}
   if registry then
-    for _, t in ipairs(handlers.TYPES) do excluded[t] = true end
-    for _, t in ipairs(registry:enabled(ctx.config, handlers.TYPES)) do excluded[t] = nil end
+    for _, t in ipairs(catalogue.TYPES) do excluded[t] = true end
+    for _, t in ipairs(registry:enabled(ctx.config, catalogue.TYPES)) do excluded[t] = nil end
   end
 
   for _, k in ipairs(keys) do
     local value = desired[k]
     local h = registry and registry:get(k)
-    if value ~= nil and KNOWN[k] and not h and not excluded[k] then
-      warnings[#warnings + 1] = sources:problem("/" .. k, ("no handler for %s: it is not "
-        .. "deployed"):format(k), "warning")
+    if value ~= nil and registry and KNOWN(k) and not h and not excluded[k] then
+      problems[#problems + 1] = M.no_handler(sources, k)
     end
     if value ~= nil and h and enabled[k] then
       local prefix = "/" .. k
