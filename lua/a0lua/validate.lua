@@ -28,6 +28,11 @@ Every problem is collected; nothing stops at the first.
       client) checked with tenant = true, which is a problem: a0deploy sends the others on and
       lets the handler drop or log them. A handler may set `references = { {path = "a[].b",
       type = "clients", field = "name", strict = bool}, ... }` to replace its built-in list.
+  validate.unhandled(ctx, desired [, sources]) -> problems
+      The no_handler problems of desired: each type of the catalogue that it holds, that
+      ctx.config does not leave out and that ctx.handlers has no handler for (none without
+      ctx.handlers). Run by validate.run, and by a0lua's tenant:plan on a desired state given
+      directly.
   validate.error(problems) -> err      { code = "validation", message = all lines, problems = }
 ]]
 local schema = require "a0lua.core.schema"
@@ -60,6 +65,10 @@ M.REFERENCES = {
   },
 }
 
+local function fallback_sources()
+  return sources_mod.new()
+end
+
 -- A type the files hold but no loaded handler deploys: an error, so that a plan never reports
 -- "no changes" for what it did not look at. It is located at the type's key, or (a directory's
 -- list, which has no file of its own) at its first item.
@@ -73,6 +82,20 @@ function M.no_handler(sources, type_name)
     .. "AUTH0_INCLUDED_ONLY, or add a handler: docs/handlers.md)"):format(type_name), "no_handler")
 end
 
+function M.unhandled(ctx, desired, sources)
+  local registry = ctx.handlers
+  local out = {}
+  if not registry then return out end
+  sources = sources or fallback_sources()
+  for _, t in ipairs(registry:enabled(ctx.config, catalogue.TYPES)) do
+    local value = desired[t]
+    if value ~= nil and value ~= NULL and not registry:get(t) then
+      out[#out + 1] = M.no_handler(sources, t)
+    end
+  end
+  return out
+end
+
 local ErrorMt = {
   __tostring = function(e) return e.message end,
 }
@@ -84,10 +107,6 @@ function M.error(problems)
   return setmetatable({ code = "validation", problems = problems,
     message = ("validation failed (%s), nothing was changed:\n  %s"):format(head,
       table.concat(lines, "\n  ")) }, ErrorMt)
-end
-
-local function fallback_sources()
-  return sources_mod.new()
 end
 
 local function is_array(v)
@@ -291,18 +310,11 @@ function M.run(ctx, desired, sources, opts)
 
   local enabled = {}
   for _, t in ipairs(registry and registry:enabled(ctx.config, nil) or {}) do enabled[t] = true end
-  local excluded = {}
-  if registry then
-    for _, t in ipairs(catalogue.TYPES) do excluded[t] = true end
-    for _, t in ipairs(registry:enabled(ctx.config, catalogue.TYPES)) do excluded[t] = nil end
-  end
+  for _, p in ipairs(M.unhandled(ctx, desired, sources)) do problems[#problems + 1] = p end
 
   for _, k in ipairs(keys) do
     local value = desired[k]
     local h = registry and registry:get(k)
-    if value ~= nil and registry and KNOWN(k) and not h and not excluded[k] then
-      problems[#problems + 1] = M.no_handler(sources, k)
-    end
     if value ~= nil and h and enabled[k] then
       local prefix = "/" .. k
       -- 2. schema

@@ -3,6 +3,7 @@
 -- and pass once the type is excluded; a handler on the user's search path makes it deployable.
 local emulator = require "helpers.emulator"
 local run = require "helpers.run"
+local json = require "a0lua.core.json"
 
 local TENANT = [[
 clients:
@@ -62,6 +63,18 @@ describe("a type without a handler", function()
     assert.matches("Drift Check App", out, 1, true)
     status, out, err = a0lua({ "plan", "-i", file }, { AUTH0_INCLUDED_ONLY = '["clients"]' })
     assert.equal(2, status, out .. err)
+  end)
+
+  it("is refused by tenant:plan given a desired state directly, before any request", function()
+    local tenant = emu:tenant()
+    emu:clear_requests()
+    local p, err = tenant:plan({ tokenExchangeProfiles = json.array{ { name = "x" } } })
+    tenant:close()
+    assert.is_nil(p)
+    assert.equal("validation", err.code)
+    assert.equal("no_handler", err.problems[1].code)
+    assert.matches("no handler for tokenExchangeProfiles", err.message, 1, true)
+    assert.same({}, emu:requests())
   end)
 
   it("deploys the type once the user's handler search path has a handler for it", function()

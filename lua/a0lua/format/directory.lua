@@ -1,9 +1,13 @@
 -- a0lua.format.directory: the directory layout (docs/formats.md §3).
 --
+--   Where each type lives is its layout in a0lua.catalogue; this module has one reader (READ)
+--   and one writer (DUMP) per layout kind, never per type.
+--
 --   directory.read(cfg [, opts]) -> desired, sources | nil, problems
---     cfg.input (or AUTH0_INPUT_FILE) is the root directory. Each type not excluded
---     (AUTH0_EXCLUDED, AUTH0_INCLUDED_ONLY) is read from its folder or file; a missing folder
---     means the type is absent. Only files directly in a folder with the exact extension
+--     cfg.input (or AUTH0_INPUT_FILE) is the root directory. Each type of the catalogue not
+--     excluded (AUTH0_EXCLUDED, AUTH0_INCLUDED_ONLY) is read from its folder or file, whether a
+--     handler deploys it or not (validate refuses it then); a missing folder means the type is
+--     absent. Only files directly in a folder with the exact extension
 --     (".json") are read, in byte order; JSON objects without keys are ignored in list folders.
 --     Every file's text goes through keyword replacement before parsing; JSON is read with
 --     positions. Companion files (scripts, code, html, liquid) are inlined as in docs/formats.md
