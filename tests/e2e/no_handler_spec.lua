@@ -77,13 +77,30 @@ describe("a type without a handler", function()
     assert.same({}, emu:requests())
   end)
 
-  it("deploys the type once the user's handler search path has a handler for it", function()
-    local file = tmp .. "/tenant.yaml"
-    run.write_file(file, TENANT)
-    os.execute("mkdir -p " .. run.quote(tmp .. "/handlers"))
-    run.write_file(tmp .. "/handlers/token_exchange_profiles.lua",
-      'return { type = "tokenExchangeProfiles", path = "/token-exchange-profiles" }\n')
-    local status, out, err = a0lua({ "validate", "-i", file, "--handlers", tmp .. "/handlers" })
+  it("deploys and exports the type once the user's search path has a handler for it (one file: "
+    .. "the catalogue already knows its layout)", function()
+    os.execute("mkdir -p " .. run.quote(tmp .. "/handlers") .. " "
+      .. run.quote(tmp .. "/in/token-exchange-profiles"))
+    run.write_file(tmp .. "/handlers/token_exchange_profiles.lua", [[
+return { type = "tokenExchangeProfiles", path = "/token-exchange-profiles",
+  list = { paging = "checkpoint", key = "token_exchange_profiles" } }
+]])
+    local action = assert(emu:post("/actions/actions", { name = "exchange-action", code = "",
+      supported_triggers = { { id = "custom-token-exchange", version = "v1" } } })).json
+    run.write_file(tmp .. "/in/token-exchange-profiles/exchange.json", json.encode({
+      name = "exchange", subject_token_type = "urn:example:token", action_id = action.id,
+      type = "custom_authentication" }))
+    local handlers = { "--handlers", tmp .. "/handlers" }
+    local status, out, err = a0lua({ "import", "-i", tmp .. "/in", table.unpack(handlers) })
     assert.equal(0, status, out .. err)
+    local created = (emu:state()["/token-exchange-profiles"] or {})[1]
+    assert.equal("exchange", created and created.name)
+    status, out, err = a0lua({ "export", "-f", "directory", "-o", tmp .. "/out",
+      table.unpack(handlers) })
+    assert.equal(0, status, out .. err)
+    local exported = json.decode(assert(require("a0lua.core.fs").read(
+      tmp .. "/out/token-exchange-profiles/exchange.json")))
+    assert.equal("urn:example:token", exported.subject_token_type)
+    assert.is_nil(exported.id)
   end)
 end)
