@@ -27,7 +27,8 @@ describe("a type without a handler", function()
 
   local function a0lua(argv, env) return emu:cli(argv, env) end
 
-  it("fails plan, import and validate with exit 1 naming file:line and the type", function()
+  it("fails plan, import, validate and drift with exit 1 naming file:line and the type",
+      function()
     local file = tmp .. "/tenant.yaml"
     run.write_file(file, TENANT)
     for _, command in ipairs({ "plan", "import", "validate" }) do
@@ -37,6 +38,10 @@ describe("a type without a handler", function()
         err, 1, true)
       assert.not_matches("No changes", out, 1, true)
     end
+    -- nor does a drift check report "no drift"
+    local status, out, err = a0lua({ "run", "drift", "-i", file })
+    assert.equal(1, status, out .. err)
+    assert.matches(file .. ":4:1: tokenExchangeProfiles: no handler", err, 1, true)
     -- nothing was written
     for _, c in ipairs(emu:state()["/clients"] or {}) do
       assert.not_equal("Drift Check App", c.name)
