@@ -23,9 +23,15 @@ a0lua.format.directory, which knows one reader and one writer per layout `kind`:
          the items are: duplicate names abort the export), skip_empty (no folder for an empty
          list), export = false (never written)
   file   one JSON file: file; first_in_folder: the first .json file of its folder is read
-  scripts, code, tenant, pages, clients, databases, connections, emailTemplates, branding,
-  prompts, attackProtection: a shape of its own with companion files (folder, file and the
-  options named in directory.lua)
+  scripts (rules, hooks), code (actions, modules), pages, clients, emailTemplates: a folder of
+         JSON files each with a companion file: companion = { field = the JSON field that names
+         it (the text inlined on import), ext = its extension beside the JSON file, or suffix =
+         what follows the item's name, or file = its name in the item's own folder }; pages:
+         optional = the pages that may lack it; emailTemplates: others = the folder's files of
+         another type; scripts: lower_names, name_or_id, excluded_by (a config key of names
+         left out of an export)
+  tenant, databases, connections, branding, prompts, attackProtection: a shape of its own
+         (folder or file here, the rest in directory.lua)
   none   nothing of its own in the files (clientAuthCredentials)
 
 A type is deployed only when a handler for it is loaded (a0lua.handlers); the files may hold any
@@ -40,20 +46,24 @@ local ID_NAME = { "id", "name" }
 
 M.ENTRIES = {
   { type = "rules", identifiers = ID_NAME,
-    layout = { kind = "scripts", folder = "rules", excluded_by = "AUTH0_EXCLUDED_RULES" } },
+    layout = { kind = "scripts", folder = "rules", companion = { field = "script", ext = ".js" },
+               excluded_by = "AUTH0_EXCLUDED_RULES" } },
   { type = "rulesConfigs", identifiers = { "key" },
     layout = { kind = "list", folder = "rules-configs", export = false } },
   { type = "hooks", identifiers = ID_NAME,
-    layout = { kind = "scripts", folder = "hooks", lower_names = true, name_or_id = true,
-               skip_empty = true } },
-  { type = "pages", identifiers = { "name" }, layout = { kind = "pages", folder = "pages" } },
+    layout = { kind = "scripts", folder = "hooks", companion = { field = "script", ext = ".js" },
+               lower_names = true, name_or_id = true, skip_empty = true } },
+  { type = "pages", identifiers = { "name" },
+    layout = { kind = "pages", folder = "pages", companion = { field = "html", ext = ".html" },
+               optional = { "login", "error_page" } } },
   { type = "resourceServers", identifiers = { "id", "identifier", "name" },
     layout = { kind = "list", folder = "resource-servers", stem = "name" } },
   -- Resource servers before clients (app_type resource_server links to an API); the profiles
   -- first so that express / my-organization configurations can name profiles made in this run.
   { type = "clients", identifiers = { "client_id", "name" },
     depends_on = { "resourceServers", "connectionProfiles", "userAttributeProfiles" },
-    layout = { kind = "clients", folder = "clients" } },
+    layout = { kind = "clients", folder = "clients",
+               companion = { field = "custom_login_page", suffix = "_custom_login_page.html" } } },
   -- Clients for enabled_clients (a part: written once the clients exist); actions for
   -- options.custom_password_hash.action_id (only then: the handler's depends_on_for).
   { type = "databases", identifiers = ID_NAME, depends_on = { "clients", "actions" },
@@ -70,7 +80,8 @@ M.ENTRIES = {
   { type = "emailProvider", layout = { kind = "file", file = "emails/provider.json" } },
   -- The provider first (a0deploy order: emailProvider 60, emailTemplates 70).
   { type = "emailTemplates", identifiers = { "template" }, depends_on = { "emailProvider" },
-    layout = { kind = "emailTemplates", folder = "emails" } },
+    layout = { kind = "emailTemplates", folder = "emails", stem = "template",
+               companion = { field = "body", ext = ".html" }, others = { "provider.json" } } },
   -- Clients and APIs first: a grant names a client (created in this run or not) and an audience.
   { type = "clientGrants",
     identifiers = { "id", { "client_id", "audience", "subject_type" },
@@ -99,9 +110,11 @@ M.ENTRIES = {
   { type = "prompts", layout = { kind = "prompts", folder = "prompts" } },
   -- Modules first: an action names the module versions it uses.
   { type = "actions", identifiers = ID_NAME, depends_on = { "actionModules" },
-    layout = { kind = "code", folder = "actions" } },
+    layout = { kind = "code", folder = "actions",
+               companion = { field = "code", file = "code.js" } } },
   { type = "actionModules", identifiers = ID_NAME,
-    layout = { kind = "code", folder = "action-modules" } },
+    layout = { kind = "code", folder = "action-modules",
+               companion = { field = "code", file = "code.js" } } },
   -- Bound actions must be deployed first.
   { type = "triggers", depends_on = { "actions" },
     layout = { kind = "file", file = "triggers/triggers.json", first_in_folder = true } },

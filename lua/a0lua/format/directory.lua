@@ -178,64 +178,72 @@ function READ.tenant(ctx, type_name, layout)
   return tenant
 end
 
--- rules / hooks: `script` relative to the type's folder; layout.lower_names: names lower-cased,
--- spaces made "-".
+-- rules / hooks: the companion field (`script`) names a file relative to the type's folder;
+-- layout.lower_names: names lower-cased, spaces made "-".
 function READ.scripts(ctx, type_name, layout)
   local rel = layout.folder
   local dir = ctx:path(rel)
+  local field = layout.companion.field
+  local json_ptr = seg(field)
   return ctx:list(type_name, rel, nil, function(item, ptr, file, positions)
-      if truthy(item.script) and type(item.script) == "string" then
-        local path = normalize(join(dir, (item.script:gsub("\\", "/"))))
-        if common.outside(ctx.root, path) then
-          ctx:warn("path \"" .. item.script .. "\" resolves to " .. path
-            .. ", outside the input directory", file, positions, "/script")
-        end
-        item.script = ctx:companion(path, ptr .. "/script", file, positions, "/script")
-          or item.script
+    local ref = item[field]
+    if truthy(ref) and type(ref) == "string" then
+      local path = normalize(join(dir, (ref:gsub("\\", "/"))))
+      if common.outside(ctx.root, path) then
+        ctx:warn("path \"" .. ref .. "\" resolves to " .. path
+          .. ", outside the input directory", file, positions, json_ptr)
       end
-      if layout.lower_names and type(item.name) == "string" then
-        item.name = item.name:lower():gsub("%s", "-")
-      end
-    end)
-end
-
-function READ.pages(ctx, type_name, layout)
-  local dir = ctx:folder(layout.folder)
-  if not dir then return nil end
-  local jsons, htmls = {}, {}
-  for _, name in ipairs(common.files(dir, ".json")) do jsons[name:sub(1, -6)] = true end
-  for _, name in ipairs(common.files(dir, ".html")) do htmls[name:sub(1, -6)] = true end
-  for base in pairs(htmls) do
-    if not jsons[base] then
-      ctx:warn("skipping " .. join(dir, base .. ".html") .. ": no matching .json file",
-               join(dir, base .. ".html"))
+      item[field] = ctx:companion(path, ptr .. json_ptr, file, positions, json_ptr) or ref
     end
-  end
-  return ctx:list(type_name, layout.folder, function(_, name, file, positions)
-    local base = name:sub(1, -6)
-    if htmls[base] or base == "login" or base == "error_page" then return true end
-    ctx:warn("skipping " .. file .. ": no matching .html file", file, positions)
-    return false
-  end, function(item, ptr, _, _, name)
-    local base = name:sub(1, -6)
-    if htmls[base] then
-      local path = join(dir, base .. ".html")
-      item.html = ctx:companion(path, ptr .. "/html", path, nil, "") or ""
-    else
-      item.html = ""
+    if layout.lower_names and type(item.name) == "string" then
+      item.name = item.name:lower():gsub("%s", "-")
     end
   end)
 end
 
+-- pages: <name>.json paired with <name><companion.ext> by base name; the pages of
+-- layout.optional may lack the companion.
+function READ.pages(ctx, type_name, layout)
+  local dir = ctx:folder(layout.folder)
+  if not dir then return nil end
+  local field, ext = layout.companion.field, layout.companion.ext
+  local optional = {}
+  for _, name in ipairs(layout.optional or {}) do optional[name] = true end
+  local jsons, companions = {}, {}
+  for _, name in ipairs(common.files(dir, ".json")) do jsons[name:sub(1, -6)] = true end
+  for _, name in ipairs(common.files(dir, ext)) do companions[name:sub(1, -#ext - 1)] = true end
+  for base in pairs(companions) do
+    if not jsons[base] then
+      ctx:warn("skipping " .. join(dir, base .. ext) .. ": no matching .json file",
+               join(dir, base .. ext))
+    end
+  end
+  return ctx:list(type_name, layout.folder, function(_, name, file, positions)
+    local base = name:sub(1, -6)
+    if companions[base] or optional[base] then return true end
+    ctx:warn("skipping " .. file .. ": no matching " .. ext .. " file", file, positions)
+    return false
+  end, function(item, ptr, _, _, name)
+    local base = name:sub(1, -6)
+    if companions[base] then
+      local path = join(dir, base .. ext)
+      item[field] = ctx:companion(path, ptr .. seg(field), path, nil, "") or ""
+    else
+      item[field] = ""
+    end
+  end)
+end
+
+-- clients: the companion field names a file relative to the folder, read when it exists.
 function READ.clients(ctx, type_name, layout)
   local dir = ctx:path(layout.folder)
+  local field = layout.companion.field
   return ctx:list(type_name, layout.folder, nil, function(item, ptr, file, positions)
-    local page = item.custom_login_page
+    local page = item[field]
     if truthy(page) and type(page) == "string" then
       local path = normalize(join(dir, (page:gsub("\\", "/"))))
       if common.is_file(path) then
-        item.custom_login_page = ctx:companion(path, ptr .. "/custom_login_page", file, positions,
-                                               "/custom_login_page") or page
+        item[field] = ctx:companion(path, ptr .. seg(field), file, positions, seg(field)) or page
       end
     end
   end)
@@ -318,27 +326,35 @@ function READ.connections(ctx, type_name, layout)
   end)
 end
 
+-- email templates: the companion field names a file relative to the folder, else
+-- <json base name><companion.ext>; without either the template is skipped. The folder's files
+-- of layout.others belong to another type.
 function READ.emailTemplates(ctx, type_name, layout)
   local dir = ctx:folder(layout.folder)
   if not dir then return nil end
+  local field, ext = layout.companion.field, layout.companion.ext
+  local others = {}
+  for _, name in ipairs(layout.others or {}) do others[name] = true end
   local function body_path(item, name)
-    if type(item.body) == "string" and item.body ~= "" then
-      local path = normalize(join(dir, (item.body:gsub("\\", "/"))))
+    local ref = item[field]
+    if type(ref) == "string" and ref ~= "" then
+      local path = normalize(join(dir, (ref:gsub("\\", "/"))))
       if common.is_file(path) then return path end
     end
-    local fallback = join(dir, name:sub(1, -6) .. ".html")
+    local fallback = join(dir, name:sub(1, -6) .. ext)
     if common.is_file(fallback) then return fallback end
     return nil
   end
   return ctx:list(type_name, layout.folder, function(item, name, file, positions)
-    if name == "provider.json" then return false end
+    if others[name] then return false end
     if is_object(item) and body_path(item, name) then return true end
     ctx:warn("skipping email template " .. file .. ": its html body is missing", file,
-             positions, "/body")
+             positions, seg(field))
     return false
   end, function(item, ptr, file, positions, name)
     local path = body_path(item, name)
-    item.body = ctx:companion(path, ptr .. "/body", file, positions, "/body") or item.body
+    item[field] = ctx:companion(path, ptr .. seg(field), file, positions, seg(field))
+      or item[field]
   end)
 end
 
@@ -455,13 +471,15 @@ local function code_path(ctx, folder, code)
   return candidates[1]
 end
 
--- actions / action modules: `code` names <folder>/<name>/code.js.
+-- actions / action modules: the companion field (`code`) names a file, found by code_path.
 function READ.code(ctx, type_name, layout)
   local rel = layout.folder
+  local field = layout.companion.field
   return ctx:list(type_name, rel, nil, function(item, ptr, file, positions)
-    if truthy(item.code) and type(item.code) == "string" then
-      local path = code_path(ctx, rel .. "/" .. tostring(item.name), item.code)
-      item.code = ctx:companion(path, ptr .. "/code", file, positions, "/code") or item.code
+    local ref = item[field]
+    if truthy(ref) and type(ref) == "string" then
+      local path = code_path(ctx, rel .. "/" .. tostring(item.name), ref)
+      item[field] = ctx:companion(path, ptr .. seg(field), file, positions, seg(field)) or ref
     end
   end)
 end
@@ -603,11 +621,12 @@ function DUMP.tenant(w, tenant, layout)
   w:json(layout.file, tenant)
 end
 
--- rules / hooks: <folder>/S(name).js beside S(name).json. layout.excluded_by: the config key
--- of names not written; layout.name_or_id: an item without a name is named by its id.
+-- rules / hooks: <folder>/S(name)<companion.ext> beside S(name).json. layout.excluded_by: the
+-- config key of names not written; layout.name_or_id: an item without a name is named by its id.
 function DUMP.scripts(w, list, layout, cfg)
   if layout.skip_empty and (not is_array(list) or #list == 0) then return end
   local folder = layout.folder
+  local field, ext = layout.companion.field, layout.companion.ext
   local excluded = layout.excluded_by and common.list_of(cfg[layout.excluded_by]) or {}
   w:dir(folder)
   if layout.name_or_id then
@@ -616,19 +635,21 @@ function DUMP.scripts(w, list, layout, cfg)
   each_named(list, function(item)
     return not common.contains(excluded, item.name) and item.name
   end, nil, function(item, name)
-    w:file(folder .. "/" .. name .. ".js", item.script)
-    item.script = "./" .. name .. ".js"
+    w:file(folder .. "/" .. name .. ext, item[field])
+    item[field] = "./" .. name .. ext
     w:json(folder .. "/" .. name .. ".json", item)
   end)
 end
 
 function DUMP.pages(w, list, layout)
   local folder = layout.folder
+  local field, ext = layout.companion.field, layout.companion.ext
   w:dir(folder)
   each_named(list, "name", nil, function(page, name)
-    if page.name ~= "error_page" or page.html ~= nil then
-      w:file(folder .. "/" .. name .. ".html", page.html)
-      page.html = "./" .. name .. ".html"
+    -- (a0deploy writes no html for an error page without one)
+    if page.name ~= "error_page" or page[field] ~= nil then
+      w:file(folder .. "/" .. name .. ext, page[field])
+      page[field] = "./" .. name .. ext
     end
     w:json(folder .. "/" .. name .. ".json", page)
   end)
@@ -636,11 +657,12 @@ end
 
 function DUMP.clients(w, list, layout)
   local folder = layout.folder
+  local field, suffix = layout.companion.field, layout.companion.suffix
   w:dir(folder)
-  each_named(list, "name", { room = #"_custom_login_page.html" }, function(client, name)
-    if truthy(client.custom_login_page) then
-      w:file(folder .. "/" .. name .. "_custom_login_page.html", client.custom_login_page)
-      client.custom_login_page = "./" .. name .. "_custom_login_page.html"
+  each_named(list, "name", { room = #suffix }, function(client, name)
+    if truthy(client[field]) then
+      w:file(folder .. "/" .. name .. suffix, client[field])
+      client[field] = "./" .. name .. suffix
     end
     w:json(folder .. "/" .. name .. ".json", yaml_format.clear_client_arrays(client))
   end)
@@ -691,11 +713,14 @@ end
 
 function DUMP.emailTemplates(w, list, layout)
   local folder = layout.folder
+  local field, ext = layout.companion.field, layout.companion.ext
   w:dir(folder)
-  -- emails/provider.json is the email provider's
-  each_named(list, "template", { taken = { "provider" } }, function(t, name)
-    w:file(folder .. "/" .. name .. ".html", t.body)
-    t.body = "./" .. name .. ".html"
+  -- the folder's files of another type (emails/provider.json) keep their names
+  local taken = {}
+  for i, name in ipairs(layout.others or {}) do taken[i] = name:gsub("%.json$", "") end
+  each_named(list, layout.stem, { taken = taken }, function(t, name)
+    w:file(folder .. "/" .. name .. ext, t[field])
+    t[field] = "./" .. name .. ext
     w:json(folder .. "/" .. name .. ".json", t)
   end)
 end
@@ -769,18 +794,19 @@ function DUMP.prompts(w, prompts, layout)
   end)
 end
 
--- actions / action modules: <folder>/S(name).json and <folder>/S(name)/code.js
+-- actions / action modules: <folder>/S(name).json and <folder>/S(name)/<companion.file>
 function DUMP.code(w, list, layout)
   if not is_array(list) or #list == 0 then return end
   local folder = layout.folder
+  local field = layout.companion.field
   w:dir(folder)
   each_named(list, "name", nil, function(item, name)
-    if truthy(item.code) then
-      local rel = folder .. "/" .. name .. "/code.js"
-      w:file(rel, item.code)
-      item.code = "./" .. rel
+    if truthy(item[field]) then
+      local rel = folder .. "/" .. name .. "/" .. layout.companion.file
+      w:file(rel, item[field])
+      item[field] = "./" .. rel
     else
-      item.code = ""
+      item[field] = ""
     end
     w:json(folder .. "/" .. name .. ".json", item)
   end)
