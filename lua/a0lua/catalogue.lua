@@ -23,6 +23,8 @@ a0lua.format.directory, which knows one reader and one writer per layout `kind`:
          the items are: duplicate names abort the export), skip_empty (no folder for an empty
          list), export = false (never written)
   file   one JSON file: file; first_in_folder: the first .json file of its folder is read
+  parts  a singleton kept as one JSON file per field in folder: parts = { {key =, file =,
+         required =}, ... } (a required file that is missing is a problem)
   scripts (rules, hooks), code (actions, modules), pages, clients, emailTemplates: a folder of
          JSON files each with a companion file: companion = { field = the JSON field that names
          it (the text inlined on import), ext = its extension beside the JSON file, or suffix =
@@ -30,8 +32,10 @@ a0lua.format.directory, which knows one reader and one writer per layout `kind`:
          optional = the pages that may lack it; emailTemplates: others = the folder's files of
          another type; scripts: lower_names, name_or_id, excluded_by (a config key of names
          left out of an export)
-  tenant, databases, connections, branding, prompts, attackProtection: a shape of its own
-         (folder or file here, the rest in directory.lua)
+  databases: a folder per database holding file and its scripts (companion.ext), of the names
+         in scripts only
+  tenant, connections, branding, prompts: a shape of its own (folder or file here, the rest in
+         directory.lua)
   none   nothing of its own in the files (clientAuthCredentials)
 
 A type is deployed only when a handler for it is loaded (a0lua.handlers); the files may hold any
@@ -67,7 +71,10 @@ M.ENTRIES = {
   -- Clients for enabled_clients (a part: written once the clients exist); actions for
   -- options.custom_password_hash.action_id (only then: the handler's depends_on_for).
   { type = "databases", identifiers = ID_NAME, depends_on = { "clients", "actions" },
-    layout = { kind = "databases", folder = "database-connections" } },
+    layout = { kind = "databases", folder = "database-connections", file = "database.json",
+               companion = { field = "options.customScripts.<name>", ext = ".js" },
+               scripts = { "get_user", "create", "verify", "login", "change_password", "delete",
+                           "change_email" } } },
   -- Clients first: enabled_clients and options.idpinitiated.client_id name clients. The enabled
   -- clients are a part, so a connection waits for the clients only when a SAML option names one
   -- (the handler's depends_on_for).
@@ -123,7 +130,14 @@ M.ENTRIES = {
   { type = "organizations", identifiers = ID_NAME,
     layout = { kind = "list", folder = "organizations", stem = "name" } },
   { type = "attackProtection",
-    layout = { kind = "attackProtection", folder = "attack-protection" } },
+    layout = { kind = "parts", folder = "attack-protection", parts = {
+      { key = "breachedPasswordDetection", file = "breached-password-detection.json",
+        required = true },
+      { key = "bruteForceProtection", file = "brute-force-protection.json", required = true },
+      { key = "suspiciousIpThrottling", file = "suspicious-ip-throttling.json", required = true },
+      { key = "botDetection", file = "bot-detection.json" },
+      { key = "captcha", file = "captcha.json" },
+    } } },
   { type = "riskAssessment", layout = { kind = "file", file = "risk-assessment/settings.json" } },
   { type = "logStreams", identifiers = ID_NAME,
     layout = { kind = "list", folder = "log-streams", stem = "name" } },

@@ -49,18 +49,6 @@ local SESSION_HOURS = {
   "session_lifetime", "idle_session_lifetime", "ephemeral_session_lifetime",
   "idle_ephemeral_session_lifetime",
 }
-local DATABASE_SCRIPTS = {
-  get_user = true, create = true, verify = true, login = true, change_password = true,
-  delete = true, change_email = true,
-}
-local ATTACK_PROTECTION = {
-  { key = "breachedPasswordDetection", file = "breached-password-detection.json", required = true },
-  { key = "bruteForceProtection", file = "brute-force-protection.json", required = true },
-  { key = "suspiciousIpThrottling", file = "suspicious-ip-throttling.json", required = true },
-  { key = "botDetection", file = "bot-detection.json" },
-  { key = "captcha", file = "captcha.json" },
-}
-
 local function truthy(v)
   return v ~= nil and v ~= null and v ~= false and v ~= "" and v ~= 0
 end
@@ -249,15 +237,19 @@ function READ.clients(ctx, type_name, layout)
   end)
 end
 
+-- databases: a folder per database holding layout.file and its scripts (relative to that
+-- folder), of the names in layout.scripts only.
 function READ.databases(ctx, type_name, layout)
   local dir = ctx:folder(layout.folder)
   if not dir then return nil end
+  local allowed = {}
+  for _, name in ipairs(layout.scripts) do allowed[name] = true end
   local out = json.array()
   for _, folder_name in ipairs(common.dirs(dir)) do
     local folder = join(dir, folder_name)
-    local file = join(folder, "database.json")
+    local file = join(folder, layout.file)
     if not common.is_file(file) then
-      ctx:warn("skipping database folder " .. folder .. ": no database.json", folder)
+      ctx:warn("skipping database folder " .. folder .. ": no " .. layout.file, folder)
     else
       local db, positions = ctx.reader:json(file)
       local count = 0
@@ -284,7 +276,7 @@ function READ.databases(ctx, type_name, layout)
             or "/options/customScripts"
           for _, name in ipairs(names) do
             local ref = scripts[name]
-            if not DATABASE_SCRIPTS[name] then
+            if not allowed[name] then
               ctx:warn("skipping invalid database script '" .. name .. "'", file, positions,
                        json_base .. seg(name))
               scripts[name] = nil
@@ -484,18 +476,23 @@ function READ.code(ctx, type_name, layout)
   end)
 end
 
-function READ.attackProtection(ctx, type_name, layout)
+-- A singleton kept as one JSON file per field: layout.parts = { {key =, file =, required =} }.
+function READ.parts(ctx, type_name, layout)
   local dir = ctx:folder(layout.folder)
   if not dir then return nil end
+  local required = {}
+  for _, part in ipairs(layout.parts) do
+    if part.required then required[#required + 1] = part.file end
+  end
   local out = {}
-  for _, part in ipairs(ATTACK_PROTECTION) do
+  for _, part in ipairs(layout.parts) do
     local file = join(dir, part.file)
     if common.is_file(file) then
       out[part.key] = ctx:json(file, "/" .. type_name .. "/" .. part.key)
     elseif part.required then
-      ctx.reader:problem("file_not_found", "file not found: " .. file
-        .. " (" .. layout.folder .. "/ needs breached-password-detection.json, "
-        .. "brute-force-protection.json and suspicious-ip-throttling.json)", { file = file })
+      ctx.reader:problem("file_not_found", "file not found: " .. file .. " (" .. layout.folder
+        .. "/ needs " .. table.concat(required, ", ", 1, #required - 1) .. " and "
+        .. required[#required] .. ")", { file = file })
     end
   end
   return out
@@ -669,6 +666,7 @@ function DUMP.clients(w, list, layout)
 end
 
 function DUMP.databases(w, list, layout)
+  local ext = layout.companion.ext
   w:dir(layout.folder)
   each_named(list, "name", { room = 0 }, function(db, stem)
     local folder = layout.folder .. "/" .. stem
@@ -679,14 +677,14 @@ function DUMP.databases(w, list, layout)
       table.sort(names)
       local entries = json.array()
       for i, name in ipairs(names) do entries[i] = { name = name } end
-      local files = file_names.stems(entries, "name", { room = #".js" })
+      local files = file_names.stems(entries, "name", { room = #ext })
       for i, name in ipairs(names) do
-        local file = files[i] .. ".js"
+        local file = files[i] .. ext
         w:file(folder .. "/" .. file, scripts[name])
         scripts[name] = "./" .. file
       end
     end
-    w:json(folder .. "/database.json", db)
+    w:json(folder .. "/" .. layout.file, db)
   end)
 end
 
@@ -812,10 +810,10 @@ function DUMP.code(w, list, layout)
   end)
 end
 
-function DUMP.attackProtection(w, ap, layout)
+function DUMP.parts(w, ap, layout)
   if not is_object(ap) then return end
   w:dir(layout.folder)
-  for _, part in ipairs(ATTACK_PROTECTION) do
+  for _, part in ipairs(layout.parts) do
     if truthy(ap[part.key]) then w:json(layout.folder .. "/" .. part.file, ap[part.key]) end
   end
 end
