@@ -11,7 +11,7 @@ local run = require "helpers.run"
 
 local A = json.array
 
--- A value of each type whose directory layout is a plain list or file, with the fields its
+-- A value of each type whose directory layout is a list, a file or parts, with the fields its
 -- export names files by.
 local SAMPLES = {
   resourceServers = A{ { name = "API", identifier = "https://api" } },
@@ -43,6 +43,9 @@ local SAMPLES = {
   riskAssessment = { settings = { enabled = true } },
   customDomains = A{ { domain = "login.example.com", type = "auth0_managed_certs" } },
   supplementalSignals = { akamai_enabled = false },
+  attackProtection = { breachedPasswordDetection = { enabled = true },
+    bruteForceProtection = { enabled = true, max_attempts = 10 },
+    suspiciousIpThrottling = { enabled = false }, captcha = { active_provider_id = "none" } },
 }
 
 describe("a0lua.catalogue", function()
@@ -90,11 +93,12 @@ describe("a0lua.catalogue", function()
     before_each(function() tmp = run.temp_dir() end)
     after_each(function() run.remove_tree(tmp) end)
 
-    it("writes and reads back every list and file type from its layout alone", function()
+    it("writes and reads back every list, file and parts type from its layout alone", function()
       local tested = 0
       for _, entry in ipairs(catalogue.ENTRIES) do
         local layout = entry.layout
-        if (layout.kind == "list" or layout.kind == "file") and layout.export ~= false then
+        local plain = layout.kind == "list" or layout.kind == "file" or layout.kind == "parts"
+        if plain and layout.export ~= false then
           local sample = assert(SAMPLES[entry.type], "no sample for " .. entry.type)
           local out = tmp .. "/" .. entry.type
           assert(directory.write({ output_folder = out }, { [entry.type] = sample }))
@@ -103,7 +107,7 @@ describe("a0lua.catalogue", function()
           tested = tested + 1
         end
       end
-      assert.equal(29, tested)
+      assert.equal(30, tested)
     end)
 
     it("names files as the layout says", function()
