@@ -75,8 +75,6 @@ local M = {
   id = "id",
   identifiers = { "id", "name" },
   name_field = "name",
-  -- Modules first: an action names the module versions it uses.
-  depends_on = { "actionModules" },
   list = { paging = "actions", key = "actions" },
   schema = SCHEMA,
   strip_create = { "status" },

@@ -41,8 +41,6 @@ local M = {
     { "default_for", "audience" },
   },
   name_field = KEY,
-  -- Clients and APIs first: a grant names a client (created in this run or not) and an audience.
-  depends_on = { "clients", "resourceServers" },
   list = { paging = "checkpoint", key = "client_grants" },
   schema = SCHEMA,
   strip_create = { ANY_SUBJECT, KEY, "is_system" },

@@ -248,9 +248,6 @@ local M = {
   id = "client_id",
   identifiers = { "client_id", "external_client_id", { "name", REGULAR } },
   name_field = "name",
-  -- Resource servers before clients (app_type resource_server links to an API); the profiles
-  -- first so that express / my-organization configurations can name profiles made in this run.
-  depends_on = { "resourceServers", "connectionProfiles", "userAttributeProfiles" },
   list = { paging = "offset", key = "clients", query = { is_global = false } },
   schema = SCHEMA,
   -- Besides a0deploy's list, the read-only fields a GET shows (and hand-written files copy):

@@ -109,10 +109,6 @@ local M = {
   id = "id",
   identifiers = { "id", "name" },
   name_field = "name",
-  -- Clients first: enabled_clients and options.idpinitiated.client_id name clients. The
-  -- enabled clients are a part (written once the clients exist), so a connection waits for the
-  -- clients only when a SAML option names one (depends_on_for).
-  depends_on = { "clients" },
   parts = { { field = "enabled_clients", depends_on = { "clients" } } },
   list = { paging = "checkpoint", key = "connections" },
   schema = SCHEMA,

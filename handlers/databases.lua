@@ -163,9 +163,6 @@ local M = {
   id = "id",
   identifiers = { "id", "name" },
   name_field = "name",
-  -- Clients for enabled_clients (a part: written once the clients exist); actions for
-  -- options.custom_password_hash.action_id (only then, depends_on_for).
-  depends_on = { "clients", "actions" },
   parts = { { field = "enabled_clients", depends_on = { "clients" } } },
   list = { paging = "checkpoint", key = "connections", query = { strategy = "auth0" } },
   schema = SCHEMA,

@@ -30,7 +30,6 @@ local M = {
   type = "emailProvider",
   kind = "singleton",
   path = "/emails/provider",
-  depends_on = {},
   schema = { type = "object" },
   strip_create = {},
   strip_update = {},

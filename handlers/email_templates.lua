@@ -24,8 +24,6 @@ local M = {
   names = NAMES,
   identifiers = { "template" },
   name_field = "template",
-  -- The provider first (a0deploy order: emailProvider 60, emailTemplates 70).
-  depends_on = { "emailProvider" },
   schema = SCHEMA,
   strip_create = {},
   strip_update = { "template" },

@@ -101,9 +101,6 @@ local M = {
   id = "id",
   identifiers = { "id", "name" },
   name_field = "name",
-  -- The organization itself names nothing: it is created from the start. Its sub-resources name
-  -- connections, clients and grants: apply writes each (write_part) once those exist.
-  depends_on = {},
   parts = {
     { field = "connections", depends_on = { "connections", "databases" } },
     { field = "client_grants", depends_on = { "clients", "clientGrants" } },

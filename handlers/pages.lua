@@ -28,7 +28,6 @@ local M = {
   path = "/tenants/settings",
   identifiers = { "name" },
   name_field = "name",
-  depends_on = {},
   schema = SCHEMA,
   strip_create = {},
   strip_update = { "name" },

@@ -104,7 +104,6 @@ local M = {
   type = "prompts",
   kind = "singleton",
   path = "/prompts",
-  depends_on = {},
   schema = SCHEMA,
   strip_create = {},
   strip_update = { "customText", "partials", "screenRenderers" },

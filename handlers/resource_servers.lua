@@ -73,7 +73,6 @@ local M = {
   -- Matched by the audience, not by name (docs/handlers.md §resourceServers).
   identifiers = { "id", "identifier" },
   name_field = "name",
-  depends_on = {},
   list = { paging = "offset", key = "resource_servers" },
   schema = SCHEMA,
   -- token_lifetime_for_web is read-only (the API derives it from token_lifetime and refuses it in a

@@ -37,8 +37,6 @@ local M = {
   id = "id",
   identifiers = { "id", "name" },
   name_field = "name",
-  -- Permissions name the APIs' scopes.
-  depends_on = { "resourceServers" },
   list = { paging = "offset", key = "roles" },
   schema = SCHEMA,
   strip_create = {},

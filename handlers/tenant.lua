@@ -86,8 +86,6 @@ local M = {
   type = "tenant",
   kind = "singleton",
   path = "/tenants/settings",
-  -- Last, as in a0deploy: settings such as default_directory name connections made in this run.
-  depends_on = { "clients", "connections", "databases", "pages", "prompts", "emailTemplates" },
   schema = SCHEMA,
   strip_create = {},
   strip_update = {},

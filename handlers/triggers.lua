@@ -24,8 +24,6 @@ local M = {
   type = "triggers",
   kind = "singleton",
   path = "/actions/triggers",
-  -- Bound actions must be deployed first.
-  depends_on = { "actions" },
   schema = SCHEMA,
   strip_create = {},
   strip_update = {},

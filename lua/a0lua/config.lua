@@ -49,6 +49,7 @@ object), config (a bad value or
 a broken rule), config_missing (required settings absent; err.missing lists them all).
 Misuse (opts not a table, an unknown command) raises.
 ]]
+local catalogue = require "a0lua.catalogue"
 local fs = require "a0lua.core.fs"
 local json = require "a0lua.core.json"
 local keywords = require "a0lua.keywords"
@@ -132,20 +133,6 @@ M.KEYS = {
 M.KEY = {}
 for _, entry in ipairs(M.KEYS) do M.KEY[entry.name] = entry end
 
--- a0deploy's resource type names, for the warning about an unknown name in a type list.
-local TYPES = {
-  "rules", "rulesConfigs", "hooks", "pages", "resourceServers", "clients", "databases",
-  "connections", "tenant", "emailProvider", "emailTemplates", "clientGrants", "guardianFactors",
-  "guardianFactorProviders", "guardianFactorTemplates", "guardianPolicies",
-  "guardianPhoneFactorSelectedProvider", "guardianPhoneFactorMessageTypes", "roles", "branding",
-  "phoneProviders", "phoneTemplates", "prompts", "actions", "actionModules", "triggers",
-  "organizations", "attackProtection", "riskAssessment", "logStreams", "customDomains", "themes",
-  "forms", "flows", "flowVaultConnections", "selfServiceProfiles", "networkACLs",
-  "userAttributeProfiles", "connectionProfiles", "tokenExchangeProfiles", "supplementalSignals",
-  "rateLimitPolicies", "eventStreams", "clientAuthCredentials",
-}
-local KNOWN_TYPE = {}
-for _, t in ipairs(TYPES) do KNOWN_TYPE[t] = true end
 
 local COMMANDS = { import = true, export = true, plan = true, validate = true }
 local LOG_LEVELS = {
@@ -827,7 +814,7 @@ function M.check(cfg, command)
   end
   for _, key in ipairs({ "AUTH0_EXCLUDED", "AUTH0_INCLUDED_ONLY" }) do
     for _, name in ipairs(cfg[key] or {}) do
-      if not KNOWN_TYPE[name] then
+      if not catalogue.is_type(name) then
         warnings[#warnings + 1] = ("%s names %q, which is not one of a0deploy's resource types")
           :format(label(cfg, key), name)
       end

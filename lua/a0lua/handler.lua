@@ -11,8 +11,9 @@ Data fields (docs/architecture.md §8.2): type, kind ("list" | "singleton" | "ke
 path, id, identifiers, name_field, depends_on, list, schema, strip_create, strip_update,
 strip_export, secrets, object_fields, ignore_diff, update_method, read_wanted, parts. Defaults: kind
 "list", id "id" (lists), identifiers { id, name_field } for lists and { name_field } for keyed
-lists, name_field "name", depends_on {}, update_method "PATCH", list { paging = "offset" }. Keyed
-lists may list their fixed names in `names` (the generic fetch reads path/<name> for each).
+lists, name_field "name", depends_on the type's in a0lua.catalogue (else {}), update_method
+"PATCH", list { paging = "offset" }. Keyed lists may list their fixed names in `names` (the
+generic fetch reads path/<name> for each).
 
 Generic behaviour (each may be replaced by the handler; all take self first):
   h:fetch(ctx [, want]) -> current | nil, err
@@ -88,6 +89,7 @@ Helpers:
                                           again when its answer is lost (a 409 then means the
                                           lost one made it)
 ]]
+local catalogue = require "a0lua.catalogue"
 local json = require "a0lua.core.json"
 
 local M = {}
@@ -645,6 +647,10 @@ function M.new(spec)
     spec.identifiers = spec.identifiers or { spec.name_field }
   else
     spec.identifiers = spec.identifiers or {}
+  end
+  if spec.depends_on == nil then
+    -- the catalogue declares a type's dependencies; a handler may still give its own
+    spec.depends_on = M.deep_copy(catalogue.depends_on(name))
   end
   spec.depends_on = list_of(spec.depends_on, "depends_on", name)
   spec.strip_create = list_of(spec.strip_create, "strip_create", name)

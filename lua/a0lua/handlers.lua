@@ -19,7 +19,8 @@ a0lua.handlers: the registry of handlers, found by file on a search list.
                                      handlers/ (core.host's handlers_dir, or "handlers")
   handlers.base(type) -> handler     a fresh copy of the built-in handler, for a user file that
                                      starts from it: `local h = handlers.base("clients")`
-  handlers.TYPES                     a0deploy's 44 type names in registry order
+  handlers.TYPES, handlers.RANK      a0lua.catalogue's: a0deploy's 44 type names in registry
+                                     order, and each one's position
   handlers.file_name(type) -> "resource_servers"
 
 Search: each directory is listed; every `*.lua` file in it is a handler module that returns one
@@ -29,26 +30,16 @@ wins, so a user file replaces the built-in one. A directory that does not exist 
 Errors: handlers.load returns nil, err with err = { code = "handler_load", file =, message = }
 when a file does not load, raises or does not return a handler table (its `type` missing).
 ]]
+local catalogue = require "a0lua.catalogue"
 local fs = require "a0lua.core.fs"
 local handler = require "a0lua.handler"
 
 local M = {}
 
-M.TYPES = {
-  "rules", "rulesConfigs", "hooks", "pages", "resourceServers", "clients", "databases",
-  "connections", "tenant", "emailProvider", "emailTemplates", "clientGrants", "guardianFactors",
-  "guardianFactorProviders", "guardianFactorTemplates", "guardianPolicies",
-  "guardianPhoneFactorSelectedProvider", "guardianPhoneFactorMessageTypes", "roles", "branding",
-  "phoneProviders", "phoneTemplates", "prompts", "actions", "actionModules", "triggers",
-  "organizations", "attackProtection", "riskAssessment", "logStreams", "customDomains", "themes",
-  "forms", "flows", "flowVaultConnections", "selfServiceProfiles", "networkACLs",
-  "userAttributeProfiles", "connectionProfiles", "tokenExchangeProfiles", "supplementalSignals",
-  "rateLimitPolicies", "eventStreams", "clientAuthCredentials",
-}
-
-local RANK = {}
-for i, t in ipairs(M.TYPES) do RANK[t] = i end
-M.RANK = RANK
+-- a0lua.catalogue declares the types; its order is the registry's.
+M.TYPES = catalogue.TYPES
+M.RANK = catalogue.RANK
+local RANK = catalogue.RANK
 
 local ErrorMt = {
   __tostring = function(e)

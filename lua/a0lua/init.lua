@@ -19,7 +19,9 @@ import, export, plan and validate are built on it.
       scheduler: an a0lua.tasks scheduler shared by several tenants, whose tasks then run at the
       same time (each tenant keeps its own rate-limit pacing); tenant:close() leaves it open.
   tenant:plan(desired [, {sources =}]) -> plan | nil, err
-      reads the tenant (afresh on every call), checks references against it (a grant for a
+      refuses a type of desired that no handler deploys (validate.unhandled: a validation
+      error, before any request), reads the tenant (afresh on every call), checks references
+      against it (a grant for a
       client found nowhere is a validation error, other dangling names are plan warnings),
       computes the plan (a0lua.plan), runs the `plan` hooks, then checks every body it would
       send against the API's request schemas (a0lua.preflight: a refused body is a validation
@@ -216,6 +218,10 @@ function Tenant:plan(desired, opts)
   local validate = lazy "a0lua.validate"
   local ctx = self.ctx
   local result, err = guarded(self, function()
+    -- A type no handler deploys is refused here too (a desired state need not come from
+    -- a0lua.load): the plan would otherwise say nothing about it.
+    local unhandled = validate.unhandled(ctx, desired, opts.sources)
+    if #unhandled > 0 then return nil, validate.error(unhandled) end
     -- A plan is made against the tenant as it is now: read afresh.
     ctx.current, ctx.partial = {}, {}
     -- Everything the plan and the reference check need, read at the same time; of the types the

@@ -39,18 +39,18 @@ a0lua.keywords: keyword replacement (docs/formats.md §4) and keyword preservati
       §5.4: exported is the export tree ({clients = {...}, tenant = {...}}, ids already turned to
       names); local_tree the local files read WITHOUT replacement (same shape, companion files
       inlined). Every local string holding a marker of a mapped key is addressed: object keys by
-      name, items of a top-level list by their identifiers (the type's entries of
-      keywords.IDENTIFIERS, or opts.identifiers[type]; a nested list is a compound identifier;
+      name, items of a top-level list by their identifiers (opts.identifiers[type], else the
+      type's a0lua.catalogue.identifiers, else id and name; a nested list is a compound identifier;
       an item with none of them by its position); other arrays are not entered. The address is
       looked up in exported with the identifiers' markers replaced. Where the exported value
       exists and equals the local value with keywords replaced (a whole "@@KEY@@" value compares
       the mapping's value itself, deeply), merged gets the local marker value; where it differs,
       the exported value stays and a warning { code = "keyword_not_preserved", address =,
       message = } says so; nothing is added where exported lacks the field. merged is a copy.
-  keywords.IDENTIFIERS[type] -> { "name", ... }   docs/handlers.md §types
 
 Misuse raises: text not a string, mappings not a table.
 ]]
+local catalogue = require "a0lua.catalogue"
 local json = require "a0lua.core.json"
 
 local M = {}
@@ -68,41 +68,6 @@ local WarningMt = {
 
 local ORDER_FIELD = "a0lua_keyword_order"
 
--- docs/handlers.md §types: the fields that tell the items of a list type apart.
-M.IDENTIFIERS = {
-  rules = { "id", "name" },
-  rulesConfigs = { "key" },
-  hooks = { "id", "name" },
-  pages = { "name" },
-  resourceServers = { "id", "identifier", "name" },
-  clients = { "client_id", "name" },
-  databases = { "id", "name" },
-  connections = { "id", "name" },
-  emailTemplates = { "template" },
-  clientGrants = { "id", { "client_id", "audience", "subject_type" }, { "client_id", "audience" } },
-  guardianFactors = { "name" },
-  guardianFactorProviders = { { "name", "provider" } },
-  guardianFactorTemplates = { "name" },
-  roles = { "id", "name" },
-  phoneProviders = { "id", "name" },
-  phoneTemplates = { "id", "type" },
-  actions = { "id", "name" },
-  actionModules = { "id", "name" },
-  organizations = { "id", "name" },
-  logStreams = { "id", "name" },
-  customDomains = { "custom_domain_id", "domain" },
-  themes = { "themeId" },
-  forms = { "id", "name" },
-  flows = { "id", "name" },
-  flowVaultConnections = { "id", "name" },
-  selfServiceProfiles = { "id", "name" },
-  networkACLs = { "id", "priority" },
-  userAttributeProfiles = { "id", "name" },
-  connectionProfiles = { "id", "name" },
-  tokenExchangeProfiles = { "id", "subject_token_type" },
-  rateLimitPolicies = { "id", "consumer_selector" },
-  eventStreams = { "id", "name" },
-}
 local DEFAULT_IDENTIFIERS = { "id", "name" }
 
 local function check_mappings(mappings, fn)
@@ -556,7 +521,7 @@ function M.preserve(exported, local_tree, mappings, opts)
     if json.is_array(v) then
       if #segments ~= 1 then return end
       local type_name = segments[1].key
-      local ids = identifiers[type_name] or M.IDENTIFIERS[type_name] or DEFAULT_IDENTIFIERS
+      local ids = identifiers[type_name] or catalogue.identifiers(type_name) or DEFAULT_IDENTIFIERS
       for i = 1, #v do
         local item = v[i]
         if is_object(item) then

@@ -13,8 +13,10 @@ Every problem is collected; nothing stops at the first.
          report) with report(index, field, message) (index from 1; nil for a singleton);
       4. references (validate.references) against the files only: a reference to something
          absent from the files is a warning (it may be on the tenant).
-      A type excluded by AUTH0_EXCLUDED / AUTH0_INCLUDED_ONLY is not validated; a type without a
-      handler gives a warning ("no handler: not deployed").
+      A type excluded by AUTH0_EXCLUDED / AUTH0_INCLUDED_ONLY is not validated; a type of the
+      catalogue that the files hold and no loaded handler deploys (the user's --handlers and
+      A0LUA_HANDLERS_PATH included) is a problem with code "no_handler" (validate.no_handler),
+      located at the type in the files.
       problems: an array of error tables { code = "validation", file =, line =, column =, path =,
       pointer =, message = } (sources:problem), sorted by file, line and column; each prints as
       "file:line:column: path: message". warnings: an array of the same shape (code "warning").
@@ -26,13 +28,18 @@ Every problem is collected; nothing stops at the first.
       client) checked with tenant = true, which is a problem: a0deploy sends the others on and
       lets the handler drop or log them. A handler may set `references = { {path = "a[].b",
       type = "clients", field = "name", strict = bool}, ... }` to replace its built-in list.
+  validate.unhandled(ctx, desired [, sources]) -> problems
+      The no_handler problems of desired: each type of the catalogue that it holds, that
+      ctx.config does not leave out and that ctx.handlers has no handler for (none without
+      ctx.handlers). Run by validate.run, and by a0lua's tenant:plan on a desired state given
+      directly.
   validate.error(problems) -> err      { code = "validation", message = all lines, problems = }
   validate.sort(problems) -> problems  in place, by file, line and column (stable)
 ]]
 local schema = require "a0lua.core.schema"
 local json = require "a0lua.core.json"
+local catalogue = require "a0lua.catalogue"
 local handler = require "a0lua.handler"
-local handlers = require "a0lua.handlers"
 local sources_mod = require "a0lua.sources"
 
 local M = {}
@@ -40,8 +47,7 @@ local M = {}
 local NULL = json.null
 local ARRAY_MT = json.array_mt
 
-local KNOWN = {}
-for _, t in ipairs(handlers.TYPES) do KNOWN[t] = true end
+local KNOWN = catalogue.is_type
 local META_KEYS = { exclude = true, include = true }
 
 -- Built-in references of the engine's handlers (docs/architecture.md §4.7).
@@ -60,6 +66,37 @@ M.REFERENCES = {
   },
 }
 
+local function fallback_sources()
+  return sources_mod.new()
+end
+
+-- A type the files hold but no loaded handler deploys: an error, so that a plan never reports
+-- "no changes" for what it did not look at. It is located at the type's key, or (a directory's
+-- list, which has no file of its own) at its first item.
+function M.no_handler(sources, type_name)
+  local pointer = "/" .. type_name
+  if not sources:locate(pointer) and sources:locate(pointer .. "/0") then
+    pointer = pointer .. "/0"
+  end
+  return sources:problem(pointer, ("no handler for %s: a0lua cannot deploy this type, so it "
+    .. "would be neither planned nor imported (exclude it with AUTH0_EXCLUDED or leave it out of "
+    .. "AUTH0_INCLUDED_ONLY, or add a handler: docs/handlers.md)"):format(type_name), "no_handler")
+end
+
+function M.unhandled(ctx, desired, sources)
+  local registry = ctx.handlers
+  local out = {}
+  if not registry then return out end
+  sources = sources or fallback_sources()
+  for _, t in ipairs(registry:enabled(ctx.config, catalogue.TYPES)) do
+    local value = desired[t]
+    if value ~= nil and value ~= NULL and not registry:get(t) then
+      out[#out + 1] = M.no_handler(sources, t)
+    end
+  end
+  return out
+end
+
 local ErrorMt = {
   __tostring = function(e) return e.message end,
 }
@@ -71,10 +108,6 @@ function M.error(problems)
   return setmetatable({ code = "validation", problems = problems,
     message = ("validation failed (%s), nothing was changed:\n  %s"):format(head,
       table.concat(lines, "\n  ")) }, ErrorMt)
-end
-
-local function fallback_sources()
-  return sources_mod.new()
 end
 
 local function is_array(v)
@@ -272,7 +305,7 @@ function M.run(ctx, desired, sources, opts)
   for _, k in ipairs(keys) do
     if desired[k] == NULL then
       desired[k] = nil
-    elseif not KNOWN[k] and not META_KEYS[k] and not (registry and registry:get(k)) then
+    elseif not KNOWN(k) and not META_KEYS[k] and not (registry and registry:get(k)) then
       problems[#problems + 1] = sources:problem("/" .. k, ("unknown resource type %q (the types "
         .. "are a0deploy's: clients, resourceServers, clientGrants, connections, ...)"):format(k))
     end
@@ -280,19 +313,11 @@ function M.run(ctx, desired, sources, opts)
 
   local enabled = {}
   for _, t in ipairs(registry and registry:enabled(ctx.config, nil) or {}) do enabled[t] = true end
-  local excluded = {}
-  if registry then
-    for _, t in ipairs(handlers.TYPES) do excluded[t] = true end
-    for _, t in ipairs(registry:enabled(ctx.config, handlers.TYPES)) do excluded[t] = nil end
-  end
+  for _, p in ipairs(M.unhandled(ctx, desired, sources)) do problems[#problems + 1] = p end
 
   for _, k in ipairs(keys) do
     local value = desired[k]
     local h = registry and registry:get(k)
-    if value ~= nil and KNOWN[k] and not h and not excluded[k] then
-      warnings[#warnings + 1] = sources:problem("/" .. k, ("no handler for %s: it is not "
-        .. "deployed"):format(k), "warning")
-    end
     if value ~= nil and h and enabled[k] then
       local prefix = "/" .. k
       -- 2. schema

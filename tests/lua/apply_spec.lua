@@ -52,7 +52,8 @@ local function setup(cfg, current, fail)
         end
         return desired
       end },
-    spec{ type = "tenant", kind = "singleton" },
+    -- (depends on nothing here, unlike the catalogue's tenant)
+    spec{ type = "tenant", kind = "singleton", depends_on = {} },
   }
   local ctx = { config = cfg or {}, handlers = registry, current = current }
   return ctx, journal

@@ -358,9 +358,16 @@ describe("a0lua.keywords", function()
       assert.are.same({}, warnings)
     end)
 
-    it("knows the identifiers of a0deploy's list types", function()
-      assert.are.same({ "client_id", "name" }, keywords.IDENTIFIERS.clients)
-      assert.are.same({ "template" }, keywords.IDENTIFIERS.emailTemplates)
+    it("matches the items of a list type by the catalogue's identifiers", function()
+      -- emailTemplates are told apart by `template` (a0lua.catalogue), not by position
+      local exported = { emailTemplates = json.array({
+        { template = "welcome_email", from = "b@example.com" },
+        { template = "verify_email", from = "a@example.com" } }) }
+      local local_tree = { emailTemplates = json.array({
+        { template = "verify_email", from = "@@FROM@@" } }) }
+      local merged = keywords.preserve(exported, local_tree, { FROM = "a@example.com" })
+      assert.equal("@@FROM@@", merged.emailTemplates[2].from)
+      assert.equal("b@example.com", merged.emailTemplates[1].from)
     end)
 
     it("raises when misused", function()

@@ -115,13 +115,33 @@ clientGrants:
       assert.equal(4, problems[1].line)
     end)
 
-    it("warns about types it has no handler for and skips excluded types", function()
-      local desired, sources = load("rules:\n  - name: r\nclients:\n  - {}\n")
-      local ok, warnings = validate.run({ handlers = registry(),
+    it("refuses a type it has no handler for, naming its line, and skips excluded types",
+        function()
+      local desired, sources = load("clients:\n  - {}\nrules:\n  - name: r\n")
+      local ok, problems = validate.run({ handlers = registry(),
         config = { AUTH0_EXCLUDED = { "clients" } } }, desired, sources)
-      assert.is_true(ok)
-      assert.equal(1, #warnings)
-      assert.matches("no handler for rules", warnings[1].message)
+      assert.is_nil(ok)
+      assert.equal(1, #problems)
+      assert.equal("no_handler", problems[1].code)
+      assert.equal(3, problems[1].line)
+      assert.equal("rules", problems[1].path)
+      assert.matches("no handler for rules", problems[1].message)
+      assert.matches("AUTH0_EXCLUDED", problems[1].message)
+    end)
+
+    it("accepts a type without a handler once it is excluded or not included", function()
+      local desired, sources = load("rules:\n  - name: r\nclients:\n  - name: c\n")
+      assert.is_true((validate.run({ handlers = registry(),
+        config = { AUTH0_EXCLUDED = { "rules" } } }, desired, sources)))
+      assert.is_true((validate.run({ handlers = registry(),
+        config = { AUTH0_INCLUDED_ONLY = { "clients" } } }, desired, sources)))
+    end)
+
+    it("deploys a type once a handler for it is loaded (a user's own)", function()
+      local desired, sources = load("rules:\n  - name: r\n")
+      local own = registry()
+      own:add{ type = "rules", path = "/rules" }
+      assert.is_true((validate.run({ handlers = own, config = {} }, desired, sources)))
     end)
 
     it("warns about references it cannot find in the files", function()

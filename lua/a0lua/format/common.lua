@@ -2,7 +2,7 @@
 -- reading files (keyword replacement, JSON with positions, problems that name file and line),
 -- and a writer that builds a whole export in memory before anything touches the disk.
 --
---   common.TYPES              the 44 types in a0deploy's registry order (docs/handlers.md §types)
+--   common.TYPES              the 44 types in a0deploy's registry order (a0lua.catalogue)
 --   common.is_type(name)      -> boolean
 --   common.included(cfg, type) -> boolean: not in AUTH0_EXCLUDED, and in AUTH0_INCLUDED_ONLY when
 --                              that is set (docs/architecture.md §3.4)
@@ -40,6 +40,7 @@
 --     export_path problem naming the path, whatever the tenant's names held.
 --   common.json_text(value) -> text | nil, err          2-space JSON with a trailing newline
 
+local catalogue = require "a0lua.catalogue"
 local fs = require "a0lua.core.fs"
 local json = require "a0lua.core.json"
 local yaml = require "a0lua.core.yaml"
@@ -47,22 +48,9 @@ local sources_mod = require "a0lua.sources"
 
 local M = {}
 
-M.TYPES = {
-  "rules", "rulesConfigs", "hooks", "pages", "resourceServers", "clients", "databases",
-  "connections", "tenant", "emailProvider", "emailTemplates", "clientGrants", "guardianFactors",
-  "guardianFactorProviders", "guardianFactorTemplates", "guardianPolicies",
-  "guardianPhoneFactorSelectedProvider", "guardianPhoneFactorMessageTypes", "roles", "branding",
-  "phoneProviders", "phoneTemplates", "prompts", "actions", "actionModules", "triggers",
-  "organizations", "attackProtection", "riskAssessment", "logStreams", "customDomains", "themes",
-  "forms", "flows", "flowVaultConnections", "selfServiceProfiles", "networkACLs",
-  "userAttributeProfiles", "connectionProfiles", "tokenExchangeProfiles", "supplementalSignals",
-  "rateLimitPolicies", "eventStreams", "clientAuthCredentials",
-}
-
-local TYPE_SET = {}
-for _, name in ipairs(M.TYPES) do TYPE_SET[name] = true end
-
-function M.is_type(name) return TYPE_SET[name] == true end
+-- (a0lua.catalogue declares the types; these are its list and test, for the format modules)
+M.TYPES = catalogue.TYPES
+M.is_type = catalogue.is_type
 
 -- ---------------------------------------------------------------------------------------------
 -- Values

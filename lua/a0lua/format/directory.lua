@@ -1,9 +1,13 @@
 -- a0lua.format.directory: the directory layout (docs/formats.md §3).
 --
+--   Where each type lives is its layout in a0lua.catalogue; this module has one reader (READ)
+--   and one writer (DUMP) per layout kind, never per type.
+--
 --   directory.read(cfg [, opts]) -> desired, sources | nil, problems
---     cfg.input (or AUTH0_INPUT_FILE) is the root directory. Each type not excluded
---     (AUTH0_EXCLUDED, AUTH0_INCLUDED_ONLY) is read from its folder or file; a missing folder
---     means the type is absent. Only files directly in a folder with the exact extension
+--     cfg.input (or AUTH0_INPUT_FILE) is the root directory. Each type of the catalogue not
+--     excluded (AUTH0_EXCLUDED, AUTH0_INCLUDED_ONLY) is read from its folder or file, whether a
+--     handler deploys it or not (validate refuses it then); a missing folder means the type is
+--     absent. Only files directly in a folder with the exact extension
 --     (".json") are read, in byte order; JSON objects without keys are ignored in list folders.
 --     Every file's text goes through keyword replacement before parsing; JSON is read with
 --     positions. Companion files (scripts, code, html, liquid) are inlined as in docs/formats.md
@@ -26,6 +30,7 @@
 --     opts.clients becomes its name. Nothing is written when anything fails before the writes.
 
 local json = require "a0lua.core.json"
+local catalogue = require "a0lua.catalogue"
 local common = require "a0lua.format.common"
 local file_names = require "a0lua.format.file_names"
 local sanitize = require "a0lua.format.sanitize"
@@ -44,54 +49,6 @@ local SESSION_HOURS = {
   "session_lifetime", "idle_session_lifetime", "ephemeral_session_lifetime",
   "idle_ephemeral_session_lifetime",
 }
-local DATABASE_SCRIPTS = {
-  get_user = true, create = true, verify = true, login = true, change_password = true,
-  delete = true, change_email = true,
-}
-local ATTACK_PROTECTION = {
-  { key = "breachedPasswordDetection", file = "breached-password-detection.json", required = true },
-  { key = "bruteForceProtection", file = "brute-force-protection.json", required = true },
-  { key = "suspiciousIpThrottling", file = "suspicious-ip-throttling.json", required = true },
-  { key = "botDetection", file = "bot-detection.json" },
-  { key = "captcha", file = "captcha.json" },
-}
-
--- Types that are a folder of JSON files, one item each, without companion files.
-local LIST_FOLDERS = {
-  rulesConfigs = "rules-configs",
-  resourceServers = "resource-servers",
-  clientGrants = "grants",
-  guardianFactors = "guardian/factors",
-  guardianFactorProviders = "guardian/providers",
-  guardianFactorTemplates = "guardian/templates",
-  roles = "roles",
-  phoneTemplates = "phone-templates",
-  organizations = "organizations",
-  logStreams = "log-streams",
-  forms = "forms",
-  flows = "flows",
-  flowVaultConnections = "flow-vault-connections",
-  selfServiceProfiles = "self-service-profiles",
-  networkACLs = "network-acls",
-  userAttributeProfiles = "user-attribute-profiles",
-  connectionProfiles = "connection-profiles",
-  tokenExchangeProfiles = "token-exchange-profiles",
-  rateLimitPolicies = "rate-limit-policies",
-  eventStreams = "event-streams",
-}
-
--- Types that are one JSON file.
-local SINGLE_FILES = {
-  supplementalSignals = "supplemental-signals.json",
-  emailProvider = "emails/provider.json",
-  guardianPolicies = "guardian/policies.json",
-  guardianPhoneFactorSelectedProvider = "guardian/phoneFactorSelectedProvider.json",
-  guardianPhoneFactorMessageTypes = "guardian/phoneFactorMessageTypes.json",
-  phoneProviders = "phone-providers/provider.json",
-  riskAssessment = "risk-assessment/settings.json",
-  customDomains = "custom-domains/custom-domains.json",
-}
-
 local function truthy(v)
   return v ~= nil and v ~= null and v ~= false and v ~= "" and v ~= 0
 end
@@ -161,114 +118,138 @@ function Ctx:list(type_name, rel, accept, inline)
   return out
 end
 
+-- One reader per layout kind (a0lua.catalogue): READ[kind](ctx, type_name, layout) -> value | nil
 local READ = {}
 
-for type_name, rel in pairs(LIST_FOLDERS) do
-  READ[type_name] = function(ctx) return ctx:list(type_name, rel) end
+function READ.list(ctx, type_name, layout)
+  return ctx:list(type_name, layout.folder)
 end
 
-for type_name, rel in pairs(SINGLE_FILES) do
-  READ[type_name] = function(ctx)
-    local path = ctx:path(rel)
-    if not common.is_file(path) then return nil end
-    return (ctx:json(path, "/" .. type_name))
+function READ.file(ctx, type_name, layout)
+  local path = ctx:path(layout.file)
+  if layout.first_in_folder then
+    -- a0deploy reads the first .json file of the folder, whatever its name
+    local dir = ctx:folder(common.dirname(layout.file))
+    if not dir then return nil end
+    local name = common.files(dir, ".json")[1]
+    if not name then
+      ctx:warn("no .json file in " .. dir .. ": " .. type_name .. " are not managed", dir)
+      return nil
+    end
+    path = join(dir, name)
+  elseif not common.is_file(path) then
+    return nil
   end
+  return (ctx:json(path, "/" .. type_name))
 end
 
-local function tenant_hours(reader, tenant, file, positions)
+function READ.none() return nil end
+
+local function tenant_hours(reader, type_name, tenant, file, positions)
   for _, field in ipairs(SESSION_HOURS) do
     local hours = tenant[field]
     if math.type(hours) then
       tenant[field] = nil
       tenant[field .. "_in_minutes"] = math.floor(hours * 60 + 0.5)
-      reader.sources:add("/tenant/" .. field .. "_in_minutes", file, positions, "/" .. field)
+      reader.sources:add("/" .. type_name .. "/" .. field .. "_in_minutes", file, positions,
+                         "/" .. field)
     end
   end
   if is_object(tenant.flags) and next(tenant.flags) == nil then tenant.flags = nil end
 end
 
-function READ.tenant(ctx)
-  local path = ctx:path("tenant.json")
+function READ.tenant(ctx, type_name, layout)
+  local path = ctx:path(layout.file)
   if not common.is_file(path) then return nil end
-  local tenant, positions = ctx:json(path, "/tenant")
-  if is_object(tenant) then tenant_hours(ctx.reader, tenant, path, positions) end
+  local tenant, positions = ctx:json(path, "/" .. type_name)
+  if is_object(tenant) then tenant_hours(ctx.reader, type_name, tenant, path, positions) end
   return tenant
 end
 
--- rules / hooks: `script` relative to the type's folder.
-local function read_scripts(type_name, rel, normalise_name)
-  return function(ctx)
-    local dir = ctx:path(rel)
-    return ctx:list(type_name, rel, nil, function(item, ptr, file, positions)
-      if truthy(item.script) and type(item.script) == "string" then
-        local path = normalize(join(dir, (item.script:gsub("\\", "/"))))
-        if common.outside(ctx.root, path) then
-          ctx:warn("path \"" .. item.script .. "\" resolves to " .. path
-            .. ", outside the input directory", file, positions, "/script")
-        end
-        item.script = ctx:companion(path, ptr .. "/script", file, positions, "/script")
-          or item.script
+-- rules / hooks: the companion field (`script`) names a file relative to the type's folder;
+-- layout.lower_names: names lower-cased, spaces made "-".
+function READ.scripts(ctx, type_name, layout)
+  local rel = layout.folder
+  local dir = ctx:path(rel)
+  local field = layout.companion.field
+  local json_ptr = seg(field)
+  return ctx:list(type_name, rel, nil, function(item, ptr, file, positions)
+    local ref = item[field]
+    if truthy(ref) and type(ref) == "string" then
+      local path = normalize(join(dir, (ref:gsub("\\", "/"))))
+      if common.outside(ctx.root, path) then
+        ctx:warn("path \"" .. ref .. "\" resolves to " .. path
+          .. ", outside the input directory", file, positions, json_ptr)
       end
-      if normalise_name and type(item.name) == "string" then
-        item.name = item.name:lower():gsub("%s", "-")
-      end
-    end)
-  end
+      item[field] = ctx:companion(path, ptr .. json_ptr, file, positions, json_ptr) or ref
+    end
+    if layout.lower_names and type(item.name) == "string" then
+      item.name = item.name:lower():gsub("%s", "-")
+    end
+  end)
 end
-READ.rules = read_scripts("rules", "rules")
-READ.hooks = read_scripts("hooks", "hooks", true)
 
-function READ.pages(ctx)
-  local dir = ctx:folder("pages")
+-- pages: <name>.json paired with <name><companion.ext> by base name; the pages of
+-- layout.optional may lack the companion.
+function READ.pages(ctx, type_name, layout)
+  local dir = ctx:folder(layout.folder)
   if not dir then return nil end
-  local jsons, htmls = {}, {}
+  local field, ext = layout.companion.field, layout.companion.ext
+  local optional = {}
+  for _, name in ipairs(layout.optional or {}) do optional[name] = true end
+  local jsons, companions = {}, {}
   for _, name in ipairs(common.files(dir, ".json")) do jsons[name:sub(1, -6)] = true end
-  for _, name in ipairs(common.files(dir, ".html")) do htmls[name:sub(1, -6)] = true end
-  for base in pairs(htmls) do
+  for _, name in ipairs(common.files(dir, ext)) do companions[name:sub(1, -#ext - 1)] = true end
+  for base in pairs(companions) do
     if not jsons[base] then
-      ctx:warn("skipping " .. join(dir, base .. ".html") .. ": no matching .json file",
-               join(dir, base .. ".html"))
+      ctx:warn("skipping " .. join(dir, base .. ext) .. ": no matching .json file",
+               join(dir, base .. ext))
     end
   end
-  return ctx:list("pages", "pages", function(_, name, file, positions)
+  return ctx:list(type_name, layout.folder, function(_, name, file, positions)
     local base = name:sub(1, -6)
-    if htmls[base] or base == "login" or base == "error_page" then return true end
-    ctx:warn("skipping " .. file .. ": no matching .html file", file, positions)
+    if companions[base] or optional[base] then return true end
+    ctx:warn("skipping " .. file .. ": no matching " .. ext .. " file", file, positions)
     return false
   end, function(item, ptr, _, _, name)
     local base = name:sub(1, -6)
-    if htmls[base] then
-      local path = join(dir, base .. ".html")
-      item.html = ctx:companion(path, ptr .. "/html", path, nil, "") or ""
+    if companions[base] then
+      local path = join(dir, base .. ext)
+      item[field] = ctx:companion(path, ptr .. seg(field), path, nil, "") or ""
     else
-      item.html = ""
+      item[field] = ""
     end
   end)
 end
 
-function READ.clients(ctx)
-  local dir = ctx:path("clients")
-  return ctx:list("clients", "clients", nil, function(item, ptr, file, positions)
-    local page = item.custom_login_page
+-- clients: the companion field names a file relative to the folder, read when it exists.
+function READ.clients(ctx, type_name, layout)
+  local dir = ctx:path(layout.folder)
+  local field = layout.companion.field
+  return ctx:list(type_name, layout.folder, nil, function(item, ptr, file, positions)
+    local page = item[field]
     if truthy(page) and type(page) == "string" then
       local path = normalize(join(dir, (page:gsub("\\", "/"))))
       if common.is_file(path) then
-        item.custom_login_page = ctx:companion(path, ptr .. "/custom_login_page", file, positions,
-                                               "/custom_login_page") or page
+        item[field] = ctx:companion(path, ptr .. seg(field), file, positions, seg(field)) or page
       end
     end
   end)
 end
 
-function READ.databases(ctx)
-  local dir = ctx:folder("database-connections")
+-- databases: a folder per database holding layout.file and its scripts (relative to that
+-- folder), of the names in layout.scripts only.
+function READ.databases(ctx, type_name, layout)
+  local dir = ctx:folder(layout.folder)
   if not dir then return nil end
+  local allowed = {}
+  for _, name in ipairs(layout.scripts) do allowed[name] = true end
   local out = json.array()
   for _, folder_name in ipairs(common.dirs(dir)) do
     local folder = join(dir, folder_name)
-    local file = join(folder, "database.json")
+    local file = join(folder, layout.file)
     if not common.is_file(file) then
-      ctx:warn("skipping database folder " .. folder .. ": no database.json", folder)
+      ctx:warn("skipping database folder " .. folder .. ": no " .. layout.file, folder)
     else
       local db, positions = ctx.reader:json(file)
       local count = 0
@@ -278,7 +259,7 @@ function READ.databases(ctx)
       end
       -- a0deploy keeps a database with more than its options
       if count > 1 then
-        local ptr = "/databases/" .. #out
+        local ptr = "/" .. type_name .. "/" .. #out
         ctx.reader.sources:add(ptr, file, positions)
         if db.customScripts ~= nil and db.customScripts ~= null then
           db.options.customScripts = db.customScripts
@@ -295,7 +276,7 @@ function READ.databases(ctx)
             or "/options/customScripts"
           for _, name in ipairs(names) do
             local ref = scripts[name]
-            if not DATABASE_SCRIPTS[name] then
+            if not allowed[name] then
               ctx:warn("skipping invalid database script '" .. name .. "'", file, positions,
                        json_base .. seg(name))
               scripts[name] = nil
@@ -313,11 +294,11 @@ function READ.databases(ctx)
   return out
 end
 
-function READ.connections(ctx)
+function READ.connections(ctx, type_name, layout)
   local rel = ctx.cfg.AUTH0_CONNECTIONS_DIRECTORY
-  if type(rel) ~= "string" or rel == "" then rel = "connections" end
+  if type(rel) ~= "string" or rel == "" then rel = layout.folder end
   local dir = ctx:path(rel)
-  return ctx:list("connections", rel, nil, function(item, ptr, file, positions)
+  return ctx:list(type_name, rel, nil, function(item, ptr, file, positions)
     if item.strategy ~= "email" then return end
     if not is_object(item.options) then item.options = {} end
     if not is_object(item.options.email) then item.options.email = {} end
@@ -337,44 +318,52 @@ function READ.connections(ctx)
   end)
 end
 
-function READ.emailTemplates(ctx)
-  local dir = ctx:folder("emails")
+-- email templates: the companion field names a file relative to the folder, else
+-- <json base name><companion.ext>; without either the template is skipped. The folder's files
+-- of layout.others belong to another type.
+function READ.emailTemplates(ctx, type_name, layout)
+  local dir = ctx:folder(layout.folder)
   if not dir then return nil end
+  local field, ext = layout.companion.field, layout.companion.ext
+  local others = {}
+  for _, name in ipairs(layout.others or {}) do others[name] = true end
   local function body_path(item, name)
-    if type(item.body) == "string" and item.body ~= "" then
-      local path = normalize(join(dir, (item.body:gsub("\\", "/"))))
+    local ref = item[field]
+    if type(ref) == "string" and ref ~= "" then
+      local path = normalize(join(dir, (ref:gsub("\\", "/"))))
       if common.is_file(path) then return path end
     end
-    local fallback = join(dir, name:sub(1, -6) .. ".html")
+    local fallback = join(dir, name:sub(1, -6) .. ext)
     if common.is_file(fallback) then return fallback end
     return nil
   end
-  return ctx:list("emailTemplates", "emails", function(item, name, file, positions)
-    if name == "provider.json" then return false end
+  return ctx:list(type_name, layout.folder, function(item, name, file, positions)
+    if others[name] then return false end
     if is_object(item) and body_path(item, name) then return true end
     ctx:warn("skipping email template " .. file .. ": its html body is missing", file,
-             positions, "/body")
+             positions, seg(field))
     return false
   end, function(item, ptr, file, positions, name)
     local path = body_path(item, name)
-    item.body = ctx:companion(path, ptr .. "/body", file, positions, "/body") or item.body
+    item[field] = ctx:companion(path, ptr .. seg(field), file, positions, seg(field))
+      or item[field]
   end)
 end
 
-function READ.branding(ctx)
-  local dir = ctx:folder("branding")
+function READ.branding(ctx, type_name, layout)
+  local dir = ctx:folder(layout.folder)
   if not dir then return nil end
   local branding
   local file = join(dir, "branding.json")
-  if common.is_file(file) then branding = ctx:json(file, "/branding") end
-  local templates_dir = ctx:folder("branding/templates")
+  if common.is_file(file) then branding = ctx:json(file, "/" .. type_name) end
+  local templates_dir = ctx:folder(join(layout.folder, "templates"))
   if not templates_dir then return branding end
   local templates = json.array()
   for _, name in ipairs(common.files(templates_dir, ".json")) do
     local tfile = join(templates_dir, name)
     local t, positions = ctx.reader:json(tfile)
     if is_object(t) then
-      local ptr = "/branding/templates/" .. #templates
+      local ptr = "/" .. type_name .. "/templates/" .. #templates
       ctx.reader.sources:add(ptr, tfile, positions)
       if type(t.body) == "string" then
         local path = normalize(join(templates_dir, (t.body:gsub("\\", "/"))))
@@ -391,13 +380,13 @@ function READ.branding(ctx)
   return out
 end
 
-function READ.prompts(ctx)
-  local dir = ctx:folder("prompts")
+function READ.prompts(ctx, type_name, layout)
+  local dir = ctx:folder(layout.folder)
   if not dir then return nil end
   local prompts = {}
   local settings_file = join(dir, "prompts.json")
   if common.is_file(settings_file) then
-    local settings = ctx:json(settings_file, "/prompts")
+    local settings = ctx:json(settings_file, "/" .. type_name)
     if is_object(settings) then
       for k, v in pairs(settings) do prompts[k] = v end
     end
@@ -405,14 +394,14 @@ function READ.prompts(ctx)
   prompts.customText = {}
   local text_file = join(dir, "custom-text.json")
   if common.is_file(text_file) then
-    prompts.customText = ctx:json(text_file, "/prompts/customText") or {}
+    prompts.customText = ctx:json(text_file, "/" .. type_name .. "/customText") or {}
   end
   prompts.partials = {}
   local partials_file = join(dir, "partials.json")
   if common.is_file(partials_file) then
     local manifest, positions = ctx.reader:json(partials_file)
     if is_object(manifest) then
-      ctx.reader.sources:add("/prompts/partials", partials_file, nil)
+      ctx.reader.sources:add("/" .. type_name .. "/partials", partials_file, nil)
       for prompt, wrapped in pairs(manifest) do
         local screens = is_array(wrapped) and wrapped[1]
         local out_screens = {}
@@ -421,7 +410,8 @@ function READ.prompts(ctx)
             local points = {}
             for i, item in ipairs(is_array(items) and items or {}) do
               if is_object(item) and type(item.name) == "string" then
-                local ptr = "/prompts/partials" .. seg(prompt) .. seg(screen) .. seg(item.name)
+                local ptr = "/" .. type_name .. "/partials" .. seg(prompt) .. seg(screen)
+                  .. seg(item.name)
                 local json_ptr = seg(prompt) .. "/0" .. seg(screen) .. "/" .. (i - 1)
                 ctx.reader.sources:add(ptr, partials_file, positions, json_ptr)
                 local path = type(item.template) == "string"
@@ -442,11 +432,12 @@ function READ.prompts(ctx)
     end
   end
   prompts.screenRenderers = json.array()
-  local renderers_dir = ctx:folder("prompts/screenRenderSettings")
+  local renderers_dir = ctx:folder(join(layout.folder, "screenRenderSettings"))
   if renderers_dir then
     for _, name in ipairs(common.files(renderers_dir, ".json")) do
       local file = join(renderers_dir, name)
-      local value = ctx:json(file, "/prompts/screenRenderers/" .. #prompts.screenRenderers)
+      local value = ctx:json(file, "/" .. type_name .. "/screenRenderers/"
+        .. #prompts.screenRenderers)
       if value ~= nil then prompts.screenRenderers[#prompts.screenRenderers + 1] = value end
     end
   end
@@ -472,49 +463,39 @@ local function code_path(ctx, folder, code)
   return candidates[1]
 end
 
-local function read_code(type_name, rel)
-  return function(ctx)
-    return ctx:list(type_name, rel, nil, function(item, ptr, file, positions)
-      if truthy(item.code) and type(item.code) == "string" then
-        local path = code_path(ctx, rel .. "/" .. tostring(item.name), item.code)
-        item.code = ctx:companion(path, ptr .. "/code", file, positions, "/code") or item.code
-      end
-    end)
-  end
-end
-READ.actions = read_code("actions", "actions")
-READ.actionModules = read_code("actionModules", "action-modules")
-
-function READ.triggers(ctx)
-  local dir = ctx:folder("triggers")
-  if not dir then return nil end
-  local name = common.files(dir, ".json")[1]
-  if not name then
-    ctx:warn("no .json file in " .. dir .. ": triggers are not managed", dir)
-    return nil
-  end
-  return (ctx:json(join(dir, name), "/triggers"))
+-- actions / action modules: the companion field (`code`) names a file, found by code_path.
+function READ.code(ctx, type_name, layout)
+  local rel = layout.folder
+  local field = layout.companion.field
+  return ctx:list(type_name, rel, nil, function(item, ptr, file, positions)
+    local ref = item[field]
+    if truthy(ref) and type(ref) == "string" then
+      local path = code_path(ctx, rel .. "/" .. tostring(item.name), ref)
+      item[field] = ctx:companion(path, ptr .. seg(field), file, positions, seg(field)) or ref
+    end
+  end)
 end
 
-function READ.attackProtection(ctx)
-  local dir = ctx:folder("attack-protection")
+-- A singleton kept as one JSON file per field: layout.parts = { {key =, file =, required =} }.
+function READ.parts(ctx, type_name, layout)
+  local dir = ctx:folder(layout.folder)
   if not dir then return nil end
+  local required = {}
+  for _, part in ipairs(layout.parts) do
+    if part.required then required[#required + 1] = part.file end
+  end
   local out = {}
-  for _, part in ipairs(ATTACK_PROTECTION) do
+  for _, part in ipairs(layout.parts) do
     local file = join(dir, part.file)
     if common.is_file(file) then
-      out[part.key] = ctx:json(file, "/attackProtection/" .. part.key)
+      out[part.key] = ctx:json(file, "/" .. type_name .. "/" .. part.key)
     elseif part.required then
-      ctx.reader:problem("file_not_found", "file not found: " .. file
-        .. " (attack-protection/ needs breached-password-detection.json, "
-        .. "brute-force-protection.json and suspicious-ip-throttling.json)", { file = file })
+      ctx.reader:problem("file_not_found", "file not found: " .. file .. " (" .. layout.folder
+        .. "/ needs " .. table.concat(required, ", ", 1, #required - 1) .. " and "
+        .. required[#required] .. ")", { file = file })
     end
   end
   return out
-end
-
-function READ.themes(ctx)
-  return ctx:list("themes", "themes")
 end
 
 function M.read(cfg, opts)
@@ -537,10 +518,10 @@ function M.read(cfg, opts)
   root = root:gsub("(.)/+$", "%1")
   local ctx = setmetatable({ reader = reader, root = root, cfg = cfg }, Ctx)
   local desired = {}
-  for _, type_name in ipairs(common.TYPES) do
-    local read = READ[type_name]
-    if read and common.included(cfg, type_name) then
-      local value = read(ctx)
+  for _, entry in ipairs(catalogue.ENTRIES) do
+    local type_name, layout = entry.type, entry.layout
+    if common.included(cfg, type_name) then
+      local value = READ[layout.kind](ctx, type_name, layout)
       if value ~= nil and value ~= null then desired[type_name] = value end
     end
   end
@@ -558,161 +539,17 @@ local function each_item(list, fn)
   end
 end
 
+-- One writer per layout kind (a0lua.catalogue):
+-- DUMP[kind](w, value, layout, cfg, exported, opts) -> nil | err. value is the writer's own copy.
 local DUMP = {}
 
--- <folder>/S(field).json for each item. (a0deploy sanitizes name .. ".json" for some types:
--- the same file for every ordinary name; docs/compat.md says where odd names differ.)
-local function dump_list(folder, field)
-  return function(w, list)
-    w:dir(folder)
-    each_named(list, field, nil, function(item, stem)
-      w:json(folder .. "/" .. stem .. ".json", item)
-    end)
-  end
-end
+-- The names a0deploy composes for a file (catalogue layout `stem`), each made into a name_of
+-- for file_names.
+local STEMS = {}
 
-DUMP.resourceServers = dump_list("resource-servers", "name")
-DUMP.roles = dump_list("roles", "name")
-DUMP.organizations = dump_list("organizations", "name")
-DUMP.logStreams = dump_list("log-streams", "name")
-DUMP.selfServiceProfiles = dump_list("self-service-profiles", "name")
-DUMP.userAttributeProfiles = dump_list("user-attribute-profiles", "name")
-DUMP.connectionProfiles = dump_list("connection-profiles", "name")
-DUMP.tokenExchangeProfiles = dump_list("token-exchange-profiles", "name")
-DUMP.guardianFactors = dump_list("guardian/factors", "name")
-DUMP.guardianFactorTemplates = dump_list("guardian/templates", "name")
-DUMP.phoneTemplates = dump_list("phone-templates", "type")
-
-local function dump_pruned(folder, field)
-  local write = dump_list(folder, field)
-  return function(w, list)
-    write(w, list)
-    w:prune(folder)
-  end
-end
-DUMP.eventStreams = dump_pruned("event-streams", "name")
-DUMP.rateLimitPolicies = dump_pruned("rate-limit-policies", "consumer_selector")
-
-local function dump_named_json(folder, what)
-  local write = dump_list(folder, "name")
-  return function(w, list)
-    local err = yaml_format.duplicates(list, what)
-    if err then return err end
-    write(w, list)
-  end
-end
-DUMP.forms = dump_named_json("forms", "form")
-DUMP.flows = dump_named_json("flows", "flow")
-DUMP.flowVaultConnections = dump_named_json("flow-vault-connections", "flow vault connection")
-
-local function dump_file(rel)
-  return function(w, value) w:json(rel, value) end
-end
-DUMP.supplementalSignals = dump_file("supplemental-signals.json")
-DUMP.emailProvider = dump_file("emails/provider.json")
-DUMP.guardianPolicies = dump_file("guardian/policies.json")
-DUMP.guardianPhoneFactorSelectedProvider = dump_file("guardian/phoneFactorSelectedProvider.json")
-DUMP.guardianPhoneFactorMessageTypes = dump_file("guardian/phoneFactorMessageTypes.json")
-DUMP.phoneProviders = dump_file("phone-providers/provider.json")
-DUMP.riskAssessment = dump_file("risk-assessment/settings.json")
-DUMP.customDomains = dump_file("custom-domains/custom-domains.json")
-DUMP.triggers = dump_file("triggers/triggers.json")
-
-function DUMP.tenant(w, tenant)
-  if is_object(tenant) then yaml_format.clear_tenant_flags(tenant) end
-  w:json("tenant.json", tenant)
-end
-
-function DUMP.rulesConfigs() end -- values are never readable: a0deploy writes nothing
-
-function DUMP.rules(w, list, cfg)
-  local excluded = common.list_of(cfg.AUTH0_EXCLUDED_RULES) or {}
-  w:dir("rules")
-  each_named(list, function(rule)
-    return not common.contains(excluded, rule.name) and rule.name
-  end, nil, function(rule, name)
-    w:file("rules/" .. name .. ".js", rule.script)
-    rule.script = "./" .. name .. ".js"
-    w:json("rules/" .. name .. ".json", rule)
-  end)
-end
-
-function DUMP.hooks(w, list)
-  if not is_array(list) or #list == 0 then return end
-  w:dir("hooks")
-  each_item(list, function(hook) hook.name = truthy(hook.name) and hook.name or hook.id end)
-  each_named(list, "name", nil, function(hook, name)
-    w:file("hooks/" .. name .. ".js", hook.script)
-    hook.script = "./" .. name .. ".js"
-    w:json("hooks/" .. name .. ".json", hook)
-  end)
-end
-
-function DUMP.pages(w, list)
-  w:dir("pages")
-  each_named(list, "name", nil, function(page, name)
-    if page.name ~= "error_page" or page.html ~= nil then
-      w:file("pages/" .. name .. ".html", page.html)
-      page.html = "./" .. name .. ".html"
-    end
-    w:json("pages/" .. name .. ".json", page)
-  end)
-end
-
-function DUMP.clients(w, list)
-  w:dir("clients")
-  each_named(list, "name", { room = #"_custom_login_page.html" }, function(client, name)
-    if truthy(client.custom_login_page) then
-      w:file("clients/" .. name .. "_custom_login_page.html", client.custom_login_page)
-      client.custom_login_page = "./" .. name .. "_custom_login_page.html"
-    end
-    w:json("clients/" .. name .. ".json", yaml_format.clear_client_arrays(client))
-  end)
-end
-
-function DUMP.databases(w, list)
-  w:dir("database-connections")
-  each_named(list, "name", { room = 0 }, function(db, stem)
-    local folder = "database-connections/" .. stem
-    local scripts = is_object(db.options) and db.options.customScripts
-    if is_object(scripts) then
-      local names = {}
-      for name in pairs(scripts) do names[#names + 1] = name end
-      table.sort(names)
-      local entries = json.array()
-      for i, name in ipairs(names) do entries[i] = { name = name } end
-      local files = file_names.stems(entries, "name", { room = #".js" })
-      for i, name in ipairs(names) do
-        local file = files[i] .. ".js"
-        w:file(folder .. "/" .. file, scripts[name])
-        scripts[name] = "./" .. file
-      end
-    end
-    w:json(folder .. "/database.json", db)
-  end)
-end
-
-function DUMP.connections(w, list, cfg)
-  w:dir("connections")
-  each_named(list, "name", nil, function(conn, name)
-    if conn.strategy == "email" then
-      if not is_object(conn.options) then conn.options = {} end
-      if not is_object(conn.options.email) then conn.options.email = {} end
-      w:file("connections/" .. name .. ".html", conn.options.email.body or "")
-      conn.options.email.body = "./" .. name .. ".html"
-    end
-    w:json("connections/" .. name .. ".json", conn)
-  end)
-  local keep = {}
-  for _, excluded in ipairs(common.list_of(cfg.AUTH0_EXCLUDED_CONNECTIONS) or {}) do
-    keep[sanitize(excluded) .. ".json"] = true
-    keep[sanitize(excluded) .. ".html"] = true
-  end
-  w:prune("connections", function(name) return keep[name] end)
-end
-
-function DUMP.clientGrants(w, list, _, exported, opts)
-  w:dir("grants")
+-- <client name>-<API name>: the API's name looked up by audience (opts.resource_servers, else
+-- exported.resourceServers), the client's by id (opts.clients); each else as it is.
+function STEMS.grant(exported, opts)
   local apis = {}
   for _, rs in ipairs(opts.resource_servers or exported.resourceServers or {}) do
     if is_object(rs) and rs.identifier ~= nil then apis[rs.identifier] = rs.name end
@@ -721,45 +558,183 @@ function DUMP.clientGrants(w, list, _, exported, opts)
   for _, c in ipairs(opts.clients or {}) do
     if is_object(c) and c.client_id ~= nil then clients[c.client_id] = c.name end
   end
-  each_named(list, function(grant)
+  return function(grant)
     local client = clients[grant.client_id] or grant.client_id
     local api = apis[grant.audience] or grant.audience
     return tostring(client) .. "-" .. tostring(api)
-  end, nil, function(grant, stem)
-    w:json("grants/" .. stem .. ".json", grant)
+  end
+end
+
+function STEMS.network_acl()
+  return function(acl)
+    local description = truthy(acl.description) and sanitize(acl.description) or "network-acl"
+    return description .. "-p-" .. tostring(acl.priority)
+  end
+end
+
+local function name_of(stem, exported, opts)
+  if type(stem) == "table" then
+    return function(item)
+      local parts = {}
+      for i, field in ipairs(stem) do parts[i] = tostring(item[field]) end
+      return table.concat(parts, "-")
+    end
+  end
+  if STEMS[stem] then return STEMS[stem](exported, opts) end
+  return stem
+end
+
+-- <folder>/S(stem).json for each item. (a0deploy sanitizes name .. ".json" for some types:
+-- the same file for every ordinary name; docs/compat.md says where odd names differ.)
+function DUMP.list(w, list, layout, _, exported, opts)
+  if layout.export == false then return end -- rulesConfigs: never readable, a0deploy writes nothing
+  if layout.skip_empty and (not is_array(list) or #list == 0) then return end
+  if layout.unique then
+    local err = yaml_format.duplicates(list, layout.unique)
+    if err then return err end
+  end
+  local folder = layout.folder
+  w:dir(folder)
+  if layout.numbered then
+    each_item(list, function(item, i)
+      w:json(folder .. "/" .. layout.numbered .. (i > 1 and tostring(i - 1) or "") .. ".json", item)
+    end)
+  else
+    each_named(list, name_of(layout.stem, exported, opts), nil, function(item, stem)
+      w:json(folder .. "/" .. stem .. ".json", item)
+    end)
+  end
+  if layout.prune then w:prune(folder) end
+end
+
+function DUMP.file(w, value, layout)
+  w:json(layout.file, value)
+end
+
+function DUMP.none() end
+
+function DUMP.tenant(w, tenant, layout)
+  if is_object(tenant) then yaml_format.clear_tenant_flags(tenant) end
+  w:json(layout.file, tenant)
+end
+
+-- rules / hooks: <folder>/S(name)<companion.ext> beside S(name).json. layout.excluded_by: the
+-- config key of names not written; layout.name_or_id: an item without a name is named by its id.
+function DUMP.scripts(w, list, layout, cfg)
+  if layout.skip_empty and (not is_array(list) or #list == 0) then return end
+  local folder = layout.folder
+  local field, ext = layout.companion.field, layout.companion.ext
+  local excluded = layout.excluded_by and common.list_of(cfg[layout.excluded_by]) or {}
+  w:dir(folder)
+  if layout.name_or_id then
+    each_item(list, function(item) item.name = truthy(item.name) and item.name or item.id end)
+  end
+  each_named(list, function(item)
+    return not common.contains(excluded, item.name) and item.name
+  end, nil, function(item, name)
+    w:file(folder .. "/" .. name .. ext, item[field])
+    item[field] = "./" .. name .. ext
+    w:json(folder .. "/" .. name .. ".json", item)
   end)
 end
 
-function DUMP.emailTemplates(w, list)
-  w:dir("emails")
-  -- emails/provider.json is the email provider's
-  each_named(list, "template", { taken = { "provider" } }, function(t, name)
-    w:file("emails/" .. name .. ".html", t.body)
-    t.body = "./" .. name .. ".html"
-    w:json("emails/" .. name .. ".json", t)
+function DUMP.pages(w, list, layout)
+  local folder = layout.folder
+  local field, ext = layout.companion.field, layout.companion.ext
+  w:dir(folder)
+  each_named(list, "name", nil, function(page, name)
+    -- (a0deploy writes no html for an error page without one)
+    if page.name ~= "error_page" or page[field] ~= nil then
+      w:file(folder .. "/" .. name .. ext, page[field])
+      page[field] = "./" .. name .. ext
+    end
+    w:json(folder .. "/" .. name .. ".json", page)
   end)
 end
 
-function DUMP.guardianFactorProviders(w, list)
-  w:dir("guardian/providers")
-  each_named(list, function(p)
-    return tostring(p.name) .. "-" .. tostring(p.provider)
-  end, nil, function(p, stem)
-    w:json("guardian/providers/" .. stem .. ".json", p)
+function DUMP.clients(w, list, layout)
+  local folder = layout.folder
+  local field, suffix = layout.companion.field, layout.companion.suffix
+  w:dir(folder)
+  each_named(list, "name", { room = #suffix }, function(client, name)
+    if truthy(client[field]) then
+      w:file(folder .. "/" .. name .. suffix, client[field])
+      client[field] = "./" .. name .. suffix
+    end
+    w:json(folder .. "/" .. name .. ".json", yaml_format.clear_client_arrays(client))
   end)
 end
 
-function DUMP.branding(w, branding)
+function DUMP.databases(w, list, layout)
+  local ext = layout.companion.ext
+  w:dir(layout.folder)
+  each_named(list, "name", { room = 0 }, function(db, stem)
+    local folder = layout.folder .. "/" .. stem
+    local scripts = is_object(db.options) and db.options.customScripts
+    if is_object(scripts) then
+      local names = {}
+      for name in pairs(scripts) do names[#names + 1] = name end
+      table.sort(names)
+      local entries = json.array()
+      for i, name in ipairs(names) do entries[i] = { name = name } end
+      local files = file_names.stems(entries, "name", { room = #ext })
+      for i, name in ipairs(names) do
+        local file = files[i] .. ext
+        w:file(folder .. "/" .. file, scripts[name])
+        scripts[name] = "./" .. file
+      end
+    end
+    w:json(folder .. "/" .. layout.file, db)
+  end)
+end
+
+-- (always into layout.folder: AUTH0_CONNECTIONS_DIRECTORY is only read)
+function DUMP.connections(w, list, layout, cfg)
+  local folder = layout.folder
+  w:dir(folder)
+  each_named(list, "name", nil, function(conn, name)
+    if conn.strategy == "email" then
+      if not is_object(conn.options) then conn.options = {} end
+      if not is_object(conn.options.email) then conn.options.email = {} end
+      w:file(folder .. "/" .. name .. ".html", conn.options.email.body or "")
+      conn.options.email.body = "./" .. name .. ".html"
+    end
+    w:json(folder .. "/" .. name .. ".json", conn)
+  end)
+  local keep = {}
+  for _, excluded in ipairs(common.list_of(cfg.AUTH0_EXCLUDED_CONNECTIONS) or {}) do
+    keep[sanitize(excluded) .. ".json"] = true
+    keep[sanitize(excluded) .. ".html"] = true
+  end
+  w:prune(folder, function(name) return keep[name] end)
+end
+
+function DUMP.emailTemplates(w, list, layout)
+  local folder = layout.folder
+  local field, ext = layout.companion.field, layout.companion.ext
+  w:dir(folder)
+  -- the folder's files of another type (emails/provider.json) keep their names
+  local taken = {}
+  for i, name in ipairs(layout.others or {}) do taken[i] = name:gsub("%.json$", "") end
+  each_named(list, layout.stem, { taken = taken }, function(t, name)
+    w:file(folder .. "/" .. name .. ext, t[field])
+    t[field] = "./" .. name .. ext
+    w:json(folder .. "/" .. name .. ".json", t)
+  end)
+end
+
+function DUMP.branding(w, branding, layout)
   if not is_object(branding) then return end
   local templates = branding.templates
   branding.templates = nil
-  w:json("branding/branding.json", branding)
+  w:json(layout.folder .. "/branding.json", branding)
   if templates == nil or templates == null then return end
-  w:dir("branding/templates")
+  local folder = layout.folder .. "/templates"
+  w:dir(folder)
   each_named(templates, "template", nil, function(t, name)
-    w:file("branding/templates/" .. name .. ".html", t.body)
+    w:file(folder .. "/" .. name .. ".html", t.body)
     t.body = "./" .. name .. ".html"
-    w:json("branding/templates/" .. name .. ".json", t)
+    w:json(folder .. "/" .. name .. ".json", t)
   end)
 end
 
@@ -770,14 +745,15 @@ local function sorted_keys(map)
   return keys
 end
 
-function DUMP.prompts(w, prompts)
+function DUMP.prompts(w, prompts, layout)
   if not is_object(prompts) then return end
+  local folder = layout.folder
   local custom_text, partials, renderers = prompts.customText, prompts.partials,
     prompts.screenRenderers
   prompts.customText, prompts.partials, prompts.screenRenderers = nil, nil, nil
-  w:json("prompts/prompts.json", prompts)
+  w:json(folder .. "/prompts.json", prompts)
   if custom_text == nil or custom_text == null then return end
-  w:json("prompts/custom-text.json", custom_text)
+  w:json(folder .. "/custom-text.json", custom_text)
   if partials == nil or partials == null then return end
   local manifest = {}
   local function folders(map, room)
@@ -798,67 +774,48 @@ function DUMP.prompts(w, prompts)
       for k, point in ipairs(point_keys) do
         local rel = "partials/" .. prompt_dirs[i] .. "/" .. screen_dirs[j] .. "/" .. point_files[k]
           .. ".liquid"
-        w:file("prompts/" .. rel, points[point])
+        w:file(folder .. "/" .. rel, points[point])
         items[#items + 1] = { name = point, template = rel }
       end
       out[screen] = items
     end
     manifest[prompt] = json.array({ out })
   end
-  w:json("prompts/partials.json", manifest)
+  w:json(folder .. "/partials.json", manifest)
   if not is_array(renderers) then return end
-  w:dir("prompts/screenRenderSettings")
+  w:dir(folder .. "/screenRenderSettings")
   each_named(renderers, function(r)
     return tostring(r.prompt) .. "_" .. tostring(r.screen)
   end, nil, function(r, stem)
     r.tenant = nil
-    w:json("prompts/screenRenderSettings/" .. stem .. ".json", r)
+    w:json(folder .. "/screenRenderSettings/" .. stem .. ".json", r)
   end)
 end
 
-local function dump_code(folder)
-  return function(w, list)
-    if not is_array(list) or #list == 0 then return end
-    w:dir(folder)
-    each_named(list, "name", nil, function(item, name)
-      if truthy(item.code) then
-        local rel = folder .. "/" .. name .. "/code.js"
-        w:file(rel, item.code)
-        item.code = "./" .. rel
-      else
-        item.code = ""
-      end
-      w:json(folder .. "/" .. name .. ".json", item)
-    end)
-  end
-end
-DUMP.actions = dump_code("actions")
-DUMP.actionModules = dump_code("action-modules")
-
-function DUMP.attackProtection(w, ap)
-  if not is_object(ap) then return end
-  w:dir("attack-protection")
-  for _, part in ipairs(ATTACK_PROTECTION) do
-    if truthy(ap[part.key]) then w:json("attack-protection/" .. part.file, ap[part.key]) end
-  end
-end
-
-function DUMP.themes(w, list)
-  w:dir("themes")
-  each_item(list, function(theme, i)
-    w:json("themes/theme" .. (i > 1 and tostring(i - 1) or "") .. ".json", theme)
-  end)
-end
-
-function DUMP.networkACLs(w, list)
+-- actions / action modules: <folder>/S(name).json and <folder>/S(name)/<companion.file>
+function DUMP.code(w, list, layout)
   if not is_array(list) or #list == 0 then return end
-  w:dir("network-acls")
-  each_named(list, function(acl)
-    local description = truthy(acl.description) and sanitize(acl.description) or "network-acl"
-    return description .. "-p-" .. tostring(acl.priority)
-  end, nil, function(acl, stem)
-    w:json("network-acls/" .. stem .. ".json", acl)
+  local folder = layout.folder
+  local field = layout.companion.field
+  w:dir(folder)
+  each_named(list, "name", nil, function(item, name)
+    if truthy(item[field]) then
+      local rel = folder .. "/" .. name .. "/" .. layout.companion.file
+      w:file(rel, item[field])
+      item[field] = "./" .. rel
+    else
+      item[field] = ""
+    end
+    w:json(folder .. "/" .. name .. ".json", item)
   end)
+end
+
+function DUMP.parts(w, ap, layout)
+  if not is_object(ap) then return end
+  w:dir(layout.folder)
+  for _, part in ipairs(layout.parts) do
+    if truthy(ap[part.key]) then w:json(layout.folder .. "/" .. part.file, ap[part.key]) end
+  end
 end
 
 function M.write(cfg, exported, opts)
@@ -872,11 +829,11 @@ function M.write(cfg, exported, opts)
   end
   local w = common.writer(out_dir, { secret = cfg.AUTH0_EXPORT_SECRETS })
   w:dir(".")
-  for _, type_name in ipairs(common.TYPES) do
+  for _, entry in ipairs(catalogue.ENTRIES) do
+    local type_name = entry.type
     local value = exported[type_name]
-    local dump = DUMP[type_name]
-    if dump and value ~= nil and value ~= null and common.included(cfg, type_name) then
-      local err = dump(w, common.copy(value), cfg, exported, opts)
+    if value ~= nil and value ~= null and common.included(cfg, type_name) then
+      local err = DUMP[entry.layout.kind](w, common.copy(value), entry.layout, cfg, exported, opts)
       if err then return nil, err end
     end
   end
