@@ -22,7 +22,7 @@
 --   /stats           JSON of the server's counters (connections, max_active, requests,
 --                    in_flight, max_in_flight, active); /stats/reset zeroes them first;
 --                    /stats?group=NAME: { in_flight, max_in_flight, requests } of the delayed
---                    requests of that group alone, unaffected by other specs' leftovers
+--                    or gated requests of that group alone, unaffected by other specs' leftovers
 --   /shutdown        answers, then the process exits
 local root = (arg and arg[0] or ""):match("^(.-)tests/helpers/[^/]*$") or ""
 package.path = root .. "lua/?.lua;" .. root .. "tests/?.lua;" .. package.path
