@@ -65,7 +65,10 @@ describe("a0lua.apply (scheduling)", function()
           return r
         end },
       { type = "roles", create = function(_, _, payload)
-          tasks.sleep(200) -- an action's build, say
+          -- Slow as an action's build, say: done once every client is created. Held behind it,
+          -- they never would be: a minute bounds that hang (a fixed sleep would race them).
+          local deadline = tasks.now() + 60000
+          while created < 20 and tasks.now() < deadline do tasks.sleep(1) end
           seen_by_role = created
           return { id = payload.name, name = payload.name }
         end },

@@ -98,11 +98,14 @@ describe("a0deploy's examples", function()
     local action = post("/actions/actions", { name = "ldoorz",
       code = "exports.onExecuteSendPhoneMessage = async () => {};",
       supported_triggers = json.array({ { id = "send-phone-message", version = "v1" } }) })
-    for _ = 1, 100 do
+    -- The emulator builds a draft in 1 s; a minute is only a bound on a hang.
+    local deadline, status = os.time() + 60
+    repeat
       local res = assert(emu:get("/actions/actions/" .. action.id))
-      if res.json and res.json.status == "built" then break end
-      run.run({ "sleep", "0.1" })
-    end
+      status = res.json and res.json.status
+      if status ~= "built" then run.run({ "sleep", "0.1" }) end
+    until status == "built" or os.time() > deadline
+    assert.equal("built", status, "the seeded action was never built")
     post("/actions/actions/" .. action.id .. "/deploy")
   end
 

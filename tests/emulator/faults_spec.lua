@@ -89,12 +89,12 @@ describe("a0lua.emulator.faults", function()
     end)
 
     it("keeps other connections served while one answer is delayed", function()
-      local emu = emulator.start({ args = { "--latency", "300:0" } })
+      local emu = emulator.start({ args = { "--latency", "500:0" } })
       finally(function() emu:stop() end)
       local token = emu:token()
-      local session = http.session({ proxy = "", max_connections = 10 })
+      local session = http.session({ proxy = "", max_connections = 20 })
       local t0 = http.now()
-      for _ = 1, 10 do
+      for _ = 1, 20 do
         session:submit({ url = emu.url .. "/api/v2/roles",
                          headers = { Authorization = "Bearer " .. token } })
       end
@@ -106,8 +106,11 @@ describe("a0lua.emulator.faults", function()
         end
       end
       session:close()
-      assert.are.equal(10, done)
-      assert.is_true(http.now() - t0 < 2500)
+      assert.are.equal(20, done)
+      -- Not a measure of speed: answered one at a time, 20 answers held 500 ms each cannot all
+      -- arrive in less than 10 s; side by side they take about 0.5 s, and the 9.5 s between is
+      -- what a busy machine may add.
+      assert.is_true(http.now() - t0 < 20 * 500)
     end)
 
     it("answers 500 or 503 in the Management shape under --fail-rate 1", function()

@@ -93,7 +93,7 @@ function M.start(target_port, lifetime)
     :format(target_port, lifetime or 120, out), "r"))
   local pid = tonumber(proc:read("l"))
   local self = setmetatable({ proc = proc, pid = pid, out = out }, Proxy)
-  local deadline = socket.gettime() + 5
+  local deadline = socket.gettime() + 60 -- only a bound on a hang: a busy machine starts slowly
   while socket.gettime() < deadline do
     local f = io.open(out, "rb")
     local line = f and f:read("l")

@@ -8,7 +8,8 @@
 --   emu:token() -> access token (asked once, then cached)
 --   emu:request(method, path [, { body =, headers =, token = false | string, raw = string }])
 --     -> res { status =, headers =, body = (text), json = (decoded or nil) } | nil, err
---     path is below /api/v2 ("/clients"); body is encoded as JSON; raw is sent as is
+--     path is below /api/v2 ("/clients"); body is encoded as JSON; raw is sent as is;
+--     timeout_ms (default 60 s) only bounds a hang
 --   emu:get(path [, opts])  emu:post(path, body [, opts])  emu:patch  emu:put  emu:delete
 --   emu:http(method, full_path [, opts]) -> res     any path ("/oauth/token", "/__emulator/..")
 --   emu:state() -> the state (GET /__emulator/state)      emu:requests() -> the request log
@@ -23,6 +24,10 @@ local http = require "a0lua.core.http"
 local json = require "a0lua.core.json"
 
 local M = {}
+
+-- How long a request to the emulator may take unless a spec says: only a bound on a hang, so
+-- that a busy machine never fails a spec by being slow.
+local HANG_MS = 60000
 
 M.CLIENT_ID = "specClientId0000000000000000000X"
 M.CLIENT_SECRET = "spec-client-secret"
@@ -109,7 +114,7 @@ function Emu:http(method, path, opts)
     headers["Content-Type"] = headers["Content-Type"] or "application/json"
   end
   local id = self.session:submit({ method = method, url = self.url .. path, headers = headers,
-                                   body = body, timeout_ms = opts.timeout_ms or 10000 })
+                                   body = body, timeout_ms = opts.timeout_ms or HANG_MS })
   while true do
     for _, c in ipairs(self.session:poll(1000)) do
       if c.id == id then

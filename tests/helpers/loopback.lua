@@ -12,7 +12,8 @@
 --                                        -- 127.0.0.1), tls:stop(); nil, why when stunnel or
 --                                        -- openssl is missing
 --   loopback.fetch(session, req [, timeout_ms]) -> completion   submit + poll until it is back
---                                        (completions of other ids polled meanwhile are dropped)
+--                                        (completions of other ids polled meanwhile are dropped;
+--                                        timeout_ms, default 60 s, only bounds a hang)
 --
 -- Call stop() from teardown or finally so the process is reaped even when a spec fails; as a
 -- last resort the server exits on its own after its lifetime (300 s).
@@ -21,6 +22,11 @@ local json = require "helpers.loopback_json"
 local socket = require "socket"
 
 local M = {}
+
+-- How long a helper waits for what must come (an answer, stunnel listening): it only bounds a
+-- hang, so that a busy machine never fails a spec by being slow.
+local HANG_MS = 60000
+M.HANG_MS = HANG_MS
 
 local Loopback = {}
 Loopback.__index = Loopback
@@ -58,7 +64,7 @@ end
 
 function M.fetch(session, req, timeout_ms)
   local id = session:submit(req)
-  local deadline = http.now() + (timeout_ms or 10000)
+  local deadline = http.now() + (timeout_ms or HANG_MS)
   while http.now() < deadline do
     for _, c in ipairs(session:poll(100)) do
       if c.id == id then return c end
@@ -124,7 +130,7 @@ function M.start_tls(lb)
   local proc, pid = spawn(bin .. " " .. sh_quote(conf) .. " >/dev/null 2>&1")
   local tls = setmetatable({ url = "https://127.0.0.1:" .. port, port = port, pid = pid,
                              proc = proc, ca_file = cert, dir = dir }, Loopback)
-  local deadline = socket.gettime() + 5
+  local deadline = socket.gettime() + HANG_MS / 1000
   while socket.gettime() < deadline do
     local c = socket.connect("127.0.0.1", port)
     if c then

@@ -9,6 +9,12 @@
 --   /status/<n>      status n, body "status n"
 --   /delay/<ms>      answers "delayed <ms>" after ms milliseconds (other requests go on);
 --                    with ?group=NAME it counts in group NAME (see /stats)
+--   /gate/<n>?group=NAME[&ms=M]   counts in group NAME like /delay, and answers "opened <n>"
+--                    only once n requests of the group were in flight at the same time (from
+--                    then on, at once), M ms after that (default 0); after 60 s without that,
+--                    504 "gate: k of n". A spec proves with it that n requests run side by
+--                    side, whatever the machine's load; M keeps them in flight a while after,
+--                    so that more than n at once would show in max_in_flight.
 --   /drop            closes the connection without an answer
 --   /big/<bytes>     a body of that many bytes: "0123456789abcdef" repeated
 --   /headers         repeated (X-Multi twice, Set-Cookie twice) and mixed-case headers
@@ -16,7 +22,7 @@
 --   /stats           JSON of the server's counters (connections, max_active, requests,
 --                    in_flight, max_in_flight, active); /stats/reset zeroes them first;
 --                    /stats?group=NAME: { in_flight, max_in_flight, requests } of the delayed
---                    requests of that group alone, unaffected by other specs' leftovers
+--                    or gated requests of that group alone, unaffected by other specs' leftovers
 --   /shutdown        answers, then the process exits
 local root = (arg and arg[0] or ""):match("^(.-)tests/helpers/[^/]*$") or ""
 package.path = root .. "lua/?.lua;" .. root .. "tests/?.lua;" .. package.path
@@ -26,6 +32,8 @@ local socket = require "socket"
 local json = require "helpers.loopback_json"
 
 local lifetime = tonumber(arg and arg[1]) or 300
+-- How long /gate waits for its requests: only a bound on a spec that hangs, never a race.
+local GATE_HANG_S = 60
 local srv
 local groups = {}
 
@@ -33,6 +41,17 @@ local function text(status, body, headers)
   headers = headers or {}
   headers["Content-Type"] = headers["Content-Type"] or "text/plain"
   return { status = status, headers = headers, body = body }
+end
+
+-- Counts a request in its group (nil without one): requests, in_flight, max_in_flight.
+local function enter_group(name)
+  if not name then return nil end
+  local g = groups[name] or { in_flight = 0, max_in_flight = 0, requests = 0 }
+  groups[name] = g
+  g.requests = g.requests + 1
+  g.in_flight = g.in_flight + 1
+  if g.in_flight > g.max_in_flight then g.max_in_flight = g.in_flight end
+  return g
 end
 
 local function handler(req)
@@ -49,17 +68,22 @@ local function handler(req)
   if n then return text(tonumber(n), "status " .. n) end
   local ms = path:match("^/delay/(%d+)$")
   if ms then
-    local g = req.query.group
-    if g then
-      g = groups[g] or { in_flight = 0, max_in_flight = 0, requests = 0 }
-      groups[req.query.group] = g
-      g.requests = g.requests + 1
-      g.in_flight = g.in_flight + 1
-      if g.in_flight > g.max_in_flight then g.max_in_flight = g.in_flight end
-    end
+    local g = enter_group(req.query.group)
     server.sleep(tonumber(ms) / 1000)
     if g then g.in_flight = g.in_flight - 1 end
     return text(200, "delayed " .. ms)
+  end
+  local size = path:match("^/gate/(%d+)$")
+  if size and req.query.group then
+    local g, want = enter_group(req.query.group), tonumber(size)
+    local deadline = socket.gettime() + GATE_HANG_S
+    while g.max_in_flight < want and socket.gettime() < deadline do server.sleep(0.005) end
+    if g.max_in_flight >= want then server.sleep((tonumber(req.query.ms) or 0) / 1000) end
+    g.in_flight = g.in_flight - 1
+    if g.max_in_flight < want then
+      return text(504, ("gate: %d of %d"):format(g.max_in_flight, want))
+    end
+    return text(200, "opened " .. size)
   end
   if path == "/drop" then return { drop = true } end
   local bytes = path:match("^/big/(%d+)$")

@@ -172,7 +172,6 @@ describe("a0lua.api against the emulator", function()
     it("finishes a burst of 300 requests on the free plan with few or no 429s", function()
       local client = connect(emu, { concurrency = 20 })
       local failures = 0
-      local started = tasks.now()
       client:run(function()
         local fns = {}
         for i = 1, 300 do
@@ -188,13 +187,12 @@ describe("a0lua.api against the emulator", function()
           if not values[i] then failures = failures + 1 end
         end
       end)
-      local seconds = (tasks.now() - started) / 1000
       local stats = client:stats()
       client:close()
       assert.equals(0, failures)
       assert.is_true(stats.rate_limited <= 3, "429s: " .. stats.rate_limited)
-      -- 120 tokens at once, then 2 per second: about 90 s; pacing must not be much slower
-      assert.is_true(seconds < 130, "took " .. seconds .. " s")
+      -- How long it takes is a benchmark's measure on a busy machine: that pacing keeps near the
+      -- bucket's pace is checked in virtual time, in tests/lua/api_pacer_burst_spec.lua.
     end)
   end)
 
@@ -292,16 +290,27 @@ describe("a0lua.api against the emulator", function()
     it("keeps many requests in flight", function()
       local client = connect(emu, { concurrency = 10 })
       client:run(function() assert(client:get("/roles")) end) -- token and first answer
-      local started = tasks.now()
+      -- Counted where the requests are handed to libcurl, not timed: how many are out at once.
+      local session, most = client.scheduler.session, 0
+      client.scheduler.session = setmetatable({
+        submit = function(_, req)
+          local id = session:submit(req)
+          most = math.max(most, session:pending())
+          return id
+        end,
+      }, { __index = function(_, name)
+        return function(_, ...) return session[name](session, ...) end
+      end })
+      local answers = 0
       client:run(function()
         local fns = {}
         for i = 1, 20 do fns[i] = function() return assert(client:get("/roles")) end end
-        tasks.all(fns)
+        answers = #tasks.all(fns)
       end)
-      local ms = tasks.now() - started
+      client.scheduler.session = session
       client:close()
-      -- one after the other: 20 x 300 ms = 6 s; ten at a time: two rounds
-      assert.is_true(ms < 2000, "took " .. ms .. " ms")
+      assert.equals(20, answers)
+      assert.equals(10, most)
     end)
   end)
 

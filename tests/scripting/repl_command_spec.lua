@@ -110,20 +110,40 @@ describe("a0lua repl", function()
       local _, out = tmux("capture-pane", "-p", "-t", "repl")
       return out
     end
-    -- Waits until the screen shows `text` (plain); returns the screen.
-    local function wait_for(text)
-      local shown = ""
-      for _ = 1, 100 do
+    -- Waits until check(screen) is true; returns the screen. A minute is only a bound on a
+    -- hang: a busy machine may take its time to draw.
+    local function wait_until(what, check)
+      local shown
+      local deadline = os.time() + 60
+      repeat
         shown = screen()
-        if shown:find(text, 1, true) then return shown end
+        if check(shown) then return shown end
         os.execute("sleep 0.1")
-      end
-      error(("the terminal never showed %q; it shows:\n%s"):format(text, shown), 2)
+      until os.time() > deadline
+      error(("the terminal never showed %s; it shows:\n%s"):format(what, shown), 3)
+    end
+    -- Waits until the screen shows `text` (plain).
+    local function wait_for(text)
+      return wait_until(("%q"):format(text), function(s) return s:find(text, 1, true) end)
+    end
+    -- Waits until the last line drawn is an empty prompt: the editor reads the terminal raw
+    -- again. Keys sent before (while a line runs, or before the editor started) reach a
+    -- terminal in its cooked mode, which takes C-d for an end of file of its own.
+    local function wait_prompt()
+      return wait_until("an empty prompt", function(s)
+        local last = ""
+        for line in s:gmatch("[^\n]+") do
+          if line:match("%S") then last = line end
+        end
+        return last:match("^>%s*$") ~= nil
+      end)
     end
     local function start()
       local cmd = ("HOME=%s exec build/a0lua repl -c %s"):format(run.quote(tmp), run.quote(cfg))
       assert.equal(0, (tmux("new-session", "-d", "-s", "repl", "-x", "150", "-y", "40", cmd)))
-      return wait_for("REPL on tenant")
+      local banner = wait_for("REPL on tenant")
+      wait_prompt()
+      return banner
     end
     after_each(function()
       tmux("kill-server")
@@ -163,14 +183,17 @@ describe("a0lua repl", function()
       os.remove(tmp .. "/.a0lua_history")
       start()
       tmux("send-keys", "-t", "repl", "marker = 6 * 7", "Enter")
+      wait_for("> marker = 6 * 7\n")
+      wait_prompt()
       tmux("send-keys", "-t", "repl", "C-d")
-      for _ = 1, 50 do
+      local deadline = os.time() + 60
+      repeat
         local f = io.open(tmp .. "/.a0lua_history", "rb")
         local text = f and f:read("a") or ""
         if f then f:close() end
         if text:find("marker", 1, true) then break end
         os.execute("sleep 0.1")
-      end
+      until os.time() > deadline
       tmux("kill-server")
       local f = assert(io.open(tmp .. "/.a0lua_history", "rb"))
       assert.matches("marker", f:read("a"), 1, true)
