@@ -2,6 +2,7 @@
 -- beside the types its sub-resources name, and each sub-resource goes once what it names exists.
 local emulator = require "helpers.emulator"
 local json = require "a0lua.core.json"
+local tasks = require "a0lua.tasks"
 
 local A = json.array
 
@@ -60,9 +61,40 @@ describe("apply with item parts", function()
   it("creates organizations and connections without waiting for the clients", function()
     local d = desired()
     for i = 2, 12 do d.clients[i] = { name = "App " .. i, app_type = "spa" } end
+    -- The last client's create is held until the organization's and the connection's creates
+    -- have been answered: an apply that made either wait for the clients would never get there,
+    -- and the hold gives up after 60 s (a bound on a hang, not a race to win).
+    local sent = {}
+    local function note_create(type_name)
+      local h = tenant.handlers:get(type_name)
+      local create = h.create
+      h.create = function(self, ctx, payload)
+        local res, err = create(self, ctx, payload)
+        sent[type_name] = true
+        return res, err
+      end
+      finally(function() h.create = create end)
+    end
+    note_create("organizations")
+    note_create("connections")
+    local clients = tenant.handlers:get("clients")
+    local create_client = clients.create
+    local held_for
+    clients.create = function(self, ctx, payload)
+      if payload.name == "App 12" then
+        local deadline = tasks.now() + 60000
+        while not (sent.organizations and sent.connections) and tasks.now() < deadline do
+          tasks.sleep(5)
+        end
+        held_for = { organizations = sent.organizations, connections = sent.connections }
+      end
+      return create_client(self, ctx, payload)
+    end
+    finally(function() clients.create = create_client end)
     local p = assert(tenant:plan(d))
     emu:clear_requests()
     assert(tenant:apply(p))
+    assert.same({ organizations = true, connections = true }, held_for)
     local log_ = emu:requests()
     local last_client = 0
     for i, r in ipairs(log_) do
