@@ -15,8 +15,8 @@ JWT client assertion (client_assertion, client_assertion_type), checked against 
 registered as its credentials (a0lua.emulator.assertion); the configured client gets every
 scope that way too (`a0lua emulate --client-public-key FILE` registers its key). The audience
 must be https://<host>/api/v2/ where <host> is the request's Host header, the emulator's own
-host:port, or the host of an "Auth0 Management API" resource server's identifier. Bodies: JSON or form-encoded; client credentials
-may also come as HTTP Basic. Tokens are opaque to clients but JWT-shaped (header.payload.sig);
+host:port, or the host of an "Auth0 Management API" resource server's identifier. Bodies: JSON
+or form-encoded; client credentials may also come as HTTP Basic. Tokens are opaque to clients but JWT-shaped (header.payload.sig);
 the emulator keeps what it issued and checks each bearer against that, with its expiry.
 ]]
 local json = require "a0lua.core.json"
