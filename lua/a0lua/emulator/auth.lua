@@ -16,8 +16,9 @@ registered as its credentials (a0lua.emulator.assertion); the configured client 
 scope that way too (`a0lua emulate --client-public-key FILE` registers its key). The audience
 must be https://<host>/api/v2/ where <host> is the request's Host header, the emulator's own
 host:port, or the host of an "Auth0 Management API" resource server's identifier. Bodies: JSON
-or form-encoded; client credentials may also come as HTTP Basic. Tokens are opaque to clients but JWT-shaped (header.payload.sig);
-the emulator keeps what it issued and checks each bearer against that, with its expiry.
+or form-encoded; client credentials may also come as HTTP Basic. Tokens are opaque to clients
+but JWT-shaped (header.payload.sig); the emulator keeps what it issued and checks each bearer
+against that, with its expiry.
 ]]
 local json = require "a0lua.core.json"
 local base64 = require "a0lua.emulator.base64"
