@@ -7,9 +7,9 @@ a0lua.tasks so many requests are in flight while the code reads top to bottom.
     domain = "tenant.eu.auth0.com",   -- AUTH0_DOMAIN; "https://host", or "http://127.0.0.1:PORT"
                                       -- (plain HTTP only to loopback: 127/8, localhost, [::1])
     client_id =, client_secret =,     -- client credentials, or:
-    signing_key_path =,               -- AUTH0_CLIENT_SIGNING_KEY_PATH: a private-key JWT client
-    signing_algorithm = "RS256",      -- assertion instead of the secret (a0lua.api.assertion);
-                                      -- with both given, the assertion is sent, as a0deploy does
+    signing_key_path =,               -- AUTH0_CLIENT_SIGNING_KEY_PATH: without a secret, a
+    signing_algorithm = "RS256",      -- private-key JWT client assertion (a0lua.api.assertion);
+                                      -- with both, the secret is sent, as a0deploy 8.44 does
     access_token =,                   -- AUTH0_ACCESS_TOKEN: used as is, no token request
     audience =,                       -- default "https://<domain>/api/v2/"
     ca_file =, proxy =,               -- CA bundle, --proxy_url: given to the http session
@@ -438,7 +438,8 @@ function M.new(opts)
     client_secret = not blank(opts.client_secret) and opts.client_secret or nil,
     access_token = not blank(opts.access_token) and opts.access_token or nil,
   }
-  if blank(opts.access_token) and not blank(opts.signing_key_path) then
+  if blank(opts.access_token) and blank(opts.client_secret) and not blank(opts.signing_key_path)
+  then
     -- The key is read now, so a key that cannot be used stops the command before any request.
     local maker, kerr = require("a0lua.api.assertion").new{
       path = opts.signing_key_path, algorithm = not blank(opts.signing_algorithm)

@@ -56,8 +56,8 @@ describe("a0lua.api with a signing key", function()
     return f
   end
 
-  it("sends a client assertion, not the secret, with a0deploy's claims", function()
-    local f = fake{ client = { client_secret = "also-a-secret" } }
+  it("sends a client assertion with a0deploy's claims", function()
+    local f = fake{}
     assert(f.client:run(function() return f.client:get("/clients") end))
     local body = f.tokens[1]
     assert.is_nil(body.client_secret)
@@ -152,10 +152,15 @@ describe("a0lua.api with a signing key", function()
       .. "RS256, RS384 or PS256", err2.message)
   end)
 
-  it("takes the key path instead of the secret, and the access token over both", function()
+  it("takes the key path instead of the secret, the secret over the key (as a0deploy 8.44 "
+    .. "does), and the access token over both", function()
     local c = assert(api.new{ domain = "tenant.test", client_id = "cid",
       signing_key_path = k.rsa })
     c:close()
+    local f = fake{ client = { client_secret = "the-secret-value", signing_key_path = k.missing } }
+    assert(f.client:run(function() return f.client:get("/clients") end))
+    assert.same({ grant_type = "client_credentials", client_id = "cid",
+      client_secret = "the-secret-value", audience = "https://tenant.test/api/v2/" }, f.tokens[1])
     -- with a ready token the key is not even read
     local c2 = assert(api.new{ domain = "tenant.test", access_token = "abc",
       signing_key_path = k.missing })
