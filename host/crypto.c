@@ -144,7 +144,8 @@ static const char *pem_kind(const char *text) {
   return "another kind of PEM block";
 }
 
-/* Pushes a crypto_key error for path and returns 2 (nil, err). */
+/* Pushes a crypto_key error for path and returns 2 (nil, err). fmt takes two %s: the path, then
+ * detail (a fixed text or the system's reason; never anything read from the file). */
 static int key_error(lua_State *L, const char *path, const char *fmt, const char *detail) {
   ERR_clear_error();
   a0_new_error(L, "crypto_key", fmt, path, detail);
@@ -174,12 +175,12 @@ static int l_signer(lua_State *L) {
 
   if (!pkey) {
     if (asked_passphrase)
-      return key_error(L, path, "the signing key %s is encrypted%s: a0lua takes no passphrase; "
-                       "decrypt it (openssl pkey -in KEY -out KEY.plain) and keep the file private",
-                       "");
+      return key_error(L, path, "the signing key %s is encrypted: a0lua takes no %s; decrypt it "
+                       "(openssl pkey -in KEY -out KEY.plain) and keep the file private",
+                       "passphrase");
     if (!kind)
-      return key_error(L, path, "the signing key %s is not PEM%s (expected -----BEGIN PRIVATE "
-                       "KEY----- or -----BEGIN RSA PRIVATE KEY-----)", "");
+      return key_error(L, path, "the signing key %s is not PEM (expected %s)",
+                       "-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----");
     if (strcmp(kind, "a private key") == 0)
       return key_error(L, path, "the signing key %s is %s that OpenSSL cannot read (truncated or "
                        "damaged PEM)", kind);
@@ -187,10 +188,10 @@ static int l_signer(lua_State *L) {
   }
   ERR_clear_error();
   if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
-    const char *type = EVP_PKEY_get_base_id(pkey) == EVP_PKEY_EC ? "EC" : "non-RSA";
+    const char *type = EVP_PKEY_get_base_id(pkey) == EVP_PKEY_EC ? "an EC" : "a non-RSA";
     EVP_PKEY_free(pkey);
-    return key_error(L, path, "the signing key %s is an %s key: RS256, RS384 and PS256 need an "
-                     "RSA key", type);
+    return key_error(L, path, "the signing key %s is %s key: RS256, RS384 and PS256 need an RSA "
+                     "key", type);
   }
   if (EVP_PKEY_get_bits(pkey) < MIN_RSA_BITS) {
     EVP_PKEY_free(pkey);
