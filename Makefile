@@ -38,6 +38,7 @@ $(call lazy,PKG_CFLAGS,$(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 $(call lazy,LUA_LIB,$(PKG_CONFIG) --libs lua5.4 2>/dev/null)
 # What each primitive links against, beyond Lua.
 $(call lazy,LIBS_http,$(PKG_CONFIG) --libs libcurl 2>/dev/null)
+$(call lazy,LIBS_crypto,$(PKG_CONFIG) --libs libcrypto 2>/dev/null)
 $(call lazy,LIBS_yaml,$(PKG_CONFIG) --libs yaml-0.1 2>/dev/null)
 $(call lazy,LIBS_schema,$(PKG_CONFIG) --libs libpcre2-8 2>/dev/null)
 $(call lazy,LIBS_repl,$(PKG_CONFIG) --libs libedit 2>/dev/null)
@@ -50,9 +51,11 @@ A0_LDFLAGS  = $(LDFLAGS)
 # Every host/*.c but main.c is a primitive: luaopen_a0lua_core_<name>. All are built as .so; all
 # but the lazy ones are linked into the binary too. http stays out of the binary because libcurl
 # brings about thirty shared libraries whose loading would triple the start-up time of every
-# command; the binary loads http.so from its lib/ on first use instead.
+# command; the binary loads http.so from its lib/ on first use instead. crypto (libcrypto, for
+# private-key JWT client assertions) stays out for the same reason: only a token request with a
+# signing key and the emulator's assertion check load it.
 MODULES    := $(sort $(patsubst host/%.c,%,$(filter-out host/main.c,$(wildcard host/*.c))))
-LAZY       := http
+LAZY       := http crypto
 LINKED     := $(filter-out $(LAZY),$(MODULES))
 BUILD      ?= build
 OBJS       := $(patsubst %,$(BUILD)/obj/%.o,$(LINKED))
@@ -61,9 +64,9 @@ BIN        := $(BUILD)/a0lua
 
 # Debian packages: to build; then to test, to lint, to fuzz, to benchmark against.
 BUILD_PACKAGES := gcc make pkg-config liblua5.4-dev libcurl4-openssl-dev libyaml-dev libpcre2-dev \
-  libedit-dev
+  libedit-dev libssl-dev
 DEB_PACKAGES   := $(BUILD_PACKAGES) lua5.4 lua-busted lua-socket lua-check clang libclang-rt-14-dev \
-  lua-cjson lua-yaml stunnel4 tmux ca-certificates time
+  lua-cjson lua-yaml stunnel4 tmux ca-certificates time openssl
 
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(sort $(patsubst host/fuzz/fuzz_%.c,%,$(wildcard host/fuzz/fuzz_*.c)))

@@ -19,14 +19,17 @@ dependencies = {
 }
 external_dependencies = {
   CURL = { library = "curl" },
+  -- a library, not a header: Debian's luarocks 3.8 does not look in the multiarch include
+  -- directory, where libssl-dev puts openssl/configuration.h
+  OPENSSL = { library = "crypto" },
   YAML = { header = "yaml.h" },
   PCRE2 = { header = "pcre2.h" },
   EDIT = { header = "editline/readline.h" },
 }
 -- luarocks deploys a rock's lua/, lib/ and bin/ into the tree, where a0lua would find neither its
 -- handlers nor its recipes beside the engine; so the Lua tree, handlers, recipes and the lazily loaded
--- http.so stay together in the rock's share/a0lua, whose path the binary is built with (SHAREDIR,
--- LIBDIR: the same in the build and the install step). Only bin/a0lua is deployed.
+-- http.so and crypto.so stay together in the rock's share/a0lua, whose path the binary is built
+-- with (SHAREDIR, LIBDIR: the same in the build and the install step). Only bin/a0lua is deployed.
 build = {
   type = "make",
   build_variables = {

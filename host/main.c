@@ -14,7 +14,7 @@
  * directories of handlers/ and recipes/.
  *
  * Primitives left out of the binary (http: libcurl and its libraries would triple the start-up
- * time of every command) are loaded on first require from the lib directory: <dir of the
+ * time of every command; crypto: libcrypto, for private-key JWT assertions only) are loaded on first require from the lib directory: <dir of the
  * binary>/lib in the build tree, <dir of the binary>/../lib/a0lua installed, else A0LUA_LIBDIR.
  *
  * Errors: a0lua.cli prints the errors it expects. Anything that escapes it is printed here once as

@@ -7,6 +7,9 @@ a0lua.tasks so many requests are in flight while the code reads top to bottom.
     domain = "tenant.eu.auth0.com",   -- AUTH0_DOMAIN; "https://host", or "http://127.0.0.1:PORT"
                                       -- (plain HTTP only to loopback: 127/8, localhost, [::1])
     client_id =, client_secret =,     -- client credentials, or:
+    signing_key_path =,               -- AUTH0_CLIENT_SIGNING_KEY_PATH: without a secret, a
+    signing_algorithm = "RS256",      -- private-key JWT client assertion (a0lua.api.assertion);
+                                      -- with both, the secret is sent, as a0deploy 8.44 does
     access_token =,                   -- AUTH0_ACCESS_TOKEN: used as is, no token request
     audience =,                       -- default "https://<domain>/api/v2/"
     ca_file =, proxy =,               -- CA bundle, --proxy_url: given to the http session
@@ -25,7 +28,9 @@ a0lua.tasks so many requests are in flight while the code reads top to bottom.
   })
   api.new returns nil, err (code "api_config") when the settings cannot work: no domain, a
   domain it cannot read, plain HTTP to a host that is not the loopback, no credentials, an
-  unreadable CA file. Wrong types and unknown options raise.
+  unreadable CA file, an unknown signing algorithm; a signing key that cannot be used gives
+  code "crypto_key" (a0lua.core.crypto: the message names the file). Wrong types and unknown
+  options raise.
 
   client.scheduler                    the a0lua.tasks scheduler that owns the http session (with
                                       the CA file and proxy); every request must run in one of
@@ -83,7 +88,8 @@ Errors are tables with a __tostring that never holds a token or a secret:
     path =, attempts = }
   api_error      an HTTP error answer (after the retries, for 408, 429 and 5xx)
   api_not_found  404
-  api_auth       the token request was refused (wrong client id or secret, audience)
+  api_auth       the token request was refused (wrong client id or secret, a refused client
+                 assertion, audience)
   api_network    no answer (refused, reset, timeout, TLS) after the retries; maybe_applied = true
                  when a POST was sent and its answer lost (see create)
   api_paging_limit, api_list_changed, api_bad_response   from list and decoding
@@ -94,13 +100,15 @@ Retries: 408, 429, 5xx (not 501) and network errors are sent again up to max_ret
 with jitter. A server that cannot be reached at all (connection refused, a host name that does
 not resolve) gets 3 attempts a second apart (UNREACHABLE_RETRIES), not max_retries; every retry
 after a network error is logged as a warning with its reason and its wait. A 401 with a cached
-client-credentials token fetches a new token once. PUT, PATCH,
+client-credentials token fetches a new token once (with a signing key, a new assertion: each
+token request, each attempt of it included, signs a fresh one). PUT, PATCH,
 DELETE and GET are sent again after a lost answer too (a DELETE that then gets 404 succeeded);
 a POST only when it surely was not sent, or with opts.idempotent (a POST whose repetition does
 no harm: adding permissions, enabling a connection, a deploy; a 409 after a lost attempt then
 means that attempt made it, and succeeds with response.recovered), or through create's look-up.
 Pacing (lua/a0lua/api/pacer.lua) spreads requests over the x-ratelimit-* bucket.
-Nothing logged or raised ever carries the Authorization header, the token or the secret.
+Nothing logged or raised ever carries the Authorization header, the token, the secret or a
+client assertion.
 ]]
 local json = require "a0lua.core.json"
 local tasks = require "a0lua.tasks"
@@ -128,6 +136,10 @@ M.CHECKPOINT_PATHS = {
   "^/clients$", "^/client%-grants$", "^/connections$", "^/organizations$",
   "^/organizations/[^/]+/members$", "^/roles/[^/]+/users$", "^/groups$",
 }
+
+-- The client_assertion_type of a private-key JWT token request (a0lua.api.assertion.TYPE, kept
+-- here so that a client with a secret never loads that module).
+local ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 local METHODS = { GET = true, POST = true, PUT = true, PATCH = true, DELETE = true, HEAD = true }
 local IDEMPOTENT = { GET = true, HEAD = true, PUT = true, PATCH = true, DELETE = true }
@@ -183,8 +195,8 @@ local function scrub(client, text)
   if type(text) ~= "string" then return text end
   local s = SECRETS[client]
   if s then
-    local secrets = { s.client_secret, s.access_token, s.token and s.token.value }
-    for i = 1, 3 do
+    local secrets = { s.client_secret, s.access_token, s.token and s.token.value, s.assertion }
+    for i = 1, 4 do
       local secret = secrets[i]
       if type(secret) == "string" and #secret >= 4 then
         local at = text:find(secret, 1, true)
@@ -326,6 +338,7 @@ M.group_of = group_of
 
 local OPTIONS = {
   domain = "string", client_id = "string", client_secret = "string", access_token = "string",
+  signing_key_path = "string", signing_algorithm = "string",
   audience = "string", ca_file = "string", proxy = "string", max_retries = "number",
   concurrency = "number", log = "table", max_rate = "number", timeout_ms = "number",
   headers = "table", retry_base_ms = "number", retry_max_ms = "number",
@@ -360,7 +373,9 @@ function M.new(opts)
   if blank(opts.access_token) then
     local missing = {}
     if blank(opts.client_id) then missing[#missing + 1] = "AUTH0_CLIENT_ID" end
-    if blank(opts.client_secret) then missing[#missing + 1] = "AUTH0_CLIENT_SECRET" end
+    if blank(opts.client_secret) and blank(opts.signing_key_path) then
+      missing[#missing + 1] = "AUTH0_CLIENT_SECRET (or AUTH0_CLIENT_SIGNING_KEY_PATH)"
+    end
     if #missing > 0 then
       return nil, config_error(table.concat(missing, " and ") .. " required (or "
         .. "AUTH0_ACCESS_TOKEN): the Management API needs a token")
@@ -423,6 +438,21 @@ function M.new(opts)
     client_secret = not blank(opts.client_secret) and opts.client_secret or nil,
     access_token = not blank(opts.access_token) and opts.access_token or nil,
   }
+  if blank(opts.access_token) and blank(opts.client_secret) and not blank(opts.signing_key_path)
+  then
+    -- The key is read now, so a key that cannot be used stops the command before any request.
+    local maker, kerr = require("a0lua.api.assertion").new{
+      path = opts.signing_key_path, algorithm = not blank(opts.signing_algorithm)
+        and opts.signing_algorithm or nil,
+      client_id = opts.client_id, audience = "https://" .. domain.authority .. "/",
+      epoch = function() return self.epoch() end,
+    }
+    if not maker then
+      self.scheduler:close()
+      return nil, kerr
+    end
+    SECRETS[self].assertion_maker = maker
+  end
   return self
 end
 
@@ -432,6 +462,8 @@ end
 
 function Client:close()
   if self.scheduler then self.scheduler:close() end
+  local maker = SECRETS[self] and SECRETS[self].assertion_maker
+  if maker then maker:close() end
 end
 
 function Client:stats()
@@ -552,14 +584,31 @@ end
 
 -- ---- token -----------------------------------------------------------------------------------
 
+-- The token request's body: the client secret, or a fresh client assertion (each attempt its own:
+-- a jti the server has seen is refused as a replay).
+function Client:token_body()
+  local s = SECRETS[self]
+  if not s.assertion_maker then
+    return assert(json.encode{
+      grant_type = "client_credentials", client_id = self.client_id,
+      client_secret = s.client_secret, audience = self.audience,
+    })
+  end
+  local jwt, err = s.assertion_maker:make()
+  if not jwt then return nil, err end
+  s.assertion = jwt
+  return assert(json.encode{
+    grant_type = "client_credentials", client_id = self.client_id,
+    client_assertion = jwt, client_assertion_type = ASSERTION_TYPE, audience = self.audience,
+  })
+end
+
 function Client:fetch_token()
   local s = SECRETS[self]
-  local body = assert(json.encode{
-    grant_type = "client_credentials", client_id = self.client_id,
-    client_secret = s.client_secret, audience = self.audience,
-  })
   local attempt, unreachable = 0, 0
   while true do
+    local body, berr = self:token_body()
+    if not body then return nil, berr end
     self.counters.token_requests = self.counters.token_requests + 1
     local res, nerr = self.transport{
       method = "POST", url = self.base_url .. "/oauth/token", body = body,
@@ -592,7 +641,10 @@ function Client:fetch_token()
                        error_code = error_code, method = "POST", path = "/oauth/token",
                        attempts = attempt + 1 }
       if res.status == 401 or res.status == 403 then
-        err.hint = "check AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET and AUTH0_AUDIENCE"
+        err.hint = s.assertion_maker and ("check AUTH0_CLIENT_ID, AUTH0_CLIENT_SIGNING_KEY_PATH "
+            .. "(its public key registered as the client's credential), "
+            .. "AUTH0_CLIENT_SIGNING_ALGORITHM and AUTH0_AUDIENCE")
+          or "check AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET and AUTH0_AUDIENCE"
       end
       if backoff.retryable_status(res.status) then
         if res.status == 429 then self.counters.rate_limited = self.counters.rate_limited + 1 end

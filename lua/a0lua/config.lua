@@ -757,6 +757,8 @@ end
 -- config.check
 
 local function non_empty(list) return type(list) == "table" and #list > 0 end
+local function blank(v) return v == nil or v == "" end
+local SIGNING_ALGORITHMS = { RS256 = true, RS384 = true, PS256 = true }
 
 local function join_names(names)
   if #names == 1 then return names[1] end
@@ -893,7 +895,16 @@ function M.check(cfg, command)
     return fail("hooks", ("--hooks %s: no such file"):format(cfg.hooks))
   end
 
-  -- 9. Keys of the config file that a0deploy does not read.
+  -- 9. The client assertion's algorithm: one a0deploy accepts (a0lua.api.assertion).
+  local signing_alg = cfg.AUTH0_CLIENT_SIGNING_ALGORITHM
+  if not blank(cfg.AUTH0_CLIENT_SIGNING_KEY_PATH) and not blank(signing_alg)
+      and not SIGNING_ALGORITHMS[signing_alg] then
+    return fail("AUTH0_CLIENT_SIGNING_ALGORITHM", ("%s: %s is not one a0deploy accepts: use "
+      .. "RS256, RS384 or PS256"):format(label(cfg, "AUTH0_CLIENT_SIGNING_ALGORITHM"),
+      describe(signing_alg)))
+  end
+
+  -- 10. Keys of the config file that a0deploy does not read.
   for _, key in ipairs(info_of(cfg).unknown) do
     warnings[#warnings + 1] = ("%s: %s is not a config key a0deploy or a0lua reads (ignored)")
       :format(cfg.config_file or "config", key)

@@ -149,6 +149,8 @@ function M.connect(cfg, opts)
       domain = cfg.base_url or cfg.AUTH0_DOMAIN,
       client_id = cfg.AUTH0_CLIENT_ID,
       client_secret = cfg.AUTH0_CLIENT_SECRET,
+      signing_key_path = cfg.AUTH0_CLIENT_SIGNING_KEY_PATH,
+      signing_algorithm = cfg.AUTH0_CLIENT_SIGNING_ALGORITHM,
       access_token = cfg.AUTH0_ACCESS_TOKEN,
       audience = cfg.AUTH0_AUDIENCE,
       ca_file = cfg.ca_file,

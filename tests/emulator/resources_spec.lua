@@ -3,6 +3,7 @@
 -- fields the server fills in and the sub-resources.
 local json = require "a0lua.core.json"
 local emulator = require "helpers.emulator"
+local keys = require "helpers.keys"
 
 local emu
 
@@ -90,8 +91,7 @@ describe("a0lua.emulator.resources", function()
     it("adds, lists and removes a client's credential", function()
       local c = ok(emu:post("/clients", { name = "jwt-client" }), 201)
       local cred = ok(emu:post("/clients/" .. c.client_id .. "/credentials", {
-        credential_type = "public_key", name = "key1",
-        pem = "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n" }), 201)
+        credential_type = "public_key", name = "key1", pem = keys.public_pem() }), 201)
       assert.matches("^cred_", cred.id)
       assert.is_nil(cred.pem)
       local list = ok(emu:get("/clients/" .. c.client_id .. "/credentials"))
@@ -100,6 +100,23 @@ describe("a0lua.emulator.resources", function()
         emu:delete("/clients/" .. c.client_id .. "/credentials/" .. cred.id).status)
       assert.are.equal(0, #ok(emu:get("/clients/" .. c.client_id .. "/credentials")))
     end)
+
+    it("refuses a pem that is not an RSA public key or certificate, and never shows one",
+      function()
+        local c = ok(emu:post("/clients", { name = "jwt-client-2" }), 201)
+        local res = emu:post("/clients/" .. c.client_id .. "/credentials", {
+          credential_type = "public_key", name = "key1",
+          pem = "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n" })
+        assert.are.equal(400, res.status)
+        assert.are.equal("Payload validation error: 'pem' must be an RSA public key or an X.509 "
+          .. "certificate in PEM format.", res.json.message)
+        local cred = ok(emu:post("/clients/" .. c.client_id .. "/credentials", {
+          credential_type = "public_key", alg = "PS256", pem = keys.public_pem() }), 201)
+        local got = ok(emu:get("/clients/" .. c.client_id .. "/credentials/" .. cred.id))
+        assert.is_nil(got.pem)
+        assert.are.equal("PS256", got.alg)
+        assert.is_nil(ok(emu:get("/clients/" .. c.client_id .. "/credentials"))[1].pem)
+      end)
 
     it("answers 404 for the credentials of a client that does not exist", function()
       assert.are.equal(404, emu:get("/clients/nope/credentials").status)

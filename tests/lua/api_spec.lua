@@ -212,9 +212,11 @@ describe("a0lua.api", function()
       local c, err = api.new{ domain = "t.auth0.com" }
       assert.is_nil(c)
       assert.equals("api_config", err.code)
-      assert.matches("AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET required", tostring(err))
+      assert.equals("AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET (or AUTH0_CLIENT_SIGNING_KEY_PATH) "
+        .. "required (or AUTH0_ACCESS_TOKEN): the Management API needs a token", tostring(err))
       local _, err2 = api.new{ domain = "t.auth0.com", client_id = "x" }
-      assert.matches("^AUTH0_CLIENT_SECRET required", tostring(err2))
+      assert.matches("^AUTH0_CLIENT_SECRET %(or AUTH0_CLIENT_SIGNING_KEY_PATH%) required",
+        tostring(err2))
       c = assert(api.new{ domain = "t.auth0.com", access_token = "abc" })
       c:close()
     end)

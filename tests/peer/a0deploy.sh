@@ -12,6 +12,11 @@
 #      the keyword mappings of its config.json.example), import of its e2e lots-of-configuration,
 #      export -f yaml again; each run must exit 0 and log no error line
 #   5. checks with tests/peer/compare.lua that the last export holds every imported resource
+#   5b. private-key JWT: the emulator has the deploy client's public key (--client-public-key, a
+#      throwaway RSA key made with openssl); a0deploy with AUTH0_CLIENT_SIGNING_KEY_PATH and no
+#      secret exports and imports lots-of-configuration again, then a0lua does the same with the
+#      same key (over the same TLS terminator, --ca-file); the emulator's request log must show
+#      every token request carrying a client assertion and none a secret
 #   6. the differential check (tests/peer/differential.sh): each import's files through a0deploy
 #      and through a0lua into two emulators seeded alike, limited to the engine's 14 types; the
 #      two states must be equal but for the differences tests/peer/known-differences.lua lists
@@ -119,8 +124,15 @@ free_port() {
 }
 client_id=$(LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 32)
 client_secret=$(LC_ALL=C tr -dc 'A-Za-z0-9_-' </dev/urandom | head -c 64)
+# The deploy client's key pair for the private-key JWT runs (5b): PKCS#8, as a0deploy's SDK wants.
+signing_key=$tmp/signing-key.pem
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$signing_key" \
+  >"$logs/signing-key.log" 2>&1 &&
+  openssl pkey -in "$signing_key" -pubout -out "$tmp/signing-public.pem" >>"$logs/signing-key.log" 2>&1 ||
+  fail "openssl could not make the signing key (see ${logs#"$root"/}/signing-key.log)"
 "$a0lua" emulate --port 0 --limits "$limits" --client-id "$client_id" \
-  --client-secret "$client_secret" >"$logs/emulator.out" 2>"$logs/emulator.err" &
+  --client-secret "$client_secret" --client-public-key "$tmp/signing-public.pem" \
+  >"$logs/emulator.out" 2>"$logs/emulator.err" &
 emulator_pid=$!
 pids+=("$emulator_pid")
 emulator_url=""
@@ -199,7 +211,8 @@ redact() { # redact FILE...: the client secret never stays in a kept log
 }
 
 # run_a0deploy LABEL ALLOWED ARGS...: one a0deploy run in a clean environment (so that a0deploy,
-# which adds its whole environment to the keyword mappings, sees only these variables). ALLOWED
+# which adds its whole environment to the keyword mappings, sees only these variables), with the
+# credentials of the array `credentials` (the secret, or the signing key in 5b). ALLOWED
 # is an extended regex of error lines that are the fixture's fault, not the emulator's ("" for
 # none); any other error line, or a non-zero exit, fails the step.
 expected_answers='^ *[0-9]+  (GET .* -> 4[0-9][0-9]|PATCH /api/v2/email-templates/[a-z_]+ -> 404|'
@@ -210,7 +223,7 @@ run_a0deploy() {
   step "a0deploy $label"
   timeout "$run_timeout" env -i PATH="$PATH" HOME="$tmp" NODE_EXTRA_CA_CERTS="$tmp/cert.pem" \
     NODE_OPTIONS="--require $peer/fetch-errors.js" AUTH0_DOMAIN="$domain" \
-    AUTH0_CLIENT_ID="$client_id" AUTH0_CLIENT_SECRET="$client_secret" \
+    AUTH0_CLIENT_ID="$client_id" "${credentials[@]}" \
     "$a0deploy" "$@" >"$logs/$label.raw" 2>&1
   status=$?
   [ "$status" -ne 124 ] || echo "peer: a0deploy $label timed out after $run_timeout s" \
@@ -255,6 +268,7 @@ run_a0deploy() {
   fi
 }
 
+credentials=(AUTH0_CLIENT_SECRET="$client_secret")
 run_a0deploy export-yaml "" export -f yaml -o "$tmp/export-yaml"
 run_a0deploy export-directory "" export -f directory -o "$tmp/export-directory"
 
@@ -305,6 +319,39 @@ mkdir -p "$logs/exports" && cp -r "$tmp"/export-* "$logs/exports/" 2>/dev/null
   "$examples/tenant.yaml=$tmp/examples.json" "$lots=$tmp/lots.json" | sed 's/^/peer: /'
 [ "${PIPESTATUS[0]}" -eq 0 ] || failed "the last export lacks imported resources"
 
+# ---------------------------------------------------------------- 5b. private-key JWT
+# token_auth LABEL: every token request of LABEL's request log sent a client assertion and no
+# secret (the log keeps the parameter names; their values are redacted).
+token_auth() {
+  "$a0lua" run "$peer/admin.lua" tokens "$logs/$1.requests.json" | sed 's/^/peer:   emulator: /'
+  [ "${PIPESTATUS[0]}" -eq 0 ] || failed "$1: a token request without a client assertion"
+}
+credentials=(AUTH0_CLIENT_SIGNING_KEY_PATH="$signing_key")
+run_a0deploy export-pkjwt "" export -f yaml -o "$tmp/export-pkjwt"
+token_auth export-pkjwt
+run_a0deploy import-lots-pkjwt "" import -c "$tmp/lots.json" -i "$lots"
+token_auth import-lots-pkjwt
+
+# run_a0lua LABEL ARGS...: a0lua with the same key and no secret, through the TLS terminator.
+run_a0lua() {
+  local label=$1 status
+  shift
+  step "a0lua $label"
+  timeout "$run_timeout" env -i PATH="$PATH" HOME="$tmp" AUTH0_DOMAIN="$domain" \
+    AUTH0_CLIENT_ID="$client_id" AUTH0_CLIENT_SIGNING_KEY_PATH="$signing_key" \
+    "$a0lua" "$@" --ca-file "$tmp/cert.pem" >"$logs/$label.log" 2>&1
+  status=$?
+  admin GET /__emulator/requests "$logs/$label.requests.json" &&
+    admin DELETE /__emulator/requests ||
+    echo "peer: could not read the emulator's request log after $label"
+  tail -n 2 "$logs/$label.log" | cut -c1-240 | sed 's/^/peer:   a0lua: /'
+  [ "$status" -eq 0 ] || failed "a0lua $label exited $status"
+  token_auth "$label"
+}
+run_a0lua a0lua-export-pkjwt export -f yaml -o "$tmp/a0lua-export-pkjwt"
+run_a0lua a0lua-import-lots-pkjwt import -c "$tmp/lots.json" -i "$lots"
+credentials=(AUTH0_CLIENT_SECRET="$client_secret")
+
 # ---------------------------------------------------------------- 6. differential check
 step "differential check"
 bash "$peer/differential.sh" "$a0deploy" 2>&1 | sed 's/^/peer: /'
@@ -319,5 +366,6 @@ step_name="result"
 [ -z "${PEER_EXCLUDE:-}" ] ||
   fail "everything else passed, but PEER_EXCLUDE left out $PEER_EXCLUDE"
 echo "peer check passed: a0deploy $version, 3 exports and 2 imports against a0lua emulate," \
+  "an export and an import each by a0deploy and a0lua with a private-key JWT," \
   "and the differential check of both imports against a0lua's" \
   "in $((SECONDS - started)) s"

@@ -10,6 +10,10 @@
 --   a0lua run tests/peer/admin.lua summary LOG_JSON
 --       reads a request log (GET /__emulator/requests) and prints one line per distinct
 --       (method, path, status) answered with a status >= 400, with its count, for the gaps list.
+--   a0lua run tests/peer/admin.lua tokens LOG_JSON
+--       checks that every POST /oauth/token of a request log sent client_assertion and
+--       client_assertion_type and no client_secret (the private-key JWT runs); prints the count,
+--       exits 1 when one did not or when there was none.
 --   PEER_CLIENT_SECRET=S a0lua run tests/peer/admin.lua seed BASE_URL CLIENT_ID
 --       puts into the tenant, through the Management API, what the example tenant.yaml expects
 --       to be there already: the actions it names without defining them, built and deployed
@@ -132,6 +136,28 @@ function M.failures(log)
   return lines, #entries_of(log)
 end
 
+-- The token requests of a log: how many, and how many did not authenticate by assertion.
+function M.token_auth(log)
+  local total, without = 0, 0
+  for _, e in ipairs(entries_of(log)) do
+    if e.method == "POST" and e.path == "/oauth/token" then
+      total = total + 1
+      local body = e.body
+      local names = {}
+      if type(body) == "table" then
+        for k in pairs(body) do names[k] = true end
+      elseif type(body) == "string" then
+        for k in body:gmatch("([^&=]+)=[^&]*") do names[k] = true end
+      end
+      if not (names.client_assertion and names.client_assertion_type)
+          or names.client_secret then
+        without = without + 1
+      end
+    end
+  end
+  return total, without
+end
+
 local function main(args)
   if args[1] == "seed" then
     local ok, err = M.seed(args[2], args[3], os.getenv("PEER_CLIENT_SECRET"))
@@ -144,6 +170,16 @@ local function main(args)
     io.stdout:write("seeded actions ", table.concat(names, ", "), ", action modules ",
       table.concat(M.SEED_MODULES, ", "), " (version 1)\n")
     return 0
+  end
+  if args[1] == "tokens" then
+    local f = assert(io.open(args[2], "rb"))
+    local log, err = json.decode(f:read("a"))
+    f:close()
+    if log == nil then error("admin.lua: request log: " .. tostring(err), 0) end
+    local total, without = M.token_auth(log)
+    io.stdout:write(("%d token requests, %d by client assertion\n"):format(total,
+      total - without))
+    return (total > 0 and without == 0) and 0 or 1
   end
   if args[1] == "summary" then
     local f = assert(io.open(args[2], "rb"))

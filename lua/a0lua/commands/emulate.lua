@@ -4,12 +4,16 @@
 --                 [--latency MS[:JITTER_MS]] [--fail-rate P] [--drop-rate P] [--seed N]
 --                 [--client-id ID] [--client-secret S] [--log FILE] [--build-delay SECONDS]
 --                 [--request-log-bytes N] [--request-body-bytes N]
+--                 [--client-public-key FILE [--client-key-alg RS256|RS384|PS256]]
 --   a0lua emulate --state-from-recording FILE OUT
 --
 -- Prints "listening on http://HOST:PORT" once ready, then serves until POST /__emulator/shutdown
 -- (exit 0) or a signal ends the process. Nothing is kept in buffers (the log is flushed per
 -- line, the state lives in memory only), so SIGINT and SIGTERM lose nothing. A --host that is not
 -- a loopback address gets a warning on stderr: the emulator has no real security.
+-- --client-public-key registers FILE (an RSA public key or certificate in PEM) as the deploy
+-- client's private_key_jwt credential, so a0deploy and a0lua with AUTH0_CLIENT_SIGNING_KEY_PATH
+-- can get tokens without the secret (--client-key-alg: the credential's algorithm).
 local json = require "a0lua.core.json"
 
 local M = {}
@@ -21,6 +25,7 @@ M.usage = "a0lua emulate [--host H] [--port N] [--state FILE] [--limits none|fre
   .. "                     [--client-id ID] [--client-secret S] [--log FILE] "
   .. "[--build-delay SECONDS]\n"
   .. "                     [--request-log-bytes N] [--request-body-bytes N]\n"
+  .. "                     [--client-public-key FILE [--client-key-alg RS256|RS384|PS256]]\n"
   .. "       a0lua emulate --state-from-recording FILE OUT"
 
 local ErrorMt = { __tostring = function(e) return e.message end }
@@ -44,6 +49,7 @@ local TAKES_VALUE = {
   ["--latency"] = true, ["--fail-rate"] = true, ["--drop-rate"] = true, ["--seed"] = true,
   ["--client-id"] = true, ["--client-secret"] = true, ["--log"] = true,
   ["--build-delay"] = true, ["--request-log-bytes"] = true, ["--request-body-bytes"] = true,
+  ["--client-public-key"] = true, ["--client-key-alg"] = true,
 }
 
 -- argv -> options table for emulator.new, plus the recording conversion when asked.
@@ -97,6 +103,20 @@ function M.options(o)
   if o.seed then
     opts.seed = math.tointeger(number_arg("--seed", o.seed))
     if not opts.seed then usage_error("--seed needs an integer") end
+  end
+  if o["client-key-alg"] then
+    local alg = o["client-key-alg"]
+    if alg ~= "RS256" and alg ~= "RS384" and alg ~= "PS256" then
+      usage_error("--client-key-alg must be RS256, RS384 or PS256")
+    end
+    if not o["client-public-key"] then usage_error("--client-key-alg needs --client-public-key") end
+    opts.client_key_alg = alg
+  end
+  if o["client-public-key"] then
+    local f, err = io.open(o["client-public-key"], "rb")
+    if not f then usage_error("--client-public-key: " .. tostring(err)) end
+    opts.client_public_key = f:read("a")
+    f:close()
   end
   if o["build-delay"] then
     opts.build_delay = number_arg("--build-delay", o["build-delay"], 0)

@@ -10,14 +10,19 @@ a0lua.emulator.auth: POST /oauth/token (client credentials) and the bearer check
 
 Clients: the configured pair (--client-id/--client-secret), and any client of the tenant's
 /clients whose client_secret matches and that has a client grant for the Management API
-audience (its scope is then the grant's). The audience must be https://<host>/api/v2/ where
-<host> is the request's Host header, the emulator's own host:port, or the host of an "Auth0
-Management API" resource server's identifier. Bodies: JSON or form-encoded; client credentials
-may also come as HTTP Basic. Tokens are opaque to clients but JWT-shaped (header.payload.sig);
-the emulator keeps what it issued and checks each bearer against that, with its expiry.
+audience (its scope is then the grant's). Instead of a secret, a client may send a private-key
+JWT client assertion (client_assertion, client_assertion_type), checked against the public keys
+registered as its credentials (a0lua.emulator.assertion); the configured client gets every
+scope that way too (`a0lua emulate --client-public-key FILE` registers its key). The audience
+must be https://<host>/api/v2/ where <host> is the request's Host header, the emulator's own
+host:port, or the host of an "Auth0 Management API" resource server's identifier. Bodies: JSON
+or form-encoded; client credentials may also come as HTTP Basic. Tokens are opaque to clients
+but JWT-shaped (header.payload.sig); the emulator keeps what it issued and checks each bearer
+against that, with its expiry.
 ]]
 local json = require "a0lua.core.json"
 local base64 = require "a0lua.emulator.base64"
+local assertion = require "a0lua.emulator.assertion"
 local errors = require "a0lua.emulator.errors"
 local ids = require "a0lua.emulator.ids"
 local server = require "a0lua.server"
@@ -63,6 +68,7 @@ function M.new(opts)
     client_id = opts.client_id, client_secret = opts.client_secret, store = opts.store,
     rng = opts.rng, clock = opts.clock, domain = opts.domain, lifetime = opts.lifetime or 86400,
     tokens = {}, ids = ids.new(opts.rng),
+    assertions = assertion.new{ store = opts.store, clock = opts.clock },
   }, Auth)
 end
 
@@ -110,10 +116,13 @@ local function management_hosts(self, req)
   return hosts
 end
 
--- The scope granted to a tenant client for the Management API, or nil.
+-- The scope granted to a tenant client for the Management API, or nil. secret == false: the
+-- client proved who it is otherwise (a client assertion).
 local function tenant_client_scope(self, client_id, secret, audience)
   local client = self.store:find("/clients", "client_id", client_id)
-  if not client or client.client_secret ~= secret then return nil, "secret" end
+  if not client or (secret ~= false and client.client_secret ~= secret) then
+    return nil, "secret"
+  end
   for _, g in ipairs(self.store:get("/client-grants") or {}) do
     if g.client_id == client_id and g.audience == audience then
       local scope = {}
@@ -136,7 +145,8 @@ function Auth:token(req)
     return oauth_error(403, "unauthorized_client",
       ("Grant type '%s' not allowed for the client."):format(p.grant_type))
   end
-  if not p.client_id or p.client_id == "" then
+  local by_assertion = p.client_assertion ~= nil or p.client_assertion_type ~= nil
+  if not by_assertion and (not p.client_id or p.client_id == "") then
     return oauth_error(401, "access_denied", "Unauthorized")
   end
   local audience = p.audience
@@ -150,14 +160,22 @@ function Auth:token(req)
       ("Service not enabled within domain: %s"):format(audience))
   end
   local scope
-  if p.client_id == self.client_id then
+  if by_assertion then
+    local client_id, status, body = self.assertions:check(p, management_hosts(self, req))
+    if not client_id then return status, body end
+    p.client_id = client_id
+  end
+  if by_assertion and p.client_id == self.client_id then
+    scope = M.ALL_SCOPES
+  elseif p.client_id == self.client_id then
     if p.client_secret ~= self.client_secret then
       return oauth_error(401, "access_denied", "Unauthorized")
     end
     scope = M.ALL_SCOPES
   else
     local why
-    scope, why = tenant_client_scope(self, p.client_id, p.client_secret, audience)
+    scope, why = tenant_client_scope(self, p.client_id,
+      not by_assertion and p.client_secret, audience)
     if not scope then
       if why == "secret" then return oauth_error(401, "access_denied", "Unauthorized") end
       return oauth_error(403, "access_denied", ("Client is not authorized to access \"%s\". "

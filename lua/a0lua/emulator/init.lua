@@ -8,6 +8,9 @@ a0lua.emulator: a stateful Auth0 Management API on loopback (`a0lua emulate`), u
     limits = "none",                  -- "none" | "free" | "enterprise"
     latency_ms = 0, jitter_ms = 0, fail_rate = 0, drop_rate = 0, seed = nil,
     client_id = "...", client_secret = "...",   -- the client that may get tokens
+    client_public_key = pem, client_key_alg = "RS256",  -- also by private-key JWT: its public
+                                      -- key or certificate (PEM text), registered as a
+                                      -- credential of that client in the initial state
     build_delay = 1,                  -- seconds an action stays "building"
     log = function(line) end,         -- one line per request (no bodies, no headers)
     error_log = function(msg) end,    -- handler errors; default io.stderr
@@ -29,14 +32,16 @@ a0lua.emulator: a stateful Auth0 Management API on loopback (`a0lua emulate`), u
   emu:requests() -> array   the request log (decoded)  emu:clear_requests()  (memory given back)
   emu:request_log()         the a0lua.emulator.requestlog itself
 
-emulator.new returns nil, err ({code =, message =}) when the state file cannot be read or the
-socket cannot listen; bad options raise.
+emulator.new returns nil, err ({code =, message =}) when the state file cannot be read, the
+socket cannot listen, or client_public_key is not an RSA public key (code emulator_key); bad
+options raise.
 ]]
 local json = require "a0lua.core.json"
 local socket = require "socket"
 local server = require "a0lua.server"
 local app = require "a0lua.emulator.app"
 local auth = require "a0lua.emulator.auth"
+local clients = require "a0lua.emulator.resources.clients"
 local faults = require "a0lua.emulator.faults"
 local ids = require "a0lua.emulator.ids"
 local random = require "a0lua.emulator.random"
@@ -190,6 +195,16 @@ function M.new(opts)
 
   self.initial = initial or resources.fresh_state(self.ctx)
   self:load(self.initial)
+  if opts.client_public_key then
+    local _, kerr = clients.register_public_key(self.ctx, self.client_id, opts.client_public_key,
+      opts.client_key_alg)
+    if kerr then
+      self:close()
+      return nil, new_error("emulator_key", "--client-public-key: " .. kerr)
+    end
+    -- A reset goes back to the tenant with the key registered.
+    self.initial = values.copy(self.store:state())
+  end
   self.handler = app.new(self)
   return self
 end

@@ -7,7 +7,11 @@ in on create (tenant, global, signing_keys, jwt_configuration, refresh_token, ..
 CLIENT_DEFAULTS, taken from recorded answers), client_metadata merged on PATCH (null removes a
 key), the global client ("All Applications") that cannot be deleted, and on delete of a client its
 grants and its place in connections' enabled clients go too. A grant is unique per client,
-audience and subject_type (409); its client and API must exist (404).
+audience and subject_type (409); its client and API must exist (404). A credential keeps its
+`pem` (an RSA public key or certificate, checked on create with a0lua.core.crypto) for the
+client-assertion check of /oauth/token, and never shows it, as the API does not.
+register_public_key(ctx, client_id, pem, alg) gives the deploy client such a credential
+(`a0lua emulate --client-public-key`).
 ]]
 local json = require "a0lua.core.json"
 local errors = require "a0lua.emulator.errors"
@@ -163,13 +167,47 @@ M.CREDENTIALS = {
   id_format = { prefix = "cred_", length = 22 }, timestamps = true,
   not_found = { message = "The credential does not exist", code = "inexistent_credential" },
   create = function(ctx, item)
-    item.pem = nil
     item.credential_type = item.credential_type or "public_key"
-    item.kid = ctx.ids:make({ prefix = "", length = 43 })
+    if item.pem ~= nil then
+      local key = type(item.pem) == "string" and require("a0lua.core.crypto").public_key(item.pem)
+      if not key then
+        errors.raise(400, "Payload validation error: 'pem' must be an RSA public key or an X.509 "
+          .. "certificate in PEM format.", "invalid_body")
+      end
+    end
+    item.kid = item.kid or ctx.ids:make({ prefix = "", length = 43 })
     item.alg = item.alg or "RS256"
     item.name = item.name or ""
   end,
+  -- The API never answers with the key it was given.
+  view = function(_, item)
+    local out = {}
+    for k, v in pairs(item) do
+      if k ~= "pem" then out[k] = v end
+    end
+    return out
+  end,
 }
+
+-- Registers pem as a private_key_jwt credential of the client client_id (which must exist) and
+-- sets the client's client_authentication_methods to use it. -> credential | nil, message
+function M.register_public_key(ctx, client_id, pem, alg)
+  local client = ctx.store:find("/clients", "client_id", client_id)
+  if not client then return nil, ("no client %s in the tenant"):format(client_id) end
+  local key, err = require("a0lua.core.crypto").public_key(pem)
+  if not key then return nil, err.message end
+  local item = {
+    id = ctx.ids:make(M.CREDENTIALS.id_format), credential_type = "public_key",
+    name = "a0lua emulate --client-public-key", pem = pem, alg = alg or "RS256",
+    kid = ctx.ids:make({ prefix = "", length = 43 }), created_at = ctx.now(),
+    updated_at = ctx.now(),
+  }
+  ctx.store:insert("/clients/" .. client_id .. "/credentials", item)
+  client.client_authentication_methods = {
+    private_key_jwt = { credentials = arr({ { id = item.id } }) },
+  }
+  return item
+end
 
 local function rotate_secret()
   return {
