@@ -72,7 +72,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(sort $(patsubst host/fuzz/fuzz_%.c,%,$(wildcard host/fuzz/fuzz_*.c)))
 FUZZ_CC      ?= clang
 
-.PHONY: all deps build-deps test check lint asan-test fuzz fuzz-build bench bench-deploy demo fresh-check peer install \
+.PHONY: all deps build-deps test check lint asan-test fuzz fuzz-build bench bench-deploy faults demo fresh-check peer install \
   uninstall clean
 
 all: $(BIN) $(SOS)
