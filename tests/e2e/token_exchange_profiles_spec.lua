@@ -59,6 +59,14 @@ describe("tokenExchangeProfiles and actionModules through import and export", fu
       assert.same({}, emu:writes(), format .. ": the re-import wrote")
     end
 
+    -- the REPL has a collection of each type, by name
+    status, out, err = run.run({ "build/a0lua", "repl" }, { env = { AUTH0_DOMAIN = emu.url,
+      AUTH0_CLIENT_ID = emu.client_id, AUTH0_CLIENT_SECRET = emu.client_secret, NO_COLOR = "1" },
+      stdin = 'print(tenant.tokenExchangeProfiles["Legacy IdP Exchange"].action)\n'
+        .. 'print(#tenant.actionModules)\n' })
+    assert.equal(0, status, tostring(out) .. tostring(err))
+    assert.matches("exchange-action", out, 1, true)
+
     local exported = assert(yaml.decode(shared.read(tmp .. "/yaml/tenant.yaml")))
     assert.same({ { name = "Legacy IdP Exchange", type = "custom_authentication",
       subject_token_type = "urn:example:legacy-idp-token", action = "exchange-action" } },
@@ -81,5 +89,15 @@ describe("tokenExchangeProfiles and actionModules through import and export", fu
     assert.matches(file .. ":4:5: tokenExchangeProfiles[0].type: must be one of "
       .. "custom_authentication", err, 1, true)
     assert.same({}, emu:requests())
+  end)
+
+  it("fails before any write when the profile's action is neither in the files nor on the "
+    .. "tenant", function()
+    local file = DIR .. "/unknown-action.yaml"
+    local status, out, err = emu:cli({ "import", "-i", file })
+    assert.equal(1, status, out .. err)
+    assert.matches(file .. ":9:5: tokenExchangeProfiles[0].action: \"no-such-action\" is not "
+      .. "one of the actions in the files nor on the tenant", err, 1, true)
+    assert.same({}, emu:writes())
   end)
 end)

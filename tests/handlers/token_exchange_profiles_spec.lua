@@ -38,7 +38,8 @@ describe("handlers/token_exchange_profiles", function()
 
     it("requires name, subject_token_type, action and type, and knows the one type", function()
       local ok, problems = env.check("tokenExchangeProfiles",
-        A{ { name = "x", subject_token_type = "urn:x" }, profile{ type = "custom_authentification" } })
+        A{ { name = "x", subject_token_type = "urn:x" },
+          profile{ type = "custom_authentification" } })
       assert.is_false(ok)
       local messages = {}
       for _, p in ipairs(problems) do messages[#messages + 1] = p.pointer .. " " .. p.message end
