@@ -13,7 +13,7 @@ writes into DIR (default build/bench/tenant-N):
                         tenant.yaml was imported: made by sending the Management API requests to
                         an in-process emulator (a0lua.emulator, no socket), so every id and every
                         field the API fills in is the emulator's own
-  config.json           the a0deploy config both tools read with -c: AUTH0_INCLUDED_ONLY (the 14
+  config.json           the a0deploy config both tools read with -c: AUTH0_INCLUDED_ONLY (the 16
                         types), AUTH0_KEYWORD_REPLACE_MAPPINGS (the SMTP password), no deletes
   manifest.json         size, seed, counts per type, the changes of tenant-changed.yaml, and the
                         numbers bench/floor.lua needs (bindings per trigger, sub-resources)
@@ -32,7 +32,10 @@ tenant fail with "Requesting page 10 exceeds the allowed maximum of 1000 records
 Client grants give machine-to-machine clients
 scopes of one or two APIs (token-exchange clients for users); roles hold one to four
 permissions; connections enable one to five clients; organizations enable one or two
-connections and a quarter of them a client grant; actions are bound to four triggers.
+connections and a quarter of them a client grant; actions are bound to four triggers. Beside
+N: one action module, published, that the first action imports (version 1), and one custom
+token exchange profile with its own action (trigger custom-token-exchange, not bound), the
+profile the token-exchange clients allow (custom_authentication).
 
 The same size and seed always give byte-identical files (own splitmix64 generator; the
 emulator seeded with the same seed and run on a fixed clock).
@@ -44,7 +47,7 @@ As a module (`dofile("bench/tenant-gen.lua")` returns it when not run as a scrip
   M.yaml(model) -> text, files            files = { [relative path] = content }
   M.state(model, opts) -> state | nil, err    opts: client_id, client_secret (the deploy client)
   M.write(dir, size, seed, opts) -> manifest | nil, err
-  M.TYPES                                 the 14 types, as AUTH0_INCLUDED_ONLY lists them
+  M.TYPES                                 the 16 types, as AUTH0_INCLUDED_ONLY lists them
   M.CLIENT_ID, M.CLIENT_SECRET, M.SMTP_PASS   defaults of the deploy client and the keyword
 ]]
 local json = require "a0lua.core.json"
@@ -54,7 +57,7 @@ local M = {}
 
 M.TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connections", "databases",
   "roles", "organizations", "emailProvider", "emailTemplates", "pages", "prompts", "actions",
-  "triggers" }
+  "triggers", "actionModules", "tokenExchangeProfiles" }
 M.CLIENT_ID = "a0luaBenchDeployClient0000000001"
 M.CLIENT_SECRET = "a0lua-bench-deploy-client-secret"
 M.SMTP_PASS = "bench-smtp-password"
@@ -431,6 +434,28 @@ local function make_actions(r, n)
   return list
 end
 
+-- The action module the first action imports, and the token exchange profile (with its own
+-- action, which no trigger binds) that the token-exchange clients allow.
+local function add_exchange(model)
+  model.actionModules = { { name = "bench-shared",
+    code = "// Bench module: shared helpers.\nmodule.exports = { tag: (i) => 'bench-' + i };\n",
+    dependencies = array({ { name = "uuid", version = "9.0.0" } }), secrets = array(),
+    all_changes_published = true } }
+  model.actions[1].modules = array({ { module_name = "bench-shared",
+    module_version_number = 1 } })
+  model.actions[#model.actions + 1] = { name = "bench-token-exchange",
+    code = "// Bench action: accepts the legacy token.\n"
+      .. "exports.onExecuteCustomTokenExchange = async (event, api) => {};\n",
+    runtime = "node22", dependencies = array(), secrets = array(),
+    supported_triggers = array({ { id = "custom-token-exchange", version = "v1" } }),
+    deployed = true }
+  model.tokenExchangeProfiles = { { name = "Bench Legacy Exchange",
+    type = "custom_authentication", subject_token_type = "urn:bench:legacy-token",
+    action = "bench-token-exchange" } }
+  model.counts.actionModules = #model.actionModules
+  model.counts.tokenExchangeProfiles = #model.tokenExchangeProfiles
+end
+
 function M.generate(size, seed)
   local counts = M.counts(size)
   local r = rng(seed or 1)
@@ -455,6 +480,7 @@ function M.generate(size, seed)
     list[#list + 1] = { action_name = a.name, display_name = a.name }
     model.triggers[a.trigger] = list
   end
+  add_exchange(model)
   model.tenant = { friendly_name = ("Bench Tenant %d"):format(size),
     support_email = "support@bench.example.com", support_url = "https://bench.example.com/help",
     enabled_locales = strings({ "en" }) }
@@ -556,7 +582,7 @@ end
 local KEY_ORDER = { "name", "template", "identifier", "strategy", "client_id", "audience",
   "description", "app_type", "display_name", "tenant", "pages", "resourceServers", "clients",
   "clientGrants", "roles", "databases", "connections", "organizations", "actions", "triggers",
-  "emailProvider", "emailTemplates", "prompts" }
+  "emailProvider", "emailTemplates", "prompts", "actionModules", "tokenExchangeProfiles" }
 
 local function without(item, fields)
   local out = {}
@@ -593,6 +619,15 @@ function M.yaml(model)
   end
   doc.triggers = {}
   for id, list in pairs(model.triggers) do doc.triggers[id] = list end
+  doc.actionModules = array()
+  for i, m in ipairs(model.actionModules) do
+    local path = ("action-modules/%s/code.js"):format(m.name)
+    files[path] = m.code
+    local out = without(m, { code = true })
+    out.code = "./" .. path
+    doc.actionModules[i] = out
+  end
+  doc.tokenExchangeProfiles = array(model.tokenExchangeProfiles)
   doc.emailProvider = model.emailProvider
   doc.emailTemplates = array()
   for i, e in ipairs(model.emailTemplates) do
@@ -697,17 +732,36 @@ function M.state(model, opts)
       end
     end
   end
+  local modules = {}
+  for _, m in ipairs(model.actionModules) do
+    local made = call("POST", "/actions/modules", { name = m.name, code = m.code,
+      dependencies = m.dependencies, secrets = m.secrets })
+    local version = made and call("POST", "/actions/modules/" .. made.id .. "/versions")
+    if version then modules[m.name] = { id = made.id, [1] = version.id } end
+  end
   local action_ids = {}
   for _, a in ipairs(model.actions) do
+    local refs
+    for _, ref in ipairs(a.modules or {}) do
+      local m = modules[ref.module_name] or {}
+      refs = refs or array()
+      refs[#refs + 1] = { module_name = ref.module_name, module_id = m.id,
+        module_version_number = ref.module_version_number,
+        module_version_id = m[ref.module_version_number] }
+    end
     local made = call("POST", "/actions/actions", { name = a.name, code = a.code,
       runtime = a.runtime, dependencies = a.dependencies, secrets = a.secrets,
-      supported_triggers = a.supported_triggers })
+      supported_triggers = a.supported_triggers, modules = refs })
     if made then action_ids[a.name] = made.id end
   end
   now = now + 5 -- the drafts are built
   for _, a in ipairs(model.actions) do
     local id = action_ids[a.name]
     if id then call("POST", "/actions/actions/" .. id .. "/deploy") end
+  end
+  for _, p in ipairs(model.tokenExchangeProfiles) do
+    call("POST", "/token-exchange-profiles", { name = p.name, type = p.type,
+      subject_token_type = p.subject_token_type, action_id = action_ids[p.action] })
   end
   for _, t in ipairs(TRIGGERS) do
     local list = model.triggers[t.id]

@@ -151,8 +151,40 @@ end
 
 local cache = setmetatable({}, { __mode = "k" })
 
+-- Whether this run may publish version `number` of module `found`: the files' actionModules
+-- publish it (all_changes_published) and the tenant's module has no such version yet. The
+-- action is then resolved again once the modules are done (depends_on actionModules).
+local function published_in_this_run(ctx, found, number)
+  local wanted = type(ctx.desired) == "table" and ctx.desired.actionModules
+  if type(wanted) ~= "table" or type(number) ~= "number" then return false end
+  for _, m in ipairs(wanted) do
+    if type(m) == "table" and m.name == found.name and m.all_changes_published == true then
+      return number > (tonumber(found.latest_version_number) or 0)
+    end
+  end
+  return false
+end
+
+local function module_versions(ctx, id, fresh)
+  local c = cache[ctx]
+  c.versions = c.versions or {}
+  if c.versions[id] == nil or fresh then
+    c.versions[id] = ctx.api:list("/actions/modules/" .. handler.escape(id) .. "/versions",
+      { paging = "actions", key = "versions" }) or {}
+  end
+  return c.versions[id]
+end
+
+local function version_id_of(versions, number)
+  for _, v in ipairs(versions) do
+    if v.version_number == number then return v.id end
+  end
+  return nil
+end
+
 -- Module names and version numbers become ids: {module_name, module_id, module_version_number,
--- module_version_id}. An unknown version is an error; an unknown module stays as written.
+-- module_version_id}. An unknown version is an error, unless this run publishes it; an unknown
+-- module stays as written (this run may create it).
 local function resolve_modules(ctx, action, modules)
   local out = json.array()
   for _, m in ipairs(action.modules) do
@@ -160,19 +192,16 @@ local function resolve_modules(ctx, action, modules)
     for _, mod in ipairs(modules) do
       if mod.name == m.module_name then found = mod break end
     end
-    if found and found.id then
-      local c = cache[ctx]
-      c.versions = c.versions or {}
-      local versions = c.versions[found.id]
-      if versions == nil then
-        versions = ctx.api:list("/actions/modules/" .. handler.escape(found.id) .. "/versions",
-          { paging = "actions", key = "versions" }) or {}
-        c.versions[found.id] = versions
-      end
-      local version_id
-      for _, v in ipairs(versions) do
-        if v.version_number == m.module_version_number then version_id = v.id end
-      end
+    local version_id = found and found.id
+      and version_id_of(module_versions(ctx, found.id), m.module_version_number)
+    if found and found.id and not version_id then
+      -- (the versions read earlier in the run may predate a publish of this run)
+      version_id = version_id_of(module_versions(ctx, found.id, true), m.module_version_number)
+    end
+    if found and found.id and not version_id
+        and published_in_this_run(ctx, found, m.module_version_number) then
+      out[#out + 1] = m
+    elseif found and found.id then
       if not version_id then
         error({ code = "reference", message = ("actions %s: could not find version %s of action "
           .. "module %s"):format(tostring(action.name), tostring(m.module_version_number),
@@ -218,12 +247,10 @@ local function secret_names(list)
   return out
 end
 
--- Secrets compare by their names (the tenant never shows values); `deployed: true` asks for a
--- deploy when anything changes or the tenant's action has changes not deployed.
-function M.diff(self, ctx, desired, current)
-  current = current or {}
-  local payload, diffs = Base.diff(self, ctx, desired, current)
-  diffs = diffs or {}
+-- Secrets compare by their names (the tenant never shows values): payload.secrets is the files'
+-- secrets when their names differ, or when anything else is sent and the files give values.
+-- Action modules share it. -> payload, diffs
+local function diff_secrets(desired, current, payload, diffs)
   if desired.secrets ~= nil and desired.secrets ~= NULL then
     local want, have = secret_names(desired.secrets), secret_names(current.secrets)
     local values = false
@@ -238,6 +265,16 @@ function M.diff(self, ctx, desired, current)
       payload.secrets = handler.deep_copy(desired.secrets)
     end
   end
+  return payload, diffs
+end
+M.diff_secrets = diff_secrets
+
+-- Secrets by their names (above); `deployed: true` asks for a deploy when anything changes or
+-- the tenant's action has changes not deployed.
+function M.diff(self, ctx, desired, current)
+  current = current or {}
+  local payload, diffs = Base.diff(self, ctx, desired, current)
+  payload, diffs = diff_secrets(desired, current, payload, diffs or {})
   if desired.deployed == true and (payload ~= nil or current.all_changes_deployed ~= true) then
     payload = payload or {}
     payload.deployed = true

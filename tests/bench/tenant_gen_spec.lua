@@ -81,7 +81,10 @@ describe("bench/tenant-gen.lua", function()
       for _, o in ipairs(m.organizations) do assert.is_true(#o.connections >= 1) end
       local bound = 0
       for _, list in pairs(m.triggers) do bound = bound + #list end
-      assert.equals(#m.actions, bound)
+      -- every action but the token exchange profile's (which no trigger binds)
+      assert.equals(#m.actions - 1, bound)
+      assert.equals("bench-token-exchange", m.tokenExchangeProfiles[1].action)
+      assert.equals(1, m.actions[1].modules[1].module_version_number)
       local strategies = {}
       for _, c in ipairs(m.connections) do strategies[c.strategy] = true end
       assert.is_true(strategies["google-oauth2"] and strategies.github)
@@ -145,7 +148,7 @@ describe("bench/tenant-gen.lua", function()
       for _, f in ipairs({ "tenant.yaml", "tenant-changed.yaml" }) do
         local code, out = a0lua(("validate -c %s/a/config.json -i %s/a/%s"):format(dir, dir, f))
         assert.equals(0, code, out)
-        assert.matches("valid %(14 resource types%)", out)
+        assert.matches("valid %(16 resource types%)", out)
       end
     end)
 

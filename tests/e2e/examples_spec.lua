@@ -8,7 +8,7 @@ local json = require "a0lua.core.json"
 
 local TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connections", "databases",
   "roles", "organizations", "emailProvider", "emailTemplates", "pages", "prompts", "actions",
-  "triggers" }
+  "triggers", "actionModules", "tokenExchangeProfiles" }
 
 local function writes(emu)
   local out = {}
@@ -82,9 +82,12 @@ describe("a0deploy's examples", function()
   end
 
   -- What each example expects to find on the tenant already: objects it names but does not
-  -- define. yaml: the organization entitles "My App". directory: the grant is for "My M2M"; the
-  -- send-phone-message trigger binds the action "ldoorz" (deployed, so that it can be bound).
+  -- define. Both: the token exchange profile's action and version 1 of the action modules
+  -- (tests/peer/admin.lua's seed, as `make peer` seeds the tenant). yaml: the organization
+  -- entitles "My App". directory: the grant is for "My M2M"; the send-phone-message trigger
+  -- binds the action "ldoorz" (deployed, so that it can be bound).
   local function seed(format)
+    assert(require("peer.admin").seed(emu.url, emu.client_id, emu.client_secret))
     local function post(path, body)
       local res = assert(emu:post(path, body))
       assert.is_true(res.status >= 200 and res.status < 300, path .. ": " .. tostring(res.body))

@@ -9,9 +9,9 @@ local TENANT = [[
 clients:
   - name: Drift Check App
     app_type: spa
-tokenExchangeProfiles:
-  - name: exchange
-    subject_token_type: urn:example:token
+rateLimitPolicies:
+  - consumer_selector: all
+    configuration: {}
 ]]
 
 describe("a type without a handler", function()
@@ -34,14 +34,14 @@ describe("a type without a handler", function()
     for _, command in ipairs({ "plan", "import", "validate" }) do
       local status, out, err = a0lua({ command, "-i", file })
       assert.equal(1, status, command .. ": " .. out .. err)
-      assert.matches(file .. ":4:1: tokenExchangeProfiles: no handler for tokenExchangeProfiles",
+      assert.matches(file .. ":4:1: rateLimitPolicies: no handler for rateLimitPolicies",
         err, 1, true)
       assert.not_matches("No changes", out, 1, true)
     end
     -- nor does a drift check report "no drift"
     local status, out, err = a0lua({ "run", "drift", "-i", file })
     assert.equal(1, status, out .. err)
-    assert.matches(file .. ":4:1: tokenExchangeProfiles: no handler", err, 1, true)
+    assert.matches(file .. ":4:1: rateLimitPolicies: no handler", err, 1, true)
     -- nothing was written
     for _, c in ipairs(emu:state()["/clients"] or {}) do
       assert.not_equal("Drift Check App", c.name)
@@ -50,20 +50,20 @@ describe("a type without a handler", function()
 
   it("names the first file of a directory's folder", function()
     local dir = tmp .. "/tenant"
-    os.execute("mkdir -p " .. run.quote(dir .. "/token-exchange-profiles"))
-    run.write_file(dir .. "/token-exchange-profiles/exchange.json",
-      '{\n  "name": "exchange",\n  "subject_token_type": "urn:example:token"\n}\n')
+    os.execute("mkdir -p " .. run.quote(dir .. "/rate-limit-policies"))
+    run.write_file(dir .. "/rate-limit-policies/all.json",
+      '{\n  "consumer_selector": "all",\n  "configuration": {}\n}\n')
     local status, out, err = a0lua({ "plan", "-i", dir })
     assert.equal(1, status, out .. err)
-    assert.matches(dir .. "/token-exchange-profiles/exchange.json:1:1: tokenExchangeProfiles[0]: "
-      .. "no handler for tokenExchangeProfiles", err, 1, true)
+    assert.matches(dir .. "/rate-limit-policies/all.json:1:1: rateLimitPolicies[0]: "
+      .. "no handler for rateLimitPolicies", err, 1, true)
   end)
 
   it("passes plan when the type is excluded or not included", function()
     local file = tmp .. "/tenant.yaml"
     run.write_file(file, TENANT)
     local status, out, err = a0lua({ "plan", "-i", file },
-      { AUTH0_EXCLUDED = '["tokenExchangeProfiles"]' })
+      { AUTH0_EXCLUDED = '["rateLimitPolicies"]' })
     assert.equal(2, status, out .. err) -- the client is new: a change, and no error
     assert.matches("Drift Check App", out, 1, true)
     status, out, err = a0lua({ "plan", "-i", file }, { AUTH0_INCLUDED_ONLY = '["clients"]' })
@@ -73,39 +73,37 @@ describe("a type without a handler", function()
   it("is refused by tenant:plan given a desired state directly, before any request", function()
     local tenant = emu:tenant()
     emu:clear_requests()
-    local p, err = tenant:plan({ tokenExchangeProfiles = json.array{ { name = "x" } } })
+    local p, err = tenant:plan({ rateLimitPolicies = json.array{ { consumer_selector = "x" } } })
     tenant:close()
     assert.is_nil(p)
     assert.equal("validation", err.code)
     assert.equal("no_handler", err.problems[1].code)
-    assert.matches("no handler for tokenExchangeProfiles", err.message, 1, true)
+    assert.matches("no handler for rateLimitPolicies", err.message, 1, true)
     assert.same({}, emu:requests())
   end)
 
   it("deploys and exports the type once the user's search path has a handler for it (one file: "
     .. "the catalogue already knows its layout)", function()
     os.execute("mkdir -p " .. run.quote(tmp .. "/handlers") .. " "
-      .. run.quote(tmp .. "/in/token-exchange-profiles"))
-    run.write_file(tmp .. "/handlers/token_exchange_profiles.lua", [[
-return { type = "tokenExchangeProfiles", path = "/token-exchange-profiles",
-  list = { paging = "checkpoint", key = "token_exchange_profiles" } }
+      .. run.quote(tmp .. "/in/rate-limit-policies"))
+    run.write_file(tmp .. "/handlers/rate_limit_policies.lua", [[
+return { type = "rateLimitPolicies", path = "/rate-limit-policies",
+  list = { paging = "checkpoint", key = "rate_limit_policies" } }
 ]])
-    local action = assert(emu:post("/actions/actions", { name = "exchange-action", code = "",
-      supported_triggers = { { id = "custom-token-exchange", version = "v1" } } })).json
-    run.write_file(tmp .. "/in/token-exchange-profiles/exchange.json", json.encode({
-      name = "exchange", subject_token_type = "urn:example:token", action_id = action.id,
-      type = "custom_authentication" }))
+    run.write_file(tmp .. "/in/rate-limit-policies/all.json", json.encode({
+      resource = "oauth_authentication_api", consumer = "client", consumer_selector = "all",
+      configuration = { limit = 10 } }))
     local handlers = { "--handlers", tmp .. "/handlers" }
     local status, out, err = a0lua({ "import", "-i", tmp .. "/in", table.unpack(handlers) })
     assert.equal(0, status, out .. err)
-    local created = (emu:state()["/token-exchange-profiles"] or {})[1]
-    assert.equal("exchange", created and created.name)
+    local created = (emu:state()["/rate-limit-policies"] or {})[1]
+    assert.equal("all", created and created.consumer_selector)
     status, out, err = a0lua({ "export", "-f", "directory", "-o", tmp .. "/out",
       table.unpack(handlers) })
     assert.equal(0, status, out .. err)
     local exported = json.decode(assert(require("a0lua.core.fs").read(
-      tmp .. "/out/token-exchange-profiles/exchange.json")))
-    assert.equal("urn:example:token", exported.subject_token_type)
+      tmp .. "/out/rate-limit-policies/all.json")))
+    assert.equal("client", exported.consumer)
     assert.is_nil(exported.id)
   end)
 end)

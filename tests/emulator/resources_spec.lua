@@ -554,6 +554,19 @@ describe("a0lua.emulator.resources", function()
       local list = ok(emu:get("/actions/modules?page=0&per_page=100"))
       assert.are.equal(1, list.total)
     end)
+
+    it("publishes version 1 of a module created with publish: true, and keeps no publish field",
+        function()
+      local m = ok(emu:post("/actions/modules", { name = "pub", code = "", publish = true }), 201)
+      assert.are.equal(1, m.latest_version_number)
+      assert.is_true(m.all_changes_published)
+      assert.is_nil(m.publish)
+      local versions = ok(emu:get("/actions/modules/" .. m.id .. "/versions"))
+      assert.are.equal(1, #versions.versions)
+      -- a duplicate name is refused and publishes nothing
+      assert.are.equal(409, emu:post("/actions/modules", { name = "pub", code = "",
+        publish = true }).status)
+    end)
   end)
 
   describe("organizations", function()

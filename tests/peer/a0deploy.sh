@@ -18,8 +18,8 @@
 #      same key (over the same TLS terminator, --ca-file); the emulator's request log must show
 #      every token request carrying a client assertion and none a secret
 #   6. the differential check (tests/peer/differential.sh): each import's files through a0deploy
-#      and through a0lua into two emulators seeded alike, limited to the engine's 14 types; the
-#      two states must be equal but for the differences tests/peer/known-differences.lua lists
+#      and through a0lua into two emulators seeded alike, limited to differential.sh's TYPES;
+#      the two states must be equal but for the differences tests/peer/known-differences.lua lists
 #
 # Prints a0deploy's summary lines and, per run, the requests the emulator answered with a status
 # of 400 or more. Everything a run wrote stays in build/peer/logs/ (a0deploy's output, each run's

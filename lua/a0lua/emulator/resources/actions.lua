@@ -314,7 +314,25 @@ local function binding_bindings()
   }
 end
 
--- Action modules: published versions are numbered from 1.
+local function module_versions_key(id) return "/actions/modules/" .. id .. "/versions" end
+
+-- Publishes the module's current code as its next version (numbered from 1).
+local function publish_module(ctx, m)
+  m.latest_version_number = (m.latest_version_number or 0) + 1
+  m.all_changes_published = true
+  local v = { id = ctx.ids:make("uuid"), module_id = m.id,
+              version_number = m.latest_version_number, code = m.code,
+              dependencies = values.copy(m.dependencies or arr()),
+              secrets = values.copy(m.secrets or arr()), created_at = ctx.now() }
+  ctx.store:insert(module_versions_key(m.id), v)
+  return v
+end
+
+-- Modules created with `publish: true`, between their create and their storing.
+local to_publish = setmetatable({}, { __mode = "k" })
+
+-- Action modules: published versions are numbered from 1; a create with `publish: true`
+-- publishes version 1 at once.
 M.MODULES = {
   path = "/actions/modules", id = "id", id_format = "uuid", key = "modules", paging = "actions",
   timestamps = true,
@@ -326,7 +344,18 @@ M.MODULES = {
     return { code = "", dependencies = arr(), secrets = arr(), actions_using_module_total = 0,
              all_changes_published = false }
   end,
-  create = function(ctx, item) item.secrets = masked_secrets(ctx, item.secrets) end,
+  create = function(ctx, item)
+    item.secrets = masked_secrets(ctx, item.secrets)
+    to_publish[item] = item.publish == true or nil
+    item.publish = nil
+  end,
+  -- (once stored: a create refused as a duplicate publishes nothing)
+  after_write = function(ctx, item, op)
+    if op == "create" and to_publish[item] then
+      to_publish[item] = nil
+      publish_module(ctx, item)
+    end
+  end,
   update = function(ctx, item, body)
     for k, v in pairs(body) do
       if k == "secrets" then item.secrets = masked_secrets(ctx, v) else item[k] = values.copy(v) end
@@ -341,7 +370,7 @@ local function module_bindings()
     if not m then errors.raise(404, "Module not found", "inexistent_module") end
     return m
   end
-  local function vkey(id) return "/actions/modules/" .. id .. "/versions" end
+  local vkey = module_versions_key
   return {
     {
       method = "GET", template = "/actions/modules/{id}/versions", paging = "actions",
@@ -354,15 +383,7 @@ local function module_bindings()
     {
       method = "POST", template = "/actions/modules/{id}/versions", status = 201,
       handler = function(ctx, _, params)
-        local m = find_module(ctx, params[1])
-        m.latest_version_number = (m.latest_version_number or 0) + 1
-        m.all_changes_published = true
-        local v = { id = ctx.ids:make("uuid"), module_id = m.id,
-                    version_number = m.latest_version_number, code = m.code,
-                    dependencies = values.copy(m.dependencies or arr()),
-                    secrets = values.copy(m.secrets or arr()), created_at = ctx.now() }
-        ctx.store:insert(vkey(m.id), v)
-        return 201, v
+        return 201, publish_module(ctx, find_module(ctx, params[1]))
       end,
     },
     {
