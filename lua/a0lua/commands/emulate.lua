@@ -11,6 +11,7 @@
 -- line, the state lives in memory only), so SIGINT and SIGTERM lose nothing. A --host that is not
 -- a loopback address gets a warning on stderr: the emulator has no real security.
 local json = require "a0lua.core.json"
+local errors = require "a0lua.errors"
 
 local M = {}
 
@@ -23,11 +24,8 @@ M.usage = "a0lua emulate [--host H] [--port N] [--state FILE] [--limits none|fre
   .. "                     [--request-log-bytes N] [--request-body-bytes N]\n"
   .. "       a0lua emulate --state-from-recording FILE OUT"
 
-local ErrorMt = { __tostring = function(e) return e.message end }
-
 local function usage_error(message)
-  error(setmetatable({ code = "usage", message = "emulate: " .. message .. "\nusage: "
-    .. M.usage }, ErrorMt), 0)
+  error(errors.new("usage", "emulate: " .. message .. "\nusage: " .. M.usage), 0)
 end
 
 local function number_arg(name, value, min, max)
@@ -126,7 +124,7 @@ M.EXPOSED_WARNING = "a0lua emulate: warning: --host %s is not a loopback address
 local function write_state(path, text)
   local ok, err = require("a0lua.core.fs").write(path, text .. "\n", { mode = 384 })
   if not ok then
-    error(setmetatable({ code = "emulate_write", message = tostring(err) }, ErrorMt), 0)
+    error(errors.new("emulate_write", tostring(err)), 0)
   end
 end
 
@@ -155,8 +153,7 @@ function M.run(args)
     local err
     log_file, err = io.open(o.log, "a")
     if not log_file then
-      error(setmetatable({ code = "emulate_log", message = "--log: " .. tostring(err) },
-        ErrorMt), 0)
+      error(errors.new("emulate_log", "--log: " .. tostring(err)), 0)
     end
     log_file:setvbuf("line")
     opts.log = function(line) log_file:write(line, "\n") end
