@@ -146,11 +146,22 @@ static inline const char *a0_error_field(lua_State *L, const char *name, int typ
   return lua_tostring(L, -1);
 }
 
+/* Whether an error's message already says its path, which is then not printed again: when it
+ * begins with it (the C readers write "path: text"), or, for an error without a file, holds it
+ * anywhere (there `path` is often a file the message names: "cannot read the config file P: ...").
+ * A located error's message may name the key it is about without being about its path, so there
+ * only the beginning counts. */
+static inline int a0_error_says_path(const char *message, const char *path, int located) {
+  if (!message) return 0;
+  if (strncmp(message, path, strlen(path)) == 0) return 1;
+  return !located && strstr(message, path) != NULL;
+}
+
 /* error:__tostring(), the one text of every error, C's and Lua's (docs/architecture.md "Errors"):
  *   file:line:column: METHOD path: status: message (error_code) after N attempts; hint
  * leaving out each part whose field is absent. Without a method, a path is printed as "path: "
- * unless the message already holds it (the C readers put it there themselves): a path is never
- * said twice. Without a message, the code stands in. */
+ * unless the message already says it (a0_error_says_path). Without a message, the code stands
+ * in. */
 static inline int a0_error_tostring(lua_State *L) {
   lua_settop(L, 1);
   luaL_checktype(L, 1, LUA_TTABLE);
@@ -182,14 +193,22 @@ static inline int a0_error_tostring(lua_State *L) {
     luaL_addchar(&b, ' ');
     luaL_addstring(&b, path);
     luaL_addstring(&b, ": ");
-  } else if (path && *path && !(message && strstr(message, path))) {
+  } else if (path && *path && !a0_error_says_path(message, path, file != NULL)) {
     luaL_addstring(&b, path);
     luaL_addstring(&b, ": ");
   }
   if (status) { luaL_addstring(&b, status); luaL_addstring(&b, ": "); }
   luaL_addstring(&b, message ? message : code ? code : "error");
-  if (error_code) { luaL_addstring(&b, " ("); luaL_addstring(&b, error_code); luaL_addchar(&b, ')'); }
-  if (attempts) { luaL_addstring(&b, " after "); luaL_addstring(&b, attempts); luaL_addstring(&b, " attempts"); }
+  if (error_code) {
+    luaL_addstring(&b, " (");
+    luaL_addstring(&b, error_code);
+    luaL_addchar(&b, ')');
+  }
+  if (attempts) {
+    luaL_addstring(&b, " after ");
+    luaL_addstring(&b, attempts);
+    luaL_addstring(&b, " attempts");
+  }
   if (hint) { luaL_addstring(&b, "; "); luaL_addstring(&b, hint); }
   luaL_pushresult(&b);
   return 1;

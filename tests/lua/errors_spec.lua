@@ -100,6 +100,14 @@ describe("a0lua.errors", function()
         message = "/a/b: not found" })
       assert.equals("x.y: x.y is the unreplaced keyword", text{ code = "c", path = "x.y",
         message = "x.y: x.y is the unreplaced keyword" })
+      assert.equals("cannot read /c.json: gone", text{ code = "c", path = "/c.json",
+        message = "cannot read /c.json: gone" })
+    end)
+
+    it("names the path of a located error whose message names the key later", function()
+      assert.equals("t.yaml:6:1: clientz: unknown top-level key 'clientz'", text{ code = "c",
+        file = "t.yaml", line = 6, column = 1, path = "clientz",
+        message = "unknown top-level key 'clientz'" })
     end)
 
     it("says the code when there is no message", function()
@@ -142,6 +150,15 @@ describe("a0lua.errors", function()
       assert.is_true(errors.is(err))
       assert.equals(("%s:%d:%d: %s"):format(err.file, err.line, err.column, err.message),
         tostring(err))
+    end)
+
+    it("config: config_file for an unreadable file says its path once", function()
+      local _, err = require("a0lua.config").load{ file = "/nonexistent/a0lua/config.json",
+        args = assert(require("a0lua.args").parse_command("import", {})) }
+      assert.equals("config_file", err.code)
+      assert.equals("/nonexistent/a0lua/config.json", err.path)
+      assert.is_true(errors.is(err))
+      assert.equals(err.message, tostring(err))
     end)
 
     it("handlers: handler_load naming the file", function()
