@@ -146,15 +146,21 @@ static inline const char *a0_error_field(lua_State *L, const char *name, int typ
   return lua_tostring(L, -1);
 }
 
-/* Whether an error's message already says its path, which is then not printed again: when it
- * begins with it (the C readers write "path: text"), or, for an error without a file, holds it
- * anywhere (there `path` is often a file the message names: "cannot read the config file P: ...").
- * A located error's message may name the key it is about without being about its path, so there
- * only the beginning counts. */
+/* Whether an error's message already says its path, which is then not printed again: when a
+ * clause of it begins with the path (at its start, as the C readers write "path: text", or after
+ * ": ", as in 'clients "x": jwt_configuration.secret is ...': messages put the object first), or,
+ * for an error without a file, when it holds the path anywhere (there `path` is often a file the
+ * message names: "cannot read the config file P: ..."). A located error may name its key inside
+ * a clause ("unknown top-level key 'clientz'") and still be printed with its path. */
 static inline int a0_error_says_path(const char *message, const char *path, int located) {
   if (!message) return 0;
-  if (strncmp(message, path, strlen(path)) == 0) return 1;
-  return !located && strstr(message, path) != NULL;
+  size_t n = strlen(path);
+  if (strncmp(message, path, n) == 0) return 1;
+  if (!located) return strstr(message, path) != NULL;
+  for (const char *at = strstr(message, path); at; at = strstr(at + 1, path)) {
+    if (at - message >= 2 && at[-2] == ':' && at[-1] == ' ') return 1;
+  }
+  return 0;
 }
 
 /* error:__tostring(), the one text of every error, C's and Lua's (docs/architecture.md "Errors"):

@@ -13,8 +13,8 @@ a0lua.errors: the one kind of error value, the same for the C host and for Lua.
 
 tostring(err) is "file:line:column: METHOD path: status: message (error_code) after N attempts;
 hint", each part left out when its field is absent; a path without a method is printed as
-"path: " unless the message already says it: begins with it, or, without a file, holds it
-(docs/architecture.md §13).
+"path: " unless the message already says it: begins with it or has it after ": ", or, without
+a file, holds it anywhere (docs/architecture.md §13).
 
 Misuse raises: code not a string, message neither a string nor nil, fields not a table (or,
 for from, without a string code).

@@ -104,6 +104,12 @@ describe("a0lua.errors", function()
         message = "cannot read /c.json: gone" })
     end)
 
+    it("does not name the path of a located error whose clause begins with it", function()
+      assert.equals('t.yaml:14:9: clients "a": x.secret is unreplaced', text{ code = "c",
+        file = "t.yaml", line = 14, column = 9, path = "x.secret",
+        message = 'clients "a": x.secret is unreplaced' })
+    end)
+
     it("names the path of a located error whose message names the key later", function()
       assert.equals("t.yaml:6:1: clientz: unknown top-level key 'clientz'", text{ code = "c",
         file = "t.yaml", line = 6, column = 1, path = "clientz",
