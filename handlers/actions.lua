@@ -2,6 +2,7 @@
 -- updating an action edits its draft; an action marked `deployed: true` is then deployed once its
 -- draft has been built.
 local handler = require "a0lua.handler"
+local errors = require "a0lua.errors"
 local json = require "a0lua.core.json"
 
 local NULL = json.null
@@ -139,7 +140,8 @@ function M.fetch(self, ctx)
     return json.array()
   end
   if s == 500 and message_of(err):find("An internal server error occurred", 1, true) then
-    return nil, { code = "api_error", status = 500, message = "Cannot process actions because "
+    return nil, errors.from{
+      code = "api_error", status = 500, message = "Cannot process actions because "
       .. "the actions service is unavailable. Retrying may succeed; adding 'actions' to "
       .. "AUTH0_EXCLUDED skips them until the service is back." }
   end
@@ -203,7 +205,8 @@ local function resolve_modules(ctx, action, modules)
       out[#out + 1] = m
     elseif found and found.id then
       if not version_id then
-        error({ code = "reference", message = ("actions %s: could not find version %s of action "
+        error(errors.from{
+          code = "reference", message = ("actions %s: could not find version %s of action "
           .. "module %s"):format(tostring(action.name), tostring(m.module_version_number),
           tostring(m.module_name)) }, 0)
       end
@@ -295,7 +298,8 @@ local function deploy(ctx, id, name)
     if action == nil then return nil, err end
     if action.status == "built" then break end
     if action.status == "failed" then
-      return nil, { code = "api_error", message = ("actions %s: the build failed"):format(
+      return nil, errors.from{
+        code = "api_error", message = ("actions %s: the build failed"):format(
         tostring(name)) }
     end
     sleep(ctx, POLL_MS)
@@ -312,7 +316,8 @@ local function deploy(ctx, id, name)
     end
     sleep(ctx, DEPLOY_RETRY_MS)
   end
-  return nil, { code = "api_error", message = ("actions %s: not deployed"):format(tostring(name)) }
+  return nil, errors.from{
+    code = "api_error", message = ("actions %s: not deployed"):format(tostring(name)) }
 end
 M.deploy = deploy
 

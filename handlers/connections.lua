@@ -3,6 +3,7 @@
 -- which reuses the enabled-clients functions exported here (M.read_enabled_clients,
 -- M.sync_enabled_clients, M.client_ids).
 local handler = require "a0lua.handler"
+local errors = require "a0lua.errors"
 local json = require "a0lua.core.json"
 
 local NULL = json.null
@@ -584,7 +585,8 @@ end
 -- connections share it.)
 function M.write_part(self, ctx, id, field, want, have)
   if field ~= "enabled_clients" then
-    return nil, { code = "handler", message = self.type .. ": no part " .. tostring(field) }
+    return nil, errors.from{
+      code = "handler", message = self.type .. ": no part " .. tostring(field) }
   end
   M.sync_enabled_clients(ctx, self.type, id, want, have or {})
   return true

@@ -2,6 +2,7 @@
 -- docs/handlers.md §databases. Enabled clients as for connections (handlers/connections.lua).
 local handler = require "a0lua.handler"
 local handlers = require "a0lua.handlers"
+local errors = require "a0lua.errors"
 local json = require "a0lua.core.json"
 
 local NULL = json.null
@@ -401,7 +402,8 @@ local function merged_options(ctx, id, want)
   local password = get(remote, "authentication_methods", "password")
   if get(password, "signup_behavior") == "block" and get(password, "api_behavior") ~= "optional"
   then
-    return nil, { code = "validation", message = "databases: signup_behavior block needs "
+    return nil, errors.from{
+      code = "validation", message = "databases: signup_behavior block needs "
       .. "authentication_methods.password.api_behavior optional" }
   end
   return remote

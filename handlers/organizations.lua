@@ -7,6 +7,7 @@
 --   clients            [{client_id = <client name>, use_for_member_access}]
 -- An absent list means an empty one (a0deploy treats them so); each is changed by difference.
 local handler = require "a0lua.handler"
+local errors = require "a0lua.errors"
 local json = require "a0lua.core.json"
 
 local NULL = json.null
@@ -601,7 +602,8 @@ function M.create(self, ctx, payload)
       list = { paging = "checkpoint", key = "organizations" } })
   if created == nil then return nil, err end
   if not present(created.id) then
-    return nil, { code = "api_error", message = ("organization %s was created without an id")
+    return nil, errors.from{
+      code = "api_error", message = ("organization %s was created without an id")
       :format(tostring(payload.name)) }
   end
   for _, field in ipairs(SUB) do

@@ -1,6 +1,7 @@
 -- handlers/pages.lua: the hosted pages (a0deploy type `pages`), docs/handlers.md §pages. A keyed
 -- list of four: `login` lives on the tenant's global client, the other three in tenant settings.
 local handler = require "a0lua.handler"
+local errors = require "a0lua.errors"
 local json = require "a0lua.core.json"
 
 local NULL = json.null
@@ -86,7 +87,8 @@ local function write(ctx, page)
     local g, err = global_client(ctx)
     if g == nil then return nil, err end
     if not g then
-      return nil, { code = "api_error", message = "pages: the tenant has no global client, so "
+      return nil, errors.from{
+        code = "api_error", message = "pages: the tenant has no global client, so "
         .. "the login page cannot be set" }
     end
     return ctx.api:request("PATCH", "/clients/" .. handler.escape(g.client_id),

@@ -9,8 +9,9 @@
  *                            yaml.null are this value, so null survives YAML -> Lua -> JSON.
  *   registry["a0lua.array"]  the array marker: a metatable set on every decoded array, so [] and {}
  *                            stay apart (an empty Lua table cannot say which it was).
- *   registry["a0lua.error"]  the metatable of error tables: { code =, message =, file =, line =,
- *                            column =, path = } with a __tostring "file:line:column: message".
+ *   registry["a0lua.error"]  the metatable of every error table, C's and Lua's (a0lua.errors uses
+ *                            it through the modules' error_mt): { code =, message =, file =,
+ *                            line =, column =, path =, ... } with the __tostring below.
  *
  * How a Lua value maps to JSON (a0_kind), used alike by json encode, yaml encode and schema:
  *   nil, the null sentinel -> null; boolean; integer / float -> number;
@@ -23,6 +24,7 @@
 #include <lua.h>
 #include <lauxlib.h>
 #include <stdarg.h>
+#include <string.h>
 
 #define A0_NULL_KEY "a0lua.null"
 #define A0_ARRAY_KEY "a0lua.array"
@@ -137,27 +139,83 @@ static inline enum a0_kind a0_kind(lua_State *L, int idx) {
   }
 }
 
-/* error:__tostring(): "file:line:column: message", leaving out what is absent. */
+/* Pushes err[name] and returns it as a string when it has `type` (a number is converted), else
+ * NULL. The value stays on the stack, so the string lives as long as it does. */
+static inline const char *a0_error_field(lua_State *L, const char *name, int type) {
+  if (lua_getfield(L, 1, name) != type) return NULL;
+  return lua_tostring(L, -1);
+}
+
+/* Whether an error's message already says its path, which is then not printed again: when a
+ * clause of it begins with the path (at its start, as the C readers write "path: text", or after
+ * ": ", as in 'clients "x": jwt_configuration.secret is ...': messages put the object first), or,
+ * for an error without a file, when it holds the path anywhere (there `path` is often a file the
+ * message names: "cannot read the config file P: ..."). A located error may name its key inside
+ * a clause ("unknown top-level key 'clientz'") and still be printed with its path. */
+static inline int a0_error_says_path(const char *message, const char *path, int located) {
+  if (!message) return 0;
+  size_t n = strlen(path);
+  if (strncmp(message, path, n) == 0) return 1;
+  if (!located) return strstr(message, path) != NULL;
+  for (const char *at = strstr(message, path); at; at = strstr(at + 1, path)) {
+    if (at - message >= 2 && at[-2] == ':' && at[-1] == ' ') return 1;
+  }
+  return 0;
+}
+
+/* error:__tostring(), the one text of every error, C's and Lua's (docs/architecture.md "Errors"):
+ *   file:line:column: METHOD path: status: message (error_code) after N attempts; hint
+ * leaving out each part whose field is absent. Without a method, a path is printed as "path: "
+ * unless the message already says it (a0_error_says_path). Without a message, the code stands
+ * in. */
 static inline int a0_error_tostring(lua_State *L) {
+  lua_settop(L, 1);
+  luaL_checktype(L, 1, LUA_TTABLE);
+  const char *file = a0_error_field(L, "file", LUA_TSTRING);
+  const char *line = a0_error_field(L, "line", LUA_TNUMBER);
+  const char *column = a0_error_field(L, "column", LUA_TNUMBER);
+  const char *method = a0_error_field(L, "method", LUA_TSTRING);
+  const char *path = a0_error_field(L, "path", LUA_TSTRING);
+  const char *status = a0_error_field(L, "status", LUA_TNUMBER);
+  const char *message = a0_error_field(L, "message", LUA_TSTRING);
+  const char *code = a0_error_field(L, "code", LUA_TSTRING);
+  const char *error_code = a0_error_field(L, "error_code", LUA_TSTRING);
+  int many = lua_getfield(L, 1, "attempts") == LUA_TNUMBER && lua_tonumber(L, -1) > 1;
+  const char *attempts = many ? lua_tostring(L, -1) : NULL;
+  const char *hint = a0_error_field(L, "hint", LUA_TSTRING);
   luaL_Buffer b;
   luaL_buffinit(L, &b);
   int located = 0;
-  if (lua_getfield(L, 1, "file") == LUA_TSTRING) { luaL_addvalue(&b); located = 1; } else lua_pop(L, 1);
-  if (lua_getfield(L, 1, "line") == LUA_TNUMBER) {
+  if (file) { luaL_addstring(&b, file); located = 1; }
+  if (line) {
     if (located) luaL_addchar(&b, ':');
-    luaL_addvalue(&b);
+    luaL_addstring(&b, line);
     located = 1;
-    if (lua_getfield(L, 1, "column") == LUA_TNUMBER) { luaL_addchar(&b, ':'); luaL_addvalue(&b); }
-    else lua_pop(L, 1);
-  } else lua_pop(L, 1);
-  if (located) luaL_addstring(&b, ": ");
-  if (lua_getfield(L, 1, "message") == LUA_TSTRING) luaL_addvalue(&b);
-  else {
-    lua_pop(L, 1);
-    lua_getfield(L, 1, "code");
-    luaL_addstring(&b, luaL_optstring(L, -1, "error"));
-    lua_pop(L, 1);
+    if (column) { luaL_addchar(&b, ':'); luaL_addstring(&b, column); }
   }
+  if (located) luaL_addstring(&b, ": ");
+  if (method && path) {
+    luaL_addstring(&b, method);
+    luaL_addchar(&b, ' ');
+    luaL_addstring(&b, path);
+    luaL_addstring(&b, ": ");
+  } else if (path && *path && !a0_error_says_path(message, path, file != NULL)) {
+    luaL_addstring(&b, path);
+    luaL_addstring(&b, ": ");
+  }
+  if (status) { luaL_addstring(&b, status); luaL_addstring(&b, ": "); }
+  luaL_addstring(&b, message ? message : code ? code : "error");
+  if (error_code) {
+    luaL_addstring(&b, " (");
+    luaL_addstring(&b, error_code);
+    luaL_addchar(&b, ')');
+  }
+  if (attempts) {
+    luaL_addstring(&b, " after ");
+    luaL_addstring(&b, attempts);
+    luaL_addstring(&b, " attempts");
+  }
+  if (hint) { luaL_addstring(&b, "; "); luaL_addstring(&b, hint); }
   luaL_pushresult(&b);
   return 1;
 }
@@ -216,6 +274,7 @@ static inline int a0_lua_is_array(lua_State *L) {
   return 1;
 }
 
+/* Also error_mt, the shared error metatable, which a0lua.errors takes from here. */
 static inline void a0_export_markers(lua_State *L) {
   a0_push_null(L);
   lua_setfield(L, -2, "null");
@@ -225,6 +284,8 @@ static inline void a0_export_markers(lua_State *L) {
   lua_setfield(L, -2, "is_array");
   a0_push_array_mt(L);
   lua_setfield(L, -2, "array_mt");
+  a0_push_error_mt(L);
+  lua_setfield(L, -2, "error_mt");
 }
 
 #endif

@@ -110,6 +110,7 @@ Pacing (lua/a0lua/api/pacer.lua) spreads requests over the x-ratelimit-* bucket.
 Nothing logged or raised ever carries the Authorization header, the token, the secret or a
 client assertion.
 ]]
+local errors = require "a0lua.errors"
 local json = require "a0lua.core.json"
 local tasks = require "a0lua.tasks"
 local backoff = require "a0lua.api.backoff"
@@ -165,26 +166,11 @@ end
 
 -- ---- errors ----------------------------------------------------------------------------------
 
-local ApiError = { __name = "a0lua.api.error" }
-
-ApiError.__tostring = function(e)
-  local text = e.message or e.code
-  if e.status then text = ("%d: %s"):format(e.status, text) end
-  if e.method and e.path then text = ("%s %s: %s"):format(e.method, e.path, text) end
-  if e.error_code then text = text .. " (" .. e.error_code .. ")" end
-  if e.attempts and e.attempts > 1 then text = text .. (" after %d attempts"):format(e.attempts) end
-  if e.hint then text = text .. "; " .. e.hint end
-  return text
-end
-
-local function new_error(fields)
-  return setmetatable(fields, ApiError)
-end
+-- Every error here is an a0lua.errors value; its tostring is "METHOD path: status: message
+-- (error_code) after N attempts; hint".
+local new_error = errors.from
 M.error = new_error
-
-function M.is_error(v)
-  return getmetatable(v) == ApiError
-end
+M.is_error = errors.is
 
 local function config_error(message)
   return new_error{ code = "api_config", message = message }

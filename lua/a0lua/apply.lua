@@ -29,6 +29,7 @@ a0lua.apply: carries out a plan on the tenant.
           applied = report.applied }  tostring(err) names each failure and what was applied
 ]]
 local json = require "a0lua.core.json"
+local errors = require "a0lua.errors"
 local handler = require "a0lua.handler"
 local plan_mod = require "a0lua.plan"
 
@@ -57,10 +58,6 @@ local function describe_error(err)
   return tostring(err)
 end
 
-local ErrorMt = {
-  __tostring = function(e) return e.message end,
-}
-
 local function failed(failures, applied)
   local lines = {}
   for _, f in ipairs(failures) do
@@ -73,8 +70,7 @@ local function failed(failures, applied)
   end
   local message = ("import failed:\n%s\nalready applied (%d):\n%s"):format(
     table.concat(lines, "\n"), #applied, #done > 0 and table.concat(done, "\n") or "  nothing")
-  return setmetatable({ code = "apply_failed", message = message, failures = failures,
-    applied = applied }, ErrorMt)
+  return errors.new("apply_failed", message, { failures = failures, applied = applied })
 end
 
 -- Keeps ctx.current in step with what the tenant now holds.
@@ -202,8 +198,8 @@ local function perform_part(ctx, h, change)
     id = type(parent.result) == "table" and handler.item_id(h, parent.result) or nil
   end
   if id == nil then
-    return nil, { code = "apply", message = ("%s %s: no id to write its %s to"):format(
-      change.type, tostring(change.key), change.part) }
+    return nil, errors.new("apply", ("%s %s: no id to write its %s to"):format(
+      change.type, tostring(change.key), change.part))
   end
   local ok, result, err = pcall(h.write_part, h, ctx, id, change.part, change.want, change.have)
   if not ok then return nil, result end
@@ -271,7 +267,7 @@ local function change_fn(ctx, state, change)
       local parent = change.parent
       if parent.task then parent.task:wait() end
       if parent.result == nil then
-        return nil, { code = "apply_skipped", message = "not written: the item itself failed" }
+        return nil, errors.new("apply_skipped", "not written: the item itself failed")
       end
     end
     local result, err = perform(ctx, h, change)

@@ -31,17 +31,14 @@ value outside `choices` and a value given to --no-x. Errors are nil, err with
 err = { code = "usage", message = "unknown option --x (see a0lua help import)", option = "--x" }
 and a __tostring that gives the message. Misuse (argv not a table, a bad option spec) raises.
 ]]
-local M = {}
+local errors = require "a0lua.errors"
 
-local ErrorMt = {
-  __name = "a0lua.error",
-  __tostring = function(e) return e.message end,
-}
+local M = {}
 
 local function usage_error(command, fmt, ...)
   local message = fmt:format(...)
   if command then message = ("%s (see a0lua help %s)"):format(message, command) end
-  return setmetatable({ code = "usage", message = message }, ErrorMt)
+  return errors.new("usage", message)
 end
 
 local function o(name, kind, extra)

@@ -50,28 +50,12 @@ a broken rule), config_missing (required settings absent; err.missing lists them
 Misuse (opts not a table, an unknown command) raises.
 ]]
 local catalogue = require "a0lua.catalogue"
+local errors = require "a0lua.errors"
 local fs = require "a0lua.core.fs"
 local json = require "a0lua.core.json"
 local keywords = require "a0lua.keywords"
 
 local M = {}
-
-local ErrorMt = {
-  __name = "a0lua.error",
-  __tostring = function(e)
-    if e.file and e.line then
-      return ("%s:%d:%d: %s"):format(e.file, e.line, e.column or 1, e.message)
-    end
-    if e.file then return ("%s: %s"):format(e.file, e.message) end
-    return e.message
-  end,
-}
-
-local function new_error(code, message, fields)
-  local err = { code = code, message = message }
-  for k, v in pairs(fields or {}) do err[k] = v end
-  return setmetatable(err, ErrorMt)
-end
 
 local function k(name, kind, default, meaning)
   return { name = name, type = kind, default = default, meaning = meaning }
@@ -385,17 +369,17 @@ end
 local function read_file(path)
   local text, err = fs.read(path)
   if not text then
-    return nil, new_error("config_file", ("cannot read the config file %s"):format(
+    return nil, errors.new("config_file", ("cannot read the config file %s"):format(
       err and err.message or path), { path = path, source = path })
   end
   -- (a key written twice is an error: JSON.parse's last-wins would silently drop a setting)
   local value, jerr = json.decode(text, { unique_keys = true })
   if value == nil then
-    return nil, new_error("config_file", jerr and jerr.message or "not JSON", {
+    return nil, errors.new("config_file", jerr and jerr.message or "not JSON", {
       file = path, line = jerr and jerr.line, column = jerr and jerr.column, source = path })
   end
   if type(value) ~= "table" or json.is_array(value) then
-    return nil, new_error("config_file", "the config file must hold a JSON object of config keys",
+    return nil, errors.new("config_file", "the config file must hold a JSON object of config keys",
       { file = path, source = path })
   end
   return value, member_order(text, "AUTH0_KEYWORD_REPLACE_MAPPINGS")
@@ -440,7 +424,7 @@ local function parse_source(raw, label, skip_empty, locate)
       if value == nil then
         local fields = { key = name, source = label(name) }
         for field, where in pairs(locate and locate(name) or {}) do fields[field] = where end
-        return nil, new_error("config", ("%s: %s"):format(label(name), why), fields)
+        return nil, errors.new("config", ("%s: %s"):format(label(name), why), fields)
       end
       typed[name] = value
     end
@@ -643,7 +627,7 @@ function M.load(opts)
   -- Dry run: the flag (bare or =preview; a0lua.args checked the value), or AUTH0_DRY_RUN.
   local dry_flag = args.dry_run
   if dry_flag ~= nil and dry_flag ~= false and dry_flag ~= true and dry_flag ~= "preview" then
-    return nil, new_error("config", ("--dry-run: invalid value %s (give --dry-run alone or "
+    return nil, errors.new("config", ("--dry-run: invalid value %s (give --dry-run alone or "
       .. "--dry-run=preview)"):format(describe(dry_flag)), { key = "AUTH0_DRY_RUN",
       source = "--dry-run" })
   end
@@ -673,14 +657,14 @@ function M.load(opts)
   cfg.hooks = args.hooks
   cfg.concurrency = args.concurrency or M.DEFAULT_CONCURRENCY
   if math.type(cfg.concurrency) ~= "integer" or cfg.concurrency < 1 then
-    return nil, new_error("config", "--concurrency: expected a whole number >= 1, got "
+    return nil, errors.new("config", "--concurrency: expected a whole number >= 1, got "
       .. describe(cfg.concurrency), { key = "concurrency", source = "--concurrency" })
   end
   cfg.handlers_path = json.array(copy(args.handlers or {}))
   if args.proxy_url ~= nil then
     local url = args.proxy_url
     if type(url) ~= "string" or not url:match("^%a[%w+.-]*://[^/%s]+") then
-      return nil, new_error("config", "--proxy_url: expected a URL such as "
+      return nil, errors.new("config", "--proxy_url: expected a URL such as "
         .. "http://proxy.example:3128, got " .. describe(url),
         { key = "proxy_url", source = "--proxy_url" })
     end
@@ -695,7 +679,7 @@ function M.load(opts)
   elseif env_any.AUTH0_LOG ~= nil and env_any.AUTH0_LOG ~= "" then
     local level = LOG_LEVELS[trim(env_any.AUTH0_LOG):lower()]
     if not level then
-      return nil, new_error("config", ("environment variable AUTH0_LOG: expected error, warn, "
+      return nil, errors.new("config", ("environment variable AUTH0_LOG: expected error, warn, "
         .. "info or debug, got %s"):format(describe(env_any.AUTH0_LOG)),
         { key = "AUTH0_LOG", source = "environment variable AUTH0_LOG" })
     end
@@ -716,7 +700,7 @@ function M.load(opts)
       elseif where == file and file_locate then
         for k2, v in pairs(file_locate("AUTH0_DOMAIN")) do fields[k2] = v end
       end
-      return nil, new_error("config", ("%s: %s"):format(prefix, host), fields)
+      return nil, errors.new("config", ("%s: %s"):format(prefix, host), fields)
     end
     cfg.base_url, cfg.host = base_url, host
     if cfg.AUTH0_AUDIENCE == nil then cfg.AUTH0_AUDIENCE = "https://" .. host .. "/api/v2/" end
@@ -794,13 +778,13 @@ function M.check(cfg, command)
     missing[#missing + 1] = "--input_file (-i)"
   end
   if #missing > 0 then
-    return nil, new_error("config_missing", ("missing %s: give them in the config file (-c), "
+    return nil, errors.new("config_missing", ("missing %s: give them in the config file (-c), "
       .. "the environment, or as flags (see a0lua help %s)"):format(join_names(missing),
       command), { missing = missing })
   end
 
   local function fail(key, message)
-    return nil, new_error("config", message, { key = key, source = info_of(cfg).sources[key] })
+    return nil, errors.new("config", message, { key = key, source = info_of(cfg).sources[key] })
   end
 
   -- 2. Type lists.

@@ -22,6 +22,7 @@ a0lua.export: the tenant written as files (docs/architecture.md §5).
       {...}, output = cfg.output_folder }. The same tenant gives byte-identical files.
 ]]
 local json = require "a0lua.core.json"
+local errors = require "a0lua.errors"
 local handler = require "a0lua.handler"
 local plan_mod = require "a0lua.plan"
 
@@ -121,8 +122,8 @@ local function preserve(ctx, exported, warnings)
   local local_tree, problems = mod.read(read_cfg, { raw_keywords = true })
   if not local_tree then
     local first = problems and problems[1]
-    return nil, { code = "export_preserve", message = "cannot read the local files to preserve "
-      .. "keywords: " .. tostring(first and (tostring(first)) or "unknown problem") }
+    return nil, errors.new("export_preserve", "cannot read the local files to preserve "
+      .. "keywords: " .. tostring(first and (tostring(first)) or "unknown problem"))
   end
   local merged, ws = keywords.preserve(exported, local_tree, cfg.AUTH0_KEYWORD_REPLACE_MAPPINGS
     or {})
@@ -152,9 +153,9 @@ local function duplicate_names(ctx, exported, types)
     end
   end
   if #found == 0 then return nil end
-  return setmetatable({ code = "export_duplicate", message = "cannot export items that share "
+  return errors.new("export_duplicate", "cannot export items that share "
     .. "a name (" .. table.concat(found, "; ") .. "): their files could not be told apart "
-    .. "on import; rename them in the tenant" }, require("a0lua.sources").Problem)
+    .. "on import; rename them in the tenant")
 end
 
 -- {key =, name =} of each item of a list read from the tenant (nil when it was not read).

@@ -90,6 +90,7 @@ Helpers:
                                           lost one made it)
 ]]
 local catalogue = require "a0lua.catalogue"
+local errors = require "a0lua.errors"
 local json = require "a0lua.core.json"
 
 local M = {}
@@ -473,7 +474,8 @@ function Base:fetch(ctx, want)
     return body or {}
   elseif self.kind == "keyed" then
     if not self.names then
-      return nil, { code = "handler", message = ("handler %s: a keyed handler needs `names` or its "
+      return nil, errors.from{
+        code = "handler", message = ("handler %s: a keyed handler needs `names` or its "
         .. "own fetch"):format(self.type) }
     end
     local names = M.wanted_names(self, want)
@@ -596,7 +598,8 @@ function Base:update(ctx, current, payload)
   if self.kind ~= "singleton" then
     local id = M.item_id(self, current)
     if id == nil then
-      return nil, { code = "handler", message = ("%s: the tenant's item has no %s"):format(
+      return nil, errors.from{
+        code = "handler", message = ("%s: the tenant's item has no %s"):format(
         self.type, tostring(self.kind == "keyed" and self.identifiers[1] or self.id)) }
     end
     path = path .. "/" .. M.escape(id)
@@ -616,7 +619,8 @@ function Base:delete(ctx, current)
   local api = api_of(ctx)
   local id = M.item_id(self, current)
   if id == nil then
-    return nil, { code = "handler", message = ("%s: the tenant's item has no %s"):format(self.type,
+    return nil, errors.from{
+      code = "handler", message = ("%s: the tenant's item has no %s"):format(self.type,
       tostring(self.id)) }
   end
   local body, err = api:request("DELETE", self.path .. "/" .. M.escape(id))

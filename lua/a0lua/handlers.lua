@@ -31,6 +31,7 @@ Errors: handlers.load returns nil, err with err = { code = "handler_load", file 
 when a file does not load, raises or does not return a handler table (its `type` missing).
 ]]
 local catalogue = require "a0lua.catalogue"
+local errors = require "a0lua.errors"
 local fs = require "a0lua.core.fs"
 local handler = require "a0lua.handler"
 
@@ -40,19 +41,6 @@ local M = {}
 M.TYPES = catalogue.TYPES
 M.RANK = catalogue.RANK
 local RANK = catalogue.RANK
-
-local ErrorMt = {
-  __tostring = function(e)
-    if e.file then return e.file .. ": " .. e.message end
-    return e.message
-  end,
-}
-
-local function new_error(code, message, fields)
-  local err = { code = code, message = message }
-  for k, v in pairs(fields or {}) do err[k] = v end
-  return setmetatable(err, ErrorMt)
-end
 
 function M.file_name(type_name)
   return (type_name:gsub("(%l)(%u)", "%1_%2"):lower())
@@ -80,19 +68,19 @@ end
 local function load_file(path)
   local chunk, err = loadfile(path)
   if not chunk then
-    return nil, new_error("handler_load", tostring(err), { file = path })
+    return nil, errors.new("handler_load", tostring(err), { file = path })
   end
   local ok, spec = pcall(chunk)
   if not ok then
-    return nil, new_error("handler_load", tostring(spec), { file = path })
+    return nil, errors.new("handler_load", tostring(spec), { file = path })
   end
   if type(spec) ~= "table" or type(spec.type) ~= "string" then
-    return nil, new_error("handler_load", "does not return a handler table (with a `type`)",
+    return nil, errors.new("handler_load", "does not return a handler table (with a `type`)",
       { file = path })
   end
   local made_ok, h = pcall(handler.new, spec)
   if not made_ok then
-    return nil, new_error("handler_load", tostring(h), { file = path })
+    return nil, errors.new("handler_load", tostring(h), { file = path })
   end
   return h
 end
@@ -164,7 +152,7 @@ function Registry:stages(types, deps_of)
   local function level_of(t, chain)
     if level[t] then return level[t] end
     if visiting[t] then
-      error(new_error("handler_cycle", "handlers depend on each other in a cycle: "
+      error(errors.new("handler_cycle", "handlers depend on each other in a cycle: "
         .. table.concat(chain, " -> ") .. " -> " .. t), 0)
     end
     visiting[t] = true

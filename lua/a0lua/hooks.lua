@@ -53,25 +53,14 @@ error hook is logged as a warning (ctx.log) and the run goes on.
   registry:run_done(report, ctx)
   registry:run_error(err, ctx)                      an error already reported is not again
 ]]
+local errors = require "a0lua.errors"
+
 local M = {}
 
 M.POINTS = { "load", "plan", "before", "after", "done", "error" }
 local POINT = {}
 for _, p in ipairs(M.POINTS) do POINT[p] = true end
 local TYPED = { load = true, before = true, after = true }
-
-local HookErrorMt = {
-  __name = "a0lua.error",
-  __tostring = function(e)
-    if e.file and e.line then return ("%s:%d: %s"):format(e.file, e.line, e.message) end
-    if e.file then return ("%s: %s"):format(e.file, e.message) end
-    return e.message
-  end,
-}
-
-local function new_error(fields)
-  return setmetatable(fields, HookErrorMt)
-end
 
 local Registry = {}
 Registry.__index = Registry
@@ -131,7 +120,7 @@ end
 -- Loading
 
 local function load_error(file, message, line)
-  return new_error({ code = "hook_load", file = file, line = line, message = message })
+  return errors.from({ code = "hook_load", file = file, line = line, message = message })
 end
 
 -- "file:line: message" as Lua writes positions; the file name may be shortened ("...").
@@ -322,7 +311,7 @@ local function outcome(res, point, change, type_name)
     fields.code = "hook_error"
     fields.reason = reason
     fields.message = ("%s failed: %s"):format(context_of(point, change, type_name), reason)
-    return nil, new_error(fields)
+    return nil, errors.from(fields)
   end
   local first, second = res[1], res[2]
   if first == false or (first == nil and second ~= nil) then
@@ -331,7 +320,7 @@ local function outcome(res, point, change, type_name)
     fields.code = "hook_veto"
     fields.reason = reason
     fields.message = ("%s vetoed: %s"):format(context_of(point, change, type_name), reason)
-    return nil, new_error(fields)
+    return nil, errors.from(fields)
   end
   return true, first
 end

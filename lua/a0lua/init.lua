@@ -38,6 +38,7 @@ import, export, plan and validate are built on it.
   tenant.ctx: { config =, api =, log =, handlers =, current = {}, dry_run = }
   a0lua.handlers(cfg) -> registry   the handler registry for a config (search path)
 ]]
+local errors = require "a0lua.errors"
 local json = require "a0lua.core.json"
 local handler = require "a0lua.handler"
 
@@ -204,7 +205,7 @@ end
 function Tenant:fetch(type_name)
   local h = self.handlers:get(type_name)
   if not h then
-    return nil, { code = "handler", message = "no handler for " .. tostring(type_name) }
+    return nil, errors.from{ code = "handler", message = "no handler for " .. tostring(type_name) }
   end
   return guarded(self, function()
     local plan = lazy "a0lua.plan"

@@ -51,20 +51,10 @@ a0lua.keywords: keyword replacement (docs/formats.md §4) and keyword preservati
 Misuse raises: text not a string, mappings not a table.
 ]]
 local catalogue = require "a0lua.catalogue"
+local errors = require "a0lua.errors"
 local json = require "a0lua.core.json"
 
 local M = {}
-
-local WarningMt = {
-  __name = "a0lua.error",
-  __tostring = function(w)
-    if w.file and w.line then
-      return ("%s:%d:%d: %s"):format(w.file, w.line, w.column or 1, w.message)
-    end
-    if w.file then return ("%s: %s"):format(w.file, w.message) end
-    return w.message
-  end,
-}
 
 local ORDER_FIELD = "a0lua_keyword_order"
 
@@ -259,11 +249,11 @@ local function unmapped_markers(text, mappings, file)
       if mappings == nil or mappings[name] == nil then
         local line, column = position(text, pos)
         local marker = form .. name .. form
-        warnings[#warnings + 1] = setmetatable({
+        warnings[#warnings + 1] = errors.from({
           code = "keyword_unmapped", keyword = name, marker = marker, file = file,
           line = line, column = column,
           message = ("%s is not in AUTH0_KEYWORD_REPLACE_MAPPINGS: left as it is"):format(marker),
-        }, WarningMt)
+        })
       end
     end
   end
@@ -373,7 +363,7 @@ function M.unreplaced(value, opts)
         if opts.sources then
           w.file, w.line, w.column = opts.sources:locate(item_pointer)
         end
-        found[#found + 1] = setmetatable(w, WarningMt)
+        found[#found + 1] = errors.from(w)
       else
         out[key] = walk(item, item_pointer, item_path)
       end
@@ -558,11 +548,11 @@ function M.preserve(exported, local_tree, mappings, opts)
       if equal then
         updates[#updates + 1] = { path = path, value = entry.value }
       else
-        warnings[#warnings + 1] = setmetatable({
+        warnings[#warnings + 1] = errors.from({
           code = "keyword_not_preserved", address = address,
           message = ("%s: the tenant's value differs from the local value %s with its keywords "
             .. "replaced, so the tenant's value is exported"):format(address, entry.value),
-        }, WarningMt)
+        })
       end
     end
   end

@@ -32,6 +32,7 @@ payload =, current =, desired =, reason = (skip), diff = { {path =, from =, to =
 index = the item's place in the file's list (from 1; absent for a singleton, or when the handler's
 resolve did not keep the list's order) }.
 ]]
+local errors = require "a0lua.errors"
 local json = require "a0lua.core.json"
 local handler = require "a0lua.handler"
 local handlers = require "a0lua.handlers"
@@ -529,7 +530,7 @@ function M.fetch(ctx, types, want)
         err.type = err.type or t
         return nil, err
       end
-      return nil, { code = "fetch", type = t,
+      return nil, errors.from{ code = "fetch", type = t,
         message = ("cannot read %s from the tenant: %s"):format(t, tostring(err)) }
     end
     ctx.current[t] = values[i]

@@ -49,6 +49,7 @@ default, HTTP/1.0 with "Connection: keep-alive"), pipelined requests answered in
 connection is served by one coroutine; a handler may call server.sleep (never from a nested
 coroutine of its own). Clock: socket.gettime() (wall clock).
 ]]
+local errors = require "a0lua.errors"
 local socket = require "socket"
 
 local M = {}
@@ -87,12 +88,6 @@ local serving = setmetatable({}, { __mode = "k" })
 
 local Server = {}
 Server.__index = Server
-
-local ErrorMt = { __tostring = function(e) return e.message end }
-
-local function new_error(code, message)
-  return setmetatable({ code = code, message = message }, ErrorMt)
-end
 
 -- Suspends the connection's coroutine until its socket is ready (READ, WRITE) or, for SLEEP,
 -- until `seconds` have passed.
@@ -438,14 +433,15 @@ function M.new(opts)
   end
   local host, port = opts.host or "127.0.0.1", opts.port or 0
   local sock, err = socket.tcp()
-  if not sock then return nil, new_error("server_listen", "socket: " .. tostring(err)) end
+  if not sock then return nil, errors.new("server_listen", "socket: " .. tostring(err)) end
   sock:setoption("reuseaddr", true)
   local ok
   ok, err = sock:bind(host, port)
   if ok then ok, err = sock:listen(128) end
   if not ok then
     sock:close()
-    return nil, new_error("server_listen", ("cannot listen on %s:%s: %s"):format(host, port, err))
+    return nil, errors.new("server_listen",
+      ("cannot listen on %s:%s: %s"):format(host, port, err))
   end
   sock:settimeout(0)
   local log = opts.log or function(msg) io.stderr:write(msg, "\n") end

@@ -24,16 +24,17 @@
 --       sources.warnings: what the format layer noticed but did not reject (a skipped file...).
 --
 --   sources.path(pointer) -> "clients[2].name"      sources.pointer(segments) -> "/a/b~1c"
---   sources.split(pointer) -> { "a", "b/c" }        sources.Problem: the error metatable
+--   sources.split(pointer) -> { "a", "b/c" }
+--
+-- Problems and warnings are a0lua.errors values.
+
+local errors = require "a0lua.errors"
 
 local M = {}
 
 local Sources = {}
 Sources.__index = Sources
 
-local Problem = {}
-Problem.__index = Problem
-M.Problem = Problem
 
 local function unescape(segment)
   return (segment:gsub("~1", "/"):gsub("~0", "~"))
@@ -76,15 +77,6 @@ function M.path(pointer)
     end
   end
   return table.concat(out)
-end
-
-function Problem.__tostring(p)
-  local where = ""
-  if p.file then
-    where = p.file .. ":" .. (p.line or 1) .. ":" .. (p.column or 1) .. ": "
-  end
-  local path = (p.path and p.path ~= "") and (p.path .. ": ") or ""
-  return where .. path .. tostring(p.message)
 end
 
 function M.new()
@@ -154,8 +146,8 @@ end
 
 function Sources:problem(pointer, message, code)
   local file, line, column = self:locate(pointer)
-  return setmetatable({ code = code or "validation", file = file, line = line, column = column,
-                        path = M.path(pointer), pointer = pointer, message = message }, Problem)
+  return errors.new(code or "validation", message, { file = file, line = line, column = column,
+                    path = M.path(pointer), pointer = pointer })
 end
 
 function Sources:format(pointer, message)
@@ -165,7 +157,7 @@ end
 function Sources:warn(message, fields)
   local w = { message = message }
   for k, v in pairs(fields or {}) do w[k] = v end
-  self.warnings[#self.warnings + 1] = setmetatable(w, Problem)
+  self.warnings[#self.warnings + 1] = setmetatable(w, errors.mt)
   return w
 end
 

@@ -37,6 +37,7 @@ Every problem is collected; nothing stops at the first.
   validate.sort(problems) -> problems  in place, by file, line and column (stable)
 ]]
 local schema = require "a0lua.core.schema"
+local errors = require "a0lua.errors"
 local json = require "a0lua.core.json"
 local catalogue = require "a0lua.catalogue"
 local handler = require "a0lua.handler"
@@ -97,17 +98,12 @@ function M.unhandled(ctx, desired, sources)
   return out
 end
 
-local ErrorMt = {
-  __tostring = function(e) return e.message end,
-}
-
 function M.error(problems)
   local lines = {}
   for _, p in ipairs(problems) do lines[#lines + 1] = tostring(p) end
   local head = #problems == 1 and "1 problem" or (#problems .. " problems")
-  return setmetatable({ code = "validation", problems = problems,
-    message = ("validation failed (%s), nothing was changed:\n  %s"):format(head,
-      table.concat(lines, "\n  ")) }, ErrorMt)
+  return errors.new("validation", ("validation failed (%s), nothing was changed:\n  %s"):format(
+    head, table.concat(lines, "\n  ")), { problems = problems })
 end
 
 local function is_array(v)

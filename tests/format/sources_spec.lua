@@ -133,7 +133,7 @@ describe("a0lua.sources", function()
       local s = sources_mod.new()
       s:warn("skipped", { file = "pages/x.html", line = 1 })
       assert.equals(1, #s.warnings)
-      assert.equals("pages/x.html:1:1: skipped", tostring(s.warnings[1]))
+      assert.equals("pages/x.html:1: skipped", tostring(s.warnings[1]))
     end)
   end)
 

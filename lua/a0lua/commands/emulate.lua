@@ -15,6 +15,7 @@
 -- client's private_key_jwt credential, so a0deploy and a0lua with AUTH0_CLIENT_SIGNING_KEY_PATH
 -- can get tokens without the secret (--client-key-alg: the credential's algorithm).
 local json = require "a0lua.core.json"
+local errors = require "a0lua.errors"
 
 local M = {}
 
@@ -28,11 +29,8 @@ M.usage = "a0lua emulate [--host H] [--port N] [--state FILE] [--limits none|fre
   .. "                     [--client-public-key FILE [--client-key-alg RS256|RS384|PS256]]\n"
   .. "       a0lua emulate --state-from-recording FILE OUT"
 
-local ErrorMt = { __tostring = function(e) return e.message end }
-
 local function usage_error(message)
-  error(setmetatable({ code = "usage", message = "emulate: " .. message .. "\nusage: "
-    .. M.usage }, ErrorMt), 0)
+  error(errors.new("usage", "emulate: " .. message .. "\nusage: " .. M.usage), 0)
 end
 
 local function number_arg(name, value, min, max)
@@ -146,7 +144,7 @@ M.EXPOSED_WARNING = "a0lua emulate: warning: --host %s is not a loopback address
 local function write_state(path, text)
   local ok, err = require("a0lua.core.fs").write(path, text .. "\n", { mode = 384 })
   if not ok then
-    error(setmetatable({ code = "emulate_write", message = tostring(err) }, ErrorMt), 0)
+    error(errors.new("emulate_write", tostring(err)), 0)
   end
 end
 
@@ -175,8 +173,7 @@ function M.run(args)
     local err
     log_file, err = io.open(o.log, "a")
     if not log_file then
-      error(setmetatable({ code = "emulate_log", message = "--log: " .. tostring(err) },
-        ErrorMt), 0)
+      error(errors.new("emulate_log", "--log: " .. tostring(err)), 0)
     end
     log_file:setvbuf("line")
     opts.log = function(line) log_file:write(line, "\n") end

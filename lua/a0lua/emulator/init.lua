@@ -36,6 +36,7 @@ emulator.new returns nil, err ({code =, message =}) when the state file cannot b
 socket cannot listen, or client_public_key is not an RSA public key (code emulator_key); bad
 options raise.
 ]]
+local errors = require "a0lua.errors"
 local json = require "a0lua.core.json"
 local socket = require "socket"
 local server = require "a0lua.server"
@@ -61,12 +62,6 @@ M.DEFAULT_CLIENT_SECRET = "a0lua-emulator-client-secret"
 local Emulator = {}
 Emulator.__index = Emulator
 
-local ErrorMt = { __tostring = function(e) return e.message end }
-
-local function new_error(code, message)
-  return setmetatable({ code = code, message = message }, ErrorMt)
-end
-
 local function optional_module(name)
   local ok, mod = pcall(require, name)
   if ok then return mod end
@@ -78,12 +73,12 @@ end
 
 local function read_state_file(path)
   local f, err = io.open(path, "rb")
-  if not f then return nil, new_error("emulator_state", "cannot read " .. tostring(err)) end
+  if not f then return nil, errors.new("emulator_state", "cannot read " .. tostring(err)) end
   local text = f:read("a")
   f:close()
   local value, derr = json.decode(text)
   if type(value) ~= "table" or json.is_array(value) then
-    return nil, new_error("emulator_state", ("%s: %s"):format(path,
+    return nil, errors.new("emulator_state", ("%s: %s"):format(path,
       derr and tostring(derr) or "the state must be a JSON object of paths"))
   end
   return value
@@ -283,11 +278,11 @@ end
 
 function Emulator:load(state)
   if type(state) ~= "table" or json.is_array(state) then
-    return nil, new_error("emulator_state", "the state must be a JSON object of paths")
+    return nil, errors.new("emulator_state", "the state must be a JSON object of paths")
   end
   for key in pairs(state) do
     if type(key) ~= "string" or key:sub(1, 1) ~= "/" then
-      return nil, new_error("emulator_state", ("state key %s is not a path"):format(
+      return nil, errors.new("emulator_state", ("state key %s is not a path"):format(
         tostring(key)))
     end
   end

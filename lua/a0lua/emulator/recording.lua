@@ -28,6 +28,7 @@
 --     message =, path = } (recording_invalid: not JSON, or not an array of entries).
 
 local json = require "a0lua.core.json"
+local errors = require "a0lua.errors"
 local routes = require "a0lua.emulator.routes"
 
 local M = {}
@@ -41,12 +42,6 @@ local ENVELOPE_FIELDS = {
   per_page = true,
 }
 local API_PREFIX = "/api/v2"
-
-local ErrorMT = { __tostring = function(e) return e.message end }
-
-local function new_error(code, message, path)
-  return setmetatable({ code = code, message = message, path = path }, ErrorMT)
-end
 
 local function is_array(v)
   return type(v) == "table" and (json.is_array(v) or (#v > 0 and next(v, #v) == nil))
@@ -237,16 +232,16 @@ end
 
 function M.read(path)
   local f, open_err = io.open(path, "rb")
-  if not f then return nil, new_error("recording_read", tostring(open_err), path) end
+  if not f then return nil, errors.new("recording_read", tostring(open_err), { path = path }) end
   local text = f:read("a")
   f:close()
   local entries, err = json.decode(text)
   if entries == nil then
-    return nil, new_error("recording_invalid", path .. ":" .. tostring(err), path)
+    return nil, errors.new("recording_invalid", path .. ":" .. tostring(err), { path = path })
   end
   if not json.is_array(entries) then
-    return nil, new_error("recording_invalid", path .. ": a recording is a JSON array of entries",
-      path)
+    return nil, errors.new("recording_invalid", path .. ": a recording is a JSON array of entries",
+      { path = path })
   end
   return entries
 end

@@ -41,6 +41,7 @@
 --   common.json_text(value) -> text | nil, err          2-space JSON with a trailing newline
 
 local catalogue = require "a0lua.catalogue"
+local errors = require "a0lua.errors"
 local fs = require "a0lua.core.fs"
 local json = require "a0lua.core.json"
 local yaml = require "a0lua.core.yaml"
@@ -195,9 +196,8 @@ end
 
 function Reader:problem(code, message, where)
   where = where or {}
-  local p = setmetatable({ code = code, message = message, file = where.file,
-                           line = where.line, column = where.column, pointer = where.pointer,
-                           path = where.path }, sources_mod.Problem)
+  local p = errors.new(code, message, { file = where.file, line = where.line,
+                       column = where.column, pointer = where.pointer, path = where.path })
   self.problems[#self.problems + 1] = p
   return p
 end
@@ -354,8 +354,8 @@ end
 function Writer:json(rel, value)
   local text, err = M.json_text(value)
   if not text then
-    self.err = self.err or setmetatable({ code = err.code, message = rel .. ": " .. err.message,
-                                          file = rel, path = err.path }, sources_mod.Problem)
+    self.err = self.err or errors.new(err.code, rel .. ": " .. err.message,
+                                      { file = rel, path = err.path })
     return
   end
   self:file(rel, text, { secret = M.holds_secret(value) })
@@ -369,9 +369,8 @@ function Writer:prune(rel_dir, keep)
 end
 
 local function path_problem(root, rel, why)
-  return setmetatable({ code = "export_path", file = M.join(root, rel),
-    message = ("refusing to write %q: %s (an export writes only inside %s)"):format(rel, why,
-      root) }, sources_mod.Problem)
+  return errors.new("export_path", ("refusing to write %q: %s (an export writes only inside %s)")
+    :format(rel, why, root), { file = M.join(root, rel) })
 end
 
 -- The one containment check of every export (docs/compat.md "Export file names"): rel, a file

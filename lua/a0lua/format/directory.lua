@@ -30,6 +30,7 @@
 --     opts.clients becomes its name. Nothing is written when anything fails before the writes.
 
 local json = require "a0lua.core.json"
+local errors = require "a0lua.errors"
 local catalogue = require "a0lua.catalogue"
 local common = require "a0lua.format.common"
 local file_names = require "a0lua.format.file_names"
@@ -824,8 +825,7 @@ function M.write(cfg, exported, opts)
   if type(exported) ~= "table" then error("format.write: exported must be a table", 2) end
   local out_dir = cfg.output_folder
   if type(out_dir) ~= "string" or out_dir == "" then
-    return nil, setmetatable({ code = "config", message = "no output folder given" },
-                             sources_mod.Problem)
+    return nil, errors.new("config", "no output folder given")
   end
   local w = common.writer(out_dir, { secret = cfg.AUTH0_EXPORT_SECRETS })
   w:dir(".")

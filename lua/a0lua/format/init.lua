@@ -20,6 +20,7 @@
 --   format.sanitize(name) -> file name (docs/formats.md §5.5).
 
 local common = require "a0lua.format.common"
+local errors = require "a0lua.errors"
 
 local M = {}
 
@@ -27,8 +28,7 @@ M.TYPES = common.TYPES
 M.sanitize = require "a0lua.format.sanitize"
 
 local function fail(code, message)
-  return nil, setmetatable({ code = code, message = message },
-                           require("a0lua.sources").Problem)
+  return nil, errors.new(code, message)
 end
 
 function M.for_config(cfg)

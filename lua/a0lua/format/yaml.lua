@@ -32,6 +32,7 @@
 --     filtered by the umask (common.writer).
 
 local json = require "a0lua.core.json"
+local errors = require "a0lua.errors"
 local yaml = require "a0lua.core.yaml"
 local common = require "a0lua.format.common"
 local file_names = require "a0lua.format.file_names"
@@ -484,9 +485,8 @@ local function duplicates(list, what)
     end
   end
   if #dups > 0 then
-    return setmetatable({ code = "export_duplicate", message = "duplicate " .. what
-      .. " names found: " .. table.concat(dups, ", ") .. " (rename them to export)" },
-      sources_mod.Problem)
+    return errors.new("export_duplicate", "duplicate " .. what
+      .. " names found: " .. table.concat(dups, ", ") .. " (rename them to export)")
   end
 end
 M.duplicates = duplicates
@@ -668,8 +668,7 @@ function M.write(cfg, exported, opts)
   if type(exported) ~= "table" then error("format.write: exported must be a table", 2) end
   local out_dir = cfg.output_folder
   if type(out_dir) ~= "string" or out_dir == "" then
-    return nil, setmetatable({ code = "config", message = "no output folder given" },
-                             sources_mod.Problem)
+    return nil, errors.new("config", "no output folder given")
   end
   local base = cfg.AUTH0_BASE_PATH
   if type(base) ~= "string" or base == "" then base = out_dir end
