@@ -168,12 +168,11 @@ end
 
 -- Every error here is an a0lua.errors value; its tostring is "METHOD path: status: message
 -- (error_code) after N attempts; hint".
-local new_error = errors.from
-M.error = new_error
+M.error = errors.from
 M.is_error = errors.is
 
 local function config_error(message)
-  return new_error{ code = "api_config", message = message }
+  return errors.from{ code = "api_config", message = message }
 end
 
 -- Removes every known secret from a message (an API could echo a value back).
@@ -518,7 +517,7 @@ end
 
 function Client:http_error(method, path, res, attempts)
   local message, error_code = error_details(res)
-  return new_error{
+  return errors.from{
     code = res.status == 404 and "api_not_found" or "api_error",
     status = res.status, message = scrub(self, message), error_code = error_code,
     method = method, path = path, attempts = attempts,
@@ -530,7 +529,7 @@ function Client:network_error(method, path, nerr, attempts, maybe_applied)
   if maybe_applied then
     message = message .. " (the request was sent and its answer lost: it may have been applied)"
   end
-  return new_error{
+  return errors.from{
     code = "api_network", message = message, method = method, path = path,
     attempts = attempts, curl_code = nerr and nerr.curl_code, maybe_applied = maybe_applied,
   }
@@ -542,7 +541,7 @@ local function decode_answer(method, path, res)
   if not looks_json(res) then return body, res end
   local value, derr = json.decode(body)
   if value == nil then
-    return nil, new_error{ code = "api_bad_response", status = res.status, method = method,
+    return nil, errors.from{ code = "api_bad_response", status = res.status, method = method,
                            path = path, message = "the answer is not valid JSON: "
                              .. tostring(derr and derr.message) }
   end
@@ -612,7 +611,7 @@ function Client:fetch_token()
       local value = json.decode(res.body or "")
       if type(value) ~= "table" or type(value.access_token) ~= "string"
           or value.access_token == "" then
-        return nil, new_error{ code = "api_auth", status = 200, method = "POST",
+        return nil, errors.from{ code = "api_auth", status = 200, method = "POST",
                                path = "/oauth/token",
                                message = "the token answer has no access_token" }
       end
@@ -623,7 +622,7 @@ function Client:fetch_token()
       return s.token.value
     else
       local message, error_code = error_details(res)
-      err = new_error{ code = "api_auth", status = res.status, message = scrub(self, message),
+      err = errors.from{ code = "api_auth", status = res.status, message = scrub(self, message),
                        error_code = error_code, method = "POST", path = "/oauth/token",
                        attempts = attempt + 1 }
       if res.status == 401 or res.status == 403 then
@@ -884,7 +883,7 @@ local function copy(t)
 end
 
 local function bad_response(path, message)
-  return new_error{ code = "api_bad_response", method = "GET", path = path, message = message }
+  return errors.from{ code = "api_bad_response", method = "GET", path = path, message = message }
 end
 
 -- The items of one page: a bare array, body[key], or the body's only array-valued property.
@@ -979,7 +978,7 @@ function Client:pages_until_short(path, key, q, items, per_page, offset, capable
     page = page + 1
     if offset and page * per_page >= M.OFFSET_LIMIT then
       if capable then return self:list_checkpoint(path, key, opts.query or {}, opts) end
-      return nil, new_error{ code = "api_paging_limit", method = "GET", path = path,
+      return nil, errors.from{ code = "api_paging_limit", method = "GET", path = path,
         message = ("more than the %d records offset paging can reach, and the endpoint has no "
           .. "checkpoint paging"):format(M.OFFSET_LIMIT) }
     end
@@ -1016,7 +1015,7 @@ function Client:list_offset(path, key, query, opts, again, tolerant)
   if total <= #items then return items end
   if total > M.OFFSET_LIMIT then
     if capable then return self:list_checkpoint(path, key, query, opts) end
-    return nil, new_error{ code = "api_paging_limit", method = "GET", path = path,
+    return nil, errors.from{ code = "api_paging_limit", method = "GET", path = path,
       message = ("%d records: more than the %d offset paging can reach, and the endpoint has "
         .. "no checkpoint paging"):format(total, M.OFFSET_LIMIT) }
   end
@@ -1027,7 +1026,7 @@ function Client:list_offset(path, key, query, opts, again, tolerant)
   if #items ~= total then
     if not again then return self:list_offset(path, key, query, opts, true, tolerant) end
     if tolerant then return items, true end
-    return nil, new_error{ code = "api_list_changed", method = "GET", path = path,
+    return nil, errors.from{ code = "api_list_changed", method = "GET", path = path,
       message = ("read %d items where the API counted %d: the list changed while it was read")
         :format(#items, total) }
   end
@@ -1116,7 +1115,7 @@ function Client:look_up(path, list_opts, find)
     end
     if changed ~= true then return nil end
   end
-  return nil, new_error{ code = "api_list_changed", method = "GET", path = path,
+  return nil, errors.from{ code = "api_list_changed", method = "GET", path = path,
     message = ("the list changed on each of %d reads, and the item sought was not in it")
       :format(M.LOOKUP_READS) }
 end

@@ -195,7 +195,7 @@ function M.new(opts)
       opts.client_key_alg)
     if kerr then
       self:close()
-      return nil, new_error("emulator_key", "--client-public-key: " .. kerr)
+      return nil, errors.new("emulator_key", "--client-public-key: " .. kerr)
     end
     -- A reset goes back to the tenant with the key registered.
     self.initial = values.copy(self.store:state())
