@@ -8,7 +8,7 @@ local json = require "a0lua.core.json"
 
 local TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connections", "databases",
   "roles", "organizations", "emailProvider", "emailTemplates", "pages", "prompts", "actions",
-  "triggers" }
+  "triggers", "logStreams", "eventStreams" }
 
 local function writes(emu)
   local out = {}
@@ -82,7 +82,8 @@ describe("a0deploy's examples", function()
   end
 
   -- What each example expects to find on the tenant already: objects it names but does not
-  -- define. yaml: the organization entitles "My App". directory: the grant is for "My M2M"; the
+  -- define. Both: the event stream "My Action Stream" delivers to the action "action-name".
+  -- yaml: the organization entitles "My App". directory: the grant is for "My M2M"; the
   -- send-phone-message trigger binds the action "ldoorz" (deployed, so that it can be bound).
   local function seed(format)
     local function post(path, body)
@@ -90,20 +91,24 @@ describe("a0deploy's examples", function()
       assert.is_true(res.status >= 200 and res.status < 300, path .. ": " .. tostring(res.body))
       return res.json
     end
+    local function deployed_action(name, trigger, fn)
+      local action = post("/actions/actions", { name = name,
+        code = "exports." .. fn .. " = async () => {};",
+        supported_triggers = json.array({ { id = trigger, version = "v1" } }) })
+      for _ = 1, 100 do
+        local res = assert(emu:get("/actions/actions/" .. action.id))
+        if res.json and res.json.status == "built" then break end
+        run.run({ "sleep", "0.1" })
+      end
+      post("/actions/actions/" .. action.id .. "/deploy")
+    end
+    deployed_action("action-name", "event-stream", "onExecuteEventStream")
     if format == "yaml" then
       post("/clients", { name = "My App", app_type = "regular_web" })
       return
     end
     post("/clients", { name = "My M2M", app_type = "non_interactive" })
-    local action = post("/actions/actions", { name = "ldoorz",
-      code = "exports.onExecuteSendPhoneMessage = async () => {};",
-      supported_triggers = json.array({ { id = "send-phone-message", version = "v1" } }) })
-    for _ = 1, 100 do
-      local res = assert(emu:get("/actions/actions/" .. action.id))
-      if res.json and res.json.status == "built" then break end
-      run.run({ "sleep", "0.1" })
-    end
-    post("/actions/actions/" .. action.id .. "/deploy")
+    deployed_action("ldoorz", "send-phone-message", "onExecuteSendPhoneMessage")
   end
 
   local function a0lua(argv)
