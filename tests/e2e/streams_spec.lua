@@ -83,17 +83,24 @@ describe("event streams and log streams through a0lua", function()
       .datadogApiKey)
   end)
 
-  it("sends only the changed stream, its secret along with the change", function()
+  -- Imports the fixture, then the copy of it that edits makes (pattern -> replacement pairs);
+  -- the requests logged are the second import's. -> the copy's path, status, out, err
+  local function import_changed(edits)
     local status, out, err = emu:cli({ "import", "-i", DIR .. "/tenant.yaml" })
     assert.equal(0, status, out .. err)
     local text = shared.read(DIR .. "/tenant.yaml")
-      :gsub("https://example.com/events", "https://example.com/events2")
-      :gsub("httpContentFormat: JSONLINES", "httpContentFormat: JSONARRAY")
+    for _, e in ipairs(edits) do text = text:gsub(e[1], e[2]) end
     local changed = tmp .. "/changed.yaml"
     run.write_file(changed, text)
     run.write_file(tmp .. "/stream-action.js", shared.read(DIR .. "/stream-action.js"))
     emu:clear_requests()
-    status, out, err = emu:cli({ "import", "-i", changed })
+    return changed, emu:cli({ "import", "-i", changed })
+  end
+
+  it("sends only the changed stream, its secret along with the change", function()
+    local _, status, out, err = import_changed({
+      { "https://example.com/events", "https://example.com/events2" },
+      { "httpContentFormat: JSONLINES", "httpContentFormat: JSONARRAY" } })
     assert.equal(0, status, out .. err)
     local writes = emu:writes()
     assert.equal(2, #writes)
@@ -109,15 +116,8 @@ describe("event streams and log streams through a0lua", function()
 
   it("refuses a change of an eventbridge sink (no update body takes one) before any write",
     function()
-      local status, out, err = emu:cli({ "import", "-i", DIR .. "/tenant.yaml" })
-      assert.equal(0, status, out .. err)
-      local text = shared.read(DIR .. "/tenant.yaml")
-        :gsub("awsRegion: us%-east%-2", "awsRegion: us-west-2")
-      local changed = tmp .. "/changed.yaml"
-      run.write_file(changed, text)
-      run.write_file(tmp .. "/stream-action.js", shared.read(DIR .. "/stream-action.js"))
-      emu:clear_requests()
-      status, out, err = emu:cli({ "import", "-i", changed })
+      local changed, status, out, err = import_changed({
+        { "awsRegion: us%-east%-2", "awsRegion: us-west-2" } })
       assert.equal(1, status, out .. err)
       assert.matches(changed .. ":68:5: logStreams[2].sink: the Management API would refuse "
         .. "this update (PATCH /log-streams/{id})", err, 1, true)
