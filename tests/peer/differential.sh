@@ -2,10 +2,11 @@
 # tests/peer/differential.sh: the differential check of `make peer` (issue 4 item 12). For each
 # of two a0deploy fixtures (../shared's examples/yaml, with the group id edit of a0deploy.sh, and
 # test/e2e/testdata/lots-of-configuration), a0deploy imports into one emulator and a0lua into
-# another, seeded alike, both with AUTH0_INCLUDED_ONLY naming the engine's 14 types; the two final
-# states (GET /__emulator/state) are compared by tests/peer/differential.lua with server-made ids
-# and timestamps normalised. Every difference must be listed in tests/peer/known-differences.lua
-# (with its reason; docs/compat.md "Differential check" mirrors the list), else the check fails.
+# another, seeded alike, both with AUTH0_INCLUDED_ONLY naming the types a0lua deploys (TYPES);
+# the two final states (GET /__emulator/state) are compared by tests/peer/differential.lua with
+# server-made ids and timestamps normalised. Every difference must be listed in
+# tests/peer/known-differences.lua (with its reason; docs/compat.md "Differential check" mirrors
+# the list), else the check fails.
 #
 #   bash tests/peer/differential.sh A0DEPLOY
 #
@@ -29,6 +30,7 @@ seed=${DIFF_SEED:-1}
 a0deploy=${1:-}
 TYPES=tenant,clients,resourceServers,clientGrants,connections,databases,roles,organizations
 TYPES+=,emailProvider,emailTemplates,pages,prompts,actions,triggers
+TYPES+=,logStreams,eventStreams
 
 # shellcheck source=tests/peer/lib.sh
 . "$peer/lib.sh"
