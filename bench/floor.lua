@@ -22,15 +22,16 @@ rate limited and is left out):
           endpoint: a connection's enabled_clients field is deprecated); per role its
           permissions; per organization its four sub-lists (connections, client grants,
           discovery domains, member clients: a file's absent list means an empty one, so the
-          tenant's must be read); the email provider; the triggers list. Import reads only the
-          parts of prompts, email templates and trigger bindings that the file names; export
-          reads all of them (13 templates, every trigger's bindings, 35 custom-text prompts per
+          tenant's must be read); the email provider; the log and event streams lists (one
+          page); the triggers list. Import reads only the parts of prompts, email templates
+          and trigger bindings that the file names; export reads all of them (13 templates,
+          every trigger's bindings, 35 custom-text prompts per
           locale, 8 partial groups, the screen renderers).
   writes  import into a fresh tenant: one create per item; a role's permissions; a
           connection's enabled clients; per organization each connection and client grant; an
           action's deploy; one binding update per trigger; tenant settings, login page, email
-          provider, each template and prompt settings once. The unchanged re-import: none. The
-          1 % change: one update per changed item.
+          provider, each template, each log and event stream and prompt settings once. The
+          unchanged re-import: none. The 1 % change: one update per changed item.
   chain   round trips that must follow one another: the token; checkpoint pages one after
           another (offset pages after the first together); a sub-list after its list; and on
           import the stages resource servers -> clients -> grants -> organizations ->
@@ -102,6 +103,8 @@ function M.needed(manifest, op)
   d.triggers = 1
   d.email_provider = 1
   d.prompts = 1
+  d.log_streams = 1
+  d.event_streams = 1
   if op == "export" then
     d.trigger_bindings = M.FRESH.trigger_ids
     d.email_templates = M.EMAIL_TEMPLATES
@@ -135,6 +138,8 @@ function M.needed(manifest, op)
     w.email_provider = 1
     w.email_templates = s.email_templates
     w.prompts = 1
+    w.log_streams = s.log_streams or 0
+    w.event_streams = s.event_streams or 0
   elseif op == "change" then
     for _, ch in ipairs(manifest.changes) do
       w[ch.type] = (w[ch.type] or 0) + 1

@@ -13,17 +13,20 @@ writes into DIR (default build/bench/tenant-N):
                         tenant.yaml was imported: made by sending the Management API requests to
                         an in-process emulator (a0lua.emulator, no socket), so every id and every
                         field the API fills in is the emulator's own
-  config.json           the a0deploy config both tools read with -c: AUTH0_INCLUDED_ONLY (the 16
-                        types), AUTH0_KEYWORD_REPLACE_MAPPINGS (the SMTP password), no deletes
+  config.json           the a0deploy config both tools read with -c: AUTH0_INCLUDED_ONLY (the
+                        types of M.TYPES), AUTH0_KEYWORD_REPLACE_MAPPINGS (the SMTP password,
+                        the log and event streams' credentials), no deletes
   manifest.json         size, seed, counts per type, the changes of tenant-changed.yaml, and the
                         numbers bench/floor.lua needs (bindings per trigger, sub-resources)
 
 N counts the items of the list types: clients, resourceServers, clientGrants, roles, databases,
 connections, organizations and actions. The tenant also has its singletons: tenant settings,
 the login page, the email provider, three email templates, prompt settings, and the trigger
-bindings of every action. The mix (share of N): resource servers 8 %, client grants 20 %, roles
-10 %, database connections 2 %, social connections 4 %, organizations 10 %, actions 2 % (1 to
-20), clients the rest (about 44 %). Clients are SPAs, regular web apps, native apps and
+bindings of every action, and a fixed few streams: an HTTP and a Datadog log stream and a
+webhook event stream, each with its write-only credential as a keyword. The mix (share of N):
+resource servers 8 %, client grants 20 %, roles 10 %, database connections 2 %, social
+connections 4 %, organizations 10 %, actions 2 % (1 to 20), clients the rest (about 44 %).
+Clients are SPAs, regular web apps, native apps and
 machine-to-machine clients, with callbacks, logout URLs and origins; a fifth of the
 machine-to-machine ones may use token exchange. Clients, resource servers and roles stay at 990 at
 most, the rest going to client grants: a0deploy 8.44 reads those lists by page number, which the
@@ -47,7 +50,7 @@ As a module (`dofile("bench/tenant-gen.lua")` returns it when not run as a scrip
   M.yaml(model) -> text, files            files = { [relative path] = content }
   M.state(model, opts) -> state | nil, err    opts: client_id, client_secret (the deploy client)
   M.write(dir, size, seed, opts) -> manifest | nil, err
-  M.TYPES                                 the 16 types, as AUTH0_INCLUDED_ONLY lists them
+  M.TYPES                                 the types, as AUTH0_INCLUDED_ONLY lists them
   M.CLIENT_ID, M.CLIENT_SECRET, M.SMTP_PASS   defaults of the deploy client and the keyword
 ]]
 local json = require "a0lua.core.json"
@@ -57,10 +60,13 @@ local M = {}
 
 M.TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connections", "databases",
   "roles", "organizations", "emailProvider", "emailTemplates", "pages", "prompts", "actions",
-  "triggers", "actionModules", "tokenExchangeProfiles" }
+  "triggers", "actionModules", "tokenExchangeProfiles", "logStreams", "eventStreams" }
 M.CLIENT_ID = "a0luaBenchDeployClient0000000001"
 M.CLIENT_SECRET = "a0lua-bench-deploy-client-secret"
 M.SMTP_PASS = "bench-smtp-password"
+-- The streams' write-only credentials, as keywords in tenant.yaml.
+M.STREAM_SECRETS = { LOG_HTTP_AUTHORIZATION = "Bearer bench-log-http-token",
+  LOG_DATADOG_API_KEY = "bench-datadog-api-key", EVENT_WEBHOOK_TOKEN = "bench-webhook-token" }
 -- The emulator's clock while the state is built: 2026-01-01T00:00:00Z, so timestamps are fixed.
 M.EPOCH = 1767225600
 
@@ -502,6 +508,23 @@ function M.generate(size, seed)
   end
   model.prompts = { universal_login_experience = "new", identifier_first = false,
     webauthn_platform_first_factor = true }
+  model.logStreams = {
+    { name = "Bench HTTP Logs", type = "http", filters = array({
+        { type = "category", name = "auth.login.fail" },
+        { type = "category", name = "management.fail" } }),
+      sink = { httpEndpoint = "https://logs.bench.example.com/ingest",
+        httpContentType = "application/json", httpContentFormat = "JSONLINES",
+        httpAuthorization = "##LOG_HTTP_AUTHORIZATION##" } },
+    { name = "Bench Datadog Logs", type = "datadog",
+      sink = { datadogRegion = "eu", datadogApiKey = "##LOG_DATADOG_API_KEY##" } },
+  }
+  model.eventStreams = {
+    { name = "Bench User Events", status = "enabled", subscriptions = array({
+        { event_type = "user.created" }, { event_type = "user.deleted" } }),
+      destination = { type = "webhook", configuration = {
+        webhook_endpoint = "https://events.bench.example.com/auth0",
+        webhook_authorization = { method = "bearer", token = "##EVENT_WEBHOOK_TOKEN##" } } } },
+  }
   return model
 end
 
@@ -582,7 +605,8 @@ end
 local KEY_ORDER = { "name", "template", "identifier", "strategy", "client_id", "audience",
   "description", "app_type", "display_name", "tenant", "pages", "resourceServers", "clients",
   "clientGrants", "roles", "databases", "connections", "organizations", "actions", "triggers",
-  "emailProvider", "emailTemplates", "prompts", "actionModules", "tokenExchangeProfiles" }
+  "emailProvider", "emailTemplates", "prompts", "actionModules", "tokenExchangeProfiles",
+  "logStreams", "eventStreams" }
 
 local function without(item, fields)
   local out = {}
@@ -638,6 +662,8 @@ function M.yaml(model)
     doc.emailTemplates[i] = out
   end
   doc.prompts = model.prompts
+  doc.logStreams = array(model.logStreams)
+  doc.eventStreams = array(model.eventStreams)
   local text = assert(yaml.encode(doc, { key_order = KEY_ORDER }))
   local header = ("# A generated benchmark tenant: %d resources, seed %d (bench/tenant-gen.lua).\n")
     :format(model.size, model.seed)
@@ -779,6 +805,19 @@ function M.state(model, opts)
   call("POST", "/emails/provider", provider)
   for _, e in ipairs(model.emailTemplates) do call("POST", "/email-templates", e) end
   call("PATCH", "/prompts", model.prompts)
+  -- The streams with their credentials, as the import sends them once keywords are replaced.
+  local function with_secrets(v)
+    if type(v) == "string" then
+      local key = v:match("^##([A-Z_]+)##$")
+      return key and M.STREAM_SECRETS[key] or v
+    end
+    if type(v) ~= "table" then return v end
+    local out = {}
+    for k, x in pairs(v) do out[k] = with_secrets(x) end
+    return setmetatable(out, getmetatable(v))
+  end
+  for _, l in ipairs(model.logStreams) do call("POST", "/log-streams", with_secrets(l)) end
+  for _, e in ipairs(model.eventStreams) do call("POST", "/event-streams", with_secrets(e)) end
   if failure then return nil, failure end
   return emu:state()
 end
@@ -800,7 +839,7 @@ end
 local function shape(model)
   local s = { role_permissions = 0, org_connections = 0, org_client_grants = 0,
     connections_with_clients = 0, triggers = {}, email_templates = #model.emailTemplates,
-    pages = #model.pages }
+    pages = #model.pages, log_streams = #model.logStreams, event_streams = #model.eventStreams }
   for _, r in ipairs(model.roles) do
     if #r.permissions > 0 then s.role_permissions = s.role_permissions + 1 end
   end
@@ -844,6 +883,7 @@ function M.write(dir, size, seed, opts)
     AUTH0_KEYWORD_REPLACE_MAPPINGS = { SMTP_PASS = opts.smtp_pass or M.SMTP_PASS },
     AUTH0_ALLOW_DELETE = false,
   }
+  for k, v in pairs(M.STREAM_SECRETS) do config.AUTH0_KEYWORD_REPLACE_MAPPINGS[k] = v end
   local counts = {}
   for k, v in pairs(model.counts) do counts[k] = v end
   local manifest = { size = size, seed = model.seed, counts = counts, shape = shape(model),

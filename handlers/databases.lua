@@ -293,15 +293,7 @@ end
 -- An action name (or id) as the action's id; names of actions not on the tenant stay.
 local function action_id_of(ctx, value, fresh)
   if not present(value) then return value end
-  local id = handler.id_to_name(ctx, "actions", value) and value
-    or handler.name_to_id(ctx, "actions", value)
-  if id == nil and fresh and ctx.api then
-    local list = ctx.api:list("/actions/actions", { paging = "actions", key = "actions" })
-    for _, a in ipairs(list or {}) do
-      if a.name == value or a.id == value then id = a.id break end
-    end
-  end
-  return id or value
+  return handler.action_id(ctx, value, fresh) or value
 end
 
 -- enabled_clients names become ids; custom_password_hash.action_id an action name becomes its id.

@@ -70,6 +70,8 @@ Helpers:
   handler.deep_copy(v) -> copy            keeps the array marker; json.null stays json.null
   handler.name_to_id(ctx, type, name) -> id | nil     through ctx.current[type] (fetched once)
   handler.id_to_name(ctx, type, id) -> name | nil
+  handler.action_id(ctx, name_or_id [, fresh]) -> id | nil   an action's id; fresh: read the
+                                          actions again when not found (one made in this run)
   handler.item_id(h, item), handler.item_name(h, item)
   handler.placeholders(item) -> copy, removed   whole-value ##KEY## / @@KEY@@ strings removed at
                                           any depth of objects, not in arrays (docs/formats.md §4.3)
@@ -375,6 +377,21 @@ end
 
 -- Duplicate names and duplicate ids of a list type (a0deploy's base validate: "Names must be
 -- unique"). report(index, field, message) with index counting from 1.
+-- An action's id from its name (or its id): from the tenant's actions read once, or, with
+-- fresh, for an action made in this run, from a new read of the actions. nil when none is found.
+function M.action_id(ctx, value, fresh)
+  if value == nil or value == NULL then return nil end
+  if M.id_to_name(ctx, "actions", value) then return value end
+  local id = M.name_to_id(ctx, "actions", value)
+  if id == nil and fresh and ctx.api then
+    local list = ctx.api:list("/actions/actions", { paging = "actions", key = "actions" })
+    for _, a in ipairs(list or {}) do
+      if a.name == value or a.id == value then return a.id end
+    end
+  end
+  return id
+end
+
 function M.check_unique(h, items, report)
   if h.kind ~= "list" or type(items) ~= "table" then return end
   local fields = { h.name_field }

@@ -8,7 +8,7 @@ local json = require "a0lua.core.json"
 
 local TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connections", "databases",
   "roles", "organizations", "emailProvider", "emailTemplates", "pages", "prompts", "actions",
-  "triggers", "actionModules", "tokenExchangeProfiles" }
+  "triggers", "actionModules", "tokenExchangeProfiles", "logStreams", "eventStreams" }
 
 local function writes(emu)
   local out = {}
@@ -83,9 +83,10 @@ describe("a0deploy's examples", function()
 
   -- What each example expects to find on the tenant already: objects it names but does not
   -- define. Both: the token exchange profile's action and version 1 of the action modules
-  -- (tests/peer/admin.lua's seed, as `make peer` seeds the tenant). yaml: the organization
-  -- entitles "My App". directory: the grant is for "My M2M"; the send-phone-message trigger
-  -- binds the action "ldoorz" (deployed, so that it can be bound).
+  -- (tests/peer/admin.lua's seed, as `make peer` seeds the tenant), and the action "action-name"
+  -- the event stream "My Action Stream" delivers to. yaml: the organization entitles "My App".
+  -- directory: the grant is for "My M2M"; the send-phone-message trigger binds the action
+  -- "ldoorz" (deployed, so that it can be bound).
   local function seed(format)
     assert(require("peer.admin").seed(emu.url, emu.client_id, emu.client_secret))
     local function post(path, body)
@@ -93,23 +94,27 @@ describe("a0deploy's examples", function()
       assert.is_true(res.status >= 200 and res.status < 300, path .. ": " .. tostring(res.body))
       return res.json
     end
+    local function deployed_action(name, trigger, fn)
+      local action = post("/actions/actions", { name = name,
+        code = "exports." .. fn .. " = async () => {};",
+        supported_triggers = json.array({ { id = trigger, version = "v1" } }) })
+      -- The emulator builds a draft in 1 s; a minute is only a bound on a hang.
+      local deadline, status = os.time() + 60
+      repeat
+        local res = assert(emu:get("/actions/actions/" .. action.id))
+        status = res.json and res.json.status
+        if status ~= "built" then run.run({ "sleep", "0.1" }) end
+      until status == "built" or os.time() > deadline
+      assert.equal("built", status, "the seeded action " .. name .. " was never built")
+      post("/actions/actions/" .. action.id .. "/deploy")
+    end
+    deployed_action("action-name", "event-stream", "onExecuteEventStream")
     if format == "yaml" then
       post("/clients", { name = "My App", app_type = "regular_web" })
       return
     end
     post("/clients", { name = "My M2M", app_type = "non_interactive" })
-    local action = post("/actions/actions", { name = "ldoorz",
-      code = "exports.onExecuteSendPhoneMessage = async () => {};",
-      supported_triggers = json.array({ { id = "send-phone-message", version = "v1" } }) })
-    -- The emulator builds a draft in 1 s; a minute is only a bound on a hang.
-    local deadline, status = os.time() + 60
-    repeat
-      local res = assert(emu:get("/actions/actions/" .. action.id))
-      status = res.json and res.json.status
-      if status ~= "built" then run.run({ "sleep", "0.1" }) end
-    until status == "built" or os.time() > deadline
-    assert.equal("built", status, "the seeded action was never built")
-    post("/actions/actions/" .. action.id .. "/deploy")
+    deployed_action("ldoorz", "send-phone-message", "onExecuteSendPhoneMessage")
   end
 
   local function a0lua(argv)

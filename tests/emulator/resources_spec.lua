@@ -694,6 +694,29 @@ describe("a0lua.emulator.resources", function()
       assert.is_truthy(find_by(ok(emu:get("/log-streams")), "id", ls.id))
     end)
 
+    it("gives a stream to EventBridge or Event Grid its partner source, whatever was sent",
+      function()
+        local bridge = ok(emu:post("/log-streams", { name = "bridge", type = "eventbridge",
+          sink = { awsAccountId = "123456789012", awsRegion = "us-east-2",
+                   awsPartnerEventSource = "aws.partner/mine" } }))
+        assert.matches("^aws%.partner/auth0%.com/.+/auth0%.logs$",
+          bridge.sink.awsPartnerEventSource)
+        local grid = ok(emu:post("/log-streams", { name = "grid", type = "eventgrid",
+          sink = { azureSubscriptionId = "b69a6835-57c7-4d53-b0d5-1c6ae580b6d5",
+                   azureRegion = "westeurope", azureResourceGroup = "logs" } }))
+        assert.matches("^auth0%-logs%-", grid.sink.azurePartnerTopic)
+        local es = ok(emu:post("/event-streams", { name = "bridge-events",
+          subscriptions = { { event_type = "user.created" } },
+          destination = { type = "eventbridge", configuration = { aws_account_id = "123456789012",
+            aws_region = "us-east-2" } } }), 201)
+        assert.matches("^aws%.partner/auth0%.com/.+/auth0%.events$",
+          es.destination.configuration.aws_partner_event_source)
+        for _, path in ipairs({ "/log-streams/" .. bridge.id, "/log-streams/" .. grid.id,
+          "/event-streams/" .. es.id }) do
+          assert.are.equal(204, emu:delete(path).status)
+        end
+      end)
+
     it("lists forms and flows as summaries and reads them whole", function()
       local f = ok(emu:post("/forms", { name = "form1",
         nodes = { { id = "step1", type = "STEP", coordinates = { x = 0, y = 0 } } } }), 201)

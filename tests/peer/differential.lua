@@ -10,8 +10,8 @@
 --     the state's own path keys), by "{COLLECTION:NAME}", where NAME is the item's name,
 --     identifier, display_name, key or version number (a client grant: "CLIENT->AUDIENCE"). Ids
 --     left over that look server-made (UUIDs, con_..., 24 hex digits) become "{id}".
---   * server-made values are dropped: every field named *_at, build_time, and the clients'
---     generated client_secret and signing_keys.
+--   * server-made values are dropped: every field named *_at, build_time, the streams' partner
+--     event sources, and the clients' generated client_secret and signing_keys.
 --   * each --replace FROM=TO is applied to every string (the two runs' domains and ports).
 --   * arrays of objects whose items all carry a distinct name (the labels above) are compared as
 --     maps by that name; other arrays of objects as sorted lists; arrays of scalars in order,
@@ -58,9 +58,12 @@ end
 ---------------------------------------------------------------------------------------------------
 -- Normalisation.
 
--- Fields the server fills in with values that differ from run to run.
+-- Fields the server fills in with values that differ from run to run (the partner event source /
+-- topic of a stream to AWS or Azure: a new UUID inside a string).
+local SERVER_MADE = { build_time = true, awsPartnerEventSource = true, azurePartnerTopic = true,
+  aws_partner_event_source = true }
 local function dropped(key)
-  return type(key) == "string" and (key:match("_at$") or key == "build_time")
+  return type(key) == "string" and (key:match("_at$") or SERVER_MADE[key] == true)
 end
 local CLIENT_GENERATED = { client_secret = true, signing_keys = true }
 -- Arrays the API keeps as sets: their order is the order the writes happened to come in.

@@ -30,7 +30,7 @@ seed=${DIFF_SEED:-1}
 a0deploy=${1:-}
 TYPES=tenant,clients,resourceServers,clientGrants,connections,databases,roles,organizations
 TYPES+=,emailProvider,emailTemplates,pages,prompts,actions,triggers
-TYPES+=,actionModules,tokenExchangeProfiles
+TYPES+=,actionModules,tokenExchangeProfiles,logStreams,eventStreams
 
 # shellcheck source=tests/peer/lib.sh
 . "$peer/lib.sh"

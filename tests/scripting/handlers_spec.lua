@@ -1,5 +1,6 @@
 -- User handlers (--handlers DIR, A0LUA_HANDLERS_PATH): a built-in handler wrapped, one replaced,
--- and a resource type a0lua does not cover, against `a0lua emulate`.
+-- and one whose data is changed (log streams made to wait for the clients), against
+-- `a0lua emulate`.
 local emulator = require "helpers.emulator"
 local run = require "helpers.run"
 local json = require "a0lua.core.json"
@@ -11,7 +12,7 @@ local BAD = "tests/fixtures/scripting/handlers_bad.yaml"
 
 describe("user handlers", function()
   describe("the registry", function()
-    it("puts the user's directories first and places a new type by its depends_on", function()
+    it("puts the user's directories first and places a type by its new depends_on", function()
       local registry = assert(handlers.load{ config = { handlers_path = { DIR .. "newtype",
         DIR .. "replace" } } })
       local streams = assert(registry:get("logStreams"))
@@ -51,7 +52,7 @@ describe("user handlers", function()
       return run.run(words, { env = env })
     end
 
-    it("uses a wrapped, a replaced and a new handler, in dependency order", function()
+    it("uses a wrapped, a replaced and a changed handler, in dependency order", function()
       local status, out, err = a0lua({ "import", "-c", cfg, "-i", TENANT, "--env=false",
         "--handlers", DIR .. "override", "--handlers", DIR .. "newtype" },
         { A0LUA_HANDLERS_PATH = DIR .. "replace" })
@@ -84,7 +85,7 @@ describe("user handlers", function()
       assert.equal(0, status, out)
     end)
 
-    it("validates the schemas of the new type and the replacement, with file and line", function()
+    it("validates the changed and the replaced schemas, with file and line", function()
       emu:clear_requests()
       local status, out, err = a0lua({ "import", "-c", cfg, "-i", BAD, "--env=false",
         "--handlers", DIR .. "newtype" }, { A0LUA_HANDLERS_PATH = DIR .. "replace" })

@@ -41,6 +41,11 @@ local function fake_tenant()
     if type_name == "clients" then return clients_data() end
     if type_name == "tenant" then return { friendly_name = "Fake", support_url = NULL } end
     if type_name == "roles" then return nil, { code = "api_error", message = "roles: 403" } end
+    if type_name == "logStreams" then
+      return json.array{ { id = "lst_1", name = "HTTP Logs", type = "http",
+        sink = { httpEndpoint = "https://logs.example.com",
+          httpAuthorization = "Bearer l0g-t0ken" } } }
+    end
     return json.array()
   end
   function t.run(_, fn, ...) return fn(...) end
@@ -186,6 +191,17 @@ describe("a0lua.repl", function()
       assert.equal(s.env.tenant.resourceServers, s.env.tenant.resource_servers)
       assert.is_nil(s.env.tenant.nothing_like_this)
       assert.equal("fake.example.com", s.env.tenant.domain)
+    end)
+
+    it("has the stream types, a sink credential shown masked", function()
+      local s = session()
+      local streams = s.env.tenant.log_streams
+      assert.equal(repl.Collection, getmetatable(streams))
+      assert.equal("http", streams["HTTP Logs"].type)
+      assert.equal(repl.Collection, getmetatable(s.env.tenant.eventStreams))
+      local text = repl.pretty(streams["HTTP Logs"].sink)
+      assert.matches("httpAuthorization = (secret)", text, 1, true)
+      assert.not_matches("l0g-t0ken", text, 1, true)
     end)
 
     it("raises where on something that is neither a pattern nor a function", function()

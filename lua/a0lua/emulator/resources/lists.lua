@@ -159,10 +159,25 @@ local function hook_secrets()
   }
 end
 
+-- A stream to AWS EventBridge or Azure Event Grid gets the partner event source / topic the
+-- customer then accepts, made by the API whatever the body says (a0deploy's lots-of-configuration
+-- fixture shows the EventBridge form).
+local function partner_source(ctx, what)
+  return ("aws.partner/auth0.com/a0lua-emulator-%s/auth0.%s"):format(ctx.ids:make("uuid"), what)
+end
+
 M.LOG_STREAMS = {
   path = "/log-streams", id_format = { prefix = "lst_", length = 16, digits = true },
   not_found = nf("The log stream does not exist", "inexistent_log_stream"),
   defaults = function() return { status = "active", filters = arr() } end,
+  create = function(ctx, item)
+    if type(item.sink) ~= "table" then return end
+    if item.type == "eventbridge" then
+      item.sink.awsPartnerEventSource = partner_source(ctx, "logs")
+    elseif item.type == "eventgrid" then
+      item.sink.azurePartnerTopic = "auth0-logs-" .. ctx.ids:make("uuid")
+    end
+  end,
 }
 
 -- Forms and flows: a list shows a summary, GET of one the whole object.
@@ -288,6 +303,12 @@ M.EVENT_STREAMS = {
   not_found = nf("Event stream not found", "inexistent_event_stream"),
   defaults = function() return { status = "enabled", subscriptions = arr() } end,
   view = event_stream_view,
+  create = function(ctx, item)
+    local d = item.destination
+    if type(d) == "table" and d.type == "eventbridge" and type(d.configuration) == "table" then
+      d.configuration.aws_partner_event_source = partner_source(ctx, "events")
+    end
+  end,
 }
 
 local function ssp_custom_text()
