@@ -45,7 +45,9 @@ local LIST = { paging = "checkpoint", key = "connection_profiles", take = 10 }
 
 -- The generic list handler's defaults hold (architecture.md §8.2): identifiers id, name; nothing
 -- stripped or secret; PATCH.
-local M = { type = "connectionProfiles", path = "/connection-profiles", list = LIST, schema = SCHEMA }
+local M = {
+  type = "connectionProfiles", path = "/connection-profiles", list = LIST, schema = SCHEMA,
+}
 
 -- GET /connection-profiles (checkpoint, take 10); a tenant without the feature has none.
 function M.fetch(self, ctx)

@@ -95,7 +95,9 @@ local LIST = { paging = "checkpoint", key = "user_attribute_profiles", take = 10
 
 -- The generic list handler's defaults hold (architecture.md §8.2): identifiers id, name; nothing
 -- stripped or secret; PATCH.
-local M = { type = "userAttributeProfiles", path = "/user-attribute-profiles", list = LIST, schema = SCHEMA }
+local M = {
+  type = "userAttributeProfiles", path = "/user-attribute-profiles", list = LIST, schema = SCHEMA,
+}
 
 -- GET /user-attribute-profiles?is_global=false (checkpoint, take 10); a tenant without the
 -- feature has none.
