@@ -13,16 +13,18 @@ writes into DIR (default build/bench/tenant-N):
                         tenant.yaml was imported: made by sending the Management API requests to
                         an in-process emulator (a0lua.emulator, no socket), so every id and every
                         field the API fills in is the emulator's own
-  config.json           the a0deploy config both tools read with -c: AUTH0_INCLUDED_ONLY (the 14
+  config.json           the a0deploy config both tools read with -c: AUTH0_INCLUDED_ONLY (the 17
                         types), AUTH0_KEYWORD_REPLACE_MAPPINGS (the SMTP password), no deletes
   manifest.json         size, seed, counts per type, the changes of tenant-changed.yaml, and the
                         numbers bench/floor.lua needs (bindings per trigger, sub-resources)
 
 N counts the items of the list types: clients, resourceServers, clientGrants, roles, databases,
 connections, organizations and actions. The tenant also has its singletons: tenant settings,
-the login page, the email provider, three email templates, prompt settings, and the trigger
-bindings of every action. The mix (share of N): resource servers 8 %, client grants 20 %, roles
-10 %, database connections 2 %, social connections 4 %, organizations 10 %, actions 2 % (1 to
+the login page, the email provider, three email templates, prompt settings, the trigger
+bindings of every action, and a fixed set of profiles: two connection profiles, a user attribute
+profile, and two self-service profiles (one naming that user attribute profile, with custom
+text). The mix (share of N): resource servers 8 %, client grants 20 %, roles 10 %, database
+connections 2 %, social connections 4 %, organizations 10 %, actions 2 % (1 to
 20), clients the rest (about 44 %). Clients are SPAs, regular web apps, native apps and
 machine-to-machine clients, with callbacks, logout URLs and origins; a fifth of the
 machine-to-machine ones may use token exchange. Clients, resource servers and roles stay at 990 at
@@ -44,7 +46,7 @@ As a module (`dofile("bench/tenant-gen.lua")` returns it when not run as a scrip
   M.yaml(model) -> text, files            files = { [relative path] = content }
   M.state(model, opts) -> state | nil, err    opts: client_id, client_secret (the deploy client)
   M.write(dir, size, seed, opts) -> manifest | nil, err
-  M.TYPES                                 the 14 types, as AUTH0_INCLUDED_ONLY lists them
+  M.TYPES                                 the 17 types, as AUTH0_INCLUDED_ONLY lists them
   M.CLIENT_ID, M.CLIENT_SECRET, M.SMTP_PASS   defaults of the deploy client and the keyword
 ]]
 local json = require "a0lua.core.json"
@@ -54,7 +56,7 @@ local M = {}
 
 M.TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connections", "databases",
   "roles", "organizations", "emailProvider", "emailTemplates", "pages", "prompts", "actions",
-  "triggers" }
+  "triggers", "connectionProfiles", "userAttributeProfiles", "selfServiceProfiles" }
 M.CLIENT_ID = "a0luaBenchDeployClient0000000001"
 M.CLIENT_SECRET = "a0lua-bench-deploy-client-secret"
 M.SMTP_PASS = "bench-smtp-password"
@@ -431,6 +433,39 @@ local function make_actions(r, n)
   return list
 end
 
+-- The profiles, the same at every size (docs/handlers.md §selfServiceProfiles): the second
+-- self-service profile names the user attribute profile, which is created first.
+local function profiles()
+  local connection = array{
+    { name = "Bench Enterprise SSO", organization = { show_as_button = "required",
+        assign_membership_on_login = "optional" },
+      connection_name_prefix_template = "b-{org_name}",
+      enabled_features = strings({ "scim", "universal_logout" }) },
+    { name = "Bench Basic SSO", organization = { show_as_button = "optional",
+        assign_membership_on_login = "none" }, enabled_features = strings({ "scim" }) },
+  }
+  local attributes = array{
+    { name = "Bench Workforce", user_id = { oidc_mapping = "sub", scim_mapping = "externalId" },
+      user_attributes = {
+        email = { description = "Email of the user", label = "Email", profile_required = true,
+          auth0_mapping = "email" },
+        name = { description = "Full name", label = "Name", profile_required = false,
+          auth0_mapping = "name" } } },
+  }
+  local self_service = array{
+    { name = "Bench Partners", description = "Partners set up their own SSO",
+      allowed_strategies = strings({ "okta", "samlp" }),
+      branding = { colors = { primary = "#19aecc" } },
+      user_attributes = array{ { name = "email", description = "Email of the user",
+        is_optional = false } } },
+    { name = "Bench Workforce SSO", allowed_strategies = strings({ "oidc", "waad" }),
+      user_attribute_profile_id = "Bench Workforce",
+      customText = { en = { ["get-started"] = {
+        introduction = "Welcome to the Bench SSO setup." } } } },
+  }
+  return connection, attributes, self_service
+end
+
 function M.generate(size, seed)
   local counts = M.counts(size)
   local r = rng(seed or 1)
@@ -476,6 +511,7 @@ function M.generate(size, seed)
   end
   model.prompts = { universal_login_experience = "new", identifier_first = false,
     webauthn_platform_first_factor = true }
+  model.connectionProfiles, model.userAttributeProfiles, model.selfServiceProfiles = profiles()
   return model
 end
 
@@ -556,7 +592,8 @@ end
 local KEY_ORDER = { "name", "template", "identifier", "strategy", "client_id", "audience",
   "description", "app_type", "display_name", "tenant", "pages", "resourceServers", "clients",
   "clientGrants", "roles", "databases", "connections", "organizations", "actions", "triggers",
-  "emailProvider", "emailTemplates", "prompts" }
+  "emailProvider", "emailTemplates", "prompts", "connectionProfiles", "userAttributeProfiles",
+  "selfServiceProfiles" }
 
 local function without(item, fields)
   local out = {}
@@ -603,6 +640,9 @@ function M.yaml(model)
     doc.emailTemplates[i] = out
   end
   doc.prompts = model.prompts
+  for _, t in ipairs({ "connectionProfiles", "userAttributeProfiles", "selfServiceProfiles" }) do
+    doc[t] = model[t]
+  end
   local text = assert(yaml.encode(doc, { key_order = KEY_ORDER }))
   local header = ("# A generated benchmark tenant: %d resources, seed %d (bench/tenant-gen.lua).\n")
     :format(model.size, model.seed)
@@ -725,6 +765,21 @@ function M.state(model, opts)
   call("POST", "/emails/provider", provider)
   for _, e in ipairs(model.emailTemplates) do call("POST", "/email-templates", e) end
   call("PATCH", "/prompts", model.prompts)
+  for _, p in ipairs(model.connectionProfiles) do call("POST", "/connection-profiles", p) end
+  local attribute_ids = {}
+  for _, p in ipairs(model.userAttributeProfiles) do
+    local made = call("POST", "/user-attribute-profiles", p)
+    if made then attribute_ids[p.name] = made.id end
+  end
+  for _, p in ipairs(model.selfServiceProfiles) do
+    local body = without(p, { customText = true })
+    body.user_attribute_profile_id = attribute_ids[p.user_attribute_profile_id]
+    local made = call("POST", "/self-service-profiles", body)
+    local text = p.customText and p.customText.en["get-started"]
+    if made and text then
+      call("PUT", "/self-service-profiles/" .. made.id .. "/custom-text/en/get-started", text)
+    end
+  end
   if failure then return nil, failure end
   return emu:state()
 end
