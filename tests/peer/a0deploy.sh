@@ -13,7 +13,7 @@
 #      export -f yaml again; each run must exit 0 and log no error line
 #   5. checks with tests/peer/compare.lua that the last export holds every imported resource
 #   6. the differential check (tests/peer/differential.sh): each import's files through a0deploy
-#      and through a0lua into two emulators seeded alike, limited to the engine's 14 types; the
+#      and through a0lua into two emulators seeded alike, limited to the types a0lua handles; the
 #      two states must be equal but for the differences tests/peer/known-differences.lua lists
 #
 # Prints a0deploy's summary lines and, per run, the requests the emulator answered with a status
