@@ -101,6 +101,31 @@ describe("profiles through a0lua import and export", function()
     assert.matches("/custom%-text/en/get%-started$", writes[1].path)
   end)
 
+  it("gives each type a REPL collection and the hooks a change to edit", function()
+    local hooks = tmp .. "/hooks.lua"
+    run.write_file(hooks, 'local hooks = require "a0lua.hooks"\n'
+      .. 'hooks.on("before", "selfServiceProfiles", function(change)\n'
+      .. '  if change.op == "create" then\n'
+      .. '    change.payload.description = "hooked " .. change.payload.name\n'
+      .. '    return change.payload\n'
+      .. '  end\n'
+      .. 'end)\n')
+    local status, out, err = a0lua({ "import", "--hooks", hooks, "-i", DIR .. "/tenant.yaml" })
+    assert.equal(0, status, out .. err)
+    assert.equal("hooked Attributes Inline",
+      named(emu:state()["/self-service-profiles"], "Attributes Inline").description)
+    local cfg = tmp .. "/cfg.json"
+    run.write_file(cfg, assert(json.encode({ AUTH0_DOMAIN = emu.url,
+      AUTH0_CLIENT_ID = emu.client_id, AUTH0_CLIENT_SECRET = emu.client_secret })))
+    local script = "print(#tenant.connectionProfiles, #tenant.user_attribute_profiles)\n"
+      .. "print(tenant.selfServiceProfiles['Partner SSO'].customText.en['get-started']"
+      .. ".introduction)\n"
+    status, out, err = run.run({ "sh", "-c", ("printf '%%s' %s | build/a0lua repl -c %s")
+      :format(run.quote(script), run.quote(cfg)) }, { env = { HOME = tmp } })
+    assert.equal(0, status, err)
+    assert.equal("1\t1\nWelcome! A few steps and your SSO is ready.\n", out)
+  end)
+
   it("rejects misspelt enum values naming file, line and path, with no request", function()
     emu:clear_requests()
     local file = DIR .. "/misspelt.yaml"
