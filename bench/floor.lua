@@ -25,11 +25,13 @@ rate limited and is left out):
           tenant's must be read); the email provider; the triggers list. Import reads only the
           parts of prompts, email templates and trigger bindings that the file names; export
           reads all of them (13 templates, every trigger's bindings, 35 custom-text prompts per
-          locale, 8 partial groups, the screen renderers).
+          locale, 8 partial groups, the screen renderers). The three profile lists; per
+          self-service profile of the tenant its custom text.
   writes  import into a fresh tenant: one create per item; a role's permissions; a
           connection's enabled clients; per organization each connection and client grant; an
           action's deploy; one binding update per trigger; tenant settings, login page, email
-          provider, each template and prompt settings once. The unchanged re-import: none. The
+          provider, each template and prompt settings once; each profile, and each self-service
+          profile's custom text. The unchanged re-import: none. The
           1 % change: one update per changed item.
   chain   round trips that must follow one another: the token; checkpoint pages one after
           another (offset pages after the first together); a sub-list after its list; and on
@@ -102,6 +104,12 @@ function M.needed(manifest, op)
   d.triggers = 1
   d.email_provider = 1
   d.prompts = 1
+  -- (manifests written before the tenant had profiles have no shape.profiles)
+  local profiles = s.profiles
+  if profiles then
+    d.profile_lists = 3
+    d.self_service_custom_text = seeded and profiles.self_service or 0
+  end
   if op == "export" then
     d.trigger_bindings = M.FRESH.trigger_ids
     d.email_templates = M.EMAIL_TEMPLATES
@@ -135,6 +143,10 @@ function M.needed(manifest, op)
     w.email_provider = 1
     w.email_templates = s.email_templates
     w.prompts = 1
+    if profiles then
+      w.profiles = profiles.connection + profiles.user_attribute + profiles.self_service
+        + profiles.custom_texts
+    end
   elseif op == "change" then
     for _, ch in ipairs(manifest.changes) do
       w[ch.type] = (w[ch.type] or 0) + 1

@@ -820,6 +820,13 @@ local function shape(model)
     if model.triggers[t.id] then s.triggers[#s.triggers + 1] = t.id end
   end
   s.triggers = strings(s.triggers)
+  local texts = 0
+  for _, p in ipairs(model.selfServiceProfiles) do
+    if p.customText then texts = texts + 1 end
+  end
+  s.profiles = { connection = #model.connectionProfiles,
+    user_attribute = #model.userAttributeProfiles, self_service = #model.selfServiceProfiles,
+    custom_texts = texts }
   return s
 end
 
