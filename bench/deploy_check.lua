@@ -5,7 +5,7 @@ that did not do the work cannot count.
   a0lua run bench/deploy_check.lua state URL STATE_JSON [MANIFEST_JSON]
       reads the emulator's state (GET URL/__emulator/state) and compares it with STATE_JSON (the
       seeded tenant, bench/tenant-gen.lua): the same number of clients, resource servers, client
-      grants, roles, connections, organizations and actions, of role permissions, enabled
+      grants, roles, connections, organizations, actions and profiles, of role permissions, enabled
       clients, organization connections and client grants, trigger bindings and email templates.
       With MANIFEST_JSON (the change step), also that every change of tenant-changed.yaml is in
       the tenant.
@@ -49,7 +49,8 @@ local function get(url)
 end
 
 local LISTS = { "/clients", "/resource-servers", "/client-grants", "/roles", "/connections",
-  "/organizations", "/actions/actions" }
+  "/organizations", "/actions/actions", "/connection-profiles", "/user-attribute-profiles",
+  "/self-service-profiles" }
 local SUBS = {
   { "role permissions", "^/roles/[^/]+/permissions$" },
   { "connection clients", "^/connections/[^/]+/clients$" },
@@ -197,6 +198,9 @@ function M.check_export(file, manifest_file)
   check("connections", "name")
   check("organizations", "name")
   check("actions", "name")
+  check("connectionProfiles", "name")
+  check("userAttributeProfiles", "name")
+  check("selfServiceProfiles", "name")
   local grants = type(doc.clientGrants) == "table" and #doc.clientGrants or 0
   if grants < #model.clientGrants then
     problems[#problems + 1] = ("clientGrants: %d exported, %d generated"):format(grants,

@@ -25,13 +25,15 @@ rate limited and is left out):
           tenant's must be read); the email provider; the log and event streams lists (one
           page); the triggers list. Import reads only the parts of prompts, email templates
           and trigger bindings that the file names; export reads all of them (13 templates,
-          every trigger's bindings, 35 custom-text prompts per
-          locale, 8 partial groups, the screen renderers).
+          every trigger's bindings, 35 custom-text prompts per locale, 8 partial groups, the
+          screen renderers). The three profile lists; per self-service profile of the tenant its
+          custom text.
   writes  import into a fresh tenant: one create per item; a role's permissions; a
           connection's enabled clients; per organization each connection and client grant; an
           action's deploy; one binding update per trigger; tenant settings, login page, email
-          provider, each template, each log and event stream and prompt settings once. The
-          unchanged re-import: none. The 1 % change: one update per changed item.
+          provider, each template, each log and event stream and prompt settings once; each
+          profile, and each self-service profile's custom text. The unchanged re-import: none.
+          The 1 % change: one update per changed item.
   chain   round trips that must follow one another: the token; checkpoint pages one after
           another (offset pages after the first together); a sub-list after its list; and on
           import the stages resource servers -> clients -> grants -> organizations ->
@@ -105,6 +107,12 @@ function M.needed(manifest, op)
   d.prompts = 1
   d.log_streams = 1
   d.event_streams = 1
+  -- (manifests written before the tenant had profiles have no shape.profiles)
+  local profiles = s.profiles
+  if profiles then
+    d.profile_lists = 3
+    d.self_service_custom_text = seeded and profiles.self_service or 0
+  end
   if op == "export" then
     d.trigger_bindings = M.FRESH.trigger_ids
     d.email_templates = M.EMAIL_TEMPLATES
@@ -140,6 +148,10 @@ function M.needed(manifest, op)
     w.prompts = 1
     w.log_streams = s.log_streams or 0
     w.event_streams = s.event_streams or 0
+    if profiles then
+      w.profiles = profiles.connection + profiles.user_attribute + profiles.self_service
+        + profiles.custom_texts
+    end
   elseif op == "change" then
     for _, ch in ipairs(manifest.changes) do
       w[ch.type] = (w[ch.type] or 0) + 1

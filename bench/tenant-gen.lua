@@ -22,11 +22,13 @@ writes into DIR (default build/bench/tenant-N):
 N counts the items of the list types: clients, resourceServers, clientGrants, roles, databases,
 connections, organizations and actions. The tenant also has its singletons: tenant settings,
 the login page, the email provider, three email templates, prompt settings, and the trigger
-bindings of every action, and a fixed few streams: an HTTP and a Datadog log stream and a
-webhook event stream, each with its write-only credential as a keyword. The mix (share of N):
-resource servers 8 %, client grants 20 %, roles 10 %, database connections 2 %, social
-connections 4 %, organizations 10 %, actions 2 % (1 to 20), clients the rest (about 44 %).
-Clients are SPAs, regular web apps, native apps and
+bindings of every action, a fixed few streams (an HTTP and a Datadog log stream and a webhook
+event stream, each with its write-only credential as a keyword), and a fixed set of profiles: two
+connection profiles, a user attribute profile, and two self-service profiles (one naming that
+user attribute profile, with custom text). The mix (share of N): resource servers 8 %, client
+grants 20 %, roles 10 %, database connections 2 %, social connections 4 %, organizations 10 %,
+actions 2 % (1 to 20), clients the rest (about 44 %). Clients are SPAs, regular web apps, native
+apps and
 machine-to-machine clients, with callbacks, logout URLs and origins; a fifth of the
 machine-to-machine ones may use token exchange. Clients, resource servers and roles stay at 990 at
 most, the rest going to client grants: a0deploy 8.44 reads those lists by page number, which the
@@ -60,7 +62,8 @@ local M = {}
 
 M.TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connections", "databases",
   "roles", "organizations", "emailProvider", "emailTemplates", "pages", "prompts", "actions",
-  "triggers", "actionModules", "tokenExchangeProfiles", "logStreams", "eventStreams" }
+  "triggers", "actionModules", "tokenExchangeProfiles", "logStreams", "eventStreams",
+  "connectionProfiles", "userAttributeProfiles", "selfServiceProfiles" }
 M.CLIENT_ID = "a0luaBenchDeployClient0000000001"
 M.CLIENT_SECRET = "a0lua-bench-deploy-client-secret"
 M.SMTP_PASS = "bench-smtp-password"
@@ -462,6 +465,39 @@ local function add_exchange(model)
   model.counts.tokenExchangeProfiles = #model.tokenExchangeProfiles
 end
 
+-- The profiles, the same at every size (docs/handlers.md §selfServiceProfiles): the second
+-- self-service profile names the user attribute profile, which is created first.
+local function profiles()
+  local connection = array{
+    { name = "Bench Enterprise SSO", organization = { show_as_button = "required",
+        assign_membership_on_login = "optional" },
+      connection_name_prefix_template = "b-{org_name}",
+      enabled_features = strings({ "scim", "universal_logout" }) },
+    { name = "Bench Basic SSO", organization = { show_as_button = "optional",
+        assign_membership_on_login = "none" }, enabled_features = strings({ "scim" }) },
+  }
+  local attributes = array{
+    { name = "Bench Workforce", user_id = { oidc_mapping = "sub", scim_mapping = "externalId" },
+      user_attributes = {
+        email = { description = "Email of the user", label = "Email", profile_required = true,
+          auth0_mapping = "email" },
+        name = { description = "Full name", label = "Name", profile_required = false,
+          auth0_mapping = "name" } } },
+  }
+  local self_service = array{
+    { name = "Bench Partners", description = "Partners set up their own SSO",
+      allowed_strategies = strings({ "okta", "samlp" }),
+      branding = { colors = { primary = "#19aecc" } },
+      user_attributes = array{ { name = "email", description = "Email of the user",
+        is_optional = false } } },
+    { name = "Bench Workforce SSO", allowed_strategies = strings({ "oidc", "waad" }),
+      user_attribute_profile_id = "Bench Workforce",
+      customText = { en = { ["get-started"] = {
+        introduction = "Welcome to the Bench SSO setup." } } } },
+  }
+  return connection, attributes, self_service
+end
+
 function M.generate(size, seed)
   local counts = M.counts(size)
   local r = rng(seed or 1)
@@ -525,6 +561,7 @@ function M.generate(size, seed)
         webhook_endpoint = "https://events.bench.example.com/auth0",
         webhook_authorization = { method = "bearer", token = "##EVENT_WEBHOOK_TOKEN##" } } } },
   }
+  model.connectionProfiles, model.userAttributeProfiles, model.selfServiceProfiles = profiles()
   return model
 end
 
@@ -606,7 +643,8 @@ local KEY_ORDER = { "name", "template", "identifier", "strategy", "client_id", "
   "description", "app_type", "display_name", "tenant", "pages", "resourceServers", "clients",
   "clientGrants", "roles", "databases", "connections", "organizations", "actions", "triggers",
   "emailProvider", "emailTemplates", "prompts", "actionModules", "tokenExchangeProfiles",
-  "logStreams", "eventStreams" }
+  "logStreams", "eventStreams", "connectionProfiles", "userAttributeProfiles",
+  "selfServiceProfiles" }
 
 local function without(item, fields)
   local out = {}
@@ -664,6 +702,9 @@ function M.yaml(model)
   doc.prompts = model.prompts
   doc.logStreams = array(model.logStreams)
   doc.eventStreams = array(model.eventStreams)
+  for _, t in ipairs({ "connectionProfiles", "userAttributeProfiles", "selfServiceProfiles" }) do
+    doc[t] = model[t]
+  end
   local text = assert(yaml.encode(doc, { key_order = KEY_ORDER }))
   local header = ("# A generated benchmark tenant: %d resources, seed %d (bench/tenant-gen.lua).\n")
     :format(model.size, model.seed)
@@ -818,6 +859,21 @@ function M.state(model, opts)
   end
   for _, l in ipairs(model.logStreams) do call("POST", "/log-streams", with_secrets(l)) end
   for _, e in ipairs(model.eventStreams) do call("POST", "/event-streams", with_secrets(e)) end
+  for _, p in ipairs(model.connectionProfiles) do call("POST", "/connection-profiles", p) end
+  local attribute_ids = {}
+  for _, p in ipairs(model.userAttributeProfiles) do
+    local made = call("POST", "/user-attribute-profiles", p)
+    if made then attribute_ids[p.name] = made.id end
+  end
+  for _, p in ipairs(model.selfServiceProfiles) do
+    local body = without(p, { customText = true })
+    body.user_attribute_profile_id = attribute_ids[p.user_attribute_profile_id]
+    local made = call("POST", "/self-service-profiles", body)
+    local text = p.customText and p.customText.en["get-started"]
+    if made and text then
+      call("PUT", "/self-service-profiles/" .. made.id .. "/custom-text/en/get-started", text)
+    end
+  end
   if failure then return nil, failure end
   return emu:state()
 end
@@ -858,6 +914,13 @@ local function shape(model)
     if model.triggers[t.id] then s.triggers[#s.triggers + 1] = t.id end
   end
   s.triggers = strings(s.triggers)
+  local texts = 0
+  for _, p in ipairs(model.selfServiceProfiles) do
+    if p.customText then texts = texts + 1 end
+  end
+  s.profiles = { connection = #model.connectionProfiles,
+    user_attribute = #model.userAttributeProfiles, self_service = #model.selfServiceProfiles,
+    custom_texts = texts }
   return s
 end
 

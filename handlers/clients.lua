@@ -296,27 +296,34 @@ local function set_of(list)
   return s
 end
 
--- Per-run lookups (profiles by name and id), cached for one ctx.
+-- Per-run state, kept for one ctx.
 local cache = setmetatable({}, { __mode = "k" })
 
+-- The profiles by name and id, as the tenant now holds them: ctx.current, which a0lua.apply keeps
+-- in step with every write, so that a profile created in this run is found by its name when the
+-- clients' changes are computed again (the clients wait for the profiles: §order).
+local PROFILE_TYPES = {
+  connection = "connectionProfiles", user_attribute = "userAttributeProfiles",
+}
+
 local function profiles(ctx)
-  local c = cache[ctx]
-  if c and c.profiles then return c.profiles end
-  c = c or {}
-  cache[ctx] = c
   local out = { connection = {}, user_attribute = {} }
-  if ctx.api then
-    local conn, err = ctx.api:list("/connection-profiles",
-      { paging = "checkpoint", key = "connection_profiles", take = 10 })
-    if conn then out.connection = conn else warn(ctx, "clients: cannot read connection "
-      .. "profiles, their names are sent as given: " .. tostring(err)) end
-    local uap
-    uap, err = ctx.api:list("/user-attribute-profiles",
-      { paging = "checkpoint", key = "user_attribute_profiles", take = 10 })
-    if uap then out.user_attribute = uap else warn(ctx, "clients: cannot read user attribute "
-      .. "profiles, their names are sent as given: " .. tostring(err)) end
+  if not ctx.api then return out end
+  for kind, type_name in pairs(PROFILE_TYPES) do
+    local ok, list = pcall(handler.current_of, ctx, type_name)
+    if ok then
+      out[kind] = list or {}
+    else
+      local c = cache[ctx] or {}
+      cache[ctx] = c
+      c.warned = c.warned or {}
+      if not c.warned[type_name] then
+        c.warned[type_name] = true
+        warn(ctx, ("clients: cannot read %s, their names are sent as given: %s"):format(
+          type_name, tostring(list)))
+      end
+    end
   end
-  c.profiles = out
   return out
 end
 

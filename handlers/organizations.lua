@@ -622,17 +622,12 @@ end
 
 -- PATCH the organization's own fields when they differ, then each sub-resource in the plan.
 function M.update(self, ctx, current, payload)
-  local method, path, body = self:write_request(ctx, "update", payload, current)
-  local updated = current
-  if method then
-    local err
-    updated, err = ctx.api:request(method, path, { body = body })
-    if updated == nil then return nil, err end
-  end
+  local updated, err = handler.update_own(self, ctx, current, payload)
+  if updated == nil then return nil, err end
   for _, field in ipairs(SUB) do
     if payload[field] ~= nil then
-      local ok, err = SYNC[field](ctx, current.id, payload[field], current[field])
-      if not ok then return nil, err end
+      local ok, serr = SYNC[field](ctx, current.id, payload[field], current[field])
+      if not ok then return nil, serr end
     end
   end
   return updated

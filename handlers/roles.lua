@@ -165,16 +165,11 @@ end
 
 -- PATCH the role when its own fields differ, then the permissions by difference.
 function M.update(self, ctx, current, payload)
-  local method, path, body = self:write_request(ctx, "update", payload, current)
-  local updated = current
-  if method then
-    local err
-    updated, err = ctx.api:request(method, path, { body = body })
-    if updated == nil then return nil, err end
-  end
+  local updated, err = handler.update_own(self, ctx, current, payload)
+  if updated == nil then return nil, err end
   if payload.permissions ~= nil then
-    local ok, err = sync_permissions(ctx, current.id, payload.permissions, current.permissions)
-    if not ok then return nil, err end
+    local ok, perr = sync_permissions(ctx, current.id, payload.permissions, current.permissions)
+    if not ok then return nil, perr end
   end
   return updated
 end

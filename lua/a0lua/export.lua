@@ -10,8 +10,9 @@ a0lua.export: the tenant written as files (docs/architecture.md §5).
       ids unless AUTH0_EXPORT_IDENTIFIERS). A 403 "insufficient scope" (or any 403 when reading)
       turns the type into a warning and leaves it out, as a0deploy does; a type the tenant does
       not have (fetch gives nil) is left out. Only the types other exports look names up in
-      (clients, APIs, actions, connections, databases) stay in ctx.current afterwards; the others
-      are let go once converted (a later read reads them again).
+      (clients, APIs, actions, connections, databases, connection and user attribute
+      profiles) stay in ctx.current afterwards; the others are let go once converted (a later
+      read reads them again).
   export.run(ctx [, {types =, format =}]) -> result | nil, err
       collect; items of a list type that share a name (handler.check_unique) are the error
       export_duplicate naming the type and the names, before anything is written (the files
@@ -39,7 +40,7 @@ end
 
 -- Types whose state other exports (and the writers) look names and ids up in.
 local LOOKUP_TYPES = { clients = true, resourceServers = true, actions = true, connections = true,
-  databases = true }
+  databases = true, connectionProfiles = true, userAttributeProfiles = true }
 
 function M.collect(ctx, opts)
   opts = opts or {}

@@ -69,6 +69,10 @@ Helpers:
                                           tenant's objects are ignored, null equals absent
   handler.deep_copy(v) -> copy            keeps the array marker; json.null stays json.null
   handler.name_to_id(ctx, type, name) -> id | nil     through ctx.current[type] (fetched once)
+  handler.update_own(h, ctx, current, payload) -> updated | nil, err   the request of
+                                          h:write_request("update"), or current when it gives none
+  handler.optional_list(ctx, path, opts) -> list | nil, err   ctx.api:list of a feature the
+                                          tenant may not have: 404, 501 and 403 read as none
   handler.id_to_name(ctx, type, id) -> name | nil
   handler.action_id(ctx, name_or_id [, fresh]) -> id | nil   an action's id; fresh: read the
                                           actions again when not found (one made in this run)
@@ -352,6 +356,28 @@ function M.send(ctx, method, path, opts)
   local body, err = ctx.api:request(method, path, opts)
   if body == nil then return nil, err end
   return true
+end
+
+-- A list of an optional feature (connection and user attribute profiles): a tenant without it
+-- (404, 501) or without the scope (403) reads as having none, as a0deploy reads it.
+function M.optional_list(ctx, path, opts)
+  local list, err = ctx.api:list(path, opts)
+  if list ~= nil then return list end
+  local status = type(err) == "table" and err.status
+  if status == 404 or status == 501 or status == 403 then
+    if ctx.log then ctx.log:debug(("%s: not available on the tenant (%d), read as none")
+      :format(path, status)) end
+    return json.array()
+  end
+  return nil, err
+end
+
+-- The update of an item's own fields as h:write_request gives it, when there is one; the item
+-- as it was otherwise. For handlers that write sub-resources after it (roles, organizations).
+function M.update_own(h, ctx, current, payload)
+  local method, path, body = h:write_request(ctx, "update", payload, current)
+  if not method then return current end
+  return ctx.api:request(method, path, { body = body })
 end
 
 function M.name_to_id(ctx, type_name, name)

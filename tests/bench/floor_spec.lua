@@ -19,6 +19,8 @@ local function manifest(size)
   for _, t in ipairs(gen.TRIGGERS) do
     if m.triggers[t.id] then shape.triggers[#shape.triggers + 1] = t.id end
   end
+  shape.profiles = { connection = #m.connectionProfiles, user_attribute = #m.userAttributeProfiles,
+    self_service = #m.selfServiceProfiles, custom_texts = 1 }
   return { size = size, seed = 1, counts = m.counts, shape = shape, changes = changes }
 end
 
@@ -40,6 +42,7 @@ describe("bench/floor.lua", function()
         + s.role_permissions + c.connections + c.databases + s.connections_with_clients
         + c.organizations + s.org_connections + s.org_client_grants + 2 * c.actions
         + #s.triggers + 1 + 1 + 1 + s.email_templates + 1
+        + 2 + 1 + 2 + 1 -- connection, user attribute, self-service profiles, a custom text
       assert.equals(expected, need.writes)
       assert.equals(c.organizations, need.groups.organizations_write)
       assert.equals(s.org_connections, need.groups.organization_connections_write)
@@ -53,6 +56,8 @@ describe("bench/floor.lua", function()
       assert.equals(4 * m.counts.organizations, d.organization_sublists)
       assert.equals(1 + m.counts.connections + m.counts.databases, d.connection_clients)
       assert.equals(#m.shape.triggers, d.trigger_bindings)
+      assert.equals(3, d.profile_lists)
+      assert.equals(m.shape.profiles.self_service, d.self_service_custom_text)
       local e = floor.needed(m, "export").detail
       assert.equals(floor.EMAIL_TEMPLATES, e.email_templates)
       assert.equals(floor.PROMPT_TYPES, e.prompt_custom_text)

@@ -182,6 +182,15 @@ describe("bench/tenant-gen.lua", function()
         assert.equals(#m.actions, count("/actions/actions?per_page=100", "actions"))
         local bindings = assert(emu:get("/actions/triggers/post-login/bindings")).json
         assert.equals(#m.triggers["post-login"], #bindings.bindings)
+        assert.equals(#m.connectionProfiles, count("/connection-profiles", "connection_profiles"))
+        local ssp = count("/self-service-profiles?per_page=100&include_totals=true",
+          "self_service_profiles")
+        assert.equals(#m.selfServiceProfiles, ssp)
+        local uap = state["/user-attribute-profiles"][1]
+        local named = state["/self-service-profiles"][2]
+        assert.equals(uap.id, named.user_attribute_profile_id)
+        assert.equals("Welcome to the Bench SSO setup.", assert(emu:get("/self-service-profiles/"
+          .. named.id .. "/custom-text/en/get-started")).json.introduction)
         local role = state["/roles"][1]
         assert.equals(#m.roles[1].permissions,
           count("/roles/" .. role.id .. "/permissions?per_page=100"))

@@ -6,9 +6,12 @@ local run = require "helpers.run"
 local shared = require "helpers.shared"
 local json = require "a0lua.core.json"
 
+-- (userAttributeProfiles is not among them: the examples' user_attributes is a list where
+-- a0deploy's schema, and a0lua's, want a map keyed by attribute name.)
 local TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connections", "databases",
   "roles", "organizations", "emailProvider", "emailTemplates", "pages", "prompts", "actions",
-  "triggers", "actionModules", "tokenExchangeProfiles", "logStreams", "eventStreams" }
+  "triggers", "actionModules", "tokenExchangeProfiles", "logStreams", "eventStreams",
+  "connectionProfiles", "selfServiceProfiles" }
 
 local function writes(emu)
   local out = {}

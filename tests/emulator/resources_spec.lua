@@ -763,6 +763,16 @@ describe("a0lua.emulator.resources", function()
         email = { description = "Email", label = "Email", profile_required = true,
                   auth0_mapping = "email" } } }), 201)
       assert.matches("^uap_", uap.id)
+      -- the user id mappings the body leaves out, as Auth0 fills them in
+      assert.are.same({ oidc_mapping = "sub", scim_mapping = "externalId", saml_mapping = {
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier",
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn",
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name" } }, uap.user_id)
+      local kept = ok(emu:post("/user-attribute-profiles", { name = "uap2",
+        user_id = { saml_mapping = { "urn:oid:0.9.2342.19200300.100.1.1" } },
+        user_attributes = { email = { description = "Email", label = "Email",
+          profile_required = true, auth0_mapping = "email" } } }), 201)
+      assert.are.same({ "urn:oid:0.9.2342.19200300.100.1.1" }, kept.user_id.saml_mapping)
       assert.are.equal(uap.id, ok(emu:get("/user-attribute-profiles?take=10"))
         .user_attribute_profiles[1].id)
       local cop = ok(emu:post("/connection-profiles", { name = "cop1" }), 201)

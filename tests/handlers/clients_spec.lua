@@ -247,6 +247,25 @@ describe("handlers/clients", function()
       assert.equal("client_123", sent.okta_oin_client_id)
     end)
 
+    it("sends the id of a profile the same import creates, the clients waiting for it",
+        function()
+      local r = env.deploy{ routes = {}, desired = {
+        connectionProfiles = A{ { name = "New CP" } },
+        userAttributeProfiles = A{ { name = "New UAP", user_attributes = { email = {
+          description = "E", label = "E", profile_required = true, auth0_mapping = "email" } } } },
+        clients = A{ { name = "c", express_configuration = {
+          initiate_login_uri_template = "https://x/{id}", user_attribute_profile_id = "New UAP",
+          connection_profile_id = "New CP", enable_client = true, enable_organization = false,
+          okta_oin_client_id = "OIN", admin_login_domain = "x.example" } } } } }
+      assert_applied(r)
+      assert.equal(1, #env.bodies(r.ctx.api, "POST", "/connection-profiles"))
+      local sent = creates(r)[1].express_configuration
+      assert.not_equal("New CP", sent.connection_profile_id)
+      assert.not_equal("New UAP", sent.user_attribute_profile_id)
+      assert.matches("^id%d+$", sent.connection_profile_id)
+      assert.matches("^id%d+$", sent.user_attribute_profile_id)
+    end)
+
     it("turns my_organization_configuration names into ids, unknown names stay (case 20)",
       function()
         local routes = { ["LIST /clients"] = A{ { client_id = "cli_abc", name = "Landing" } } }

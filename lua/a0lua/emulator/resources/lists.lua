@@ -239,11 +239,26 @@ M.NETWORK_ACLS = {
                code = "conflict" } },
 }
 
+-- The user id mappings a new user attribute profile gets where the body leaves them out (as
+-- Auth0 answers: docs/emulator.md).
+local SAML_USER_ID = {
+  "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier",
+  "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn",
+  "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
+}
+
 M.USER_ATTRIBUTE_PROFILES = {
   path = "/user-attribute-profiles", id_format = id22("uap_"), key = "user_attribute_profiles",
   paging = "checkpoint",
   not_found = nf("User attribute profile not found", "inexistent_user_attribute_profile"),
   unique = unique_name("user attribute profile"),
+  create = function(_, item)
+    local user_id = type(item.user_id) == "table" and item.user_id or {}
+    if user_id.oidc_mapping == nil then user_id.oidc_mapping = "sub" end
+    if user_id.saml_mapping == nil then user_id.saml_mapping = arr(values.copy(SAML_USER_ID)) end
+    if user_id.scim_mapping == nil then user_id.scim_mapping = "externalId" end
+    item.user_id = user_id
+  end,
 }
 
 M.CONNECTION_PROFILES = {
