@@ -150,9 +150,13 @@ function M.new(opts)
   end
 
   if opts.listen ~= false then
+    -- Idle keep-alive connections are kept 10 minutes, not the server's default minute: a
+    -- client whose event loop stalls longer than that (a0deploy validating a large tenant on a
+    -- loaded machine) reuses a connection the server has closed meanwhile and fails with "other
+    -- side closed". A test double can afford the open sockets.
     local srv, err = server.new{ host = opts.host or "127.0.0.1", port = opts.port or 0,
                                  handler = function(req) return self.handler(req) end,
-                                 log = self.error_log }
+                                 log = self.error_log, idle_timeout = 600 }
     if not srv then return nil, err end
     self.server = srv
     self.sleep = server.sleep
