@@ -662,7 +662,7 @@ function M.new(spec)
   spec.update_method = spec.update_method or "PATCH"
   if spec.kind == "list" and spec.list == nil then spec.list = { paging = "offset" } end
   for _, f in ipairs({ "fetch", "validate", "resolve", "filter", "diff", "create", "update",
-    "delete", "export", "write_request" }) do
+    "delete", "export", "write_request", "derive" }) do
     if spec[f] ~= nil and type(spec[f]) ~= "function" then
       error(("handler %s: %s must be a function"):format(name, f), 2)
     end
