@@ -13,7 +13,7 @@ writes into DIR (default build/bench/tenant-N):
                         tenant.yaml was imported: made by sending the Management API requests to
                         an in-process emulator (a0lua.emulator, no socket), so every id and every
                         field the API fills in is the emulator's own
-  config.json           the a0deploy config both tools read with -c: AUTH0_INCLUDED_ONLY (the 14
+  config.json           the a0deploy config both tools read with -c: AUTH0_INCLUDED_ONLY (the 16
                         types), AUTH0_KEYWORD_REPLACE_MAPPINGS (the SMTP password), no deletes
   manifest.json         size, seed, counts per type, the changes of tenant-changed.yaml, and the
                         numbers bench/floor.lua needs (bindings per trigger, sub-resources)
@@ -25,7 +25,9 @@ bindings of every action. The mix (share of N): resource servers 8 %, client gra
 10 %, database connections 2 %, social connections 4 %, organizations 10 %, actions 2 % (1 to
 20), clients the rest (about 44 %). Clients are SPAs, regular web apps, native apps and
 machine-to-machine clients, with callbacks, logout URLs and origins; a fifth of the
-machine-to-machine ones may use token exchange. Clients, resource servers and roles stay at 990 at
+machine-to-machine ones may use token exchange, and every tenth client, when it is a
+machine-to-machine one, signs its token requests with a private key (a private_key_jwt
+credential, clientAuthCredentials). Two custom domains, one the default, come on top of N. Clients, resource servers and roles stay at 990 at
 most, the rest going to client grants: a0deploy 8.44 reads those lists by page number, which the
 Management API stops at 1,000 records (with 2,280 clients, its export and import of a 5,000
 tenant fail with "Requesting page 10 exceeds the allowed maximum of 1000 records").
@@ -44,7 +46,7 @@ As a module (`dofile("bench/tenant-gen.lua")` returns it when not run as a scrip
   M.yaml(model) -> text, files            files = { [relative path] = content }
   M.state(model, opts) -> state | nil, err    opts: client_id, client_secret (the deploy client)
   M.write(dir, size, seed, opts) -> manifest | nil, err
-  M.TYPES                                 the 14 types, as AUTH0_INCLUDED_ONLY lists them
+  M.TYPES                                 the 16 types, as AUTH0_INCLUDED_ONLY lists them
   M.CLIENT_ID, M.CLIENT_SECRET, M.SMTP_PASS   defaults of the deploy client and the keyword
 ]]
 local json = require "a0lua.core.json"
@@ -54,7 +56,7 @@ local M = {}
 
 M.TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connections", "databases",
   "roles", "organizations", "emailProvider", "emailTemplates", "pages", "prompts", "actions",
-  "triggers" }
+  "triggers", "customDomains", "clientAuthCredentials" }
 M.CLIENT_ID = "a0luaBenchDeployClient0000000001"
 M.CLIENT_SECRET = "a0lua-bench-deploy-client-secret"
 M.SMTP_PASS = "bench-smtp-password"
@@ -222,6 +224,20 @@ local function make_resource_servers(r, n)
   return list
 end
 
+-- The public key of the private_key_jwt credentials (a key made for the benchmark; its private
+-- half was never kept).
+local BENCH_PUBLIC_KEY = [[
+-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAriE3/DtSWq9tmlq0iaQN
+28ztcK8E0PCx+KQg8Jm1AJ3zMwP4Zv60THshhyE6U7Kib6G8Ao78wcHcN9cS2d6R
+bbEmJ8o8iCFmQJi2D1r3Qr0mC0igt4s+XVrT6zqEwu9o9tdNlJWHuAtDJRWnSVo2
+Dt1aQPL1pYRrtJeMcic0JzxboWKEYlfyicquMwXJDGoNtlA6Orkz0KMbbIJZfmrA
+zvXgL+PNcdPpIS/0TSZ8lNTYftWfcJVUltE6aFtXfA7ab1POqXyJsm9QB5x/RLLJ
+bJftwWyE1s5q+OmrYVL1ONpsidnWA3XYPc8Cl9cA4K2bZRGxVS5VFhyHC7Jm+Dfz
+MwIDAQAB
+-----END PUBLIC KEY-----
+]]
+
 local function make_clients(r, n)
   local list = {}
   for i = 1, n do
@@ -264,6 +280,12 @@ local function make_clients(r, n)
       end
     end
     if r.chance(0.5) then c.client_metadata = { team = "team-" .. r.int(1, 12) } end
+    if app_type == "non_interactive" and i % 10 == 0 then
+      c.token_endpoint_auth_method = nil
+      c.client_authentication_methods = { private_key_jwt = { credentials = array({
+        { name = ("bench-key-%04d"):format(i), credential_type = "public_key",
+          pem = BENCH_PUBLIC_KEY } }) } }
+    end
     list[i] = c
   end
   return list
@@ -476,6 +498,11 @@ function M.generate(size, seed)
   end
   model.prompts = { universal_login_experience = "new", identifier_first = false,
     webauthn_platform_first_factor = true }
+  model.customDomains = array({
+    { domain = "login.bench.example.com", type = "auth0_managed_certs", is_default = true,
+      tls_policy = "recommended", custom_client_ip_header = "true-client-ip" },
+    { domain = "id.bench.example.com", type = "self_managed_certs" },
+  })
   return model
 end
 
@@ -556,7 +583,7 @@ end
 local KEY_ORDER = { "name", "template", "identifier", "strategy", "client_id", "audience",
   "description", "app_type", "display_name", "tenant", "pages", "resourceServers", "clients",
   "clientGrants", "roles", "databases", "connections", "organizations", "actions", "triggers",
-  "emailProvider", "emailTemplates", "prompts" }
+  "emailProvider", "emailTemplates", "prompts", "customDomains" }
 
 local function without(item, fields)
   local out = {}
@@ -603,6 +630,7 @@ function M.yaml(model)
     doc.emailTemplates[i] = out
   end
   doc.prompts = model.prompts
+  doc.customDomains = model.customDomains
   local text = assert(yaml.encode(doc, { key_order = KEY_ORDER }))
   local header = ("# A generated benchmark tenant: %d resources, seed %d (bench/tenant-gen.lua).\n")
     :format(model.size, model.seed)
@@ -646,8 +674,20 @@ function M.state(model, opts)
   for _, rs in ipairs(model.resourceServers) do call("POST", "/resource-servers", rs) end
   local client_ids = {}
   for _, c in ipairs(model.clients) do
-    local made = call("POST", "/clients", c)
+    local methods = c.client_authentication_methods
+    local body = methods and without(c, { client_authentication_methods = true }) or c
+    local made = call("POST", "/clients", body)
     if made then client_ids[c.name] = made.client_id end
+    -- a credential is its own resource, which the client's methods then name
+    if made and methods then
+      local wired = array()
+      for _, cred in ipairs(methods.private_key_jwt.credentials) do
+        local cm = call("POST", "/clients/" .. made.client_id .. "/credentials", cred)
+        if cm then wired[#wired + 1] = { id = cm.id } end
+      end
+      call("PATCH", "/clients/" .. made.client_id, { token_endpoint_auth_method = json.null,
+        client_authentication_methods = { private_key_jwt = { credentials = wired } } })
+    end
   end
   local global = call("GET", "/clients", nil, { is_global = "true" })
   if global and global[1] then
@@ -725,6 +765,10 @@ function M.state(model, opts)
   call("POST", "/emails/provider", provider)
   for _, e in ipairs(model.emailTemplates) do call("POST", "/email-templates", e) end
   call("PATCH", "/prompts", model.prompts)
+  for _, d in ipairs(model.customDomains) do
+    call("POST", "/custom-domains", without(d, { is_default = true }))
+    if d.is_default then call("PATCH", "/custom-domains/default", { domain = d.domain }) end
+  end
   if failure then return nil, failure end
   return emu:state()
 end

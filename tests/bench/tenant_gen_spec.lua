@@ -145,7 +145,7 @@ describe("bench/tenant-gen.lua", function()
       for _, f in ipairs({ "tenant.yaml", "tenant-changed.yaml" }) do
         local code, out = a0lua(("validate -c %s/a/config.json -i %s/a/%s"):format(dir, dir, f))
         assert.equals(0, code, out)
-        assert.matches("valid %(14 resource types%)", out)
+        assert.matches("valid %(15 resource types%)", out)
       end
     end)
 
