@@ -28,8 +28,8 @@ machine-to-machine clients, with callbacks, logout URLs and origins; a fifth of 
 machine-to-machine ones may use token exchange, and every tenth client, when it is a
 machine-to-machine one, signs its token requests with a private key (a private_key_jwt
 credential, clientAuthCredentials). Two custom domains, one the default, come on top of N.
-Clients, resource servers and roles stay at 990 at most, the rest going to client grants: a0deploy 8.44 reads those lists by page number, which the
-Management API stops at 1,000 records (with 2,280 clients, its export and import of a 5,000
+Clients, resource servers and roles stay at 990 at most, the rest going to client grants:
+a0deploy 8.44 reads those lists by page number, which the Management API stops at 1,000 records (with 2,280 clients, its export and import of a 5,000
 tenant fail with "Requesting page 10 exceeds the allowed maximum of 1000 records").
 Client grants give machine-to-machine clients
 scopes of one or two APIs (token-exchange clients for users); roles hold one to four
