@@ -25,16 +25,18 @@ bindings of every action. The mix (share of N): resource servers 8 %, client gra
 10 %, database connections 2 %, social connections 4 %, organizations 10 %, actions 2 % (1 to
 20), clients the rest (about 44 %). Clients are SPAs, regular web apps, native apps and
 machine-to-machine clients, with callbacks, logout URLs and origins; a fifth of the
-machine-to-machine ones may use token exchange, and every tenth client, when it is a
-machine-to-machine one, signs its token requests with a private key (a private_key_jwt
-credential, clientAuthCredentials). Two custom domains, one the default, come on top of N.
-Clients, resource servers and roles stay at 990 at most, the rest going to client grants:
-a0deploy 8.44 reads those lists by page number, which the Management API stops at 1,000 records (with 2,280 clients, its export and import of a 5,000
+machine-to-machine ones may use token exchange. Clients, resource servers and roles stay at 990 at
+most, the rest going to client grants: a0deploy 8.44 reads those lists by page number, which the
+Management API stops at 1,000 records (with 2,280 clients, its export and import of a 5,000
 tenant fail with "Requesting page 10 exceeds the allowed maximum of 1000 records").
 Client grants give machine-to-machine clients
 scopes of one or two APIs (token-exchange clients for users); roles hold one to four
 permissions; connections enable one to five clients; organizations enable one or two
 connections and a quarter of them a client grant; actions are bound to four triggers.
+
+Every tenth client, when it is a machine-to-machine one, signs its token requests with a private
+key (a private_key_jwt credential: clientAuthCredentials). Two custom domains, one the default, come
+on top of N.
 
 The same size and seed always give byte-identical files (own splitmix64 generator; the
 emulator seeded with the same seed and run on a fixed clock).
