@@ -2,7 +2,7 @@
 # tests/peer/differential.sh: the differential check of `make peer` (issue 4 item 12). For each
 # of two a0deploy fixtures (../shared's examples/yaml, with the group id edit of a0deploy.sh, and
 # test/e2e/testdata/lots-of-configuration), a0deploy imports into one emulator and a0lua into
-# another, seeded alike, both with AUTH0_INCLUDED_ONLY naming the engine's 14 types; the two final
+# another, seeded alike, both with AUTH0_INCLUDED_ONLY naming the engine's 16 types; the two final
 # states (GET /__emulator/state) are compared by tests/peer/differential.lua with server-made ids
 # and timestamps normalised. Every difference must be listed in tests/peer/known-differences.lua
 # (with its reason; docs/compat.md "Differential check" mirrors the list), else the check fails.
@@ -29,6 +29,7 @@ seed=${DIFF_SEED:-1}
 a0deploy=${1:-}
 TYPES=tenant,clients,resourceServers,clientGrants,connections,databases,roles,organizations
 TYPES+=,emailProvider,emailTemplates,pages,prompts,actions,triggers
+TYPES+=,customDomains,clientAuthCredentials
 
 # shellcheck source=tests/peer/lib.sh
 . "$peer/lib.sh"
@@ -70,10 +71,11 @@ client_id=$(LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 32)
 client_secret=$(LC_ALL=C tr -dc 'A-Za-z0-9_-' </dev/urandom | head -c 64)
 peer_cert "$tmp" "$logs/openssl.log" || fail "openssl could not make the certificate"
 
-# The example, copied with the one edit a0deploy.sh explains: its placeholder synchronized group
-# id does not match the Management API's pattern for a group id.
+# The example, copied with the two edits a0deploy.sh explains: its placeholder synchronized group
+# id and its custom domain do not match the Management API's patterns.
 cp -R "$examples_src" "$tmp/examples-yaml" || fail "cannot copy $examples_src"
-sed -i 's/"some_google_group_id"/"someGoogleGroupId"/' "$tmp/examples-yaml/tenant.yaml"
+sed -i -e 's/"some_google_group_id"/"someGoogleGroupId"/' \
+  -e 's/^  - domain: my_domain\.com$/  - domain: my-domain.com/' "$tmp/examples-yaml/tenant.yaml"
 
 # start_emulator NAME: an emulator seeded with the example's missing objects (admin.lua seed);
 # sets url and pid.
