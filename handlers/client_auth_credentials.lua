@@ -109,7 +109,8 @@ function M.derive(_, ctx, desired)
       end
       if creds then
         items[#items + 1] = { client = c.name, credentials = creds,
-          token_endpoint_auth_method = c.token_endpoint_auth_method }
+          token_endpoint_auth_method = c.token_endpoint_auth_method,
+          is_first_party = c.is_first_party }
       end
     end
   end
@@ -166,7 +167,8 @@ function M.fetch(_, ctx, want)
           method = wired[cred.name] or METHOD_OF_TYPE[cred.credential_type] }
       end
     end
-    out[#out + 1] = { client = f.client.name, client_id = f.client.client_id, credentials = list,
+    out[#out + 1] = { client = f.client.name, client_id = f.client.client_id,
+      is_first_party = f.client.is_first_party, credentials = list,
       wired = next(wired) ~= nil and wired or nil,
       methods_set = is_table(f.client.client_authentication_methods) }
   end)
@@ -176,21 +178,19 @@ function M.fetch(_, ctx, want)
 end
 
 -- The clients the clients step leaves alone (the deploying client, excluded names, excluded
--- third parties) keep their credentials too; a client that neither is on the tenant nor wants a
--- credential needs nothing.
-function M.resolve(_, ctx, desired)
+-- third parties) keep their credentials too, on both sides of the plan.
+function M.filter(_, ctx, item)
   local clients_h = ctx.handlers and ctx.handlers:get("clients")
-  local by_name = {}
-  for _, c in ipairs(is_table(ctx.desired) and is_table(ctx.desired.clients)
-      and ctx.desired.clients or {}) do
-    if is_table(c) and c.name ~= nil then by_name[c.name] = c end
-  end
+  if not (clients_h and is_table(item)) then return true end
+  return clients_h:filter(ctx, { name = item.client, client_id = item.client_id,
+    is_first_party = item.is_first_party })
+end
+
+-- A client that neither is on the tenant nor wants a credential needs nothing.
+function M.resolve(_, ctx, desired)
   local out = json.array()
   for _, item in ipairs(desired) do
-    local client = by_name[item.client]
-    local keep = not (clients_h and client) or clients_h:filter(ctx, client)
-    if keep and #item.credentials == 0 and not client_named(ctx, item.client) then keep = false end
-    if keep then out[#out + 1] = item end
+    if #item.credentials > 0 or client_named(ctx, item.client) then out[#out + 1] = item end
   end
   return out
 end

@@ -130,6 +130,14 @@ describe("handlers/client_auth_credentials", function()
       env.bodies(r.ctx.api, "PATCH", "/clients/c1"))
   end)
 
+  it("leaves the deploying client's credentials alone, also with deletes allowed", function()
+    local r = deploy(nil, { { id = "cred_1", name = "k1", credential_type = "public_key" } },
+      { AUTH0_ALLOW_DELETE = true, AUTH0_CLIENT_ID = "c1" })
+    assert.is_nil(r.err)
+    for _, c in ipairs(r.plan.list) do assert.not_equal("clientAuthCredentials", c.type) end
+    assert.same({}, writes(r))
+  end)
+
   it("changes expires_at in place", function()
     local r = deploy(methods({ { name = "k1", pem = PEM, expires_at = "2030-01-01T00:00:00Z" } }),
       { { id = "cred_1", name = "k1", credential_type = "public_key" } })
