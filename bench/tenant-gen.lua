@@ -42,6 +42,10 @@ N: one action module, published, that the first action imports (version 1), and 
 token exchange profile with its own action (trigger custom-token-exchange, not bound), the
 profile the token-exchange clients allow (custom_authentication).
 
+Every tenth client, when it is a machine-to-machine one, signs its token requests with a private
+key (a private_key_jwt credential: clientAuthCredentials). Two custom domains, one the default, come
+on top of N.
+
 The same size and seed always give byte-identical files (own splitmix64 generator; the
 emulator seeded with the same seed and run on a fixed clock).
 
@@ -63,7 +67,8 @@ local M = {}
 M.TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connections", "databases",
   "roles", "organizations", "emailProvider", "emailTemplates", "pages", "prompts", "actions",
   "triggers", "actionModules", "tokenExchangeProfiles", "logStreams", "eventStreams",
-  "connectionProfiles", "userAttributeProfiles", "selfServiceProfiles" }
+  "connectionProfiles", "userAttributeProfiles", "selfServiceProfiles",
+  "customDomains", "clientAuthCredentials" }
 M.CLIENT_ID = "a0luaBenchDeployClient0000000001"
 M.CLIENT_SECRET = "a0lua-bench-deploy-client-secret"
 M.SMTP_PASS = "bench-smtp-password"
@@ -234,6 +239,20 @@ local function make_resource_servers(r, n)
   return list
 end
 
+-- The public key of the private_key_jwt credentials (a key made for the benchmark; its private
+-- half was never kept).
+local BENCH_PUBLIC_KEY = [[
+-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAriE3/DtSWq9tmlq0iaQN
+28ztcK8E0PCx+KQg8Jm1AJ3zMwP4Zv60THshhyE6U7Kib6G8Ao78wcHcN9cS2d6R
+bbEmJ8o8iCFmQJi2D1r3Qr0mC0igt4s+XVrT6zqEwu9o9tdNlJWHuAtDJRWnSVo2
+Dt1aQPL1pYRrtJeMcic0JzxboWKEYlfyicquMwXJDGoNtlA6Orkz0KMbbIJZfmrA
+zvXgL+PNcdPpIS/0TSZ8lNTYftWfcJVUltE6aFtXfA7ab1POqXyJsm9QB5x/RLLJ
+bJftwWyE1s5q+OmrYVL1ONpsidnWA3XYPc8Cl9cA4K2bZRGxVS5VFhyHC7Jm+Dfz
+MwIDAQAB
+-----END PUBLIC KEY-----
+]]
+
 local function make_clients(r, n)
   local list = {}
   for i = 1, n do
@@ -276,6 +295,12 @@ local function make_clients(r, n)
       end
     end
     if r.chance(0.5) then c.client_metadata = { team = "team-" .. r.int(1, 12) } end
+    if app_type == "non_interactive" and i % 10 == 0 then
+      c.token_endpoint_auth_method = nil
+      c.client_authentication_methods = { private_key_jwt = { credentials = array({
+        { name = ("bench-key-%04d"):format(i), credential_type = "public_key",
+          pem = BENCH_PUBLIC_KEY } }) } }
+    end
     list[i] = c
   end
   return list
@@ -562,6 +587,11 @@ function M.generate(size, seed)
         webhook_authorization = { method = "bearer", token = "##EVENT_WEBHOOK_TOKEN##" } } } },
   }
   model.connectionProfiles, model.userAttributeProfiles, model.selfServiceProfiles = profiles()
+  model.customDomains = array({
+    { domain = "login.bench.example.com", type = "auth0_managed_certs", is_default = true,
+      tls_policy = "recommended", custom_client_ip_header = "true-client-ip" },
+    { domain = "id.bench.example.com", type = "self_managed_certs" },
+  })
   return model
 end
 
@@ -644,7 +674,7 @@ local KEY_ORDER = { "name", "template", "identifier", "strategy", "client_id", "
   "clientGrants", "roles", "databases", "connections", "organizations", "actions", "triggers",
   "emailProvider", "emailTemplates", "prompts", "actionModules", "tokenExchangeProfiles",
   "logStreams", "eventStreams", "connectionProfiles", "userAttributeProfiles",
-  "selfServiceProfiles" }
+  "selfServiceProfiles", "customDomains" }
 
 local function without(item, fields)
   local out = {}
@@ -705,6 +735,7 @@ function M.yaml(model)
   for _, t in ipairs({ "connectionProfiles", "userAttributeProfiles", "selfServiceProfiles" }) do
     doc[t] = model[t]
   end
+  doc.customDomains = model.customDomains
   local text = assert(yaml.encode(doc, { key_order = KEY_ORDER }))
   local header = ("# A generated benchmark tenant: %d resources, seed %d (bench/tenant-gen.lua).\n")
     :format(model.size, model.seed)
@@ -748,8 +779,20 @@ function M.state(model, opts)
   for _, rs in ipairs(model.resourceServers) do call("POST", "/resource-servers", rs) end
   local client_ids = {}
   for _, c in ipairs(model.clients) do
-    local made = call("POST", "/clients", c)
+    local methods = c.client_authentication_methods
+    local body = methods and without(c, { client_authentication_methods = true }) or c
+    local made = call("POST", "/clients", body)
     if made then client_ids[c.name] = made.client_id end
+    -- a credential is its own resource, which the client's methods then name
+    if made and methods then
+      local wired = array()
+      for _, cred in ipairs(methods.private_key_jwt.credentials) do
+        local cm = call("POST", "/clients/" .. made.client_id .. "/credentials", cred)
+        if cm then wired[#wired + 1] = { id = cm.id } end
+      end
+      call("PATCH", "/clients/" .. made.client_id, { token_endpoint_auth_method = json.null,
+        client_authentication_methods = { private_key_jwt = { credentials = wired } } })
+    end
   end
   local global = call("GET", "/clients", nil, { is_global = "true" })
   if global and global[1] then
@@ -873,6 +916,10 @@ function M.state(model, opts)
     if made and text then
       call("PUT", "/self-service-profiles/" .. made.id .. "/custom-text/en/get-started", text)
     end
+  end
+  for _, d in ipairs(model.customDomains) do
+    call("POST", "/custom-domains", without(d, { is_default = true }))
+    if d.is_default then call("PATCH", "/custom-domains/default", { domain = d.domain }) end
   end
   if failure then return nil, failure end
   return emu:state()

@@ -47,11 +47,49 @@ local token_quota = {
   required = { "client_credentials" },
 }
 
+-- client_authentication_methods: the credentials the clientAuthCredentials step deploys
+-- (handlers/client_auth_credentials.lua). a0deploy leaves the field unchecked and the API refuses
+-- a misspelt method or credential type only once the client is written; a0lua refuses it here.
+local function credential_method(credential_type)
+  return {
+    type = "object",
+    properties = {
+      credentials = {
+        type = "array",
+        items = {
+          type = "object",
+          required = { "name" },
+          properties = {
+            name = { type = "string", minLength = 1, maxLength = 128 },
+            credential_type = { type = "string", enum = { credential_type } },
+            pem = { type = "string" },
+            alg = { type = "string", enum = { "RS256", "RS384", "PS256" } },
+            subject_dn = { type = "string", minLength = 1, maxLength = 256 },
+            expires_at = { type = "string" },
+            parse_expiry_from_cert = { type = "boolean" },
+          },
+        },
+      },
+    },
+  }
+end
+
+local client_authentication_methods = {
+  type = { "object", "null" },
+  additionalProperties = false,
+  properties = {
+    private_key_jwt = credential_method("public_key"),
+    self_signed_tls_client_auth = credential_method("x509_cert"),
+    tls_client_auth = credential_method("cert_subject_dn"),
+  },
+}
+
 local SCHEMA = {
   type = "object",
   required = { "name" },
   properties = {
     name = { type = "string", minLength = 1, pattern = "[^<>]+" },
+    client_authentication_methods = client_authentication_methods,
     external_client_id = str(),
     external_metadata_type = str(),
     external_metadata_created_by = str(),
@@ -504,9 +542,28 @@ function M.filter(_, ctx, item)
   return true
 end
 
--- A CIMD client's PATCH carries only its editable fields (docs/handlers.md §clients).
+-- Drops a field from a payload and its diffs; nil when nothing is left.
+local function without(payload, diffs, field)
+  payload[field] = nil
+  if next(payload) == nil then return nil end
+  local kept = {}
+  for _, d in ipairs(diffs or {}) do
+    if tostring(d.path):match("^[^.]+") ~= field then kept[#kept + 1] = d end
+  end
+  return payload, kept
+end
+
+-- A CIMD client's PATCH carries only its editable fields (docs/handlers.md §clients). A client
+-- whose credentials are wired (client_authentication_methods) takes no token_endpoint_auth_method:
+-- the API refuses it while credentials are in use, and the clientAuthCredentials step sends it
+-- when it unwires them.
 function M.diff(self, ctx, desired, current)
   local payload, diffs = Base.diff(self, ctx, desired, current)
+  if payload ~= nil and payload.token_endpoint_auth_method ~= nil and type(current) == "table"
+      and type(current.client_authentication_methods) == "table"
+      and current.client_authentication_methods ~= NULL then
+    payload, diffs = without(payload, diffs, "token_endpoint_auth_method")
+  end
   if payload == nil or not is_cimd(current) then return payload, diffs end
   local editable = set_of(CIMD_EDITABLE)
   for k in pairs(payload) do

@@ -50,6 +50,9 @@ Generic behaviour (each may be replaced by the handler; all take self first):
   h:write_part(ctx, id, field, want, have) -> true | nil, err     only with `parts`: writes one
                                           part of item `id` (want: the file's value of the field,
                                           have: the tenant's, nil for a new item)
+  h:derive(ctx, desired) -> value | nil  only for a type without data of its own in the files
+                                          (clientAuthCredentials): its desired value, made from
+                                          the other types' (a0lua.plan calls it; nil: nothing)
 
 Parts: `parts = { {field =, depends_on = {types}}, ... }` names the fields of an item that are
 written by requests of their own once the item exists, each needing other types (an
@@ -709,7 +712,7 @@ function M.new(spec)
   spec.update_method = spec.update_method or "PATCH"
   if spec.kind == "list" and spec.list == nil then spec.list = { paging = "offset" } end
   for _, f in ipairs({ "fetch", "validate", "resolve", "filter", "diff", "create", "update",
-    "delete", "export", "write_request" }) do
+    "delete", "export", "write_request", "derive" }) do
     if spec[f] ~= nil and type(spec[f]) ~= "function" then
       error(("handler %s: %s must be a function"):format(name, f), 2)
     end

@@ -551,8 +551,26 @@ function M.types_of(ctx, desired, only)
   return out
 end
 
+-- A type without data of its own in the files (h.derive: clientAuthCredentials, from the
+-- clients) gets its desired value from the other types'. The caller's table is left as it was.
+local function with_derived(ctx, desired)
+  local out
+  for _, t in ipairs(ctx.handlers:enabled(ctx.config)) do
+    local h = ctx.handlers:get(t)
+    if h and type(h.derive) == "function" then
+      if not out then
+        out = {}
+        for k, v in pairs(desired) do out[k] = v end
+      end
+      out[t] = h:derive(ctx, desired)
+    end
+  end
+  return out or desired
+end
+
 function M.compute(ctx, desired, opts)
   opts = opts or {}
+  desired = with_derived(ctx, desired)
   local types = M.types_of(ctx, desired, opts.types)
   local ok, err = M.fetch(ctx, types, desired)
   if not ok then return nil, err end

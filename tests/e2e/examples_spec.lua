@@ -11,7 +11,8 @@ local json = require "a0lua.core.json"
 local TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connections", "databases",
   "roles", "organizations", "emailProvider", "emailTemplates", "pages", "prompts", "actions",
   "triggers", "actionModules", "tokenExchangeProfiles", "logStreams", "eventStreams",
-  "connectionProfiles", "selfServiceProfiles" }
+  "connectionProfiles", "selfServiceProfiles",
+  "customDomains", "clientAuthCredentials" }
 
 local function writes(emu)
   local out = {}
@@ -60,27 +61,37 @@ describe("a0deploy's examples", function()
   --  * The directory provisioning's synchronized group id `some_google_group_id` is a
   --    placeholder, not a valid Google group id: the API's pattern is ^[A-Za-z0-9]+$. The copy
   --    carries a valid id.
+  --  * The custom domain `my_domain.com` is no host name (no "_" in one): the copy says
+  --    my-domain.com.
   local EDITS = {
-    yaml = { file = "tenant.yaml", edits = {
+    yaml = { { file = "tenant.yaml", edits = {
       { "some_google_group_id", "someGoogleGroupId" },
-    } },
-    directory = { file = "connections/google-apps.json", edits = {
-      { "some_google_group_id", "someGoogleGroupId" },
-    } },
+      { "domain: my_domain.com", "domain: my-domain.com" },
+    } } },
+    directory = {
+      { file = "connections/google-apps.json", edits = {
+        { "some_google_group_id", "someGoogleGroupId" },
+      } },
+      { file = "custom-domains/custom-domains.json", edits = {
+        { '"domain": "my_domain.com"', '"domain": "my-domain.com"' },
+      } },
+    },
   }
   local function example_copy(format)
     local dir = tmp .. "/" .. format
     local status = run.run({ "cp", "-R", examples .. "/" .. format, dir })
     assert.equal(0, status, "cannot copy the " .. format .. " example")
-    local path = dir .. "/" .. EDITS[format].file
-    local text = shared.read(path)
-    for _, e in ipairs(EDITS[format].edits) do
-      local from = e[1]:gsub("%p", "%%%0")
-      local n
-      text, n = text:gsub(from, e[2])
-      assert.equal(1, n, path .. ": no longer has " .. e[1])
+    for _, f in ipairs(EDITS[format]) do
+      local path = dir .. "/" .. f.file
+      local text = shared.read(path)
+      for _, e in ipairs(f.edits) do
+        local from = e[1]:gsub("%p", "%%%0")
+        local n
+        text, n = text:gsub(from, e[2])
+        assert.equal(1, n, path .. ": no longer has " .. e[1])
+      end
+      run.write_file(path, text)
     end
-    run.write_file(path, text)
     return format == "yaml" and dir .. "/tenant.yaml" or dir
   end
 

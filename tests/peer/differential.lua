@@ -11,7 +11,8 @@
 --     identifier, display_name, key or version number (a client grant: "CLIENT->AUDIENCE"). Ids
 --     left over that look server-made (UUIDs, con_..., 24 hex digits) become "{id}".
 --   * server-made values are dropped: every field named *_at, build_time, the streams' partner
---     event sources, and the clients' generated client_secret and signing_keys.
+--     event sources, the clients' generated client_secret and signing_keys, credentials' kid,
+--     custom domains' verification.
 --   * each --replace FROM=TO is applied to every string (the two runs' domains and ports).
 --   * arrays of objects whose items all carry a distinct name (the labels above) are compared as
 --     maps by that name; other arrays of objects as sorted lists; arrays of scalars in order,
@@ -66,6 +67,20 @@ local function dropped(key)
   return type(key) == "string" and (key:match("_at$") or SERVER_MADE[key] == true)
 end
 local CLIENT_GENERATED = { client_secret = true, signing_keys = true }
+-- Random values the emulator makes for other collections' items: a credential's kid (Auth0
+-- derives it from the key; the emulator draws one) and a custom domain's verification record.
+local GENERATED = {
+  { key = "^/clients/[^/]+/credentials$", fields = { kid = true } },
+  { key = "^/custom%-domains$", fields = { verification = true } },
+}
+
+local function generated(parent_key, k)
+  if parent_key == "/clients" then return CLIENT_GENERATED[k] end
+  for _, g in ipairs(GENERATED) do
+    if type(parent_key) == "string" and parent_key:match(g.key) and g.fields[k] then return true end
+  end
+  return false
+end
 -- Arrays the API keeps as sets: their order is the order the writes happened to come in.
 local SET_FIELDS = { enabled_clients = true }
 
@@ -156,7 +171,7 @@ local function normalise_value(v, ids, replacements, parent_key)
   end
   local out = {}
   for k, item in pairs(v) do
-    if not dropped(k) and not (parent_key == "/clients" and CLIENT_GENERATED[k]) then
+    if not dropped(k) and not generated(parent_key, k) then
       local value = normalise_value(item, ids, replacements)
       if SET_FIELDS[k] and is_array(value) then
         table.sort(value, function(x, y) return canonical(x) < canonical(y) end)

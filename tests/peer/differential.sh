@@ -32,6 +32,7 @@ TYPES=tenant,clients,resourceServers,clientGrants,connections,databases,roles,or
 TYPES+=,emailProvider,emailTemplates,pages,prompts,actions,triggers
 TYPES+=,actionModules,tokenExchangeProfiles,logStreams,eventStreams
 TYPES+=,connectionProfiles,userAttributeProfiles,selfServiceProfiles
+TYPES+=,customDomains,clientAuthCredentials
 
 # shellcheck source=tests/peer/lib.sh
 . "$peer/lib.sh"
@@ -73,10 +74,11 @@ client_id=$(LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 32)
 client_secret=$(LC_ALL=C tr -dc 'A-Za-z0-9_-' </dev/urandom | head -c 64)
 peer_cert "$tmp" "$logs/openssl.log" || fail "openssl could not make the certificate"
 
-# The example, copied with the one edit a0deploy.sh explains: its placeholder synchronized group
-# id does not match the Management API's pattern for a group id.
+# The example, copied with the two edits a0deploy.sh explains: its placeholder synchronized group
+# id and its custom domain do not match the Management API's patterns.
 cp -R "$examples_src" "$tmp/examples-yaml" || fail "cannot copy $examples_src"
-sed -i 's/"some_google_group_id"/"someGoogleGroupId"/' "$tmp/examples-yaml/tenant.yaml"
+sed -i -e 's/"some_google_group_id"/"someGoogleGroupId"/' \
+  -e 's/^  - domain: my_domain\.com$/  - domain: my-domain.com/' "$tmp/examples-yaml/tenant.yaml"
 
 # start_emulator NAME: an emulator seeded with the example's missing objects (admin.lua seed);
 # sets url and pid.

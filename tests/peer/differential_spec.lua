@@ -28,6 +28,23 @@ describe("tests/peer/differential.lua", function()
         n["/connections/{/connections:db}/clients"][1].client_id)
     end)
 
+    it("drops the credentials' kid and the custom domains' verification the emulator draws",
+      function()
+        local n = differential.normalise({
+          ["/clients"] = arr({ { client_id = "AbCdEfGhIjKlMnOpQrStUvWxYz012345", name = "M2M" } }),
+          ["/clients/AbCdEfGhIjKlMnOpQrStUvWxYz012345/credentials"] = arr({
+            { id = "cred_0123456789abcdefABCDEF", name = "key", kid = "drawn", alg = "RS256" } }),
+          ["/custom-domains"] = arr({ { custom_domain_id = "cd_0123456789abcdef",
+            domain = "login.example.com", verification = { methods = arr({ { record = "r" } }) },
+            status = "pending_verification" } }),
+        }, {})
+        local cred = n["/clients/{/clients:M2M}/credentials"][1]
+        assert.is_nil(cred.kid)
+        assert.are.equal("RS256", cred.alg)
+        assert.is_nil(n["/custom-domains"][1].verification)
+        assert.are.equal("pending_verification", n["/custom-domains"][1].status)
+      end)
+
     it("names client grants by client and audience, and unknown made ids as {id}", function()
       local n = differential.normalise({
         ["/clients"] = arr({ { client_id = "AbCdEfGhIjKlMnOpQrStUvWxYz012345", name = "M2M" } }),

@@ -316,7 +316,7 @@ describe("a0lua.repl", function()
       local s = session()
       s.env.my_value = { alpha = 1, beta = { gamma = 2 } }
       assert.same({ "tenant" }, s:complete("tena", "tena", 1))
-      assert.same({ "tenant.clientGrants", "tenant.clients" },
+      assert.same({ "tenant.clientAuthCredentials", "tenant.clientGrants", "tenant.clients" },
         s:complete("tenant.cli", "tenant.cli", 1))
       assert.same({ "tenant.clients:where" }, s:complete("tenant.clients:wh", "x", 1))
       assert.same({ "my_value.beta.gamma" }, s:complete("my_value.beta.g", "my_value.beta.g", 1))
