@@ -28,14 +28,10 @@ logs=$root/build/peer/logs/differential
 run_timeout=${PEER_RUN_TIMEOUT:-600}
 seed=${DIFF_SEED:-1}
 a0deploy=${1:-}
-TYPES=tenant,clients,resourceServers,clientGrants,connections,databases,roles,organizations
-TYPES+=,emailProvider,emailTemplates,pages,prompts,actions,triggers
-TYPES+=,actionModules,tokenExchangeProfiles,logStreams,eventStreams
-TYPES+=,connectionProfiles,userAttributeProfiles,selfServiceProfiles
-TYPES+=,customDomains,clientAuthCredentials
 
 # shellcheck source=tests/peer/lib.sh
 . "$peer/lib.sh"
+TYPES=$PEER_A0LUA_TYPES
 
 step_name="start"
 step() {

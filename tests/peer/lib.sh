@@ -1,6 +1,6 @@
 # tests/peer/lib.sh: pieces shared by the scripts that run the real a0deploy against
 # `a0lua emulate` (bench/deploy.sh; tests/peer/a0deploy.sh may source it too). Source it from
-# bash; it defines functions only and starts nothing by itself.
+# bash; it defines functions and PEER_A0LUA_TYPES only, and starts nothing by itself.
 #
 #   peer_a0deploy ROOT LOG               prints the path of an a0deploy binary: the registry's
 #       current auth0-deploy-cli, installed with npm into a temporary folder and kept in
@@ -20,8 +20,18 @@
 #   peer_stop PID...                     SIGTERM, up to 5 s, then SIGKILL; reaps each (only the
 #       given process ids: the ones the caller started)
 #
+#   PEER_A0LUA_TYPES                     the types a0lua has handlers for, as AUTH0_INCLUDED_ONLY
+#       takes them: what the differential check compares, and what a0lua's own imports of
+#       a0deploy's fixtures are limited to (a type without a handler is an error in a0lua)
+#
 # Clients reach the emulator as https://localhost:PEER_TLS_PORT with
 # NODE_EXTRA_CA_CERTS=DIR/cert.pem (node) or a CA file of DIR/cert.pem (a0lua's ca_file).
+
+PEER_A0LUA_TYPES=tenant,clients,resourceServers,clientGrants,connections,databases,roles
+PEER_A0LUA_TYPES+=,organizations,emailProvider,emailTemplates,pages,prompts,actions,triggers
+PEER_A0LUA_TYPES+=,actionModules,tokenExchangeProfiles,logStreams,eventStreams
+PEER_A0LUA_TYPES+=,connectionProfiles,userAttributeProfiles,selfServiceProfiles
+PEER_A0LUA_TYPES+=,customDomains,clientAuthCredentials
 
 peer_a0deploy() {
   local root=$1 log=$2 version cache tmp best
