@@ -307,8 +307,10 @@ local function sync(ctx, client_id, desired, current)
   local final = {}
   for _, k in ipairs(w.keep) do final[#final + 1] = k end
   for _, cred in ipairs(w.create) do
-    local created, err = ctx.api:request("POST", credentials_path(client_id),
-      { body = create_body(cred) })
+    -- A create whose answer was lost is looked up by name among the client's credentials
+    -- before it is sent again, so a lost answer neither fails the run nor makes a twin.
+    local created, err = ctx.api:create(credentials_path(client_id), create_body(cred), {
+      find = function(item) return item.name == cred.name end, list = { paging = "none" } })
     if created == nil then return nil, err end
     final[#final + 1] = { id = created.id, name = cred.name, method = cred.method }
   end

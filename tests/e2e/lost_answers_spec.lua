@@ -1,16 +1,18 @@
 -- An import whose answers get lost (`a0lua emulate --drop-rate`): every write that is safe to
 -- send again is sent again (sub-resource writes: role permissions, an organization's connections
--- and client grants, an action's deploy), every create is looked up before it is sent again, and
--- the import succeeds on its first run with nothing created twice.
+-- and client grants, an action's deploy), every create is looked up before it is sent again (a
+-- client's private-key-JWT credentials among them), and the import succeeds on its first run
+-- with nothing created twice.
 local a0lua = require "a0lua"
 local api = require "a0lua.api"
 local emulator = require "helpers.emulator"
 local json = require "a0lua.core.json"
+local keys = require "helpers.keys"
 local log = require "a0lua.log"
 
 local A = json.array
 
-local function desired(n)
+local function desired(n, public_pem)
   local d = {
     resourceServers = A{ { name = "Orders", identifier = "https://orders.test/api",
       scopes = A{ { value = "read:orders" }, { value = "write:orders" } } } },
@@ -19,7 +21,9 @@ local function desired(n)
   }
   for i = 1, n do
     local client = ("Service %02d"):format(i)
-    d.clients[i] = { name = client, app_type = "non_interactive" }
+    d.clients[i] = { name = client, app_type = "non_interactive",
+      client_authentication_methods = { private_key_jwt = { credentials = A{
+        { name = ("key-%02d"):format(i), credential_type = "public_key", pem = public_pem } } } } }
     d.connections[1].enabled_clients[i] = client
     d.clientGrants[i] = { client_id = client, audience = "https://orders.test/api",
                           scope = A{ "read:orders" } }
@@ -51,7 +55,7 @@ describe("an import whose answers get lost", function()
       client_secret = emu.client_secret, retry_base_ms = 20, retry_max_ms = 200 })
     local tenant = assert(a0lua.connect({ AUTH0_DOMAIN = emu.url }, { api = client,
       log = log.new{ level = "silent" } }))
-    local d = desired(12)
+    local d = desired(12, keys.public_pem())
     local report, err = tenant:apply(assert(tenant:plan(d)))
     assert.is_table(report, tostring(err))
     local dropped = 0
@@ -60,8 +64,13 @@ describe("an import whose answers get lost", function()
     end
     assert.is_true(dropped >= 10, "writes whose answer was lost: " .. dropped)
     local state = emu:state()
+    local keys_of = {}
+    for path in pairs(state) do
+      if path:match("^/clients/[^/]+/credentials$") then keys_of[#keys_of + 1] = path end
+    end
+    assert.equal(12, #keys_of)
     for _, key in ipairs({ "/clients", "/roles", "/organizations", "/actions/actions",
-                           "/client-grants", "/connections" }) do
+                           "/client-grants", "/connections", table.unpack(keys_of) }) do
       local seen = {}
       for _, item in ipairs(state[key] or {}) do
         local name = item.name or (item.client_id .. " " .. tostring(item.audience))
