@@ -18,12 +18,7 @@ local function a0lua(emu, argv, extra_env)
   return run.run(words, { env = env })
 end
 
-local function named(list, field, value)
-  for _, x in ipairs(list or {}) do
-    if x[field] == value then return x end
-  end
-  return nil
-end
+local named = emulator.find
 
 local function write_lines(emu)
   local out = {}

@@ -10,12 +10,7 @@ local json = require "a0lua.core.json"
 
 local DIR = "tests/fixtures/e2e/profiles"
 
-local function named(list, name)
-  for _, item in ipairs(list or {}) do
-    if item.name == name then return item end
-  end
-  return nil
-end
+local function named(list, name) return emulator.find(list, "name", name) end
 
 describe("profiles through a0lua import and export", function()
   local emu, tmp

@@ -9,12 +9,7 @@ local yaml = require "a0lua.core.yaml"
 
 local DIR = "tests/fixtures/e2e/token_exchange_profiles"
 
-local function named(list, name)
-  for _, item in ipairs(list or {}) do
-    if item.name == name then return item end
-  end
-  return nil
-end
+local function named(list, name) return emulator.find(list, "name", name) end
 
 describe("tokenExchangeProfiles and actionModules through import and export", function()
   local emu, tmp

@@ -20,6 +20,8 @@
 --                           and client in the environment
 --   emu:stop()   SIGTERM, then reaps the process; idempotent. Call it from teardown / finally.
 --   emulator.start returns the instance or raises with the emulator's stderr.
+--   emulator.find(list, field, value) -> the first item of a state list (or an export's list)
+--                           whose field equals value, or nil
 local http = require "a0lua.core.http"
 local json = require "a0lua.core.json"
 
@@ -206,6 +208,13 @@ end
 
 function Emu:load(state)
   return assert(self:http("PUT", "/__emulator/state", { body = state })).status
+end
+
+function M.find(list, field, value)
+  for _, item in ipairs(list or {}) do
+    if item[field] == value then return item end
+  end
+  return nil
 end
 
 return M
