@@ -17,8 +17,9 @@
 #      secret exports and imports lots-of-configuration again, then a0lua does the same with the
 #      same key (over the same TLS terminator, --ca-file); the emulator's request log must show
 #      every token request carrying a client assertion and none a secret
-#   6. the differential check (tests/peer/differential.sh): each import's files through a0deploy
-#      and through a0lua into two emulators seeded alike, limited to differential.sh's TYPES;
+#   6. the differential check (tests/peer/differential.sh): each import's files, and the example
+#      as a0deploy's examples/directory, through a0deploy and through a0lua into two emulators
+#      seeded alike, limited to differential.sh's TYPES;
 #      the two states must be equal but for the differences tests/peer/known-differences.lua lists
 #
 # Prints a0deploy's summary lines and, per run, the requests the emulator answered with a status
@@ -376,5 +377,5 @@ step_name="result"
   fail "everything else passed, but PEER_EXCLUDE left out $PEER_EXCLUDE"
 echo "peer check passed: a0deploy $version, 3 exports and 2 imports against a0lua emulate," \
   "an export and an import each by a0deploy and a0lua with a private-key JWT," \
-  "and the differential check of both imports against a0lua's" \
+  "and the differential check of both imports and the example directory against a0lua's" \
   "in $((SECONDS - started)) s"

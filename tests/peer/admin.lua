@@ -14,11 +14,14 @@
 --       checks that every POST /oauth/token of a request log sent client_assertion and
 --       client_assertion_type and no client_secret (the private-key JWT runs); prints the count,
 --       exits 1 when one did not or when there was none.
---   PEER_CLIENT_SECRET=S a0lua run tests/peer/admin.lua seed BASE_URL CLIENT_ID
+--   PEER_CLIENT_SECRET=S a0lua run tests/peer/admin.lua seed BASE_URL CLIENT_ID [CLIENT_NAME...]
 --       puts into the tenant, through the Management API, what the example tenant.yaml expects
 --       to be there already: the actions it names without defining them, built and deployed
 --       ("custom-token-exchange-action", trigger custom-token-exchange, for its token exchange
---       profile; "action-name", trigger event-stream, for its action event stream); and
+--       profile; "action-name", trigger event-stream, for its action event stream; "ldoorz",
+--       trigger send-phone-message, which the example directory binds); the clients named after
+--       CLIENT_ID, as machine-to-machine applications (the example directory's grant is for "My
+--       M2M", a client it does not define, while the YAML example defines it); and
 --       version 1 of its two action modules, which its actions use by version number while the
 --       file does not ask a0deploy to publish them (no all_changes_published: true).
 local http = require "a0lua.core.http"
@@ -58,12 +61,18 @@ M.SEED_ACTIONS = {
     code = "exports.onExecuteEventStream = async (event, api) => {};\n",
     runtime = "node22",
   },
+  {
+    name = "ldoorz",
+    supported_triggers = { { id = "send-phone-message", version = "v1" } },
+    code = "exports.onExecuteSendPhoneMessage = async (event, api) => {};\n",
+    runtime = "node22",
+  },
 }
 
 M.SEED_MODULES = { "auth-helper", "notification-helper" }
 
--- seed(base_url, client_id, client_secret) -> true | nil, message
-function M.seed(base, client_id, client_secret)
+-- seed(base_url, client_id, client_secret, client_names) -> true | nil, message
+function M.seed(base, client_id, client_secret, client_names)
   local function call(method, path, body, token)
     local status, text = M.request(method, base .. path, {
       body = body, headers = token and { Authorization = "Bearer " .. token } or nil,
@@ -95,6 +104,12 @@ function M.seed(base, client_id, client_secret)
     local deployed
     deployed, err = call("POST", "/api/v2/actions/actions/" .. action.id .. "/deploy", nil, token)
     if not deployed then return nil, err end
+  end
+  for _, name in ipairs(client_names or {}) do
+    local made
+    made, err = call("POST", "/api/v2/clients",
+      { name = name, app_type = "non_interactive" }, token)
+    if not made then return nil, err end
   end
   for _, name in ipairs(M.SEED_MODULES) do
     local module, version
@@ -160,7 +175,8 @@ end
 
 local function main(args)
   if args[1] == "seed" then
-    local ok, err = M.seed(args[2], args[3], os.getenv("PEER_CLIENT_SECRET"))
+    local ok, err = M.seed(args[2], args[3], os.getenv("PEER_CLIENT_SECRET"),
+      { table.unpack(args, 4) })
     if not ok then
       io.stderr:write("seed: ", err, "\n")
       return 1

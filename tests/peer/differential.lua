@@ -345,18 +345,20 @@ local function decode_file(path)
 end
 
 local USAGE = "usage: a0lua run tests/peer/differential.lua [--known FILE] [--fixture NAME] "
-  .. "[--replace FROM=TO]... [--write-normalised PREFIX] STATE_A0DEPLOY STATE_A0LUA"
+  .. "[--label NAME] [--replace FROM=TO]... [--write-normalised PREFIX] STATE_A0DEPLOY STATE_A0LUA"
 
 local function main(args)
-  local known_path, fixture, prefix, replacements, files = nil, nil, nil, {}, {}
+  local known_path, fixture, name, prefix, replacements, files = nil, nil, nil, nil, {}, {}
   local i = 1
   while args[i] do
     local a = args[i]
-    if a == "--known" or a == "--fixture" or a == "--replace" or a == "--write-normalised" then
+    if a == "--known" or a == "--fixture" or a == "--label" or a == "--replace"
+        or a == "--write-normalised" then
       local v = args[i + 1]
       if not v then error(USAGE, 0) end
       if a == "--known" then known_path = v
       elseif a == "--fixture" then fixture = v
+      elseif a == "--label" then name = v
       elseif a == "--write-normalised" then prefix = v
       else
         local from, to = v:match("^(.-)=(.*)$")
@@ -383,7 +385,8 @@ local function main(args)
   local differences = M.compare(a, b)
   local known = known_path and load_known(known_path) or {}
   local new = M.classify(differences, known, fixture)
-  local label = fixture and (fixture .. ": ") or ""
+  name = name or fixture
+  local label = name and (name .. ": ") or ""
   for _, d in ipairs(differences) do
     io.stdout:write(("%s%s %s: a0deploy %s, a0lua %s\n"):format(label,
       d.known and "known" or "NEW", d.path, show(d.a), show(d.b)))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/peer/differential.sh: the differential check of `make peer` (issue 4 item 12). For each
-# of two a0deploy fixtures (../shared's examples/yaml, with the group id edit of a0deploy.sh, and
-# test/e2e/testdata/lots-of-configuration), a0deploy imports into one emulator and a0lua into
+# of three a0deploy fixtures (../shared's examples/yaml, with the group id edit of a0deploy.sh, the
+# same example as examples/directory, and test/e2e/testdata/lots-of-configuration), a0deploy imports into one emulator and a0lua into
 # another, seeded alike, both with AUTH0_INCLUDED_ONLY naming the types a0lua handles (TYPES);
 # the two final states (GET /__emulator/state) are compared by tests/peer/differential.lua with
 # server-made ids and timestamps normalised. Every difference must be listed in
@@ -17,7 +17,8 @@
 # starts and stops its own emulators and TLS terminators (only the processes it started).
 #
 # Environment: A0LUA_SHARED (default ../shared beside the checkout), PEER_RUN_TIMEOUT (seconds one
-# import may take, default 600), DIFF_SEED (the emulators' --seed, default 1).
+# import may take, default 600), DIFF_SEED (the emulators' --seed, default 1), DIFF_FIXTURES (the
+# fixtures to run, default "examples examples-directory lots").
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -27,6 +28,7 @@ peer=$root/tests/peer
 logs=$root/build/peer/logs/differential
 run_timeout=${PEER_RUN_TIMEOUT:-600}
 seed=${DIFF_SEED:-1}
+fixtures=" ${DIFF_FIXTURES:-examples examples-directory lots} "
 a0deploy=${1:-}
 
 # shellcheck source=tests/peer/lib.sh
@@ -47,6 +49,7 @@ fail() {
 [ -x "$a0deploy" ] || fail "usage: bash tests/peer/differential.sh A0DEPLOY (an a0deploy binary)"
 [ -x "$a0lua" ] || fail "build/a0lua is missing (run make)"
 examples_src=$shared/fixtures/deploy-cli/examples/yaml
+examples_dir_src=$shared/fixtures/deploy-cli/examples/directory
 lots_src=$shared/fixtures/deploy-cli/test/e2e/testdata/lots-of-configuration
 [ -f "$examples_src/tenant.yaml" ] && [ -f "$lots_src/tenant.yaml" ] ||
   fail "the a0deploy fixtures are not in $shared/fixtures/deploy-cli"
@@ -76,8 +79,28 @@ cp -R "$examples_src" "$tmp/examples-yaml" || fail "cannot copy $examples_src"
 sed -i -e 's/"some_google_group_id"/"someGoogleGroupId"/' \
   -e 's/^  - domain: my_domain\.com$/  - domain: my-domain.com/' "$tmp/examples-yaml/tenant.yaml"
 
-# start_emulator NAME: an emulator seeded with the example's missing objects (admin.lua seed);
-# sets url and pid.
+# The same example as a directory, with the same two edits.
+# One of its actions names its code as directory/actions/action-example/code.js, which a0deploy
+# looks for under the input folder (directory/directory/...) and cannot load; the copy names it
+# ./actions/action-example/code.js, as the example's other action does.
+cp -R "$examples_dir_src" "$tmp/directory" || fail "cannot copy $examples_dir_src"
+sed -i 's|"directory/actions/action-example/code.js"|"./actions/action-example/code.js"|' \
+  "$tmp/directory/actions/action-example.json"
+sed -i 's/"some_google_group_id"/"someGoogleGroupId"/' \
+  "$tmp/directory/connections/google-apps.json"
+sed -i 's/"domain": "my_domain\.com"/"domain": "my-domain.com"/' \
+  "$tmp/directory/custom-domains/custom-domains.json"
+# Its API sets token_lifetime_for_web, which the Management API derives from token_lifetime and
+# refuses in a request body (docs/management-api.md; a0lua strips it, a0deploy sends it): the copy
+# leaves it out, so that both tools send the same API.
+sed -i '/"token_lifetime_for_web": 7200,/d' "$tmp/directory/resource-servers/My API.json"
+# Its "My SPA" copies read-only fields a GET shows (callback_url_template, global, tenant), which
+# the create schema refuses; a0lua leaves them out of a create (docs/compat.md), a0deploy sends
+# them: the copy leaves them out too.
+sed -i -E '/^\s*"(callback_url_template|global|tenant)": /d' "$tmp/directory/clients/My SPA.json"
+
+# start_emulator NAME [CLIENT...]: an emulator seeded with the example's missing objects
+# (admin.lua seed), and the clients named; sets url and pid.
 start_emulator() {
   local name=$1
   peer_emulator "$a0lua" "$logs/$name.emulator.out" "$logs/$name.emulator.err" \
@@ -87,7 +110,7 @@ start_emulator() {
   url=$PEER_EMULATOR_URL
   pid=$PEER_EMULATOR_PID
   PEER_CLIENT_SECRET=$client_secret "$a0lua" run "$peer/admin.lua" seed "$url" "$client_id" \
-    >/dev/null || fail "could not seed the $name emulator"
+    "${@:2}" >/dev/null || fail "could not seed the $name emulator"
 }
 
 # check_log LABEL STATUS ERROR ALLOWED: fails on a non-zero exit, or on a line matching ERROR (a
@@ -104,16 +127,18 @@ check_log() {
 }
 
 new_total=0
-# differential NAME INPUT EXAMPLE_CONFIG ALLOWED [TYPES]: one fixture through both tools
-# (TYPES: AUTH0_INCLUDED_ONLY, default $TYPES).
+# differential NAME INPUT EXAMPLE_CONFIG ALLOWED [TYPES [CLIENT...]]: one fixture through both
+# tools (TYPES: AUTH0_INCLUDED_ONLY, default $TYPES; CLIENTs: seeded in both tenants).
 differential() {
   local name=$1 input=$2 example_config=$3 allowed=$4 types=${5:-$TYPES}
+  local seed_clients=("${@:6}")
   local url_a pid_a url_b pid_b tls status
   local mappings=()
+  [[ $fixtures == *" $name "* ]] || return 0
   # With the example's config: its keyword mappings, plus placeholders for what it leaves out.
   [ -z "$example_config" ] || mappings=("$example_config" "$input")
   step "$name: a0deploy"
-  start_emulator "$name.a0deploy"
+  start_emulator "$name.a0deploy" "${seed_clients[@]}"
   url_a=$url pid_a=$pid
   peer_stunnel "$a0lua" "$tmp" "${url_a#http://}" "$logs/$name.stunnel.log" ||
     fail "stunnel did not start"
@@ -134,7 +159,7 @@ differential() {
     fail "cannot read the a0deploy emulator's state"
 
   step "$name: a0lua"
-  start_emulator "$name.a0lua"
+  start_emulator "$name.a0lua" "${seed_clients[@]}"
   url_b=$url pid_b=$pid
   AUTH0_DOMAIN=${url_b#http://} AUTH0_CLIENT_ID=$client_id AUTH0_CLIENT_SECRET=$client_secret \
     "$a0lua" run "$peer/config.lua" --include-only "$types" --domain "$url_b" --credentials \
@@ -149,7 +174,9 @@ differential() {
   peer_stop "$PEER_STUNNEL_PID" "$pid_a" "$pid_b"
 
   step "$name: compare"
-  "$a0lua" run "$peer/differential.lua" --known "$peer/known-differences.lua" --fixture "$name" \
+  # examples-directory is the examples tenant in the other format: the same known differences.
+  "$a0lua" run "$peer/differential.lua" --known "$peer/known-differences.lua" \
+    --fixture "${name%%-*}" --label "$name" \
     --replace "$tls={AUTH0_DOMAIN}" --replace "${url_a#http://}={AUTH0_DOMAIN}" \
     --replace "${url_b#http://}={AUTH0_DOMAIN}" --write-normalised "$logs/$name.normalised" \
     "$logs/$name.a0deploy.state.json" "$logs/$name.a0lua.state.json" >"$logs/$name.diff.txt"
@@ -163,9 +190,13 @@ differential() {
 # examples/yaml names two prompt screen-render files the fixture lacks (see a0deploy.sh).
 missing_renderers='Error loading file \./prompts/screenRenderSettings/login-passwordless_login-'
 missing_renderers+='passwordless-(email-code|sms-otp)\.json: '
-# Its userAttributeProfiles are refused by both tools' schemas (a0deploy.sh explains why).
+# Its userAttributeProfiles are refused by both tools' schemas (a0deploy.sh explains why), in
+# both formats.
 differential examples "$tmp/examples-yaml/tenant.yaml" \
   "$examples_src/config.json.example" "$missing_renderers" "${TYPES/,userAttributeProfiles/}"
+# Its grant is for the client "My M2M", which the directory (unlike the YAML) does not define.
+differential examples-directory "$tmp/directory" \
+  "$examples_dir_src/config.json.example" "" "${TYPES/,userAttributeProfiles/}" "My M2M"
 differential lots "$lots_src/tenant.yaml" "" ""
 
 step_name="result"
