@@ -25,15 +25,6 @@ local function library_versions()
   return table.concat(parts, ", ")
 end
 
--- Runs a Lua chunk the way lua.c does: `arg` is set, the arguments are also passed as `...`.
--- A chunk that returns an integer makes it the exit status (so recipes can exit 2 on drift).
-local function run_chunk(chunk, script_arg)
-  _G.arg = script_arg
-  local status = chunk(table.unpack(script_arg, 1, #script_arg))
-  if math.type(status) == "integer" then return status end
-  return 0
-end
-
 local commands = {}
 local command_order = {}
 
@@ -105,15 +96,16 @@ M.command("run", {
   summary = "run a Lua file or a shipped recipe (drift, backup, ...) with the a0lua API",
   usage = "a0lua run FILE|RECIPE [ARGS...]",
   run = function(args, argv, first)
-    local file, ferr = require("a0lua.commands.run").find(args[1])
+    local run = require "a0lua.commands.run"
+    local file, ferr = run.find(args[1])
     if not file then error(ferr, 0) end
-    local chunk, err = loadfile(file)
+    local chunk, err = require("a0lua.script_env").loadfile(file)
     if not chunk then error(err, 0) end
     -- Like lua.c: arg[0] is the script, positive indexes its arguments, negative ones what came
     -- before it on the command line.
     local script_arg = {}
     for i = 0, #argv do script_arg[i - first] = argv[i] end
-    return run_chunk(chunk, script_arg)
+    return run.chunk(chunk, script_arg)
   end,
 })
 
@@ -129,9 +121,9 @@ for _, entry in ipairs(LAZY_COMMANDS) do
 end
 
 local function exec_code(code)
-  local chunk, err = load(code, "=(command line)")
+  local chunk, err = require("a0lua.script_env").load(code, "=(command line)")
   if not chunk then error(err, 0) end
-  return run_chunk(chunk, { [0] = "-e" })
+  return require("a0lua.commands.run").chunk(chunk, { [0] = "-e" })
 end
 
 -- Turns any error value into the one line printed after "a0lua: ".

@@ -3,7 +3,8 @@ a0lua.hooks: the user's functions, called at fixed points of a deploy (docs/scri
 
 A hooks file (`--hooks FILE`, or A0LUA_HOOKS: one or more files separated by ":") is a Lua file
 that either registers functions with `require("a0lua.hooks").on(point, [type,] fn)` or returns a
-table `{ [point] = fn or {fn, ...} }`, or both. Points, with what each function receives:
+table `{ [point] = fn or {fn, ...} }`, or both. It runs with its own globals (a0lua.script_env:
+an undeclared global is an error at its line). Points, with what each function receives:
 
   load(desired, ctx)           the desired state, read from the files and before validation (so
                                what a hook adds is validated like the files); no network
@@ -54,6 +55,7 @@ error hook is logged as a warning (ctx.log) and the run goes on.
   registry:run_error(err, ctx)                      an error already reported is not again
 ]]
 local errors = require "a0lua.errors"
+local script_env = require "a0lua.script_env"
 
 local M = {}
 
@@ -133,7 +135,7 @@ end
 function M.load(file, registry)
   if type(file) ~= "string" then error("hooks.load: file must be a string", 2) end
   registry = registry or M.new()
-  local chunk, err = loadfile(file)
+  local chunk, err = script_env.loadfile(file)
   if not chunk then
     local _, line, rest = split_position(err)
     return nil, load_error(file, rest, line)

@@ -11,7 +11,8 @@ plan, validate and export run the shipped recipes recipes/import.lua and recipes
   run.chunk(chunk, script_arg) -> status
       runs a loaded chunk the way lua.c runs a script: the global `arg` is script_arg, the
       arguments arg[1..n] are also passed as `...`; an integer returned is the exit status
-      (recipes exit 2 on drift), anything else is 0.
+      (recipes exit 2 on drift), anything else is 0. Recipes, `a0lua run` files and `-e` code
+      are loaded with a0lua.script_env's globals (an undeclared global is an error).
   run.recipe(name, words [, fields]) -> status
       runs the shipped recipe `name` with arg = { [0] = its path, words..., fields... } (fields
       such as `command` tell a recipe which command runs it).
@@ -72,7 +73,7 @@ end
 function M.recipe(name, words, fields)
   local path, err = M.find(name)
   if not path then error("run: " .. err, 0) end
-  local chunk, lerr = loadfile(path)
+  local chunk, lerr = require("a0lua.script_env").loadfile(path)
   if not chunk then error("run: " .. tostring(lerr), 0) end
   local script_arg = { [0] = path }
   for i, w in ipairs(words or {}) do script_arg[i] = w end
