@@ -5,7 +5,8 @@ a0lua.tasks so many requests are in flight while the code reads top to bottom.
   local api = require "a0lua.api"
   local client = assert(api.new{
     domain = "tenant.eu.auth0.com",   -- AUTH0_DOMAIN; "https://host", or "http://127.0.0.1:PORT"
-                                      -- (plain HTTP only to loopback: 127/8, localhost, [::1])
+                                      -- (plain HTTP only to loopback: 127/8, localhost, [::1]),
+                                      -- or what a0lua.domain.parse made of it (config's cfg.domain)
     client_id =, client_secret =,     -- client credentials, or:
     signing_key_path =,               -- AUTH0_CLIENT_SIGNING_KEY_PATH: without a secret, a
     signing_algorithm = "RS256",      -- private-key JWT client assertion (a0lua.api.assertion);
@@ -110,6 +111,7 @@ Pacing (lua/a0lua/api/pacer.lua) spreads requests over the x-ratelimit-* bucket.
 Nothing logged or raised ever carries the Authorization header, the token, the secret or a
 client assertion.
 ]]
+local domain_mod = require "a0lua.domain"
 local errors = require "a0lua.errors"
 local json = require "a0lua.core.json"
 local tasks = require "a0lua.tasks"
@@ -197,58 +199,15 @@ end
 
 -- ---- domain, URLs ----------------------------------------------------------------------------
 
-local function is_loopback(host)
-  host = host:lower()
-  if host == "localhost" or host == "[::1]" then return true end
-  local a, b, c, d = host:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
-  if not a then return false end
-  for _, n in ipairs({ a, b, c, d }) do
-    if tonumber(n) > 255 then return false end
-  end
-  return tonumber(a) == 127
-end
-M.is_loopback = is_loopback
-
 --- api.parse_domain(text) -> { scheme =, host =, port =, origin =, authority = } | nil, err
+--- (a0lua.domain's parse, its message an api_config error about AUTH0_DOMAIN)
 function M.parse_domain(text)
   if type(text) ~= "string" or text:match("^%s*$") then
     return nil, config_error("AUTH0_DOMAIN is required")
   end
-  local s = text:match("^%s*(.-)%s*$")
-  local scheme, rest = s:match("^(%a[%w+.%-]*)://(.*)$")
-  if scheme then
-    scheme = scheme:lower()
-    if scheme ~= "http" and scheme ~= "https" then
-      return nil, config_error(("AUTH0_DOMAIN: unsupported scheme '%s' in '%s' (use https://, "
-        .. "or http:// to a loopback emulator)"):format(scheme, s))
-    end
-  else
-    scheme, rest = "https", s
-  end
-  rest = rest:gsub("/+$", "")
-  local host, port
-  if rest:sub(1, 1) == "[" then
-    host, port = rest:match("^(%[[%x:.]+%])(.*)$")
-  else
-    host, port = rest:match("^([%w.%-]+)(.*)$")
-  end
-  if port and port ~= "" then port = port:match("^:(%d+)$") end
-  if not host or port == nil or host:find("..", 1, true) or host:match("^[.%-]") then
-    return nil, config_error(("AUTH0_DOMAIN: '%s' is not a host name (expected e.g. "
-      .. "tenant.eu.auth0.com or http://127.0.0.1:4000)"):format(s))
-  end
-  port = port ~= "" and tonumber(port) or nil
-  if port and (port < 1 or port > 65535) then
-    return nil, config_error(("AUTH0_DOMAIN: port %d is out of range"):format(port))
-  end
-  if (scheme == "https" and port == 443) or (scheme == "http" and port == 80) then port = nil end
-  if scheme == "http" and not is_loopback(host) then
-    return nil, config_error(("AUTH0_DOMAIN: plain HTTP is only allowed to a loopback host "
-      .. "(127.0.0.1, localhost, [::1]), not to '%s': use https://"):format(host))
-  end
-  local authority = port and (host .. ":" .. port) or host
-  return { scheme = scheme, host = host, port = port, authority = authority,
-           origin = scheme .. "://" .. authority }
+  local parsed, why = domain_mod.parse(text)
+  if not parsed then return nil, config_error("AUTH0_DOMAIN: " .. why) end
+  return parsed
 end
 
 local function encode_component(s)
@@ -322,7 +281,7 @@ M.group_of = group_of
 -- ---- construction ------------------------------------------------------------------------------
 
 local OPTIONS = {
-  domain = "string", client_id = "string", client_secret = "string", access_token = "string",
+  domain = "string|table", client_id = "string", client_secret = "string", access_token = "string",
   signing_key_path = "string", signing_algorithm = "string",
   audience = "string", ca_file = "string", proxy = "string", max_retries = "number",
   concurrency = "number", log = "table", max_rate = "number", timeout_ms = "number",
@@ -351,9 +310,13 @@ function M.new(opts)
   for k, v in pairs(opts) do
     local want = OPTIONS[k]
     if not want then error("api.new: unknown option " .. tostring(k), 2) end
-    if type(v) ~= want then error(("api.new: %s must be a %s"):format(k, want), 2) end
+    if not ("|" .. want .. "|"):find("|" .. type(v) .. "|", 1, true) then
+      error(("api.new: %s must be a %s"):format(k, want:gsub("|", " or ")), 2)
+    end
   end
-  local domain, err = M.parse_domain(opts.domain)
+  -- A table is a domain config.lua already parsed (a0lua.domain), taken as it is.
+  local domain, err = opts.domain, nil
+  if type(domain) ~= "table" then domain, err = M.parse_domain(opts.domain) end
   if not domain then return nil, err end
   if blank(opts.access_token) then
     local missing = {}

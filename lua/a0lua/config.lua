@@ -14,7 +14,8 @@ a0lua.config: a0deploy's configuration, read once and typed.
   config.environ() -> { NAME = value }                         the process environment
   config.parse_domain(text) -> base_url, host | nil, message   "tenant.auth0.com" ->
       "https://tenant.auth0.com", "tenant.auth0.com"; "http://127.0.0.1:3000" -> itself and
-      "127.0.0.1:3000"; plain http:// only to loopback hosts (localhost, 127.0.0.0/8, [::1])
+      "127.0.0.1:3000"; plain http:// only to loopback hosts (localhost, 127.0.0.0/8, [::1]);
+      a0lua.domain's rules
   config.KEYS  every key: { name =, type =, default =, meaning = } (docs/architecture.md §3.5)
   config.KEY[name] -> that entry
 
@@ -28,7 +29,8 @@ lower case:
   from the input's extension, or "directory" for an existing directory), dry_run, interactive,
   apply (booleans), json, debug, log_level ("error" | "warn" | "info" | "debug"), concurrency
   (default 8), ca_file, proxy_url, handlers_path (array), hooks (file), config_file, env (whether
-  the environment was read), base_url and host (from AUTH0_DOMAIN, see parse_domain).
+  the environment was read), domain (AUTH0_DOMAIN as a0lua.domain.parse reads it, which the API
+  client takes as it is), base_url and host (its origin and authority).
 
 Precedence, as a0deploy's nconf (docs/architecture.md §3.1): environment > config file > flags >
 programmatic values, per key; maps are merged key by key across all sources (the higher source
@@ -50,6 +52,7 @@ a broken rule), config_missing (required settings absent; err.missing lists them
 Misuse (opts not a table, an unknown command) raises.
 ]]
 local catalogue = require "a0lua.catalogue"
+local domain = require "a0lua.domain"
 local errors = require "a0lua.errors"
 local fs = require "a0lua.core.fs"
 local json = require "a0lua.core.json"
@@ -272,45 +275,12 @@ local PARSERS = {
 ---------------------------------------------------------------------------------------------------
 -- AUTH0_DOMAIN
 
-local function loopback(host)
-  host = host:lower()
-  if host == "localhost" or host == "[::1]" then return true end
-  local a, b, c, d = host:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
-  return a == "127" and tonumber(b) < 256 and tonumber(c) < 256 and tonumber(d) < 256
-end
-
 -- config.parse_domain(text) -> base_url, host | nil, message
 function M.parse_domain(text)
   if type(text) ~= "string" then error("config.parse_domain: text must be a string", 2) end
-  local s = trim(text):gsub("/+$", "")
-  local scheme, rest = s:match("^(%a[%w+.-]*)://(.*)$")
-  if scheme then
-    scheme = scheme:lower()
-    if scheme ~= "https" and scheme ~= "http" then
-      return nil, ("scheme %s:// is not supported (use https://, or http:// for a loopback "
-        .. "host)"):format(scheme)
-    end
-  else
-    scheme, rest = "https", s
-  end
-  if rest == "" then return nil, "no host name" end
-  if rest:find("[/?#@]") then
-    return nil, "expected a host name (tenant.auth0.com), not a URL with a path"
-  end
-  local host, port = rest:match("^(%[[%x:]+%])(.*)$")
-  if not host then host, port = rest:match("^([%w%.%-]+)(.*)$") end
-  if not host or (port ~= "" and not port:match("^:%d+$")) then
-    return nil, "is not a host name: " .. ("%q"):format(rest)
-  end
-  if port ~= "" then
-    local n = tonumber(port:sub(2))
-    if n < 1 or n > 65535 then return nil, "port out of range: " .. port:sub(2) end
-  end
-  if scheme == "http" and not loopback(host) then
-    return nil, ("plain http:// is only allowed to a loopback host (localhost, 127.0.0.1, "
-      .. "[::1]), not %s; use https://"):format(host)
-  end
-  return scheme .. "://" .. rest, rest
+  local parsed, why = domain.parse(text)
+  if not parsed then return nil, why end
+  return parsed.origin, parsed.authority
 end
 
 ---------------------------------------------------------------------------------------------------
@@ -495,68 +465,92 @@ function M.environ()
 end
 
 ---------------------------------------------------------------------------------------------------
--- config.load
+-- config.load, in three stages: the sources (one layer each), the keys merged across them, then
+-- the settings derived from the keys and flags.
 
-function M.load(opts)
-  if type(opts) ~= "table" then error("config.load: opts must be a table", 2) end
-  local args = opts.args or {}
-  if type(args) ~= "table" then error("config.load: args must be a table", 2) end
-  local command = opts.command or args.command or "import"
-  if not COMMANDS[command] then error("config.load: unknown command " .. tostring(command), 2) end
-  local importing = command ~= "export"
-  local env_table = opts.env
-  local use_env = env_table ~= nil and args.env ~= false
-  local info = { sources = {}, unknown = {} }
+-- Stage 1: a layer is { name =, typed = {KEY = value}, labels = {KEY = "--flag"}? } plus, for the
+-- file, what later stages need of its text. Each returns layer | nil, err.
 
-  -- Programmatic values (lowest), flags, the config file, the environment (highest).
-  local layers = {}
-  if opts.values ~= nil then
-    if type(opts.values) ~= "table" then error("config.load: values must be a table", 2) end
-    local typed, err = parse_source(opts.values, function(key) return "config value " .. key end)
-    if not typed then return nil, err end
-    layers[#layers + 1] = { name = "programmatic", typed = typed }
-  end
+local function programmatic_layer(values)
+  local typed, err = parse_source(values, function(key) return "config value " .. key end)
+  if not typed then return nil, err end
+  return { name = "programmatic", typed = typed, raw = values }
+end
 
-  local flag_raw, flag_label = {}, {}
+local function flag_layer(args)
+  local raw, labels = {}, {}
   for _, f in ipairs(FLAG_KEYS) do
     local v = args[f.flag]
     if v ~= nil and (not f.truthy or v == true) then
-      flag_raw[f.key] = v
-      flag_label[f.key] = "--" .. f.flag
+      raw[f.key] = v
+      labels[f.key] = "--" .. f.flag
     end
   end
-  local flag_typed, ferr = parse_source(flag_raw, function(key) return flag_label[key] end)
-  if not flag_typed then return nil, ferr end
-  layers[#layers + 1] = { name = "flag", typed = flag_typed, labels = flag_label }
+  local typed, err = parse_source(raw, function(key) return labels[key] end)
+  if not typed then return nil, err end
+  return { name = "flag", typed = typed, labels = labels }
+end
 
+local function file_layer(file)
+  local raw, order_or_err = read_file(file)
+  if not raw then return nil, order_or_err end
+  local locate = function(key) return locate_key(file, key) end
+  local typed, err = parse_source(raw, function(key) return key end, false, locate)
+  if not typed then return nil, err end
+  local unknown = {}
+  for _, key in ipairs(sorted_keys(raw)) do
+    if not M.KEY[key] then unknown[#unknown + 1] = key end
+  end
+  return { name = file, typed = typed, raw = raw, mapping_order = order_or_err,
+           locate = locate, unknown = unknown }
+end
+
+local function env_layer(env_table)
+  local typed, err = parse_source(env_table, function(key)
+    return "environment variable " .. key
+  end, true)
+  if not typed then return nil, err end
+  return { name = "environment", typed = typed, raw = env_table }
+end
+
+-- The layers, lowest precedence first: programmatic values, flags, the config file, the
+-- environment. Returns layers, by_name | nil, err.
+local function read_sources(opts, args, use_env)
+  local layers, by_name = {}, {}
+  local function add(kind, layer, err)
+    if not layer then return nil, err end
+    layers[#layers + 1] = layer
+    by_name[kind] = layer
+    return true
+  end
+  local ok, err
+  if opts.values ~= nil then
+    if type(opts.values) ~= "table" then error("config.load: values must be a table", 3) end
+    ok, err = add("values", programmatic_layer(opts.values))
+    if not ok then return nil, err end
+  end
+  ok, err = add("flags", flag_layer(args))
+  if not ok then return nil, err end
   local file = opts.file or args.config_file
-  local file_raw, file_order, file_locate
   if file ~= nil then
-    if type(file) ~= "string" then error("config.load: file must be a path", 2) end
-    local raw, order_or_err = read_file(file)
-    if not raw then return nil, order_or_err end
-    file_raw, file_order = raw, order_or_err
-    file_locate = function(key) return locate_key(file, key) end
-    local typed, err = parse_source(raw, function(key) return key end, false, file_locate)
-    if not typed then return nil, err end
-    layers[#layers + 1] = { name = file, typed = typed }
-    for _, key in ipairs(sorted_keys(raw)) do
-      if not M.KEY[key] then info.unknown[#info.unknown + 1] = key end
-    end
+    if type(file) ~= "string" then error("config.load: file must be a path", 3) end
+    ok, err = add("file", file_layer(file))
+    if not ok then return nil, err end
   end
-
-  local env_typed = {}
   if use_env then
-    local typed, err = parse_source(env_table, function(key)
-      return "environment variable " .. key
-    end, true)
-    if not typed then return nil, err end
-    env_typed = typed
-    layers[#layers + 1] = { name = "environment", typed = typed }
+    ok, err = add("env", env_layer(opts.env))
+    if not ok then return nil, err end
   end
+  return layers, by_name
+end
 
-  -- Per key: scalars from the highest layer that has them, maps merged across layers.
+-- Stage 2: per key, scalars from the highest layer that has them, maps merged across layers;
+-- defaults for the rest. Records in info.sources where each key came from.
+local function merge_keys(layers, info)
   local cfg = {}
+  local function from(layer, name)
+    info.sources[name] = layer.labels and layer.labels[name] or layer.name
+  end
   for _, entry in ipairs(M.KEYS) do
     local name = entry.name
     if entry.type == "map" or entry.type == "props" then
@@ -564,16 +558,15 @@ function M.load(opts)
       for _, layer in ipairs(layers) do
         if layer.typed[name] ~= nil then
           deep_merge(merged, layer.typed[name])
-          info.sources[name] = layer.labels and layer.labels[name] or layer.name
+          from(layer, name)
         end
       end
       cfg[name] = merged
     else
       for i = #layers, 1, -1 do
-        local layer = layers[i]
-        if layer.typed[name] ~= nil then
-          cfg[name] = layer.typed[name]
-          info.sources[name] = layer.labels and layer.labels[name] or layer.name
+        if layers[i].typed[name] ~= nil then
+          cfg[name] = layers[i].typed[name]
+          from(layers[i], name)
           break
         end
       end
@@ -583,55 +576,64 @@ function M.load(opts)
       end
     end
   end
+  return cfg
+end
 
-  -- Keyword mappings (docs/architecture.md §3.2) and their order (docs/formats.md §4.2 rule 6).
-  local mappings = cfg.AUTH0_KEYWORD_REPLACE_MAPPINGS
-  local order = {}
-  if env_typed.AUTH0_KEYWORD_REPLACE_MAPPINGS then
-    mappings = env_typed.AUTH0_KEYWORD_REPLACE_MAPPINGS
-    order = member_order(env_table.AUTH0_KEYWORD_REPLACE_MAPPINGS)
+-- Keyword mappings (docs/architecture.md §3.2) and their order (docs/formats.md §4.2 rule 6):
+-- the environment's AUTH0_KEYWORD_REPLACE_MAPPINGS replaces all; else the file's in its order,
+-- the code's sorted, then (importing with the environment on) every environment variable.
+local function keyword_mappings(cfg, sources, info, importing)
+  local env = sources.env
+  if env and env.typed.AUTH0_KEYWORD_REPLACE_MAPPINGS then
     info.sources.AUTH0_KEYWORD_REPLACE_MAPPINGS = "environment"
-  else
-    local seen = {}
-    local function add(name)
-      if not seen[name] and mappings[name] ~= nil then
-        seen[name] = true
-        order[#order + 1] = name
-      end
-    end
-    for _, name in ipairs(file_order or {}) do add(name) end
-    if opts.values and type(opts.values.AUTH0_KEYWORD_REPLACE_MAPPINGS) == "table" then
-      for _, name in ipairs(sorted_keys(opts.values.AUTH0_KEYWORD_REPLACE_MAPPINGS)) do
-        add(name)
-      end
-    end
-    if use_env and importing then
-      for _, name in ipairs(sorted_keys(env_table)) do
-        if type(env_table[name]) == "string" then mappings[name] = env_table[name] end
-      end
-      for _, name in ipairs(sorted_keys(env_table)) do add(name) end
+    return keywords.with_order(env.typed.AUTH0_KEYWORD_REPLACE_MAPPINGS,
+      member_order(env.raw.AUTH0_KEYWORD_REPLACE_MAPPINGS))
+  end
+  local mappings, order, seen = cfg.AUTH0_KEYWORD_REPLACE_MAPPINGS, {}, {}
+  local function add(name)
+    if not seen[name] and mappings[name] ~= nil then
+      seen[name] = true
+      order[#order + 1] = name
     end
   end
-  cfg.AUTH0_KEYWORD_REPLACE_MAPPINGS = keywords.with_order(mappings, order)
+  for _, name in ipairs(sources.file and sources.file.mapping_order or {}) do add(name) end
+  local values = sources.values and sources.values.raw
+  if values and type(values.AUTH0_KEYWORD_REPLACE_MAPPINGS) == "table" then
+    for _, name in ipairs(sorted_keys(values.AUTH0_KEYWORD_REPLACE_MAPPINGS)) do add(name) end
+  end
+  if env and importing then
+    local names = sorted_keys(env.raw)
+    for _, name in ipairs(names) do
+      if type(env.raw[name]) == "string" then mappings[name] = env.raw[name] end
+    end
+    for _, name in ipairs(names) do add(name) end
+  end
+  return keywords.with_order(mappings, order)
+end
 
-  -- Unknown UPPER_CASE keys of the file and the programmatic values pass through untouched, as
-  -- a0deploy hands every key on.
-  for _, raw in ipairs({ opts.values or {}, file_raw or {} }) do
-    for key, value in pairs(raw) do
+-- Unknown UPPER_CASE keys of the file and the programmatic values pass through untouched, as
+-- a0deploy hands every key on.
+local function pass_unknown_keys(cfg, sources)
+  for _, layer in ipairs({ sources.values or {}, sources.file or {} }) do
+    for key, value in pairs(layer.raw or {}) do
       if type(key) == "string" and not M.KEY[key] and key:match("^[A-Z][A-Z0-9_]*$") then
         cfg[key] = copy(value)
       end
     end
   end
+end
 
-  -- Dry run: the flag (bare or =preview; a0lua.args checked the value), or AUTH0_DRY_RUN.
-  local dry_flag = args.dry_run
-  if dry_flag ~= nil and dry_flag ~= false and dry_flag ~= true and dry_flag ~= "preview" then
+-- Stage 3: settings derived from the keys and the flags. Each returns true | nil, err.
+
+-- Dry run: the flag (bare or =preview; a0lua.args checked the value), or AUTH0_DRY_RUN.
+local function derive_dry_run(cfg, args, info, command)
+  local flag = args.dry_run
+  if flag ~= nil and flag ~= false and flag ~= true and flag ~= "preview" then
     return nil, errors.new("config", ("--dry-run: invalid value %s (give --dry-run alone or "
-      .. "--dry-run=preview)"):format(describe(dry_flag)), { key = "AUTH0_DRY_RUN",
+      .. "--dry-run=preview)"):format(describe(flag)), { key = "AUTH0_DRY_RUN",
       source = "--dry-run" })
   end
-  if dry_flag == true or dry_flag == "preview" then
+  if flag == true or flag == "preview" then
     cfg.AUTH0_DRY_RUN = true
     info.sources.AUTH0_DRY_RUN = "--dry-run"
   end
@@ -643,15 +645,15 @@ function M.load(opts)
     cfg.AUTH0_DRY_RUN_APPLY = true
     info.sources.AUTH0_DRY_RUN_APPLY = "--apply"
   end
-
-  -- a0lua's own keys.
-  cfg.command = command
-  cfg.env = use_env
-  cfg.config_file = file
   cfg.dry_run = command == "plan" or command == "validate" or
     (command == "import" and cfg.AUTH0_DRY_RUN == true)
   cfg.interactive = cfg.AUTH0_DRY_RUN_INTERACTIVE
   cfg.apply = cfg.AUTH0_DRY_RUN_APPLY
+  return true
+end
+
+-- a0lua's own settings from its flags: json, ca_file, hooks, concurrency, handlers_path, proxy.
+local function derive_flags(cfg, args)
   cfg.json = args.json == true
   cfg.ca_file = args.ca_file
   cfg.hooks = args.hooks
@@ -670,70 +672,110 @@ function M.load(opts)
     end
     cfg.proxy_url = url
   end
+  return true
+end
 
-  local env_any = env_table or {}
-  local env_debug = env_any.AUTH0_DEBUG ~= nil and parse_bool(env_any.AUTH0_DEBUG) == true
+-- The log level: --debug or AUTH0_DEBUG, else AUTH0_LOG, else info. The environment counts
+-- here even with --env=false.
+local function derive_log_level(cfg, args, env)
+  env = env or {}
+  local env_debug = env.AUTH0_DEBUG ~= nil and parse_bool(env.AUTH0_DEBUG) == true
   cfg.debug = args.debug == true or env_debug
   if cfg.debug then
     cfg.log_level = "debug"
-  elseif env_any.AUTH0_LOG ~= nil and env_any.AUTH0_LOG ~= "" then
-    local level = LOG_LEVELS[trim(env_any.AUTH0_LOG):lower()]
+  elseif env.AUTH0_LOG ~= nil and env.AUTH0_LOG ~= "" then
+    local level = LOG_LEVELS[trim(env.AUTH0_LOG):lower()]
     if not level then
       return nil, errors.new("config", ("environment variable AUTH0_LOG: expected error, warn, "
-        .. "info or debug, got %s"):format(describe(env_any.AUTH0_LOG)),
+        .. "info or debug, got %s"):format(describe(env.AUTH0_LOG)),
         { key = "AUTH0_LOG", source = "environment variable AUTH0_LOG" })
     end
     cfg.log_level = level
   else
     cfg.log_level = "info"
   end
+  return true
+end
 
-  -- AUTH0_DOMAIN: scheme kept in base_url, host[:port] in host; the default audience.
-  if cfg.AUTH0_DOMAIN ~= nil then
-    local base_url, host = M.parse_domain(cfg.AUTH0_DOMAIN)
-    if not base_url then
-      local where = info.sources.AUTH0_DOMAIN
-      local fields = { key = "AUTH0_DOMAIN", source = where }
-      local prefix = "AUTH0_DOMAIN"
-      if where == "environment" then
-        prefix = "environment variable AUTH0_DOMAIN"
-      elseif where == file and file_locate then
-        for k2, v in pairs(file_locate("AUTH0_DOMAIN")) do fields[k2] = v end
-      end
-      return nil, errors.new("config", ("%s: %s"):format(prefix, host), fields)
+-- AUTH0_DOMAIN, parsed once (a0lua.domain): cfg.domain, its origin and authority, and the
+-- default audience. An error names where the value came from.
+local function derive_domain(cfg, info, file_source)
+  if cfg.AUTH0_DOMAIN == nil then return true end
+  local parsed, why = domain.parse(cfg.AUTH0_DOMAIN)
+  if not parsed then
+    local where = info.sources.AUTH0_DOMAIN
+    local fields = { key = "AUTH0_DOMAIN", source = where }
+    local prefix = "AUTH0_DOMAIN"
+    if where == "environment" then
+      prefix = "environment variable AUTH0_DOMAIN"
+    elseif file_source and where == file_source.name then
+      for field, v in pairs(file_source.locate("AUTH0_DOMAIN")) do fields[field] = v end
     end
-    cfg.base_url, cfg.host = base_url, host
-    if cfg.AUTH0_AUDIENCE == nil then cfg.AUTH0_AUDIENCE = "https://" .. host .. "/api/v2/" end
+    return nil, errors.new("config", ("%s: %s"):format(prefix, why), fields)
   end
+  cfg.domain, cfg.base_url, cfg.host = parsed, parsed.origin, parsed.authority
+  if cfg.AUTH0_AUDIENCE == nil then
+    cfg.AUTH0_AUDIENCE = "https://" .. parsed.authority .. "/api/v2/"
+  end
+  return true
+end
 
-  -- Input and output.
-  if importing then
-    if args.input_file ~= nil then
-      cfg.AUTH0_INPUT_FILE = args.input_file
-      info.sources.AUTH0_INPUT_FILE = "--input_file"
-    end
-    cfg.input = cfg.AUTH0_INPUT_FILE
-    if type(cfg.input) == "string" then
-      local lower = cfg.input:lower()
-      if lower:match("%.ya?ml$") then
-        cfg.format = "yaml"
-        if cfg.AUTH0_BASE_PATH == nil then cfg.AUTH0_BASE_PATH = dirname(cfg.input) end
-      else
-        local st = fs.stat(cfg.input)
-        if st and st.type == "directory" then cfg.format = "directory" end
-      end
-    elseif type(cfg.input) == "table" then
-      cfg.format = "yaml"
-    end
-  else
+-- Input (import, plan, validate: the file or directory and its format) or output (export).
+local function derive_input_output(cfg, args, info, importing)
+  if not importing then
     cfg.output_folder = args.output_folder
     cfg.format = args.format
     if cfg.output_folder then
       cfg.AUTH0_INPUT_FILE = cfg.format == "yaml" and (cfg.output_folder .. "/tenant.yaml")
         or cfg.output_folder
     end
+    return true
   end
+  if args.input_file ~= nil then
+    cfg.AUTH0_INPUT_FILE = args.input_file
+    info.sources.AUTH0_INPUT_FILE = "--input_file"
+  end
+  cfg.input = cfg.AUTH0_INPUT_FILE
+  if type(cfg.input) == "string" then
+    if cfg.input:lower():match("%.ya?ml$") then
+      cfg.format = "yaml"
+      if cfg.AUTH0_BASE_PATH == nil then cfg.AUTH0_BASE_PATH = dirname(cfg.input) end
+    else
+      local st = fs.stat(cfg.input)
+      if st and st.type == "directory" then cfg.format = "directory" end
+    end
+  elseif type(cfg.input) == "table" then
+    cfg.format = "yaml"
+  end
+  return true
+end
 
+function M.load(opts)
+  if type(opts) ~= "table" then error("config.load: opts must be a table", 2) end
+  local args = opts.args or {}
+  if type(args) ~= "table" then error("config.load: args must be a table", 2) end
+  local command = opts.command or args.command or "import"
+  if not COMMANDS[command] then error("config.load: unknown command " .. tostring(command), 2) end
+  local importing = command ~= "export"
+  local use_env = opts.env ~= nil and args.env ~= false
+
+  local layers, sources = read_sources(opts, args, use_env)
+  if not layers then return nil, sources end
+
+  local info = { sources = {}, unknown = sources.file and sources.file.unknown or {} }
+  local cfg = merge_keys(layers, info)
+  cfg.AUTH0_KEYWORD_REPLACE_MAPPINGS = keyword_mappings(cfg, sources, info, importing)
+  pass_unknown_keys(cfg, sources)
+
+  cfg.command = command
+  cfg.env = use_env
+  cfg.config_file = sources.file and sources.file.name
+  local ok, err = derive_dry_run(cfg, args, info, command)
+  if ok then ok, err = derive_flags(cfg, args) end
+  if ok then ok, err = derive_log_level(cfg, args, opts.env) end
+  if ok then ok, err = derive_domain(cfg, info, sources.file) end
+  if ok then ok, err = derive_input_output(cfg, args, info, importing) end
+  if not ok then return nil, err end
   return setmetatable(cfg, { a0lua_config = info })
 end
 

@@ -147,7 +147,7 @@ function M.connect(cfg, opts)
   local api = opts.api
   if not api then
     api, err = api_mod.new{
-      domain = cfg.base_url or cfg.AUTH0_DOMAIN,
+      domain = cfg.domain or cfg.AUTH0_DOMAIN,
       client_id = cfg.AUTH0_CLIENT_ID,
       client_secret = cfg.AUTH0_CLIENT_SECRET,
       signing_key_path = cfg.AUTH0_CLIENT_SIGNING_KEY_PATH,

@@ -114,7 +114,7 @@ describe("a0lua.api against the emulator", function()
         "emulator.example.com"), client_id = emu.client_id, client_secret = emu.client_secret }
       assert.is_nil(client)
       assert.equals("api_config", err.code)
-      assert.matches("plain HTTP is only allowed to a loopback host", tostring(err), 1, true)
+      assert.matches("plain http:// is only allowed to a loopback host", tostring(err), 1, true)
     end)
   end)
 

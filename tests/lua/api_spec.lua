@@ -192,7 +192,8 @@ describe("a0lua.api", function()
         local c, err = new(d)
         assert.is_nil(c)
         assert.equals("api_config", err.code)
-        assert.matches("plain HTTP is only allowed to a loopback host", tostring(err))
+        assert.matches("AUTH0_DOMAIN: plain http:// is only allowed to a loopback host",
+          tostring(err), 1, true)
       end
     end)
 
@@ -242,7 +243,8 @@ describe("a0lua.api", function()
     it("raises on an unknown option or a wrong type", function()
       assert.has_error(function() api.new{ domain = "t.auth0.com", retries = 3 } end,
         "api.new: unknown option retries")
-      assert.has_error(function() api.new{ domain = 3 } end, "api.new: domain must be a string")
+      assert.has_error(function() api.new{ domain = 3 } end,
+        "api.new: domain must be a string or table")
       assert.has_error(function() api.new("t.auth0.com") end, "api.new: opts must be a table")
     end)
 

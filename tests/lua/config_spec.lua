@@ -350,6 +350,18 @@ describe("a0lua.config", function()
   end)
 
   describe("parse_domain", function()
+    it("gives cfg.domain, which the API client takes as it is", function()
+      local api = require "a0lua.api"
+      local cfg = assert(config.load{ env = { AUTH0_DOMAIN = "HTTP://127.0.0.1:80/" } })
+      assert.are.same({ scheme = "http", host = "127.0.0.1", authority = "127.0.0.1",
+        origin = "http://127.0.0.1" }, cfg.domain)
+      assert.are.equal("https://127.0.0.1/api/v2/", cfg.AUTH0_AUDIENCE)
+      local client = assert(api.new{ domain = cfg.domain, access_token = "t" })
+      assert.are.equal(cfg.base_url, client.base_url)
+      assert.are.equal(cfg.host, client.domain)
+      client:close()
+    end)
+
     it("defaults to https and keeps the port", function()
       assert.are.same({ "https://t.auth0.com", "t.auth0.com" },
         { config.parse_domain("t.auth0.com") })
@@ -360,7 +372,9 @@ describe("a0lua.config", function()
     it("allows plain http to loopback hosts only", function()
       assert.are.same({ "http://127.0.0.1:3000", "127.0.0.1:3000" },
         { config.parse_domain("http://127.0.0.1:3000") })
-      assert.are.equal("http://localhost:80", config.parse_domain("http://localhost:80"))
+      -- a default port is dropped, so the audience is the same either way
+      assert.are.equal("http://localhost", config.parse_domain("http://localhost:80"))
+      assert.are.equal("https://t.auth0.com", config.parse_domain("https://t.auth0.com:443"))
       assert.are.equal("http://[::1]:9", config.parse_domain("http://[::1]:9"))
       assert.are.equal("http://127.9.9.9", config.parse_domain("HTTP://127.9.9.9"))
       local base, why = config.parse_domain("http://10.0.0.1:3000")

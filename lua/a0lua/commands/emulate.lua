@@ -129,10 +129,9 @@ function M.options(o)
   return opts
 end
 
--- Loopback: 127.0.0.0/8, ::1, localhost.
+-- Loopback: 127.0.0.0/8, ::1, localhost (a0lua.domain's test); no --host is 127.0.0.1.
 function M.is_loopback(host)
-  host = (host or "127.0.0.1"):lower():gsub("^%[(.*)%]$", "%1")
-  return host == "localhost" or host == "::1" or host:match("^127%.%d+%.%d+%.%d+$") ~= nil
+  return require("a0lua.domain").is_loopback(host or "127.0.0.1")
 end
 
 M.EXPOSED_WARNING = "a0lua emulate: warning: --host %s is not a loopback address. The emulator "
