@@ -3,7 +3,9 @@
 #   make deps       install the Debian packages that are missing (nothing when all are present)
 #   make            build/a0lua and build/lib/a0lua/core/*.so
 #   make test       deps + build + every spec under busted
-#   make check      test + luacheck + the specs on an ASan/UBSan build + each fuzz target for 30 s
+#   make check      test + lint (luacheck, routes up to date) + the specs on an ASan/UBSan build
+#                   + each fuzz target for 30 s
+#   make routes     regenerate the emulator's route tables from the pinned OpenAPI document
 #   make fuzz       each fuzz target for FUZZ_SECONDS (default 60)
 #   make bench      the primitives against lua-cjson and lyaml
 #   make bench-deploy   a0lua against a0deploy on emulated tenants (BENCH_SIZES, BENCH_ROUNDS)
@@ -72,7 +74,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(sort $(patsubst host/fuzz/fuzz_%.c,%,$(wildcard host/fuzz/fuzz_*.c)))
 FUZZ_CC      ?= clang
 
-.PHONY: all deps build-deps test check lint asan-test fuzz fuzz-build bench bench-deploy faults demo fresh-check peer install \
+.PHONY: all deps build-deps test check lint routes asan-test fuzz fuzz-build bench bench-deploy faults demo fresh-check peer install \
   uninstall clean
 
 all: $(BIN) $(SOS)
@@ -117,8 +119,13 @@ FORCE:
 test: deps all
 	@$(LUA) $(BUSTED)
 
-lint: deps
+lint: deps all
 	@luacheck -q $(wildcard lua handlers recipes tests bench scripts)
+	@scripts/routes.sh check
+
+# The emulator's route tables from the pinned OpenAPI document (scripts/routes.sh).
+routes: all
+	@scripts/routes.sh update
 
 # The specs again, run by the sanitized binary so the primitives under test are the ASan/UBSan ones.
 # Every primitive is linked in (LAZY empty): a dlclosed http.so would leave libcurl's global state

@@ -94,7 +94,7 @@ describe("a0lua.emulator.routes", function()
 
   describe("schemas", function()
     it("forbids client_id in a new client and allows token_exchange profiles", function()
-      local s = routes.schemas.CreateClientRequestContent
+      local _, s = validate.compile("CreateClientRequestContent")
       assert.are.equal(false, s.additionalProperties)
       assert.is_nil(s.properties.client_id)
       local profiles = s.properties.token_exchange.properties.allow_any_profile_of_type
@@ -104,7 +104,8 @@ describe("a0lua.emulator.routes", function()
     end)
 
     it("keeps nullable types as type lists and null in enums", function()
-      local s = routes.schemas.CreateResourceServerRequestContent.properties.consent_policy
+      local _, linked = validate.compile("CreateResourceServerRequestContent")
+      local s = linked.properties.consent_policy
       assert.are.same({ "string", "null" }, s.type)
       assert.are.equal(json.null, s.enum[2])
     end)
@@ -138,6 +139,16 @@ describe("a0lua.emulator.routes", function()
         end
       end
       for name, s in pairs(routes.schemas) do check(s, name) end
+    end)
+
+    it("writes a schema the document names once, and refers to it by name", function()
+      -- A client's addons are a schema of their own in the document, used by the create and
+      -- the update.
+      local create = routes.schemas.CreateClientRequestContent.properties.addons
+      local update = routes.schemas.UpdateClientRequestContent.properties.addons
+      assert.are.same({ ["$ref"] = "ClientAddons" }, create)
+      assert.are.same(create, update.anyOf and update.anyOf[1] or update)
+      assert.is_table(routes.schemas.ClientAddons.properties)
     end)
 
     it("keeps the flow actions, which nest themselves, as references between entries", function()
