@@ -22,8 +22,8 @@ for from, without a string code).
 local M = {}
 
 -- The host's metatable, so C's and Lua's errors are one kind. Only a stand-alone socket server
--- under a stock lua5.4 (a test helper running a0lua.server) has no core module: its errors, which
--- carry no location, print their message.
+-- under a stock lua5.4 (a test helper running a0lua.emulator.server) has no core module: its
+-- errors, which carry no location, print their message.
 local has_core, json = pcall(require, "a0lua.core.json")
 local ErrorMt = has_core and json.error_mt or {
   __name = "a0lua.error",

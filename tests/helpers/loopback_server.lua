@@ -27,7 +27,7 @@
 local root = (arg and arg[0] or ""):match("^(.-)tests/helpers/[^/]*$") or ""
 package.path = root .. "lua/?.lua;" .. root .. "tests/?.lua;" .. package.path
 
-local server = require "a0lua.server"
+local server = require "a0lua.emulator.server"
 local socket = require "socket"
 local json = require "helpers.loopback_json"
 

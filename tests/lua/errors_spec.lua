@@ -230,7 +230,7 @@ describe("a0lua.errors", function()
     end)
 
     it("server: server_listen on a port already taken", function()
-      local server = require "a0lua.server"
+      local server = require "a0lua.emulator.server"
       local first = assert(server.new{ handler = function() end })
       local _, err = server.new{ port = first:port(), handler = function() end }
       first:close()

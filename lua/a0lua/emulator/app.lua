@@ -1,5 +1,5 @@
 --[[
-a0lua.emulator.app: the request pipeline of the emulator, as an a0lua.server handler.
+a0lua.emulator.app: the request pipeline of the emulator, as an a0lua.emulator.server handler.
 
   local app = require "a0lua.emulator.app"
   local handle = app.new(emu)      -- function(req) -> res, for server.new{handler = handle}

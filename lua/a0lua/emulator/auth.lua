@@ -25,7 +25,7 @@ local base64 = require "a0lua.emulator.base64"
 local assertion = require "a0lua.emulator.assertion"
 local errors = require "a0lua.emulator.errors"
 local ids = require "a0lua.emulator.ids"
-local server = require "a0lua.server"
+local server = require "a0lua.emulator.server"
 
 local M = {}
 

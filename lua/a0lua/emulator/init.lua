@@ -24,7 +24,7 @@ a0lua.emulator: a stateful Auth0 Management API on loopback (`a0lua emulate`), u
   emu:run()                 serve until emu:stop()
   emu:step([timeout])       one turn of the server loop
   emu:stop()                make run() return        emu:close()  release the socket
-  emu:handle(req) -> res    one request in-process (req as a0lua.server gives it; no latency)
+  emu:handle(req) -> res    one request in-process (req as emulator.server gives it; no latency)
   emu:token() -> string     a token for the configured client, without an HTTP round trip
   emu:state() -> table      the live state (state-file format)
   emu:load(state) -> true | nil, err       replace it (the table is copied)
@@ -39,7 +39,7 @@ options raise.
 local errors = require "a0lua.errors"
 local json = require "a0lua.core.json"
 local socket = require "socket"
-local server = require "a0lua.server"
+local server = require "a0lua.emulator.server"
 local app = require "a0lua.emulator.app"
 local auth = require "a0lua.emulator.auth"
 local clients = require "a0lua.emulator.resources.clients"

@@ -6,7 +6,7 @@ a0lua.emulator.requestlog: the emulator's request log, bounded in entries and in
   log:add(entry, body)   entry = { method, path, query, status [, dropped] }; body = the logged
                          body (a decoded JSON value or a string, secrets already redacted) or nil
   log:chunks() -> array of strings     the log as one JSON array, in pieces that are the stored
-                                       strings themselves (a0lua.server sends them in order)
+                                       strings themselves (emulator.server sends them in order)
   log:entries() -> array               the log decoded (a fresh copy)
   log:clear()                          forget every entry and give the memory back
   log:size() -> entries, bytes

@@ -27,7 +27,7 @@ The input is never changed (the handlers may keep parts of it in the state); the
 every table that holds no secret with it.
 ]]
 local json = require "a0lua.core.json"
-local server = require "a0lua.server"
+local server = require "a0lua.emulator.server"
 
 local M = {}
 

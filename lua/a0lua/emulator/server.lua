@@ -1,8 +1,8 @@
 --[[
-a0lua.server: a small HTTP/1.1 server on LuaSocket, one coroutine per connection. It is the core
-of `a0lua emulate` and of the tests' loopback server.
+a0lua.emulator.server: a small HTTP/1.1 server on LuaSocket, one coroutine per connection. It is
+the core of `a0lua emulate` and of the tests' loopback server.
 
-  local server = require "a0lua.server"
+  local server = require "a0lua.emulator.server"
   local srv = assert(server.new{
     host = "127.0.0.1",           -- default "127.0.0.1"
     port = 0,                     -- default 0: any free port; srv:port() says which
@@ -53,6 +53,8 @@ local errors = require "a0lua.errors"
 local socket = require "socket"
 
 local M = {}
+
+local NAME = "a0lua.emulator.server"   -- in the messages of connections that failed
 
 local DEFAULTS = {
   max_request_line = 8192,
@@ -404,14 +406,14 @@ local function serve(conn)
       ok, res = false, "handler returned " .. type(res) .. ", not a table"
     end
     if not ok then
-      srv.log(("a0lua.server: %s %s: %s"):format(req.method, req.target, tostring(res)))
+      srv.log((NAME .. ": %s %s: %s"):format(req.method, req.target, tostring(res)))
       res = { status = 500, headers = { ["Content-Type"] = "text/plain" },
               body = "internal server error\n", close = true }
     end
     if res.drop then return end
     local sent, keep = pcall(write_response, conn, req, res, wants_keep_alive(req))
     if not sent then
-      srv.log(("a0lua.server: %s %s: %s"):format(req.method, req.target, tostring(keep)))
+      srv.log((NAME .. ": %s %s: %s"):format(req.method, req.target, tostring(keep)))
       send_status(conn, 500)
       return
     end
@@ -490,12 +492,12 @@ local function resume(self, conn, ...)
   conn.wait, conn.deadline = nil, nil
   local ok, err = coroutine.resume(conn.co, ...)
   if not ok then
-    self.log("a0lua.server: connection " .. conn.id .. ": " .. debug.traceback(conn.co, err))
+    self.log(NAME .. ": connection " .. conn.id .. ": " .. debug.traceback(conn.co, err))
     drop(self, conn)
   elseif coroutine.status(conn.co) == "dead" then
     drop(self, conn)
   elseif not conn.wait then
-    self.log("a0lua.server: connection " .. conn.id .. ": a handler yielded outside server.sleep")
+    self.log(NAME .. ": connection " .. conn.id .. ": a handler yielded outside server.sleep")
     drop(self, conn)
   end
 end

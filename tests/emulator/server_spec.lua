@@ -1,6 +1,6 @@
--- a0lua.server, driven in-process: the spec steps the server itself while raw LuaSocket clients
--- (non-blocking) write requests byte for byte and read what comes back. Loopback only.
-local server = require "a0lua.server"
+-- a0lua.emulator.server, driven in-process: the spec steps the server itself while raw LuaSocket
+-- clients (non-blocking) write requests byte for byte and read what comes back. Loopback only.
+local server = require "a0lua.emulator.server"
 local socket = require "socket"
 
 -- Steps srv until cond() is true; false when `seconds` (default 60: only a bound on a hang, so
@@ -92,7 +92,7 @@ local function echo(req)
   }
 end
 
-describe("a0lua.server", function()
+describe("a0lua.emulator.server", function()
   local srv, clients
 
   local function start(opts)
