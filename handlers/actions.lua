@@ -151,8 +151,6 @@ end
 --------------------------------------------------------------------------------------------------
 -- Import
 
-local cache = setmetatable({}, { __mode = "k" })
-
 -- Whether this run may publish version `number` of module `found`: the files' actionModules
 -- publish it (all_changes_published) and the tenant's module has no such version yet. The
 -- action is then resolved again once the modules are done (depends_on actionModules).
@@ -168,7 +166,7 @@ local function published_in_this_run(ctx, found, number)
 end
 
 local function module_versions(ctx, id, fresh)
-  local c = cache[ctx]
+  local c = handler.run_state(ctx, "actions")
   c.versions = c.versions or {}
   if c.versions[id] == nil or fresh then
     c.versions[id] = ctx.api:list("/actions/modules/" .. handler.escape(id) .. "/versions",
@@ -225,7 +223,6 @@ function M.resolve(_, ctx, desired)
     if type(a) == "table" and type(a.modules) == "table" and #a.modules > 0 then any = true end
   end
   if not any or not ctx.api then return desired end
-  cache[ctx] = cache[ctx] or {}
   local modules = ctx.api:list("/actions/modules", { paging = "actions", key = "modules" })
   if modules == nil then return desired end
   for _, a in ipairs(desired) do

@@ -79,11 +79,9 @@ local function tenant_clients(ctx)
 end
 
 -- All clients of the tenant (third parties included), read once per run.
-local cache = setmetatable({}, { __mode = "k" })
 
 local function all_clients(ctx)
-  local c = cache[ctx] or {}
-  cache[ctx] = c
+  local c = handler.run_state(ctx, "clientGrants")
   if c.all == nil then
     local list, err = ctx.api:list("/clients",
       { paging = "offset", key = "clients", query = { is_global = false } })
@@ -99,8 +97,7 @@ local function client_id_of(ctx, value, fresh)
   if not present(value) then return value end
   local lists = { tenant_clients(ctx) }
   if fresh then
-    local c = cache[ctx] or {}
-    cache[ctx] = c
+    local c = handler.run_state(ctx, "clientGrants")
     if c.fresh == nil then
       c.fresh = ctx.api:list("/clients",
         { paging = "offset", key = "clients", query = { is_global = false } }) or {}

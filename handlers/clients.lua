@@ -334,9 +334,6 @@ local function set_of(list)
   return s
 end
 
--- Per-run state, kept for one ctx.
-local cache = setmetatable({}, { __mode = "k" })
-
 -- The profiles by name and id, as the tenant now holds them: ctx.current, which a0lua.apply keeps
 -- in step with every write, so that a profile created in this run is found by its name when the
 -- clients' changes are computed again (the clients wait for the profiles: §order).
@@ -352,8 +349,7 @@ local function profiles(ctx)
     if ok then
       out[kind] = list or {}
     else
-      local c = cache[ctx] or {}
-      cache[ctx] = c
+      local c = handler.run_state(ctx, "clients")
       c.warned = c.warned or {}
       if not c.warned[type_name] then
         c.warned[type_name] = true
@@ -579,46 +575,10 @@ end
 
 -- References between clients of the same files (express_configuration.okta_oin_client_id,
 -- my_organization_configuration.invitation_landing_client_id naming a client this run creates)
--- cannot be resolved when the plan is made: a write that names a client whose create is in
--- flight waits for it (inside a0lua.tasks) and carries its new id, so the first import leaves
--- the tenant as the files say and the second has nothing to change.
-local WAIT_MS = 25
-
-local function run_state(ctx)
-  local c = cache[ctx] or {}
-  cache[ctx] = c
-  c.creating = c.creating or {}  -- name -> true while its create is in flight
-  c.created = c.created or {}    -- name -> client_id of a client created in this run
-  c.waiting = c.waiting or {}    -- name -> the name whose create it waits for
-  return c
-end
-
-local function current_task()
-  local ok, tasks = pcall(require, "a0lua.tasks")
-  if ok and tasks.current() then return tasks end
-  return nil
-end
-
--- Would `name` waiting for `target` close a cycle of waits?
-local function waits_for(state, target, name)
-  local seen = {}
-  while target ~= nil and not seen[target] do
-    if target == name then return true end
-    seen[target] = true
-    target = state.waiting[target]
-  end
-  return false
-end
-
-local function client_id_of(ctx, state, value)
-  for _, c in ipairs(ctx.current and ctx.current.clients or {}) do
-    if c.client_id == value then return value end
-  end
-  return state.created[value]
-    or lookup(ctx.current and ctx.current.clients, "name", "client_id", value)
-end
-
-local function resolve_late(ctx, name, body)
+-- cannot be resolved when the plan is made. A write that names such a client awaits its create
+-- (apply's order_by_awaits) and then carries its new id, so the first import leaves the tenant
+-- as the files say and the second has nothing to change.
+local function client_references(body)
   local refs = {}
   for field, list in pairs(REFERENCES) do
     local obj = body[field]
@@ -630,20 +590,30 @@ local function resolve_late(ctx, name, body)
       end
     end
   end
-  if #refs == 0 then return end
-  local state = run_state(ctx)
-  local tasks = current_task()
-  -- One turn first, so that the creates of the same stage have started.
-  if tasks then tasks.sleep(0) end
-  for _, ref in ipairs(refs) do
-    local value = ref.obj[ref.key]
-    local id = client_id_of(ctx, state, value)
-    while id == nil and tasks and state.creating[value] and not waits_for(state, value, name) do
-      state.waiting[name] = value
-      tasks.sleep(WAIT_MS)
-      state.waiting[name] = nil
-      id = client_id_of(ctx, state, value)
-    end
+  return refs
+end
+
+-- The names of the clients a write names in its references (apply awaits the ones it creates).
+function M.awaits(_, _, change)
+  local names = {}
+  for _, ref in ipairs(client_references(change.write_payload or change.payload or {})) do
+    names[#names + 1] = ref.obj[ref.key]
+  end
+  return names
+end
+
+local function client_id_of(ctx, value)
+  for _, c in ipairs(ctx.current and ctx.current.clients or {}) do
+    if c.client_id == value then return value end
+  end
+  return lookup(ctx.current and ctx.current.clients, "name", "client_id", value)
+end
+
+-- Names of clients in the references that now exist (created earlier in this run: ctx.current)
+-- become their ids.
+local function resolve_late(ctx, body)
+  for _, ref in ipairs(client_references(body)) do
+    local id = client_id_of(ctx, ref.obj[ref.key])
     if id ~= nil then ref.obj[ref.key] = id end
   end
 end
@@ -680,21 +650,8 @@ function M.create(self, ctx, payload)
     return complete_cimd(self, ctx, payload, registered)
   end
   local body = handler.deep_copy(payload)
-  local name = body.name
-  local state = run_state(ctx)
-  if name ~= nil then state.creating[name] = true end
-  local ok, created, err = pcall(function()
-    resolve_late(ctx, name, body)
-    return Base.create(self, ctx, body)
-  end)
-  if name ~= nil then
-    -- Cleared whatever happened, so that no write waits for a create that is over.
-    state.creating[name] = nil
-    if ok and type(created) == "table" and created.client_id then
-      state.created[name] = created.client_id
-    end
-  end
-  if not ok then error(created, 0) end
+  resolve_late(ctx, body)
+  local created, err = Base.create(self, ctx, body)
   if created == nil then return nil, err end
   return created
 end
@@ -702,7 +659,7 @@ end
 -- The client names in the references are resolved when the write is sent (above).
 function M.update(self, ctx, current, payload)
   local body = handler.deep_copy(payload)
-  resolve_late(ctx, current.name or payload.name, body)
+  resolve_late(ctx, body)
   return Base.update(self, ctx, current, body)
 end
 

@@ -201,7 +201,6 @@ end
 
 -- The tenant's clients: those read for the plan, and (fresh = true, when applying) a fresh read
 -- once per run so that clients created earlier in the run are found.
-local cache = setmetatable({}, { __mode = "k" })
 
 local function client_lists(ctx, fresh)
   local current = ctx.current and ctx.current.clients
@@ -211,8 +210,7 @@ local function client_lists(ctx, fresh)
   end
   local lists = { current }
   if fresh and ctx.api then
-    local c = cache[ctx] or {}
-    cache[ctx] = c
+    local c = handler.run_state(ctx, "connections")
     if c.fresh == nil then
       c.fresh = ctx.api:list("/clients",
         { paging = "offset", key = "clients", query = { is_global = false } }) or {}

@@ -152,16 +152,7 @@ end
 --------------------------------------------------------------------------------------------------
 -- Lookups: clients, connections and client grants of the tenant
 
-local cache = setmetatable({}, { __mode = "k" })
-
-local function run_cache(ctx)
-  local c = cache[ctx]
-  if not c then
-    c = {}
-    cache[ctx] = c
-  end
-  return c
-end
+local function run_cache(ctx) return handler.run_state(ctx, "organizations") end
 
 -- The tenant's clients: ctx.current.clients, or read once.
 local function clients_of(ctx, fresh)

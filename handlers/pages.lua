@@ -43,17 +43,14 @@ M.NAMES = NAMES
 M.TENANT_KEYS = TENANT_KEYS
 
 -- The global client's id, read by fetch (or when first needed), per run.
-local cache = setmetatable({}, { __mode = "k" })
-
 local function global_client(ctx)
-  local c = cache[ctx]
-  if c then return c end
+  local state = handler.run_state(ctx, "pages")
+  if state.global_client ~= nil then return state.global_client end
   local list, err = ctx.api:list("/clients",
     { paging = "offset", key = "clients", query = { is_global = true } })
   if list == nil then return nil, err end
-  c = list[1] or false
-  cache[ctx] = c
-  return c
+  state.global_client = list[1] or false
+  return state.global_client
 end
 
 -- The login page from the global client; the others from the tenant settings.

@@ -6,8 +6,10 @@ a0lua.apply: carries out a plan on the tenant.
       Creates and updates of a type start once every type it depends_on is done; inside
       a0lua.tasks the types run as tasks of their own (a type waits only for what it needs) and
       the items of one type at the same time; outside, stage by stage (ctx.handlers:stages),
-      sequentially. The parts of an item (handler.parts: an organization's connections, grants,
-      clients) are written by h:write_part once the item and what the part names exist. Deletes
+      sequentially. Inside one type, a change whose handler awaits other items' creates
+      (h:awaits) is written after them. The parts of an item (handler.parts: an organization's
+      connections, grants, clients) are written by h:write_part once the item and what the part
+      names exist. Deletes
       come last, in the reverse order (grants before their clients, organizations before the
       connections they name). Once anything has been written, a type's changes are computed
       again when it starts, against the tenant state as it now is (ctx.current, kept up to date
@@ -290,15 +292,63 @@ local function change_fn(ctx, state, change)
   end
 end
 
+-- Changes of one batch that wait for others of it: h:awaits(ctx, change) -> keys of items of the
+-- same type whose create must be answered first (a client naming, by name, a client the same run
+-- creates: its write then carries the new id). Returns the changes in an order where each comes
+-- after what it awaits, and change -> { awaited changes }. An edge that would close a cycle is
+-- left out: that write names the other item as the files do.
+local function order_by_awaits(ctx, changes)
+  local h = changes[1] and not changes[1].part and ctx.handlers:get(changes[1].type)
+  if not (h and type(h.awaits) == "function") then return changes, {} end
+  local creating = {}
+  for _, change in ipairs(changes) do
+    if change.op == "create" and change.key ~= nil then creating[change.key] = change end
+  end
+  local awaits = {}
+  for _, change in ipairs(changes) do
+    if change.op == "create" or change.op == "update" then
+      for _, key in ipairs(h:awaits(ctx, change) or {}) do
+        local other = creating[key]
+        if other and other ~= change then
+          awaits[change] = awaits[change] or {}
+          table.insert(awaits[change], other)
+        end
+      end
+    end
+  end
+  if next(awaits) == nil then return changes, awaits end
+  local ordered, mark = {}, {}
+  local function visit(change)
+    mark[change] = "visiting"
+    local kept = {}
+    for _, other in ipairs(awaits[change] or {}) do
+      if mark[other] ~= "visiting" then
+        if not mark[other] then visit(other) end
+        kept[#kept + 1] = other
+      end
+    end
+    awaits[change] = kept
+    mark[change] = "done"
+    ordered[#ordered + 1] = change
+  end
+  for _, change in ipairs(changes) do
+    if not mark[change] then visit(change) end
+  end
+  return ordered, awaits
+end
+
 -- Starts a list of changes (one type's, or one part's) at the same time: each a task of its own
 -- (change.task), so that the parts of an item can wait for it. With more changes than requests
 -- in flight, the others of a type wait for its first change: handlers resolve names against
 -- lists they read once per run and keep (clients, connections, grants), and a change that finds
 -- its list not read yet reads it; started all at once, every change of the type would read it
--- (a 1,000-resource import read the client list 200 times, and held every copy).
+-- (a 1,000-resource import read the client list 200 times, and held every copy). A change that
+-- awaits others (order_by_awaits) starts after their tasks end.
 -- Outside a task, the changes run one after the other here. -> batch for finish_changes
 local function start_changes(ctx, state, changes)
   local tasks = in_task()
+  local awaits
+  changes, awaits = order_by_awaits(ctx, changes)
   local batch = { changes = changes, values = {}, errs = {} }
   if not tasks then
     for i, change in ipairs(changes) do
@@ -310,6 +360,13 @@ local function start_changes(ctx, state, changes)
   local first = {}
   for _, change in ipairs(changes) do
     local fn = change_fn(ctx, state, change)
+    if awaits[change] then
+      local run = fn
+      fn = function()
+        for _, other in ipairs(awaits[change]) do other.task:wait() end
+        return run()
+      end
+    end
     local gate = change.part and part_node(change.type, change.part) or change.type
     local lead = gated and first[gate]
     if lead then

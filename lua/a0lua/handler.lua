@@ -53,6 +53,11 @@ Generic behaviour (each may be replaced by the handler; all take self first):
   h:derive(ctx, desired) -> value | nil  only for a type without data of its own in the files
                                           (clientAuthCredentials): its desired value, made from
                                           the other types' (a0lua.plan calls it; nil: nothing)
+  h:awaits(ctx, change) -> keys | nil     optional: the keys (names) of items of the same type
+                                          whose create in this run the change's write needs
+                                          first (a client naming another new client); a0lua.apply
+                                          writes those first and this one after them, so the
+                                          handler finds their ids in ctx.current when it writes
 
 Parts: `parts = { {field =, depends_on = {types}}, ... }` names the fields of an item that are
 written by requests of their own once the item exists, each needing other types (an
@@ -72,6 +77,8 @@ Helpers:
                                           tenant's objects are ignored, null equals absent
   handler.deep_copy(v) -> copy            keeps the array marker; json.null stays json.null
   handler.name_to_id(ctx, type, name) -> id | nil     through ctx.current[type] (fetched once)
+  handler.run_state(ctx, name) -> table   what a handler keeps for one run (lists it read once,
+                                          ...), held by ctx so that it ends with the run
   handler.update_own(h, ctx, current, payload) -> updated | nil, err   the request of
                                           h:write_request("update"), or current when it gives none
   handler.optional_list(ctx, path, opts) -> list | nil, err   ctx.api:list of a feature the
@@ -381,6 +388,20 @@ function M.update_own(h, ctx, current, payload)
   local method, path, body = h:write_request(ctx, "update", payload, current)
   if not method then return current end
   return ctx.api:request(method, path, { body = body })
+end
+
+function M.run_state(ctx, name)
+  local all = ctx.run_state
+  if all == nil then
+    all = {}
+    ctx.run_state = all
+  end
+  local state = all[name]
+  if state == nil then
+    state = {}
+    all[name] = state
+  end
+  return state
 end
 
 function M.name_to_id(ctx, type_name, name)

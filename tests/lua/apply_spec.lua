@@ -162,5 +162,45 @@ describe("a0lua.apply", function()
       assert.equal(3, report.types.clients.created)
       assert.equal(3, most)
     end)
+
+    describe("a change that awaits another's create (handler awaits)", function()
+      -- Clients whose `follows` names another client of the same run.
+      local function with_awaits(ctx)
+        local h = ctx.handlers:get("clients")
+        h.awaits = function(_, _, change) return { change.payload.follows } end
+        return h
+      end
+
+      it("is written after it, in order, outside a scheduler too", function()
+        local ctx, journal = setup({}, empty_current())
+        with_awaits(ctx)
+        local p = assert(plan.compute(ctx, { clients = A{
+          { name = "C", follows = "B" }, { name = "B", follows = "A" }, { name = "A" } } }))
+        assert(apply.run(ctx, p))
+        assert.same({ "create clients A", "create clients B", "create clients C" }, journal)
+      end)
+
+      it("waits for it inside a scheduler, and a cycle of awaits does not hang", function()
+        local ctx, journal = setup({}, empty_current())
+        local h = with_awaits(ctx)
+        local create = h.create
+        h.create = function(...)
+          tasks.sleep(5)
+          return create(...)
+        end
+        local p = assert(plan.compute(ctx, { clients = A{
+          { name = "Later", follows = "Sooner" }, { name = "Sooner" },
+          { name = "X", follows = "Y" }, { name = "Y", follows = "X" } } }))
+        local report
+        local sched = tasks.new{}
+        sched:spawn(function() report = assert(apply.run(ctx, p)) end)
+        sched:run()
+        sched:close()
+        assert.equal(4, report.types.clients.created)
+        local at = {}
+        for i, line in ipairs(journal) do at[line] = i end
+        assert.is_true(at["create clients Sooner"] < at["create clients Later"])
+      end)
+    end)
   end)
 end)
