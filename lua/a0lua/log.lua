@@ -14,8 +14,9 @@ a0lua.log: what a command tells its user, as text or as JSON lines, with secrets
       color    nil: on a terminal, unless NO_COLOR is set (env.NO_COLOR, else os.getenv) or
                TERM is "dumb"; never in json mode
       config   a cfg of a0lua.config: its AUTH0_CLIENT_SECRET, AUTH0_ACCESS_TOKEN and
-               EXTENSION_SECRET, and the keyword values whose key names a secret (SECRET,
-               PASSWORD, TOKEN, API_KEY, PRIVATE, CREDENTIAL...), are masked wherever they appear
+               EXTENSION_SECRET, and the keyword values whose key mentions a secret
+               (a0lua.secrets.mentions_secret: SMTP_PASSWORD, MY_API_KEY, ...), are masked
+               wherever they appear
       secrets  more values to mask
   log.from_config(cfg [, opts]) -> logger     json, level and secrets from cfg
   logger:debug(msg [, fields]) / :info / :warn / :error
@@ -29,9 +30,8 @@ a0lua.log: what a command tells its user, as text or as JSON lines, with secrets
       json mode or when stream is not a terminal
   logger:result(value) -> boolean       json mode: value as one JSON document (and a newline) on
       `out`, once per logger (a second call raises); text mode: nothing, returns false
-  logger:redact(value) -> copy          value with every secret masked as "***": strings at
-      secret field names (client_secret, secret, password, access_token, authorization, api_key,
-      private_key, ... and names ending _secret, _password, _pass, _token), the known secret values,
+  logger:redact(value) -> copy          value with every secret masked as "***": strings under
+      secret names (a0lua.secrets, the rule plans and the REPL use too), the known secret values,
       "Bearer x" / "Basic x" credentials, JWT-shaped tokens, and secret fields written inside
       text as name=value or "name": "value"
   logger:add_secret(value)              one more value to mask (a token fetched at run time)
@@ -44,6 +44,7 @@ a0lua.log: what a command tells its user, as text or as JSON lines, with secrets
 Misuse raises: an unknown level, a stream without write, a second :result.
 ]]
 local json = require "a0lua.core.json"
+local secrets = require "a0lua.secrets"
 
 local M = {}
 
@@ -56,23 +57,9 @@ local RESET = "\27[0m"
 local CLEAR_LINE = "\r\27[K"
 local RESERVED = { level = true, message = true, time = true }
 
--- Field names whose string values are secrets (lower case, "-" written "_").
-local SECRET_FIELDS = {
-  client_secret = true, secret = true, password = true, passwd = true, pass = true,
-  access_token = true, refresh_token = true, id_token = true, token = true, api_key = true,
-  apikey = true, authorization = true, proxy_authorization = true, cookie = true,
-  set_cookie = true, private_key = true, client_assertion = true, auth_token = true,
-  bearer_token = true, signing_key = true, x_api_key = true, connection_key = true,
-  access_key_id = true, secret_access_key = true, session_token = true,
-}
-local SECRET_SUFFIXES = { "_secret", "_password", "_pass", "_token", "_api_key", "_private_key",
-  "_access_key", "_secret_key" }
 -- Names of secrets looked for inside text ("name=value", "name": "value").
 local TEXT_FIELDS = { "client_secret", "client_assertion", "access_token", "refresh_token",
   "id_token", "password", "api_key", "private_key", "secret", "authorization", "token" }
--- Keyword names whose values are treated as secrets.
-local SECRET_KEYWORD_PARTS = { "SECRET", "PASSWORD", "PASS", "TOKEN", "API_KEY", "APIKEY",
-  "PRIVATE", "CREDENTIAL", "AUTH_KEY", "ACCESS_KEY", "CONNECTION_KEY" }
 local MIN_SECRET_LENGTH = 4
 
 local Logger = {}
@@ -93,24 +80,6 @@ function M.printable(text, keep_newlines)
   return text
 end
 local printable = M.printable
-
-local function secret_field(name)
-  if type(name) ~= "string" then return false end
-  local n = name:lower():gsub("%-", "_")
-  if SECRET_FIELDS[n] then return true end
-  for _, suffix in ipairs(SECRET_SUFFIXES) do
-    if n:sub(-#suffix) == suffix then return true end
-  end
-  return false
-end
-
-local function secret_keyword(name)
-  local upper = name:upper()
-  for _, part in ipairs(SECRET_KEYWORD_PARTS) do
-    if upper:find(part, 1, true) then return true end
-  end
-  return false
-end
 
 local function detect_tty(stream)
   local fd = stream == io.stderr and 2 or stream == io.stdout and 1 or nil
@@ -163,7 +132,7 @@ function M.new(opts)
       self:add_secret(cfg[key])
     end
     for name, value in pairs(cfg.AUTH0_KEYWORD_REPLACE_MAPPINGS or {}) do
-      if type(name) == "string" and secret_keyword(name) then self:add_secret(value) end
+      if secrets.mentions_secret(name) then self:add_secret(value) end
     end
   end
   return self
@@ -234,20 +203,23 @@ function Logger:redact_text(text)
   return text
 end
 
--- logger:redact(value) -> copy
-function Logger:redact(value, depth)
+-- logger:redact(value) -> copy: strings under secret names masked (a0lua.secrets' rule; under:
+-- value is inside a secret), the others with the secrets they hold masked (redact_text).
+function Logger:redact(value, depth, under)
   depth = depth or 0
   local t = type(value)
-  if t == "string" then return self:redact_text(value) end
+  if t == "string" then
+    if under and value ~= "" then return M.MASK end
+    return self:redact_text(value)
+  end
   if t ~= "table" or value == json.null then return value end
   if depth > 200 then return M.MASK end
   local out = {}
   for key, item in pairs(value) do
-    if type(item) == "string" and secret_field(key) and item ~= "" then
-      out[key] = M.MASK
-    else
-      out[key] = self:redact(item, depth + 1)
-    end
+    local class = secrets.class(key)
+    local secret = (under and key ~= "name") or class == "secret"
+    if type(item) == "string" and class == "field" then secret = true end
+    out[key] = self:redact(item, depth + 1, secret)
   end
   local mt = getmetatable(value)
   if mt == json.array_mt then setmetatable(out, mt) end

@@ -37,6 +37,7 @@ local json = require "a0lua.core.json"
 local handler = require "a0lua.handler"
 local handlers = require "a0lua.handlers"
 local printable = require("a0lua.log").printable
+local secrets = require "a0lua.secrets"
 
 local M = {}
 
@@ -106,49 +107,28 @@ function Plan:has_changes()
   return false
 end
 
--- Secrets never appear in plans: a value under a key that names a secret is masked.
-local SECRET_PARTS = { "secret", "password", "passwd", "api_key", "apikey", "private_key",
-  "smtp_pass", "access_key", "authorization", "writekey" }
-local SECRET_KEYS = { token = true, credentials = true, auth_token = true, access_token = true,
-  bearer_token = true, splunktoken = true, pem = true }
-local MASK = "(secret)"
+-- Secrets never appear in plans: values under secret names are masked by a0lua.secrets' rule
+-- (only strings; placeholders such as ##SMTP_PASS## stay, they are not the secret).
+M.secret_key = secrets.is_secret_name
 
-local function secret_key(key)
-  key = tostring(key):lower()
-  if SECRET_KEYS[key] then return true end
-  for _, w in ipairs(SECRET_PARTS) do
-    if key:find(w, 1, true) then return true end
-  end
-  return false
-end
-M.secret_key = secret_key
-
--- Only text is masked: a secret is a string, and a boolean or number under a name that merely
--- contains a secret's word (disable_self_service_change_password, a password policy's
--- min_length) tells nothing and is shown. Inside a table under a secret name (credentials,
--- private_key_jwt) every string is masked, whatever its own name.
+-- mask(v [, key [, under_secret]]): v as a plan shows it; key: the name v sits under;
+-- under_secret: v is inside a secret (every string in it is masked).
 local function mask(v, key, under_secret)
-  local secret = under_secret or (key ~= nil and secret_key(key))
-  if type(v) == "string" then
-    if secret and not handler.is_placeholder(v) then return MASK end
-    return v
-  end
-  if type(v) ~= "table" then return v end
-  local out = {}
-  for k, x in pairs(v) do
-    if math.type(k) then out[k] = mask(x, nil, secret) else out[k] = mask(x, k, secret) end
-  end
-  if getmetatable(v) == ARRAY_MT then setmetatable(out, ARRAY_MT) end
-  return out
+  return secrets.mask(v, { key = key, whole = under_secret, keep = handler.is_placeholder })
 end
 M.mask = mask
 
--- A diff's value at a dot path ("options.credentials.key"): secret when any name on the way is.
+-- A diff's value at a dot path ("options.credentials.key"): a name on the way whose whole value
+-- is secret ("client_secret", "secrets") masks it all; else the last name decides.
 local function mask_at(path, v)
+  local last
   for name in tostring(path):gmatch("[^.%[%]]+") do
-    if not name:match("^%d+$") and secret_key(name) then return mask(v, nil, true) end
+    if not name:match("^%d+$") then
+      if secrets.class(name) == "secret" then return mask(v, nil, true) end
+      last = name
+    end
   end
-  return mask(v)
+  return mask(v, last)
 end
 
 local function show(v)

@@ -26,7 +26,7 @@ nor the requests a handler builds from the tenant's answers (an organization's m
 trigger's bindings, a database's options merged with the tenant's).
 ]]
 local router = require "a0lua.emulator.router"
-local secret_key = require("a0lua.plan").secret_key
+local secret_key = require("a0lua.secrets").is_secret_name
 local routes = require "a0lua.emulator.routes"
 local sources_mod = require "a0lua.sources"
 local validate = require "a0lua.emulator.validate"

@@ -40,6 +40,7 @@ for json.null; nulls inside arrays stay json.null so arrays keep their length. E
   repl.List                     the metatable of the lists :where returns
 ]]
 local json = require "a0lua.core.json"
+local secrets = require "a0lua.secrets"
 
 local M = {}
 
@@ -109,12 +110,6 @@ function M.contains(value, pattern)
   return true
 end
 
-local function secret_key(key)
-  local ok, plan = pcall(require, "a0lua.plan")
-  if ok and plan.secret_key then return plan.secret_key(key) end
-  return tostring(key):lower():find("secret", 1, true) ~= nil
-end
-
 local function is_placeholder(v)
   return type(v) == "string" and (v:match("^##[A-Z0-9_]+##$") or v:match("^@@[A-Z0-9_]+@@$"))
 end
@@ -170,11 +165,13 @@ local function render_items(label, h, items)
   return table.concat(lines, "\n")
 end
 
-local function pretty(v, indent, width, seen, depth, key)
-  if key ~= nil and secret_key(key) and (type(v) == "string" or type(v) == "number"
-      or type(v) == "table") and not is_placeholder(v) then
-    return "(secret)"
+-- under: v sits inside a secret (a0lua.secrets: under "client_secret", every string is one).
+local function pretty(v, indent, width, seen, depth, key, under)
+  if type(v) == "string" and not is_placeholder(v) then
+    local class = key ~= nil and secrets.class(key)
+    if (under and key ~= "name") or class then return secrets.MASK end
   end
+  under = (under and key ~= "name") or (key ~= nil and secrets.class(key) == "secret")
   local tv = type(v)
   if v == nil then return "nil" end
   if v == NULL then return "null" end
@@ -206,14 +203,16 @@ local function pretty(v, indent, width, seen, depth, key)
   local array = is_marked_array(v)
   local n = #v
   if array then
-    for i = 1, n do parts[#parts + 1] = pretty(v[i], indent .. "  ", width, seen, depth + 1) end
+    for i = 1, n do
+      parts[#parts + 1] = pretty(v[i], indent .. "  ", width, seen, depth + 1, nil, under)
+    end
   else
     local keys = {}
     for k in pairs(v) do keys[#keys + 1] = k end
     table.sort(keys, key_less)
     local sequence = n > 0 and #keys == n
     for _, k in ipairs(keys) do
-      local value = pretty(v[k], indent .. "  ", width, seen, depth + 1, k)
+      local value = pretty(v[k], indent .. "  ", width, seen, depth + 1, k, under)
       if sequence then
         parts[#parts + 1] = value
       elseif is_identifier(k) then

@@ -97,14 +97,13 @@ describe("a0lua.preflight", function()
   end)
 
   it("never shows a secret's value in a problem", function()
-    local ctx = setup{ { type = "botDetection", kind = "singleton",
-      path = "/attack-protection/bot-detection" } }
-    local p = assert(plan.compute(ctx, { botDetection = {
-      challenge_password_policy = "hunter2-sometimes" } }))
+    local ctx = setup{ { type = "clients", path = "/clients" } }
+    local p = assert(plan.compute(ctx, { clients = A{ { name = "Blob", addons = { azure_blob = {
+      accountName = "acct", storageAccessKey = "hunter2-not-base64" } } } } }))
     local _, err = preflight.check(ctx, p)
     assert.equal(1, #err.problems)
-    assert.equal("botDetection.challenge_password_policy", err.problems[1].path)
+    assert.equal("clients[0].addons.azure_blob.storageAccessKey", err.problems[1].path)
     assert.is_nil(tostring(err):find("hunter2", 1, true))
-    assert.matches("enum check (a secret: not shown)", tostring(err), 1, true)
+    assert.matches("pattern check (a secret: not shown)", tostring(err), 1, true)
   end)
 end)
