@@ -116,10 +116,16 @@ end
 
 local ESCAPES = { ["\n"] = "\\n", ["\t"] = "\\t", ["\r"] = "\\r", ["\\"] = "\\\\", ['"'] = '\\"' }
 
+local function decimal(c) return ("\\%03d"):format(c:byte()) end
+
+-- A Lua string literal of s, safe on a terminal: C0 controls and DEL, and the C1 controls
+-- (U+0080..U+009F, and lone bytes 0x80..0x9F in text that is not UTF-8), which a terminal would
+-- obey (tenant data is hostile input: a client named "\27]0;x\7" would retitle it), are escapes.
 local function quote(s)
-  return '"' .. s:gsub('[%c"\\]', function(c)
-    return ESCAPES[c] or ("\\%03d"):format(c:byte())
-  end) .. '"'
+  s = s:gsub('[%c"\\]', function(c) return ESCAPES[c] or decimal(c) end)
+  s = s:gsub("\194([\128-\159])", function(c) return "\\194" .. decimal(c) end)
+  if utf8.len(s) == nil then s = s:gsub("[\128-\159]", decimal) end
+  return '"' .. s .. '"'
 end
 
 local function is_identifier(k)

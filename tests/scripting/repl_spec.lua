@@ -141,6 +141,14 @@ describe("a0lua.repl", function()
       t.self = t
       assert.equal('{ ["a b"] = "line\\nbreak", self = <cycle> }', repl.pretty(t))
     end)
+
+    it("escapes the controls a terminal would obey, C1 ones included", function()
+      -- an OSC title sequence, a UTF-8 CSI (U+009B), and a lone 0x9B byte in text not UTF-8
+      assert.equal([["a\027]0;x\007b\194\155c"]], repl.pretty("a\27]0;x\7b\194\155c"))
+      assert.equal([["z\155y"]], repl.pretty("z\155y"))
+      assert.equal('"café"', repl.pretty("café"))
+      assert.equal([[{ ["\027[2K"] = 1 }]], repl.pretty({ ["\27[2K"] = 1 }))
+    end)
   end)
 
   describe("tenant collections", function()
