@@ -214,6 +214,20 @@ describe("a0lua.format.directory", function()
       assert.equals("// a", desired.actions[1].code)
     end)
 
+    it("warns, at the field's line, of a companion file outside the input directory", function()
+      dir = tree({
+        ["cfg/prompts/partials.json"] = '{"login": [{"login": [\n'
+          .. '  {"name": "form-content-start", "template": "../../elsewhere.liquid"}]}]}',
+        ["elsewhere.liquid"] = "<div>far</div>" })
+      local desired, sources = directory.read({ input = dir .. "/cfg" })
+      assert.equals("<div>far</div>", desired.prompts.partials.login.login["form-content-start"])
+      local w = warning_matching(sources, "outside the input directory")
+      assert.truthy(w, "no warning")
+      assert.matches("elsewhere%.liquid", w.message)
+      assert.equals(dir .. "/cfg/prompts/partials.json", w.file)
+      assert.equals(2, w.line)
+    end)
+
     it("reads a JSON file that only core.json can parse, locating it at line 1", function()
       -- a duplicate key: JSON keeps the last, YAML refuses the text
       dir = tree({ ["roles/r.json"] = '{\n  "name": "first",\n  "name": "last"\n}\n' })

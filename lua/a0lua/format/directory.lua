@@ -88,8 +88,13 @@ function Ctx:json(file, ptr, where)
 end
 
 -- Reads a companion file for the value at `ptr` (the JSON field that names it, located in
--- `json_file` at `json_ptr`); nil after a problem.
+-- `json_file` at `json_ptr`); nil after a problem. A path that leaves the input directory is
+-- read, as a0deploy reads it, with a warning that says where it goes.
 function Ctx:companion(path, ptr, json_file, positions, json_ptr)
+  if common.outside(self.root, path) then
+    self:warn("path " .. path .. " is outside the input directory", json_file, positions,
+      json_ptr)
+  end
   local text = self.reader:text(path, self.reader:where(json_file, positions, json_ptr))
   if text then self.reader.sources:add(ptr, path, nil) end
   return text
@@ -178,10 +183,6 @@ function READ.scripts(ctx, type_name, layout)
     local ref = item[field]
     if truthy(ref) and type(ref) == "string" then
       local path = normalize(join(dir, (ref:gsub("\\", "/"))))
-      if common.outside(ctx.root, path) then
-        ctx:warn("path \"" .. ref .. "\" resolves to " .. path
-          .. ", outside the input directory", file, positions, json_ptr)
-      end
       item[field] = ctx:companion(path, ptr .. json_ptr, file, positions, json_ptr) or ref
     end
     if layout.lower_names and type(item.name) == "string" then
