@@ -24,7 +24,8 @@ The rule. A name is split into lower-case words (snake_case, camelCase, kebab-ca
 and "field" when its last word is a password, token, key, credential, authorization, assertion or
 cookie, or ends in "key" or "token" (smtp_pass, splunkToken, auth_token, api_key, private_key,
 masterkey, server_credentials, httpAuthorization, client_assertion, set-cookie), except
-site_key, public_key and header_key (public by design, or a header's name). Only strings are
+"key" alone (a map's key: a change's, a rules config's) and site_key, public_key and header_key
+(public by design, or a header's name). Only strings are
 masked: numbers and booleans (token_lifetime, secret_encoded) stay, and objects are walked, so a
 client's refresh_token settings stay while a webhook's authorization.token goes, and an email
 provider's credentials show their smtp_user and smtp_host but not their smtp_pass.
@@ -61,7 +62,10 @@ function M.class(name)
   end
   local last = words[#words]
   if not last or not secret_word(last) then return nil end
-  if (last == "key" or last == "keys") and PUBLIC_KEYS[words[#words - 1]] then return nil end
+  -- "key" alone names a map's key (a change's key, a rules config's key), not a secret
+  if (last == "key" or last == "keys") and (#words == 1 or PUBLIC_KEYS[words[#words - 1]]) then
+    return nil
+  end
   return "field"
 end
 

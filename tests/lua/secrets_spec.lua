@@ -13,7 +13,7 @@ describe("a0lua.secrets", function()
       assert.are.equal(class, secrets.class(name), name)
     end
     for _, name in ipairs({ "client_id", "site_key", "public_key", "header_key", "passwordPolicy",
-        "token_endpoint_auth_method", "name", "key_id" }) do
+        "token_endpoint_auth_method", "name", "key_id", "key", "keys" }) do
       assert.is_nil(secrets.class(name), name)
     end
     assert.is_true(secrets.mentions_secret("SMTP_PASSWORD_VALUE"))
