@@ -130,6 +130,29 @@ describe("phone providers and phone templates through a0lua", function()
     assert.equal(0, #emu:state()["/branding/phone/providers"])
   end)
 
+  it("replaces keywords on import and preserves them on export", function()
+    local dir = tmp
+    run.write_file(tmp .. "/config.json", json.encode({ AUTH0_PRESERVE_KEYWORDS = true,
+      AUTH0_KEYWORD_REPLACE_MAPPINGS = { PHONE_FROM = "+15550009999", TWILIO_SID = "AC-kw-1" } }))
+    run.write_file(dir .. "/tenant.yaml", table.concat({
+      "phoneProviders:", "  - name: twilio", "    configuration:", "      sid: '##TWILIO_SID##'",
+      "      delivery_methods: [text]", "    credentials:", "      auth_token: tok-kw-1",
+      "phoneTemplates:", "  - type: otp_verify", "    content:", "      from: '##PHONE_FROM##'",
+      "      body:", "        text: 'Code {{ code }}'", "" }, "\n"))
+    local status, out, err = emu:cli({ "import", "-c", tmp .. "/config.json", "-i",
+      dir .. "/tenant.yaml" })
+    assert.equal(0, status, out .. err)
+    local state = emu:state()
+    assert.equal("AC-kw-1", state["/branding/phone/providers"][1].configuration.sid)
+    assert.equal("+15550009999",
+      typed(state["/branding/phone/templates"], "otp_verify").content.from)
+    status, out, err = emu:cli({ "export", "-c", tmp .. "/config.json", "-f", "yaml", "-o", dir })
+    assert.equal(0, status, out .. err)
+    local exported = assert(yaml.decode(shared.read(dir .. "/tenant.yaml")))
+    assert.equal("##TWILIO_SID##", exported.phoneProviders[1].configuration.sid)
+    assert.equal("##PHONE_FROM##", typed(exported.phoneTemplates, "otp_verify").content.from)
+  end)
+
   it("refuses a misspelt enum and a wrong type with file and line, sending nothing", function()
     emu:clear_requests()
     local file = DIR .. "/misspelt.yaml"
