@@ -153,6 +153,19 @@ describe("phone providers and phone templates through a0lua", function()
     assert.equal("##PHONE_FROM##", typed(exported.phoneTemplates, "otp_verify").content.from)
   end)
 
+  it("runs a typed hook and a user's handler for them, as for any type", function()
+    local status, out, err = emu:cli({ "import", "-i", DIR .. "/tenant.yaml", "--hooks",
+      DIR .. "/hooks.lua" })
+    assert.equal(0, status, out .. err)
+    local templates = emu:state()["/branding/phone/templates"]
+    assert.is_true(typed(templates, "otp_verify").disabled)
+    status, out, err = emu:cli({ "export", "-f", "yaml", "-o", tmp, "--handlers",
+      DIR .. "/handlers" })
+    assert.equal(0, status, out .. err)
+    local exported = assert(yaml.decode(shared.read(tmp .. "/tenant.yaml")))
+    assert.equal("exported by the user's handler", exported.phoneProviders[1].disabled)
+  end)
+
   it("refuses a misspelt enum and a wrong type with file and line, sending nothing", function()
     emu:clear_requests()
     local file = DIR .. "/misspelt.yaml"
