@@ -45,6 +45,11 @@ describe("handlers/phone_templates", function()
     end)
   end)
 
+  it("waits for the phone provider (templates are customized once one is configured)", function()
+    assert.same({ { "phoneProviders" }, { "phoneTemplates" } },
+      env.registry():stages({ "phoneTemplates", "phoneProviders" }))
+  end)
+
   describe("fetch", function()
     local listed = A{ tenant_template("otp_verify"), tenant_template("otp_enroll", { id = false }),
       tenant_template("change_password", { id = false }) }
