@@ -135,9 +135,11 @@ function M.write_request(self, ctx, op, payload, current)
   return Base.write_request(self, ctx, op, payload, current)
 end
 
+-- A create whose answer was lost (or met a 409) is looked up in the providers list by name.
 function M.create(self, ctx, payload)
   local _, _, body = self:write_request(ctx, "create", payload)
-  return Base.create(self, ctx, body)
+  return ctx.api:create(self.path, body, { list = handler.deep_copy(self.list),
+    find = function(item) return type(item) == "table" and item.name == body.name end })
 end
 
 -- A Twilio provider exports its token as a0deploy's placeholder unless AUTH0_EXPORT_SECRETS;

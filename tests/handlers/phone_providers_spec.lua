@@ -66,6 +66,14 @@ describe("handlers/phone_providers", function()
       assert.same({ "tok-1" }, masked)
     end)
 
+    it("looks a create whose answer was lost up in the providers list, by name", function()
+      local r = deploy({ file_provider() })
+      local opts = r.ctx.api:find("POST", "/branding/phone/providers")[1].opts
+      assert.same({ paging = "none", key = "providers" }, opts.list)
+      assert.is_true(opts.find({ id = "pro_9", name = "twilio" }))
+      assert.is_false(opts.find({ id = "pro_9", name = "custom" }))
+    end)
+
     it("gives a custom provider's create empty credentials, as the API requires", function()
       local r = deploy({ { name = "custom", configuration = { delivery_methods = A{ "text" } } } })
       assert.same({ { name = "custom", configuration = { delivery_methods = { "text" } },
