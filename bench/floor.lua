@@ -27,13 +27,14 @@ rate limited and is left out):
           and trigger bindings that the file names; export reads all of them (13 templates,
           every trigger's bindings, 35 custom-text prompts per locale, 8 partial groups, the
           screen renderers). The three profile lists; per self-service profile of the tenant its
-          custom text.
+          custom text. The phone providers and phone templates lists.
   writes  import into a fresh tenant: one create per item; a role's permissions; a
           connection's enabled clients; per organization each connection and client grant; an
           action's deploy; one binding update per trigger; tenant settings, login page, email
           provider, each template, each log and event stream and prompt settings once; each
-          profile, and each self-service profile's custom text. The unchanged re-import: none.
-          The 1 % change: one update per changed item.
+          profile, and each self-service profile's custom text; the phone provider and each
+          phone template. The unchanged re-import: none. The 1 % change: one update per changed
+          item.
   chain   round trips that must follow one another: the token; checkpoint pages one after
           another (offset pages after the first together); a sub-list after its list; and on
           import the stages resource servers -> clients -> grants -> organizations ->
@@ -113,6 +114,9 @@ function M.needed(manifest, op)
     d.profile_lists = 3
     d.self_service_custom_text = seeded and profiles.self_service or 0
   end
+  -- (likewise shape.phone) the phone providers and phone templates lists, one call each
+  local phone = s.phone
+  if phone then d.phone_lists = 2 end
   if op == "export" then
     d.trigger_bindings = M.FRESH.trigger_ids
     d.email_templates = M.EMAIL_TEMPLATES
@@ -152,6 +156,7 @@ function M.needed(manifest, op)
       w.profiles = profiles.connection + profiles.user_attribute + profiles.self_service
         + profiles.custom_texts
     end
+    if phone then w.phone = phone.providers + phone.templates end
   elseif op == "change" then
     for _, ch in ipairs(manifest.changes) do
       w[ch.type] = (w[ch.type] or 0) + 1

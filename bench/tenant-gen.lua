@@ -15,7 +15,7 @@ writes into DIR (default build/bench/tenant-N):
                         field the API fills in is the emulator's own
   config.json           the a0deploy config both tools read with -c: AUTH0_INCLUDED_ONLY (the
                         types of M.TYPES), AUTH0_KEYWORD_REPLACE_MAPPINGS (the SMTP password,
-                        the log and event streams' credentials), no deletes
+                        the log and event streams' credentials, the Twilio token), no deletes
   manifest.json         size, seed, counts per type, the changes of tenant-changed.yaml, and the
                         numbers bench/floor.lua needs (bindings per trigger, sub-resources)
 
@@ -25,7 +25,8 @@ the login page, the email provider, three email templates, prompt settings, and 
 bindings of every action, a fixed few streams (an HTTP and a Datadog log stream and a webhook
 event stream, each with its write-only credential as a keyword), and a fixed set of profiles: two
 connection profiles, a user attribute profile, and two self-service profiles (one naming that
-user attribute profile, with custom text). The mix (share of N): resource servers 8 %, client
+user attribute profile, with custom text), a Twilio phone provider (its token a keyword) and two
+changed phone templates. The mix (share of N): resource servers 8 %, client
 grants 20 %, roles 10 %, database connections 2 %, social connections 4 %, organizations 10 %,
 actions 2 % (1 to 20), clients the rest (about 44 %). Clients are SPAs, regular web apps, native
 apps and
@@ -68,13 +69,15 @@ M.TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connections
   "roles", "organizations", "emailProvider", "emailTemplates", "pages", "prompts", "actions",
   "triggers", "actionModules", "tokenExchangeProfiles", "logStreams", "eventStreams",
   "connectionProfiles", "userAttributeProfiles", "selfServiceProfiles",
-  "customDomains", "clientAuthCredentials" }
+  "customDomains", "clientAuthCredentials", "phoneProviders", "phoneTemplates" }
 M.CLIENT_ID = "a0luaBenchDeployClient0000000001"
 M.CLIENT_SECRET = "a0lua-bench-deploy-client-secret"
 M.SMTP_PASS = "bench-smtp-password"
 -- The streams' write-only credentials, as keywords in tenant.yaml.
 M.STREAM_SECRETS = { LOG_HTTP_AUTHORIZATION = "Bearer bench-log-http-token",
   LOG_DATADOG_API_KEY = "bench-datadog-api-key", EVENT_WEBHOOK_TOKEN = "bench-webhook-token" }
+-- The Twilio provider's write-only token, as a keyword in tenant.yaml.
+M.PHONE_SECRETS = { TWILIO_AUTH_TOKEN = "bench-twilio-auth-token" }
 -- The emulator's clock while the state is built: 2026-01-01T00:00:00Z, so timestamps are fixed.
 M.EPOCH = 1767225600
 
@@ -592,6 +595,21 @@ function M.generate(size, seed)
       tls_policy = "recommended", custom_client_ip_header = "true-client-ip" },
     { domain = "id.bench.example.com", type = "self_managed_certs" },
   })
+  -- The phone provider (its token a keyword) and two of the five phone templates changed; the
+  -- other three stay the tenant's defaults.
+  model.phoneProviders = array({
+    { name = "twilio", disabled = false, configuration = { sid = "ACbench0000000000000000001",
+      default_from = "+15550100100", delivery_methods = array({ "text", "voice" }) },
+      credentials = { auth_token = "##TWILIO_AUTH_TOKEN##" } },
+  })
+  model.phoneTemplates = array({
+    { type = "otp_verify", disabled = false, content = { from = "+15550100100",
+      body = { text = "{{ code }} is your Bench verification code",
+        voice = "Your Bench verification code is {{ code }}" } } },
+    { type = "otp_enroll", disabled = false, content = {
+      body = { text = "{{ code }} is your Bench enrollment code",
+        voice = "Your Bench enrollment code is {{ code }}" } } },
+  })
   return model
 end
 
@@ -674,7 +692,7 @@ local KEY_ORDER = { "name", "template", "identifier", "strategy", "client_id", "
   "clientGrants", "roles", "databases", "connections", "organizations", "actions", "triggers",
   "emailProvider", "emailTemplates", "prompts", "actionModules", "tokenExchangeProfiles",
   "logStreams", "eventStreams", "connectionProfiles", "userAttributeProfiles",
-  "selfServiceProfiles", "customDomains" }
+  "selfServiceProfiles", "customDomains", "phoneProviders", "phoneTemplates" }
 
 local function without(item, fields)
   local out = {}
@@ -736,6 +754,8 @@ function M.yaml(model)
     doc[t] = model[t]
   end
   doc.customDomains = model.customDomains
+  doc.phoneProviders = model.phoneProviders
+  doc.phoneTemplates = model.phoneTemplates
   local text = assert(yaml.encode(doc, { key_order = KEY_ORDER }))
   local header = ("# A generated benchmark tenant: %d resources, seed %d (bench/tenant-gen.lua).\n")
     :format(model.size, model.seed)
@@ -921,6 +941,12 @@ function M.state(model, opts)
     call("POST", "/custom-domains", without(d, { is_default = true }))
     if d.is_default then call("PATCH", "/custom-domains/default", { domain = d.domain }) end
   end
+  for _, p in ipairs(model.phoneProviders) do
+    local body = copy(p)
+    body.credentials = { auth_token = M.PHONE_SECRETS.TWILIO_AUTH_TOKEN }
+    call("POST", "/branding/phone/providers", body)
+  end
+  for _, t in ipairs(model.phoneTemplates) do call("POST", "/branding/phone/templates", t) end
   if failure then return nil, failure end
   return emu:state()
 end
@@ -968,6 +994,7 @@ local function shape(model)
   s.profiles = { connection = #model.connectionProfiles,
     user_attribute = #model.userAttributeProfiles, self_service = #model.selfServiceProfiles,
     custom_texts = texts }
+  s.phone = { providers = #model.phoneProviders, templates = #model.phoneTemplates }
   return s
 end
 
@@ -994,6 +1021,7 @@ function M.write(dir, size, seed, opts)
     AUTH0_ALLOW_DELETE = false,
   }
   for k, v in pairs(M.STREAM_SECRETS) do config.AUTH0_KEYWORD_REPLACE_MAPPINGS[k] = v end
+  for k, v in pairs(M.PHONE_SECRETS) do config.AUTH0_KEYWORD_REPLACE_MAPPINGS[k] = v end
   local counts = {}
   for k, v in pairs(model.counts) do counts[k] = v end
   local manifest = { size = size, seed = model.seed, counts = counts, shape = shape(model),

@@ -112,7 +112,8 @@ M.ENTRIES = {
   { type = "branding", layout = { kind = "branding", folder = "branding" } },
   { type = "phoneProviders", identifiers = ID_NAME,
     layout = { kind = "file", file = "phone-providers/provider.json" } },
-  { type = "phoneTemplates", identifiers = { "id", "type" },
+  -- Templates are customized once a phone provider is configured (a0deploy's order too).
+  { type = "phoneTemplates", identifiers = { "id", "type" }, depends_on = { "phoneProviders" },
     layout = { kind = "list", folder = "phone-templates", stem = "type" } },
   { type = "prompts", layout = { kind = "prompts", folder = "prompts" } },
   -- Modules first: an action names the module versions it uses.

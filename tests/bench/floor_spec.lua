@@ -21,6 +21,7 @@ local function manifest(size)
   end
   shape.profiles = { connection = #m.connectionProfiles, user_attribute = #m.userAttributeProfiles,
     self_service = #m.selfServiceProfiles, custom_texts = 1 }
+  shape.phone = { providers = #m.phoneProviders, templates = #m.phoneTemplates }
   return { size = size, seed = 1, counts = m.counts, shape = shape, changes = changes }
 end
 
@@ -43,6 +44,7 @@ describe("bench/floor.lua", function()
         + c.organizations + s.org_connections + s.org_client_grants + 2 * c.actions
         + #s.triggers + 1 + 1 + 1 + s.email_templates + 1
         + 2 + 1 + 2 + 1 -- connection, user attribute, self-service profiles, a custom text
+        + 1 + 2 -- the phone provider and two phone templates
       assert.equals(expected, need.writes)
       assert.equals(c.organizations, need.groups.organizations_write)
       assert.equals(s.org_connections, need.groups.organization_connections_write)
@@ -57,6 +59,7 @@ describe("bench/floor.lua", function()
       assert.equals(1 + m.counts.connections + m.counts.databases, d.connection_clients)
       assert.equals(#m.shape.triggers, d.trigger_bindings)
       assert.equals(3, d.profile_lists)
+      assert.equals(2, d.phone_lists)
       assert.equals(m.shape.profiles.self_service, d.self_service_custom_text)
       local e = floor.needed(m, "export").detail
       assert.equals(floor.EMAIL_TEMPLATES, e.email_templates)

@@ -115,6 +115,8 @@ describe("bench/tenant-gen.lua", function()
         assert.is_string(files[a.code:sub(3)])
       end
       assert.equals("##SMTP_PASS##", doc.emailProvider.credentials.smtp_pass)
+      assert.equals("##TWILIO_AUTH_TOKEN##", doc.phoneProviders[1].credentials.auth_token)
+      assert.equals(2, #doc.phoneTemplates)
     end)
   end)
 
@@ -192,6 +194,11 @@ describe("bench/tenant-gen.lua", function()
         assert.equals(uap.id, named.user_attribute_profile_id)
         assert.equals("Welcome to the Bench SSO setup.", assert(emu:get("/self-service-profiles/"
           .. named.id .. "/custom-text/en/get-started")).json.introduction)
+        local provider = state["/branding/phone/providers"][1]
+        assert.equals(gen.PHONE_SECRETS.TWILIO_AUTH_TOKEN, provider.credentials.auth_token)
+        -- the two changed templates, and the defaults of the other three types
+        assert.equals(2, #state["/branding/phone/templates"])
+        assert.equals(5, count("/branding/phone/templates", "templates"))
         local role = state["/roles"][1]
         assert.equals(#m.roles[1].permissions,
           count("/roles/" .. role.id .. "/permissions?per_page=100"))

@@ -40,6 +40,15 @@ local function desired(n, public_pem)
       code = "exports.onExecutePostLogin = async () => {};",
       supported_triggers = A{ { id = "post-login", version = "v3" } } }
   end
+  -- the phone provider and all five phone templates (created over the defaults: a 409 after a
+  -- lost answer lists them again and patches)
+  d.phoneProviders = A{ { name = "twilio", configuration = { sid = "AC-lost",
+    delivery_methods = A{ "text" } }, credentials = { auth_token = "lost-token" } } }
+  d.phoneTemplates = A{}
+  for i, t in ipairs({ "otp_verify", "otp_enroll", "change_password", "blocked_account",
+    "password_breach" }) do
+    d.phoneTemplates[i] = { type = t, disabled = true, content = { body = { text = t .. " x" } } }
+  end
   return d
 end
 
@@ -69,11 +78,14 @@ describe("an import whose answers get lost", function()
       if path:match("^/clients/[^/]+/credentials$") then keys_of[#keys_of + 1] = path end
     end
     assert.equal(12, #keys_of)
+    assert.equal(1, #state["/branding/phone/providers"])
+    assert.equal(5, #state["/branding/phone/templates"])
     for _, key in ipairs({ "/clients", "/roles", "/organizations", "/actions/actions",
-                           "/client-grants", "/connections", table.unpack(keys_of) }) do
+                           "/client-grants", "/connections", "/branding/phone/templates",
+                           table.unpack(keys_of) }) do
       local seen = {}
       for _, item in ipairs(state[key] or {}) do
-        local name = item.name or (item.client_id .. " " .. tostring(item.audience))
+        local name = item.name or item.type or (item.client_id .. " " .. tostring(item.audience))
         assert.is_nil(seen[name], key .. ": " .. name .. " twice")
         seen[name] = true
       end

@@ -433,7 +433,42 @@ describe("a0lua.emulator.resources", function()
       assert.are.equal("new", patched.content.body.text)
       assert.matches("verification code", ok(emu:patch("/branding/phone/templates/" .. t.id
         .. "/reset", {})).content.body.text)
-      assert.are.equal(1, #ok(emu:get("/branding/phone/templates")).templates)
+      local listed = ok(emu:get("/branding/phone/templates")).templates
+      assert.are.equal(5, #listed)
+      assert.are.equal(t.id, listed[1].id)
+    end)
+
+    it("lists the default of each type never created, without an id, as the API does", function()
+      emu:reset()
+      local listed = ok(emu:get("/branding/phone/templates")).templates
+      local types = {}
+      for _, t in ipairs(listed) do
+        assert.is_nil(t.id)
+        assert.matches("{{ code | escape }}", t.content.body.text .. "{{ code | escape }}", 1, true)
+        types[#types + 1] = t.type
+      end
+      assert.same({ "otp_verify", "otp_enroll", "change_password", "blocked_account",
+        "password_breach" }, types)
+      ok(emu:post("/branding/phone/templates", { type = "change_password",
+        content = { body = { text = "pw {{code}}" } } }), 201)
+      listed = ok(emu:get("/branding/phone/templates")).templates
+      assert.are.equal(5, #listed)
+      assert.are.equal("change_password", listed[1].type)
+      assert.matches("^tem_", listed[1].id)
+    end)
+
+    it("keeps the provider's credentials but never shows them", function()
+      emu:reset()
+      local p = ok(emu:post("/branding/phone/providers", { name = "twilio",
+        configuration = { sid = "AC1", delivery_methods = { "text" } },
+        credentials = { auth_token = "tok-1" } }), 201)
+      assert.are.equal(json.null, p.credentials)
+      local patched = ok(emu:patch("/branding/phone/providers/" .. p.id,
+        { credentials = { auth_token = "tok-2" } }))
+      assert.are.equal(json.null, patched.credentials)
+      assert.are.equal(json.null, ok(emu:get("/branding/phone/providers/" .. p.id)).credentials)
+      assert.are.equal(409, emu:post("/branding/phone/providers", { name = "custom",
+        configuration = { delivery_methods = { "text" } }, credentials = {} }).status)
     end)
   end)
 

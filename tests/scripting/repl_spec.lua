@@ -46,6 +46,15 @@ local function fake_tenant()
         sink = { httpEndpoint = "https://logs.example.com",
           httpAuthorization = "Bearer l0g-t0ken" } } }
     end
+    if type_name == "phoneProviders" then
+      return json.array{ { id = "pro_1", name = "twilio", channel = "phone",
+        configuration = { sid = "AC1", delivery_methods = json.array{ "text" } },
+        credentials = { auth_token = "tw1l10-t0ken" } } }
+    end
+    if type_name == "phoneTemplates" then
+      return json.array{ { type = "otp_verify", disabled = false,
+        content = { body = { text = "code {{ code }}" } } } }
+    end
     return json.array()
   end
   function t.run(_, fn, ...) return fn(...) end
@@ -210,6 +219,17 @@ describe("a0lua.repl", function()
       local text = repl.pretty(streams["HTTP Logs"].sink)
       assert.matches("httpAuthorization = (secret)", text, 1, true)
       assert.not_matches("l0g-t0ken", text, 1, true)
+    end)
+
+    it("has the phone types, templates by type, a provider's token shown masked", function()
+      local s = session()
+      local providers = s.env.tenant.phone_providers
+      assert.equal(repl.Collection, getmetatable(providers))
+      assert.equal(repl.Collection, getmetatable(s.env.tenant.phoneTemplates))
+      assert.equal("code {{ code }}", s.env.tenant.phoneTemplates.otp_verify.content.body.text)
+      local text = repl.pretty(providers.twilio)
+      assert.matches("credentials = (secret)", text, 1, true)
+      assert.not_matches("tw1l10-t0ken", text, 1, true)
     end)
 
     it("raises where on something that is neither a pattern nor a function", function()

@@ -111,12 +111,12 @@ M.PHONE_PROVIDERS = {
   defaults = function() return { disabled = false } end,
   create = function(_, item)
     item.tenant, item.channel = "a0lua-emulator", "phone"
-    item.credentials = json.null
   end,
-  update = function(_, item, body)
-    for k, v in pairs(body) do
-      if k ~= "credentials" then item[k] = values.copy(v) end
-    end
+  -- The credentials are kept (a deploy's token can be checked in the state) but never shown.
+  view = function(_, item)
+    local out = values.copy(item)
+    out.credentials = json.null
+    return out
   end,
 }
 
@@ -131,8 +131,22 @@ local PHONE_TEMPLATE_DEFAULTS = {
   password_breach = "We detected that your {{ friendly_name | escape }} password was leaked.",
 }
 
+-- A template a tenant never changed: listed with the API's text and no id (it has none until
+-- it is created), docs/emulator.md.
+local function default_template(type_name)
+  local text = PHONE_TEMPLATE_DEFAULTS[type_name]
+  return { type = type_name, channel = "phone", customizable = true, tenant = "a0lua-emulator",
+    disabled = false, content = { syntax = "liquid", from = "", body = { text = text,
+    voice = text } } }
+end
+
+local PHONE_TEMPLATE_TYPES = { "otp_verify", "otp_enroll", "change_password", "blocked_account",
+  "password_breach" }
+
 M.PHONE_TEMPLATES = {
   path = "/branding/phone/templates", id = "id", id_format = { prefix = "tem_", length = 22 },
+  -- the list route is list_templates_binding: the defaults of the types never created
+  methods = { create = true, get = true, update = true, delete = true },
   key = "templates", paging = "wrap", timestamps = true,
   not_found = { message = "Phone template not found", code = "inexistent_phone_template" },
   unique = { { fields = { "type" }, message = "A phone template of this type already exists",
@@ -155,6 +169,24 @@ M.PHONE_TEMPLATES = {
   end,
 }
 
+local function list_templates_binding()
+  local def = M.PHONE_TEMPLATES
+  return {
+    method = "GET", template = def.path, paging = def.paging, key = def.key, id_field = def.id,
+    handler = function(ctx, req)
+      local out, made = json.array(), {}
+      for _, t in ipairs(kinds.list_items(ctx, def, def.path, req.query)) do
+        out[#out + 1] = t
+        made[t.type] = true
+      end
+      for _, type_name in ipairs(PHONE_TEMPLATE_TYPES) do
+        if not made[type_name] then out[#out + 1] = default_template(type_name) end
+      end
+      return 200, out, true
+    end,
+  }
+end
+
 local function reset_template_binding()
   return {
     method = "PATCH", template = "/branding/phone/templates/{id}/reset",
@@ -174,7 +206,7 @@ function M.bindings()
   for _, list in ipairs({
     kinds.singleton({ path = "/branding", merge = "deep", default = function() return {} end }),
     template_bindings(), theme_bindings(), kinds.collection(M.PHONE_PROVIDERS),
-    kinds.collection(M.PHONE_TEMPLATES), { reset_template_binding() },
+    kinds.collection(M.PHONE_TEMPLATES), { list_templates_binding(), reset_template_binding() },
   }) do
     for _, b in ipairs(list) do out[#out + 1] = b end
   end
