@@ -102,6 +102,12 @@ local REAL_API_PROPERTIES = {
     third_party_client_access = { type = "string", enum = { "block", "allow" } },
     is_app_entitlement_active = { type = "boolean" },
   },
+  -- node-auth0 6.4.0's NetworkAclMatch (the match and not_match of a network ACL rule) has
+  -- auth0_managed (string[]: Auth0-managed lists), and a0deploy 8.44.0's networkACLs schema takes
+  -- it (items ^auth0\.[^.\s]+$): the API it deploys to takes it.
+  NetworkAclMatch = {
+    auth0_managed = { type = "array", items = { type = "string" }, minItems = 1 },
+  },
 }
 
 -- Keywords kept as they are (numbers, booleans, strings, lists of scalars).

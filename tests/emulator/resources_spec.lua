@@ -758,6 +758,17 @@ describe("a0lua.emulator.resources", function()
       assert.are.equal(204, emu:delete("/network-acls/" .. a.id).status)
     end)
 
+    it("takes a network ACL matching Auth0-managed lists (a signal the document lacks)",
+      function()
+        local acl = { description = "bots", active = true, priority = 2,
+                      rule = { action = { block = true }, scope = "authentication",
+                               match = { auth0_managed = { "auth0.bots" } } } }
+        local a = ok(emu:post("/network-acls", acl), 201)
+        assert.are.same({ "auth0.bots" }, a.rule.match.auth0_managed)
+        acl.rule.match.auth0_managed = {}
+        assert.are.equal(400, emu:patch("/network-acls/" .. a.id, { rule = acl.rule }).status)
+      end)
+
     it("pages user attribute and connection profiles with checkpoints", function()
       local uap = ok(emu:post("/user-attribute-profiles", { name = "uap1", user_attributes = {
         email = { description = "Email", label = "Email", profile_required = true,

@@ -5641,6 +5641,7 @@ return {
               type = "object",
               properties = {
                 asns = { type = "array", minItems = 1, items = { type = "integer" } },
+                auth0_managed = { type = "array", minItems = 1, items = { type = "string" } },
                 connecting_ipv4_cidrs = {
                   type = "array",
                   minItems = 1,
@@ -5678,6 +5679,7 @@ return {
               type = "object",
               properties = {
                 asns = { type = "array", minItems = 1, items = { type = "integer" } },
+                auth0_managed = { type = "array", minItems = 1, items = { type = "string" } },
                 connecting_ipv4_cidrs = {
                   type = "array",
                   minItems = 1,
@@ -9090,6 +9092,7 @@ return {
               type = "object",
               properties = {
                 asns = { type = "array", minItems = 1, items = { type = "integer" } },
+                auth0_managed = { type = "array", minItems = 1, items = { type = "string" } },
                 connecting_ipv4_cidrs = {
                   type = "array",
                   minItems = 1,
@@ -9127,6 +9130,7 @@ return {
               type = "object",
               properties = {
                 asns = { type = "array", minItems = 1, items = { type = "integer" } },
+                auth0_managed = { type = "array", minItems = 1, items = { type = "string" } },
                 connecting_ipv4_cidrs = {
                   type = "array",
                   minItems = 1,
@@ -13178,6 +13182,7 @@ return {
               type = "object",
               properties = {
                 asns = { type = "array", minItems = 1, items = { type = "integer" } },
+                auth0_managed = { type = "array", minItems = 1, items = { type = "string" } },
                 connecting_ipv4_cidrs = {
                   type = "array",
                   minItems = 1,
@@ -13215,6 +13220,7 @@ return {
               type = "object",
               properties = {
                 asns = { type = "array", minItems = 1, items = { type = "integer" } },
+                auth0_managed = { type = "array", minItems = 1, items = { type = "string" } },
                 connecting_ipv4_cidrs = {
                   type = "array",
                   minItems = 1,
