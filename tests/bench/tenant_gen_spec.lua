@@ -192,6 +192,10 @@ describe("bench/tenant-gen.lua", function()
         assert.equals(uap.id, named.user_attribute_profile_id)
         assert.equals("Welcome to the Bench SSO setup.", assert(emu:get("/self-service-profiles/"
           .. named.id .. "/custom-text/en/get-started")).json.introduction)
+        assert.equals(#m.networkACLs, count("/network-acls?per_page=100&include_totals=true",
+          "network_acls"))
+        assert.equals(#m.rateLimitPolicies, count("/rate-limit-policies?take=50",
+          "rate_limit_policies"))
         local role = state["/roles"][1]
         assert.equals(#m.roles[1].permissions,
           count("/roles/" .. role.id .. "/permissions?per_page=100"))
