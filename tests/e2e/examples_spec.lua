@@ -12,7 +12,7 @@ local TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connect
   "roles", "organizations", "emailProvider", "emailTemplates", "pages", "prompts", "actions",
   "triggers", "actionModules", "tokenExchangeProfiles", "logStreams", "eventStreams",
   "connectionProfiles", "selfServiceProfiles",
-  "customDomains", "clientAuthCredentials" }
+  "customDomains", "clientAuthCredentials", "networkACLs", "rateLimitPolicies" }
 
 local function writes(emu)
   local out = {}
