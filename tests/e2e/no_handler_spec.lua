@@ -129,7 +129,7 @@ return { type = "rateLimitPolicies", path = "/rate-limit-policies",
 ]])
     run.write_file(tmp .. "/in/rate-limit-policies/all.json", json.encode({
       resource = "oauth_authentication_api", consumer = "client", consumer_selector = "all",
-      configuration = { limit = 10 } }))
+      configuration = { action = "block", limit = 10 } }))
     local handlers = { "--handlers", tmp .. "/handlers" }
     local status, out, err = a0lua({ "import", "-i", tmp .. "/in", table.unpack(handlers) })
     assert.equal(0, status, out .. err)

@@ -818,6 +818,22 @@ describe("a0lua.emulator.resources", function()
       assert.are.equal(204, emu:delete("/rate-limit-policies/" .. p.id).status)
     end)
 
+    it("refuses a rate limit policy body the API's SDK types do not allow", function()
+      local body = { resource = "oauth_authentication_api", consumer = "client",
+        consumer_selector = "default", configuration = { action = "allow", limit = 5 } }
+      assert.are.equal(400, emu:post("/rate-limit-policies", body).status)
+      body.configuration = { action = "block", limit = 5 }
+      body.created_at = "2026-01-01T00:00:00.000Z"
+      assert.are.equal(400, emu:post("/rate-limit-policies", body).status)
+      body.created_at = nil
+      local p = ok(emu:post("/rate-limit-policies", body), 201)
+      assert.are.equal(400, emu:patch("/rate-limit-policies/" .. p.id,
+        { consumer_selector = "third_party_clients", configuration = { action = "allow" } })
+        .status)
+      assert.are.equal(400, emu:patch("/rate-limit-policies/" .. p.id,
+        { configuration = { action = "redirect", limit = 1 } }).status)
+    end)
+
     it("creates an event stream with an est_ id", function()
       local es = ok(emu:post("/event-streams", { name = "es1", subscriptions = {
         { event_type = "user.created" } }, destination = { type = "webhook", configuration = {
