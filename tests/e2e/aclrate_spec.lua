@@ -115,6 +115,24 @@ describe("network ACLs and rate limit policies through a0lua", function()
     end
   end)
 
+  it("runs hooks for both types: a payload changed, a change vetoed before any write", function()
+    local hooks_file = DIR .. "/hooks.lua"
+    local status, out, err = emu:cli({ "import", "-i", DIR .. "/tenant.yaml", "--hooks",
+      hooks_file }, MAPPINGS)
+    assert.equal(0, status, out .. err)
+    local policies = emu:state()["/rate-limit-policies"]
+    assert.equal(50, find(policies, "consumer_selector", "default").configuration.limit)
+    local text = shared.read(DIR .. "/tenant.yaml"):gsub("redirect: true\n", "block: true\n")
+      :gsub("        redirect_uri: https://example.com/blocked\n", "")
+    local changed = tmp .. "/blocking.yaml"
+    run.write_file(changed, text)
+    emu:clear_requests()
+    status, out, err = emu:cli({ "import", "-i", changed, "--hooks", hooks_file }, MAPPINGS)
+    assert.equal(1, status, out .. err)
+    assert.matches("vetoed: no blocking of the management API", err, 1, true)
+    assert.same({}, emu:writes())
+  end)
+
   it("refuses a misspelt enum and a wrong type with file and line, sending nothing", function()
     emu:clear_requests()
     local file = DIR .. "/misspelt.yaml"
