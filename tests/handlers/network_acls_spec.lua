@@ -23,11 +23,7 @@ local function deploy(desired, tenant, cfg)
     desired = { networkACLs = A(desired) } }
 end
 
-local function pointers(problems)
-  local out = {}
-  for _, p in ipairs(problems) do out[p.pointer] = true end
-  return out
-end
+local pointers = env.pointers
 
 describe("handlers/network_acls", function()
   local h = env.handler("networkACLs")

@@ -22,11 +22,7 @@ local function deploy(desired, tenant, cfg)
     desired = { rateLimitPolicies = A(desired) } }
 end
 
-local function pointers(problems)
-  local out = {}
-  for _, p in ipairs(problems) do out[p.pointer] = true end
-  return out
-end
+local pointers = env.pointers
 
 describe("handlers/rate_limit_policies", function()
   local h = env.handler("rateLimitPolicies")
