@@ -87,6 +87,22 @@ describe("network ACLs and rate limit policies through a0lua", function()
       find(with_ids.rateLimitPolicies, "consumer_selector", "default").id)
   end)
 
+  it("keeps the keyword in a policy's selector on an export that preserves keywords", function()
+    local status, out, err = import(DIR .. "/tenant.yaml")
+    assert.equal(0, status, out .. err)
+    local dir = tmp .. "/preserved"
+    os.execute("mkdir -p " .. run.quote(dir))
+    run.write_file(dir .. "/tenant.yaml", shared.read(DIR .. "/tenant.yaml"))
+    local env = { AUTH0_PRESERVE_KEYWORDS = "true" }
+    for k, v in pairs(MAPPINGS) do env[k] = v end
+    status, out, err = emu:cli({ "export", "-f", "yaml", "-o", dir }, env)
+    assert.equal(0, status, out .. err)
+    local exported = assert(yaml.decode(shared.read(dir .. "/tenant.yaml")))
+    assert.is_truthy(find(exported.rateLimitPolicies, "consumer_selector",
+      "client_id:##MY_CLIENT_ID##"))
+    assert.is_nil(find(exported.rateLimitPolicies, "consumer_selector", "client_id:abc123"))
+  end)
+
   it("sends only the changed ACL and the changed policy's configuration", function()
     local status, out, err = import(DIR .. "/tenant.yaml")
     assert.equal(0, status, out .. err)
