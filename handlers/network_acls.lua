@@ -107,6 +107,8 @@ local M = {
   object_fields = {},
   ignore_diff = {},
   update_method = "PATCH",
+  -- a0deploy writes no networkACLs key (YAML) and no folder (directory) for a tenant without ACLs
+  export_empty = false,
 }
 
 -- The rule compares exactly: a signal the files removed is a difference (the generic comparison

@@ -103,6 +103,18 @@ describe("network ACLs and rate limit policies through a0lua", function()
     assert.is_nil(find(exported.rateLimitPolicies, "consumer_selector", "client_id:abc123"))
   end)
 
+  it("exports no networkACLs for a tenant without ACLs, as a0deploy, and rateLimitPolicies: []",
+    function()
+      local status, out, err = emu:cli({ "export", "-f", "yaml", "-o", tmp .. "/empty" })
+      assert.equal(0, status, out .. err)
+      local exported = assert(yaml.decode(shared.read(tmp .. "/empty/tenant.yaml")))
+      assert.is_nil(exported.networkACLs)
+      assert.same({}, exported.rateLimitPolicies)
+      status, out, err = emu:cli({ "export", "-f", "directory", "-o", tmp .. "/empty-dir" })
+      assert.equal(0, status, out .. err)
+      assert.is_nil(io.open(tmp .. "/empty-dir/network-acls"))
+    end)
+
   it("sends only the changed ACL and the changed policy's configuration", function()
     local status, out, err = import(DIR .. "/tenant.yaml")
     assert.equal(0, status, out .. err)
