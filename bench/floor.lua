@@ -22,19 +22,20 @@ rate limited and is left out):
           endpoint: a connection's enabled_clients field is deprecated); per role its
           permissions; per organization its four sub-lists (connections, client grants,
           discovery domains, member clients: a file's absent list means an empty one, so the
-          tenant's must be read); the email provider; the log and event streams lists (one
-          page); the triggers list. Import reads only the parts of prompts, email templates
-          and trigger bindings that the file names; export reads all of them (13 templates,
+          tenant's must be read); the email provider; the log and event streams, network ACL
+          and rate limit policy lists (one page each); the triggers list. Import reads only the
+          parts of prompts, email templates and trigger bindings that the file names; export
+          reads all of them (13 templates,
           every trigger's bindings, 35 custom-text prompts per locale, 8 partial groups, the
           screen renderers). The three profile lists; per self-service profile of the tenant its
           custom text. The phone providers and phone templates lists.
   writes  import into a fresh tenant: one create per item; a role's permissions; a
           connection's enabled clients; per organization each connection and client grant; an
           action's deploy; one binding update per trigger; tenant settings, login page, email
-          provider, each template, each log and event stream and prompt settings once; each
-          profile, and each self-service profile's custom text; the phone provider and each
-          phone template. The unchanged re-import: none. The 1 % change: one update per changed
-          item.
+          provider, each template, each log and event stream, network ACL and rate limit
+          policy, and prompt settings once; each profile, and each self-service profile's custom
+          text; the phone provider and each phone template. The unchanged re-import: none. The
+          1 % change: one update per changed item.
   chain   round trips that must follow one another: the token; checkpoint pages one after
           another (offset pages after the first together); a sub-list after its list; and on
           import the stages resource servers -> clients -> grants -> organizations ->
@@ -108,6 +109,11 @@ function M.needed(manifest, op)
   d.prompts = 1
   d.log_streams = 1
   d.event_streams = 1
+  -- (manifests written before the tenant had them have no network_acls)
+  if s.network_acls then
+    d.network_acls = 1
+    d.rate_limit_policies = 1
+  end
   -- (manifests written before the tenant had profiles have no shape.profiles)
   local profiles = s.profiles
   if profiles then
@@ -152,6 +158,8 @@ function M.needed(manifest, op)
     w.prompts = 1
     w.log_streams = s.log_streams or 0
     w.event_streams = s.event_streams or 0
+    w.network_acls = s.network_acls or 0
+    w.rate_limit_policies = s.rate_limit_policies or 0
     if profiles then
       w.profiles = profiles.connection + profiles.user_attribute + profiles.self_service
         + profiles.custom_texts

@@ -45,7 +45,8 @@ profile the token-exchange clients allow (custom_authentication).
 
 Every tenth client, when it is a machine-to-machine one, signs its token requests with a private
 key (a private_key_jwt credential: clientAuthCredentials). Two custom domains, one the default, come
-on top of N.
+on top of N, and so do two network ACLs (a match and a not_match rule) and two rate limit
+policies (the default one and third-party clients').
 
 The same size and seed always give byte-identical files (own splitmix64 generator; the
 emulator seeded with the same seed and run on a fixed clock).
@@ -69,7 +70,8 @@ M.TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connections
   "roles", "organizations", "emailProvider", "emailTemplates", "pages", "prompts", "actions",
   "triggers", "actionModules", "tokenExchangeProfiles", "logStreams", "eventStreams",
   "connectionProfiles", "userAttributeProfiles", "selfServiceProfiles",
-  "customDomains", "clientAuthCredentials", "phoneProviders", "phoneTemplates" }
+  "customDomains", "clientAuthCredentials", "phoneProviders", "phoneTemplates",
+  "networkACLs", "rateLimitPolicies" }
 M.CLIENT_ID = "a0luaBenchDeployClient0000000001"
 M.CLIENT_SECRET = "a0lua-bench-deploy-client-secret"
 M.SMTP_PASS = "bench-smtp-password"
@@ -610,6 +612,21 @@ function M.generate(size, seed)
       body = { text = "{{ code }} is your Bench enrollment code",
         voice = "Your Bench enrollment code is {{ code }}" } } },
   })
+  model.networkACLs = array({
+    { description = "Bench allow home countries", active = true, priority = 1,
+      rule = { action = { allow = true }, scope = "authentication",
+        match = { geo_country_codes = array({ "US", "CA" }) } } },
+    { description = "Bench log bots", active = false, priority = 2,
+      rule = { action = { log = true }, scope = "tenant",
+        not_match = { ipv4_cidrs = array({ "10.0.0.0/8" }) } } },
+  })
+  model.rateLimitPolicies = array({
+    { resource = "oauth_authentication_api", consumer = "client", consumer_selector = "default",
+      configuration = { action = "log", limit = 1000 } },
+    { resource = "oauth_authentication_api", consumer = "client",
+      consumer_selector = "third_party_clients",
+      configuration = { action = "block", limit = 100 } },
+  })
   return model
 end
 
@@ -692,7 +709,8 @@ local KEY_ORDER = { "name", "template", "identifier", "strategy", "client_id", "
   "clientGrants", "roles", "databases", "connections", "organizations", "actions", "triggers",
   "emailProvider", "emailTemplates", "prompts", "actionModules", "tokenExchangeProfiles",
   "logStreams", "eventStreams", "connectionProfiles", "userAttributeProfiles",
-  "selfServiceProfiles", "customDomains", "phoneProviders", "phoneTemplates" }
+  "selfServiceProfiles", "customDomains", "phoneProviders", "phoneTemplates",
+  "networkACLs", "rateLimitPolicies" }
 
 local function without(item, fields)
   local out = {}
@@ -756,6 +774,8 @@ function M.yaml(model)
   doc.customDomains = model.customDomains
   doc.phoneProviders = model.phoneProviders
   doc.phoneTemplates = model.phoneTemplates
+  doc.networkACLs = model.networkACLs
+  doc.rateLimitPolicies = model.rateLimitPolicies
   local text = assert(yaml.encode(doc, { key_order = KEY_ORDER }))
   local header = ("# A generated benchmark tenant: %d resources, seed %d (bench/tenant-gen.lua).\n")
     :format(model.size, model.seed)
@@ -947,6 +967,8 @@ function M.state(model, opts)
     call("POST", "/branding/phone/providers", body)
   end
   for _, t in ipairs(model.phoneTemplates) do call("POST", "/branding/phone/templates", t) end
+  for _, a in ipairs(model.networkACLs) do call("POST", "/network-acls", a) end
+  for _, p in ipairs(model.rateLimitPolicies) do call("POST", "/rate-limit-policies", p) end
   if failure then return nil, failure end
   return emu:state()
 end
@@ -968,7 +990,8 @@ end
 local function shape(model)
   local s = { role_permissions = 0, org_connections = 0, org_client_grants = 0,
     connections_with_clients = 0, triggers = {}, email_templates = #model.emailTemplates,
-    pages = #model.pages, log_streams = #model.logStreams, event_streams = #model.eventStreams }
+    pages = #model.pages, log_streams = #model.logStreams, event_streams = #model.eventStreams,
+    network_acls = #model.networkACLs, rate_limit_policies = #model.rateLimitPolicies }
   for _, r in ipairs(model.roles) do
     if #r.permissions > 0 then s.role_permissions = s.role_permissions + 1 end
   end

@@ -32,7 +32,9 @@
 -- The document trails the real API: REAL_API_PROPERTIES below sets the schema of the few
 -- properties where the real API is known to take what the document's request schemas refuse,
 -- each with its evidence. Add one only on such evidence (a write the real API answered 2xx, a
--- value the real API itself returns), never to make a test pass.
+-- value the real API itself returns), never to make a test pass. REAL_API_OPERATIONS adds, on
+-- the same kind of evidence, the operations the document does not have yet (rate limit
+-- policies), in the document's own shape.
 
 local json = require "a0lua.core.json"
 
@@ -105,6 +107,88 @@ local REAL_API_PROPERTIES = {
   UpdateOrganizationRequestContent = {
     third_party_client_access = { type = "string", enum = { "block", "allow" } },
     is_app_entitlement_active = { type = "boolean" },
+  },
+  -- node-auth0 6.4.0's NetworkAclMatch (the match and not_match of a network ACL rule) has
+  -- auth0_managed (string[]: Auth0-managed lists), and a0deploy 8.44.0's networkACLs schema takes
+  -- it (items ^auth0\.[^.\s]+$): the API it deploys to takes it.
+  NetworkAclMatch = {
+    auth0_managed = { type = "array", items = { type = "string" }, minItems = 1 },
+  },
+}
+
+-- Operations the document does not have yet, in its own shape: their paths are added to
+-- doc.paths and their schemas to doc.components.schemas before anything is read. Add one only on
+-- the same kind of evidence as REAL_API_PROPERTIES.
+local function component(name) return { ["$ref"] = "#/components/schemas/" .. name } end
+local function json_body(name)
+  return { content = { ["application/json"] = { schema = component(name) } } }
+end
+local function answer(status, name)
+  return { [tostring(status)] = name and json_body(name) or { description = "" } }
+end
+local ID_PARAM = { { name = "id", ["in"] = "path", required = true, schema = { type = "string" } } }
+local REAL_API_OPERATIONS = {
+  -- Rate limit policies: node-auth0 6.4.0 (the SDK inside a0deploy 8.44.0) has their client,
+  -- resources/rateLimitPolicies: list (GET /rate-limit-policies with from and take, answering
+  -- {rate_limit_policies, next}), create (POST, CreateRateLimitPolicyRequestContent: resource,
+  -- consumer, consumer_selector, configuration, all required), get, update (PATCH,
+  -- PatchRateLimitPolicyRequestContent: {configuration}) and delete (DELETE
+  -- /rate-limit-policies/{id}); the enums RateLimitPolicyResourceEnum (oauth_authentication_api),
+  -- RateLimitPolicyConsumerEnum (client) and the configuration RateLimitPolicyConfiguration: one
+  -- of {action: allow}, {action: block | log, limit}, {action: redirect, limit, redirect_uri}.
+  -- a0deploy 8.44.0's rateLimitPolicies handler sends exactly these bodies, and its schema
+  -- refuses any other key of a configuration.
+  paths = {
+    ["/rate-limit-policies"] = {
+      get = { operationId = "get_rate-limit-policies",
+        parameters = { { name = "from", ["in"] = "query", schema = { type = "string" } },
+          { name = "take", ["in"] = "query", schema = { type = "integer" } } },
+        responses = answer(200, "ListRateLimitPoliciesPaginatedResponseContent") },
+      post = { operationId = "post_rate-limit-policies",
+        requestBody = json_body("CreateRateLimitPolicyRequestContent"),
+        responses = answer(201, "RateLimitPolicy") },
+    },
+    ["/rate-limit-policies/{id}"] = {
+      parameters = ID_PARAM,
+      get = { operationId = "get_rate-limit-policies_by_id",
+        responses = answer(200, "RateLimitPolicy") },
+      patch = { operationId = "patch_rate-limit-policies_by_id",
+        requestBody = json_body("PatchRateLimitPolicyRequestContent"),
+        responses = answer(200, "RateLimitPolicy") },
+      delete = { operationId = "delete_rate-limit-policies_by_id", responses = answer(204) },
+    },
+  },
+  schemas = {
+    RateLimitPolicyConfiguration = { type = "object", oneOf = {
+      { type = "object", additionalProperties = false, required = { "action" },
+        properties = { action = { type = "string", enum = { "allow" } } } },
+      { type = "object", additionalProperties = false, required = { "action", "limit" },
+        properties = { action = { type = "string", enum = { "block", "log" } },
+          limit = { type = "number" } } },
+      { type = "object", additionalProperties = false,
+        required = { "action", "limit", "redirect_uri" },
+        properties = { action = { type = "string", enum = { "redirect" } },
+          limit = { type = "number" }, redirect_uri = { type = "string" } } },
+    } },
+    CreateRateLimitPolicyRequestContent = { type = "object", additionalProperties = false,
+      required = { "resource", "consumer", "consumer_selector", "configuration" },
+      properties = {
+        resource = { type = "string", enum = { "oauth_authentication_api" } },
+        consumer = { type = "string", enum = { "client" } },
+        consumer_selector = { type = "string" },
+        configuration = component("RateLimitPolicyConfiguration"),
+      } },
+    PatchRateLimitPolicyRequestContent = { type = "object", additionalProperties = false,
+      required = { "configuration" },
+      properties = { configuration = component("RateLimitPolicyConfiguration") } },
+    RateLimitPolicy = { type = "object", properties = {
+      id = { type = "string" }, resource = { type = "string" }, consumer = { type = "string" },
+      consumer_selector = { type = "string" },
+      configuration = component("RateLimitPolicyConfiguration"),
+      created_at = { type = "string" }, updated_at = { type = "string" } } },
+    ListRateLimitPoliciesPaginatedResponseContent = { type = "object", properties = {
+      rate_limit_policies = { type = "array", items = component("RateLimitPolicy") },
+      next = { type = "string" } } },
   },
 }
 
@@ -647,7 +731,8 @@ local function render(doc, routes, schemas)
     "-- schemas: request schemas for a0lua.core.schema, and the document's named schemas they",
     "-- use, each once; { [\"$ref\"] = NAME } names another entry. null is the JSON null sentinel.",
     "-- A few properties follow what the real API takes rather than the document",
-    "-- (REAL_API_PROPERTIES in the script). Regenerate with make routes (scripts/routes.sh).",
+    "-- (REAL_API_PROPERTIES in the script), and a few operations it lacks come from the script",
+    "-- (REAL_API_OPERATIONS). Regenerate with make routes (scripts/routes.sh).",
   }
   for _, line in ipairs(header) do out[#out + 1] = line end
   out[#out + 1] = "-- luacheck: no max line length"
@@ -687,6 +772,19 @@ local function set_real_api_properties(components)
   end
 end
 
+local function add_real_api_operations(doc)
+  for template, item in pairs(REAL_API_OPERATIONS.paths) do
+    if doc.paths[template] then
+      warn("REAL_API_OPERATIONS: the document has " .. template .. " now; drop it from the script")
+    else
+      doc.paths[template] = item
+    end
+  end
+  for name, schema in pairs(REAL_API_OPERATIONS.schemas) do
+    if not doc.components.schemas[name] then doc.components.schemas[name] = schema end
+  end
+end
+
 local function main(argv)
   local path = argv[1]
   if not path or argv[2] then
@@ -703,6 +801,7 @@ local function main(argv)
       or type(doc.components.schemas) ~= "table" then
     error(path .. ": not an OpenAPI document (paths, components.schemas)", 0)
   end
+  add_real_api_operations(doc)
   set_real_api_properties(doc.components.schemas)
   local reducer = new_reducer(doc.components.schemas)
   local routes, schemas = collect_routes(doc, reducer)

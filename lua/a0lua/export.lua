@@ -96,7 +96,8 @@ function M.collect(ctx, opts)
           local out = handler.export_item(h, ctx, item)
           if out ~= nil and out ~= NULL then list[#list + 1] = out end
         end
-        exported[t] = list
+        -- export_empty = false: an empty list is left out, as a0deploy leaves out network ACLs
+        if #list > 0 or h.export_empty ~= false then exported[t] = list end
       end
       if not LOOKUP_TYPES[t] then ctx.current[t] = nil end
     end

@@ -401,8 +401,14 @@ end
 
 local TENANT_METHODS = { "plan", "apply", "export", "fetch", "reload", "close" }
 
-local function snake_to_camel(s)
-  return (s:gsub("_(%l)", function(c) return c:upper() end))
+-- The type a snake_case name stands for: the one whose handler file it names
+-- (`network_acls` is networkACLs, which a plain snake-to-camel rule would make networkAcls).
+local function type_of_snake(registry, key)
+  local file_name = require("a0lua.handlers").file_name
+  for _, t in ipairs(registry:types()) do
+    if file_name(t) == key then return t end
+  end
+  return nil
 end
 
 local function new_tenant_global(session)
@@ -458,9 +464,8 @@ local function new_tenant_global(session)
   local function handler_of(key)
     local h = real.handlers:get(key)
     if h then return key, h end
-    local camel = snake_to_camel(key)
-    h = real.handlers:get(camel)
-    if h then return camel, h end
+    local type_name = type_of_snake(real.handlers, key)
+    if type_name then return type_name, real.handlers:get(type_name) end
     return nil
   end
 

@@ -199,6 +199,10 @@ describe("bench/tenant-gen.lua", function()
         -- the two changed templates, and the defaults of the other three types
         assert.equals(2, #state["/branding/phone/templates"])
         assert.equals(5, count("/branding/phone/templates", "templates"))
+        assert.equals(#m.networkACLs, count("/network-acls?per_page=100&include_totals=true",
+          "network_acls"))
+        assert.equals(#m.rateLimitPolicies, count("/rate-limit-policies?take=50",
+          "rate_limit_policies"))
         local role = state["/roles"][1]
         assert.equals(#m.roles[1].permissions,
           count("/roles/" .. role.id .. "/permissions?per_page=100"))

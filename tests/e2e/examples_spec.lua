@@ -12,7 +12,8 @@ local TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connect
   "roles", "organizations", "emailProvider", "emailTemplates", "pages", "prompts", "actions",
   "triggers", "actionModules", "tokenExchangeProfiles", "logStreams", "eventStreams",
   "connectionProfiles", "selfServiceProfiles",
-  "customDomains", "clientAuthCredentials", "phoneProviders", "phoneTemplates" }
+  "customDomains", "clientAuthCredentials", "phoneProviders", "phoneTemplates",
+  "networkACLs", "rateLimitPolicies" }
 
 local function writes(emu)
   local out = {}

@@ -1,9 +1,36 @@
 -- A type in the files that a0lua has no handler for is never passed over in silence: validate,
 -- plan and import fail naming file, line and type (docs/handlers.md "Types without a handler"),
 -- and pass once the type is excluded; a handler on the user's search path makes it deployable.
+-- Every type has a built-in handler, so the commands run from a relocated install whose
+-- handlers/ lacks the one for rateLimitPolicies (the binary finds its tree beside itself).
 local emulator = require "helpers.emulator"
 local run = require "helpers.run"
 local json = require "a0lua.core.json"
+local registry = require "a0lua.handlers"
+
+local MISSING = "rate_limit_policies.lua"
+
+-- tree/bin/a0lua (a copy of build/a0lua) with tree/share/a0lua/{lua,recipes} linked to the
+-- checkout's and tree/share/a0lua/handlers holding links to every built-in handler but MISSING.
+local function tree_without_handler(tree)
+  local cwd = assert(io.popen("pwd")):read("l")
+  local share = tree .. "/share/a0lua"
+  local q = run.quote
+  assert(os.execute("mkdir -p " .. q(tree .. "/bin") .. " " .. q(share .. "/handlers")
+    .. " && cp " .. q(cwd .. "/build/a0lua") .. " " .. q(tree .. "/bin/a0lua")
+    .. " && ln -s " .. q(cwd .. "/build/lib") .. " " .. q(tree .. "/bin/lib")
+    .. " && ln -s " .. q(cwd .. "/lua") .. " " .. q(share .. "/lua")
+    .. " && ln -s " .. q(cwd .. "/recipes") .. " " .. q(share .. "/recipes")))
+  local list = assert(io.popen("ls " .. q(cwd .. "/handlers")))
+  for name in list:lines() do
+    if name:match("%.lua$") and name ~= MISSING then
+      assert(os.execute("ln -s " .. q(cwd .. "/handlers/" .. name) .. " "
+        .. q(share .. "/handlers/" .. name)))
+    end
+  end
+  list:close()
+  return tree .. "/bin/a0lua", share .. "/handlers"
+end
 
 local TENANT = [[
 clients:
@@ -15,17 +42,24 @@ rateLimitPolicies:
 ]]
 
 describe("a type without a handler", function()
-  local emu, tmp
+  local emu, tmp, binary, builtin
   before_each(function()
     emu = emulator.start()
     tmp = run.temp_dir()
+    binary, builtin = tree_without_handler(tmp .. "/tree")
   end)
   after_each(function()
     if emu then emu:stop() end
     if tmp then run.remove_tree(tmp) end
   end)
 
-  local function a0lua(argv, env) return emu:cli(argv, env) end
+  -- emu:cli with the relocated binary
+  local function a0lua(argv, env)
+    local all = { AUTH0_DOMAIN = emu.url, AUTH0_CLIENT_ID = emu.client_id,
+      AUTH0_CLIENT_SECRET = emu.client_secret, NO_COLOR = "1" }
+    for k, v in pairs(env or {}) do all[k] = v end
+    return run.run({ binary, table.unpack(argv) }, { env = all })
+  end
 
   it("fails plan, import, validate and drift with exit 1 naming file:line and the type",
       function()
@@ -71,7 +105,10 @@ describe("a type without a handler", function()
   end)
 
   it("is refused by tenant:plan given a desired state directly, before any request", function()
-    local tenant = emu:tenant()
+    local tenant = assert(require("a0lua").connect({ AUTH0_DOMAIN = emu.url,
+      AUTH0_CLIENT_ID = emu.client_id, AUTH0_CLIENT_SECRET = emu.client_secret },
+      { log = require("a0lua.log").new{ level = "silent" },
+        handlers = assert(registry.load{ paths = { builtin } }) }))
     emu:clear_requests()
     local p, err = tenant:plan({ rateLimitPolicies = json.array{ { consumer_selector = "x" } } })
     tenant:close()
@@ -92,7 +129,7 @@ return { type = "rateLimitPolicies", path = "/rate-limit-policies",
 ]])
     run.write_file(tmp .. "/in/rate-limit-policies/all.json", json.encode({
       resource = "oauth_authentication_api", consumer = "client", consumer_selector = "all",
-      configuration = { limit = 10 } }))
+      configuration = { action = "block", limit = 10 } }))
     local handlers = { "--handlers", tmp .. "/handlers" }
     local status, out, err = a0lua({ "import", "-i", tmp .. "/in", table.unpack(handlers) })
     assert.equal(0, status, out .. err)

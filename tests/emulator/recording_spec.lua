@@ -128,10 +128,10 @@ describe("a0lua.emulator.recording", function()
 
     it("unwraps an unknown path's answer only when it has envelope fields", function()
       local state = recording.to_state({
-        get("/api/v2/rate-limit-policies?take=50", j('{"policies":[{"id":"p"}],"next":"x"}')),
+        get("/api/v2/future-things?take=50", j('{"policies":[{"id":"p"}],"next":"x"}')),
         get("/api/v2/some/thing", j('{"items":[1,2]}')),
       })
-      assert.are.same({ { id = "p" } }, state["/rate-limit-policies"])
+      assert.are.same({ { id = "p" } }, state["/future-things"])
       assert.are.same({ items = { 1, 2 } }, state["/some/thing"])
     end)
 

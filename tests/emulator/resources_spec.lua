@@ -793,6 +793,17 @@ describe("a0lua.emulator.resources", function()
       assert.are.equal(204, emu:delete("/network-acls/" .. a.id).status)
     end)
 
+    it("takes a network ACL matching Auth0-managed lists (a signal the document lacks)",
+      function()
+        local acl = { description = "bots", active = true, priority = 2,
+                      rule = { action = { block = true }, scope = "authentication",
+                               match = { auth0_managed = { "auth0.bots" } } } }
+        local a = ok(emu:post("/network-acls", acl), 201)
+        assert.are.same({ "auth0.bots" }, a.rule.match.auth0_managed)
+        acl.rule.match.auth0_managed = {}
+        assert.are.equal(400, emu:patch("/network-acls/" .. a.id, { rule = acl.rule }).status)
+      end)
+
     it("pages user attribute and connection profiles with checkpoints", function()
       local uap = ok(emu:post("/user-attribute-profiles", { name = "uap1", user_attributes = {
         email = { description = "Email", label = "Email", profile_required = true,
@@ -840,6 +851,22 @@ describe("a0lua.emulator.resources", function()
       ok(emu:patch("/rate-limit-policies/" .. p.id, { configuration = { action = "log",
         limit = 5 } }))
       assert.are.equal(204, emu:delete("/rate-limit-policies/" .. p.id).status)
+    end)
+
+    it("refuses a rate limit policy body the API's SDK types do not allow", function()
+      local body = { resource = "oauth_authentication_api", consumer = "client",
+        consumer_selector = "default", configuration = { action = "allow", limit = 5 } }
+      assert.are.equal(400, emu:post("/rate-limit-policies", body).status)
+      body.configuration = { action = "block", limit = 5 }
+      body.created_at = "2026-01-01T00:00:00.000Z"
+      assert.are.equal(400, emu:post("/rate-limit-policies", body).status)
+      body.created_at = nil
+      local p = ok(emu:post("/rate-limit-policies", body), 201)
+      assert.are.equal(400, emu:patch("/rate-limit-policies/" .. p.id,
+        { consumer_selector = "third_party_clients", configuration = { action = "allow" } })
+        .status)
+      assert.are.equal(400, emu:patch("/rate-limit-policies/" .. p.id,
+        { configuration = { action = "redirect", limit = 1 } }).status)
     end)
 
     it("creates an event stream with an est_ id", function()

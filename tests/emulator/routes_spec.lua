@@ -244,6 +244,15 @@ describe("a0lua.emulator.routes", function()
       return assert(load(out, "=routes", "t"))(), out
     end
 
+    -- The routes of the small document, without the operations the script adds to every one.
+    local function own_routes(t)
+      local out = {}
+      for _, r in ipairs(t.routes) do
+        if not r.template:find("^/rate%-limit%-policies") then out[#out + 1] = r end
+      end
+      return out
+    end
+
     it("writes routes with paging, key, body and the lowest 2xx status", function()
       local t = run_small()
       assert.are.same({
@@ -255,8 +264,25 @@ describe("a0lua.emulator.routes", function()
           key = "parts", status = 200 },
         { method = "PUT", template = "/things/{id}/parts", op = "put_parts",
           body = "put_parts_request", status = 202 },
-      }, t.routes)
+      }, own_routes(t))
     end)
+
+    it("adds the operations the document lacks (REAL_API_OPERATIONS: rate limit policies)",
+      function()
+        local t = run_small()
+        local by = {}
+        for _, r in ipairs(t.routes) do by[r.method .. " " .. r.template] = r end
+        assert.are.same({ method = "GET", template = "/rate-limit-policies",
+          op = "get_rate-limit-policies", paging = "checkpoint", key = "rate_limit_policies",
+          status = 200 }, by["GET /rate-limit-policies"])
+        assert.are.equal("CreateRateLimitPolicyRequestContent",
+          by["POST /rate-limit-policies"].body)
+        assert.are.equal("PatchRateLimitPolicyRequestContent",
+          by["PATCH /rate-limit-policies/{id}"].body)
+        assert.are.equal(204, by["DELETE /rate-limit-policies/{id}"].status)
+        assert.are.same({ "configuration" },
+          t.schemas.PatchRateLimitPolicyRequestContent.required)
+      end)
 
     it("inlines references, merges allOf, writes const, oneOf and nullable enums for core.schema",
       function()

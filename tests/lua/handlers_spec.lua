@@ -107,6 +107,12 @@ describe("a0lua.handlers", function()
       assert.equal("network_acls", handlers.file_name("networkACLs"))
     end)
 
+    it("gives the built-in handler of a type named with capitals, for an override to start from",
+      function()
+        assert.equal("networkACLs", handlers.base("networkACLs").type)
+        assert.equal("rateLimitPolicies", handlers.base("rateLimitPolicies").type)
+      end)
+
     it("raises when the built-in handler does not exist", function()
       assert.has_error(function() handlers.base("noSuchType") end)
     end)

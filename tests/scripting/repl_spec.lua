@@ -232,6 +232,14 @@ describe("a0lua.repl", function()
       assert.not_matches("tw1l10-t0ken", text, 1, true)
     end)
 
+    it("has the network ACL and rate limit policy types, by either name", function()
+      local s = session()
+      assert.equal(repl.Collection, getmetatable(s.env.tenant.network_acls))
+      assert.equal(s.env.tenant.networkACLs, s.env.tenant.network_acls)
+      assert.equal(repl.Collection, getmetatable(s.env.tenant.rate_limit_policies))
+      assert.equal(s.env.tenant.rateLimitPolicies, s.env.tenant.rate_limit_policies)
+    end)
+
     it("raises where on something that is neither a pattern nor a function", function()
       local s = session()
       assert.has_error(function() s.env.tenant.clients:where(42) end,

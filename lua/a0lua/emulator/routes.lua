@@ -4,7 +4,8 @@
 -- schemas: request schemas for a0lua.core.schema, and the document's named schemas they
 -- use, each once; { ["$ref"] = NAME } names another entry. null is the JSON null sentinel.
 -- A few properties follow what the real API takes rather than the document
--- (REAL_API_PROPERTIES in the script). Regenerate with make routes (scripts/routes.sh).
+-- (REAL_API_PROPERTIES in the script), and a few operations it lacks come from the script
+-- (REAL_API_OPERATIONS). Regenerate with make routes (scripts/routes.sh).
 -- luacheck: no max line length
 local null = require("a0lua.core.json").null
 
@@ -304,6 +305,11 @@ return {
     { method = "PUT", template = "/prompts/{prompt}/partials", op = "put_partials", body = "SetPartialsRequestContent", status = 200 },
     { method = "GET", template = "/prompts/{prompt}/screen/{screen}/rendering", op = "get_rendering", status = 200 },
     { method = "PATCH", template = "/prompts/{prompt}/screen/{screen}/rendering", op = "patch_rendering", body = "UpdateAculRequestContent", status = 200 },
+    { method = "GET", template = "/rate-limit-policies", op = "get_rate-limit-policies", paging = "checkpoint", key = "rate_limit_policies", status = 200 },
+    { method = "POST", template = "/rate-limit-policies", op = "post_rate-limit-policies", body = "CreateRateLimitPolicyRequestContent", status = 201 },
+    { method = "GET", template = "/rate-limit-policies/{id}", op = "get_rate-limit-policies_by_id", status = 200 },
+    { method = "PATCH", template = "/rate-limit-policies/{id}", op = "patch_rate-limit-policies_by_id", body = "PatchRateLimitPolicyRequestContent", status = 200 },
+    { method = "DELETE", template = "/rate-limit-policies/{id}", op = "delete_rate-limit-policies_by_id", status = 204 },
     { method = "GET", template = "/refresh-tokens", op = "get_refresh_tokens", paging = "checkpoint", key = "refresh_tokens", status = 200 },
     { method = "POST", template = "/refresh-tokens/revoke", op = "revoke_refresh_tokens", body = "RevokeRefreshTokensRequestContent", status = 202 },
     { method = "GET", template = "/refresh-tokens/{id}", op = "get_refresh_token", status = 200 },
@@ -3617,6 +3623,17 @@ return {
         value = { type = "string", minLength = 1 },
       },
       additionalProperties = true,
+    },
+    CreateRateLimitPolicyRequestContent = {
+      type = "object",
+      required = { "resource", "consumer", "consumer_selector", "configuration" },
+      properties = {
+        configuration = { ["$ref"] = "RateLimitPolicyConfiguration" },
+        consumer = { type = "string", enum = { "client" } },
+        consumer_selector = { type = "string" },
+        resource = { type = "string", enum = { "oauth_authentication_api" } },
+      },
+      additionalProperties = false,
     },
     CreateResourceServerRequestContent = {
       type = "object",
@@ -8109,6 +8126,7 @@ return {
       type = "object",
       properties = {
         asns = { type = "array", minItems = 1, items = { type = "integer" } },
+        auth0_managed = { type = "array", minItems = 1, items = { type = "string" } },
         connecting_ipv4_cidrs = {
           type = "array",
           minItems = 1,
@@ -8215,6 +8233,12 @@ return {
       type = "object",
       minProperties = 1,
       properties = { expires_at = { type = { "string", "null" }, format = "date-time" } },
+      additionalProperties = false,
+    },
+    PatchRateLimitPolicyRequestContent = {
+      type = "object",
+      required = { "configuration" },
+      properties = { configuration = { ["$ref"] = "RateLimitPolicyConfiguration" } },
       additionalProperties = false,
     },
     PermissionRequestPayload = {
@@ -8388,6 +8412,36 @@ return {
     },
     PublicKeyCredentialAlgorithmEnum = { type = "string", enum = { "RS256", "RS384", "PS256" } },
     PublicKeyCredentialTypeEnum = { type = "string", enum = { "public_key" } },
+    RateLimitPolicyConfiguration = {
+      type = "object",
+      anyOf = {
+        {
+          type = "object",
+          required = { "action" },
+          properties = { action = { type = "string", enum = { "allow" } } },
+          additionalProperties = false,
+        },
+        {
+          type = "object",
+          required = { "action", "limit" },
+          properties = {
+            action = { type = "string", enum = { "block", "log" } },
+            limit = { type = "number" },
+          },
+          additionalProperties = false,
+        },
+        {
+          type = "object",
+          required = { "action", "limit", "redirect_uri" },
+          properties = {
+            action = { type = "string", enum = { "redirect" } },
+            limit = { type = "number" },
+            redirect_uri = { type = "string" },
+          },
+          additionalProperties = false,
+        },
+      },
+    },
     RefreshTokenExpirationTypeEnum = { type = "string", enum = { "expiring", "non-expiring" } },
     RefreshTokenMetadata = {
       type = { "object", "null" },

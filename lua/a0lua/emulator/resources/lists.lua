@@ -2,8 +2,8 @@
 a0lua.emulator.resources.lists: the resource types that are plain collections, each described by
 data: rules (+ rules-configs), hooks (+ secrets), log streams, forms, flows, flow vault
 connections, self-service profiles (+ their custom text), network ACLs, user attribute profiles,
-connection profiles, token exchange profiles, rate limit policies (a route the OpenAPI document
-does not have yet) and event streams.
+connection profiles, token exchange profiles, rate limit policies (routes the OpenAPI document
+does not have yet: scripts/gen-emulator-routes.lua adds them) and event streams.
 ]]
 local json = require "a0lua.core.json"
 local errors = require "a0lua.emulator.errors"
