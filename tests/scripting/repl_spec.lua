@@ -228,7 +228,7 @@ describe("a0lua.repl", function()
       assert.equal(repl.Collection, getmetatable(s.env.tenant.phoneTemplates))
       assert.equal("code {{ code }}", s.env.tenant.phoneTemplates.otp_verify.content.body.text)
       local text = repl.pretty(providers.twilio)
-      assert.matches("credentials = (secret)", text, 1, true)
+      assert.matches("credentials = { auth_token = (secret) }", text, 1, true)
       assert.not_matches("tw1l10-t0ken", text, 1, true)
     end)
 
