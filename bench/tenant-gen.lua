@@ -44,7 +44,8 @@ profile the token-exchange clients allow (custom_authentication).
 
 Every tenth client, when it is a machine-to-machine one, signs its token requests with a private
 key (a private_key_jwt credential: clientAuthCredentials). Two custom domains, one the default, come
-on top of N.
+on top of N, and so do the deprecated legacy types: two rules, a rules config value and a hook with
+a secret (each write-only value as a keyword).
 
 The same size and seed always give byte-identical files (own splitmix64 generator; the
 emulator seeded with the same seed and run on a fixed clock).
@@ -68,13 +69,15 @@ M.TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connections
   "roles", "organizations", "emailProvider", "emailTemplates", "pages", "prompts", "actions",
   "triggers", "actionModules", "tokenExchangeProfiles", "logStreams", "eventStreams",
   "connectionProfiles", "userAttributeProfiles", "selfServiceProfiles",
-  "customDomains", "clientAuthCredentials" }
+  "customDomains", "clientAuthCredentials", "rules", "rulesConfigs", "hooks" }
 M.CLIENT_ID = "a0luaBenchDeployClient0000000001"
 M.CLIENT_SECRET = "a0lua-bench-deploy-client-secret"
 M.SMTP_PASS = "bench-smtp-password"
 -- The streams' write-only credentials, as keywords in tenant.yaml.
 M.STREAM_SECRETS = { LOG_HTTP_AUTHORIZATION = "Bearer bench-log-http-token",
-  LOG_DATADOG_API_KEY = "bench-datadog-api-key", EVENT_WEBHOOK_TOKEN = "bench-webhook-token" }
+  LOG_DATADOG_API_KEY = "bench-datadog-api-key", EVENT_WEBHOOK_TOKEN = "bench-webhook-token",
+  -- (and the legacy types': a rules config value, a hook secret)
+  RULES_CONFIG_SECRET = "bench-rules-config-value", HOOK_API_KEY = "bench-hook-api-key" }
 -- The emulator's clock while the state is built: 2026-01-01T00:00:00Z, so timestamps are fixed.
 M.EPOCH = 1767225600
 
@@ -592,6 +595,25 @@ function M.generate(size, seed)
       tls_policy = "recommended", custom_client_ip_header = "true-client-ip" },
     { domain = "id.bench.example.com", type = "self_managed_certs" },
   })
+  model.rules = {
+    { name = "Bench Add Roles", order = 1, enabled = true, stage = "login_success",
+      script = "function addRoles(user, context, callback) {\n"
+        .. "  var roles = (user.app_metadata || {}).roles;\n"
+        .. "  context.idToken['https://bench.example.com/roles'] = roles;\n"
+        .. "  callback(null, user, context);\n}\n" },
+    { name = "Bench Block IP", order = 2, enabled = false, stage = "login_success",
+      script = "function blockIp(user, context, callback) {\n"
+        .. "  if (context.request.ip === configuration.BLOCKED_IP) {\n"
+        .. "    return callback(new Error('blocked'));\n  }\n"
+        .. "  callback(null, user, context);\n}\n" },
+  }
+  model.rulesConfigs = { { key = "BLOCKED_IP", value = "##RULES_CONFIG_SECRET##" } }
+  model.hooks = {
+    { name = "bench-client-credentials", triggerId = "credentials-exchange", enabled = true,
+      secrets = { ["api-key"] = "##HOOK_API_KEY##" }, dependencies = {},
+      script = "module.exports = function (client, scope, audience, context, cb) {\n"
+        .. "  cb(null, { scope: scope, access_token: { scope: scope } });\n};\n" },
+  }
   return model
 end
 
@@ -674,7 +696,7 @@ local KEY_ORDER = { "name", "template", "identifier", "strategy", "client_id", "
   "clientGrants", "roles", "databases", "connections", "organizations", "actions", "triggers",
   "emailProvider", "emailTemplates", "prompts", "actionModules", "tokenExchangeProfiles",
   "logStreams", "eventStreams", "connectionProfiles", "userAttributeProfiles",
-  "selfServiceProfiles", "customDomains" }
+  "selfServiceProfiles", "customDomains", "rules", "rulesConfigs", "hooks" }
 
 local function without(item, fields)
   local out = {}
@@ -736,6 +758,17 @@ function M.yaml(model)
     doc[t] = model[t]
   end
   doc.customDomains = model.customDomains
+  for _, t in ipairs({ "rules", "hooks" }) do
+    doc[t] = array()
+    for i, item in ipairs(model[t]) do
+      local path = ("%s/%s.js"):format(t, item.name)
+      files[path] = item.script
+      local out = without(item, { script = true })
+      out.script = "./" .. path
+      doc[t][i] = out
+    end
+  end
+  doc.rulesConfigs = array(model.rulesConfigs)
   local text = assert(yaml.encode(doc, { key_order = KEY_ORDER }))
   local header = ("# A generated benchmark tenant: %d resources, seed %d (bench/tenant-gen.lua).\n")
     :format(model.size, model.seed)
@@ -920,6 +953,17 @@ function M.state(model, opts)
   for _, d in ipairs(model.customDomains) do
     call("POST", "/custom-domains", without(d, { is_default = true }))
     if d.is_default then call("PATCH", "/custom-domains/default", { domain = d.domain }) end
+  end
+  -- (the API creates every rule at login_success: no create body takes a stage)
+  for _, rule in ipairs(model.rules) do call("POST", "/rules", without(rule, { stage = true })) end
+  for _, c in ipairs(model.rulesConfigs) do
+    call("PUT", "/rules-configs/" .. c.key, { value = with_secrets(c.value) })
+  end
+  for _, h in ipairs(model.hooks) do
+    local made = call("POST", "/hooks", without(h, { secrets = true }))
+    if made and next(h.secrets) then
+      call("POST", "/hooks/" .. made.id .. "/secrets", with_secrets(h.secrets))
+    end
   end
   if failure then return nil, failure end
   return emu:state()

@@ -192,6 +192,11 @@ describe("bench/tenant-gen.lua", function()
         assert.equals(uap.id, named.user_attribute_profile_id)
         assert.equals("Welcome to the Bench SSO setup.", assert(emu:get("/self-service-profiles/"
           .. named.id .. "/custom-text/en/get-started")).json.introduction)
+        assert.equals(#m.rules, count("/rules?per_page=100&include_totals=true", "rules"))
+        assert.equals(#m.rulesConfigs, count("/rules-configs"))
+        local hook = state["/hooks"][1]
+        assert.same({ ["api-key"] = "_VALUE_NOT_SHOWN_" },
+          assert(emu:get("/hooks/" .. hook.id .. "/secrets")).json)
         local role = state["/roles"][1]
         assert.equals(#m.roles[1].permissions,
           count("/roles/" .. role.id .. "/permissions?per_page=100"))
