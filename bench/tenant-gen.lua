@@ -1009,6 +1009,12 @@ local function shape(model)
   for _, p in ipairs(model.selfServiceProfiles) do
     if p.customText then texts = texts + 1 end
   end
+  local hook_secrets = 0
+  for _, h in ipairs(model.hooks) do
+    if next(h.secrets) then hook_secrets = hook_secrets + 1 end
+  end
+  s.legacy = { rules = #model.rules, rules_configs = #model.rulesConfigs, hooks = #model.hooks,
+    hook_secrets = hook_secrets }
   s.profiles = { connection = #model.connectionProfiles,
     user_attribute = #model.userAttributeProfiles, self_service = #model.selfServiceProfiles,
     custom_texts = texts }
