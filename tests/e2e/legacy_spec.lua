@@ -5,6 +5,7 @@
 local emulator = require "helpers.emulator"
 local run = require "helpers.run"
 local shared = require "helpers.shared"
+local json = require "a0lua.core.json"
 local yaml = require "a0lua.core.yaml"
 
 local DIR = "tests/fixtures/e2e/legacy"
@@ -42,7 +43,10 @@ describe("rules, rules configs and hooks through a0lua", function()
       assert.equal(1, rule.order)
       assert.matches("context.idToken", rule.script, 1, true)
       assert.equal("login_success", rule.stage)
-      assert.same({ { key = "BLOCKED_IP" }, { key = "API_SECRET" } }, state["/rules-configs"])
+      local keys = {}
+      for _, c in ipairs(state["/rules-configs"]) do keys[#keys + 1] = c.key end
+      table.sort(keys)
+      assert.same({ "API_SECRET", "BLOCKED_IP" }, keys)
       local hook = named(state["/hooks"], "client-credentials-exchange")
       assert.equal("credentials-exchange", hook.triggerId)
       assert.same({ ["api-key"] = "_VALUE_NOT_SHOWN_" }, state["/hooks/" .. hook.id .. "/secrets"])
@@ -113,6 +117,30 @@ describe("rules, rules configs and hooks through a0lua", function()
     -- two moves out of the way, the two rule updates, the hook's update and its secret's value
     -- (sent along with the change)
     assert.equal(6, #methods, table.concat(methods, "\n"))
+  end)
+
+  it("gives each type a REPL collection and a before hook a change to edit", function()
+    local hooks = tmp .. "/hooks.lua"
+    run.write_file(hooks, 'local hooks = require "a0lua.hooks"\n'
+      .. 'hooks.on("before", "rules", function(change)\n'
+      .. '  if change.op == "create" and change.payload.name == "block-ip" then\n'
+      .. '    change.payload.enabled = true\n'
+      .. '    return change.payload\n'
+      .. '  end\n'
+      .. 'end)\n')
+    local status, out, err = emu:cli({ "import", "--hooks", hooks, "-c", DIR .. "/config.json",
+      "-i", DIR .. "/tenant.yaml" }, { AUTH0_INCLUDED_ONLY = ONLY })
+    assert.equal(0, status, out .. err)
+    assert.is_true(named(emu:state()["/rules"], "block-ip").enabled)
+    local cfg = tmp .. "/cfg.json"
+    run.write_file(cfg, assert(json.encode({ AUTH0_DOMAIN = emu.url,
+      AUTH0_CLIENT_ID = emu.client_id, AUTH0_CLIENT_SECRET = emu.client_secret })))
+    local script = "print(#tenant.rules, #tenant.rulesConfigs, #tenant.hooks)\n"
+      .. "print(tenant.hooks['client-credentials-exchange'].secrets['api-key'])\n"
+    status, out, err = run.run({ "sh", "-c", ("printf '%%s' %s | build/a0lua repl -c %s")
+      :format(run.quote(script), run.quote(cfg)) }, { env = { HOME = tmp } })
+    assert.equal(0, status, err)
+    assert.equal("2\t2\t2\n_VALUE_NOT_SHOWN_\n", out)
   end)
 
   it("refuses a misspelt enum and a wrong type with file and line, sending nothing", function()
