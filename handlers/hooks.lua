@@ -88,10 +88,7 @@ function M.fetch(self, ctx, want)
     if status == 404 or status == 501 then return json.array() end
     if not rules.unavailable(err) then return nil, err end
     if type(want) == "table" and #want == 0 then return json.array() end
-    return nil, { code = "hooks_unavailable", type = self.type, status = status or 403,
-      message = ("hooks: the tenant does not offer hooks (a deprecated feature: %s); migrate "
-        .. "them to actions, or exclude the type (AUTH0_EXCLUDED)"):format(
-        type(err) == "table" and tostring(err.message or err.code) or tostring(err)) }
+    return nil, rules.unavailable_error(self.type, err)
   end
   local named
   if type(want) == "table" then

@@ -65,6 +65,17 @@ local function unavailable(err)
 end
 M.unavailable = unavailable
 
+-- The error of a type the files ask for on a tenant without it (rules_unavailable,
+-- hooks_unavailable): never a silent skip.
+function M.unavailable_error(type_name, err)
+  local code = (type_name == "hooks" and "hooks" or "rules") .. "_unavailable"
+  return errors.from{
+    code = code, type = type_name, status = status_of(err) or 403,
+    message = ("%s: the tenant does not offer %s (a deprecated feature: %s); migrate them to "
+      .. "actions, or exclude the type (AUTH0_EXCLUDED)"):format(type_name, type_name,
+      type(err) == "table" and tostring(err.message or err.code) or tostring(err)) }
+end
+
 --------------------------------------------------------------------------------------------------
 -- Reading the tenant
 
@@ -80,11 +91,7 @@ function M.fetch(self, ctx, want)
     end
     return json.array()
   end
-  return nil, errors.from{
-    code = "rules_unavailable", type = self.type, status = status_of(err) or 403,
-    message = ("rules: the tenant does not offer rules (a deprecated feature: %s); migrate them "
-      .. "to actions, or exclude the type (AUTH0_EXCLUDED)"):format(
-      type(err) == "table" and tostring(err.message or err.code) or tostring(err)) }
+  return nil, M.unavailable_error(self.type, err)
 end
 
 --------------------------------------------------------------------------------------------------

@@ -56,10 +56,7 @@ function M.fetch(self, ctx, want)
   end
   if not rules.unavailable(err) then return nil, err end
   if type(want) == "table" and #want == 0 then return json.array() end
-  return nil, { code = "rules_unavailable", type = self.type, status = 403,
-    message = ("rulesConfigs: the tenant does not offer rules configs (a deprecated feature: "
-      .. "%s); exclude the type (AUTH0_EXCLUDED)"):format(
-      type(err) == "table" and tostring(err.message or err.code) or tostring(err)) }
+  return nil, rules.unavailable_error(self.type, err)
 end
 
 -- The files' values by key (kept for create), masked in everything a0lua logs; the keys the
