@@ -119,6 +119,29 @@ describe("rules, rules configs and hooks through a0lua", function()
     assert.equal(6, #methods, table.concat(methods, "\n"))
   end)
 
+  it("deploys a0deploy's directory example of the three types, then sends nothing again",
+    function()
+      local root = shared.dir()
+      if not root then
+        pending(shared.MISSING)
+        return
+      end
+      local input = root .. "/fixtures/deploy-cli/examples/directory"
+      local env = { AUTH0_INCLUDED_ONLY = ONLY,
+        AUTH0_KEYWORD_REPLACE_MAPPINGS = '{"MY_SECRET":"example-rules-config-value"}' }
+      local status, out, err = emu:cli({ "import", "-i", input }, env)
+      assert.equal(0, status, out .. err)
+      local state = emu:state()
+      assert.equal("login_success", named(state["/rules"], "Enrich-Identity-Token").stage)
+      assert.same({ { key = "THISDATA_API_KEY" } }, state["/rules-configs"])
+      local hook = assert(named(state["/hooks"], "cce-hook"))
+      assert.equal("3.0.6", hook.dependencies.bcrypt)
+      emu:clear_requests()
+      status, out, err = emu:cli({ "import", "-i", input }, env)
+      assert.equal(0, status, out .. err)
+      assert.same({}, emu:writes())
+    end)
+
   it("gives each type a REPL collection and a before hook a change to edit", function()
     local hooks = tmp .. "/hooks.lua"
     run.write_file(hooks, 'local hooks = require "a0lua.hooks"\n'
