@@ -172,6 +172,14 @@ local function has_value(v)
   return type(v) == "string" and v ~= NOT_SHOWN
 end
 
+-- A key the tenant lacks cannot be made without a value (an export of another tenant has none).
+local function no_value(ctx, name, key)
+  if ctx.log then
+    ctx.log:warn(("hooks %s: secret %s has no value in the files (%s): not created"):format(
+      tostring(name), tostring(key), NOT_SHOWN))
+  end
+end
+
 local function allow_delete(ctx)
   local v = ctx.config and ctx.config.AUTH0_ALLOW_DELETE
   return v == true or v == "true"
@@ -186,7 +194,7 @@ local function secret_plan(ctx, desired, current, other_change)
   local add, set, remove = {}, {}, json.array()
   for _, k in ipairs(sorted_keys(want)) do
     if have[k] == nil then
-      if has_value(want[k]) then add[k] = want[k] end
+      if has_value(want[k]) then add[k] = want[k] else no_value(ctx, desired.name, k) end
     elseif other_change and has_value(want[k]) then
       set[k] = want[k]
     end
@@ -258,8 +266,9 @@ function M.create(self, ctx, payload)
   local created, err = Base.create(self, ctx, body)
   if created == nil then return nil, err end
   local add = {}
-  for k, v in pairs(is_object(payload.secrets) and payload.secrets or {}) do
-    if has_value(v) then add[k] = v end
+  for _, k in ipairs(sorted_keys(payload.secrets)) do
+    local v = payload.secrets[k]
+    if has_value(v) then add[k] = v else no_value(ctx, payload.name, k) end
   end
   if next(add) then
     local ok, serr = write_secrets(ctx, created.id, { add = add, set = {}, remove = {} })

@@ -87,6 +87,16 @@ describe("handlers/hooks", function()
       assert.same({ { KEY = "v1" } }, env.bodies(r.ctx.api, "PATCH", "/hooks/h1/secrets"))
     end)
 
+    it("never sends _VALUE_NOT_SHOWN_, and says a new key without a value is not made",
+      function()
+        local shown = "_VALUE_NOT_SHOWN_"
+        local r = deploy({ hook("my-hook", { secrets = { KEY = shown, NEW = shown } }) },
+          { tenant_hook() }, { h1 = { KEY = shown } })
+        assert.same({}, r.ctx.api:writes())
+        assert.matches("secret NEW has no value in the files",
+          table.concat(r.ctx.log.lines.warn, "\n"), 1, true)
+      end)
+
     it("deletes a tenant-only secret key only with AUTH0_ALLOW_DELETE", function()
       local secrets = { h1 = { KEY = "_VALUE_NOT_SHOWN_", OLD = "_VALUE_NOT_SHOWN_" } }
       local r = deploy({ hook("my-hook", { secrets = { KEY = "v" } }) }, { tenant_hook() },
