@@ -183,7 +183,14 @@ function M.resolve(_, ctx, desired)
       end
     end
   end
-  cache[ctx] = { moves = moves_for(desired, current, excluded) }
+  local moves = moves_for(desired, current, excluded)
+  for _, m in ipairs(moves) do
+    if ctx.log then
+      ctx.log:info(("rules: %s is moved to order %d first (its order goes to %s)"):format(
+        tostring(m.name), m.order, tostring(m.taken_by)))
+    end
+  end
+  cache[ctx] = { moves = moves }
   return desired
 end
 
@@ -212,8 +219,7 @@ local function move_colliding(ctx)
       break
     end
     if ctx.log then
-      ctx.log:info(("rules: %s moved to order %d for now (its order goes to %s)"):format(
-        tostring(m.name), m.order, tostring(m.taken_by)))
+      ctx.log:info(("rules: %s moved to order %d"):format(tostring(m.name), m.order))
     end
   end
   c.done = true

@@ -81,6 +81,9 @@ describe("handlers/rules", function()
         assert.same({ ["/rules/rul_b"] = 3, ["/rules/rul_a"] = 4 }, moved)
         assert.same({ { order = 4 }, { order = 2 } },
           env.bodies(r.ctx.api, "PATCH", "/rules/rul_a"))
+        -- the plan says so
+        assert.matches("rules: rule-b is moved to order 3 first (its order goes to rule-a)",
+          table.concat(r.ctx.log.lines.info, "\n"), 1, true)
       end)
 
     it("refuses a change of stage, and an order an excluded rule holds", function()
