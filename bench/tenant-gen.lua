@@ -954,8 +954,7 @@ function M.state(model, opts)
     call("POST", "/custom-domains", without(d, { is_default = true }))
     if d.is_default then call("PATCH", "/custom-domains/default", { domain = d.domain }) end
   end
-  -- (the API creates every rule at login_success: no create body takes a stage)
-  for _, rule in ipairs(model.rules) do call("POST", "/rules", without(rule, { stage = true })) end
+  for _, rule in ipairs(model.rules) do call("POST", "/rules", rule) end
   for _, c in ipairs(model.rulesConfigs) do
     call("PUT", "/rules-configs/" .. c.key, { value = with_secrets(c.value) })
   end

@@ -10,7 +10,6 @@ local NULL = json.null
 local Base = handler.Base
 
 local STAGES = { "login_success", "login_failure", "pre_authorize" }
--- The stage the API gives every rule it creates; its create body has no `stage`.
 local DEFAULT_STAGE = "login_success"
 
 local DEPRECATED = "Rules are deprecated, migrate to using actions instead. See: "
@@ -226,12 +225,10 @@ local function move_colliding(ctx)
   return c.ok, c.err
 end
 
--- The create body: the API creates every rule at login_success and its create body has no
--- stage; another stage stays, and the preflight refuses it with the file's line.
+-- The create body: a null order is left to the API (one past the highest).
 function M.write_request(self, ctx, op, payload, current)
   if op == "create" then
     local body = handler.strip(payload, { "id" })
-    if body.stage == DEFAULT_STAGE then body.stage = nil end
     if body.order == NULL then body.order = nil end
     return "POST", self.path, body
   end
