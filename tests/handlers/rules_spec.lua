@@ -142,6 +142,9 @@ describe("handlers/rules", function()
       local out = handler.export_item(h, ctx, rule("a", 1, { id = "rul_a" }))
       assert.is_nil(out.id)
       assert.equal("a", out.name)
+      -- --export_ids keeps it
+      ctx = env.ctx{ config = { AUTH0_EXPORT_IDENTIFIERS = true } }
+      assert.equal("rul_a", handler.export_item(h, ctx, rule("a", 1, { id = "rul_a" })).id)
     end)
   end)
 end)
