@@ -28,14 +28,16 @@ rate limited and is left out):
           reads all of them (13 templates,
           every trigger's bindings, 35 custom-text prompts per locale, 8 partial groups, the
           screen renderers). The three profile lists; per self-service profile of the tenant its
-          custom text. The phone providers and phone templates lists.
+          custom text. The phone providers and phone templates lists. The rules, rules-configs
+          and hooks lists, and per hook on the tenant its secret keys.
   writes  import into a fresh tenant: one create per item; a role's permissions; a
           connection's enabled clients; per organization each connection and client grant; an
           action's deploy; one binding update per trigger; tenant settings, login page, email
           provider, each template, each log and event stream, network ACL and rate limit
           policy, and prompt settings once; each profile, and each self-service profile's custom
-          text; the phone provider and each phone template. The unchanged re-import: none. The
-          1 % change: one update per changed item.
+          text; the phone provider and each phone template; each rule, rules config and hook,
+          and a hook's secrets. The unchanged re-import: none. The 1 % change: one update per
+          changed item.
   chain   round trips that must follow one another: the token; checkpoint pages one after
           another (offset pages after the first together); a sub-list after its list; and on
           import the stages resource servers -> clients -> grants -> organizations ->
@@ -123,6 +125,13 @@ function M.needed(manifest, op)
   -- (likewise shape.phone) the phone providers and phone templates lists, one call each
   local phone = s.phone
   if phone then d.phone_lists = 2 end
+  -- the legacy lists (rules, rules configs, hooks) and each hook's secret keys, of the hooks on
+  -- the tenant (manifests written before the tenant had them have no shape.legacy)
+  local legacy = s.legacy
+  if legacy then
+    d.legacy_lists = 3
+    d.hook_secrets = seeded and legacy.hooks or 0
+  end
   if op == "export" then
     d.trigger_bindings = M.FRESH.trigger_ids
     d.email_templates = M.EMAIL_TEMPLATES
@@ -165,6 +174,9 @@ function M.needed(manifest, op)
         + profiles.custom_texts
     end
     if phone then w.phone = phone.providers + phone.templates end
+    if legacy then
+      w.legacy = legacy.rules + legacy.rules_configs + legacy.hooks + legacy.hook_secrets
+    end
   elseif op == "change" then
     for _, ch in ipairs(manifest.changes) do
       w[ch.type] = (w[ch.type] or 0) + 1

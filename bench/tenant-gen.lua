@@ -45,8 +45,9 @@ profile the token-exchange clients allow (custom_authentication).
 
 Every tenth client, when it is a machine-to-machine one, signs its token requests with a private
 key (a private_key_jwt credential: clientAuthCredentials). Two custom domains, one the default, come
-on top of N, and so do two network ACLs (a match and a not_match rule) and two rate limit
-policies (the default one and third-party clients').
+on top of N, and so do two network ACLs (a match and a not_match rule), two rate limit
+policies (the default one and third-party clients'), and the deprecated legacy types: two
+rules, a rules config value and a hook with a secret (each write-only value as a keyword).
 
 The same size and seed always give byte-identical files (own splitmix64 generator; the
 emulator seeded with the same seed and run on a fixed clock).
@@ -71,13 +72,16 @@ M.TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connections
   "triggers", "actionModules", "tokenExchangeProfiles", "logStreams", "eventStreams",
   "connectionProfiles", "userAttributeProfiles", "selfServiceProfiles",
   "customDomains", "clientAuthCredentials", "phoneProviders", "phoneTemplates",
-  "networkACLs", "rateLimitPolicies" }
+  "networkACLs", "rateLimitPolicies",
+  "rules", "rulesConfigs", "hooks" }
 M.CLIENT_ID = "a0luaBenchDeployClient0000000001"
 M.CLIENT_SECRET = "a0lua-bench-deploy-client-secret"
 M.SMTP_PASS = "bench-smtp-password"
 -- The streams' write-only credentials, as keywords in tenant.yaml.
 M.STREAM_SECRETS = { LOG_HTTP_AUTHORIZATION = "Bearer bench-log-http-token",
-  LOG_DATADOG_API_KEY = "bench-datadog-api-key", EVENT_WEBHOOK_TOKEN = "bench-webhook-token" }
+  LOG_DATADOG_API_KEY = "bench-datadog-api-key", EVENT_WEBHOOK_TOKEN = "bench-webhook-token",
+  -- (and the legacy types': a rules config value, a hook secret)
+  RULES_CONFIG_SECRET = "bench-rules-config-value", HOOK_API_KEY = "bench-hook-api-key" }
 -- The Twilio provider's write-only token, as a keyword in tenant.yaml.
 M.PHONE_SECRETS = { TWILIO_AUTH_TOKEN = "bench-twilio-auth-token" }
 -- The emulator's clock while the state is built: 2026-01-01T00:00:00Z, so timestamps are fixed.
@@ -627,6 +631,25 @@ function M.generate(size, seed)
       consumer_selector = "third_party_clients",
       configuration = { action = "block", limit = 100 } },
   })
+  model.rules = {
+    { name = "Bench Add Roles", order = 1, enabled = true, stage = "login_success",
+      script = "function addRoles(user, context, callback) {\n"
+        .. "  var roles = (user.app_metadata || {}).roles;\n"
+        .. "  context.idToken['https://bench.example.com/roles'] = roles;\n"
+        .. "  callback(null, user, context);\n}\n" },
+    { name = "Bench Block IP", order = 2, enabled = false, stage = "login_success",
+      script = "function blockIp(user, context, callback) {\n"
+        .. "  if (context.request.ip === configuration.BLOCKED_IP) {\n"
+        .. "    return callback(new Error('blocked'));\n  }\n"
+        .. "  callback(null, user, context);\n}\n" },
+  }
+  model.rulesConfigs = { { key = "BLOCKED_IP", value = "##RULES_CONFIG_SECRET##" } }
+  model.hooks = {
+    { name = "bench-client-credentials", triggerId = "credentials-exchange", enabled = true,
+      secrets = { ["api-key"] = "##HOOK_API_KEY##" }, dependencies = {},
+      script = "module.exports = function (client, scope, audience, context, cb) {\n"
+        .. "  cb(null, { scope: scope, access_token: { scope: scope } });\n};\n" },
+  }
   return model
 end
 
@@ -710,7 +733,8 @@ local KEY_ORDER = { "name", "template", "identifier", "strategy", "client_id", "
   "emailProvider", "emailTemplates", "prompts", "actionModules", "tokenExchangeProfiles",
   "logStreams", "eventStreams", "connectionProfiles", "userAttributeProfiles",
   "selfServiceProfiles", "customDomains", "phoneProviders", "phoneTemplates",
-  "networkACLs", "rateLimitPolicies" }
+  "networkACLs", "rateLimitPolicies",
+  "rules", "rulesConfigs", "hooks" }
 
 local function without(item, fields)
   local out = {}
@@ -776,6 +800,17 @@ function M.yaml(model)
   doc.phoneTemplates = model.phoneTemplates
   doc.networkACLs = model.networkACLs
   doc.rateLimitPolicies = model.rateLimitPolicies
+  for _, t in ipairs({ "rules", "hooks" }) do
+    doc[t] = array()
+    for i, item in ipairs(model[t]) do
+      local path = ("%s/%s.js"):format(t, item.name)
+      files[path] = item.script
+      local out = without(item, { script = true })
+      out.script = "./" .. path
+      doc[t][i] = out
+    end
+  end
+  doc.rulesConfigs = array(model.rulesConfigs)
   local text = assert(yaml.encode(doc, { key_order = KEY_ORDER }))
   local header = ("# A generated benchmark tenant: %d resources, seed %d (bench/tenant-gen.lua).\n")
     :format(model.size, model.seed)
@@ -969,6 +1004,16 @@ function M.state(model, opts)
   for _, t in ipairs(model.phoneTemplates) do call("POST", "/branding/phone/templates", t) end
   for _, a in ipairs(model.networkACLs) do call("POST", "/network-acls", a) end
   for _, p in ipairs(model.rateLimitPolicies) do call("POST", "/rate-limit-policies", p) end
+  for _, rule in ipairs(model.rules) do call("POST", "/rules", rule) end
+  for _, c in ipairs(model.rulesConfigs) do
+    call("PUT", "/rules-configs/" .. c.key, { value = with_secrets(c.value) })
+  end
+  for _, h in ipairs(model.hooks) do
+    local made = call("POST", "/hooks", without(h, { secrets = true }))
+    if made and next(h.secrets) then
+      call("POST", "/hooks/" .. made.id .. "/secrets", with_secrets(h.secrets))
+    end
+  end
   if failure then return nil, failure end
   return emu:state()
 end
@@ -1014,6 +1059,12 @@ local function shape(model)
   for _, p in ipairs(model.selfServiceProfiles) do
     if p.customText then texts = texts + 1 end
   end
+  local hook_secrets = 0
+  for _, h in ipairs(model.hooks) do
+    if next(h.secrets) then hook_secrets = hook_secrets + 1 end
+  end
+  s.legacy = { rules = #model.rules, rules_configs = #model.rulesConfigs, hooks = #model.hooks,
+    hook_secrets = hook_secrets }
   s.profiles = { connection = #model.connectionProfiles,
     user_attribute = #model.userAttributeProfiles, self_service = #model.selfServiceProfiles,
     custom_texts = texts }

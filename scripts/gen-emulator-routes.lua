@@ -114,6 +114,16 @@ local REAL_API_PROPERTIES = {
   NetworkAclMatch = {
     auth0_managed = { type = "array", items = { type = "string" }, minItems = 1 },
   },
+  -- POST /rules takes the rule's stage: every rule the real API returns carries `stage` (the
+  -- document's Rule and GetRuleResponseContent), Auth0's "Create a rule" page warns that
+  -- "changing a rule's stage of execution from the default login_success" changes the rule's
+  -- signature, Auth0.ManagementApi's RuleCreateRequest has `Stage`, and a0deploy's shipped
+  -- example (examples/directory/rules/Enrich-Identity-Token.json, "stage": "login_success") goes
+  -- through its create unstripped (it strips `stage` from updates only). The update body still
+  -- has none: a stage cannot change.
+  CreateRuleRequestContent = {
+    stage = { type = "string", enum = { "login_success", "login_failure", "pre_authorize" } },
+  },
 }
 
 -- Operations the document does not have yet, in its own shape: their paths are added to

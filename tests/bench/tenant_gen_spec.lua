@@ -203,6 +203,11 @@ describe("bench/tenant-gen.lua", function()
           "network_acls"))
         assert.equals(#m.rateLimitPolicies, count("/rate-limit-policies?take=50",
           "rate_limit_policies"))
+        assert.equals(#m.rules, count("/rules?per_page=100&include_totals=true", "rules"))
+        assert.equals(#m.rulesConfigs, count("/rules-configs"))
+        local hook = state["/hooks"][1]
+        assert.same({ ["api-key"] = "_VALUE_NOT_SHOWN_" },
+          assert(emu:get("/hooks/" .. hook.id .. "/secrets")).json)
         local role = state["/roles"][1]
         assert.equals(#m.roles[1].permissions,
           count("/roles/" .. role.id .. "/permissions?per_page=100"))

@@ -699,6 +699,17 @@ describe("a0lua.emulator.resources", function()
       assert.are.equal(204, emu:delete("/rules/" .. r1.id).status)
     end)
 
+    it("takes a rule's stage on create, as the real API does, and not on update", function()
+      local r = ok(emu:post("/rules", { name = "failure-rule", script = "x",
+        stage = "login_failure" }), 201)
+      assert.are.equal("login_failure", r.stage)
+      assert.are.equal("login_success", ok(emu:post("/rules", { name = "default-rule",
+        script = "x" }), 201).stage)
+      assert.are.equal(400, emu:post("/rules", { name = "bad-stage", script = "x",
+        stage = "login" }).status)
+      assert.are.equal(400, emu:patch("/rules/" .. r.id, { stage = "login_success" }).status)
+    end)
+
     it("keeps rules-configs keys but never their values", function()
       assert.are.same({ key = "API_KEY", value = "v" }, ok(emu:put("/rules-configs/API_KEY",
         { value = "v" })))

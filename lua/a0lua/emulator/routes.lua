@@ -3674,6 +3674,7 @@ return {
         name = { type = "string", pattern = "^[a-zA-Z0-9]([ \\-a-zA-Z0-9]*[a-zA-Z0-9])?$" },
         order = { type = "number", minimum = 0 },
         script = { type = "string", minLength = 1 },
+        stage = { type = "string", enum = { "login_success", "login_failure", "pre_authorize" } },
       },
       additionalProperties = false,
     },
