@@ -110,7 +110,9 @@ end
 local SECRET_PARTS = { "secret", "password", "passwd", "api_key", "apikey", "private_key",
   "smtp_pass", "access_key", "authorization", "writekey" }
 local SECRET_KEYS = { token = true, credentials = true, auth_token = true, access_token = true,
-  bearer_token = true, splunktoken = true, pem = true }
+  bearer_token = true, splunktoken = true, pem = true,
+  -- the push providers' credentials (docs/handlers.md §guardianFactorProviders)
+  p12 = true, server_key = true, server_credentials = true }
 local MASK = "(secret)"
 
 local function secret_key(key)
