@@ -40,6 +40,7 @@ for json.null; nulls inside arrays stay json.null so arrays keep their length. E
   repl.List                     the metatable of the lists :where returns
 ]]
 local json = require "a0lua.core.json"
+local handler = require "a0lua.handler"
 
 local M = {}
 
@@ -154,9 +155,9 @@ end
 local function item_label(h, item)
   if type(item) ~= "table" then return M.pretty(item) end
   local name_field = h and h.name_field or "name"
-  local name = item[name_field]
+  -- (a keyed item under a compound identifier is shown by its key: "sms-twilio")
+  local name = h and h.kind == "keyed" and handler.item_name(h, item) or item[name_field]
   local id = h and h.id and item[h.id]
-  if name == nil and h and h.kind == "keyed" then name = item[h.identifiers[1]] end
   local text = name ~= nil and quote(tostring(name)) or M.pretty(item, { width = 70 })
   if id ~= nil and id ~= name then text = text .. "  (" .. tostring(id) .. ")" end
   return text
@@ -277,7 +278,7 @@ local function find_by_key(h, items, key)
     if type(item) == "table" then
       if item[name_field] == key then return item end
       if h and h.id and item[h.id] == key then return item end
-      if h and h.kind == "keyed" and item[h.identifiers[1]] == key then return item end
+      if h and h.kind == "keyed" and handler.item_id(h, item) == key then return item end
     end
   end
   return nil
@@ -289,7 +290,7 @@ local function names_of(h, items)
   for _, item in ipairs(items) do
     local name = type(item) == "table" and item[name_field]
     if name == nil and type(item) == "table" and h and h.kind == "keyed" then
-      name = item[h.identifiers[1]]
+      name = handler.item_id(h, item)
     end
     if name ~= nil then out[#out + 1] = name end
   end

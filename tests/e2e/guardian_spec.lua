@@ -106,6 +106,34 @@ describe("guardian factors, providers and templates through a0lua", function()
     assert.is_false(named(state["/guardian/factors"], "otp").enabled)
   end)
 
+  it("takes a user handler and hooks for them like any other type", function()
+    -- a user handler that starts from the built-in templates handler and wraps its update
+    local dir = tmp .. "/handlers"
+    assert(os.execute("mkdir -p " .. dir))
+    run.write_file(dir .. "/guardian_factor_templates.lua", [[
+local h = require("a0lua.handlers").base("guardianFactorTemplates")
+local update = h.update
+h.update = function(self, ctx, current, payload)
+  payload.verification_message = "wrapped " .. tostring(payload.verification_message)
+  return update(self, ctx, current, payload)
+end
+return h
+]])
+    -- a before hook that turns a provider's change into another
+    run.write_file(tmp .. "/hooks.lua", [[
+require("a0lua.hooks").on("before", "guardianFactorProviders", function(change)
+  if change.key == "push-notification-sns" then change.payload.aws_region = "eu-central-1" end
+  return change.payload
+end)
+]])
+    local status, out, err = cli({ "import", "-i", DIR .. "/tenant.yaml", "--handlers", dir,
+      "--hooks", tmp .. "/hooks.lua" })
+    assert.equal(0, status, out .. err)
+    local state = emu:state()
+    assert.matches("^wrapped ", state["/guardian/factors/sms/templates"].verification_message)
+    assert.equal("eu-central-1", state[SNS].aws_region)
+  end)
+
   it("refuses misspelt names, a wrong type and another provider's field with file and line",
     function()
       local file = DIR .. "/misspelt.yaml"
