@@ -113,6 +113,15 @@ function M.needed(manifest, op)
     d.profile_lists = 3
     d.self_service_custom_text = seeded and profiles.self_service or 0
   end
+  -- (manifests written before the tenant had MFA settings have no shape.guardian)
+  local guardian = s.guardian
+  if guardian then
+    -- the factors in one read; an export reads a0deploy's two providers and APNs, an import
+    -- the providers and templates its file names
+    d.guardian_factors = 1
+    d.guardian_providers = op == "export" and 3 or guardian.providers
+    d.guardian_templates = guardian.templates
+  end
   if op == "export" then
     d.trigger_bindings = M.FRESH.trigger_ids
     d.email_templates = M.EMAIL_TEMPLATES
@@ -151,6 +160,9 @@ function M.needed(manifest, op)
     if profiles then
       w.profiles = profiles.connection + profiles.user_attribute + profiles.self_service
         + profiles.custom_texts
+    end
+    if guardian then
+      w.guardian = guardian.factors_on + guardian.providers + guardian.templates
     end
   elseif op == "change" then
     for _, ch in ipairs(manifest.changes) do
