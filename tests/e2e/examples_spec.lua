@@ -12,7 +12,8 @@ local TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connect
   "roles", "organizations", "emailProvider", "emailTemplates", "pages", "prompts", "actions",
   "triggers", "actionModules", "tokenExchangeProfiles", "logStreams", "eventStreams",
   "connectionProfiles", "selfServiceProfiles",
-  "customDomains", "clientAuthCredentials" }
+  "customDomains", "clientAuthCredentials",
+  "guardianFactors", "guardianFactorProviders", "guardianFactorTemplates" }
 
 local function writes(emu)
   local out = {}
