@@ -106,6 +106,32 @@ describe("guardian factors, providers and templates through a0lua", function()
     assert.is_false(named(state["/guardian/factors"], "otp").enabled)
   end)
 
+  it("replaces keywords in a provider on import and preserves them on export", function()
+    local dir = tmp .. "/kw"
+    assert(os.execute("mkdir -p " .. dir))
+    local text = shared.read(DIR .. "/tenant.yaml")
+      :gsub("sid: AC0000000000000000000000000000test", "sid: '##TWILIO_SID##'")
+      :gsub("auth_token: twilio%-auth%-token%-1", "auth_token: '##TWILIO_TOKEN##'")
+    run.write_file(dir .. "/tenant.yaml", text)
+    local config = tmp .. "/config.json"
+    run.write_file(config, json.encode({ AUTH0_PRESERVE_KEYWORDS = true,
+      AUTH0_KEYWORD_REPLACE_MAPPINGS = { TWILIO_SID = "AC0000000000000000000000000000kw",
+        TWILIO_TOKEN = "twilio-auth-token-kw" } }))
+    local status, out, err = cli({ "import", "-c", config, "-i", dir .. "/tenant.yaml" })
+    assert.equal(0, status, out .. err)
+    local twilio = emu:state()["/guardian/factors/sms/providers/twilio"]
+    assert.equal("AC0000000000000000000000000000kw", twilio.sid)
+    assert.equal("twilio-auth-token-kw", twilio.auth_token)
+    status, out, err = cli({ "export", "-c", config, "-f", "yaml", "-o", dir })
+    assert.equal(0, status, out .. err)
+    local exported = assert(yaml.decode(shared.read(dir .. "/tenant.yaml")))
+    assert.equal("##TWILIO_SID##", named(exported.guardianFactorProviders, "sms").sid)
+    emu:clear_requests()
+    status, out, err = cli({ "import", "-c", config, "-i", dir .. "/tenant.yaml" })
+    assert.equal(0, status, out .. err)
+    assert.same({}, emu:writes())
+  end)
+
   it("takes a user handler and hooks for them like any other type", function()
     -- a user handler that starts from the built-in templates handler and wraps its update
     local dir = tmp .. "/handlers"
