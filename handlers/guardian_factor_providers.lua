@@ -8,11 +8,11 @@ local json = require "a0lua.core.json"
 
 local NULL = json.null
 
--- Each provider the Management API has, by "<name>-<provider>": its endpoint below
--- /guardian/factors, the fields a read shows (compared), the write-only ones (never compared),
--- the read-only ones (shown, never sent), whether it can be read at all, and how a change of a
--- provider the tenant has is written (PATCH where the API has it; Twilio has only PUT, which
--- replaces the whole configuration, so it is sent whole).
+-- Each provider the Management API has, by "<name>-<provider>" (its endpoint is
+-- /guardian/factors/<name>/providers/<provider>): the fields a read shows (compared), the
+-- write-only ones (never compared), the read-only ones (shown, never sent), whether it can be
+-- read at all, and how a change of a provider the tenant has is written (PATCH where the API has
+-- it; Twilio has only PUT, which replaces the whole configuration, so it is sent whole).
 local TWILIO = { fields = { "from", "messaging_service_sid", "sid" }, secrets = { "auth_token" },
   readable = true, update = "PUT" }
 local PROVIDERS = {
