@@ -132,6 +132,15 @@ function M.needed(manifest, op)
     d.legacy_lists = 3
     d.hook_secrets = seeded and legacy.hooks or 0
   end
+  -- (manifests written before the tenant had MFA settings have no shape.guardian)
+  local guardian = s.guardian
+  if guardian then
+    -- the factors in one read; an export reads a0deploy's two providers and APNs, an import
+    -- the providers and templates its file names
+    d.guardian_factors = 1
+    d.guardian_providers = op == "export" and 3 or guardian.providers
+    d.guardian_templates = guardian.templates
+  end
   if op == "export" then
     d.trigger_bindings = M.FRESH.trigger_ids
     d.email_templates = M.EMAIL_TEMPLATES
@@ -176,6 +185,9 @@ function M.needed(manifest, op)
     if phone then w.phone = phone.providers + phone.templates end
     if legacy then
       w.legacy = legacy.rules + legacy.rules_configs + legacy.hooks + legacy.hook_secrets
+    end
+    if guardian then
+      w.guardian = guardian.factors_on + guardian.providers + guardian.templates
     end
   elseif op == "change" then
     for _, ch in ipairs(manifest.changes) do

@@ -46,8 +46,10 @@ profile the token-exchange clients allow (custom_authentication).
 Every tenth client, when it is a machine-to-machine one, signs its token requests with a private
 key (a private_key_jwt credential: clientAuthCredentials). Two custom domains, one the default, come
 on top of N, and so do two network ACLs (a match and a not_match rule), two rate limit
-policies (the default one and third-party clients'), and the deprecated legacy types: two
-rules, a rules config value and a hook with a secret (each write-only value as a keyword).
+policies (the default one and third-party clients'), the deprecated legacy types (two
+rules, a rules config value and a hook with a secret, each write-only value as a keyword),
+and MFA: three factors on, the SMS factor's Twilio provider (its auth token a keyword) and
+its message templates.
 
 The same size and seed always give byte-identical files (own splitmix64 generator; the
 emulator seeded with the same seed and run on a fixed clock).
@@ -73,7 +75,8 @@ M.TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connections
   "connectionProfiles", "userAttributeProfiles", "selfServiceProfiles",
   "customDomains", "clientAuthCredentials", "phoneProviders", "phoneTemplates",
   "networkACLs", "rateLimitPolicies",
-  "rules", "rulesConfigs", "hooks" }
+  "rules", "rulesConfigs", "hooks",
+  "guardianFactors", "guardianFactorProviders", "guardianFactorTemplates" }
 M.CLIENT_ID = "a0luaBenchDeployClient0000000001"
 M.CLIENT_SECRET = "a0lua-bench-deploy-client-secret"
 M.SMTP_PASS = "bench-smtp-password"
@@ -84,6 +87,8 @@ M.STREAM_SECRETS = { LOG_HTTP_AUTHORIZATION = "Bearer bench-log-http-token",
   RULES_CONFIG_SECRET = "bench-rules-config-value", HOOK_API_KEY = "bench-hook-api-key" }
 -- The Twilio provider's write-only token, as a keyword in tenant.yaml.
 M.PHONE_SECRETS = { TWILIO_AUTH_TOKEN = "bench-twilio-auth-token" }
+-- The Twilio provider's write-only auth token, as a keyword in tenant.yaml.
+M.GUARDIAN_SECRETS = { GUARDIAN_TWILIO_AUTH_TOKEN = "bench-twilio-auth-token" }
 -- The emulator's clock while the state is built: 2026-01-01T00:00:00Z, so timestamps are fixed.
 M.EPOCH = 1767225600
 
@@ -650,6 +655,15 @@ function M.generate(size, seed)
       script = "module.exports = function (client, scope, audience, context, cb) {\n"
         .. "  cb(null, { scope: scope, access_token: { scope: scope } });\n};\n" },
   }
+  model.guardianFactors = array({ { name = "sms", enabled = true },
+    { name = "otp", enabled = true }, { name = "webauthn-roaming", enabled = true },
+    { name = "email", enabled = false } })
+  model.guardianFactorProviders = array({ { name = "sms", provider = "twilio",
+    sid = "ACbench0000000000000000000000000001", messaging_service_sid = "MGbench00000000000001",
+    auth_token = "##GUARDIAN_TWILIO_AUTH_TOKEN##" } })
+  model.guardianFactorTemplates = array({ { name = "sms",
+    enrollment_message = "{{code}} is your Bench enrollment code",
+    verification_message = "{{code}} is your Bench verification code" } })
   return model
 end
 
@@ -734,7 +748,8 @@ local KEY_ORDER = { "name", "template", "identifier", "strategy", "client_id", "
   "logStreams", "eventStreams", "connectionProfiles", "userAttributeProfiles",
   "selfServiceProfiles", "customDomains", "phoneProviders", "phoneTemplates",
   "networkACLs", "rateLimitPolicies",
-  "rules", "rulesConfigs", "hooks" }
+  "rules", "rulesConfigs", "hooks",
+  "guardianFactors", "guardianFactorProviders", "guardianFactorTemplates", "provider" }
 
 local function without(item, fields)
   local out = {}
@@ -811,6 +826,9 @@ function M.yaml(model)
     end
   end
   doc.rulesConfigs = array(model.rulesConfigs)
+  for _, t in ipairs({ "guardianFactors", "guardianFactorProviders", "guardianFactorTemplates" }) do
+    doc[t] = model[t]
+  end
   local text = assert(yaml.encode(doc, { key_order = KEY_ORDER }))
   local header = ("# A generated benchmark tenant: %d resources, seed %d (bench/tenant-gen.lua).\n")
     :format(model.size, model.seed)
@@ -1014,6 +1032,17 @@ function M.state(model, opts)
       call("POST", "/hooks/" .. made.id .. "/secrets", with_secrets(h.secrets))
     end
   end
+  for _, f in ipairs(model.guardianFactors) do
+    call("PUT", "/guardian/factors/" .. f.name, { enabled = f.enabled })
+  end
+  for _, p in ipairs(model.guardianFactorProviders) do
+    local body = without(p, { name = true, provider = true })
+    body.auth_token = M.GUARDIAN_SECRETS.GUARDIAN_TWILIO_AUTH_TOKEN
+    call("PUT", "/guardian/factors/" .. p.name .. "/providers/" .. p.provider, body)
+  end
+  for _, t in ipairs(model.guardianFactorTemplates) do
+    call("PUT", "/guardian/factors/" .. t.name .. "/templates", without(t, { name = true }))
+  end
   if failure then return nil, failure end
   return emu:state()
 end
@@ -1065,6 +1094,13 @@ local function shape(model)
   end
   s.legacy = { rules = #model.rules, rules_configs = #model.rulesConfigs, hooks = #model.hooks,
     hook_secrets = hook_secrets }
+  local enabled = 0
+  for _, f in ipairs(model.guardianFactors) do
+    if f.enabled then enabled = enabled + 1 end
+  end
+  -- (a fresh tenant has every factor off: only those turned on are written)
+  s.guardian = { factors_on = enabled, providers = #model.guardianFactorProviders,
+    templates = #model.guardianFactorTemplates }
   s.profiles = { connection = #model.connectionProfiles,
     user_attribute = #model.userAttributeProfiles, self_service = #model.selfServiceProfiles,
     custom_texts = texts }
@@ -1096,6 +1132,7 @@ function M.write(dir, size, seed, opts)
   }
   for k, v in pairs(M.STREAM_SECRETS) do config.AUTH0_KEYWORD_REPLACE_MAPPINGS[k] = v end
   for k, v in pairs(M.PHONE_SECRETS) do config.AUTH0_KEYWORD_REPLACE_MAPPINGS[k] = v end
+  for k, v in pairs(M.GUARDIAN_SECRETS) do config.AUTH0_KEYWORD_REPLACE_MAPPINGS[k] = v end
   local counts = {}
   for k, v in pairs(model.counts) do counts[k] = v end
   local manifest = { size = size, seed = model.seed, counts = counts, shape = shape(model),

@@ -81,8 +81,12 @@ Helpers:
                                           ...), held by ctx so that it ends with the run
   handler.update_own(h, ctx, current, payload) -> updated | nil, err   the request of
                                           h:write_request("update"), or current when it gives none
+  handler.write_own(h, ctx, op, payload [, current]) -> written | nil, err   the same for a
+                                          create or an update
   handler.optional_list(ctx, path, opts) -> list | nil, err   ctx.api:list of a feature the
                                           tenant may not have: 404, 501 and 403 read as none
+  handler.optional_get(ctx, path) -> body | false | nil, err   the same for one GET: false
+                                          when the tenant does not have it
   handler.id_to_name(ctx, type, id) -> name | nil
   handler.action_id(ctx, name_or_id [, fresh]) -> id | nil   an action's id; fresh: read the
                                           actions again when not found (one made in this run)
@@ -90,6 +94,7 @@ Helpers:
   handler.placeholders(item) -> copy, removed   whole-value ##KEY## / @@KEY@@ strings removed at
                                           any depth of objects, not in arrays (docs/formats.md §4.3)
   handler.check_unique(h, items, report)  duplicate names and ids of a list type
+  handler.check_unique_keys(h, items, report)   duplicate names (or compound keys) of a keyed type
   handler.export_item(h, ctx, item) -> item   h:export, then strip_export (minus
                                           INCLUDED_PROPS), EXCLUDED_PROPS, secrets as placeholders
                                           unless AUTH0_EXPORT_SECRETS, the id unless
@@ -299,8 +304,23 @@ end
 --------------------------------------------------------------------------------------------------
 -- Items
 
+-- A keyed item named by a compound identifier (guardian factor providers: name and provider)
+-- goes by its parts joined with "-", as its file is named ("sms-twilio").
+local function compound_key(item, fields)
+  local parts = {}
+  for i, f in ipairs(fields) do
+    local v = item[f]
+    if v == nil or v == NULL then return nil end
+    parts[i] = tostring(v)
+  end
+  return table.concat(parts, "-")
+end
+
 function M.item_id(h, item)
   if type(item) ~= "table" then return nil end
+  if h.kind == "keyed" and type(h.identifiers[1]) == "table" then
+    return compound_key(item, h.identifiers[1])
+  end
   if h.kind == "keyed" then return item[h.identifiers[1]] end
   if h.id then return item[h.id] end
   return nil
@@ -308,6 +328,9 @@ end
 
 function M.item_name(h, item)
   if type(item) ~= "table" then return nil end
+  if h.kind == "keyed" and type(h.identifiers[1]) == "table" then
+    return compound_key(item, h.identifiers[1])
+  end
   local name = item[h.name_field]
   if name ~= nil and name ~= NULL then return name end
   for _, ident in ipairs(h.identifiers or {}) do
@@ -382,11 +405,31 @@ function M.optional_list(ctx, path, opts)
   return nil, err
 end
 
+-- One object of an optional feature (guardian factor templates and providers): a tenant without
+-- it (404, 501) or without the scope or subscription (403) gives false; other failures nil, err.
+function M.optional_get(ctx, path)
+  local body, err = ctx.api:request("GET", path)
+  if body ~= nil then return body end
+  local status = type(err) == "table" and (err.status or (err.code == "api_not_found" and 404))
+  if status == 404 or status == 501 or status == 403 then
+    if ctx.log then ctx.log:debug(("%s: not available on the tenant (%d), read as none")
+      :format(path, status)) end
+    return false
+  end
+  return nil, err
+end
+
 -- The update of an item's own fields as h:write_request gives it, when there is one; the item
 -- as it was otherwise. For handlers that write sub-resources after it (roles, organizations).
 function M.update_own(h, ctx, current, payload)
-  local method, path, body = h:write_request(ctx, "update", payload, current)
-  if not method then return current end
+  return M.write_own(h, ctx, "update", payload, current)
+end
+
+-- The same for a create or an update (op): the item as it was (or the payload) when
+-- h:write_request gives no request (keyed handlers whose create is a PUT of a fixed path).
+function M.write_own(h, ctx, op, payload, current)
+  local method, path, body = h:write_request(ctx, op, payload, current)
+  if not method then return current or payload end
   return ctx.api:request(method, path, { body = body })
 end
 
@@ -457,6 +500,25 @@ function M.check_unique(h, items, report)
         else
           seen[v] = i
         end
+      end
+    end
+  end
+end
+
+-- Two items of a keyed type with one name (or compound key) would be two writes of which the
+-- last wins: report(index, field, message) for each repeat, as check_unique does for lists.
+function M.check_unique_keys(h, items, report)
+  if type(items) ~= "table" then return end
+  local ident = h.identifiers[1]
+  local field = type(ident) == "table" and ident[1] or ident or h.name_field
+  local seen = {}
+  for i, item in ipairs(items) do
+    local key = M.item_id(h, item)
+    if type(key) == "string" then
+      if seen[key] then
+        report(i, field, ("must be unique: %q is also item %d"):format(key, seen[key] - 1))
+      else
+        seen[key] = i
       end
     end
   end

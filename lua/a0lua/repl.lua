@@ -41,6 +41,7 @@ for json.null; nulls inside arrays stay json.null so arrays keep their length. E
 ]]
 local json = require "a0lua.core.json"
 local secrets = require "a0lua.secrets"
+local handler = require "a0lua.handler"
 
 local M = {}
 
@@ -155,9 +156,9 @@ end
 local function item_label(h, item)
   if type(item) ~= "table" then return M.pretty(item) end
   local name_field = h and h.name_field or "name"
-  local name = item[name_field]
+  -- (a keyed item under a compound identifier is shown by its key: "sms-twilio")
+  local name = h and h.kind == "keyed" and handler.item_name(h, item) or item[name_field]
   local id = h and h.id and item[h.id]
-  if name == nil and h and h.kind == "keyed" then name = item[h.identifiers[1]] end
   local text = name ~= nil and quote(tostring(name)) or M.pretty(item, { width = 70 })
   if id ~= nil and id ~= name then text = text .. "  (" .. tostring(id) .. ")" end
   return text
@@ -282,7 +283,7 @@ local function find_by_key(h, items, key)
     if type(item) == "table" then
       if item[name_field] == key then return item end
       if h and h.id and item[h.id] == key then return item end
-      if h and h.kind == "keyed" and item[h.identifiers[1]] == key then return item end
+      if h and h.kind == "keyed" and handler.item_id(h, item) == key then return item end
     end
   end
   return nil
@@ -294,7 +295,7 @@ local function names_of(h, items)
   for _, item in ipairs(items) do
     local name = type(item) == "table" and item[name_field]
     if name == nil and type(item) == "table" and h and h.kind == "keyed" then
-      name = item[h.identifiers[1]]
+      name = handler.item_id(h, item)
     end
     if name ~= nil then out[#out + 1] = name end
   end

@@ -208,6 +208,12 @@ describe("bench/tenant-gen.lua", function()
         local hook = state["/hooks"][1]
         assert.same({ ["api-key"] = "_VALUE_NOT_SHOWN_" },
           assert(emu:get("/hooks/" .. hook.id .. "/secrets")).json)
+        assert.is_true(emulator.find(state["/guardian/factors"], "name", "otp").enabled)
+        local twilio = assert(emu:get("/guardian/factors/sms/providers/twilio")).json
+        assert.equals(m.guardianFactorProviders[1].sid, twilio.sid)
+        assert.equals(gen.GUARDIAN_SECRETS.GUARDIAN_TWILIO_AUTH_TOKEN, twilio.auth_token)
+        assert.equals(m.guardianFactorTemplates[1].enrollment_message,
+          assert(emu:get("/guardian/factors/sms/templates")).json.enrollment_message)
         local role = state["/roles"][1]
         assert.equals(#m.roles[1].permissions,
           count("/roles/" .. role.id .. "/permissions?per_page=100"))

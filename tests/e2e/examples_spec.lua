@@ -13,7 +13,8 @@ local TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connect
   "triggers", "actionModules", "tokenExchangeProfiles", "logStreams", "eventStreams",
   "connectionProfiles", "selfServiceProfiles",
   "customDomains", "clientAuthCredentials", "phoneProviders", "phoneTemplates",
-  "networkACLs", "rateLimitPolicies" }
+  "networkACLs", "rateLimitPolicies",
+  "guardianFactors", "guardianFactorProviders", "guardianFactorTemplates" }
 
 local function writes(emu)
   local out = {}

@@ -332,6 +332,22 @@ describe("a0lua.emulator.resources", function()
       assert.are.same({ "sms" },
         ok(emu:get("/guardian/factors/phone/message-types")).message_types)
     end)
+
+    it("keeps the push providers' credentials and never answers them", function()
+      local push = "/guardian/factors/push-notification/providers/"
+      ok(emu:put(push .. "sns", { aws_access_key_id = "AKIA1", aws_region = "us-west-2",
+        aws_secret_access_key = "sns-secret" }))
+      assert.are.same({ aws_access_key_id = "AKIA1", aws_region = "us-west-2" },
+        ok(emu:patch(push .. "sns", {})))
+      assert.is_nil(ok(emu:get(push .. "sns")).aws_secret_access_key)
+      assert.are.same({ bundle_id = "com.x" }, ok(emu:put(push .. "apns",
+        { bundle_id = "com.x", p12 = "cert" })))
+      assert.are.same({}, ok(emu:put(push .. "fcm", { server_key = "k" })))
+      local state = ok(emu:http("GET", "/__emulator/state"))
+      assert.are.equal("sns-secret", state[push .. "sns"].aws_secret_access_key)
+      assert.are.equal("cert", state[push .. "apns"].p12)
+      assert.are.equal(400, emu:put(push .. "apns", { enabled = true }).status)
+    end)
   end)
 
   describe("roles", function()

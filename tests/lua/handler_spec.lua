@@ -258,4 +258,24 @@ describe("a0lua.handler", function()
       assert.has_error(function() h:delete({}, { id = "x" }) end)
     end)
   end)
+
+  describe("keyed items under a compound identifier", function()
+    local h = handler.new{ type = "guardianFactorProviders", kind = "keyed",
+      identifiers = { { "name", "provider" } } }
+
+    it("are named and keyed by their parts joined with -", function()
+      local item = { name = "sms", provider = "twilio" }
+      assert.equal("sms-twilio", handler.item_name(h, item))
+      assert.equal("sms-twilio", handler.item_id(h, item))
+      assert.is_nil(handler.item_id(h, { name = "sms" }))
+    end)
+
+    it("must be unique by that key", function()
+      local reported = {}
+      handler.check_unique_keys(h, { { name = "sms", provider = "twilio" },
+        { name = "phone", provider = "twilio" }, { name = "sms", provider = "twilio" } },
+        function(i, field, message) reported[#reported + 1] = { i, field, message } end)
+      assert.same({ { 3, "name", 'must be unique: "sms-twilio" is also item 0' } }, reported)
+    end)
+  end)
 end)

@@ -41,6 +41,11 @@ local function fake_tenant()
     if type_name == "clients" then return clients_data() end
     if type_name == "tenant" then return { friendly_name = "Fake", support_url = NULL } end
     if type_name == "roles" then return nil, { code = "api_error", message = "roles: 403" } end
+    if type_name == "guardianFactorProviders" then
+      return json.array{ { name = "sms", provider = "twilio", sid = "AC1",
+          auth_token = "tw1l10-t0ken" },
+        { name = "push-notification", provider = "apns", bundle_id = "com.x" } }
+    end
     if type_name == "logStreams" then
       return json.array{ { id = "lst_1", name = "HTTP Logs", type = "http",
         sink = { httpEndpoint = "https://logs.example.com",
@@ -238,6 +243,19 @@ describe("a0lua.repl", function()
       assert.equal(s.env.tenant.networkACLs, s.env.tenant.network_acls)
       assert.equal(repl.Collection, getmetatable(s.env.tenant.rate_limit_policies))
       assert.equal(s.env.tenant.rateLimitPolicies, s.env.tenant.rate_limit_policies)
+    end)
+
+    it("has the guardian providers by factor and provider, the credential masked", function()
+      local s = session()
+      local providers = s.env.tenant.guardian_factor_providers
+      assert.equal(repl.Collection, getmetatable(providers))
+      assert.equal("com.x", providers["push-notification-apns"].bundle_id)
+      assert.equal("AC1", providers["sms-twilio"].sid)
+      local text = repl.pretty(providers["sms-twilio"])
+      assert.matches("auth_token = (secret)", text, 1, true)
+      assert.not_matches("tw1l10-t0ken", text, 1, true)
+      assert.equal(repl.Collection, getmetatable(s.env.tenant.guardianFactors))
+      assert.equal(repl.Collection, getmetatable(s.env.tenant.guardian_factor_templates))
     end)
 
     it("raises where on something that is neither a pattern nor a function", function()

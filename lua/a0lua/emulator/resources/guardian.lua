@@ -42,10 +42,25 @@ local function factor_binding()
   }
 end
 
-local function object(template, default, methods)
-  return kinds.keyed({ template = template, default = default,
+local function object(template, default, methods, view)
+  return kinds.keyed({ template = template, default = default, view = view,
                        methods = methods or { get = true, put = true } })
 end
+
+-- Push providers' credentials are write-only: the API takes them and never answers them (the
+-- OpenAPI document's APNs and FCM answers have no such field; an SNS read leaves out the secret
+-- key, docs/handlers.md §guardianFactorProviders).
+local function without(fields)
+  return function(_, v)
+    local out = {}
+    for k, x in pairs(v) do out[k] = x end
+    for _, f in ipairs(fields) do out[f] = nil end
+    return out
+  end
+end
+
+-- names no secret-name rule finds (a0lua.emulator.secrets): redacted in the request log too
+M.write_only = { "p12" }
 
 local GET_PUT_PATCH = { get = true, put = true, patch = true }
 
@@ -60,12 +75,14 @@ function M.bindings()
     object("/guardian/factors/phone/templates", TEMPLATES_DEFAULT),
     object("/guardian/factors/sms/providers/twilio", {}),
     object("/guardian/factors/phone/providers/twilio", {}),
-    object("/guardian/factors/push-notification/providers/sns", {}, GET_PUT_PATCH),
-    object("/guardian/factors/push-notification/providers/apns", {}, GET_PUT_PATCH),
+    object("/guardian/factors/push-notification/providers/sns", {}, GET_PUT_PATCH,
+      without({ "aws_secret_access_key" })),
+    object("/guardian/factors/push-notification/providers/apns", {}, GET_PUT_PATCH,
+      without({ "p12" })),
     object("/guardian/factors/push-notification/providers/fcm", {},
-      { put = true, patch = true }),
+      { put = true, patch = true }, without({ "server_key" })),
     object("/guardian/factors/push-notification/providers/fcmv1", {},
-      { put = true, patch = true }),
+      { put = true, patch = true }, without({ "server_credentials" })),
     object("/guardian/factors/phone/selected-provider", { provider = "auth0" }),
     object("/guardian/factors/sms/selected-provider", { provider = "auth0" }),
     object("/guardian/factors/push-notification/selected-provider", { provider = "guardian" }),

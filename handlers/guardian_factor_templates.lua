@@ -1,0 +1,99 @@
+-- handlers/guardian_factor_templates.lua: the enrollment and verification messages of the phone
+-- factor (a0deploy type `guardianFactorTemplates`), docs/handlers.md §guardianFactorTemplates.
+-- A fixed set, never created nor deleted: `sms` (a0deploy's one name, GET/PUT
+-- /guardian/factors/sms/templates) and `phone` (the API's current endpoint for the same
+-- messages). A template is PUT whole, and only when a message differs from the tenant's.
+local handler = require "a0lua.handler"
+local json = require "a0lua.core.json"
+
+local NULL = json.null
+
+local NAMES = { "sms", "phone" }
+-- What an export (or the REPL) reads: a0deploy's one template; `phone` only when a file names it.
+local READ_BY_DEFAULT = { "sms" }
+local MESSAGES = { "enrollment_message", "verification_message" }
+
+local SCHEMA = {
+  type = "object",
+  required = { "name" },
+  properties = {
+    name = { type = "string", enum = NAMES },
+    enrollment_message = { type = "string" },
+    verification_message = { type = "string" },
+  },
+}
+
+local M = {
+  type = "guardianFactorTemplates",
+  kind = "keyed",
+  path = "/guardian/factors",
+  names = NAMES,
+  identifiers = { "name" },
+  name_field = "name",
+  schema = SCHEMA,
+  strip_create = {},
+  strip_update = { "name" },
+  strip_export = {},
+  secrets = {},
+  object_fields = {},
+  ignore_diff = {},
+  update_method = "PUT",
+  -- an import reads only the templates the file names
+  read_wanted = true,
+}
+
+M.NAMES = NAMES
+
+local function template_path(self, name)
+  return self.path .. "/" .. handler.escape(name) .. "/templates"
+end
+
+function M.validate(self, _, items, report)
+  handler.check_unique_keys(self, items, report)
+end
+
+-- GET /guardian/factors/{sms|phone}/templates for each name read; an empty answer (never set, or
+-- 204) and a tenant without the feature (403, 404, 501) leave the template out, as a0deploy does.
+function M.fetch(self, ctx, want)
+  local names = want and handler.wanted_names(self, want) or READ_BY_DEFAULT
+  local found, failure = {}, nil
+  handler.each(names, function(name)
+    local body, err = handler.optional_get(ctx, template_path(self, name))
+    if body == nil then failure = failure or err else found[name] = body end
+  end)
+  if failure then return nil, failure end
+  local out = json.array()
+  for _, name in ipairs(names) do
+    local body = found[name]
+    if type(body) == "table" and next(body) ~= nil then
+      local item = { name = name }
+      for k, v in pairs(body) do item[k] = v end
+      out[#out + 1] = item
+    end
+  end
+  return out
+end
+
+-- The PUT replaces both messages (the API requires both): the tenant's with the file's on top.
+function M.write_request(self, _, op, payload, current)
+  local body = {}
+  if op == "update" then
+    for _, k in ipairs(MESSAGES) do body[k] = current and current[k] end
+  end
+  for _, k in ipairs(MESSAGES) do
+    if payload[k] ~= nil and payload[k] ~= NULL then body[k] = payload[k] end
+  end
+  local name = op == "update" and current and current.name or payload.name
+  if name == nil or next(body) == nil then return nil end
+  return "PUT", template_path(self, name), body
+end
+
+function M.create(self, ctx, payload)
+  return handler.write_own(self, ctx, "create", payload)
+end
+
+function M.update(self, ctx, current, payload)
+  return handler.update_own(self, ctx, current, payload)
+end
+
+return M
