@@ -22,13 +22,13 @@ logs, preflight messages, the REPL and the emulator's request log all mask with 
 The rule. A name is split into lower-case words (snake_case, camelCase, kebab-case, dots). It is
 "secret" when a word is "secret" or "secrets" (client_secret, signing_secret, secretAccessKey),
 and "field" when its last word is a password, token, key, credential, authorization, assertion,
-cookie or p12, or ends in "key" or "token" (smtp_pass, splunkToken, auth_token, api_key, private_key,
-masterkey, server_credentials, httpAuthorization, client_assertion, set-cookie, p12), except
-"key" alone (a map's key: a change's, a rules config's) and site_key, public_key and header_key
-(public by design, or a header's name). Only strings are
-masked: numbers and booleans (token_lifetime, secret_encoded) stay, and objects are walked, so a
-client's refresh_token settings stay while a webhook's authorization.token goes, and an email
-provider's credentials show their smtp_user and smtp_host but not their smtp_pass.
+cookie or p12, or ends in "key" or "token" (smtp_pass, splunkToken, auth_token, api_key,
+private_key, masterkey, server_credentials, httpAuthorization, client_assertion, set-cookie),
+except "key" alone (a map's key: a change's, a rules config's) and site_key, public_key and
+header_key (public by design, or a header's name). Only strings are masked: numbers and booleans
+(token_lifetime, secret_encoded) stay, and objects are walked, so a client's refresh_token
+settings stay while a webhook's authorization.token goes, and an email provider's credentials
+show their smtp_user and smtp_host but not their smtp_pass.
 ]]
 local json = require "a0lua.core.json"
 
