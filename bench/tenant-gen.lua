@@ -15,7 +15,8 @@ writes into DIR (default build/bench/tenant-N):
                         field the API fills in is the emulator's own
   config.json           the a0deploy config both tools read with -c: AUTH0_INCLUDED_ONLY (the
                         types of M.TYPES), AUTH0_KEYWORD_REPLACE_MAPPINGS (the SMTP password,
-                        the log and event streams' credentials), no deletes
+                        the log and event streams' credentials, the vault connections' setups),
+                        no deletes
   manifest.json         size, seed, counts per type, the changes of tenant-changed.yaml, and the
                         numbers bench/floor.lua needs (bindings per trigger, sub-resources)
 
@@ -41,6 +42,10 @@ connections and a quarter of them a client grant; actions are bound to four trig
 N: one action module, published, that the first action imports (version 1), and one custom
 token exchange profile with its own action (trigger custom-token-exchange, not bound), the
 profile the token-exchange clients allow (custom_authentication).
+
+Forms: two flow vault connections (an Auth0 one and an Airtable one, whose setup is a keyword
+holding an object), a flow whose action names the Auth0 connection, and a form whose FLOW node
+and ending name that flow (companion files forms/<name>.json and flows/<name>.json).
 
 Every tenth client, when it is a machine-to-machine one, signs its token requests with a private
 key (a private_key_jwt credential: clientAuthCredentials). Two custom domains, one the default, come
@@ -68,13 +73,17 @@ M.TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connections
   "roles", "organizations", "emailProvider", "emailTemplates", "pages", "prompts", "actions",
   "triggers", "actionModules", "tokenExchangeProfiles", "logStreams", "eventStreams",
   "connectionProfiles", "userAttributeProfiles", "selfServiceProfiles",
-  "customDomains", "clientAuthCredentials" }
+  "customDomains", "clientAuthCredentials", "forms", "flows", "flowVaultConnections" }
 M.CLIENT_ID = "a0luaBenchDeployClient0000000001"
 M.CLIENT_SECRET = "a0lua-bench-deploy-client-secret"
 M.SMTP_PASS = "bench-smtp-password"
--- The streams' write-only credentials, as keywords in tenant.yaml.
+-- The write-only credentials of the streams and the Auth0 vault connection, as keywords in
+-- tenant.yaml.
 M.STREAM_SECRETS = { LOG_HTTP_AUTHORIZATION = "Bearer bench-log-http-token",
-  LOG_DATADOG_API_KEY = "bench-datadog-api-key", EVENT_WEBHOOK_TOKEN = "bench-webhook-token" }
+  LOG_DATADOG_API_KEY = "bench-datadog-api-key", EVENT_WEBHOOK_TOKEN = "bench-webhook-token",
+  VAULT_CLIENT_SECRET = "bench-vault-client-secret" }
+-- The Airtable vault connection's setup, an object through an @@KEYWORD@@ in tenant.yaml.
+M.VAULT_SETUP = { type = "API_KEY", api_key = "bench-airtable-api-key" }
 -- The emulator's clock while the state is built: 2026-01-01T00:00:00Z, so timestamps are fixed.
 M.EPOCH = 1767225600
 
@@ -523,6 +532,40 @@ local function profiles()
   return connection, attributes, self_service
 end
 
+-- The Forms trio: vault connections, a flow naming one, a form naming the flow.
+local function forms()
+  local connections = array({
+    { name = "Bench Auth0 M2M", app_id = "AUTH0", setup = { type = "OAUTH_APP",
+      client_id = "bench-vault-client", client_secret = "##VAULT_CLIENT_SECRET##",
+      domain = "bench.eu.auth0.com" } },
+    { name = "Bench Airtable", app_id = "AIRTABLE", setup = "@@VAULT_AIRTABLE_SETUP@@" },
+  })
+  local flows = array({
+    { name = "Bench Update Profile", actions = array({
+      { id = "update_user", type = "AUTH0", action = "UPDATE_USER", allow_failure = false,
+        mask_output = false, params = { connection_id = "Bench Auth0 M2M",
+          user_id = "{{context.user.user_id}}",
+          changes = { user_metadata = { full_name = "{{fields.full_name}}" } } } } }) },
+  })
+  local form_list = array({
+    { name = "Bench Profile Form", languages = { primary = "en" },
+      nodes = array({
+        { id = "step_name", type = "STEP", coordinates = { x = 500, y = 0 }, alias = "Name",
+          config = { components = array({
+            { id = "full_name", category = "FIELD", type = "TEXT", label = "Your name",
+              required = true, sensitive = false,
+              config = { multiline = false, min_length = 1, max_length = 50 } },
+            { id = "next", category = "BLOCK", type = "NEXT_BUTTON",
+              config = { text = "Continue" } } }), next_node = "flow_update" } },
+        { id = "flow_update", type = "FLOW", coordinates = { x = 1000, y = 0 },
+          alias = "Update profile",
+          config = { flow_id = "Bench Update Profile", next_node = "$ending" } } }),
+      start = { next_node = "step_name", coordinates = { x = 0, y = 0 } },
+      ending = { resume_flow = true, coordinates = { x = 1250, y = 0 } } },
+  })
+  return connections, flows, form_list
+end
+
 function M.generate(size, seed)
   local counts = M.counts(size)
   local r = rng(seed or 1)
@@ -592,6 +635,7 @@ function M.generate(size, seed)
       tls_policy = "recommended", custom_client_ip_header = "true-client-ip" },
     { domain = "id.bench.example.com", type = "self_managed_certs" },
   })
+  model.flowVaultConnections, model.flows, model.forms = forms()
   return model
 end
 
@@ -674,7 +718,7 @@ local KEY_ORDER = { "name", "template", "identifier", "strategy", "client_id", "
   "clientGrants", "roles", "databases", "connections", "organizations", "actions", "triggers",
   "emailProvider", "emailTemplates", "prompts", "actionModules", "tokenExchangeProfiles",
   "logStreams", "eventStreams", "connectionProfiles", "userAttributeProfiles",
-  "selfServiceProfiles", "customDomains" }
+  "selfServiceProfiles", "customDomains", "forms", "flows", "flowVaultConnections" }
 
 local function without(item, fields)
   local out = {}
@@ -736,6 +780,15 @@ function M.yaml(model)
     doc[t] = model[t]
   end
   doc.customDomains = model.customDomains
+  for _, t in ipairs({ "forms", "flows" }) do
+    doc[t] = array()
+    for i, item in ipairs(model[t]) do
+      local path = ("%s/%s.json"):format(t, item.name)
+      files[path] = assert(json.encode(item, { pretty = true })) .. "\n"
+      doc[t][i] = { name = item.name, body = "./" .. path }
+    end
+  end
+  doc.flowVaultConnections = array(model.flowVaultConnections)
   local text = assert(yaml.encode(doc, { key_order = KEY_ORDER }))
   local header = ("# A generated benchmark tenant: %d resources, seed %d (bench/tenant-gen.lua).\n")
     :format(model.size, model.seed)
@@ -921,6 +974,28 @@ function M.state(model, opts)
     call("POST", "/custom-domains", without(d, { is_default = true }))
     if d.is_default then call("PATCH", "/custom-domains/default", { domain = d.domain }) end
   end
+  local vault_ids, flow_ids = {}, {}
+  for _, c in ipairs(model.flowVaultConnections) do
+    local body = copy(c)
+    body.setup = type(c.setup) == "table" and with_secrets(c.setup) or copy(M.VAULT_SETUP)
+    local made = call("POST", "/flows/vault/connections", body)
+    if made then vault_ids[c.name] = made.id end
+  end
+  for _, f in ipairs(model.flows) do
+    local body = copy(f)
+    for _, a in ipairs(body.actions) do
+      a.params.connection_id = vault_ids[a.params.connection_id]
+    end
+    local made = call("POST", "/flows", body)
+    if made then flow_ids[f.name] = made.id end
+  end
+  for _, f in ipairs(model.forms) do
+    local body = copy(f)
+    for _, n in ipairs(body.nodes) do
+      if n.config.flow_id then n.config.flow_id = flow_ids[n.config.flow_id] end
+    end
+    call("POST", "/forms", body)
+  end
   if failure then return nil, failure end
   return emu:state()
 end
@@ -994,6 +1069,7 @@ function M.write(dir, size, seed, opts)
     AUTH0_ALLOW_DELETE = false,
   }
   for k, v in pairs(M.STREAM_SECRETS) do config.AUTH0_KEYWORD_REPLACE_MAPPINGS[k] = v end
+  config.AUTH0_KEYWORD_REPLACE_MAPPINGS.VAULT_AIRTABLE_SETUP = M.VAULT_SETUP
   local counts = {}
   for k, v in pairs(model.counts) do counts[k] = v end
   local manifest = { size = size, seed = model.seed, counts = counts, shape = shape(model),

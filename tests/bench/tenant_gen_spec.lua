@@ -192,6 +192,10 @@ describe("bench/tenant-gen.lua", function()
         assert.equals(uap.id, named.user_attribute_profile_id)
         assert.equals("Welcome to the Bench SSO setup.", assert(emu:get("/self-service-profiles/"
           .. named.id .. "/custom-text/en/get-started")).json.introduction)
+        local vault, flow = state["/flows/vault/connections"][1], state["/flows"][1]
+        assert.equals(2, #state["/flows/vault/connections"])
+        assert.equals(vault.id, flow.actions[1].params.connection_id)
+        assert.equals(flow.id, state["/forms"][1].nodes[2].config.flow_id)
         local role = state["/roles"][1]
         assert.equals(#m.roles[1].permissions,
           count("/roles/" .. role.id .. "/permissions?per_page=100"))
