@@ -109,8 +109,9 @@ end
 -- Secrets never appear in plans: a value under a key that names a secret is masked.
 local SECRET_PARTS = { "secret", "password", "passwd", "api_key", "apikey", "private_key",
   "smtp_pass", "access_key", "authorization", "writekey" }
+-- (setup: a flow vault connection's credentials, whatever each is called: an OAuth code...)
 local SECRET_KEYS = { token = true, credentials = true, auth_token = true, access_token = true,
-  bearer_token = true, splunktoken = true, pem = true }
+  bearer_token = true, splunktoken = true, pem = true, setup = true }
 local MASK = "(secret)"
 
 local function secret_key(key)

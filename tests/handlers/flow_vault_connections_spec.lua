@@ -116,6 +116,16 @@ describe("handlers/flow_vault_connections", function()
       local text = r.plan:render{ color = false }
       assert.is_nil(text:find("vault-k3y-value", 1, true))
     end)
+
+    it("masks the whole setup in a verbose plan, whatever its keys are called", function()
+      local r = env.deploy{ dry_run = true, desired = { flowVaultConnections = A{
+        conn{ app_id = "HUBSPOT", setup = { type = "OAUTH_CODE", code = "hub-oauth-code" } } } },
+        routes = { ["LIST /flows/vault/connections"] = A{} } }
+      local text = r.plan:render{ color = false, verbose = true }
+      assert.matches("setup", text, 1, true)
+      assert.is_nil(text:find("hub-oauth-code", 1, true))
+      assert.is_nil(json.encode(r.plan:json()):find("hub-oauth-code", 1, true))
+    end)
   end)
 
   describe("export", function()
