@@ -98,6 +98,16 @@ describe("forms, flows and flowVaultConnections through import and export", func
     assert.matches(FLOW, out, 1, true)
   end)
 
+  it("runs hooks and a handler override for forms and flows like for any type", function()
+    local status, out, err = emu:cli({ "import", "-c", DIR .. "/config.json",
+      "-i", DIR .. "/tenant.yaml", "--hooks", DIR .. "/hooks.lua",
+      "--handlers", DIR .. "/my-handlers" })
+    assert.equal(0, status, tostring(out) .. tostring(err))
+    local state = emu:state()
+    assert.same({ css = "/* deployed by a0lua */" }, named(state["/forms"], "KYC form").style)
+    assert.equal("from my-handlers", named(state["/flows"], FLOW).actions[1].alias)
+  end)
+
   it("rejects misspelt enums and wrong types naming file and line, with no request", function()
     emu:clear_requests()
     local file = DIR .. "/misspelt.yaml"
