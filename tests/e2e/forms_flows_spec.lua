@@ -108,6 +108,34 @@ describe("forms, flows and flowVaultConnections through import and export", func
     assert.equal("from my-handlers", named(state["/flows"], FLOW).actions[1].alias)
   end)
 
+  it("plans reading whole only the forms the files name, and of the flows only their list",
+    function()
+    local status, out, err = emu:cli({ "import", "-c", DIR .. "/config.json",
+      "-i", DIR .. "/tenant.yaml" })
+    assert.equal(0, status, tostring(out) .. tostring(err))
+    local flow = named(emu:state()["/flows"], FLOW)
+    assert(emu:post("/forms", { name = "Another form" }))
+    local dir = tmp .. "/forms-only"
+    assert(os.execute("mkdir -p '" .. dir .. "/forms'"))
+    run.write_file(dir .. "/forms/KYC form.json", shared.read(DIR .. "/forms/KYC form.json"))
+    emu:clear_requests()
+    status, out, err = emu:cli({ "plan", "-i", dir })
+    assert.equal(0, status, tostring(out) .. tostring(err))
+    local reads = {}
+    for _, r in ipairs(emu:requests()) do
+      if r.method == "GET" then reads[#reads + 1] = r.path end
+    end
+    local form = named(emu:state()["/forms"], "KYC form")
+    local text = table.concat(reads, " ")
+    assert.matches("/api/v2/forms/" .. form.id, text, 1, true)
+    assert.is_nil(text:find("/api/v2/flows/" .. flow.id, 1, true))
+    local whole_forms = 0
+    for _, path in ipairs(reads) do
+      if path:match("^/api/v2/forms/") then whole_forms = whole_forms + 1 end
+    end
+    assert.equal(1, whole_forms)
+  end)
+
   it("rejects misspelt enums and wrong types naming file and line, with no request", function()
     emu:clear_requests()
     local file = DIR .. "/misspelt.yaml"
