@@ -15,7 +15,8 @@ writes into DIR (default build/bench/tenant-N):
                         field the API fills in is the emulator's own
   config.json           the a0deploy config both tools read with -c: AUTH0_INCLUDED_ONLY (the
                         types of M.TYPES), AUTH0_KEYWORD_REPLACE_MAPPINGS (the SMTP password,
-                        the log and event streams' credentials, the Twilio token), no deletes
+                        the log and event streams' credentials, the Twilio tokens, the
+                        vault connections' setups), no deletes
   manifest.json         size, seed, counts per type, the changes of tenant-changed.yaml, and the
                         numbers bench/floor.lua needs (bindings per trigger, sub-resources)
 
@@ -42,6 +43,10 @@ connections and a quarter of them a client grant; actions are bound to four trig
 N: one action module, published, that the first action imports (version 1), and one custom
 token exchange profile with its own action (trigger custom-token-exchange, not bound), the
 profile the token-exchange clients allow (custom_authentication).
+
+Forms: two flow vault connections (an Auth0 one and an Airtable one, whose setup is a keyword
+holding an object), a flow whose action names the Auth0 connection, and a form whose FLOW node
+and ending name that flow (companion files forms/<name>.json and flows/<name>.json).
 
 Every tenth client, when it is a machine-to-machine one, signs its token requests with a private
 key (a private_key_jwt credential: clientAuthCredentials). Two custom domains, one the default, come
@@ -76,19 +81,24 @@ M.TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connections
   "customDomains", "clientAuthCredentials", "phoneProviders", "phoneTemplates",
   "networkACLs", "rateLimitPolicies",
   "rules", "rulesConfigs", "hooks",
-  "guardianFactors", "guardianFactorProviders", "guardianFactorTemplates" }
+  "guardianFactors", "guardianFactorProviders", "guardianFactorTemplates",
+  "forms", "flows", "flowVaultConnections" }
 M.CLIENT_ID = "a0luaBenchDeployClient0000000001"
 M.CLIENT_SECRET = "a0lua-bench-deploy-client-secret"
 M.SMTP_PASS = "bench-smtp-password"
--- The streams' write-only credentials, as keywords in tenant.yaml.
+-- The write-only credentials of the streams and the Auth0 vault connection, as keywords in
+-- tenant.yaml.
 M.STREAM_SECRETS = { LOG_HTTP_AUTHORIZATION = "Bearer bench-log-http-token",
   LOG_DATADOG_API_KEY = "bench-datadog-api-key", EVENT_WEBHOOK_TOKEN = "bench-webhook-token",
   -- (and the legacy types': a rules config value, a hook secret)
-  RULES_CONFIG_SECRET = "bench-rules-config-value", HOOK_API_KEY = "bench-hook-api-key" }
+  RULES_CONFIG_SECRET = "bench-rules-config-value", HOOK_API_KEY = "bench-hook-api-key",
+  VAULT_CLIENT_SECRET = "bench-vault-client-secret" }
 -- The Twilio provider's write-only token, as a keyword in tenant.yaml.
 M.PHONE_SECRETS = { TWILIO_AUTH_TOKEN = "bench-twilio-auth-token" }
 -- The Twilio provider's write-only auth token, as a keyword in tenant.yaml.
 M.GUARDIAN_SECRETS = { GUARDIAN_TWILIO_AUTH_TOKEN = "bench-twilio-auth-token" }
+-- The Airtable vault connection's setup, an object through an @@KEYWORD@@ in tenant.yaml.
+M.VAULT_SETUP = { type = "API_KEY", api_key = "bench-airtable-api-key" }
 -- The emulator's clock while the state is built: 2026-01-01T00:00:00Z, so timestamps are fixed.
 M.EPOCH = 1767225600
 
@@ -537,6 +547,40 @@ local function profiles()
   return connection, attributes, self_service
 end
 
+-- The Forms trio: vault connections, a flow naming one, a form naming the flow.
+local function forms()
+  local connections = array({
+    { name = "Bench Auth0 M2M", app_id = "AUTH0", setup = { type = "OAUTH_APP",
+      client_id = "bench-vault-client", client_secret = "##VAULT_CLIENT_SECRET##",
+      domain = "bench.eu.auth0.com" } },
+    { name = "Bench Airtable", app_id = "AIRTABLE", setup = "@@VAULT_AIRTABLE_SETUP@@" },
+  })
+  local flows = array({
+    { name = "Bench Update Profile", actions = array({
+      { id = "update_user", type = "AUTH0", action = "UPDATE_USER", allow_failure = false,
+        mask_output = false, params = { connection_id = "Bench Auth0 M2M",
+          user_id = "{{context.user.user_id}}",
+          changes = { user_metadata = { full_name = "{{fields.full_name}}" } } } } }) },
+  })
+  local form_list = array({
+    { name = "Bench Profile Form", languages = { primary = "en" },
+      nodes = array({
+        { id = "step_name", type = "STEP", coordinates = { x = 500, y = 0 }, alias = "Name",
+          config = { components = array({
+            { id = "full_name", category = "FIELD", type = "TEXT", label = "Your name",
+              required = true, sensitive = false,
+              config = { multiline = false, min_length = 1, max_length = 50 } },
+            { id = "next", category = "BLOCK", type = "NEXT_BUTTON",
+              config = { text = "Continue" } } }), next_node = "flow_update" } },
+        { id = "flow_update", type = "FLOW", coordinates = { x = 1000, y = 0 },
+          alias = "Update profile",
+          config = { flow_id = "Bench Update Profile", next_node = "$ending" } } }),
+      start = { next_node = "step_name", coordinates = { x = 0, y = 0 } },
+      ending = { resume_flow = true, coordinates = { x = 1250, y = 0 } } },
+  })
+  return connections, flows, form_list
+end
+
 function M.generate(size, seed)
   local counts = M.counts(size)
   local r = rng(seed or 1)
@@ -664,6 +708,7 @@ function M.generate(size, seed)
   model.guardianFactorTemplates = array({ { name = "sms",
     enrollment_message = "{{code}} is your Bench enrollment code",
     verification_message = "{{code}} is your Bench verification code" } })
+  model.flowVaultConnections, model.flows, model.forms = forms()
   return model
 end
 
@@ -749,7 +794,8 @@ local KEY_ORDER = { "name", "template", "identifier", "strategy", "client_id", "
   "selfServiceProfiles", "customDomains", "phoneProviders", "phoneTemplates",
   "networkACLs", "rateLimitPolicies",
   "rules", "rulesConfigs", "hooks",
-  "guardianFactors", "guardianFactorProviders", "guardianFactorTemplates", "provider" }
+  "guardianFactors", "guardianFactorProviders", "guardianFactorTemplates", "provider",
+  "forms", "flows", "flowVaultConnections" }
 
 local function without(item, fields)
   local out = {}
@@ -829,6 +875,15 @@ function M.yaml(model)
   for _, t in ipairs({ "guardianFactors", "guardianFactorProviders", "guardianFactorTemplates" }) do
     doc[t] = model[t]
   end
+  for _, t in ipairs({ "forms", "flows" }) do
+    doc[t] = array()
+    for i, item in ipairs(model[t]) do
+      local path = ("%s/%s.json"):format(t, item.name)
+      files[path] = assert(json.encode(item, { pretty = true })) .. "\n"
+      doc[t][i] = { name = item.name, body = "./" .. path }
+    end
+  end
+  doc.flowVaultConnections = array(model.flowVaultConnections)
   local text = assert(yaml.encode(doc, { key_order = KEY_ORDER }))
   local header = ("# A generated benchmark tenant: %d resources, seed %d (bench/tenant-gen.lua).\n")
     :format(model.size, model.seed)
@@ -1043,6 +1098,28 @@ function M.state(model, opts)
   for _, t in ipairs(model.guardianFactorTemplates) do
     call("PUT", "/guardian/factors/" .. t.name .. "/templates", without(t, { name = true }))
   end
+  local vault_ids, flow_ids = {}, {}
+  for _, c in ipairs(model.flowVaultConnections) do
+    local body = copy(c)
+    body.setup = type(c.setup) == "table" and with_secrets(c.setup) or copy(M.VAULT_SETUP)
+    local made = call("POST", "/flows/vault/connections", body)
+    if made then vault_ids[c.name] = made.id end
+  end
+  for _, f in ipairs(model.flows) do
+    local body = copy(f)
+    for _, a in ipairs(body.actions) do
+      a.params.connection_id = vault_ids[a.params.connection_id]
+    end
+    local made = call("POST", "/flows", body)
+    if made then flow_ids[f.name] = made.id end
+  end
+  for _, f in ipairs(model.forms) do
+    local body = copy(f)
+    for _, n in ipairs(body.nodes) do
+      if n.config.flow_id then n.config.flow_id = flow_ids[n.config.flow_id] end
+    end
+    call("POST", "/forms", body)
+  end
   if failure then return nil, failure end
   return emu:state()
 end
@@ -1133,6 +1210,7 @@ function M.write(dir, size, seed, opts)
   for k, v in pairs(M.STREAM_SECRETS) do config.AUTH0_KEYWORD_REPLACE_MAPPINGS[k] = v end
   for k, v in pairs(M.PHONE_SECRETS) do config.AUTH0_KEYWORD_REPLACE_MAPPINGS[k] = v end
   for k, v in pairs(M.GUARDIAN_SECRETS) do config.AUTH0_KEYWORD_REPLACE_MAPPINGS[k] = v end
+  config.AUTH0_KEYWORD_REPLACE_MAPPINGS.VAULT_AIRTABLE_SETUP = M.VAULT_SETUP
   local counts = {}
   for k, v in pairs(model.counts) do counts[k] = v end
   local manifest = { size = size, seed = model.seed, counts = counts, shape = shape(model),

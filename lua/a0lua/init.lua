@@ -232,8 +232,15 @@ function Tenant:plan(desired, opts)
     local types = plan.types_of(ctx, desired)
     local need = {}
     for _, t in ipairs(types) do need[#need + 1] = t end
-    for _, t in ipairs(validate.reference_types(ctx, desired)) do need[#need + 1] = t end
-    local ok, err = plan.fetch(ctx, need, desired)
+    -- A list type read only for the reference check needs its names: one that reads what it is
+    -- given (read_wanted: forms name flows, read whole one by one) is given no item to read whole.
+    local want = setmetatable({}, { __index = desired })
+    for _, t in ipairs(validate.reference_types(ctx, desired)) do
+      need[#need + 1] = t
+      local h = ctx.handlers:get(t)
+      if desired[t] == nil and h.read_wanted and h.kind == "list" then want[t] = json.array() end
+    end
+    local ok, err = plan.fetch(ctx, need, want)
     if not ok then return nil, err end
     local problems, warnings = validate.references(ctx, desired, opts.sources, { tenant = true })
     if #problems > 0 then return nil, validate.error(problems) end

@@ -25,7 +25,8 @@ and "field" when its last word is a password, token, key, credential, authorizat
 cookie or p12, or ends in "key" or "token" (smtp_pass, splunkToken, auth_token, api_key,
 private_key, masterkey, server_credentials, httpAuthorization, client_assertion, set-cookie),
 except "key" alone (a map's key: a change's, a rules config's) and site_key, public_key and
-header_key (public by design, or a header's name). Only strings are masked: numbers and booleans
+header_key (public by design, or a header's name); and a vault connection's "setup", secret
+whole. Only strings are masked: numbers and booleans
 (token_lifetime, secret_encoded) stay, and objects are walked, so a client's refresh_token
 settings stay while a webhook's authorization.token goes, and an email provider's credentials
 show their smtp_user and smtp_host but not their smtp_pass.
@@ -43,6 +44,9 @@ local LAST_WORDS = {
   p12 = true,   -- a PKCS#12 bundle holds a private key (a push provider's APNs certificate)
 }
 local PUBLIC_KEYS = { site = true, public = true, header = true }
+-- Names whose whole value is a set of secrets, whatever its members are called: a flow vault
+-- connection's `setup` (an API key, an OAuth code, a JWT signing secret, ...).
+local SECRET_NAMES = { setup = true }
 
 local function words_of(name)
   local spaced = name:gsub("(%l)(%u)", "%1 %2"):gsub("[_%-%.]", " "):lower()
@@ -57,6 +61,7 @@ end
 
 function M.class(name)
   if type(name) ~= "string" then return nil end
+  if SECRET_NAMES[name] then return "secret" end
   local words = words_of(name)
   for _, w in ipairs(words) do
     if w == "secret" or w == "secrets" then return "secret" end

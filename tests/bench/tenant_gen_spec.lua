@@ -214,6 +214,10 @@ describe("bench/tenant-gen.lua", function()
         assert.equals(gen.GUARDIAN_SECRETS.GUARDIAN_TWILIO_AUTH_TOKEN, twilio.auth_token)
         assert.equals(m.guardianFactorTemplates[1].enrollment_message,
           assert(emu:get("/guardian/factors/sms/templates")).json.enrollment_message)
+        local vault, flow = state["/flows/vault/connections"][1], state["/flows"][1]
+        assert.equals(2, #state["/flows/vault/connections"])
+        assert.equals(vault.id, flow.actions[1].params.connection_id)
+        assert.equals(flow.id, state["/forms"][1].nodes[2].config.flow_id)
         local role = state["/roles"][1]
         assert.equals(#m.roles[1].permissions,
           count("/roles/" .. role.id .. "/permissions?per_page=100"))

@@ -12,7 +12,7 @@
 --     left over that look server-made (UUIDs, con_..., 24 hex digits) become "{id}".
 --   * server-made values are dropped: every field named *_at, build_time, the streams' partner
 --     event sources, the clients' generated client_secret and signing_keys, credentials' kid,
---     custom domains' verification.
+--     custom domains' verification, flow vault connections' fingerprint.
 --   * each --replace FROM=TO is applied to every string (the two runs' domains and ports).
 --   * arrays of objects whose items all carry a distinct name (the labels above) are compared as
 --     maps by that name; other arrays of objects as sorted lists; arrays of scalars in order,
@@ -68,10 +68,12 @@ local function dropped(key)
 end
 local CLIENT_GENERATED = { client_secret = true, signing_keys = true }
 -- Random values the emulator makes for other collections' items: a credential's kid (Auth0
--- derives it from the key; the emulator draws one) and a custom domain's verification record.
+-- derives it from the key; the emulator draws one), a custom domain's verification record and a
+-- flow vault connection's fingerprint.
 local GENERATED = {
   { key = "^/clients/[^/]+/credentials$", fields = { kid = true } },
   { key = "^/custom%-domains$", fields = { verification = true } },
+  { key = "^/flows/vault/connections$", fields = { fingerprint = true } },
 }
 
 local function generated(parent_key, k)

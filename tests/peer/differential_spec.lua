@@ -45,6 +45,16 @@ describe("tests/peer/differential.lua", function()
         assert.are.equal("pending_verification", n["/custom-domains"][1].status)
       end)
 
+    it("drops the fingerprint the emulator draws for a flow vault connection", function()
+      local n = differential.normalise({
+        ["/flows/vault/connections"] = arr({ { id = "ac_0123456789abcdefABCDEF",
+          name = "M2M", app_id = "AUTH0", ready = true, fingerprint = "drawn" } }),
+      }, {})
+      local c = n["/flows/vault/connections"][1]
+      assert.is_nil(c.fingerprint)
+      assert.is_true(c.ready)
+    end)
+
     it("names client grants by client and audience, and unknown made ids as {id}", function()
       local n = differential.normalise({
         ["/clients"] = arr({ { client_id = "AbCdEfGhIjKlMnOpQrStUvWxYz012345", name = "M2M" } }),

@@ -192,9 +192,17 @@ end
 M.FORMS = {
   path = "/forms", id_format = id22("ap_"), key = "forms", paging = "offset", timestamps = true,
   not_found = nf("Form not found", "form_not_found"),
-  defaults = function() return { languages = { primary = "en" }, flow_count = 0 } end,
-  list_view = summary({ "id", "name", "flow_count", "created_at", "updated_at",
-                        "embedded_at", "submitted_at" }),
+  defaults = function() return { languages = { primary = "en" } } end,
+  -- flow_count is the list's (a GET of one form has none unless hydrated): its FLOW nodes.
+  list_view = function(ctx, item)
+    local out = summary({ "id", "name", "created_at", "updated_at", "embedded_at",
+                          "submitted_at" })(ctx, item)
+    out.flow_count = 0
+    for _, node in ipairs(values.is_array(item.nodes) and item.nodes or {}) do
+      if type(node) == "table" and node.type == "FLOW" then out.flow_count = out.flow_count + 1 end
+    end
+    return out
+  end,
 }
 
 M.FLOWS = {
@@ -208,9 +216,11 @@ M.VAULT_CONNECTIONS = {
   path = "/flows/vault/connections", id_format = id22("ac_"), key = "connections",
   paging = "offset", timestamps = true,
   not_found = nf("Connection not found", "connection_not_found"),
-  create = function(ctx, item)
+  -- A connection made without setup is the API's "uninitialized" one: not ready until a PATCH
+  -- gives it its credentials (which no GET ever shows).
+  create = function(ctx, item, body)
+    item.ready = values.is_object(body.setup)
     item.setup = nil
-    item.ready = true
     item.fingerprint = ctx.ids:make({ length = 32 })
     item.refreshed_at = ctx.now()
   end,
@@ -218,7 +228,10 @@ M.VAULT_CONNECTIONS = {
     for k, v in pairs(body) do
       if k ~= "setup" then item[k] = values.copy(v) end
     end
-    if body.setup then item.refreshed_at = ctx.now() end
+    if body.setup then
+      item.ready = true
+      item.refreshed_at = ctx.now()
+    end
   end,
 }
 
