@@ -367,6 +367,15 @@ describe("a0lua.emulator.resources", function()
       assert.are.equal("https://x/logo.png", b.logo_url)
     end)
 
+    it("resets identifier_first on a settings PATCH without colors, as the API does", function()
+      ok(emu:patch("/prompts", { identifier_first = true }))
+      ok(emu:patch("/branding", { colors = { primary = "#222222" } }))
+      assert.is_true(ok(emu:get("/prompts")).identifier_first)
+      ok(emu:patch("/branding", { favicon_url = "https://x/f.ico" }))
+      assert.is_false(ok(emu:get("/prompts")).identifier_first)
+      ok(emu:patch("/prompts", { identifier_first = true }))
+    end)
+
     it("needs a custom domain for the Universal Login template", function()
       local path = "/branding/templates/universal-login"
       local tpl = "<html>{%- auth0:head -%}{%- auth0:widget -%}</html>"

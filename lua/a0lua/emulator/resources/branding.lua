@@ -169,10 +169,26 @@ local function reset_template_binding()
   }
 end
 
+-- A settings PATCH without colors resets the tenant's Authentication Profile to "Identifier +
+-- Password" (identifier_first false), as the real API does (auth0-deploy-cli issue 1402).
+local function branding_merge(ctx, current, body)
+  body = type(body) == "table" and body or {}
+  values.deep_merge(current, body)
+  if body.colors == nil then
+    local prompts = ctx.store:get("/prompts")
+    if type(prompts) == "table" and prompts.identifier_first ~= nil then
+      prompts.identifier_first = false
+      ctx.store:set("/prompts", prompts)
+    end
+  end
+  return current
+end
+
 function M.bindings()
   local out = {}
   for _, list in ipairs({
-    kinds.singleton({ path = "/branding", merge = "deep", default = function() return {} end }),
+    kinds.singleton({ path = "/branding", merge = branding_merge,
+                      default = function() return {} end }),
     template_bindings(), theme_bindings(), kinds.collection(M.PHONE_PROVIDERS),
     kinds.collection(M.PHONE_TEMPLATES), { reset_template_binding() },
   }) do
