@@ -43,8 +43,8 @@ token exchange profile with its own action (trigger custom-token-exchange, not b
 profile the token-exchange clients allow (custom_authentication).
 
 Every tenth client, when it is a machine-to-machine one, signs its token requests with a private
-key (a private_key_jwt credential: clientAuthCredentials). Two custom domains, one the default, come
-on top of N.
+key (a private_key_jwt credential: clientAuthCredentials). Two custom domains, one the default, the
+branding settings with a Universal Login template, and a theme come on top of N.
 
 The same size and seed always give byte-identical files (own splitmix64 generator; the
 emulator seeded with the same seed and run on a fixed clock).
@@ -68,10 +68,34 @@ M.TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connections
   "roles", "organizations", "emailProvider", "emailTemplates", "pages", "prompts", "actions",
   "triggers", "actionModules", "tokenExchangeProfiles", "logStreams", "eventStreams",
   "connectionProfiles", "userAttributeProfiles", "selfServiceProfiles",
-  "customDomains", "clientAuthCredentials" }
+  "customDomains", "clientAuthCredentials", "branding", "themes" }
 M.CLIENT_ID = "a0luaBenchDeployClient0000000001"
 M.CLIENT_SECRET = "a0lua-bench-deploy-client-secret"
 M.SMTP_PASS = "bench-smtp-password"
+
+-- The Universal Login theme: every group the API's create body requires.
+local function theme()
+  local function text(bold, size) return { bold = bold, size = size } end
+  return {
+    displayName = "Bench Theme",
+    borders = { button_border_radius = 3, button_border_weight = 1, buttons_style = "rounded",
+      input_border_radius = 3, input_border_weight = 1, inputs_style = "rounded",
+      show_widget_shadow = true, widget_border_weight = 0, widget_corner_radius = 5 },
+    colors = { body_text = "#1e212a", error = "#d03c38", header = "#1e212a", icons = "#65676e",
+      input_background = "#ffffff", input_border = "#c9cace", input_filled_text = "#000000",
+      input_labels_placeholders = "#65676e", links_focused_components = "#0059d6",
+      primary_button = "#0059d6", primary_button_label = "#ffffff",
+      secondary_button_border = "#c9cace", secondary_button_label = "#1e212a",
+      success = "#13a688", widget_background = "#ffffff", widget_border = "#c9cace" },
+    fonts = { body_text = text(false, 87.5), buttons_text = text(false, 100), font_url = "",
+      input_labels = text(false, 100), links = text(true, 87.5), links_style = "normal",
+      reference_text_size = 16, subtitle = text(false, 87.5), title = text(false, 150) },
+    page_background = { background_color = "#101820", background_image_url = "",
+      page_layout = "center" },
+    widget = { header_text_alignment = "center", logo_height = 52, logo_position = "center",
+      logo_url = "https://bench.example.com/logo.png", social_buttons_layout = "bottom" },
+  }
+end
 -- The streams' write-only credentials, as keywords in tenant.yaml.
 M.STREAM_SECRETS = { LOG_HTTP_AUTHORIZATION = "Bearer bench-log-http-token",
   LOG_DATADOG_API_KEY = "bench-datadog-api-key", EVENT_WEBHOOK_TOKEN = "bench-webhook-token" }
@@ -592,6 +616,13 @@ function M.generate(size, seed)
       tls_policy = "recommended", custom_client_ip_header = "true-client-ip" },
     { domain = "id.bench.example.com", type = "self_managed_certs" },
   })
+  model.branding = { colors = { primary = "#0059d6", page_background = "#101820" },
+    logo_url = "https://bench.example.com/logo.png",
+    favicon_url = "https://bench.example.com/favicon.ico",
+    template = "<!DOCTYPE html>\n<html lang=\"{{locale}}\">\n  <head>\n    {%- auth0:head -%}\n"
+      .. "  </head>\n  <body class=\"_widget-auto-layout\">\n    {%- auth0:widget -%}\n"
+      .. "  </body>\n</html>\n" }
+  model.themes = array({ theme() })
   return model
 end
 
@@ -674,7 +705,7 @@ local KEY_ORDER = { "name", "template", "identifier", "strategy", "client_id", "
   "clientGrants", "roles", "databases", "connections", "organizations", "actions", "triggers",
   "emailProvider", "emailTemplates", "prompts", "actionModules", "tokenExchangeProfiles",
   "logStreams", "eventStreams", "connectionProfiles", "userAttributeProfiles",
-  "selfServiceProfiles", "customDomains" }
+  "selfServiceProfiles", "customDomains", "branding", "themes" }
 
 local function without(item, fields)
   local out = {}
@@ -736,6 +767,11 @@ function M.yaml(model)
     doc[t] = model[t]
   end
   doc.customDomains = model.customDomains
+  files["branding_templates/universal_login.html"] = model.branding.template
+  doc.branding = without(model.branding, { template = true })
+  doc.branding.templates = array({ { template = "universal_login",
+    body = "./branding_templates/universal_login.html" } })
+  doc.themes = model.themes
   local text = assert(yaml.encode(doc, { key_order = KEY_ORDER }))
   local header = ("# A generated benchmark tenant: %d resources, seed %d (bench/tenant-gen.lua).\n")
     :format(model.size, model.seed)
@@ -921,6 +957,9 @@ function M.state(model, opts)
     call("POST", "/custom-domains", without(d, { is_default = true }))
     if d.is_default then call("PATCH", "/custom-domains/default", { domain = d.domain }) end
   end
+  call("PATCH", "/branding", without(model.branding, { template = true }))
+  call("PUT", "/branding/templates/universal-login", { template = model.branding.template })
+  for _, t in ipairs(model.themes) do call("POST", "/branding/themes", t) end
   if failure then return nil, failure end
   return emu:state()
 end
