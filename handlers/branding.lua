@@ -99,6 +99,25 @@ function M.fetch(self, ctx, want)
   return settings
 end
 
+local function count(text, word)
+  local _, n = text:gsub(word, "")
+  return n
+end
+
+-- The API refuses a template without exactly one auth0:head tag and at least one auth0:widget
+-- tag (400 "The template must contain a single auth0:head tag and at least one auth0:widget
+-- tag."): said here with the file's line, before anything is written.
+function M.validate(_, _, branding, report)
+  if not is_obj(branding) then return end
+  for i, t in ipairs(is_obj(branding.templates) and branding.templates or {}) do
+    if is_obj(t) and t.template == TEMPLATE and type(t.body) == "string"
+        and (count(t.body, "auth0:head") ~= 1 or count(t.body, "auth0:widget") < 1) then
+      report(nil, "templates." .. (i - 1) .. ".body", "the template must contain a single "
+        .. "auth0:head tag and at least one auth0:widget tag (the API refuses it otherwise)")
+    end
+  end
+end
+
 -- Unknown template names are warned about and dropped (the API has one template); logo_url ""
 -- is not sent (the API refuses it; a0deploy drops it too).
 function M.resolve(_, ctx, desired)

@@ -384,6 +384,10 @@ describe("a0lua.emulator.resources", function()
         type = "auth0_managed_certs" }), 201)
       assert.are.equal(201, emu:put(path, { template = tpl }).status)
       assert.are.equal(tpl, ok(emu:get(path)).body)
+      -- as the API: one auth0:head tag and at least one auth0:widget tag
+      assert.are.equal(400, emu:put(path, { template = "<html>{%- auth0:widget -%}</html>" })
+        .status)
+      assert.are.equal(tpl, ok(emu:get(path)).body)
     end)
 
     it("keeps one theme", function()

@@ -45,6 +45,15 @@ describe("handlers/branding", function()
       assert.matches("logo_url", tostring(problems[1]), 1, true)
       assert.is_false((env.check("branding", { templates = A{ { body = HTML } } })))
     end)
+
+    it("refuses a template without one auth0:head and an auth0:widget tag, as the API does",
+      function()
+        local ok, problems = env.check("branding", { templates = A{ { template = "universal_login",
+          body = "<html>{%- auth0:widget -%}</html>" } } })
+        assert.is_false(ok)
+        assert.matches("branding.templates[0].body: the template must contain a single "
+          .. "auth0:head tag", tostring(problems[1]), 1, true)
+      end)
   end)
 
   describe("fetch", function()

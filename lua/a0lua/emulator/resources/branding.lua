@@ -41,6 +41,12 @@ local function template_bindings()
         needs_custom_domain(ctx)
         local template = type(body) == "table" and body.template
         if type(template) == "table" then template = template.body end
+        local _, heads = tostring(template):gsub("auth0:head", "")
+        local _, widgets = tostring(template):gsub("auth0:widget", "")
+        if heads ~= 1 or widgets < 1 then
+          errors.raise(400, "The template must contain a single auth0:head tag and at least "
+            .. "one auth0:widget tag.", "invalid_body")
+        end
         ctx.store:set(key, { body = template })
         return 201
       end,
