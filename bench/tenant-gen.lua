@@ -54,7 +54,8 @@ on top of N, and so do two network ACLs (a match and a not_match rule), two rate
 policies (the default one and third-party clients'), the deprecated legacy types (two
 rules, a rules config value and a hook with a secret, each write-only value as a keyword),
 and MFA: three factors on, the SMS factor's Twilio provider (its auth token a keyword) and
-its message templates.
+its message templates; and the branding settings with a Universal Login template, and a
+theme.
 
 The same size and seed always give byte-identical files (own splitmix64 generator; the
 emulator seeded with the same seed and run on a fixed clock).
@@ -82,10 +83,35 @@ M.TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connections
   "networkACLs", "rateLimitPolicies",
   "rules", "rulesConfigs", "hooks",
   "guardianFactors", "guardianFactorProviders", "guardianFactorTemplates",
-  "forms", "flows", "flowVaultConnections" }
+  "forms", "flows", "flowVaultConnections",
+  "branding", "themes" }
 M.CLIENT_ID = "a0luaBenchDeployClient0000000001"
 M.CLIENT_SECRET = "a0lua-bench-deploy-client-secret"
 M.SMTP_PASS = "bench-smtp-password"
+
+-- The Universal Login theme: every group the API's create body requires.
+local function theme()
+  local function text(bold, size) return { bold = bold, size = size } end
+  return {
+    displayName = "Bench Theme",
+    borders = { button_border_radius = 3, button_border_weight = 1, buttons_style = "rounded",
+      input_border_radius = 3, input_border_weight = 1, inputs_style = "rounded",
+      show_widget_shadow = true, widget_border_weight = 0, widget_corner_radius = 5 },
+    colors = { body_text = "#1e212a", error = "#d03c38", header = "#1e212a", icons = "#65676e",
+      input_background = "#ffffff", input_border = "#c9cace", input_filled_text = "#000000",
+      input_labels_placeholders = "#65676e", links_focused_components = "#0059d6",
+      primary_button = "#0059d6", primary_button_label = "#ffffff",
+      secondary_button_border = "#c9cace", secondary_button_label = "#1e212a",
+      success = "#13a688", widget_background = "#ffffff", widget_border = "#c9cace" },
+    fonts = { body_text = text(false, 87.5), buttons_text = text(false, 100), font_url = "",
+      input_labels = text(false, 100), links = text(true, 87.5), links_style = "normal",
+      reference_text_size = 16, subtitle = text(false, 87.5), title = text(false, 150) },
+    page_background = { background_color = "#101820", background_image_url = "",
+      page_layout = "center" },
+    widget = { header_text_alignment = "center", logo_height = 52, logo_position = "center",
+      logo_url = "https://bench.example.com/logo.png", social_buttons_layout = "bottom" },
+  }
+end
 -- The write-only credentials of the streams and the Auth0 vault connection, as keywords in
 -- tenant.yaml.
 M.STREAM_SECRETS = { LOG_HTTP_AUTHORIZATION = "Bearer bench-log-http-token",
@@ -709,6 +735,13 @@ function M.generate(size, seed)
     enrollment_message = "{{code}} is your Bench enrollment code",
     verification_message = "{{code}} is your Bench verification code" } })
   model.flowVaultConnections, model.flows, model.forms = forms()
+  model.branding = { colors = { primary = "#0059d6", page_background = "#101820" },
+    logo_url = "https://bench.example.com/logo.png",
+    favicon_url = "https://bench.example.com/favicon.ico",
+    template = "<!DOCTYPE html>\n<html lang=\"{{locale}}\">\n  <head>\n    {%- auth0:head -%}\n"
+      .. "  </head>\n  <body class=\"_widget-auto-layout\">\n    {%- auth0:widget -%}\n"
+      .. "  </body>\n</html>\n" }
+  model.themes = array({ theme() })
   return model
 end
 
@@ -795,7 +828,8 @@ local KEY_ORDER = { "name", "template", "identifier", "strategy", "client_id", "
   "networkACLs", "rateLimitPolicies",
   "rules", "rulesConfigs", "hooks",
   "guardianFactors", "guardianFactorProviders", "guardianFactorTemplates", "provider",
-  "forms", "flows", "flowVaultConnections" }
+  "forms", "flows", "flowVaultConnections",
+  "branding", "themes" }
 
 local function without(item, fields)
   local out = {}
@@ -884,6 +918,11 @@ function M.yaml(model)
     end
   end
   doc.flowVaultConnections = array(model.flowVaultConnections)
+  files["branding_templates/universal_login.html"] = model.branding.template
+  doc.branding = without(model.branding, { template = true })
+  doc.branding.templates = array({ { template = "universal_login",
+    body = "./branding_templates/universal_login.html" } })
+  doc.themes = model.themes
   local text = assert(yaml.encode(doc, { key_order = KEY_ORDER }))
   local header = ("# A generated benchmark tenant: %d resources, seed %d (bench/tenant-gen.lua).\n")
     :format(model.size, model.seed)
@@ -1120,6 +1159,9 @@ function M.state(model, opts)
     end
     call("POST", "/forms", body)
   end
+  call("PATCH", "/branding", without(model.branding, { template = true }))
+  call("PUT", "/branding/templates/universal-login", { template = model.branding.template })
+  for _, t in ipairs(model.themes) do call("POST", "/branding/themes", t) end
   if failure then return nil, failure end
   return emu:state()
 end

@@ -109,7 +109,10 @@ M.ENTRIES = {
   -- Permissions name the APIs' scopes.
   { type = "roles", identifiers = ID_NAME, depends_on = { "resourceServers" },
     layout = { kind = "list", folder = "roles", stem = "name" } },
-  { type = "branding", layout = { kind = "branding", folder = "branding" } },
+  -- The template needs a custom domain; the branding PATCH can reset the prompt settings, which
+  -- branding then sets back (docs/handlers.md §branding), so prompts are written first.
+  { type = "branding", depends_on = { "customDomains", "prompts" },
+    layout = { kind = "branding", folder = "branding" } },
   { type = "phoneProviders", identifiers = ID_NAME,
     layout = { kind = "file", file = "phone-providers/provider.json" } },
   -- Templates are customized once a phone provider is configured (a0deploy's order too).

@@ -383,6 +383,15 @@ describe("a0lua.emulator.resources", function()
       assert.are.equal("https://x/logo.png", b.logo_url)
     end)
 
+    it("resets identifier_first on a settings PATCH without colors, as the API does", function()
+      ok(emu:patch("/prompts", { identifier_first = true }))
+      ok(emu:patch("/branding", { colors = { primary = "#222222" } }))
+      assert.is_true(ok(emu:get("/prompts")).identifier_first)
+      ok(emu:patch("/branding", { favicon_url = "https://x/f.ico" }))
+      assert.is_false(ok(emu:get("/prompts")).identifier_first)
+      ok(emu:patch("/prompts", { identifier_first = true }))
+    end)
+
     it("needs a custom domain for the Universal Login template", function()
       local path = "/branding/templates/universal-login"
       local tpl = "<html>{%- auth0:head -%}{%- auth0:widget -%}</html>"
@@ -390,6 +399,10 @@ describe("a0lua.emulator.resources", function()
       ok(emu:post("/custom-domains", { domain = "login.brand.test",
         type = "auth0_managed_certs" }), 201)
       assert.are.equal(201, emu:put(path, { template = tpl }).status)
+      assert.are.equal(tpl, ok(emu:get(path)).body)
+      -- as the API: one auth0:head tag and at least one auth0:widget tag
+      assert.are.equal(400, emu:put(path, { template = "<html>{%- auth0:widget -%}</html>" })
+        .status)
       assert.are.equal(tpl, ok(emu:get(path)).body)
     end)
 

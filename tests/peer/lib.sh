@@ -37,6 +37,7 @@ PEER_A0LUA_TYPES+=,networkACLs,rateLimitPolicies
 PEER_A0LUA_TYPES+=,rules,rulesConfigs,hooks
 PEER_A0LUA_TYPES+=,guardianFactors,guardianFactorProviders,guardianFactorTemplates
 PEER_A0LUA_TYPES+=,forms,flows,flowVaultConnections
+PEER_A0LUA_TYPES+=,branding,themes
 
 peer_a0deploy() {
   local root=$1 log=$2 version cache tmp best

@@ -41,6 +41,12 @@ local function template_bindings()
         needs_custom_domain(ctx)
         local template = type(body) == "table" and body.template
         if type(template) == "table" then template = template.body end
+        local _, heads = tostring(template):gsub("auth0:head", "")
+        local _, widgets = tostring(template):gsub("auth0:widget", "")
+        if heads ~= 1 or widgets < 1 then
+          errors.raise(400, "The template must contain a single auth0:head tag and at least "
+            .. "one auth0:widget tag.", "invalid_body")
+        end
         ctx.store:set(key, { body = template })
         return 201
       end,
@@ -201,10 +207,26 @@ local function reset_template_binding()
   }
 end
 
+-- A settings PATCH without colors resets the tenant's Authentication Profile to "Identifier +
+-- Password" (identifier_first false), as the real API does (auth0-deploy-cli issue 1402).
+local function branding_merge(ctx, current, body)
+  body = type(body) == "table" and body or {}
+  values.deep_merge(current, body)
+  if body.colors == nil then
+    local prompts = ctx.store:get("/prompts")
+    if type(prompts) == "table" and prompts.identifier_first ~= nil then
+      prompts.identifier_first = false
+      ctx.store:set("/prompts", prompts)
+    end
+  end
+  return current
+end
+
 function M.bindings()
   local out = {}
   for _, list in ipairs({
-    kinds.singleton({ path = "/branding", merge = "deep", default = function() return {} end }),
+    kinds.singleton({ path = "/branding", merge = branding_merge,
+                      default = function() return {} end }),
     template_bindings(), theme_bindings(), kinds.collection(M.PHONE_PROVIDERS),
     kinds.collection(M.PHONE_TEMPLATES), { list_templates_binding(), reset_template_binding() },
   }) do
