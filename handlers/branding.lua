@@ -3,7 +3,7 @@
 -- differ, the template is PUT when its body differs, and nothing is ever deleted.
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
-local routes = require "a0lua.emulator.routes"
+local api_schemas = require "a0lua.emulator.validate"
 
 local NULL = json.null
 local Base = handler.Base
@@ -17,7 +17,7 @@ local PROMPTS_PATH = "/prompts"
 -- a0deploy's schema has them. Keys the API's body lacks are left to the preflight (the API's
 -- answer may show more than its update takes).
 local function schema()
-  local s = handler.deep_copy(routes.schemas.UpdateBrandingRequestContent)
+  local s = handler.deep_copy(api_schemas.linked("UpdateBrandingRequestContent"))
   s.additionalProperties = nil
   s.minProperties = nil
   s.properties.templates = {

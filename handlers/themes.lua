@@ -3,7 +3,7 @@
 -- tenant's whatever its themeId, and sent whole (the API's update body requires every group).
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
-local routes = require "a0lua.emulator.routes"
+local api_schemas = require "a0lua.emulator.validate"
 
 local NULL = json.null
 local Base = handler.Base
@@ -13,7 +13,7 @@ local DEFAULT_PATH = "/branding/themes/default"
 -- a0deploy's schema is the API's create body (ranges, colour and URL patterns, no extra keys),
 -- plus the themeId an export with AUTH0_EXPORT_IDENTIFIERS keeps.
 local function schema()
-  local s = handler.deep_copy(routes.schemas.CreateBrandingThemeRequestContent)
+  local s = handler.deep_copy(api_schemas.linked("CreateBrandingThemeRequestContent"))
   s.properties.themeId = { type = "string" }
   return s
 end

@@ -41,8 +41,11 @@
 --   refused property itself for an additional one; arrays count from 0), keyword the schema's.
 --   validate.problem(name, value) -> the first of them (the one body() reports) | nil
 --
---   validate.compile(name) -> validator: the compiled schema of routes.schemas[name] (cached),
---   for callers that check bodies themselves. Raises on an unknown name.
+--   validate.compile(name) -> validator, schema: the compiled schema of routes.schemas[name]
+--   (cached), for callers that check bodies themselves, and the schema itself with its
+--   references to other entries linked in. Raises on an unknown name.
+--   validate.linked(name) -> schema: that linked schema alone (handlers that build their own
+--   schema from the API's body: themes, branding). Do not change it: copy it first.
 --
 -- Schemas are compiled with a0lua.core.schema on first use and kept per name. Entries of the
 -- tables that refer to each other ({ ["$ref"] = NAME }, only on the document's $ref cycles: flow
@@ -113,6 +116,11 @@ function M.compile(name)
   end
   compiled[name] = { validator = validator, schema = linked }
   return validator, linked
+end
+
+function M.linked(name)
+  local _, linked = M.compile(name)
+  return linked
 end
 
 ---------------------------------------------------------------------------------------------------
