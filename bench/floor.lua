@@ -27,12 +27,14 @@ rate limited and is left out):
           and trigger bindings that the file names; export reads all of them (13 templates,
           every trigger's bindings, 35 custom-text prompts per locale, 8 partial groups, the
           screen renderers). The three profile lists; per self-service profile of the tenant its
-          custom text.
+          custom text. Each singleton setting (shape.settings: the MFA policy, the phone
+          factor's provider and message types, supplemental signals) once.
   writes  import into a fresh tenant: one create per item; a role's permissions; a
           connection's enabled clients; per organization each connection and client grant; an
           action's deploy; one binding update per trigger; tenant settings, login page, email
           provider, each template, each log and event stream and prompt settings once; each
-          profile, and each self-service profile's custom text. The unchanged re-import: none.
+          profile, and each self-service profile's custom text; each setting once. The
+          unchanged re-import: none.
           The 1 % change: one update per changed item.
   chain   round trips that must follow one another: the token; checkpoint pages one after
           another (offset pages after the first together); a sub-list after its list; and on
@@ -107,6 +109,8 @@ function M.needed(manifest, op)
   d.prompts = 1
   d.log_streams = 1
   d.event_streams = 1
+  -- (manifests written before the tenant had its settings have no shape.settings)
+  d.settings = s.settings or 0
   -- (manifests written before the tenant had profiles have no shape.profiles)
   local profiles = s.profiles
   if profiles then
@@ -148,6 +152,7 @@ function M.needed(manifest, op)
     w.prompts = 1
     w.log_streams = s.log_streams or 0
     w.event_streams = s.event_streams or 0
+    w.settings = s.settings or 0
     if profiles then
       w.profiles = profiles.connection + profiles.user_attribute + profiles.self_service
         + profiles.custom_texts

@@ -44,7 +44,8 @@ profile the token-exchange clients allow (custom_authentication).
 
 Every tenth client, when it is a machine-to-machine one, signs its token requests with a private
 key (a private_key_jwt credential: clientAuthCredentials). Two custom domains, one the default, come
-on top of N.
+on top of N, and four small settings: the MFA policy, the phone factor's provider and message
+types, and supplemental signals.
 
 The same size and seed always give byte-identical files (own splitmix64 generator; the
 emulator seeded with the same seed and run on a fixed clock).
@@ -68,7 +69,11 @@ M.TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connections
   "roles", "organizations", "emailProvider", "emailTemplates", "pages", "prompts", "actions",
   "triggers", "actionModules", "tokenExchangeProfiles", "logStreams", "eventStreams",
   "connectionProfiles", "userAttributeProfiles", "selfServiceProfiles",
-  "customDomains", "clientAuthCredentials" }
+  "customDomains", "clientAuthCredentials", "guardianPolicies",
+  "guardianPhoneFactorSelectedProvider", "guardianPhoneFactorMessageTypes", "supplementalSignals" }
+-- The singleton settings, each set by one request (M.state) and read by one.
+local SETTINGS = { "guardianPolicies", "guardianPhoneFactorSelectedProvider",
+  "guardianPhoneFactorMessageTypes", "supplementalSignals" }
 M.CLIENT_ID = "a0luaBenchDeployClient0000000001"
 M.CLIENT_SECRET = "a0lua-bench-deploy-client-secret"
 M.SMTP_PASS = "bench-smtp-password"
@@ -592,6 +597,10 @@ function M.generate(size, seed)
       tls_policy = "recommended", custom_client_ip_header = "true-client-ip" },
     { domain = "id.bench.example.com", type = "self_managed_certs" },
   })
+  model.guardianPolicies = { policies = strings({ "all-applications" }) }
+  model.guardianPhoneFactorSelectedProvider = { provider = "twilio" }
+  model.guardianPhoneFactorMessageTypes = { message_types = strings({ "sms", "voice" }) }
+  model.supplementalSignals = { akamai_enabled = true }
   return model
 end
 
@@ -674,7 +683,8 @@ local KEY_ORDER = { "name", "template", "identifier", "strategy", "client_id", "
   "clientGrants", "roles", "databases", "connections", "organizations", "actions", "triggers",
   "emailProvider", "emailTemplates", "prompts", "actionModules", "tokenExchangeProfiles",
   "logStreams", "eventStreams", "connectionProfiles", "userAttributeProfiles",
-  "selfServiceProfiles", "customDomains" }
+  "selfServiceProfiles", "customDomains", "guardianPolicies", "guardianPhoneFactorSelectedProvider",
+  "guardianPhoneFactorMessageTypes", "supplementalSignals" }
 
 local function without(item, fields)
   local out = {}
@@ -736,6 +746,7 @@ function M.yaml(model)
     doc[t] = model[t]
   end
   doc.customDomains = model.customDomains
+  for _, t in ipairs(SETTINGS) do doc[t] = model[t] end
   local text = assert(yaml.encode(doc, { key_order = KEY_ORDER }))
   local header = ("# A generated benchmark tenant: %d resources, seed %d (bench/tenant-gen.lua).\n")
     :format(model.size, model.seed)
@@ -921,6 +932,11 @@ function M.state(model, opts)
     call("POST", "/custom-domains", without(d, { is_default = true }))
     if d.is_default then call("PATCH", "/custom-domains/default", { domain = d.domain }) end
   end
+  call("PUT", "/guardian/policies", model.guardianPolicies.policies)
+  call("PUT", "/guardian/factors/phone/selected-provider",
+    model.guardianPhoneFactorSelectedProvider)
+  call("PUT", "/guardian/factors/phone/message-types", model.guardianPhoneFactorMessageTypes)
+  call("PATCH", "/supplemental-signals", model.supplementalSignals)
   if failure then return nil, failure end
   return emu:state()
 end
@@ -968,6 +984,7 @@ local function shape(model)
   s.profiles = { connection = #model.connectionProfiles,
     user_attribute = #model.userAttributeProfiles, self_service = #model.selfServiceProfiles,
     custom_texts = texts }
+  s.settings = #SETTINGS
   return s
 end
 
