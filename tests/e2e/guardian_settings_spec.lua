@@ -1,8 +1,9 @@
 -- guardianPolicies, guardianPhoneFactorSelectedProvider, guardianPhoneFactorMessageTypes and
 -- supplementalSignals through a0lua import and export against the emulator: the four settings
 -- deploy into a fresh tenant, the export (YAML and directory, files where a0deploy puts them)
--- imports again with no write, a changed setting sends only its own request, and a misspelt
--- value or a wrong type fails with file:line and no request.
+-- imports again with no write, a changed setting sends only its own request, hooks, a handler
+-- file and the REPL see them, keywords are replaced and preserved, and a misspelt value or a
+-- wrong type fails with file:line and no request.
 local emulator = require "helpers.emulator"
 local run = require "helpers.run"
 local shared = require "helpers.shared"
@@ -111,6 +112,32 @@ describe("guardian settings and supplementalSignals through import and export", 
     local exported = assert(yaml.decode(shared.read(tmp .. "/out/tenant.yaml")))
     assert.is_nil(exported.supplementalSignals)
     assert.same({ provider = "phone-message-hook" }, exported.guardianPhoneFactorSelectedProvider)
+  end)
+
+  it("replaces keywords on import and puts them back on an export that preserves them",
+      function()
+    local text = "guardianPhoneFactorSelectedProvider:\n  provider: '##PHONE_PROVIDER##'\n"
+      .. "guardianPhoneFactorMessageTypes:\n  message_types: @@MESSAGE_TYPES@@\n"
+      .. "supplementalSignals:\n  akamai_enabled: '@@AKAMAI@@'\n"
+    local out_dir = tmp .. "/out"
+    assert(os.execute("mkdir " .. run.quote(out_dir)))
+    run.write_file(out_dir .. "/tenant.yaml", text)
+    local cfg = tmp .. "/config.json"
+    run.write_file(cfg, assert(json.encode({ AUTH0_KEYWORD_REPLACE_MAPPINGS = {
+      PHONE_PROVIDER = "twilio", MESSAGE_TYPES = { "voice" }, AKAMAI = true },
+      AUTH0_PRESERVE_KEYWORDS = true })))
+    local status, out, err = emu:cli({ "import", "-c", cfg, "-i", out_dir .. "/tenant.yaml" })
+    assert.equal(0, status, out .. err)
+    local state = emu:state()
+    assert.same({ provider = "twilio" }, state["/guardian/factors/phone/selected-provider"])
+    assert.same({ message_types = { "voice" } }, state["/guardian/factors/phone/message-types"])
+    assert.same({ akamai_enabled = true }, state["/supplemental-signals"])
+    status, out, err = emu:cli({ "export", "-c", cfg, "-o", out_dir, "-f", "yaml" })
+    assert.equal(0, status, out .. err)
+    local exported = shared.read(out_dir .. "/tenant.yaml")
+    assert.matches("provider: '##PHONE_PROVIDER##'", exported, 1, true)
+    assert.matches("message_types: '@@MESSAGE_TYPES@@'", exported, 1, true)
+    assert.matches("akamai_enabled: '@@AKAMAI@@'", exported, 1, true)
   end)
 
   it("rejects misspelt values and wrong types naming file and line, with no request", function()
