@@ -29,15 +29,17 @@ rate limited and is left out):
           every trigger's bindings, 35 custom-text prompts per locale, 8 partial groups, the
           screen renderers). The three profile lists; per self-service profile of the tenant its
           custom text. The phone providers and phone templates lists. The rules, rules-configs
-          and hooks lists, and per hook on the tenant its secret keys.
+          and hooks lists, and per hook on the tenant its secret keys. Each singleton setting
+          (shape.settings: the MFA policy, the phone factor's provider and message types,
+          supplemental signals) once.
   writes  import into a fresh tenant: one create per item; a role's permissions; a
           connection's enabled clients; per organization each connection and client grant; an
           action's deploy; one binding update per trigger; tenant settings, login page, email
           provider, each template, each log and event stream, network ACL and rate limit
           policy, and prompt settings once; each profile, and each self-service profile's custom
           text; the phone provider and each phone template; each rule, rules config and hook,
-          and a hook's secrets. The unchanged re-import: none. The 1 % change: one update per
-          changed item.
+          and a hook's secrets; each setting once. The unchanged re-import: none. The 1 %
+          change: one update per changed item.
   chain   round trips that must follow one another: the token; checkpoint pages one after
           another (offset pages after the first together); a sub-list after its list; and on
           import the stages resource servers -> clients -> grants -> organizations ->
@@ -116,6 +118,8 @@ function M.needed(manifest, op)
     d.network_acls = 1
     d.rate_limit_policies = 1
   end
+  -- (manifests written before the tenant had its settings have no shape.settings)
+  d.settings = s.settings or 0
   -- (manifests written before the tenant had profiles have no shape.profiles)
   local profiles = s.profiles
   if profiles then
@@ -178,6 +182,7 @@ function M.needed(manifest, op)
     w.event_streams = s.event_streams or 0
     w.network_acls = s.network_acls or 0
     w.rate_limit_policies = s.rate_limit_policies or 0
+    w.settings = s.settings or 0
     if profiles then
       w.profiles = profiles.connection + profiles.user_attribute + profiles.self_service
         + profiles.custom_texts

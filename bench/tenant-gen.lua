@@ -55,7 +55,9 @@ policies (the default one and third-party clients'), the deprecated legacy types
 rules, a rules config value and a hook with a secret, each write-only value as a keyword),
 and MFA: three factors on, the SMS factor's Twilio provider (its auth token a keyword) and
 its message templates; and the branding settings with a Universal Login template, and a
-theme.
+theme;
+and four small settings: the MFA policy, the phone factor's provider and message types,
+and supplemental signals.
 
 The same size and seed always give byte-identical files (own splitmix64 generator; the
 emulator seeded with the same seed and run on a fixed clock).
@@ -84,7 +86,12 @@ M.TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connections
   "rules", "rulesConfigs", "hooks",
   "guardianFactors", "guardianFactorProviders", "guardianFactorTemplates",
   "forms", "flows", "flowVaultConnections",
-  "branding", "themes" }
+  "branding", "themes",
+  "guardianPolicies", "guardianPhoneFactorSelectedProvider", "guardianPhoneFactorMessageTypes",
+  "supplementalSignals" }
+-- The singleton settings, each set by one request (M.state) and read by one.
+local SETTINGS = { "guardianPolicies", "guardianPhoneFactorSelectedProvider",
+  "guardianPhoneFactorMessageTypes", "supplementalSignals" }
 M.CLIENT_ID = "a0luaBenchDeployClient0000000001"
 M.CLIENT_SECRET = "a0lua-bench-deploy-client-secret"
 M.SMTP_PASS = "bench-smtp-password"
@@ -742,6 +749,10 @@ function M.generate(size, seed)
       .. "  </head>\n  <body class=\"_widget-auto-layout\">\n    {%- auth0:widget -%}\n"
       .. "  </body>\n</html>\n" }
   model.themes = array({ theme() })
+  model.guardianPolicies = { policies = strings({ "all-applications" }) }
+  model.guardianPhoneFactorSelectedProvider = { provider = "twilio" }
+  model.guardianPhoneFactorMessageTypes = { message_types = strings({ "sms", "voice" }) }
+  model.supplementalSignals = { akamai_enabled = true }
   return model
 end
 
@@ -829,7 +840,9 @@ local KEY_ORDER = { "name", "template", "identifier", "strategy", "client_id", "
   "rules", "rulesConfigs", "hooks",
   "guardianFactors", "guardianFactorProviders", "guardianFactorTemplates", "provider",
   "forms", "flows", "flowVaultConnections",
-  "branding", "themes" }
+  "branding", "themes",
+  "guardianPolicies", "guardianPhoneFactorSelectedProvider", "guardianPhoneFactorMessageTypes",
+  "supplementalSignals" }
 
 local function without(item, fields)
   local out = {}
@@ -923,6 +936,7 @@ function M.yaml(model)
   doc.branding.templates = array({ { template = "universal_login",
     body = "./branding_templates/universal_login.html" } })
   doc.themes = model.themes
+  for _, t in ipairs(SETTINGS) do doc[t] = model[t] end
   local text = assert(yaml.encode(doc, { key_order = KEY_ORDER }))
   local header = ("# A generated benchmark tenant: %d resources, seed %d (bench/tenant-gen.lua).\n")
     :format(model.size, model.seed)
@@ -1162,6 +1176,11 @@ function M.state(model, opts)
   call("PATCH", "/branding", without(model.branding, { template = true }))
   call("PUT", "/branding/templates/universal-login", { template = model.branding.template })
   for _, t in ipairs(model.themes) do call("POST", "/branding/themes", t) end
+  call("PUT", "/guardian/policies", model.guardianPolicies.policies)
+  call("PUT", "/guardian/factors/phone/selected-provider",
+    model.guardianPhoneFactorSelectedProvider)
+  call("PUT", "/guardian/factors/phone/message-types", model.guardianPhoneFactorMessageTypes)
+  call("PATCH", "/supplemental-signals", model.supplementalSignals)
   if failure then return nil, failure end
   return emu:state()
 end
@@ -1224,6 +1243,7 @@ local function shape(model)
     user_attribute = #model.userAttributeProfiles, self_service = #model.selfServiceProfiles,
     custom_texts = texts }
   s.phone = { providers = #model.phoneProviders, templates = #model.phoneTemplates }
+  s.settings = #SETTINGS
   return s
 end
 

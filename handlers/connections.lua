@@ -320,12 +320,7 @@ function M.sync_enabled_clients(ctx, type_name, conn_id, desired, current_ids)
 end
 
 -- Set comparison of enabled clients (order does not matter).
-local function same_set(a, b)
-  local sa, sb = set_of(a), set_of(b)
-  for k in pairs(sa) do if not sb[k] then return false end end
-  for k in pairs(sb) do if not sa[k] then return false end end
-  return true
-end
+local same_set = handler.same_set
 M.same_set = same_set
 
 --------------------------------------------------------------------------------------------------

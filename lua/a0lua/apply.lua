@@ -589,10 +589,13 @@ function M.render(report)
   end)
   local out = {}
   local total = { created = 0, updated = 0, deleted = 0, skipped = 0 }
+  -- the counts in one column, also after the longest names (guardianPhoneFactorSelectedProvider)
+  local width = 22
+  for _, t in ipairs(types) do width = math.max(width, #t) end
   for _, t in ipairs(types) do
     local s = report.types[t]
-    out[#out + 1] = ("  %-22s %d created, %d updated, %d deleted, %d skipped"):format(t,
-      s.created, s.updated, s.deleted, s.skipped)
+    out[#out + 1] = ("  %-" .. width .. "s %d created, %d updated, %d deleted, %d skipped")
+      :format(t, s.created, s.updated, s.deleted, s.skipped)
     for k in pairs(total) do total[k] = total[k] + s[k] end
   end
   out[#out + 1] = ("Applied: %d created, %d updated, %d deleted, %d skipped."):format(

@@ -75,6 +75,7 @@ Helpers:
   handler.deep_equal(a, b) -> bool        strict: arrays in order, null only equals null
   handler.matches(desired, current) -> bool   desired as a subset of current: extra keys of the
                                           tenant's objects are ignored, null equals absent
+  handler.same_set(a, b) -> bool          two lists hold the same values, in any order
   handler.deep_copy(v) -> copy            keeps the array marker; json.null stays json.null
   handler.name_to_id(ctx, type, name) -> id | nil     through ctx.current[type] (fetched once)
   handler.run_state(ctx, name) -> table   what a handler keeps for one run (lists it read once,
@@ -207,6 +208,15 @@ function M.matches(desired, current)
   for k, x in pairs(desired) do
     if not M.matches(x, current[k]) then return false end
   end
+  return true
+end
+
+function M.same_set(a, b)
+  local sa, sb = {}, {}
+  for _, v in ipairs(type(a) == "table" and a or {}) do sa[v] = true end
+  for _, v in ipairs(type(b) == "table" and b or {}) do sb[v] = true end
+  for k in pairs(sa) do if not sb[k] then return false end end
+  for k in pairs(sb) do if not sa[k] then return false end end
   return true
 end
 

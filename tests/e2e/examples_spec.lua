@@ -1,4 +1,5 @@
--- a0deploy's own examples (../shared/fixtures/deploy-cli/examples) load, validate and deploy,
+-- a0deploy's own examples (../shared/fixtures/deploy-cli/examples) load, validate and deploy
+-- (with the few edits of EDITS below where they ask what the API or a0deploy's schema refuses),
 -- limited to the types this engine has handlers for (AUTH0_INCLUDED_ONLY), with the keyword
 -- mappings of their config.json.example; a second import of them makes no write request.
 local emulator = require "helpers.emulator"
@@ -14,7 +15,9 @@ local TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connect
   "connectionProfiles", "selfServiceProfiles",
   "customDomains", "clientAuthCredentials", "phoneProviders", "phoneTemplates",
   "networkACLs", "rateLimitPolicies",
-  "guardianFactors", "guardianFactorProviders", "guardianFactorTemplates" }
+  "guardianFactors", "guardianFactorProviders", "guardianFactorTemplates",
+  "guardianPolicies", "guardianPhoneFactorSelectedProvider", "guardianPhoneFactorMessageTypes",
+  "supplementalSignals" }
 
 local function writes(emu)
   local out = {}
@@ -65,6 +68,9 @@ describe("a0deploy's examples", function()
   --    carries a valid id.
   --  * The custom domain `my_domain.com` is no host name (no "_" in one): the copy says
   --    my-domain.com.
+  --  * The directory example's guardian/phoneFactorMessageTypes.json says `message-types`,
+  --    which a0deploy's schema refuses as well (the key is message_types): the copy says
+  --    message_types.
   local EDITS = {
     yaml = { { file = "tenant.yaml", edits = {
       { "some_google_group_id", "someGoogleGroupId" },
@@ -76,6 +82,9 @@ describe("a0deploy's examples", function()
       } },
       { file = "custom-domains/custom-domains.json", edits = {
         { '"domain": "my_domain.com"', '"domain": "my-domain.com"' },
+      } },
+      { file = "guardian/phoneFactorMessageTypes.json", edits = {
+        { '"message-types"', '"message_types"' },
       } },
     },
   }
@@ -143,10 +152,22 @@ describe("a0deploy's examples", function()
     local input = examples .. "/" .. format .. (format == "yaml" and "/tenant.yaml" or "")
     if io.open(format == "yaml" and input or (input .. "/tenant.json")) then
       it("loads and validates the " .. format .. " example", function()
-        local status, out, err = a0lua({ "validate", "-c", config_file(), "-i", input,
+        local cfg = config_file()
+        local status, out, err = a0lua({ "validate", "-c", cfg, "-i", example_copy(format),
           "--env=false" })
         assert.equal(0, status, out .. err)
         assert.matches("valid", out)
+        if format == "directory" then
+          -- as it is, the example's message types file is refused where it says so
+          status, out, err = a0lua({ "validate", "-c", cfg, "-i", input, "--env=false" })
+          assert.equal(1, status, out .. err)
+          assert.matches(input .. "/guardian/phoneFactorMessageTypes.json:2:3: "
+            .. "guardianPhoneFactorMessageTypes.message-types: must not have additional property",
+            err, 1, true)
+        else
+          status, out, err = a0lua({ "validate", "-c", cfg, "-i", input, "--env=false" })
+          assert.equal(0, status, out .. err)
+        end
       end)
 
       it("deploys the " .. format .. " example, then finds nothing to change", function()

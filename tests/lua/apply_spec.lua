@@ -112,6 +112,19 @@ describe("a0lua.apply", function()
       assert.matches("0 created, 0 updated, 0 deleted, 1 skipped", apply.render(report), 1, true)
     end)
 
+    it("renders the counts in one column, also after a type name longer than 22", function()
+      local counts = { created = 0, updated = 1, deleted = 0, skipped = 0 }
+      local text = apply.render({ types = { clients = counts,
+        guardianPhoneFactorSelectedProvider = counts } })
+      local columns = {}
+      for line in text:gmatch("[^\n]+") do
+        local at = line:find(" 0 created", 1, true)
+        if line:sub(1, 2) == "  " then columns[#columns + 1] = at end
+      end
+      assert.equal(2, #columns)
+      assert.equal(columns[1], columns[2])
+    end)
+
     it("stops after a failed stage and lists what was applied", function()
       local ctx, journal = setup({}, empty_current(), "Broken")
       local p = assert(plan.compute(ctx, {

@@ -19,7 +19,10 @@
 --     except the sets of SET_FIELDS below, compared sorted.
 --   * a state key one side lacks and the other has as an empty list is no difference: the
 --     emulator answers a GET of a list path it holds nothing for with that empty list
---     (a0deploy PATCHes a trigger's empty bindings, a0lua sees nothing to change).
+--     (a0deploy PATCHes a trigger's empty bindings, a0lua sees nothing to change). Nor is one
+--     the other holds with the value a fresh emulator answers a GET of it with (a setting
+--     nobody wrote reads as its default: a0deploy PUTs the phone factor's provider `auth0`
+--     on every run, a0lua sees nothing to change).
 -- Each difference is printed on one line: PATH: a0deploy VALUE, a0lua VALUE, where PATH is the
 -- state key followed by [NAME] for a named item, [i] for a list position and .field for a field.
 -- With --known FILE (a Lua file returning a list of { path = GLOB, fixture = NAME?, reason = }),
@@ -289,15 +292,43 @@ function M.diff(a, b, path, out)
 end
 
 -- compare(a, b) -> differences between two normalised states, by state key.
-function M.compare(a, b)
+-- What a fresh emulator answers a GET of a state key with (nil when it is not 200, or the key
+-- names an item: ids were replaced by names); the emulator is made on first use.
+function M.fresh_answers()
+  local emu, token
+  return function(key)
+    if type(key) ~= "string" or key:find("{", 1, true) then return nil end
+    if not emu then
+      emu = assert(require("a0lua.emulator").new{ listen = false, error_log = function() end })
+      token = emu:token()
+    end
+    local res = emu:handle{ method = "GET", path = "/api/v2" .. key, query = {},
+      headers = { authorization = "Bearer " .. token }, body = "" }
+    if res.status ~= 200 then return nil end
+    return json.decode(res.body)
+  end
+end
+
+-- compare(a, b [, fresh]) -> differences; fresh(key) -> what a GET of a key nobody wrote answers
+function M.compare(a, b, fresh)
   local out = {}
   local keys = {}
   for k in pairs(a) do keys[k] = true end
   for k in pairs(b) do keys[k] = true end
+  local function empty(v) return v == nil or (json.is_array(v) and #v == 0) end
+  local function unwritten(key, v)
+    if v == nil or not fresh then return false end
+    local answer = fresh(key)
+    if answer == nil then return false end
+    local found = {}
+    M.diff(v, answer, key, found)
+    return #found == 0
+  end
   for _, key in ipairs(sorted_keys(keys)) do
     local va, vb = a[key], b[key]
-    local function empty(v) return v == nil or (json.is_array(v) and #v == 0) end
-    if not ((va == nil or vb == nil) and empty(va) and empty(vb)) then M.diff(va, vb, key, out) end
+    local same = (va == nil or vb == nil) and (empty(va) and empty(vb)
+      or (va == nil and unwritten(key, vb)) or (vb == nil and unwritten(key, va)))
+    if not same then M.diff(va, vb, key, out) end
   end
   return out
 end
@@ -384,7 +415,7 @@ local function main(args)
       f:close()
     end
   end
-  local differences = M.compare(a, b)
+  local differences = M.compare(a, b, M.fresh_answers())
   local known = known_path and load_known(known_path) or {}
   local new = M.classify(differences, known, fixture)
   name = name or fixture

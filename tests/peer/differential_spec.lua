@@ -1,5 +1,6 @@
 -- The differential check's comparer (tests/peer/differential.lua): normalisation of two emulator
--- states, their comparison and the known-differences list. No emulator, no network.
+-- states, their comparison and the known-differences list. No network (the defaults of unwritten
+-- settings come from an in-process emulator).
 local json = require "a0lua.core.json"
 local differential = require "peer.differential"
 
@@ -110,6 +111,19 @@ describe("tests/peer/differential.lua", function()
       assert.are.same({}, differential.compare({ ["/b"] = arr() }, {}))
       local d = differential.compare({ ["/b"] = arr({ { name = "x" } }) }, {})
       assert.are.equal(1, #d)
+    end)
+
+    it("treats a missing setting as equal to what a fresh emulator answers for it", function()
+      local fresh = differential.fresh_answers()
+      local provider = "/guardian/factors/phone/selected-provider"
+      local types = "/guardian/factors/phone/message-types"
+      assert.are.same({ provider = "auth0" }, fresh(provider))
+      assert.are.same({}, differential.compare({ [provider] = { provider = "auth0" },
+        [types] = { message_types = arr() } }, {}, fresh))
+      local d = differential.compare({ [provider] = { provider = "twilio" } }, {}, fresh)
+      assert.are.equal(1, #d)
+      assert.are.equal(1, #differential.compare({ [provider] = { provider = "auth0" } }, {}))
+      assert.is_nil(fresh("/clients/{/clients:x}"))
     end)
   end)
 

@@ -38,6 +38,8 @@ PEER_A0LUA_TYPES+=,rules,rulesConfigs,hooks
 PEER_A0LUA_TYPES+=,guardianFactors,guardianFactorProviders,guardianFactorTemplates
 PEER_A0LUA_TYPES+=,forms,flows,flowVaultConnections
 PEER_A0LUA_TYPES+=,branding,themes
+PEER_A0LUA_TYPES+=,guardianPolicies,guardianPhoneFactorSelectedProvider
+PEER_A0LUA_TYPES+=,guardianPhoneFactorMessageTypes,supplementalSignals
 
 peer_a0deploy() {
   local root=$1 log=$2 version cache tmp best
