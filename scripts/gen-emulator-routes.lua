@@ -102,6 +102,17 @@ local REAL_API_PROPERTIES = {
     third_party_client_access = { type = "string", enum = { "block", "allow" } },
     is_app_entitlement_active = { type = "boolean" },
   },
+  -- Recording should-dump-without-throwing-an-error: GET
+  -- /attack-protection/suspicious-ip-throttling answers a third stage, pre-custom-token-exchange
+  -- {max_attempts: 10, rate: 600000}; Auth0's docs (Attack Protection with Custom Token
+  -- Exchange) set it with PATCH, and node-auth0's SuspiciousIpThrottlingStage types it as
+  -- {max_attempts?, rate?}.
+  SuspiciousIPThrottlingStage = {
+    ["pre-custom-token-exchange"] = {
+      type = "object", additionalProperties = false,
+      properties = { max_attempts = { type = "integer" }, rate = { type = "integer" } },
+    },
+  },
 }
 
 -- Keywords kept as they are (numbers, booleans, strings, lists of scalars).

@@ -13635,6 +13635,11 @@ return {
         stage = {
           type = "object",
           properties = {
+            ["pre-custom-token-exchange"] = {
+              type = "object",
+              properties = { max_attempts = { type = "integer" }, rate = { type = "integer" } },
+              additionalProperties = false,
+            },
             ["pre-login"] = {
               type = "object",
               properties = {
