@@ -46,6 +46,9 @@ Every tenth client, when it is a machine-to-machine one, signs its token request
 key (a private_key_jwt credential: clientAuthCredentials). Two custom domains, one the default, come
 on top of N.
 
+Attack protection (every section, an hCaptcha provider whose secret is a keyword) and the risk
+assessment settings come on top of N too.
+
 The same size and seed always give byte-identical files (own splitmix64 generator; the
 emulator seeded with the same seed and run on a fixed clock).
 
@@ -68,13 +71,14 @@ M.TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connections
   "roles", "organizations", "emailProvider", "emailTemplates", "pages", "prompts", "actions",
   "triggers", "actionModules", "tokenExchangeProfiles", "logStreams", "eventStreams",
   "connectionProfiles", "userAttributeProfiles", "selfServiceProfiles",
-  "customDomains", "clientAuthCredentials" }
+  "customDomains", "clientAuthCredentials", "attackProtection", "riskAssessment" }
 M.CLIENT_ID = "a0luaBenchDeployClient0000000001"
 M.CLIENT_SECRET = "a0lua-bench-deploy-client-secret"
 M.SMTP_PASS = "bench-smtp-password"
--- The streams' write-only credentials, as keywords in tenant.yaml.
+-- The streams' write-only credentials (and the captcha provider's), as keywords in tenant.yaml.
 M.STREAM_SECRETS = { LOG_HTTP_AUTHORIZATION = "Bearer bench-log-http-token",
-  LOG_DATADOG_API_KEY = "bench-datadog-api-key", EVENT_WEBHOOK_TOKEN = "bench-webhook-token" }
+  LOG_DATADOG_API_KEY = "bench-datadog-api-key", EVENT_WEBHOOK_TOKEN = "bench-webhook-token",
+  CAPTCHA_HCAPTCHA_SECRET = "bench-hcaptcha-secret" }
 -- The emulator's clock while the state is built: 2026-01-01T00:00:00Z, so timestamps are fixed.
 M.EPOCH = 1767225600
 
@@ -592,6 +596,24 @@ function M.generate(size, seed)
       tls_policy = "recommended", custom_client_ip_header = "true-client-ip" },
     { domain = "id.bench.example.com", type = "self_managed_certs" },
   })
+  model.attackProtection = {
+    breachedPasswordDetection = { enabled = true, shields = array({ "block",
+      "admin_notification" }), admin_notification_frequency = array({ "daily" }),
+      method = "standard", stage = { ["pre-user-registration"] = { shields = array({ "block" }) },
+      ["pre-change-password"] = { shields = array({ "block", "admin_notification" }) } } },
+    bruteForceProtection = { enabled = true, shields = array({ "block", "user_notification" }),
+      mode = "count_per_identifier_and_ip", allowlist = array({ "10.0.0.1" }), max_attempts = 8 },
+    suspiciousIpThrottling = { enabled = true, shields = array({ "admin_notification", "block" }),
+      allowlist = array({ "192.168.0.0/16" }), stage = {
+        ["pre-login"] = { max_attempts = 150, rate = 864000 },
+        ["pre-user-registration"] = { max_attempts = 60, rate = 1800 } } },
+    botDetection = { bot_detection_level = "medium", challenge_password_policy = "when_risky",
+      challenge_passwordless_policy = "never", challenge_password_reset_policy = "when_risky",
+      allowlist = array({ "10.1.0.0/24" }), monitoring_mode_enabled = false },
+    captcha = { active_provider_id = "hcaptcha", hcaptcha = { site_key = "bench-hcaptcha-site",
+      secret = "##CAPTCHA_HCAPTCHA_SECRET##" } },
+  }
+  model.riskAssessment = { settings = { enabled = true }, new_device = { remember_for = 30 } }
   return model
 end
 
@@ -674,7 +696,7 @@ local KEY_ORDER = { "name", "template", "identifier", "strategy", "client_id", "
   "clientGrants", "roles", "databases", "connections", "organizations", "actions", "triggers",
   "emailProvider", "emailTemplates", "prompts", "actionModules", "tokenExchangeProfiles",
   "logStreams", "eventStreams", "connectionProfiles", "userAttributeProfiles",
-  "selfServiceProfiles", "customDomains" }
+  "selfServiceProfiles", "customDomains", "attackProtection", "riskAssessment" }
 
 local function without(item, fields)
   local out = {}
@@ -736,6 +758,8 @@ function M.yaml(model)
     doc[t] = model[t]
   end
   doc.customDomains = model.customDomains
+  doc.attackProtection = model.attackProtection
+  doc.riskAssessment = model.riskAssessment
   local text = assert(yaml.encode(doc, { key_order = KEY_ORDER }))
   local header = ("# A generated benchmark tenant: %d resources, seed %d (bench/tenant-gen.lua).\n")
     :format(model.size, model.seed)
@@ -921,6 +945,15 @@ function M.state(model, opts)
     call("POST", "/custom-domains", without(d, { is_default = true }))
     if d.is_default then call("PATCH", "/custom-domains/default", { domain = d.domain }) end
   end
+  local ap = with_secrets(model.attackProtection)
+  for _, section in ipairs({ { "breachedPasswordDetection", "breached-password-detection" },
+    { "bruteForceProtection", "brute-force-protection" },
+    { "suspiciousIpThrottling", "suspicious-ip-throttling" },
+    { "botDetection", "bot-detection" }, { "captcha", "captcha" } }) do
+    call("PATCH", "/attack-protection/" .. section[2], ap[section[1]])
+  end
+  call("PATCH", "/risk-assessments/settings", model.riskAssessment.settings)
+  call("PATCH", "/risk-assessments/settings/new-device", model.riskAssessment.new_device)
   if failure then return nil, failure end
   return emu:state()
 end
