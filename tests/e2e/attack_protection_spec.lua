@@ -105,6 +105,27 @@ describe("attackProtection and riskAssessment through a0lua", function()
     assert.equal(15, state["/risk-assessments/settings/new-device"].remember_for)
   end)
 
+  it("replaces keywords on import and puts them back on export (AUTH0_PRESERVE_KEYWORDS)",
+    function()
+      local dir = tmp .. "/kw"
+      assert(os.execute("mkdir -p " .. run.quote(dir)))
+      local text = shared.read(DIR .. "/tenant.yaml")
+        :gsub("site_key: hcaptcha%-site%-key%-1", "site_key: '##HCAPTCHA_SITE##'")
+        :gsub("max_attempts: 7", "max_attempts: '@@BF_ATTEMPTS@@'")
+      run.write_file(dir .. "/tenant.yaml", text)
+      local env = { AUTH0_KEYWORD_REPLACE_MAPPINGS = json.encode({
+        HCAPTCHA_SITE = "hcaptcha-site-key-1", BF_ATTEMPTS = 7 }),
+        AUTH0_PRESERVE_KEYWORDS = "true" }
+      import(DIR .. "/tenant.yaml")
+      assert.same({}, import(dir .. "/tenant.yaml", env))
+      local status, out, err = emu:cli({ "export", "-f", "yaml", "-o", dir }, env)
+      assert.equal(0, status, out .. err)
+      local exported = assert(yaml.decode(shared.read(dir .. "/tenant.yaml")))
+      assert.equal("##HCAPTCHA_SITE##", exported.attackProtection.captcha.hcaptcha.site_key)
+      assert.equal("@@BF_ATTEMPTS@@",
+        exported.attackProtection.bruteForceProtection.max_attempts)
+    end)
+
   it("works with the Lua API, a before hook and a user handler like any other type", function()
     local hooks = tmp .. "/hooks.lua"
     run.write_file(hooks, [[
@@ -136,6 +157,25 @@ return h
     tenant:close()
     assert.equal(9, ap.bruteForceProtection.max_attempts)
     assert.same({ settings = { enabled = false }, new_device = { remember_for = 14 } }, ra)
+  end)
+
+  it("refuses a misspelt enum of the directory format at its file:line, with no write", function()
+    import(DIR .. "/tenant.yaml")
+    local dir = tmp .. "/directory"
+    local status, out, err = emu:cli({ "export", "-f", "directory", "-o", dir })
+    assert.equal(0, status, out .. err)
+    local file = dir .. "/attack-protection/bot-detection.json"
+    local text = shared.read(file)
+    run.write_file(file, (text:gsub('"bot_detection_level": "high"',
+      '"bot_detection_level": "hihg"')))
+    local line = select(2, text:sub(1, text:find("bot_detection_level", 1, true)):gsub("\n", ""))
+      + 1
+    emu:clear_requests()
+    status, out, err = emu:cli({ "import", "-i", dir })
+    assert.equal(1, status, out .. err)
+    assert.matches(file .. ":" .. line .. ":3: attackProtection.botDetection.bot_detection_level: "
+      .. "must be one of low, medium, high", err, 1, true)
+    assert.same({}, emu:writes())
   end)
 
   for _, case in ipairs({

@@ -32,6 +32,7 @@ PEER_A0LUA_TYPES+=,organizations,emailProvider,emailTemplates,pages,prompts,acti
 PEER_A0LUA_TYPES+=,actionModules,tokenExchangeProfiles,logStreams,eventStreams
 PEER_A0LUA_TYPES+=,connectionProfiles,userAttributeProfiles,selfServiceProfiles
 PEER_A0LUA_TYPES+=,customDomains,clientAuthCredentials
+PEER_A0LUA_TYPES+=,attackProtection,riskAssessment
 
 peer_a0deploy() {
   local root=$1 log=$2 version cache tmp best
