@@ -38,4 +38,11 @@ return {
       .. "direct_members_count too, which describe the Google group, and the emulator keeps "
       .. "what it was sent",
   },
+  {
+    fixture = "examples",
+    path = "/attack-protection/suspicious-ip-throttling.shields",
+    reason = "shields are a set: a0lua finds the file's [block, admin_notification] equal to the "
+      .. "tenant's [admin_notification, block] and writes nothing; a0deploy PATCHes the section "
+      .. "on every run, and the emulator keeps the order it was sent",
+  },
 }
