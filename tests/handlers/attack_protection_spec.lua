@@ -60,7 +60,7 @@ end
 describe("handlers/attack_protection", function()
   local h = env.handler("attackProtection")
 
-  it("is found by the registry, with a REPL collection and override points like clients", function()
+  it("is a singleton handler the registry loads, beside riskAssessment", function()
     assert.equal("singleton", h.kind)
     assert.is_true(handler.is_handler(h))
     local reg = assert(handlers.load{ paths = { "handlers" } })
