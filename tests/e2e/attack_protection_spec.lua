@@ -157,6 +157,16 @@ return h
     tenant:close()
     assert.equal(9, ap.bruteForceProtection.max_attempts)
     assert.same({ settings = { enabled = false }, new_device = { remember_for = 14 } }, ra)
+    -- the REPL shows both as singletons of the tenant
+    local cfg = tmp .. "/cfg.json"
+    run.write_file(cfg, assert(json.encode({ AUTH0_DOMAIN = emu.url,
+      AUTH0_CLIENT_ID = emu.client_id, AUTH0_CLIENT_SECRET = emu.client_secret })))
+    local script = "print(tenant.attackProtection.captcha.active_provider_id, "
+      .. "tenant.riskAssessment.new_device.remember_for)\n"
+    status, out, err = run.run({ "sh", "-c", ("printf '%%s' %s | build/a0lua repl -c %s")
+      :format(run.quote(script), run.quote(cfg)) }, { env = { HOME = tmp } })
+    assert.equal(0, status, err)
+    assert.equal("hcaptcha\t14\n", out)
   end)
 
   it("refuses a misspelt enum of the directory format at its file:line, with no write", function()
