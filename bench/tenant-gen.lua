@@ -59,6 +59,9 @@ theme;
 and four small settings: the MFA policy, the phone factor's provider and message types,
 and supplemental signals.
 
+Attack protection (every section, an hCaptcha provider whose secret is a keyword) and the risk
+assessment settings come on top of N too.
+
 The same size and seed always give byte-identical files (own splitmix64 generator; the
 emulator seeded with the same seed and run on a fixed clock).
 
@@ -88,7 +91,8 @@ M.TYPES = { "tenant", "clients", "resourceServers", "clientGrants", "connections
   "forms", "flows", "flowVaultConnections",
   "branding", "themes",
   "guardianPolicies", "guardianPhoneFactorSelectedProvider", "guardianPhoneFactorMessageTypes",
-  "supplementalSignals" }
+  "supplementalSignals",
+  "attackProtection", "riskAssessment" }
 -- The singleton settings, each set by one request (M.state) and read by one.
 local SETTINGS = { "guardianPolicies", "guardianPhoneFactorSelectedProvider",
   "guardianPhoneFactorMessageTypes", "supplementalSignals" }
@@ -125,7 +129,9 @@ M.STREAM_SECRETS = { LOG_HTTP_AUTHORIZATION = "Bearer bench-log-http-token",
   LOG_DATADOG_API_KEY = "bench-datadog-api-key", EVENT_WEBHOOK_TOKEN = "bench-webhook-token",
   -- (and the legacy types': a rules config value, a hook secret)
   RULES_CONFIG_SECRET = "bench-rules-config-value", HOOK_API_KEY = "bench-hook-api-key",
-  VAULT_CLIENT_SECRET = "bench-vault-client-secret" }
+  VAULT_CLIENT_SECRET = "bench-vault-client-secret",
+  -- (and the captcha provider's secret)
+  CAPTCHA_HCAPTCHA_SECRET = "bench-hcaptcha-secret" }
 -- The Twilio provider's write-only token, as a keyword in tenant.yaml.
 M.PHONE_SECRETS = { TWILIO_AUTH_TOKEN = "bench-twilio-auth-token" }
 -- The Twilio provider's write-only auth token, as a keyword in tenant.yaml.
@@ -753,6 +759,24 @@ function M.generate(size, seed)
   model.guardianPhoneFactorSelectedProvider = { provider = "twilio" }
   model.guardianPhoneFactorMessageTypes = { message_types = strings({ "sms", "voice" }) }
   model.supplementalSignals = { akamai_enabled = true }
+  model.attackProtection = {
+    breachedPasswordDetection = { enabled = true, shields = array({ "block",
+      "admin_notification" }), admin_notification_frequency = array({ "daily" }),
+      method = "standard", stage = { ["pre-user-registration"] = { shields = array({ "block" }) },
+      ["pre-change-password"] = { shields = array({ "block", "admin_notification" }) } } },
+    bruteForceProtection = { enabled = true, shields = array({ "block", "user_notification" }),
+      mode = "count_per_identifier_and_ip", allowlist = array({ "10.0.0.1" }), max_attempts = 8 },
+    suspiciousIpThrottling = { enabled = true, shields = array({ "admin_notification", "block" }),
+      allowlist = array({ "192.168.0.0/16" }), stage = {
+        ["pre-login"] = { max_attempts = 150, rate = 864000 },
+        ["pre-user-registration"] = { max_attempts = 60, rate = 1800 } } },
+    botDetection = { bot_detection_level = "medium", challenge_password_policy = "when_risky",
+      challenge_passwordless_policy = "never", challenge_password_reset_policy = "when_risky",
+      allowlist = array({ "10.1.0.0/24" }), monitoring_mode_enabled = false },
+    captcha = { active_provider_id = "hcaptcha", hcaptcha = { site_key = "bench-hcaptcha-site",
+      secret = "##CAPTCHA_HCAPTCHA_SECRET##" } },
+  }
+  model.riskAssessment = { settings = { enabled = true }, new_device = { remember_for = 30 } }
   return model
 end
 
@@ -842,7 +866,8 @@ local KEY_ORDER = { "name", "template", "identifier", "strategy", "client_id", "
   "forms", "flows", "flowVaultConnections",
   "branding", "themes",
   "guardianPolicies", "guardianPhoneFactorSelectedProvider", "guardianPhoneFactorMessageTypes",
-  "supplementalSignals" }
+  "supplementalSignals",
+  "attackProtection", "riskAssessment" }
 
 local function without(item, fields)
   local out = {}
@@ -937,6 +962,8 @@ function M.yaml(model)
     body = "./branding_templates/universal_login.html" } })
   doc.themes = model.themes
   for _, t in ipairs(SETTINGS) do doc[t] = model[t] end
+  doc.attackProtection = model.attackProtection
+  doc.riskAssessment = model.riskAssessment
   local text = assert(yaml.encode(doc, { key_order = KEY_ORDER }))
   local header = ("# A generated benchmark tenant: %d resources, seed %d (bench/tenant-gen.lua).\n")
     :format(model.size, model.seed)
@@ -1181,6 +1208,15 @@ function M.state(model, opts)
     model.guardianPhoneFactorSelectedProvider)
   call("PUT", "/guardian/factors/phone/message-types", model.guardianPhoneFactorMessageTypes)
   call("PATCH", "/supplemental-signals", model.supplementalSignals)
+  local ap = with_secrets(model.attackProtection)
+  for _, section in ipairs({ { "breachedPasswordDetection", "breached-password-detection" },
+    { "bruteForceProtection", "brute-force-protection" },
+    { "suspiciousIpThrottling", "suspicious-ip-throttling" },
+    { "botDetection", "bot-detection" }, { "captcha", "captcha" } }) do
+    call("PATCH", "/attack-protection/" .. section[2], ap[section[1]])
+  end
+  call("PATCH", "/risk-assessments/settings", model.riskAssessment.settings)
+  call("PATCH", "/risk-assessments/settings/new-device", model.riskAssessment.new_device)
   if failure then return nil, failure end
   return emu:state()
 end

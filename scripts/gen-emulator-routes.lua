@@ -124,6 +124,17 @@ local REAL_API_PROPERTIES = {
   CreateRuleRequestContent = {
     stage = { type = "string", enum = { "login_success", "login_failure", "pre_authorize" } },
   },
+  -- Recording should-dump-without-throwing-an-error: GET
+  -- /attack-protection/suspicious-ip-throttling answers a third stage, pre-custom-token-exchange
+  -- {max_attempts: 10, rate: 600000}; Auth0's docs (Attack Protection with Custom Token
+  -- Exchange) set it with PATCH, and node-auth0's SuspiciousIpThrottlingStage types it as
+  -- {max_attempts?, rate?}.
+  SuspiciousIPThrottlingStage = {
+    ["pre-custom-token-exchange"] = {
+      type = "object", additionalProperties = false,
+      properties = { max_attempts = { type = "integer" }, rate = { type = "integer" } },
+    },
+  },
 }
 
 -- Operations the document does not have yet, in its own shape: their paths are added to

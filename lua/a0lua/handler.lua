@@ -45,6 +45,10 @@ Generic behaviour (each may be replaced by the handler; all take self first):
                                           API's request schema before anything is written: a
                                           handler whose create or update strips or reshapes the
                                           payload gives the same body here (and builds it here)
+  h:write_requests(ctx, op, payload [, current]) -> { {method, path, body, segments}, ... }
+                                          optional, instead of write_request for an item written
+                                          by several requests (segments: the item's path of what
+                                          each body writes); a0lua.preflight checks each
   h:export(ctx, item) -> item             the item as it is (export.lua applies the generic
                                           stripping afterwards through handler.export_item)
   h:write_part(ctx, id, field, want, have) -> true | nil, err     only with `parts`: writes one
@@ -104,6 +108,8 @@ Helpers:
   handler.escape(segment) -> a URL path segment
   handler.wanted_names(h, want) -> names  a keyed handler's names to read (see fetch's want)
   handler.each(items, fn)                fn(item) for each, concurrently inside a task
+  handler.by_sections(spec, sections) -> spec   a singleton written by one PATCH per section
+                                          ({key =, path =}): its write_requests, update, create
   handler.send(ctx, method, path, opts) -> true | nil, err   a request whose answer is not needed
                                           (sub-resource writes: permissions, bindings, members);
                                           opts as client:request's: a POST that does no harm
@@ -534,6 +540,34 @@ function M.check_unique_keys(h, items, report)
   end
 end
 
+-- A singleton written by one PATCH per section (attackProtection, riskAssessment): sections =
+-- { {key =, path =}, ... }, the payload { [key] = the section's body }. Gives the spec
+-- write_requests (for a0lua.preflight: { {"PATCH", path, body, {key}}, ... }), update and create
+-- (the changed sections sent concurrently inside a task -> { [key] = answer } | nil, err).
+function M.by_sections(spec, sections)
+  function spec.write_requests(_, _, _, payload)
+    local out = {}
+    for _, s in ipairs(sections) do
+      if type(payload) == "table" and payload[s.key] ~= nil then
+        out[#out + 1] = { "PATCH", s.path, payload[s.key], { s.key } }
+      end
+    end
+    return out
+  end
+  function spec.write_request() return nil end
+  function spec.update(self, ctx, _, payload)
+    local answers, failure = {}, nil
+    M.each(self:write_requests(ctx, "update", payload), function(r)
+      local body, err = ctx.api:request(r[1], r[2], { body = r[3], idempotent = true })
+      if body == nil then failure = failure or err else answers[r[4][1]] = body end
+    end)
+    if failure then return nil, failure end
+    return answers
+  end
+  function spec.create(self, ctx, payload) return self:update(ctx, nil, payload) end
+  return spec
+end
+
 --------------------------------------------------------------------------------------------------
 -- Export
 
@@ -805,7 +839,7 @@ function M.new(spec)
   spec.update_method = spec.update_method or "PATCH"
   if spec.kind == "list" and spec.list == nil then spec.list = { paging = "offset" } end
   for _, f in ipairs({ "fetch", "validate", "resolve", "filter", "diff", "create", "update",
-    "delete", "export", "write_request", "derive" }) do
+    "delete", "export", "write_request", "write_requests", "derive" }) do
     if spec[f] ~= nil and type(spec[f]) ~= "function" then
       error(("handler %s: %s must be a function"):format(name, f), 2)
     end

@@ -6,7 +6,9 @@ the tenant with the writes before it applied; this finds such a body first.
   local preflight = require "a0lua.preflight"
   preflight.check(ctx, plan [, sources]) -> true | nil, err
       For every create and update of the plan, the handler tells the request that writes the
-      item's own fields (h:write_request); its body is checked against the request schema of
+      item's own fields (h:write_request, or h:write_requests for an item written by several
+      requests: { {method, path, body, segments}, ... }, segments the item's path of what the
+      body writes); its body is checked against the request schema of
       that route, from the API's OpenAPI document (a0lua.emulator.routes, the tables the
       emulator answers from, checked by the same validator: a0lua.emulator.validate). err is
       a0lua.validate's error: { code = "validation", problems = {...} }, each problem named by
@@ -87,28 +89,46 @@ local function declares(schema, segments, i)
   return type(properties) == "table" and declares(properties[segment], segments, i + 1)
 end
 
--- The problems of one change's body, appended to `out`.
-local function check_change(ctx, change, sources, out)
+-- The problems of one request's body, appended to `out`. within: the segments of the item
+-- that the body writes (a singleton written by one request per section), or none.
+local function check_request(ctx, change, sources, out, request)
   local h = ctx.handlers:get(change.type)
-  if not h or type(change.payload) ~= "table" then return end
-  local method, path, body = h:write_request(ctx, change.op, change.payload, change.current)
-  if not method then return end
+  local method, path, body, within = request[1], request[2], request[3], request[4] or {}
   local route = route_of(method, path)
   if not route then return end
   local item = item_pointer(ctx, change)
   for _, problem in ipairs(validate.problems(route.body, body)) do
-    if problem.keyword == "additionalProperties" and declares(h.schema, problem.segments) then
+    local segments = {}
+    for _, s in ipairs(within) do segments[#segments + 1] = s end
+    for _, s in ipairs(problem.segments) do segments[#segments + 1] = s end
+    if problem.keyword == "additionalProperties" and declares(h.schema, segments) then
       goto next
     end
     local message = problem.message
     if SHOWS_VALUE[problem.keyword] and on_secret(problem.segments) then
       message = ("the value fails the %s check (a secret: not shown)"):format(problem.keyword)
     end
-    out[#out + 1] = sources:problem(item .. sources_mod.pointer(problem.segments),
+    out[#out + 1] = sources:problem(item .. sources_mod.pointer(segments),
       ("the Management API would refuse this %s (%s %s): %s"):format(change.op, method,
         route.template, message))
     ::next::
   end
+end
+
+-- The problems of one change: its request (h:write_request), or each of its requests when the
+-- handler writes the item by several (h:write_requests).
+local function check_change(ctx, change, sources, out)
+  local h = ctx.handlers:get(change.type)
+  if not h or type(change.payload) ~= "table" then return end
+  if h.write_requests then
+    for _, request in ipairs(h:write_requests(ctx, change.op, change.payload, change.current)) do
+      check_request(ctx, change, sources, out, request)
+    end
+    return
+  end
+  local method, path, body = h:write_request(ctx, change.op, change.payload, change.current)
+  if not method then return end
+  check_request(ctx, change, sources, out, { method, path, body })
 end
 
 function M.check(ctx, plan, sources)

@@ -226,6 +226,22 @@ describe("bench/tenant-gen.lua", function()
       assert(ok, err)
     end)
 
+    it("is what an import of tenant.yaml makes: a plan of it finds nothing to change", function()
+      local dir = tmpdir()
+      assert(gen.write(dir, 100, 4, { client_id = emulator.CLIENT_ID,
+        client_secret = emulator.CLIENT_SECRET }))
+      local state = assert(require("a0lua.core.json").decode(read(dir .. "/state.json")))
+      local emu = emulator.start{ state = state }
+      local ok, err = pcall(function()
+        local code, out, errs = emu:cli({ "plan", "-c", dir .. "/config.json", "-i",
+          dir .. "/tenant.yaml" })
+        assert.equals(0, code, out .. errs)
+      end)
+      emu:stop()
+      os.execute("rm -rf " .. dir)
+      assert(ok, err)
+    end)
+
     it("returns a tenant_gen error naming the request the emulator refused", function()
       local m = gen.generate(100, 2)
       m.clientGrants[1].audience = "https://no-such-api.example.com"

@@ -696,6 +696,26 @@ describe("a0lua.emulator.resources", function()
       assert.is_true(ok(emu:patch("/supplemental-signals", { akamai_enabled = true }))
         .akamai_enabled)
     end)
+
+    it("answers and takes the custom token exchange stage; never answers a captcha api_key",
+      function()
+        local sit = ok(emu:get("/attack-protection/suspicious-ip-throttling"))
+        assert.are.same({ max_attempts = 10, rate = 600000 },
+          sit.stage["pre-custom-token-exchange"])
+        sit = ok(emu:patch("/attack-protection/suspicious-ip-throttling", { stage = {
+          ["pre-custom-token-exchange"] = { max_attempts = 20, rate = 600000 } } }))
+        assert.are.equal(20, sit.stage["pre-custom-token-exchange"].max_attempts)
+        assert.are.equal(100, sit.stage["pre-login"].max_attempts)
+        local cap = ok(emu:patch("/attack-protection/captcha", { recaptcha_enterprise = {
+          site_key = "k", api_key = "key-1", project_id = "p" } }))
+        assert.is_nil(cap.recaptcha_enterprise.api_key)
+        assert.are.equal("p", cap.recaptcha_enterprise.project_id)
+        assert.is_nil(ok(emu:get("/attack-protection/captcha")).recaptcha_enterprise.api_key)
+        assert.are.equal(400, emu:patch("/attack-protection/bot-detection", {
+          bot_detection_level = "hihg" }).status)
+        assert.are.equal(400, emu:patch("/risk-assessments/settings/new-device", {
+          remember_for = 0 }).status)
+      end)
   end)
 
   describe("custom domains", function()

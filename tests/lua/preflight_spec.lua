@@ -96,6 +96,21 @@ describe("a0lua.preflight", function()
       name = { type = "string" }, fedcm_login = { type = "object" } } }))
   end)
 
+  it("checks each request of a singleton written by sections, named at its section", function()
+    local sections = { { key = "bot", path = "/attack-protection/bot-detection" },
+      { key = "brute", path = "/attack-protection/brute-force-protection" } }
+    local ctx = setup{ handler.by_sections({ type = "attackProtection", kind = "singleton" },
+      sections) }
+    local p = assert(plan.compute(ctx, { attackProtection = { bot = {
+      bot_detection_level = "medium" }, brute = { max_attempts = 500, colour = "red" } } }))
+    local _, err = preflight.check(ctx, p)
+    assert.equal(2, #err.problems)
+    assert.equal("attackProtection.brute.colour", err.problems[1].path)
+    assert.matches("update (PATCH /attack-protection/brute-force-protection): Additional "
+      .. "properties not allowed: colour", err.problems[1].message, 1, true)
+    assert.equal("attackProtection.brute.max_attempts", err.problems[2].path)
+  end)
+
   it("never shows a secret's value in a problem", function()
     local ctx = setup{ { type = "clients", path = "/clients" } }
     local p = assert(plan.compute(ctx, { clients = A{ { name = "Blob", addons = { azure_blob = {

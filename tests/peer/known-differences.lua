@@ -55,4 +55,11 @@ return {
       .. "stores only what was PUT (and answers the defaults otherwise), so only a0deploy's "
       .. "state has the key; both tenants answer the same messages",
   },
+  {
+    fixture = "examples",
+    path = "/attack-protection/suspicious-ip-throttling.shields",
+    reason = "shields are a set: a0lua finds the file's [block, admin_notification] equal to the "
+      .. "tenant's [admin_notification, block] and writes nothing; a0deploy PATCHes the section "
+      .. "on every run, and the emulator keeps the order it was sent",
+  },
 }

@@ -40,6 +40,7 @@ PEER_A0LUA_TYPES+=,forms,flows,flowVaultConnections
 PEER_A0LUA_TYPES+=,branding,themes
 PEER_A0LUA_TYPES+=,guardianPolicies,guardianPhoneFactorSelectedProvider
 PEER_A0LUA_TYPES+=,guardianPhoneFactorMessageTypes,supplementalSignals
+PEER_A0LUA_TYPES+=,attackProtection,riskAssessment
 
 peer_a0deploy() {
   local root=$1 log=$2 version cache tmp best

@@ -9125,6 +9125,11 @@ return {
     SuspiciousIPThrottlingStage = {
       type = "object",
       properties = {
+        ["pre-custom-token-exchange"] = {
+          type = "object",
+          properties = { max_attempts = { type = "integer" }, rate = { type = "integer" } },
+          additionalProperties = false,
+        },
         ["pre-login"] = { ["$ref"] = "SuspiciousIPThrottlingPreLoginStage" },
         ["pre-user-registration"] = { ["$ref"] = "SuspiciousIPThrottlingPreUserRegistrationStage" },
       },

@@ -174,7 +174,9 @@ M.ATTACK_PROTECTION = {
   ["suspicious-ip-throttling"] = {
     enabled = true, shields = { "admin_notification", "block" }, allowlist = {},
     stage = { ["pre-login"] = { max_attempts = 100, rate = 864000 },
-              ["pre-user-registration"] = { max_attempts = 50, rate = 1200 } },
+              ["pre-user-registration"] = { max_attempts = 50, rate = 1200 },
+              -- as the real API answers (recording should-dump-without-throwing-an-error)
+              ["pre-custom-token-exchange"] = { max_attempts = 10, rate = 600000 } },
   },
   ["bot-detection"] = {
     challenge_password_policy = "never", challenge_passwordless_policy = "never",
@@ -205,10 +207,16 @@ local function ap_default(name)
   return conv(M.ATTACK_PROTECTION[name])
 end
 
+-- Captcha provider fields the API takes but never answers: each provider's secret, and
+-- recaptcha_enterprise's api_key.
+local CAPTCHA_WRITE_ONLY = { "secret", "api_key" }
+
 local function captcha_merge(_, current, body)
   values.deep_merge(current, type(body) == "table" and body or {})
   for _, provider in pairs(current) do
-    if values.is_object(provider) then provider.secret = nil end
+    if values.is_object(provider) then
+      for _, k in ipairs(CAPTCHA_WRITE_ONLY) do provider[k] = nil end
+    end
   end
   return current
 end
