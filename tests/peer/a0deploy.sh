@@ -276,34 +276,15 @@ run_a0deploy export-yaml "" export -f yaml -o "$tmp/export-yaml"
 run_a0deploy export-directory "" export -f directory -o "$tmp/export-directory"
 
 step "copy the example"
-# A copy of examples/yaml to import, with one edit: the directory provisioning's synchronized group
-# id "some_google_group_id" is a placeholder that the Management API's pattern for a group id
-# (^[A-Za-z0-9]+$, openapi.json's SynchronizedGroupPayload; Google group ids are alphanumeric)
-# refuses, from Auth0 as from the emulator. The copy carries a valid id; nothing else changes
-# (tests/e2e/examples_spec.lua does the same for a0lua's own e2e spec).
-cp -R "$examples" "$tmp/examples-yaml" || fail "cannot copy $examples"
+# A copy of examples/yaml to import, with the edits that make it input the Management API takes
+# (peer_copy_example_yaml in lib.sh says why each is made; tests/e2e/examples_spec.lua makes the
+# same ones for a0lua's own e2e spec).
+peer_copy_example_yaml "$examples" "$tmp/examples-yaml" || fail "cannot copy $examples"
 examples=$tmp/examples-yaml
-grep -q '"some_google_group_id"' "$examples/tenant.yaml" ||
-  fail "the example no longer has the group id some_google_group_id: review this edit"
-sed -i 's/"some_google_group_id"/"someGoogleGroupId"/' "$examples/tenant.yaml" ||
-  fail "cannot edit $examples/tenant.yaml"
-# The second edit: the custom domain "my_domain.com" does not match the Management API's pattern
-# for a domain (no "_" in a host name: openapi.json's CreateCustomDomainRequestContent), so
-# POST /custom-domains gets 400 invalid_body, from Auth0 as from the emulator; the copy says
-# my-domain.com.
-grep -q '^  - domain: my_domain\.com$' "$examples/tenant.yaml" ||
-  fail "the example no longer has the custom domain my_domain.com: review this edit"
-sed -i 's/^  - domain: my_domain\.com$/  - domain: my-domain.com/' "$examples/tenant.yaml" ||
-  fail "cannot edit $examples/tenant.yaml"
 
 step "write the import configs"
-# One section of the example tenant.yaml is refused whatever the tenant, so that import excludes
-# it (AUTH0_EXCLUDED; compare.lua skips it too): userAttributeProfiles, whose user_attributes is a
-# list where a0deploy 8.44's own schema wants a map keyed by attribute name; the import fails
-# before any request (lots-of-configuration imports user attribute profiles in the right form).
-extra=${PEER_EXCLUDE:+,$PEER_EXCLUDE}
-AUTH0_DOMAIN=$domain "$a0lua" run "$peer/config.lua" \
-  --exclude "userAttributeProfiles$extra" \
+# Nothing of the example is excluded (PEER_EXCLUDE aside).
+AUTH0_DOMAIN=$domain "$a0lua" run "$peer/config.lua" ${PEER_EXCLUDE:+--exclude "$PEER_EXCLUDE"} \
   "$tmp/examples.json" "$examples/config.json.example" "$examples/tenant.yaml" |
   sed 's/^/peer: /' || fail "config.lua failed"
 AUTH0_DOMAIN=$domain "$a0lua" run "$peer/config.lua" ${PEER_EXCLUDE:+--exclude "$PEER_EXCLUDE"} \

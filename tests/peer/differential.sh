@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/peer/differential.sh: the differential check of `make peer` (issue 4 item 12). For each
-# of three a0deploy fixtures (../shared's examples/yaml, with the group id edit of a0deploy.sh, the
-# same example as examples/directory, and test/e2e/testdata/lots-of-configuration), a0deploy imports into one emulator and a0lua into
+# of three a0deploy fixtures (../shared's examples/yaml and the same example as examples/directory,
+# each with the edits of lib.sh's peer_copy_example_*, and test/e2e/testdata/lots-of-configuration),
+# a0deploy imports into one emulator and a0lua into
 # another, seeded alike, both with AUTH0_INCLUDED_ONLY naming the types a0lua handles (TYPES);
 # the two final states (GET /__emulator/state) are compared by tests/peer/differential.lua with
 # server-made ids and timestamps normalised. Every difference must be listed in
@@ -73,31 +74,11 @@ client_id=$(LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 32)
 client_secret=$(LC_ALL=C tr -dc 'A-Za-z0-9_-' </dev/urandom | head -c 64)
 peer_cert "$tmp" "$logs/openssl.log" || fail "openssl could not make the certificate"
 
-# The example, copied with the two edits a0deploy.sh explains: its placeholder synchronized group
-# id and its custom domain do not match the Management API's patterns.
-cp -R "$examples_src" "$tmp/examples-yaml" || fail "cannot copy $examples_src"
-sed -i -e 's/"some_google_group_id"/"someGoogleGroupId"/' \
-  -e 's/^  - domain: my_domain\.com$/  - domain: my-domain.com/' "$tmp/examples-yaml/tenant.yaml"
-
-# The same example as a directory, with the same two edits.
-# One of its actions names its code as directory/actions/action-example/code.js, which a0deploy
-# looks for under the input folder (directory/directory/...) and cannot load; the copy names it
-# ./actions/action-example/code.js, as the example's other action does.
-cp -R "$examples_dir_src" "$tmp/directory" || fail "cannot copy $examples_dir_src"
-sed -i 's|"directory/actions/action-example/code.js"|"./actions/action-example/code.js"|' \
-  "$tmp/directory/actions/action-example.json"
-sed -i 's/"some_google_group_id"/"someGoogleGroupId"/' \
-  "$tmp/directory/connections/google-apps.json"
-sed -i 's/"domain": "my_domain\.com"/"domain": "my-domain.com"/' \
-  "$tmp/directory/custom-domains/custom-domains.json"
-# Its API sets token_lifetime_for_web, which the Management API derives from token_lifetime and
-# refuses in a request body (docs/management-api.md; a0lua strips it, a0deploy sends it): the copy
-# leaves it out, so that both tools send the same API.
-sed -i '/"token_lifetime_for_web": 7200,/d' "$tmp/directory/resource-servers/My API.json"
-# Its "My SPA" copies read-only fields a GET shows (callback_url_template, global, tenant), which
-# the create schema refuses; a0lua leaves them out of a create (docs/compat.md), a0deploy sends
-# them: the copy leaves them out too.
-sed -i -E '/^\s*"(callback_url_template|global|tenant)": /d' "$tmp/directory/clients/My SPA.json"
+# The example in both formats, copied with the edits that make it input the API takes
+# (peer_copy_example_yaml / _directory in lib.sh say why each is made).
+peer_copy_example_yaml "$examples_src" "$tmp/examples-yaml" || fail "cannot copy $examples_src"
+peer_copy_example_directory "$examples_dir_src" "$tmp/directory" ||
+  fail "cannot copy $examples_dir_src"
 
 # start_emulator NAME [CLIENT...]: an emulator seeded with the example's missing objects
 # (admin.lua seed), and the clients named; sets url and pid.
@@ -190,13 +171,11 @@ differential() {
 # examples/yaml names two prompt screen-render files the fixture lacks (see a0deploy.sh).
 missing_renderers='Error loading file \./prompts/screenRenderSettings/login-passwordless_login-'
 missing_renderers+='passwordless-(email-code|sms-otp)\.json: '
-# Its userAttributeProfiles are refused by both tools' schemas (a0deploy.sh explains why), in
-# both formats.
 differential examples "$tmp/examples-yaml/tenant.yaml" \
-  "$examples_src/config.json.example" "$missing_renderers" "${TYPES/,userAttributeProfiles/}"
+  "$examples_src/config.json.example" "$missing_renderers"
 # Its grant is for the client "My M2M", which the directory (unlike the YAML) does not define.
 differential examples-directory "$tmp/directory" \
-  "$examples_dir_src/config.json.example" "" "${TYPES/,userAttributeProfiles/}" "My M2M"
+  "$examples_dir_src/config.json.example" "" "$TYPES" "My M2M"
 differential lots "$lots_src/tenant.yaml" "" ""
 
 step_name="result"

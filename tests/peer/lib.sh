@@ -20,6 +20,11 @@
 #   peer_stop PID...                     SIGTERM, up to 5 s, then SIGKILL; reaps each (only the
 #       given process ids: the ones the caller started)
 #
+#   peer_copy_example_yaml SRC DEST      copies a0deploy's examples/yaml to DEST with the edits
+#   peer_copy_example_directory SRC DEST  (the same for examples/directory) that make it input the
+#       Management API takes (each edit below says why); returns 1, naming the edit, when the
+#       fixture no longer has what an edit changes
+#
 #   PEER_A0LUA_TYPES                     the types a0lua has handlers for, as AUTH0_INCLUDED_ONLY
 #       takes them: what the differential check compares, and what a0lua's own imports of
 #       a0deploy's fixtures are limited to (a type without a handler is an error in a0lua)
@@ -151,4 +156,82 @@ peer_stop() {
     wait "$pid" 2>/dev/null
   done
   return 0
+}
+
+# Each edit of the examples: FILE, what it must contain (a fixed string), and the change. An edit
+# whose text is gone means the fixture changed: the edit is reviewed rather than silently skipped.
+peer_edit() {
+  local file=$1 needle=$2
+  shift 2
+  grep -qF -- "$needle" "$file" || {
+    echo "peer: $file no longer has $needle: review this edit in tests/peer/lib.sh" >&2
+    return 1
+  }
+  "$@" "$file"
+}
+
+peer_copy_example_yaml() {
+  local src=$1 dest=$2 file
+  cp -R "$src" "$dest" || return 1
+  file=$dest/tenant.yaml
+  # The directory provisioning's synchronized group id is a placeholder that the API's pattern for
+  # a group id (^[A-Za-z0-9]+$, SynchronizedGroupPayload) refuses.
+  peer_edit "$file" '"some_google_group_id"' \
+    sed -i 's/"some_google_group_id"/"someGoogleGroupId"/' || return 1
+  # The custom domain my_domain.com does not match the API's pattern for a domain (no "_" in a
+  # host name, CreateCustomDomainRequestContent).
+  peer_edit "$file" '  - domain: my_domain.com' \
+    sed -i 's/^  - domain: my_domain\.com$/  - domain: my-domain.com/' || return 1
+  # The user attribute profile is written in a shape neither a0deploy 8.44's schema nor the API's
+  # create body takes (a list of {name, type, required} and a profile description): the copy has
+  # the same attribute as the API's map keyed by attribute name.
+  peer_edit "$file" '      - name: "email"' perl -0pi -e \
+    's/(  - name: "My User Attribute Profile"\n)    description: .*\n    user_attributes:\n      - name: "email"\n        description: "Email"\n        type: "email"\n        required: true\n/$1    user_attributes:\n      email:\n        description: "Email"\n        label: "Email"\n        profile_required: true\n        auth0_mapping: "email"\n/' \
+    || return 1
+  grep -q 'auth0_mapping: "email"' "$file" || {
+    echo "peer: the user attribute profile edit of $file did not apply" >&2
+    return 1
+  }
+}
+
+peer_copy_example_directory() {
+  local src=$1 dest=$2
+  cp -R "$src" "$dest" || return 1
+  # The same group id and domain as the YAML example's.
+  peer_edit "$dest/connections/google-apps.json" '"some_google_group_id"' \
+    sed -i 's/"some_google_group_id"/"someGoogleGroupId"/' || return 1
+  peer_edit "$dest/custom-domains/custom-domains.json" '"my_domain.com"' \
+    sed -i 's/"domain": "my_domain\.com"/"domain": "my-domain.com"/' || return 1
+  # An action names its code directory/actions/action-example/code.js, which a0deploy looks for
+  # under the input folder (directory/directory/...) and cannot load: the copy names it as the
+  # example's other action does.
+  peer_edit "$dest/actions/action-example.json" '"directory/actions/action-example/code.js"' \
+    sed -i 's|"directory/actions/action-example/code.js"|"./actions/action-example/code.js"|' \
+    || return 1
+  # The API sets token_lifetime_for_web, which the Management API derives from token_lifetime and
+  # refuses in a body (docs/management-api.md; a0lua strips it, a0deploy sends it).
+  peer_edit "$dest/resource-servers/My API.json" '"token_lifetime_for_web": 7200,' \
+    sed -i '/"token_lifetime_for_web": 7200,/d' || return 1
+  # "My SPA" copies read-only fields a GET shows, which the create body refuses (a0lua leaves
+  # them out of a create, docs/compat.md; a0deploy sends them).
+  peer_edit "$dest/clients/My SPA.json" '"callback_url_template"' \
+    sed -i -E '/^\s*"(callback_url_template|global|tenant)": /d' || return 1
+  # The phone factor's message types are under "message-types", which both tools' schemas and
+  # the API refuse; the YAML example has message_types.
+  peer_edit "$dest/guardian/phoneFactorMessageTypes.json" '"message-types"' \
+    sed -i 's/"message-types"/"message_types"/' || return 1
+  # The user attribute profile, as in the YAML copy.
+  peer_edit "$dest/user-attribute-profiles/My User Attribute Profile.json" '"required": true' \
+    tee_json '{
+  "name": "My User Attribute Profile",
+  "user_attributes": {
+    "email": { "description": "Email", "label": "Email", "profile_required": true,
+      "auth0_mapping": "email" }
+  }
+}' || return 1
+}
+
+# tee_json TEXT FILE: FILE's content becomes TEXT (peer_edit's change for a whole file).
+tee_json() {
+  printf '%s\n' "$1" >"$2"
 }
