@@ -149,8 +149,8 @@ M.ENTRIES = {
     layout = { kind = "file", file = "custom-domains/custom-domains.json" } },
   { type = "themes", identifiers = { "themeId" },
     layout = { kind = "list", folder = "themes", numbered = "theme" } },
-  -- The types below without a handler yet: what a0deploy resolves by name (a form's flow_id, a
-  -- flow's connection_id, a profile's user_attribute_profile_id, an action's name).
+  -- What a0deploy resolves by name (a form's flow_id, a flow's connection_id, a profile's
+  -- user_attribute_profile_id, an action's name) is a dependency.
   { type = "forms", identifiers = ID_NAME, depends_on = { "flows" },
     layout = { kind = "list", folder = "forms", stem = "name", unique = "form" } },
   { type = "flows", identifiers = ID_NAME, depends_on = { "flowVaultConnections" },
