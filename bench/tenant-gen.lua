@@ -13,54 +13,48 @@ writes into DIR (default build/bench/tenant-N):
                         tenant.yaml was imported: made by sending the Management API requests to
                         an in-process emulator (a0lua.emulator, no socket), so every id and every
                         field the API fills in is the emulator's own
-  config.json           the a0deploy config both tools read with -c: AUTH0_INCLUDED_ONLY (the
-                        types of M.TYPES), AUTH0_KEYWORD_REPLACE_MAPPINGS (the SMTP password,
+  config.json           the a0deploy config both tools read with -c: no AUTH0_INCLUDED_ONLY (the
+                        tenant has every one of the 44 types, M.TYPES, and a0lua a handler for
+                        each), AUTH0_KEYWORD_REPLACE_MAPPINGS (the SMTP password,
                         the log and event streams' credentials, the Twilio tokens, the
                         vault connections' setups), no deletes
   manifest.json         size, seed, counts per type, the changes of tenant-changed.yaml, and the
                         numbers bench/floor.lua needs (bindings per trigger, sub-resources)
 
 N counts the items of the list types: clients, resourceServers, clientGrants, roles, databases,
-connections, organizations and actions. The tenant also has its singletons: tenant settings,
-the login page, the email provider, three email templates, prompt settings, and the trigger
-bindings of every action, a fixed few streams (an HTTP and a Datadog log stream and a webhook
-event stream, each with its write-only credential as a keyword), and a fixed set of profiles: two
-connection profiles, a user attribute profile, and two self-service profiles (one naming that
-user attribute profile, with custom text), a Twilio phone provider (its token a keyword) and two
-changed phone templates. The mix (share of N): resource servers 8 %, client
-grants 20 %, roles 10 %, database connections 2 %, social connections 4 %, organizations 10 %,
-actions 2 % (1 to 20), clients the rest (about 44 %). Clients are SPAs, regular web apps, native
-apps and
+connections, organizations and actions. The mix (share of N): resource servers 8 %, client grants
+20 %, roles 10 %, database connections 2 %, social connections 4 %, organizations 10 %, actions
+2 % (1 to 20), clients the rest (about 44 %). Clients are SPAs, regular web apps, native apps and
 machine-to-machine clients, with callbacks, logout URLs and origins; a fifth of the
-machine-to-machine ones may use token exchange. Clients, resource servers and roles stay at 990 at
-most, the rest going to client grants: a0deploy 8.44 reads those lists by page number, which the
-Management API stops at 1,000 records (with 2,280 clients, its export and import of a 5,000
-tenant fail with "Requesting page 10 exceeds the allowed maximum of 1000 records").
-Client grants give machine-to-machine clients
-scopes of one or two APIs (token-exchange clients for users); roles hold one to four
-permissions; connections enable one to five clients; organizations enable one or two
-connections and a quarter of them a client grant; actions are bound to four triggers. Beside
-N: one action module, published, that the first action imports (version 1), and one custom
-token exchange profile with its own action (trigger custom-token-exchange, not bound), the
-profile the token-exchange clients allow (custom_authentication).
+machine-to-machine ones may use token exchange, and every tenth, when it is a machine-to-machine
+one, signs its token requests with a private key (a private_key_jwt credential:
+clientAuthCredentials). Clients, resource servers and roles stay at 990 at most, the rest going to
+client grants: a0deploy 8.44 reads those lists by page number, which the Management API stops at
+1,000 records (with 2,280 clients, its export and import of a 5,000 tenant fail with "Requesting
+page 10 exceeds the allowed maximum of 1000 records"). Client grants give machine-to-machine
+clients scopes of one or two APIs (token-exchange clients for users); roles hold one to four
+permissions; connections enable one to five clients; organizations enable one or two connections
+and a quarter of them a client grant; actions are bound to four triggers.
 
-Forms: two flow vault connections (an Auth0 one and an Airtable one, whose setup is a keyword
-holding an object), a flow whose action names the Auth0 connection, and a form whose FLOW node
-and ending name that flow (companion files forms/<name>.json and flows/<name>.json).
-
-Every tenth client, when it is a machine-to-machine one, signs its token requests with a private
-key (a private_key_jwt credential: clientAuthCredentials). Two custom domains, one the default, come
-on top of N, and so do two network ACLs (a match and a not_match rule), two rate limit
-policies (the default one and third-party clients'), the deprecated legacy types (two
-rules, a rules config value and a hook with a secret, each write-only value as a keyword),
-and MFA: three factors on, the SMS factor's Twilio provider (its auth token a keyword) and
-its message templates; and the branding settings with a Universal Login template, and a
-theme;
-and four small settings: the MFA policy, the phone factor's provider and message types,
-and supplemental signals.
-
-Attack protection (every section, an hCaptcha provider whose secret is a keyword) and the risk
-assessment settings come on top of N too.
+On top of N, a fixed set of every other type (each write-only value a keyword):
+- settings: the tenant's, the login page, the email provider, three email templates, prompt
+  settings, branding with a Universal Login template, a theme, attack protection (every section,
+  an hCaptcha provider), risk assessment, the MFA policy, the phone factor's provider and message
+  types, supplemental signals;
+- identity: one action module, published, that the first action imports (version 1); one custom
+  token exchange profile with its own action (trigger custom-token-exchange, not bound), the one
+  the token-exchange clients allow (custom_authentication); two connection profiles, a user
+  attribute profile, two self-service profiles (one naming that user attribute profile, with
+  custom text); two custom domains, one the default;
+- streams: an HTTP and a Datadog log stream, a webhook event stream;
+- MFA: three factors on, the SMS factor's Twilio provider and its message templates;
+- phone: a Twilio provider and two changed phone templates;
+- security: two network ACLs (a match and a not_match rule), two rate limit policies (the
+  default one and third-party clients');
+- forms: two flow vault connections (an Auth0 one and an Airtable one, whose setup is a keyword
+  holding an object), a flow whose action names the Auth0 connection, and a form whose FLOW node
+  and ending name that flow (companion files forms/<name>.json and flows/<name>.json);
+- legacy: two rules, a rules config value and a hook with a secret.
 
 The same size and seed always give byte-identical files (own splitmix64 generator; the
 emulator seeded with the same seed and run on a fixed clock).
@@ -72,7 +66,7 @@ As a module (`dofile("bench/tenant-gen.lua")` returns it when not run as a scrip
   M.yaml(model) -> text, files            files = { [relative path] = content }
   M.state(model, opts) -> state | nil, err    opts: client_id, client_secret (the deploy client)
   M.write(dir, size, seed, opts) -> manifest | nil, err
-  M.TYPES                                 the types, as AUTH0_INCLUDED_ONLY lists them
+  M.TYPES                                 the types the tenant has: all 44 of a0deploy's
   M.CLIENT_ID, M.CLIENT_SECRET, M.SMTP_PASS   defaults of the deploy client and the keyword
 ]]
 local json = require "a0lua.core.json"
@@ -1301,7 +1295,6 @@ function M.write(dir, size, seed, opts)
     if not ok then return nil, werr end
   end
   local config = {
-    AUTH0_INCLUDED_ONLY = strings(M.TYPES),
     AUTH0_KEYWORD_REPLACE_MAPPINGS = { SMTP_PASS = opts.smtp_pass or M.SMTP_PASS },
     AUTH0_ALLOW_DELETE = false,
   }
