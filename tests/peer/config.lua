@@ -1,7 +1,7 @@
 -- tests/peer/config.lua: writes the a0deploy config file of one peer-check import.
 --
 --   a0lua run tests/peer/config.lua [--exclude TYPE,...] [--include-only TYPE,...]
---     [--domain DOMAIN] [--credentials] OUT [EXAMPLE_CONFIG INPUT_YAML]
+--     [--domain DOMAIN] [--credentials] OUT [EXAMPLE_CONFIG INPUT]
 --
 -- OUT gets {"AUTH0_KEYWORD_REPLACE_MAPPINGS": {...}} (mode 600), plus AUTH0_EXCLUDED: [TYPE,
 -- ...] with --exclude (sections of a fixture that neither a0deploy nor Auth0 accept), and
@@ -9,12 +9,14 @@
 -- config (tests/peer/differential.sh): --domain sets the config's AUTH0_DOMAIN (not the keyword),
 -- --credentials copies AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET from the environment. With
 -- EXAMPLE_CONFIG (a0deploy's config.json.example) the mappings are that file's
--- AUTH0_KEYWORD_REPLACE_MAPPINGS. Keywords that INPUT_YAML uses (##NAME## or @@NAME@@) and the
+-- AUTH0_KEYWORD_REPLACE_MAPPINGS. Keywords that INPUT (tenant.yaml, or a directory: every file
+-- below it) uses (##NAME## or @@NAME@@) and the
 -- mappings lack get a placeholder value "peer-<name>": the example tenant.yaml uses more keywords
 -- than the example config maps, and an unquoted ##NAME## left in place is a YAML comment, which
 -- fails a0deploy's own schema check.
 -- AUTH0_DOMAIN (the domain a0deploy deploys to) is taken from the environment, as a0deploy does.
 -- The credentials are not written: the peer check passes them to a0deploy in its environment.
+local fs = require "a0lua.core.fs"
 local json = require "a0lua.core.json"
 
 local M = {}
@@ -25,6 +27,17 @@ local function read(path)
   local text = f:read("a")
   f:close()
   return text
+end
+
+-- The text of INPUT: a file's, or every file's below a directory (the directory format), joined.
+local function read_input(path)
+  local info = fs.stat(path)
+  if not (info and info.type == "directory") then return read(path) end
+  local parts = {}
+  for _, name in ipairs(assert(fs.list(path))) do
+    parts[#parts + 1] = read_input(path .. "/" .. name)
+  end
+  return table.concat(parts, "\n")
 end
 
 -- Returns the sorted keyword names that `text` uses in either form.
@@ -88,7 +101,7 @@ local function main(args)
   end
   local out, example, input = args[i], args[i + 1], args[i + 2]
   if not out then error(USAGE, 0) end
-  local mappings, added = M.mappings(example and read(example), input and read(input),
+  local mappings, added = M.mappings(example and read(example), input and read_input(input),
     os.getenv("AUTH0_DOMAIN"))
   local config = { AUTH0_KEYWORD_REPLACE_MAPPINGS = mappings }
   if options["--exclude"] then config.AUTH0_EXCLUDED = type_list(options["--exclude"]) end
