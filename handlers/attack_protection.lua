@@ -2,6 +2,7 @@
 -- singleton of five sections, each its own endpoint: docs/handlers.md §attackProtection.
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
+local util = require "a0lua.util"
 
 local NULL = json.null
 local ARRAY_MT = json.array_mt
@@ -122,7 +123,7 @@ local M = {
 M.SECTIONS = SECTIONS
 M.CAPTCHA_SECRETS = CAPTCHA_SECRETS
 
-local function is_object(v) return type(v) == "table" and getmetatable(v) ~= ARRAY_MT end
+local is_object = util.is_object
 
 local function filled(v) return is_object(v) and next(v) ~= nil end
 
@@ -208,12 +209,7 @@ local function readable(name, v)
   return copy
 end
 
-local function sorted_keys(t)
-  local keys = {}
-  for k in pairs(t) do keys[#keys + 1] = k end
-  table.sort(keys)
-  return keys
-end
+local sorted_keys = util.sorted_keys
 
 -- The fields of one section that differ, sent whole (a stage, a provider); nil when none.
 local function section_diff(s, want, have, diffs)

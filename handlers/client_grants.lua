@@ -3,8 +3,8 @@
 -- In the files a grant names its client (client_id: "My App"); the tenant holds ids.
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
+local util = require "a0lua.util"
 
-local NULL = json.null
 
 -- ANY_SUBJECT marks grants that may match on (client_id, audience) alone: every grant of the
 -- tenant, and the desired grants that do not set subject_type. A desired grant that sets a
@@ -53,17 +53,11 @@ local M = {
   update_method = "PATCH",
 }
 
-local function present(v)
-  return v ~= nil and v ~= NULL and v ~= false and v ~= ""
-end
+local present = util.present
 
 local function config(ctx) return ctx.config or {} end
 
-local function set_of(list)
-  local s = {}
-  for _, v in ipairs(type(list) == "table" and list or {}) do s[v] = true end
-  return s
-end
+local set_of = util.set_of
 
 local function key_of(client, grant)
   local k = tostring(client or grant.default_for or "?") .. " -> " .. tostring(grant.audience)

@@ -2,6 +2,7 @@
 -- Data first; the behaviour below is only where the generic handler is wrong for clients.
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
+local util = require "a0lua.util"
 
 local NULL = json.null
 local Base = handler.Base
@@ -313,9 +314,7 @@ local M = {
 
 M.CIMD_EDITABLE = CIMD_EDITABLE
 
-local function present(v)
-  return v ~= nil and v ~= NULL and v ~= false and v ~= ""
-end
+local present = util.present
 
 local function is_cimd(item)
   return type(item) == "table" and present(item.external_client_id)
@@ -328,11 +327,7 @@ local function warn(ctx, message)
   if ctx.log then ctx.log:warn(message) end
 end
 
-local function set_of(list)
-  local s = {}
-  for _, v in ipairs(type(list) == "table" and list or {}) do s[v] = true end
-  return s
-end
+local set_of = util.set_of
 
 -- The profiles by name and id, as the tenant now holds them: ctx.current, which a0lua.apply keeps
 -- in step with every write, so that a profile created in this run is found by its name when the

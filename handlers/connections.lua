@@ -5,6 +5,7 @@
 local handler = require "a0lua.handler"
 local errors = require "a0lua.errors"
 local json = require "a0lua.core.json"
+local util = require "a0lua.util"
 
 local NULL = json.null
 local Base = handler.Base
@@ -123,9 +124,7 @@ local M = {
   update_method = "PATCH",
 }
 
-local function present(v)
-  return v ~= nil and v ~= NULL and v ~= false and v ~= ""
-end
+local present = util.present
 
 local function config(ctx) return ctx.config or {} end
 
@@ -133,11 +132,7 @@ local function warn(ctx, message)
   if ctx.log then ctx.log:warn(message) end
 end
 
-local function set_of(list)
-  local s = {}
-  for _, v in ipairs(type(list) == "table" and list or {}) do s[v] = true end
-  return s
-end
+local set_of = util.set_of
 
 local function allow_delete(ctx)
   local v = config(ctx).AUTH0_ALLOW_DELETE

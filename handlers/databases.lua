@@ -4,6 +4,7 @@ local handler = require "a0lua.handler"
 local handlers = require "a0lua.handlers"
 local errors = require "a0lua.errors"
 local json = require "a0lua.core.json"
+local util = require "a0lua.util"
 
 local NULL = json.null
 local Base = handler.Base
@@ -178,9 +179,7 @@ local M = {
 
 M.SCRIPTS = SCRIPTS
 
-local function present(v)
-  return v ~= nil and v ~= NULL and v ~= false and v ~= ""
-end
+local present = util.present
 
 local function warn(ctx, message)
   if ctx.log then ctx.log:warn(message) end

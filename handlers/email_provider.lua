@@ -2,6 +2,7 @@
 -- docs/handlers.md §emailProvider.
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
+local util = require "a0lua.util"
 
 local NULL = json.null
 
@@ -42,12 +43,7 @@ local M = {
 
 M.PLACEHOLDERS = PLACEHOLDERS
 
-local function sorted_keys(t)
-  local out = {}
-  for k in pairs(t) do out[#out + 1] = k end
-  table.sort(out)
-  return out
-end
+local sorted_keys = util.sorted_keys
 
 local function exists(current)
   return type(current) == "table" and current.name ~= nil and current.name ~= NULL

@@ -5,6 +5,7 @@
 -- only along with a write that happens anyway, exported as a placeholder, masked in the logs.
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
+local util = require "a0lua.util"
 
 local NULL = json.null
 
@@ -38,11 +39,7 @@ local READ_BY_DEFAULT = { "sms-twilio", "push-notification-sns", "push-notificat
 local NAMES = { "sms", "phone", "push-notification" }
 local PROVIDER_NAMES = { "twilio", "sns", "apns", "fcm", "fcmv1" }
 
-local function set_of(list)
-  local s = {}
-  for _, v in ipairs(list or {}) do s[v] = true end
-  return s
-end
+local set_of = util.set_of
 local NAME_SET, PROVIDER_SET = set_of(NAMES), set_of(PROVIDER_NAMES)
 
 local nullable_string = { type = { "string", "null" } }
@@ -111,12 +108,7 @@ local function known_fields(spec)
   return s
 end
 
-local function sorted_keys(t)
-  local out = {}
-  for k in pairs(t) do out[#out + 1] = k end
-  table.sort(out)
-  return out
-end
+local sorted_keys = util.sorted_keys
 
 -- A pair the API has no endpoint for, or a field another provider's, is refused before any
 -- request (the schema alone cannot tie the fields to the provider).

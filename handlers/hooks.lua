@@ -6,6 +6,7 @@
 local handler = require "a0lua.handler"
 local handlers = require "a0lua.handlers"
 local json = require "a0lua.core.json"
+local util = require "a0lua.util"
 
 local NULL = json.null
 local Base = handler.Base
@@ -53,7 +54,7 @@ local M = {
 
 local send = handler.send
 
-local function is_object(v) return type(v) == "table" and getmetatable(v) ~= json.array_mt end
+local is_object = util.is_object
 
 local function hook_path(id, ...)
   local out = "/hooks/" .. handler.escape(id)
@@ -180,10 +181,7 @@ local function no_value(ctx, name, key)
   end
 end
 
-local function allow_delete(ctx)
-  local v = ctx.config and ctx.config.AUTH0_ALLOW_DELETE
-  return v == true or v == "true"
-end
+local allow_delete = util.allow_delete
 
 -- The secret writes of a hook: keys to add (with values), keys whose values go along with a
 -- write that happens anyway, keys to remove (only with AUTH0_ALLOW_DELETE).

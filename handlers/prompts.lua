@@ -3,6 +3,7 @@
 -- singleton; nothing of it is ever deleted (docs/handlers.md §prompts).
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
+local util = require "a0lua.util"
 
 local NULL = json.null
 local Base = handler.Base
@@ -133,12 +134,7 @@ end
 
 local function is_obj(v) return type(v) == "table" and v ~= NULL end
 
-local function sorted_keys(t)
-  local out = {}
-  for k in pairs(t) do out[#out + 1] = k end
-  table.sort(out)
-  return out
-end
+local sorted_keys = util.sorted_keys
 
 -- A partials error that is not a failure: 403 or "requires a custom domain" switch partials off
 -- for the run; a prompt the tenant does not offer is skipped; 429 is logged.

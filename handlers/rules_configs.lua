@@ -8,6 +8,7 @@
 local handler = require "a0lua.handler"
 local handlers = require "a0lua.handlers"
 local json = require "a0lua.core.json"
+local util = require "a0lua.util"
 
 local rules = handlers.base("rules")
 
@@ -42,7 +43,7 @@ local M = {
 
 local state = setmetatable({}, { __mode = "k" })
 
-local function is_object(v) return type(v) == "table" and getmetatable(v) ~= json.array_mt end
+local is_object = util.is_object
 
 -- GET /rules-configs ([{key}]). A tenant without rules answers as for rules (§rules).
 function M.fetch(self, ctx, want)

@@ -5,6 +5,7 @@
 -- user_attribute_profile_id may name a user attribute profile; it is sent as that profile's id.
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
+local util = require "a0lua.util"
 
 local NULL = json.null
 local Base = handler.Base
@@ -79,9 +80,7 @@ local M = {
     strict = true } },
 }
 
-local function is_object(v)
-  return type(v) == "table" and getmetatable(v) ~= json.array_mt
-end
+local is_object = util.is_object
 
 local function is_empty(v)
   return v == nil or v == NULL or (type(v) == "table" and next(v) == nil)

@@ -3,6 +3,7 @@
 -- each trigger named in the files gets its whole list (PATCH .../bindings; [] unbinds all).
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
+local util = require "a0lua.util"
 
 local NULL = json.null
 
@@ -48,12 +49,7 @@ local function bindings_path(trigger)
   return "/actions/triggers/" .. handler.escape(trigger) .. "/bindings"
 end
 
-local function sorted_keys(t)
-  local out = {}
-  for k in pairs(t) do out[#out + 1] = k end
-  table.sort(out)
-  return out
-end
+local sorted_keys = util.sorted_keys
 
 -- Every trigger with at least one binding: {trigger = [{action_name, display_name}]} (the first
 -- page of bindings, as a0deploy reads them), or (want: the file's triggers, plan.fetch) only the

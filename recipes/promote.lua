@@ -26,6 +26,7 @@ local a0lua = require "a0lua"
 local fs = require "a0lua.core.fs"
 local json = require "a0lua.core.json"
 local run = require "a0lua.commands.run"
+local util = require "a0lua.util"
 
 local USAGE = "a0lua run promote --from SOURCE.json --to TARGET.json [--map MAP.json] "
   .. "[--types a,b] [--dry-run] [--keep DIR]"
@@ -91,18 +92,7 @@ local function config_for(file, extra)
   return cfg
 end
 
-local function replace_plain(text, needle, replacement)
-  local out, at = {}, 1
-  while true do
-    local s, e = text:find(needle, at, true)
-    if not s then break end
-    out[#out + 1] = text:sub(at, s - 1)
-    out[#out + 1] = replacement
-    at = e + 1
-  end
-  out[#out + 1] = text:sub(at)
-  return table.concat(out)
-end
+local replace_plain = util.replace_plain
 
 local log = require("a0lua.log").new{ level = parsed.debug and "debug" or "warn" }
 local source_cfg = config_for(parsed.from)

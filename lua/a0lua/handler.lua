@@ -120,6 +120,7 @@ Helpers:
 local catalogue = require "a0lua.catalogue"
 local errors = require "a0lua.errors"
 local json = require "a0lua.core.json"
+local util = require "a0lua.util"
 
 local M = {}
 
@@ -131,13 +132,9 @@ M.Base = Base
 
 local KINDS = { list = true, singleton = true, keyed = true }
 
-local function is_array(v)
-  return type(v) == "table" and getmetatable(v) == ARRAY_MT
-end
+local is_array = util.is_array
 
-local function is_object(v)
-  return type(v) == "table" and getmetatable(v) ~= ARRAY_MT
-end
+local is_object = util.is_object
 
 -- A copy of an array spec field, or an empty array.
 local function list_of(v, field, type_name)
@@ -580,11 +577,7 @@ function M.secret_placeholder(h, path)
   return "##" .. upper_snake(h.type) .. "_" .. upper_snake(path) .. "##"
 end
 
-local function set_of(list)
-  local s = {}
-  for _, v in ipairs(list or {}) do s[v] = true end
-  return s
-end
+local set_of = util.set_of
 
 function M.export_item(h, ctx, item)
   local cfg = ctx.config or {}

@@ -53,6 +53,7 @@ Misuse raises: text not a string, mappings not a table.
 local catalogue = require "a0lua.catalogue"
 local errors = require "a0lua.errors"
 local json = require "a0lua.core.json"
+local util = require "a0lua.util"
 
 local M = {}
 
@@ -207,19 +208,7 @@ local function replace_array_marker(text, key, replacement)
 end
 
 -- Pass 2 for one key: ##K## becomes replacement.
-local function replace_plain(text, marker, replacement)
-  local out, done = {}, 1
-  while true do
-    local s, e = text:find(marker, done, true)
-    if not s then break end
-    out[#out + 1] = text:sub(done, s - 1)
-    out[#out + 1] = replacement
-    done = e + 1
-  end
-  if done == 1 then return text end
-  out[#out + 1] = text:sub(done)
-  return table.concat(out)
-end
+local replace_plain = util.replace_plain
 
 local function apply(text, mappings, keys)
   for _, key in ipairs(keys) do

@@ -45,6 +45,7 @@ Misuse raises: an unknown level, a stream without write, a second :result.
 ]]
 local json = require "a0lua.core.json"
 local secrets = require "a0lua.secrets"
+local util = require "a0lua.util"
 
 local M = {}
 
@@ -159,19 +160,7 @@ function Logger:add_secret(value)
   table.sort(self.secrets, function(a, b) return #a > #b end)
 end
 
-local function replace_plain(text, needle, replacement)
-  local out, done = {}, 1
-  while true do
-    local s, e = text:find(needle, done, true)
-    if not s then break end
-    out[#out + 1] = text:sub(done, s - 1)
-    out[#out + 1] = replacement
-    done = e + 1
-  end
-  if done == 1 then return text end
-  out[#out + 1] = text:sub(done)
-  return table.concat(out)
-end
+local replace_plain = util.replace_plain
 
 local function case_insensitive(word)
   return (word:gsub("%a", function(c) return "[" .. c:lower() .. c:upper() .. "]" end))

@@ -38,29 +38,19 @@ local handler = require "a0lua.handler"
 local handlers = require "a0lua.handlers"
 local printable = require("a0lua.log").printable
 local secrets = require "a0lua.secrets"
+local util = require "a0lua.util"
 
 local M = {}
 
 local NULL = json.null
-local ARRAY_MT = json.array_mt
 
 local OP_RANK = { create = 1, update = 2, delete = 3, skip = 4 }
 
-local function is_object(v)
-  return type(v) == "table" and getmetatable(v) ~= ARRAY_MT
-end
+local is_object = util.is_object
 
-local function present(v)
-  return v ~= nil and v ~= NULL and v ~= false and v ~= ""
-end
+local present = util.present
 
-local function set_of(list)
-  local s = {}
-  if type(list) == "table" then
-    for _, v in ipairs(list) do s[v] = true end
-  end
-  return s
-end
+local set_of = util.set_of
 
 --------------------------------------------------------------------------------------------------
 -- Plan objects
@@ -321,10 +311,7 @@ local function strip_placeholders(h, item, key, warnings)
   return copy
 end
 
-local function allow_delete(ctx)
-  local v = ctx.config and ctx.config.AUTH0_ALLOW_DELETE
-  return v == true or v == "true"
-end
+local allow_delete = util.allow_delete
 
 -- docs/architecture.md §4.5. Adjusts the desired item; returns fields to force into the payload.
 local function object_fields(ctx, h, desired, current, key, warnings)

@@ -42,11 +42,11 @@ local json = require "a0lua.core.json"
 local catalogue = require "a0lua.catalogue"
 local handler = require "a0lua.handler"
 local sources_mod = require "a0lua.sources"
+local util = require "a0lua.util"
 
 local M = {}
 
 local NULL = json.null
-local ARRAY_MT = json.array_mt
 
 local KNOWN = catalogue.is_type
 local META_KEYS = { exclude = true, include = true }
@@ -106,9 +106,7 @@ function M.error(problems)
     head, table.concat(lines, "\n  ")), { problems = problems })
 end
 
-local function is_array(v)
-  return type(v) == "table" and getmetatable(v) == ARRAY_MT
-end
+local is_array = util.is_array
 
 local validators = setmetatable({}, { __mode = "k" })
 

@@ -37,6 +37,7 @@ local file_names = require "a0lua.format.file_names"
 local sanitize = require "a0lua.format.sanitize"
 local sources_mod = require "a0lua.sources"
 local yaml_format = require "a0lua.format.yaml"
+local util = require "a0lua.util"
 
 local M = {}
 
@@ -740,12 +741,7 @@ function DUMP.branding(w, branding, layout)
   end)
 end
 
-local function sorted_keys(map)
-  local keys = {}
-  for k in pairs(map) do keys[#keys + 1] = k end
-  table.sort(keys)
-  return keys
-end
+local sorted_keys = util.sorted_keys
 
 function DUMP.prompts(w, prompts, layout)
   if not is_object(prompts) then return end
