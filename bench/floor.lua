@@ -31,14 +31,22 @@ rate limited and is left out):
           custom text. The phone providers and phone templates lists. The rules, rules-configs
           and hooks lists, and per hook on the tenant its secret keys. Each singleton setting
           (shape.settings: the MFA policy, the phone factor's provider and message types,
-          supplemental signals) once.
+          supplemental signals) once. The action modules (and per module on the tenant its
+          versions), token exchange profiles, custom domains, directory provisionings, forms,
+          flows and vault connections lists, and per form and flow on the tenant the item
+          itself (the list leaves out their nodes); branding (and its Universal Login template
+          when the file sets one), the theme, the five attack protection sections and the two
+          risk assessment parts.
   writes  import into a fresh tenant: one create per item; a role's permissions; a
           connection's enabled clients; per organization each connection and client grant; an
           action's deploy; one binding update per trigger; tenant settings, login page, email
           provider, each template, each log and event stream, network ACL and rate limit
           policy, and prompt settings once; each profile, and each self-service profile's custom
           text; the phone provider and each phone template; each rule, rules config and hook,
-          and a hook's secrets; each setting once. The unchanged re-import: none. The 1 %
+          and a hook's secrets; each setting once; each action module and its first version;
+          each token exchange profile, custom domain (and the default domain's setting), vault
+          connection, flow and form; branding, its template and the theme; each attack
+          protection section; the risk settings. The unchanged re-import: none. The 1 %
           change: one update per changed item.
   chain   round trips that must follow one another: the token; checkpoint pages one after
           another (offset pages after the first together); a sub-list after its list; and on
@@ -60,6 +68,8 @@ M.EMAIL_TEMPLATES = 13
 M.PROMPT_TYPES = 35
 M.PARTIAL_GROUPS = 8
 M.BUILD_S = 1
+M.ATTACK_SECTIONS = 5 -- brute force, suspicious IPs, breached passwords, bots, captcha
+M.RISK_PARTS = 2 -- the settings and the new-device settings
 
 M.ENTERPRISE = {
   global = { size = 1000, rate = 1000 / 60 },
@@ -145,6 +155,23 @@ function M.needed(manifest, op)
     d.guardian_providers = op == "export" and 3 or guardian.providers
     d.guardian_templates = guardian.templates
   end
+  -- (manifests written before issues 13 and 14 have no shape.newer)
+  local newer = s.newer
+  if newer then
+    d.action_modules = 1
+    d.action_module_versions = seeded and newer.action_modules or 0
+    d.token_exchange_profiles = 1
+    d.custom_domains = 1
+    d.directory_provisionings = 1
+    -- a form's and a flow's list entries lack their nodes: one read each on the tenant
+    d.forms = 1 + (seeded and newer.forms or 0)
+    d.flows = 1 + (seeded and newer.flows or 0)
+    d.vault_connections = 1
+    d.branding = 1 + newer.branding_template
+    d.themes = 1
+    d.attack_protection = M.ATTACK_SECTIONS
+    d.risk_assessment = M.RISK_PARTS
+  end
   if op == "export" then
     d.trigger_bindings = M.FRESH.trigger_ids
     d.email_templates = M.EMAIL_TEMPLATES
@@ -193,6 +220,17 @@ function M.needed(manifest, op)
     end
     if guardian then
       w.guardian = guardian.factors_on + guardian.providers + guardian.templates
+    end
+    if newer then
+      -- a module's create and its first version; the default custom domain's setting; the
+      -- risk settings (its new-device part is the fresh tenant's)
+      w.action_modules = 2 * newer.action_modules
+      w.token_exchange_profiles = newer.token_exchange_profiles
+      w.custom_domains = newer.custom_domains + newer.default_domain
+      w.forms = newer.forms + newer.flows + newer.vault_connections
+      w.branding = 1 + newer.branding_template + newer.themes
+      w.attack_protection = newer.attack_sections
+      w.risk_assessment = 1
     end
   elseif op == "change" then
     for _, ch in ipairs(manifest.changes) do

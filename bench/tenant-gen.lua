@@ -1274,6 +1274,20 @@ local function shape(model)
     custom_texts = texts }
   s.phone = { providers = #model.phoneProviders, templates = #model.phoneTemplates }
   s.settings = #SETTINGS
+  -- the types added with issues 13 and 14, and the two lists before them (bench/floor.lua)
+  local default_domain = 0
+  for _, d in ipairs(model.customDomains) do
+    if d.is_default then default_domain = 1 end
+  end
+  s.newer = { action_modules = #model.actionModules,
+    token_exchange_profiles = #model.tokenExchangeProfiles,
+    custom_domains = #model.customDomains, default_domain = default_domain,
+    forms = #model.forms, flows = #model.flows, vault_connections = #model.flowVaultConnections,
+    branding_template = model.branding.template and 1 or 0, themes = #model.themes,
+    attack_sections = 0 }
+  for _ in pairs(model.attackProtection) do
+    s.newer.attack_sections = s.newer.attack_sections + 1
+  end
   return s
 end
 

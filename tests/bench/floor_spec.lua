@@ -65,6 +65,25 @@ describe("bench/floor.lua", function()
       assert.equals(floor.EMAIL_TEMPLATES, e.email_templates)
       assert.equals(floor.PROMPT_TYPES, e.prompt_custom_text)
     end)
+
+    it("counts the types of issues 13 and 14 when the manifest has them", function()
+      local m = manifest(100)
+      local before = { reimport = floor.needed(m, "reimport"), import = floor.needed(m, "import") }
+      m.shape.newer = { action_modules = 1, token_exchange_profiles = 1, custom_domains = 2,
+        default_domain = 1, forms = 1, flows = 1, vault_connections = 2, branding_template = 1,
+        themes = 1, attack_sections = 5 }
+      local re = floor.needed(m, "reimport")
+      -- modules + versions, exchange profiles, domains, provisionings, forms + 1, flows + 1,
+      -- vault, branding + template, theme, attack protection, risk
+      assert.equals(before.reimport.reads + 2 + 1 + 1 + 1 + 2 + 2 + 1 + 2 + 1
+        + floor.ATTACK_SECTIONS + floor.RISK_PARTS, re.reads)
+      assert.equals(0, re.writes)
+      local im = floor.needed(m, "import")
+      assert.equals(0, im.detail.forms - 1)
+      -- a module and its version, the profile, two domains and the default, the Forms trio,
+      -- branding, its template and the theme, five sections, the risk settings
+      assert.equals(before.import.writes + 2 + 1 + 3 + 4 + 3 + 5 + 1, im.writes)
+    end)
   end)
 
   describe("seconds", function()
