@@ -225,30 +225,36 @@ local function copy(v)
   return out
 end
 
-local function parse_map(v)
+-- An object (or its JSON text) with string keys, each value read by parse_value(value, key)
+-- -> value | nil, why; key_problem is the message for a key that is not a string.
+local function parse_object(v, key_problem, parse_value)
   local obj, err = decode_object(v)
   if not obj then return nil, err end
   local out = {}
   for key, value in pairs(obj) do
-    if type(key) ~= "string" then return nil, "keys must be strings" end
-    out[key] = copy(value)
+    if type(key) ~= "string" then return nil, key_problem end
+    local parsed, why = parse_value(value, key)
+    if parsed == nil then return nil, why end
+    out[key] = parsed
   end
   return out
 end
 
-local function parse_props(v)
-  local obj, err = decode_object(v)
-  if not obj then return nil, err end
-  local out = {}
-  for type_name, paths in pairs(obj) do
-    if type(type_name) ~= "string" then return nil, "keys must be resource type names" end
-    local list, why = parse_list(paths)
-    if not list or (type(paths) == "string" and trim(paths):sub(1, 1) ~= "[") then
-      return nil, ("%s: %s"):format(type_name, why or "expected a list of field paths")
-    end
-    out[type_name] = list
+local function parse_map(v)
+  return parse_object(v, "keys must be strings", copy)
+end
+
+-- EXCLUDED_PROPS / INCLUDED_PROPS: { type = [field paths] }, each list an array (or its JSON).
+local function parse_field_paths(paths, type_name)
+  local list, why = parse_list(paths)
+  if not list or (type(paths) == "string" and trim(paths):sub(1, 1) ~= "[") then
+    return nil, ("%s: %s"):format(type_name, why or "expected a list of field paths")
   end
-  return out
+  return list
+end
+
+local function parse_props(v)
+  return parse_object(v, "keys must be resource type names", parse_field_paths)
 end
 
 local function parse_dry_run(v)
