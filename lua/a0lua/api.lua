@@ -304,6 +304,13 @@ end
 
 local function blank(v) return v == nil or v == "" end
 
+-- A shallow copy (of an empty table for nil).
+local function copy(t)
+  local out = {}
+  for k, v in pairs(t or {}) do out[k] = v end
+  return out
+end
+
 -- Wrong types and unknown options are misuse: they raise.
 local function check_option_types(opts)
   if type(opts) ~= "table" then misuse("api.new: opts must be a table") end
@@ -456,9 +463,7 @@ function Client:close()
 end
 
 function Client:stats()
-  local out = {}
-  for k, v in pairs(self.counters) do out[k] = v end
-  return out
+  return copy(self.counters)
 end
 
 local function log(self, level, msg, fields)
@@ -893,9 +898,7 @@ function Client:delete(path, opts)
 end
 
 local function with_body(self, method, path, body, opts)
-  opts = check_opts(opts, "client:" .. method:lower(), REQUEST_OPTS)
-  local o = {}
-  for k, v in pairs(opts) do o[k] = v end
+  local o = copy(check_opts(opts, "client:" .. method:lower(), REQUEST_OPTS))
   o.body = body
   return self:request(method, path, o)
 end
@@ -905,12 +908,6 @@ function Client:patch(path, body, opts) return with_body(self, "PATCH", path, bo
 function Client:put(path, body, opts) return with_body(self, "PUT", path, body, opts) end
 
 -- ---- lists -----------------------------------------------------------------------------------
-
-local function copy(t)
-  local out = {}
-  for k, v in pairs(t or {}) do out[k] = v end
-  return out
-end
 
 local function bad_response(path, message)
   return errors.from{ code = "api_bad_response", method = "GET", path = path, message = message }
