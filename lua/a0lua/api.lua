@@ -373,7 +373,8 @@ local function check_ca_file(path)
   return true
 end
 
--- The http session of the client's scheduler: the version sent as User-Agent, CA file, proxy.
+-- The http session of the client's scheduler: the version (User-Agent a0lua/<version>), the CA
+-- file, the proxy.
 local function session_of(opts)
   local session = { version = opts.version or host_version() }
   if opts.ca_file then session.ca_file = opts.ca_file end
