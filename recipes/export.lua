@@ -11,10 +11,8 @@ AUTH0_PRESERVE_KEYWORDS, and writes DIR/tenant.yaml (yaml) or the directory layo
 (tenant:export). The same tenant always gives byte-identical files. Exit status 0 or 1.
 ]]
 local a0lua = require "a0lua"
-local args = require "a0lua.args"
-local config = require "a0lua.config"
 local json = require "a0lua.core.json"
-local log_mod = require "a0lua.log"
+local run = require "a0lua.commands.run"
 
 local script = _G.arg or {}
 local name = script.command == "dump" and "dump" or "export"
@@ -24,18 +22,8 @@ local function plural(n, word)
 end
 
 local function main(...)
-  local parsed, perr = args.parse_command(name, { ... })
-  if not parsed then error(perr, 0) end
-  if parsed.help then
-    io.stdout:write(args.usage(name))
-    return 0
-  end
-  local cfg, cerr = config.load{ args = parsed, env = config.environ(), command = "export" }
-  if not cfg then error(cerr, 0) end
-  local log = log_mod.from_config(cfg)
-  local ok, cwarn = config.check(cfg, "export")
-  if not ok then error(cwarn, 0) end
-  for _, w in ipairs(cwarn or {}) do log:warn(w) end
+  local cfg, log = run.command_config(name, { ... }, "export")
+  if not cfg then return 0 end -- (--help)
 
   local tenant, terr = a0lua.connect(cfg, { log = log, hooks = false })
   if not tenant then error(terr, 0) end

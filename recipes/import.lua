@@ -18,10 +18,8 @@ Exit status: 0 done (or a dry run), 1 any error; plan: 0 no changes, 2 changes. 
 as JSON lines on stderr and the result (plan or report) as one JSON document on stdout.
 ]]
 local a0lua = require "a0lua"
-local args = require "a0lua.args"
-local config = require "a0lua.config"
 local json = require "a0lua.core.json"
-local log_mod = require "a0lua.log"
+local run = require "a0lua.commands.run"
 
 local MODES = { import = "import", deploy = "import", plan = "plan", validate = "validate" }
 
@@ -68,18 +66,8 @@ local function is_hook_error(err)
 end
 
 local function main(...)
-  local parsed, perr = args.parse_command(name, { ... })
-  if not parsed then error(perr, 0) end
-  if parsed.help then
-    io.stdout:write(args.usage(name))
-    return 0
-  end
-  local cfg, cerr = config.load{ args = parsed, env = config.environ(), command = mode }
-  if not cfg then error(cerr, 0) end
-  local log = log_mod.from_config(cfg)
-  local ok, cwarn = config.check(cfg, mode)
-  if not ok then error(cwarn, 0) end
-  for _, w in ipairs(cwarn or {}) do log:warn(w) end
+  local cfg, log = run.command_config(name, { ... }, mode)
+  if not cfg then return 0 end -- (--help)
 
   -- Files and validation: no network.
   local handlers = a0lua.handlers(cfg)

@@ -304,36 +304,54 @@ end
 
 local function blank(v) return v == nil or v == "" end
 
---- api.new(opts) -> client | nil, err
-function M.new(opts)
-  if type(opts) ~= "table" then error("api.new: opts must be a table", 2) end
+-- A shallow copy (of an empty table for nil).
+local function copy(t)
+  local out = {}
+  for k, v in pairs(t or {}) do out[k] = v end
+  return out
+end
+
+-- Wrong types and unknown options are misuse: they raise.
+local function check_option_types(opts)
+  if type(opts) ~= "table" then misuse("api.new: opts must be a table") end
   for k, v in pairs(opts) do
     local want = OPTIONS[k]
-    if not want then error("api.new: unknown option " .. tostring(k), 2) end
+    if not want then misuse("api.new: unknown option " .. tostring(k)) end
     if not ("|" .. want .. "|"):find("|" .. type(v) .. "|", 1, true) then
-      error(("api.new: %s must be a %s"):format(k, want:gsub("|", " or ")), 2)
+      misuse(("api.new: %s must be a %s"):format(k, want:gsub("|", " or ")))
     end
   end
-  -- A table is a domain config.lua already parsed (a0lua.domain), taken as it is.
-  local domain, err = opts.domain, nil
-  if type(domain) ~= "table" then domain, err = M.parse_domain(opts.domain) end
-  if not domain then return nil, err end
-  if blank(opts.access_token) then
-    local missing = {}
-    if blank(opts.client_id) then missing[#missing + 1] = "AUTH0_CLIENT_ID" end
-    if blank(opts.client_secret) and blank(opts.signing_key_path) then
-      missing[#missing + 1] = "AUTH0_CLIENT_SECRET (or AUTH0_CLIENT_SIGNING_KEY_PATH)"
-    end
-    if #missing > 0 then
-      return nil, config_error(table.concat(missing, " and ") .. " required (or "
-        .. "AUTH0_ACCESS_TOKEN): the Management API needs a token")
+end
+
+local function check_headers(headers)
+  for name, value in pairs(headers or {}) do
+    if type(name) ~= "string" or (type(value) ~= "string" and type(value) ~= "number") then
+      misuse("api.new: headers must map names to strings")
     end
   end
+end
+
+-- A token, or what fetches one: every setting that is missing, in one message.
+local function check_credentials(opts)
+  if not blank(opts.access_token) then return true end
+  local missing = {}
+  if blank(opts.client_id) then missing[#missing + 1] = "AUTH0_CLIENT_ID" end
+  if blank(opts.client_secret) and blank(opts.signing_key_path) then
+    missing[#missing + 1] = "AUTH0_CLIENT_SECRET (or AUTH0_CLIENT_SIGNING_KEY_PATH)"
+  end
+  if #missing > 0 then
+    return nil, config_error(table.concat(missing, " and ") .. " required (or "
+      .. "AUTH0_ACCESS_TOKEN): the Management API needs a token")
+  end
+  return true
+end
+
+-- The numbers that shape the requests -> max_retries, concurrency | nil, err
+local function check_limits(opts)
   local max_retries = opts.max_retries or M.DEFAULT_MAX_RETRIES
   if max_retries < 0 or max_retries ~= max_retries then
     return nil, config_error("AUTH0_API_MAX_RETRIES must be a number >= 0")
   end
-  max_retries = math.floor(max_retries)
   local concurrency = opts.concurrency or M.DEFAULT_CONCURRENCY
   if math.type(concurrency) ~= "integer" and concurrency == math.floor(concurrency) then
     concurrency = math.tointeger(concurrency)
@@ -344,20 +362,58 @@ function M.new(opts)
   if opts.max_rate and opts.max_rate <= 0 then
     return nil, config_error("the request rate must be a number > 0")
   end
-  if opts.ca_file then
-    local f = io.open(opts.ca_file, "rb")
-    if not f then return nil, config_error(("CA file '%s' cannot be read"):format(opts.ca_file)) end
-    f:close()
-  end
-  for name, value in pairs(opts.headers or {}) do
-    if type(name) ~= "string" or (type(value) ~= "string" and type(value) ~= "number") then
-      error("api.new: headers must map names to strings", 2)
-    end
-  end
-  local now = opts.now or tasks.now
+  return math.floor(max_retries), concurrency
+end
+
+local function check_ca_file(path)
+  if not path then return true end
+  local f = io.open(path, "rb")
+  if not f then return nil, config_error(("CA file '%s' cannot be read"):format(path)) end
+  f:close()
+  return true
+end
+
+-- The http session of the client's scheduler: the version (User-Agent a0lua/<version>), the CA
+-- file, the proxy.
+local function session_of(opts)
   local session = { version = opts.version or host_version() }
   if opts.ca_file then session.ca_file = opts.ca_file end
   if opts.proxy then session.proxy = opts.proxy end
+  return session
+end
+
+-- A signing key and no secret or token: the token requests carry client assertions.
+local function signs_assertions(opts)
+  return blank(opts.access_token) and blank(opts.client_secret)
+    and not blank(opts.signing_key_path)
+end
+
+-- The maker of the client's assertions. The key is read now, so a key that cannot be used
+-- stops the command before any request. -> maker | nil, err
+local function assertion_maker(self, opts, domain)
+  return require("a0lua.api.assertion").new{
+    path = opts.signing_key_path, algorithm = not blank(opts.signing_algorithm)
+      and opts.signing_algorithm or nil,
+    client_id = opts.client_id, audience = "https://" .. domain.authority .. "/",
+    epoch = function() return self.epoch() end,
+  }
+end
+
+--- api.new(opts) -> client | nil, err
+function M.new(opts)
+  check_option_types(opts)
+  -- A table is a domain config.lua already parsed (a0lua.domain), taken as it is.
+  local domain, err = opts.domain, nil
+  if type(domain) ~= "table" then domain, err = M.parse_domain(opts.domain) end
+  if not domain then return nil, err end
+  local ok, cerr = check_credentials(opts)
+  if not ok then return nil, cerr end
+  local max_retries, concurrency = check_limits(opts)
+  if not max_retries then return nil, concurrency end
+  ok, cerr = check_ca_file(opts.ca_file)
+  if not ok then return nil, cerr end
+  check_headers(opts.headers)
+  local now = opts.now or tasks.now
   local self = setmetatable({
     domain = domain.authority,
     base_url = domain.origin,
@@ -375,7 +431,7 @@ function M.new(opts)
     sleep = opts.sleep or tasks.sleep,
     now = now,
     epoch = opts.epoch or default_epoch(),
-    scheduler = tasks.new{ session = session, concurrency = concurrency },
+    scheduler = tasks.new{ session = session_of(opts), concurrency = concurrency },
     counters = { requests = 0, writes = 0, retries = 0, rate_limited = 0, token_requests = 0,
                  lookups = 0, recovered = 0, paced_ms = 0, coalesced = 0 },
     inflight = {}, write_gen = 0, coalesce = opts.coalesce == true,
@@ -386,15 +442,8 @@ function M.new(opts)
     client_secret = not blank(opts.client_secret) and opts.client_secret or nil,
     access_token = not blank(opts.access_token) and opts.access_token or nil,
   }
-  if blank(opts.access_token) and blank(opts.client_secret) and not blank(opts.signing_key_path)
-  then
-    -- The key is read now, so a key that cannot be used stops the command before any request.
-    local maker, kerr = require("a0lua.api.assertion").new{
-      path = opts.signing_key_path, algorithm = not blank(opts.signing_algorithm)
-        and opts.signing_algorithm or nil,
-      client_id = opts.client_id, audience = "https://" .. domain.authority .. "/",
-      epoch = function() return self.epoch() end,
-    }
+  if signs_assertions(opts) then
+    local maker, kerr = assertion_maker(self, opts, domain)
     if not maker then
       self.scheduler:close()
       return nil, kerr
@@ -415,9 +464,7 @@ function Client:close()
 end
 
 function Client:stats()
-  local out = {}
-  for k, v in pairs(self.counters) do out[k] = v end
-  return out
+  return copy(self.counters)
 end
 
 local function log(self, level, msg, fields)
@@ -680,75 +727,101 @@ end
 
 local REQUEST_OPTS = { query = true, body = true, idempotent = true, timeout_ms = true }
 
+-- The JSON text of a request body (nil: none); a value JSON cannot carry is misuse.
+local function encode_body(value)
+  if value == nil then return nil end
+  local text, jerr = json.encode(value)
+  if not text then
+    misuse("client:request: the body cannot be sent as JSON: " .. tostring(jerr and jerr.message))
+  end
+  return text
+end
+
+-- After a send that got no answer -> the wait before sending again (nil: give up), err. A
+-- request that is not idempotent and may have been applied is not sent again.
+function Client:after_no_answer(req, nerr, ms)
+  local method, path = req.method, req.path
+  log(self, "debug", "api request failed", { method = method, path = path,
+                                              error = nerr and nerr.code, ms = ms })
+  local kind = backoff.network_error_kind(nerr)
+  if kind == "lost" and not req.idempotent then
+    return nil, self:network_error(method, path, nerr, req.attempt + 1, true)
+  end
+  local err = self:network_error(method, path, nerr, req.attempt + 1)
+  local wait
+  if kind ~= "fatal" then
+    req.unreachable = backoff.unreachable(nerr) and req.unreachable + 1 or 0
+    wait = self:network_wait(method, path, nerr, req.attempt, req.unreachable)
+  end
+  if kind == "lost" then req.lost = true end
+  return wait, err
+end
+
+-- An answer that ends the request -> true, body, response; else false. Besides a 2xx: after an
+-- attempt whose answer was lost, a DELETE's 404 (that attempt deleted it) and a POST's 409
+-- (opts.idempotent: that attempt made it, it exists now).
+function Client:final_answer(req, res)
+  local status = res.status
+  if status >= 200 and status < 300 then
+    return true, decode_answer(req.method, req.path, res)
+  end
+  if status == 404 and req.method == "DELETE" and req.lost then return true, true, res end
+  if status == 409 and req.method == "POST" and req.lost then
+    self.counters.recovered = self.counters.recovered + 1
+    res.recovered = true
+    return true, true, res
+  end
+  return false
+end
+
+-- After an error answer -> the wait before sending again (nil: give up), err. A 401 with a
+-- fetched token fetches a new one once; 408, 429 and 5xx wait.
+function Client:after_error_answer(req, res, token)
+  local status = res.status
+  local err = self:http_error(req.method, req.path, res, req.attempt + 1)
+  if status == 401 and not SECRETS[self].access_token and not req.refreshed then
+    req.refreshed = true
+    self:forget_token(token)
+    return 0, err
+  end
+  if not backoff.retryable_status(status) then return nil, err end
+  if status == 429 then
+    -- the pacer blocks the bucket until the reset when the answer tells it; else wait here
+    return backoff.header_number(res.headers, "x-ratelimit-limit") and 0
+      or backoff.rate_limit_wait(res.headers, self.pacer:server_epoch(),
+                                 { random = self.retry.random })
+      or backoff.delay(req.attempt + 1, self.retry), err
+  end
+  return backoff.delay(req.attempt + 1, self.retry), err
+end
+
 -- The retry loop of client:request (arguments already checked).
 function Client:perform(method, path, opts)
   if method ~= "GET" and method ~= "HEAD" then self.write_gen = self.write_gen + 1 end
   local url = self.api_url .. encode_path(path) .. encode_query(opts.query)
-  local body
-  if opts.body ~= nil then
-    local text, jerr = json.encode(opts.body)
-    if not text then
-      misuse("client:request: the body cannot be sent as JSON: " .. tostring(jerr and jerr.message))
-    end
-    body = text
-  end
+  local body = encode_body(opts.body)
   local group = group_of(method, path)
   local timeout_ms = opts.timeout_ms or self.timeout_ms
-  local idempotent = IDEMPOTENT[method] or opts.idempotent == true
-  local attempt, lost, refreshed, unreachable = 0, false, false, 0
+  local req = { method = method, path = path, idempotent = IDEMPOTENT[method]
+    or opts.idempotent == true, attempt = 0, lost = false, refreshed = false, unreachable = 0 }
   while true do
     local token, terr = self:bearer()
     if not token then return nil, terr end
     local res, nerr, ms = self:send(method, url, group, token, body, timeout_ms)
     local wait, err
     if not res then
-      log(self, "debug", "api request failed", { method = method, path = path,
-                                                  error = nerr and nerr.code, ms = ms })
-      local kind = backoff.network_error_kind(nerr)
-      if kind == "lost" and not idempotent then
-        return nil, self:network_error(method, path, nerr, attempt + 1, true)
-      end
-      err = self:network_error(method, path, nerr, attempt + 1)
-      if kind ~= "fatal" then
-        unreachable = backoff.unreachable(nerr) and unreachable + 1 or 0
-        wait = self:network_wait(method, path, nerr, attempt, unreachable)
-      end
-      if kind == "lost" then lost = true end
+      wait, err = self:after_no_answer(req, nerr, ms)
     else
-      local status = res.status
-      log(self, "debug", "api request", { method = method, path = path, status = status,
-                                         ms = ms, attempt = attempt + 1 })
-      if status >= 200 and status < 300 then return decode_answer(method, path, res) end
-      if status == 404 and method == "DELETE" and lost then
-        return true, res -- the attempt whose answer was lost deleted it
-      end
-      if status == 409 and method == "POST" and lost then
-        -- (opts.idempotent) the attempt whose answer was lost made it: it exists now
-        self.counters.recovered = self.counters.recovered + 1
-        res.recovered = true
-        return true, res
-      end
-      err = self:http_error(method, path, res, attempt + 1)
-      if status == 401 and not SECRETS[self].access_token and not refreshed then
-        refreshed = true
-        self:forget_token(token)
-        wait = 0
-      elseif backoff.retryable_status(status) then
-        if status == 429 then
-          -- the pacer blocks the bucket until the reset when the answer tells it; else wait here
-          wait = backoff.header_number(res.headers, "x-ratelimit-limit") and 0
-            or backoff.rate_limit_wait(res.headers, self.pacer:server_epoch(),
-                                       { random = self.retry.random })
-            or backoff.delay(attempt + 1, self.retry)
-        else
-          wait = backoff.delay(attempt + 1, self.retry)
-        end
-      end
+      log(self, "debug", "api request", { method = method, path = path, status = res.status,
+                                         ms = ms, attempt = req.attempt + 1 })
+      local final, value, answer = self:final_answer(req, res)
+      if final then return value, answer end
+      wait, err = self:after_error_answer(req, res, token)
     end
-    if not wait or attempt >= self.max_retries then return nil, err end
-    attempt = attempt + 1
+    if not wait or req.attempt >= self.max_retries then return nil, err end
+    req.attempt = req.attempt + 1
     self.counters.retries = self.counters.retries + 1
-    log(self, "debug", "api retry", { method = method, path = path, attempt = attempt,
+    log(self, "debug", "api retry", { method = method, path = path, attempt = req.attempt,
                                       wait_ms = math.floor(wait) })
     if wait > 0 then self.sleep(wait) end
   end
@@ -826,9 +899,7 @@ function Client:delete(path, opts)
 end
 
 local function with_body(self, method, path, body, opts)
-  opts = check_opts(opts, "client:" .. method:lower(), REQUEST_OPTS)
-  local o = {}
-  for k, v in pairs(opts) do o[k] = v end
+  local o = copy(check_opts(opts, "client:" .. method:lower(), REQUEST_OPTS))
   o.body = body
   return self:request(method, path, o)
 end
@@ -838,12 +909,6 @@ function Client:patch(path, body, opts) return with_body(self, "PATCH", path, bo
 function Client:put(path, body, opts) return with_body(self, "PUT", path, body, opts) end
 
 -- ---- lists -----------------------------------------------------------------------------------
-
-local function copy(t)
-  local out = {}
-  for k, v in pairs(t or {}) do out[k] = v end
-  return out
-end
 
 local function bad_response(path, message)
   return errors.from{ code = "api_bad_response", method = "GET", path = path, message = message }
@@ -914,8 +979,9 @@ function Client:list_checkpoint(path, key, query, opts)
   end
 end
 
--- Pages first+1 .. last of a page-numbered list, concurrently; -> array of arrays | nil, err
-function Client:fetch_pages(path, key, q, first, last)
+-- Pages first .. last of a page-numbered list, read concurrently and appended to items in
+-- page order -> items | nil, err
+function Client:append_pages(path, key, q, items, first, last)
   local fns = {}
   for page = first, last do
     fns[#fns + 1] = function()
@@ -930,7 +996,21 @@ function Client:fetch_pages(path, key, q, first, last)
   for i = 1, #fns do
     if not values[i] then return nil, errs[i] end
   end
-  return values
+  for _, page in ipairs(values) do append(items, page) end
+  return items
+end
+
+-- The items of one page of a list (a fresh array) and the total the answer gives (nil when it
+-- gives none) -> items, total | nil, err
+function Client:read_page(path, key, q)
+  local body, err = self:get(path, { query = q })
+  if not body then return nil, err end
+  local first, perr = extract(body, key, path)
+  if not first then return nil, perr end
+  local items = json.array()
+  append(items, first)
+  local total = type(body) == "table" and not json.is_array(body) and math.tointeger(body.total)
+  return items, total or nil
 end
 
 -- Pages one by one while they come back full (for answers that carry no total).
@@ -965,13 +1045,8 @@ function Client:list_offset(path, key, query, opts, again, tolerant)
   if capable == nil then capable = checkpoint_capable(path) end
   local q = copy(query)
   q.page, q.per_page, q.include_totals = 0, per_page, true
-  local body, err = self:get(path, { query = q })
-  if not body then return nil, err end
-  local first, perr = extract(body, key, path)
-  if not first then return nil, perr end
-  local items = json.array()
-  append(items, first)
-  local total = type(body) == "table" and not json.is_array(body) and math.tointeger(body.total)
+  local items, total = self:read_page(path, key, q)
+  if not items then return nil, total end
   if not total then
     return self:pages_until_short(path, key, q, items, per_page, true, capable, opts)
   end
@@ -982,10 +1057,8 @@ function Client:list_offset(path, key, query, opts, again, tolerant)
       message = ("%d records: more than the %d offset paging can reach, and the endpoint has "
         .. "no checkpoint paging"):format(total, M.OFFSET_LIMIT) }
   end
-  local last = math.ceil(total / per_page) - 1
-  local pages, perr2 = self:fetch_pages(path, key, q, 1, last)
-  if not pages then return nil, perr2 end
-  for _, page in ipairs(pages) do append(items, page) end
+  local ok, perr = self:append_pages(path, key, q, items, 1, math.ceil(total / per_page) - 1)
+  if not ok then return nil, perr end
   if #items ~= total then
     if not again then return self:list_offset(path, key, query, opts, true, tolerant) end
     if tolerant then return items, true end
@@ -1000,21 +1073,13 @@ function Client:list_actions(path, key, query, opts)
   local per_page = opts.per_page or M.PER_PAGE
   local q = copy(query)
   q.page, q.per_page = 0, per_page
-  local body, err = self:get(path, { query = q })
-  if not body then return nil, err end
-  local first, perr = extract(body, key, path)
-  if not first then return nil, perr end
-  local items = json.array()
-  append(items, first)
-  local total = type(body) == "table" and not json.is_array(body) and math.tointeger(body.total)
+  local items, total = self:read_page(path, key, q)
+  if not items then return nil, total end
   if not total then
     return self:pages_until_short(path, key, q, items, per_page, false, false, opts)
   end
   if total <= #items then return items end
-  local pages, perr2 = self:fetch_pages(path, key, q, 1, math.ceil(total / per_page) - 1)
-  if not pages then return nil, perr2 end
-  for _, page in ipairs(pages) do append(items, page) end
-  return items
+  return self:append_pages(path, key, q, items, 1, math.ceil(total / per_page) - 1)
 end
 
 local LIST_OPTS = { paging = true, key = true, query = true, per_page = true, take = true,
@@ -1048,13 +1113,9 @@ function Client:list(path, opts)
   if paging == "offset" then return self:list_offset(path, key, query, opts) end
   if paging == "checkpoint" then return self:list_checkpoint(path, key, query, opts) end
   if paging == "actions" then return self:list_actions(path, key, query, opts) end
-  local body, err = self:get(path, { query = query })
-  if not body then return nil, err end
-  local items, perr = extract(body, key, path)
-  if not items then return nil, perr end
-  local out = json.array()
-  append(out, items)
-  return out
+  local items, err = self:read_page(path, key, query)
+  if not items then return nil, err end
+  return items
 end
 
 M.LOOKUP_READS = 3

@@ -101,27 +101,21 @@ local function concat(...)
   return out
 end
 
+local function command_spec(name, summary, options)
+  return { name = name, summary = summary, options = options }
+end
+
 M.COMMANDS = {
-  import = {
-    name = "import",
-    summary = "deploy tenant.yaml or a directory to the tenant (alias: deploy)",
-    options = concat(IMPORT, COMMON),
-  },
-  export = {
-    name = "export",
-    summary = "write the tenant's configuration to files (alias: dump)",
-    options = concat(EXPORT, COMMON),
-  },
-  plan = {
-    name = "plan",
-    summary = "show what an import would change (exit 0: nothing, 2: changes, 1: error)",
-    options = concat(IMPORT, COMMON),
-  },
-  validate = {
-    name = "validate",
-    summary = "check files, schemas and references without contacting the tenant",
-    options = concat(IMPORT, COMMON),
-  },
+  import = command_spec("import", "deploy tenant.yaml or a directory to the tenant (alias: deploy)",
+    concat(IMPORT, COMMON)),
+  export = command_spec("export", "write the tenant's configuration to files (alias: dump)",
+    concat(EXPORT, COMMON)),
+  plan = command_spec("plan",
+    "show what an import would change (exit 0: nothing, 2: changes, 1: error)",
+    concat(IMPORT, COMMON)),
+  validate = command_spec("validate",
+    "check files, schemas and references without contacting the tenant",
+    concat(IMPORT, COMMON)),
 }
 M.ALIASES = { deploy = "import", dump = "export" }
 M.COMMANDS.deploy = M.COMMANDS.import
@@ -198,6 +192,54 @@ local function store(parsed, spec, shown, value, command)
   return true
 end
 
+-- A long option word ("--name", "--name=value", "--no-name") -> spec, shown, value, negated
+-- | nil, err
+local function read_long(word, long, command)
+  local name, value = word:match("^%-%-([^=]+)=(.*)$")
+  name = name or word:sub(3)
+  local spec, negated = long[normal(name)], false
+  if not spec then
+    local base = normal(name):match("^no_(.+)$")
+    local target = base and long[base]
+    if target and target.kind == "boolean" then
+      if value ~= nil then
+        return nil, usage_error(command, "--%s takes no value", name)
+      end
+      spec, negated = target, true
+    end
+  end
+  if not spec then return nil, usage_error(command, "unknown option --%s", name) end
+  return spec, "--" .. name, value, negated
+end
+
+-- A short option word ("-x", "-x=value") -> spec, shown, value | nil, err
+local function read_short(word, short, command)
+  local letter, rest = word:sub(2, 2), word:sub(3)
+  local spec = short[letter]
+  if not spec then return nil, usage_error(command, "unknown option -%s", letter) end
+  local value
+  if rest ~= "" then
+    if rest:sub(1, 1) == "=" then value = rest:sub(2)
+    else return nil, usage_error(command, "unknown option %s", word) end
+  end
+  return spec, "-" .. letter, value
+end
+
+-- The value of an option given without "=VALUE": the next word where the kind takes one.
+-- -> the number of words taken (0 or 1), value | nil, err
+local function value_from_next(argv, i, spec, shown, command)
+  local next_word = argv[i + 1]
+  if spec.kind == "string" or spec.kind == "number" or spec.kind == "list" then
+    if next_word == nil or (next_word:sub(1, 1) == "-" and next_word ~= "-") then
+      return nil, usage_error(command, "%s needs a value", shown)
+    end
+    return 1, next_word
+  elseif spec.kind == "optional" and next_word ~= nil and next_word:sub(1, 1) ~= "-" then
+    return 1, next_word
+  end
+  return 0, nil
+end
+
 -- args.parse(argv, options [, {command =}]) -> parsed | nil, err
 function M.parse(argv, options, opts)
   if type(argv) ~= "table" then error("args.parse: argv must be a table of strings", 2) end
@@ -216,51 +258,20 @@ function M.parse(argv, options, opts)
       end
       break
     elseif word:sub(1, 2) == "--" then
-      local name, eq = word:match("^%-%-([^=]+)=(.*)$")
-      name = name or word:sub(3)
-      value = eq
-      spec = long[normal(name)]
-      if not spec then
-        local base = normal(name):match("^no_(.+)$")
-        local target = base and long[base]
-        if target and target.kind == "boolean" then
-          if value ~= nil then
-            return nil, usage_error(command, "--%s takes no value", name)
-          end
-          spec, negated = target, true
-        end
-      end
-      if not spec then return nil, usage_error(command, "unknown option --%s", name) end
-      shown = "--" .. name
+      spec, shown, value, negated = read_long(word, long, command)
     elseif word:match("^%-.") then
-      local letter, rest = word:sub(2, 2), word:sub(3)
-      spec = short[letter]
-      if not spec then return nil, usage_error(command, "unknown option -%s", letter) end
-      shown = "-" .. letter
-      if rest ~= "" then
-        if rest:sub(1, 1) == "=" then value = rest:sub(2)
-        else return nil, usage_error(command, "unknown option %s", word) end
-      end
+      spec, shown, value = read_short(word, short, command)
     else
       return nil, usage_error(command, "unexpected argument '%s'", word)
     end
+    if not spec then return nil, shown end
     if negated then
       parsed[spec.name] = false
     else
-      if value == nil and (spec.kind == "string" or spec.kind == "number"
-          or spec.kind == "list") then
-        local next_word = argv[i + 1]
-        if next_word == nil or (next_word:sub(1, 1) == "-" and next_word ~= "-") then
-          return nil, usage_error(command, "%s needs a value", shown)
-        end
-        value = next_word
-        i = i + 1
-      elseif value == nil and spec.kind == "optional" then
-        local next_word = argv[i + 1]
-        if next_word ~= nil and next_word:sub(1, 1) ~= "-" then
-          value = next_word
-          i = i + 1
-        end
+      if value == nil then
+        local taken, next_value = value_from_next(argv, i, spec, shown, command)
+        if not taken then return nil, next_value end
+        value, i = next_value, i + taken
       end
       local ok, err = store(parsed, spec, shown, value, command)
       if not ok then return nil, err end

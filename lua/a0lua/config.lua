@@ -225,30 +225,36 @@ local function copy(v)
   return out
 end
 
-local function parse_map(v)
+-- An object (or its JSON text) with string keys, each value read by parse_value(value, key)
+-- -> value | nil, why; key_problem is the message for a key that is not a string.
+local function parse_object(v, key_problem, parse_value)
   local obj, err = decode_object(v)
   if not obj then return nil, err end
   local out = {}
   for key, value in pairs(obj) do
-    if type(key) ~= "string" then return nil, "keys must be strings" end
-    out[key] = copy(value)
+    if type(key) ~= "string" then return nil, key_problem end
+    local parsed, why = parse_value(value, key)
+    if parsed == nil then return nil, why end
+    out[key] = parsed
   end
   return out
 end
 
-local function parse_props(v)
-  local obj, err = decode_object(v)
-  if not obj then return nil, err end
-  local out = {}
-  for type_name, paths in pairs(obj) do
-    if type(type_name) ~= "string" then return nil, "keys must be resource type names" end
-    local list, why = parse_list(paths)
-    if not list or (type(paths) == "string" and trim(paths):sub(1, 1) ~= "[") then
-      return nil, ("%s: %s"):format(type_name, why or "expected a list of field paths")
-    end
-    out[type_name] = list
+local function parse_map(v)
+  return parse_object(v, "keys must be strings", copy)
+end
+
+-- EXCLUDED_PROPS / INCLUDED_PROPS: { type = [field paths] }, each list an array (or its JSON).
+local function parse_field_paths(paths, type_name)
+  local list, why = parse_list(paths)
+  if not list or (type(paths) == "string" and trim(paths):sub(1, 1) ~= "[") then
+    return nil, ("%s: %s"):format(type_name, why or "expected a list of field paths")
   end
-  return out
+  return list
+end
+
+local function parse_props(v)
+  return parse_object(v, "keys must be resource type names", parse_field_paths)
 end
 
 local function parse_dry_run(v)
@@ -791,24 +797,22 @@ local function join_names(names)
   return table.concat(names, ", ", 1, #names - 1) .. " and " .. names[#names]
 end
 
-function M.check(cfg, command)
-  if type(cfg) ~= "table" then error("config.check: cfg must be a table", 2) end
-  if not COMMANDS[command] then error("config.check: unknown command " .. tostring(command), 2) end
-  local warnings = {}
+-- Each check below takes (cfg, command, warnings) and returns true, or nil and the error; a
+-- warning is appended to warnings. config.check runs them in this order and stops at the first
+-- error.
 
-  -- 1. Everything required, in one message.
+local function fail(cfg, key, message)
+  return nil, errors.new("config", message, { key = key, source = info_of(cfg).sources[key] })
+end
+
+-- 1. Everything required, in one message.
+local function check_required(cfg, command)
   local missing = {}
   if command ~= "validate" then
-    if cfg.AUTH0_DOMAIN == nil or cfg.AUTH0_DOMAIN == "" then
-      missing[#missing + 1] = "AUTH0_DOMAIN"
-    end
-    if cfg.AUTH0_ACCESS_TOKEN == nil or cfg.AUTH0_ACCESS_TOKEN == "" then
-      if cfg.AUTH0_CLIENT_ID == nil or cfg.AUTH0_CLIENT_ID == "" then
-        missing[#missing + 1] = "AUTH0_CLIENT_ID"
-      end
-      if (cfg.AUTH0_CLIENT_SECRET == nil or cfg.AUTH0_CLIENT_SECRET == "")
-          and (cfg.AUTH0_CLIENT_SIGNING_KEY_PATH == nil
-            or cfg.AUTH0_CLIENT_SIGNING_KEY_PATH == "") then
+    if blank(cfg.AUTH0_DOMAIN) then missing[#missing + 1] = "AUTH0_DOMAIN" end
+    if blank(cfg.AUTH0_ACCESS_TOKEN) then
+      if blank(cfg.AUTH0_CLIENT_ID) then missing[#missing + 1] = "AUTH0_CLIENT_ID" end
+      if blank(cfg.AUTH0_CLIENT_SECRET) and blank(cfg.AUTH0_CLIENT_SIGNING_KEY_PATH) then
         missing[#missing + 1] = "AUTH0_CLIENT_SECRET (or AUTH0_CLIENT_SIGNING_KEY_PATH)"
       end
     end
@@ -816,7 +820,7 @@ function M.check(cfg, command)
   if command == "export" then
     if not cfg.output_folder then missing[#missing + 1] = "--output_folder (-o)" end
     if not cfg.format then missing[#missing + 1] = "--format (-f)" end
-  elseif cfg.input == nil or cfg.input == "" then
+  elseif blank(cfg.input) then
     missing[#missing + 1] = "--input_file (-i)"
   end
   if #missing > 0 then
@@ -824,19 +828,18 @@ function M.check(cfg, command)
       .. "the environment, or as flags (see a0lua help %s)"):format(join_names(missing),
       command), { missing = missing })
   end
+  return true
+end
 
-  local function fail(key, message)
-    return nil, errors.new("config", message, { key = key, source = info_of(cfg).sources[key] })
-  end
-
-  -- 2. Type lists.
+-- 2. Type lists: not empty, not both, and names of a0deploy's resource types.
+local function check_type_lists(cfg, _, warnings)
   if cfg.AUTH0_INCLUDED_ONLY ~= nil then
     if #cfg.AUTH0_INCLUDED_ONLY == 0 then
-      return fail("AUTH0_INCLUDED_ONLY", label(cfg, "AUTH0_INCLUDED_ONLY")
+      return fail(cfg, "AUTH0_INCLUDED_ONLY", label(cfg, "AUTH0_INCLUDED_ONLY")
         .. " is empty: name at least one resource type, or leave it out")
     end
     if non_empty(cfg.AUTH0_EXCLUDED) then
-      return fail("AUTH0_INCLUDED_ONLY", ("%s and %s cannot both be set: use one of them")
+      return fail(cfg, "AUTH0_INCLUDED_ONLY", ("%s and %s cannot both be set: use one of them")
         :format(label(cfg, "AUTH0_INCLUDED_ONLY"), label(cfg, "AUTH0_EXCLUDED")))
     end
   end
@@ -848,92 +851,132 @@ function M.check(cfg, command)
       end
     end
   end
+  return true
+end
 
-  -- 3. Keyword preservation needs mappings and local files to preserve them from.
-  if command == "export" and cfg.AUTH0_PRESERVE_KEYWORDS then
-    if next(cfg.AUTH0_KEYWORD_REPLACE_MAPPINGS or {}) == nil then
-      return fail("AUTH0_PRESERVE_KEYWORDS", label(cfg, "AUTH0_PRESERVE_KEYWORDS")
-        .. " is on but AUTH0_KEYWORD_REPLACE_MAPPINGS is empty: there are no keywords to keep")
-    end
-    local present
-    if cfg.format == "yaml" then
-      present = fs.exists(cfg.output_folder .. "/tenant.yaml")
-    else
-      local names = fs.list(cfg.output_folder)
-      present = names ~= nil and #names > 0
-    end
-    if not present then
-      return fail("AUTH0_PRESERVE_KEYWORDS", ("%s is on but %s holds no files to take keywords "
-        .. "from"):format(label(cfg, "AUTH0_PRESERVE_KEYWORDS"),
-        cfg.format == "yaml" and (cfg.output_folder .. "/tenant.yaml") or cfg.output_folder))
-    end
+-- 3. Keyword preservation needs mappings and local files to preserve them from.
+local function check_preserve_keywords(cfg, command)
+  if command ~= "export" or not cfg.AUTH0_PRESERVE_KEYWORDS then return true end
+  if next(cfg.AUTH0_KEYWORD_REPLACE_MAPPINGS or {}) == nil then
+    return fail(cfg, "AUTH0_PRESERVE_KEYWORDS", label(cfg, "AUTH0_PRESERVE_KEYWORDS")
+      .. " is on but AUTH0_KEYWORD_REPLACE_MAPPINGS is empty: there are no keywords to keep")
   end
+  local present
+  if cfg.format == "yaml" then
+    present = fs.exists(cfg.output_folder .. "/tenant.yaml")
+  else
+    local names = fs.list(cfg.output_folder)
+    present = names ~= nil and #names > 0
+  end
+  if not present then
+    return fail(cfg, "AUTH0_PRESERVE_KEYWORDS", ("%s is on but %s holds no files to take "
+      .. "keywords from"):format(label(cfg, "AUTH0_PRESERVE_KEYWORDS"),
+      cfg.format == "yaml" and (cfg.output_folder .. "/tenant.yaml") or cfg.output_folder))
+  end
+  return true
+end
 
-  -- 4. Deprecated lists.
+-- 4. Deprecated lists.
+local function check_deprecated(cfg, _, warnings)
   for _, key in ipairs(DEPRECATED) do
     if non_empty(cfg[key]) then
       warnings[#warnings + 1] = label(cfg, key) .. " is deprecated: use AUTH0_EXCLUDED or "
         .. "AUTH0_INCLUDED_ONLY for whole types"
     end
   end
+  return true
+end
 
-  -- 5. Connections included and excluded by name.
+-- 5. Connections included and excluded by name.
+local function check_connection_filters(cfg)
   if non_empty(cfg.AUTH0_INCLUDED_CONNECTIONS) and non_empty(cfg.AUTH0_EXCLUDED_CONNECTIONS) then
-    return fail("AUTH0_INCLUDED_CONNECTIONS", ("%s and %s cannot both be set")
-      :format(label(cfg, "AUTH0_INCLUDED_CONNECTIONS"), label(cfg, "AUTH0_EXCLUDED_CONNECTIONS")))
+    return fail(cfg, "AUTH0_INCLUDED_CONNECTIONS", ("%s and %s cannot both be set"):format(
+      label(cfg, "AUTH0_INCLUDED_CONNECTIONS"), label(cfg, "AUTH0_EXCLUDED_CONNECTIONS")))
   end
+  return true
+end
 
-  -- 6. A field both excluded from and included into the export.
+-- 6. A field both excluded from and included into the export.
+local function check_props_overlap(cfg)
   local excluded, included = cfg.EXCLUDED_PROPS or {}, cfg.INCLUDED_PROPS or {}
   for _, type_name in ipairs(sorted_keys(excluded)) do
     local set = {}
     for _, path in ipairs(included[type_name] or {}) do set[path] = true end
     for _, path in ipairs(excluded[type_name]) do
       if set[path] then
-        return fail("EXCLUDED_PROPS", ("%s.%s and %s.%s both name %q: a field cannot be "
+        return fail(cfg, "EXCLUDED_PROPS", ("%s.%s and %s.%s both name %q: a field cannot be "
           .. "excluded and included"):format(label(cfg, "EXCLUDED_PROPS"), type_name,
           label(cfg, "INCLUDED_PROPS"), type_name, path))
       end
     end
   end
+  return true
+end
 
-  -- 7. --interactive / --apply go with a dry run, and not together.
-  if command == "import" or command == "plan" then
-    local dry = command == "plan" or cfg.dry_run
-    if cfg.interactive and cfg.apply then
-      return fail("AUTH0_DRY_RUN_APPLY", ("%s and %s cannot be combined"):format(
-        label(cfg, "AUTH0_DRY_RUN_INTERACTIVE"), label(cfg, "AUTH0_DRY_RUN_APPLY")))
-    end
-    if cfg.interactive and not dry then
-      return fail("AUTH0_DRY_RUN_INTERACTIVE", label(cfg, "AUTH0_DRY_RUN_INTERACTIVE")
-        .. " needs --dry-run")
-    end
-    if cfg.apply and not dry then
-      return fail("AUTH0_DRY_RUN_APPLY", label(cfg, "AUTH0_DRY_RUN_APPLY") .. " needs --dry-run")
-    end
+-- 7. --interactive / --apply go with a dry run, and not together.
+local function check_dry_run_flags(cfg, command)
+  if command ~= "import" and command ~= "plan" then return true end
+  local dry = command == "plan" or cfg.dry_run
+  if cfg.interactive and cfg.apply then
+    return fail(cfg, "AUTH0_DRY_RUN_APPLY", ("%s and %s cannot be combined"):format(
+      label(cfg, "AUTH0_DRY_RUN_INTERACTIVE"), label(cfg, "AUTH0_DRY_RUN_APPLY")))
   end
+  if cfg.interactive and not dry then
+    return fail(cfg, "AUTH0_DRY_RUN_INTERACTIVE", label(cfg, "AUTH0_DRY_RUN_INTERACTIVE")
+      .. " needs --dry-run")
+  end
+  if cfg.apply and not dry then
+    return fail(cfg, "AUTH0_DRY_RUN_APPLY", label(cfg, "AUTH0_DRY_RUN_APPLY")
+      .. " needs --dry-run")
+  end
+  return true
+end
 
-  -- 8. Files named by a0lua's own flags.
+-- 8. Files named by a0lua's own flags.
+local function check_flag_files(cfg)
   if cfg.ca_file and not fs.exists(cfg.ca_file) then
-    return fail("ca_file", ("--ca-file %s: no such file"):format(cfg.ca_file))
+    return fail(cfg, "ca_file", ("--ca-file %s: no such file"):format(cfg.ca_file))
   end
   if cfg.hooks and not fs.exists(cfg.hooks) then
-    return fail("hooks", ("--hooks %s: no such file"):format(cfg.hooks))
+    return fail(cfg, "hooks", ("--hooks %s: no such file"):format(cfg.hooks))
   end
+  return true
+end
 
-  -- 9. The client assertion's algorithm: one a0deploy accepts (a0lua.api.assertion).
+-- 9. The client assertion's algorithm: one a0deploy accepts (a0lua.api.assertion).
+local function check_signing_algorithm(cfg)
   local signing_alg = cfg.AUTH0_CLIENT_SIGNING_ALGORITHM
   if not blank(cfg.AUTH0_CLIENT_SIGNING_KEY_PATH) and not blank(signing_alg)
       and not SIGNING_ALGORITHMS[signing_alg] then
-    return fail("AUTH0_CLIENT_SIGNING_ALGORITHM", ("%s: %s is not one a0deploy accepts: use "
-      .. "RS256, RS384 or PS256"):format(label(cfg, "AUTH0_CLIENT_SIGNING_ALGORITHM"),
+    return fail(cfg, "AUTH0_CLIENT_SIGNING_ALGORITHM", ("%s: %s is not one a0deploy accepts: "
+      .. "use RS256, RS384 or PS256"):format(label(cfg, "AUTH0_CLIENT_SIGNING_ALGORITHM"),
       describe(signing_alg)))
   end
+  return true
+end
 
-  -- 10. Keys of the config file that a0deploy does not read.
+-- 10. Keys of the config file that a0deploy does not read.
+local function check_unknown_keys(cfg, _, warnings)
   for _, key in ipairs(info_of(cfg).unknown) do
     warnings[#warnings + 1] = ("%s: %s is not a config key a0deploy or a0lua reads (ignored)")
       :format(cfg.config_file or "config", key)
+  end
+  return true
+end
+
+local CHECKS = {
+  check_required, check_type_lists, check_preserve_keywords, check_deprecated,
+  check_connection_filters, check_props_overlap, check_dry_run_flags, check_flag_files,
+  check_signing_algorithm, check_unknown_keys,
+}
+
+function M.check(cfg, command)
+  if type(cfg) ~= "table" then error("config.check: cfg must be a table", 2) end
+  if not COMMANDS[command] then error("config.check: unknown command " .. tostring(command), 2) end
+  local warnings = {}
+  for _, check in ipairs(CHECKS) do
+    local ok, err = check(cfg, command, warnings)
+    if not ok then return nil, err end
   end
   return true, warnings
 end

@@ -187,24 +187,36 @@ function M.text(value) return js_text(value, false) end
 ---------------------------------------------------------------------------------------------------
 -- Replacement
 
--- Pass 1 for one key: '@@K@@', "@@K@@" and @@K@@ become replacement.
-local function replace_array_marker(text, key, replacement)
-  local marker = "@@" .. key .. "@@"
+-- Every occurrence of marker in text (bytes s..e) goes to rewrite(s, e, done), done being where
+-- the text not yet copied starts: it returns the span to replace and its replacement (s2, e2,
+-- replacement), or nil to leave the occurrence as it is.
+local function rewrite_markers(text, marker, rewrite)
   local out, done, from = {}, 1, 1
   while true do
     local s, e = text:find(marker, from, true)
     if not s then break end
-    local before, after = text:sub(s - 1, s - 1), text:sub(e + 1, e + 1)
-    if s - 1 >= done and (before == "'" or before == '"') and after == before then
-      s, e = s - 1, e + 1
+    local rs, re, replacement = rewrite(s, e, done)
+    if rs then
+      out[#out + 1] = text:sub(done, rs - 1)
+      out[#out + 1] = replacement
+      done = re + 1
     end
-    out[#out + 1] = text:sub(done, s - 1)
-    out[#out + 1] = replacement
-    done, from = e + 1, e + 1
+    from = (re or e) + 1
   end
   if done == 1 then return text end
   out[#out + 1] = text:sub(done)
   return table.concat(out)
+end
+
+-- Pass 1 for one key: '@@K@@', "@@K@@" and @@K@@ become replacement.
+local function replace_array_marker(text, key, replacement)
+  return rewrite_markers(text, "@@" .. key .. "@@", function(s, e, done)
+    local before, after = text:sub(s - 1, s - 1), text:sub(e + 1, e + 1)
+    if s - 1 >= done and (before == "'" or before == '"') and after == before then
+      return s - 1, e + 1, replacement
+    end
+    return s, e, replacement
+  end)
 end
 
 -- Pass 2 for one key: ##K## becomes replacement.
@@ -285,22 +297,12 @@ function M.quote_array_markers(text, mappings)
   check_mappings(mappings, "quote_array_markers")
   for _, key in ipairs(M.order(mappings)) do
     local marker = "@@" .. key .. "@@"
-    local out, done, from = {}, 1, 1
-    while true do
-      local s, e = text:find(marker, from, true)
-      if not s then break end
+    text = rewrite_markers(text, marker, function(s, e)
       local before, after = text:sub(s - 1, s - 1), text:sub(e + 1, e + 1)
       if before ~= "'" and before ~= '"' and after ~= "'" and after ~= '"' then
-        out[#out + 1] = text:sub(done, s - 1)
-        out[#out + 1] = '"' .. marker .. '"'
-        done = e + 1
+        return s, e, '"' .. marker .. '"'
       end
-      from = e + 1
-    end
-    if done > 1 then
-      out[#out + 1] = text:sub(done)
-      text = table.concat(out)
-    end
+    end)
   end
   return text
 end

@@ -412,23 +412,115 @@ function Pacer.tenant_refused(_, tenant, m, remaining, now)
   tenant.gen = tenant.gen + 1
 end
 
-function Pacer:observe(ticket, status, headers)
-  if type(ticket) ~= "table" or not ticket.group then error("pacer:observe: not a ticket", 2) end
-  if math.type(status) ~= "integer" then error("pacer:observe: status must be an integer", 2) end
-  local now = self.now()
+-- An answer came for the ticket: the send is over, and whatever the answer says of the
+-- buckets, the first answer of its group included, is known from now on.
+function Pacer:settle(ticket)
   self.seen_any = true
   self.answered[ticket.group] = true
   if self.probe == ticket then self.probe = nil end
   release(ticket)
   ticket.done = true
+end
+
+-- The x-ratelimit-* headers of an answer -> limit, remaining, reset (limit nil when absent or
+-- below 1: the answer says nothing of a bucket).
+local function rate_limit_headers(headers)
+  local limit = backoff.header_number(headers, "x-ratelimit-limit")
+  limit = limit and math.floor(limit)
+  if not limit or limit < 1 then return nil end
+  return limit, backoff.header_number(headers, "x-ratelimit-remaining"),
+    backoff.header_number(headers, "x-ratelimit-reset")
+end
+
+-- A 429 for bucket m. Every send booked and not yet sent books again (m.gen below): their
+-- tokens go back first, so that the first to book again does not wait for the refill of all
+-- the others.
+-- (ep: the server's clock when the answer came)
+function Pacer:refused(ticket, m, headers, remaining, ep, now)
+  for t in pairs(m.booked) do unbook(t) end
+  local wait = backoff.rate_limit_wait(headers, ep, { random = self.random }) or 1000
+  local believed = m.tokens + m.outstanding
+  local echo = (ticket.sent_at or now) <= self.last_surprise
+  local surprise = not echo and m.observed and believed >= 1 + reserve(m) + M.SURPRISE_MARGIN
+    and now - self.last_surprise > M.RECOVER_AFTER_MS
+  if surprise then
+    -- The bucket had tokens: a limit no header shows (requests per second). Slow down and keep
+    -- the bucket as it was.
+    local cap = self:cap() or M.MAX_CAP
+    self.adaptive = math.max(1, cap * 0.7)
+    self.last_surprise = now
+  elseif not echo then
+    -- (an echo was sent before the last surprise was noticed: the same event, acted on already)
+    m.tokens = (remaining or 0) - m.outstanding
+    m.t = now
+  end
+  if now + wait > m.blocked_until then m.blocked_until = now + wait end
+  m.gen = m.gen + 1
+  self.last_raise = now
+end
+
+-- The rate of bucket m from the reset: a sample (limit - remaining - 1) / span for the tenant's
+-- bucket, or a weaker bound for an endpoint bucket the sample never sees.
+local function rate_from_reset(m, limit, remaining, span, small)
+  -- remaining is rounded down and the reset up: one token less makes an underestimate
+  if span >= 2 and limit - remaining >= 3 and not small then
+    local sample = (limit - remaining - 1) / span
+    if not m.sampled or sample > m.rate then m.rate = math.max(sample, m.bound or 0) end
+    m.sampled = true
+  elseif span > 0 and remaining >= 1 and not m.measured then
+    -- A weaker bound for buckets that refill within a second or two (Auth0's organization
+    -- buckets: 5, refilled at 150 a minute), which the sample above never sees: the request
+    -- just answered took a token, so at least one is missing until the reset. It only ever
+    -- raises the rate: without it such a bucket stays paced at limit/60 (one request in 12 s).
+    -- (With nothing remaining the reset is the next token's time, not the full bucket's.)
+    local bound = math.max(1, limit - remaining - 1) / span
+    if bound > (m.bound or 0) then m.bound = bound end
+    if bound > m.rate then m.rate = bound end
+  end
+end
+
+-- An answer that says what is left of bucket m: its tokens and its rate follow.
+function Pacer:learn(m, limit, remaining, reset, ep, now)
+  local old_rate = m.rate
+  m.tokens = remaining - m.outstanding
+  m.t = now
+  m.observed = true
+  -- An endpoint bucket, smaller than the tenant's, refills within seconds: the reset's whole
+  -- seconds cannot measure it (a sample from them held organization writes at 1.7 a second
+  -- where the bucket gives 2.5); the answers themselves do (measure).
+  local small = limit < (self.top_limit or limit)
+  if reset then rate_from_reset(m, limit, remaining, reset - ep, small) end
+  if small or not m.sampled then self:measure(m, limit, remaining, now) end
+  if m.rate > old_rate * M.REBOOK_GAIN then
+    -- Sends booked at the old rate would keep their late start times: they book again.
+    for t in pairs(m.booked) do unbook(t) end
+    m.gen = m.gen + 1
+  end
+end
+
+-- The adaptive cap goes up by 1/s every RECOVER_EVERY_MS once RECOVER_AFTER_MS have passed
+-- without a surprise, and ends where the cap from the bucket size is.
+function Pacer:recover_cap(now)
+  if self.adaptive and now - self.last_surprise > M.RECOVER_AFTER_MS
+      and now - self.last_raise > M.RECOVER_EVERY_MS then
+    self.adaptive = self.adaptive + 1
+    self.last_raise = now
+    local default = self.default_limit
+    local base = default and math.min(M.MAX_CAP, default / M.CAP_DIVISOR) or M.MAX_CAP
+    if self.adaptive >= base then self.adaptive = nil end
+  end
+end
+
+function Pacer:observe(ticket, status, headers)
+  if type(ticket) ~= "table" or not ticket.group then error("pacer:observe: not a ticket", 2) end
+  if math.type(status) ~= "integer" then error("pacer:observe: status must be an integer", 2) end
+  local now = self.now()
+  self:settle(ticket)
   headers = headers or {}
   local date = backoff.parse_http_date(headers.date)
   if date then self.skew = date - self.epoch() end
-  local limit = backoff.header_number(headers, "x-ratelimit-limit")
-  limit = limit and math.floor(limit)
-  if not limit or limit < 1 then return end
-  local remaining = backoff.header_number(headers, "x-ratelimit-remaining")
-  local reset = backoff.header_number(headers, "x-ratelimit-reset")
+  local limit, remaining, reset = rate_limit_headers(headers)
+  if not limit then return end
   local m = self:note_limit(ticket.group, limit, now)
   refill(m, now)
   local ep = self:server_epoch()
@@ -438,72 +530,11 @@ function Pacer:observe(ticket, status, headers)
     return
   end
   if status == 429 then
-    -- Every send booked and not yet sent books again (m.gen below): their tokens go back first,
-    -- so that the first to book again does not wait for the refill of all the others.
-    for t in pairs(m.booked) do unbook(t) end
-    local wait = backoff.rate_limit_wait(headers, ep, { random = self.random }) or 1000
-    local believed = m.tokens + m.outstanding
-    local echo = (ticket.sent_at or now) <= self.last_surprise
-    local surprise = not echo and m.observed and believed >= 1 + reserve(m) + M.SURPRISE_MARGIN
-      and now - self.last_surprise > M.RECOVER_AFTER_MS
-    if surprise then
-      -- The bucket had tokens: a limit no header shows (requests per second). Slow down and keep
-      -- the bucket as it was.
-      local cap = self:cap() or M.MAX_CAP
-      self.adaptive = math.max(1, cap * 0.7)
-      self.last_surprise = now
-    elseif not echo then
-      -- (an echo was sent before the last surprise was noticed: the same event, acted on already)
-      m.tokens = (remaining or 0) - m.outstanding
-      m.t = now
-    end
-    if now + wait > m.blocked_until then m.blocked_until = now + wait end
-    m.gen = m.gen + 1
-    self.last_raise = now
+    self:refused(ticket, m, headers, remaining, ep, now)
     return
   end
-  if remaining then
-    local old_rate = m.rate
-    m.tokens = remaining - m.outstanding
-    m.t = now
-    m.observed = true
-    -- An endpoint bucket, smaller than the tenant's, refills within seconds: the reset's whole
-    -- seconds cannot measure it (a sample from them held organization writes at 1.7 a second
-    -- where the bucket gives 2.5); the answers themselves do (measure).
-    local small = limit < (self.top_limit or limit)
-    if reset then
-      local span = reset - ep
-      -- remaining is rounded down and the reset up: one token less makes an underestimate
-      if span >= 2 and limit - remaining >= 3 and not small then
-        local sample = (limit - remaining - 1) / span
-        if not m.sampled or sample > m.rate then m.rate = math.max(sample, m.bound or 0) end
-        m.sampled = true
-      elseif span > 0 and remaining >= 1 and not m.measured then
-        -- A weaker bound for buckets that refill within a second or two (Auth0's organization
-        -- buckets: 5, refilled at 150 a minute), which the sample above never sees: the request
-        -- just answered took a token, so at least one is missing until the reset. It only ever
-        -- raises the rate: without it such a bucket stays paced at limit/60 (one request in 12 s).
-        -- (With nothing remaining the reset is the next token's time, not the full bucket's.)
-        local bound = math.max(1, limit - remaining - 1) / span
-        if bound > (m.bound or 0) then m.bound = bound end
-        if bound > m.rate then m.rate = bound end
-      end
-    end
-    if small or not m.sampled then self:measure(m, limit, remaining, now) end
-    if m.rate > old_rate * M.REBOOK_GAIN then
-      -- Sends booked at the old rate would keep their late start times: they book again.
-      for t in pairs(m.booked) do unbook(t) end
-      m.gen = m.gen + 1
-    end
-  end
-  if self.adaptive and now - self.last_surprise > M.RECOVER_AFTER_MS
-      and now - self.last_raise > M.RECOVER_EVERY_MS then
-    self.adaptive = self.adaptive + 1
-    self.last_raise = now
-    local default = self.default_limit
-    local base = default and math.min(M.MAX_CAP, default / M.CAP_DIVISOR) or M.MAX_CAP
-    if self.adaptive >= base then self.adaptive = nil end
-  end
+  if remaining then self:learn(m, limit, remaining, reset, ep, now) end
+  self:recover_cap(now)
 end
 
 function Pacer:snapshot()

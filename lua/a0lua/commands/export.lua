@@ -6,14 +6,16 @@ the shipped recipe recipes/export.lua (run through a0lua.commands.run).
 
 Exit status 0 or 1.
 ]]
+local args = require "a0lua.args"
+
 local M = {}
 
-M.summary = "write the tenant's configuration to files (alias: dump)"
-M.usage = require("a0lua.args").usage("export")
+M.summary = args.COMMANDS.export.summary
+M.usage = args.usage("export")
 
-function M.run(args, argv, first)
+function M.run(words, argv, first)
   local name = argv and first and argv[first - 1] == "dump" and "dump" or "export"
-  return require("a0lua.commands.run").recipe("export", args, { command = name })
+  return require("a0lua.commands.run").recipe("export", words, { command = name })
 end
 
 return M

@@ -7,15 +7,4 @@ the tenant differs from the files: 0 nothing would change, 2 something would, 1 
 The plan prints as a readable diff (coloured on a terminal), or with --json as one JSON document
 on stdout ({changes, summary, warnings, has_changes}). Nothing is written to the tenant.
 ]]
-local import = require "a0lua.commands.import"
-
-local M = {}
-
-M.summary = "show what an import would change (exit 0: nothing, 2: changes, 1: error)"
-M.usage = require("a0lua.args").usage("plan")
-
-function M.run(args)
-  return import.pipeline("plan", args, "plan")
-end
-
-return M
+return require("a0lua.commands.import").mode_command("plan")

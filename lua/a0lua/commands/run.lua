@@ -29,6 +29,11 @@ Helpers for recipes that take command-line words like the commands do:
   run.config(parsed [, values]) -> cfg, log     the config as `a0lua import` reads it (config
                                                 file -c, environment unless --env=false, the
                                                 flags; values: more keys, lowest precedence)
+  run.command_config(name, words, mode)         the start of the import and export recipes: the
+      -> cfg, log | nil                         words read as command `name` reads them, its
+                                                usage printed for --help (then nil), the config
+                                                loaded and checked (a0lua.config) for `mode`,
+                                                the check's warnings logged
 
 Errors: a recipe that cannot be found or does not compile raises "run: ..." (cli.lua prints it
 and exits 1).
@@ -153,6 +158,25 @@ function M.config(parsed, values)
     command = "import" }
   if not cfg then error(err, 0) end
   return cfg, log_mod.from_config(cfg)
+end
+
+function M.command_config(name, words, mode)
+  local args = require "a0lua.args"
+  local config = require "a0lua.config"
+  local log_mod = require "a0lua.log"
+  local parsed, perr = args.parse_command(name, words)
+  if not parsed then error(perr, 0) end
+  if parsed.help then
+    io.stdout:write(args.usage(name))
+    return nil
+  end
+  local cfg, cerr = config.load{ args = parsed, env = config.environ(), command = mode }
+  if not cfg then error(cerr, 0) end
+  local log = log_mod.from_config(cfg)
+  local ok, cwarn = config.check(cfg, mode)
+  if not ok then error(cwarn, 0) end
+  for _, w in ipairs(cwarn or {}) do log:warn(w) end
+  return cfg, log
 end
 
 return M

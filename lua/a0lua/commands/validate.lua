@@ -9,15 +9,4 @@ between the files (a reference to something the files do not hold is a warning: 
 the tenant; `a0lua plan` checks it against the tenant). Every problem is printed, each as
 "file:line:column: path: message". Exit status 0 when valid, 1 otherwise.
 ]]
-local import = require "a0lua.commands.import"
-
-local M = {}
-
-M.summary = "check files, schemas and references without contacting the tenant"
-M.usage = require("a0lua.args").usage("validate")
-
-function M.run(args)
-  return import.pipeline("validate", args, "validate")
-end
-
-return M
+return require("a0lua.commands.import").mode_command("validate")
