@@ -229,6 +229,37 @@ describe("a0lua.emulator.resources", function()
       assert.are.equal(409, emu:post(path, {}).status)
       assert.are.equal(204, emu:delete(path).status)
     end)
+
+    it("fills the server fields of SCIM and directory provisioning, and words their 404 and 409",
+        function()
+      local conn = ok(emu:post("/connections", { name = "gws-fields", strategy = "google-apps",
+        options = { domain = "example.org", tenant_domain = "example.org" } }), 201)
+      local cases = {
+        { "/scim-configuration", "SCIM configuration", "inexistent_scim_configuration",
+          { tenant_name = "a0lua-emulator", user_id_attribute = "externalId" }, "updated_on" },
+        { "/directory-provisioning", "Directory provisioning",
+          "inexistent_directory_provisioning", { synchronize_automatically = false },
+          "updated_at" },
+      }
+      for _, case in ipairs(cases) do
+        local path = "/connections/" .. conn.id .. case[1]
+        for _, res in ipairs({ emu:delete(path), emu:get(path) }) do
+          assert.are.same({ 404, "Not Found", case[3] },
+            { res.status, res.json.message, res.json.errorCode })
+        end
+        local made = ok(emu:post(path, {}), 201)
+        assert.are.same({ conn.id, "gws-fields", "google-apps" },
+          { made.connection_id, made.connection_name, made.strategy })
+        assert.are.same({}, made.mapping)
+        for k, v in pairs(case[4]) do assert.are.equal(v, made[k]) end
+        assert.is_string(made.created_at)
+        assert.is_string(made[case[5]])
+        local again = emu:post(path, {})
+        assert.are.same({ 409, case[2] .. " already exists for this connection", "conflict" },
+          { again.status, again.json.message, again.json.errorCode })
+        assert.are.equal(204, emu:delete(path).status)
+      end
+    end)
   end)
 
   describe("directory provisioning", function()
@@ -596,6 +627,26 @@ describe("a0lua.emulator.resources", function()
       assert.are.equal(1, #ok(emu:get("/actions/actions/" .. a.id .. "/versions")).versions)
     end)
 
+    it("reads one version, and answers 404 for an unknown action or version", function()
+      local a = ok(emu:post("/actions/actions", { name = "act3",
+        supported_triggers = { { id = "credentials-exchange", version = "v2" } } }), 201)
+      wait_built(a.id)
+      local v = ok(emu:post("/actions/actions/" .. a.id .. "/deploy"), 202)
+      local base = "/actions/actions/" .. a.id .. "/versions/"
+      assert.are.equal(1, ok(emu:get(base .. v.id)).number)
+      local gone = emu:get(base .. "nope")
+      assert.are.equal(404, gone.status)
+      assert.are.same({ "Version not found", "inexistent_action_version" },
+        { gone.json.message, gone.json.errorCode })
+      assert.are.equal(404, emu:post(base .. "nope/deploy").status)
+      for _, path in ipairs({ "/actions/actions/nope/versions",
+                              "/actions/actions/nope/versions/x" }) do
+        local res = emu:get(path)
+        assert.are.equal(404, res.status)
+        assert.are.equal("inexistent_action", res.json.errorCode)
+      end
+    end)
+
     it("lists the triggers", function()
       local triggers = ok(emu:get("/actions/triggers")).triggers
       assert.is_truthy(find_by(triggers, "id", "post-login"))
@@ -627,6 +678,15 @@ describe("a0lua.emulator.resources", function()
       assert.is_nil(m.publish)
       local versions = ok(emu:get("/actions/modules/" .. m.id .. "/versions"))
       assert.are.equal(1, #versions.versions)
+      local id = versions.versions[1].id
+      assert.are.equal(1, ok(emu:get("/actions/modules/" .. m.id .. "/versions/" .. id))
+        .version_number)
+      local gone = emu:get("/actions/modules/" .. m.id .. "/versions/nope")
+      assert.are.same({ 404, "Module version not found", "inexistent_module" },
+        { gone.status, gone.json.message, gone.json.errorCode })
+      gone = emu:get("/actions/modules/nope/versions")
+      assert.are.same({ 404, "Module not found", "inexistent_module" },
+        { gone.status, gone.json.message, gone.json.errorCode })
       -- a duplicate name is refused and publishes nothing
       assert.are.equal(409, emu:post("/actions/modules", { name = "pub", code = "",
         publish = true }).status)

@@ -3,13 +3,15 @@ a0lua.emulator.values: helpers for JSON values as a0lua.core.json decodes them (
 tables, arrays carry json.array_mt, null is json.null).
 
   values.copy(v) -> a deep copy (arrays keep their marker)
-  values.merge(target, patch) -> target          top-level keys of patch replace target's;
-                                                  a json.null value removes the key
+  values.merge(target, patch [, own]) -> target  top-level keys of patch replace target's;
+                                                  a json.null value removes the key; own = {
+                                                  [key] = function(target, value, key) }:
+                                                  the keys merged their own way (null too)
   values.deep_merge(target, patch) -> target      objects merge recursively, arrays and scalars
                                                   replace; json.null removes the key
   values.project(item, fields, include) -> copy   keep (include ~= false) or drop the named keys
   values.is_object(v), values.is_array(v)
-  values.array([t]) -> t marked as an array
+  values.array([t]) -> t marked as an array      values.null: json.null
   values.equal(a, b) -> boolean                   deep equality
 ]]
 local json = require "a0lua.core.json"
@@ -28,6 +30,7 @@ function M.is_object(v)
 end
 
 M.array = json.array
+M.null = null
 
 local function copy(v)
   if type(v) ~= "table" then return v end
@@ -39,9 +42,16 @@ local function copy(v)
 end
 M.copy = copy
 
-function M.merge(target, patch)
+function M.merge(target, patch, own)
   for k, v in pairs(patch) do
-    if v == null then target[k] = nil else target[k] = copy(v) end
+    local merge_own = own and own[k]
+    if merge_own then
+      merge_own(target, v, k)
+    elseif v == null then
+      target[k] = nil
+    else
+      target[k] = copy(v)
+    end
   end
   return target
 end
