@@ -1014,4 +1014,44 @@ describe("a0lua.emulator.resources", function()
       assert.is_nil(listed.destination.configuration.webhook_authorization.token)
     end)
   end)
+
+  describe("unknown ids", function()
+    -- Each lookup of a parent or an item by hand: the 404 it answers, worded as the API does.
+    local CASES = {
+      { "GET", "/roles/rol_nope/permissions", "The role does not exist", "inexistent_role" },
+      { "POST", "/clients/nope/rotate-secret", "The client does not exist", "inexistent_client" },
+      { "GET", "/hooks/nope/secrets", "The hook does not exist", "inexistent_hook" },
+      { "GET", "/organizations/org_nope/client-grants",
+        "No organization found by that id or name", "inexistent_organization" },
+      { "GET", "/organizations/org_nope/clients", "No organization found by that id or name",
+        "inexistent_organization" },
+      { "GET", "/organizations/name/nope", "No organization found by that id or name",
+        "inexistent_organization" },
+      { "GET", "/organizations/org_nope/enabled_connections/con_nope",
+        "No organization found by that id or name", "inexistent_organization" },
+      { "POST", "/custom-domains/cd_nope/verify", "The custom domain does not exist",
+        "inexistent_custom_domain" },
+      { "PATCH", "/custom-domains/default", "The custom domain does not exist",
+        "inexistent_custom_domain", { domain = "nope.example.com" } },
+      { "PATCH", "/branding/phone/templates/tem_nope/reset", "Phone template not found",
+        "inexistent_phone_template" },
+      { "GET", "/connections/con_nope/clients", "The connection does not exist",
+        "inexistent_connection" },
+    }
+    for _, case in ipairs(CASES) do
+      it(case[1] .. " " .. case[2], function()
+        local res = emu:request(case[1], case[2], { body = case[5] })
+        assert.are.same({ 404, case[3], case[4] },
+          { res.status, res.json and res.json.message, res.json and res.json.errorCode })
+      end)
+    end
+
+    it("an organization's enabled connection that is not there", function()
+      local org = ok(emu:post("/organizations", { name = "org-404" }), 201)
+      local res = emu:get("/organizations/" .. org.id .. "/enabled_connections/con_nope")
+      assert.are.same({ 404, "The connection is not enabled for this organization",
+                        "inexistent_organization_connection" },
+        { res.status, res.json.message, res.json.errorCode })
+    end)
+  end)
 end)

@@ -8,6 +8,8 @@ describes a type with a table of data and gets its route bindings from one of th
   kinds.join({ bindings, ... }) -> bindings            several lists as one (a module's bindings)
   kinds.find_or_404(ctx, key, field, value, not_found) -> the item of the list at key whose
                                         field is value, or a 404 worded by not_found
+  kinds.query_matches(query, item, fields) -> whether item has the value the query gives for
+                                        each of fields it names (a list route's filters)
 
 A binding is { method =, template =, handler = function(ctx, req, params, body) -> status,
 value [, list], paging =, key =, id_field =, max_take =, bare_without_params =, omit_zero =,
@@ -94,6 +96,14 @@ local function chosen(methods, order, routes)
     if methods[name] then b[#b + 1] = routes[name] end
   end
   return b
+end
+
+-- Whether item has, for each of fields that the query names, the query's value.
+function M.query_matches(query, item, fields)
+  for _, f in ipairs(fields) do
+    if query[f] and item[f] ~= query[f] then return false end
+  end
+  return true
 end
 
 -- Several lists of bindings as one (a resource module's bindings()).

@@ -42,28 +42,25 @@ local function copy(v)
 end
 M.copy = copy
 
+-- One key of a patch: null removes it, anything else is copied in.
+local function put(target, k, v)
+  if v == null then target[k] = nil else target[k] = copy(v) end
+end
+
 function M.merge(target, patch, own)
   for k, v in pairs(patch) do
     local merge_own = own and own[k]
-    if merge_own then
-      merge_own(target, v, k)
-    elseif v == null then
-      target[k] = nil
-    else
-      target[k] = copy(v)
-    end
+    if merge_own then merge_own(target, v, k) else put(target, k, v) end
   end
   return target
 end
 
 local function deep_merge(target, patch)
   for k, v in pairs(patch) do
-    if v == null then
-      target[k] = nil
-    elseif M.is_object(v) and M.is_object(target[k]) then
+    if M.is_object(v) and M.is_object(target[k]) then
       deep_merge(target[k], v)
     else
-      target[k] = copy(v)
+      put(target, k, v)
     end
   end
   return target
