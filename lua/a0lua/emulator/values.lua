@@ -12,7 +12,6 @@ tables, arrays carry json.array_mt, null is json.null).
   values.project(item, fields, include) -> copy   keep (include ~= false) or drop the named keys
   values.is_object(v), values.is_array(v)
   values.array([t]) -> t marked as an array      values.null: json.null
-  values.equal(a, b) -> boolean                   deep equality
 ]]
 local json = require "a0lua.core.json"
 
@@ -79,19 +78,5 @@ function M.project(item, fields, include)
   end
   return out
 end
-
-local function equal(a, b)
-  if a == b then return true end
-  if type(a) ~= "table" or type(b) ~= "table" then return false end
-  if M.is_array(a) ~= M.is_array(b) then return false end
-  for k, v in pairs(a) do
-    if not equal(v, b[k]) then return false end
-  end
-  for k in pairs(b) do
-    if a[k] == nil then return false end
-  end
-  return true
-end
-M.equal = equal
 
 return M
