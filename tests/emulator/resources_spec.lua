@@ -1046,11 +1046,30 @@ describe("a0lua.emulator.resources", function()
       end)
     end
 
-    it("an organization's enabled connection that is not there", function()
+    it("an organization's enabled connection, grant or client that is not there", function()
       local org = ok(emu:post("/organizations", { name = "org-404" }), 201)
-      local res = emu:get("/organizations/" .. org.id .. "/enabled_connections/con_nope")
-      assert.are.same({ 404, "The connection is not enabled for this organization",
-                        "inexistent_organization_connection" },
+      local base = "/organizations/" .. org.id
+      local function not_found(res, message, code)
+        assert.are.same({ 404, message, code },
+          { res.status, res.json.message, res.json.errorCode })
+      end
+      not_found(emu:get(base .. "/enabled_connections/con_nope"),
+        "The connection is not enabled for this organization",
+        "inexistent_organization_connection")
+      not_found(emu:post(base .. "/enabled_connections", { connection_id = "con_nope" }),
+        "The connection does not exist", "inexistent_connection")
+      not_found(emu:post(base .. "/client-grants", { grant_id = "cgr_nope" }),
+        "The client grant does not exist", "inexistent_client_grant")
+      not_found(emu:post(base .. "/clients", { clients = { { client_id = "nope" } } }),
+        "The client does not exist", "inexistent_client")
+      not_found(emu:patch(base .. "/clients/nope", { use_for_member_access = true }),
+        "The client does not exist", "inexistent_client")
+    end)
+
+    it("a token exchange profile's action that is not there", function()
+      local res = emu:post("/token-exchange-profiles", { name = "tep-404",
+        subject_token_type = "urn:acme:404", action_id = "nope", type = "custom_authentication" })
+      assert.are.same({ 404, "Action not found", "inexistent_action" },
         { res.status, res.json.message, res.json.errorCode })
     end)
   end)

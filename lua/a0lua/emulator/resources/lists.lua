@@ -280,8 +280,9 @@ M.TOKEN_EXCHANGE_PROFILES = {
                message = "A token exchange profile with the same subject_token_type already "
                  .. "exists", code = "conflict" } },
   create = function(ctx, item)
-    if item.action_id and not ctx.store:find("/actions/actions", "id", item.action_id) then
-      errors.raise(404, "Action not found", "inexistent_action")
+    if item.action_id then
+      kinds.find_or_404(ctx, "/actions/actions", "id", item.action_id,
+        nf("Action not found", "inexistent_action"))
     end
   end,
 }

@@ -18,6 +18,13 @@ local NOT_FOUND = { message = "No organization found by that id or name",
                     code = "inexistent_organization" }
 local PARENT = { path = "/organizations", id = "id", not_found = NOT_FOUND }
 
+-- The 404s of the things an organization refers to.
+local CONNECTION_NOT_FOUND = { message = "The connection does not exist",
+                               code = "inexistent_connection" }
+local CLIENT_NOT_FOUND = { message = "The client does not exist", code = "inexistent_client" }
+local GRANT_NOT_FOUND = { message = "The client grant does not exist",
+                          code = "inexistent_client_grant" }
+
 local function find_organization(ctx, id)
   return kinds.find_or_404(ctx, "/organizations", "id", id, NOT_FOUND)
 end
@@ -82,9 +89,7 @@ local function connection_bindings(base)
       handler = function(ctx, _, params, body)
         local key = key_of(ctx, params)
         body = type(body) == "table" and body or {}
-        if not ctx.store:find("/connections", "id", body.connection_id) then
-          errors.raise(404, "The connection does not exist", "inexistent_connection")
-        end
+        kinds.find_or_404(ctx, "/connections", "id", body.connection_id, CONNECTION_NOT_FOUND)
         if ctx.store:find(key, "connection_id", body.connection_id) then
           errors.raise(409, def.conflict.message, def.conflict.code)
         end
@@ -156,10 +161,7 @@ local function grant_bindings()
       handler = function(ctx, _, params, body)
         find_organization(ctx, params[1])
         local grant_id = type(body) == "table" and body.grant_id
-        local grant = ctx.store:find("/client-grants", "id", grant_id)
-        if not grant then
-          errors.raise(404, "The client grant does not exist", "inexistent_client_grant")
-        end
+        local grant = kinds.find_or_404(ctx, "/client-grants", "id", grant_id, GRANT_NOT_FOUND)
         local key = grants_key(params[1])
         if not ctx.store:find(key, "id", grant_id) then
           ctx.store:insert(key, values.copy(grant))
@@ -228,9 +230,7 @@ local function clients_bindings()
       handler = function(ctx, _, params, body)
         local k = key(ctx, params[1])
         for _, c in ipairs(type(body) == "table" and body.clients or {}) do
-          if not ctx.store:find("/clients", "client_id", c.client_id) then
-            errors.raise(404, "The client does not exist", "inexistent_client")
-          end
+          kinds.find_or_404(ctx, "/clients", "client_id", c.client_id, CLIENT_NOT_FOUND)
           local cur = ctx.store:find(k, "client_id", c.client_id)
           if cur then
             cur.use_for_member_access = c.use_for_member_access
@@ -255,8 +255,8 @@ local function clients_bindings()
     {
       method = "PATCH", template = "/organizations/{id}/clients/{client_id}",
       handler = function(ctx, _, params, body)
-        local cur = ctx.store:find(key(ctx, params[1]), "client_id", params[2])
-        if not cur then errors.raise(404, "The client does not exist", "inexistent_client") end
+        local cur = kinds.find_or_404(ctx, key(ctx, params[1]), "client_id", params[2],
+          CLIENT_NOT_FOUND)
         values.merge(cur, type(body) == "table" and body or {})
         return 200, cur
       end,
