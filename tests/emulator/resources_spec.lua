@@ -229,6 +229,37 @@ describe("a0lua.emulator.resources", function()
       assert.are.equal(409, emu:post(path, {}).status)
       assert.are.equal(204, emu:delete(path).status)
     end)
+
+    it("fills the server fields of SCIM and directory provisioning, and words their 404 and 409",
+        function()
+      local conn = ok(emu:post("/connections", { name = "gws-fields", strategy = "google-apps",
+        options = { domain = "example.org", tenant_domain = "example.org" } }), 201)
+      local cases = {
+        { "/scim-configuration", "SCIM configuration", "inexistent_scim_configuration",
+          { tenant_name = "a0lua-emulator", user_id_attribute = "externalId" }, "updated_on" },
+        { "/directory-provisioning", "Directory provisioning",
+          "inexistent_directory_provisioning", { synchronize_automatically = false },
+          "updated_at" },
+      }
+      for _, case in ipairs(cases) do
+        local path = "/connections/" .. conn.id .. case[1]
+        for _, res in ipairs({ emu:delete(path), emu:get(path) }) do
+          assert.are.same({ 404, "Not Found", case[3] },
+            { res.status, res.json.message, res.json.errorCode })
+        end
+        local made = ok(emu:post(path, {}), 201)
+        assert.are.same({ conn.id, "gws-fields", "google-apps" },
+          { made.connection_id, made.connection_name, made.strategy })
+        assert.are.same({}, made.mapping)
+        for k, v in pairs(case[4]) do assert.are.equal(v, made[k]) end
+        assert.is_string(made.created_at)
+        assert.is_string(made[case[5]])
+        local again = emu:post(path, {})
+        assert.are.same({ 409, case[2] .. " already exists for this connection", "conflict" },
+          { again.status, again.json.message, again.json.errorCode })
+        assert.are.equal(204, emu:delete(path).status)
+      end
+    end)
   end)
 
   describe("directory provisioning", function()
@@ -596,6 +627,26 @@ describe("a0lua.emulator.resources", function()
       assert.are.equal(1, #ok(emu:get("/actions/actions/" .. a.id .. "/versions")).versions)
     end)
 
+    it("reads one version, and answers 404 for an unknown action or version", function()
+      local a = ok(emu:post("/actions/actions", { name = "act3",
+        supported_triggers = { { id = "credentials-exchange", version = "v2" } } }), 201)
+      wait_built(a.id)
+      local v = ok(emu:post("/actions/actions/" .. a.id .. "/deploy"), 202)
+      local base = "/actions/actions/" .. a.id .. "/versions/"
+      assert.are.equal(1, ok(emu:get(base .. v.id)).number)
+      local gone = emu:get(base .. "nope")
+      assert.are.equal(404, gone.status)
+      assert.are.same({ "Version not found", "inexistent_action_version" },
+        { gone.json.message, gone.json.errorCode })
+      assert.are.equal(404, emu:post(base .. "nope/deploy").status)
+      for _, path in ipairs({ "/actions/actions/nope/versions",
+                              "/actions/actions/nope/versions/x" }) do
+        local res = emu:get(path)
+        assert.are.equal(404, res.status)
+        assert.are.equal("inexistent_action", res.json.errorCode)
+      end
+    end)
+
     it("lists the triggers", function()
       local triggers = ok(emu:get("/actions/triggers")).triggers
       assert.is_truthy(find_by(triggers, "id", "post-login"))
@@ -627,6 +678,15 @@ describe("a0lua.emulator.resources", function()
       assert.is_nil(m.publish)
       local versions = ok(emu:get("/actions/modules/" .. m.id .. "/versions"))
       assert.are.equal(1, #versions.versions)
+      local id = versions.versions[1].id
+      assert.are.equal(1, ok(emu:get("/actions/modules/" .. m.id .. "/versions/" .. id))
+        .version_number)
+      local gone = emu:get("/actions/modules/" .. m.id .. "/versions/nope")
+      assert.are.same({ 404, "Module version not found", "inexistent_module" },
+        { gone.status, gone.json.message, gone.json.errorCode })
+      gone = emu:get("/actions/modules/nope/versions")
+      assert.are.same({ 404, "Module not found", "inexistent_module" },
+        { gone.status, gone.json.message, gone.json.errorCode })
       -- a duplicate name is refused and publishes nothing
       assert.are.equal(409, emu:post("/actions/modules", { name = "pub", code = "",
         publish = true }).status)
@@ -952,6 +1012,65 @@ describe("a0lua.emulator.resources", function()
       local listed = find_by(ok(emu:get("/event-streams?take=50")).eventStreams, "id", es.id)
       assert.are.equal("bearer", listed.destination.configuration.webhook_authorization.method)
       assert.is_nil(listed.destination.configuration.webhook_authorization.token)
+    end)
+  end)
+
+  describe("unknown ids", function()
+    -- Each lookup of a parent or an item by hand: the 404 it answers, worded as the API does.
+    local CASES = {
+      { "GET", "/roles/rol_nope/permissions", "The role does not exist", "inexistent_role" },
+      { "POST", "/clients/nope/rotate-secret", "The client does not exist", "inexistent_client" },
+      { "GET", "/hooks/nope/secrets", "The hook does not exist", "inexistent_hook" },
+      { "GET", "/organizations/org_nope/client-grants",
+        "No organization found by that id or name", "inexistent_organization" },
+      { "GET", "/organizations/org_nope/clients", "No organization found by that id or name",
+        "inexistent_organization" },
+      { "GET", "/organizations/name/nope", "No organization found by that id or name",
+        "inexistent_organization" },
+      { "GET", "/organizations/org_nope/enabled_connections/con_nope",
+        "No organization found by that id or name", "inexistent_organization" },
+      { "POST", "/custom-domains/cd_nope/verify", "The custom domain does not exist",
+        "inexistent_custom_domain" },
+      { "PATCH", "/custom-domains/default", "The custom domain does not exist",
+        "inexistent_custom_domain", { domain = "nope.example.com" } },
+      { "PATCH", "/branding/phone/templates/tem_nope/reset", "Phone template not found",
+        "inexistent_phone_template" },
+      { "GET", "/connections/con_nope/clients", "The connection does not exist",
+        "inexistent_connection" },
+    }
+    for _, case in ipairs(CASES) do
+      it(case[1] .. " " .. case[2], function()
+        local res = emu:request(case[1], case[2], { body = case[5] })
+        assert.are.same({ 404, case[3], case[4] },
+          { res.status, res.json and res.json.message, res.json and res.json.errorCode })
+      end)
+    end
+
+    it("an organization's enabled connection, grant or client that is not there", function()
+      local org = ok(emu:post("/organizations", { name = "org-404" }), 201)
+      local base = "/organizations/" .. org.id
+      local function not_found(res, message, code)
+        assert.are.same({ 404, message, code },
+          { res.status, res.json.message, res.json.errorCode })
+      end
+      not_found(emu:get(base .. "/enabled_connections/con_nope"),
+        "The connection is not enabled for this organization",
+        "inexistent_organization_connection")
+      not_found(emu:post(base .. "/enabled_connections", { connection_id = "con_nope" }),
+        "The connection does not exist", "inexistent_connection")
+      not_found(emu:post(base .. "/client-grants", { grant_id = "cgr_nope" }),
+        "The client grant does not exist", "inexistent_client_grant")
+      not_found(emu:post(base .. "/clients", { clients = { { client_id = "nope" } } }),
+        "The client does not exist", "inexistent_client")
+      not_found(emu:patch(base .. "/clients/nope", { use_for_member_access = true }),
+        "The client does not exist", "inexistent_client")
+    end)
+
+    it("a token exchange profile's action that is not there", function()
+      local res = emu:post("/token-exchange-profiles", { name = "tep-404",
+        subject_token_type = "urn:acme:404", action_id = "nope", type = "custom_authentication" })
+      assert.are.same({ 404, "Action not found", "inexistent_action" },
+        { res.status, res.json.message, res.json.errorCode })
     end)
   end)
 end)

@@ -432,6 +432,77 @@ describe("a0lua.emulator.server", function()
       f:send("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n")
       assert.equals(400, f:response().status)
     end)
+
+    -- Every rejection of the request parser, one raw request each: the status it answers.
+    local REJECTED = {
+      { "a method that is not a token", 400, "GE(T / HTTP/1.1\r\n\r\n" },
+      { "a request line without a version", 400, "GET /\r\n\r\n" },
+      { "an obsolete folded header line", 400, "GET / HTTP/1.1\r\nA: 1\r\n  folded\r\n\r\n" },
+      { "a header name with a space", 400, "GET / HTTP/1.1\r\nBad Name: 1\r\n\r\n" },
+      { "a Content-Length of 16 digits", 400,
+        "POST / HTTP/1.1\r\nContent-Length: 0000000000000001\r\n\r\nx" },
+      { "a Content-Length that is not a number", 400,
+        "POST / HTTP/1.1\r\nContent-Length: 1x\r\n\r\nx" },
+      { "a chunk size of 9 hex digits", 400,
+        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n000000001\r\nx\r\n0\r\n\r\n" },
+      { "a chunk size line over 1024 bytes", 400,
+        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1;" .. ("e"):rep(1100) .. "\r\n" },
+      { "a chunk size followed by text that is no extension", 400,
+        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1x\r\nx\r\n0\r\n\r\n" },
+      { "chunk data without its CRLF", 400,
+        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nxy\r\n0\r\n\r\n" },
+      { "chunked data over max_body", 413,
+        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n01234567\r\n"
+        .. "8\r\n01234567\r\n0\r\n\r\n" },
+      { "trailers over what is left of max_header_bytes", 431,
+        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: "
+        .. ("t"):rep(200) .. "\r\n\r\n" },
+      { "a transfer coding list", 501,
+        "POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n" },
+      { "a version HTTP/1.2", 505, "GET / HTTP/1.2\r\n\r\n" },
+    }
+    for _, case in ipairs(REJECTED) do
+      it("answers " .. case[2] .. " and closes on " .. case[1], function()
+        start{ max_body = 10, max_header_bytes = 120 }
+        local c = client()
+        c:send(case[3])
+        assert.equals(case[2], c:response().status)
+        assert.is_true(c:wait_closed())
+      end)
+    end
+
+    it("takes leading empty lines, trailers it ignores, and a chunked 100-continue", function()
+      start{ max_header_bytes = 120 }
+      local c = client()
+      c:send("\r\n\r\nPOST /t HTTP/1.1\r\nTransfer-Encoding: Chunked \r\n"
+        .. "Expect: 100-Continue\r\n\r\n")
+      assert.equals(100, c:response().status)
+      c:send("3\r\nabc\r\n0\r\nnot a field at all\r\n\r\n")
+      assert.equals("POST /t body=abc conn=1", c:response().body)
+    end)
+
+    it("sends no 100 Continue for an empty body nor to HTTP/1.0", function()
+      start()
+      local c = client()
+      c:send("POST /z HTTP/1.1\r\nContent-Length: 0\r\nExpect: 100-continue\r\n\r\n")
+      assert.equals("POST /z body= conn=1", c:response().body)
+      local d = client()
+      d:send("POST /o HTTP/1.0\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\nhi")
+      assert.equals("POST /o body=hi conn=2", d:response().body)
+    end)
+
+    it("counts the header lines and bytes within their limits exactly", function()
+      start{ max_headers = 2, max_header_bytes = 12 }
+      local c = client()
+      -- With their CRLF, "A: 1" and "B: 2" are 12 bytes, "A: 12" and "B: 3" 13: one over.
+      c:send("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\n\r\n")
+      assert.equals(200, c:response().status)
+      c:send("GET / HTTP/1.1\r\nA: 12\r\nB: 3\r\n\r\n")
+      assert.equals(431, c:response().status)
+      local d = client()
+      d:send("GET / HTTP/1.1\r\nA:\r\nB:\r\nC:\r\n\r\n")
+      assert.equals(431, d:response().status)
+    end)
   end)
 
   describe("srv:step", function()

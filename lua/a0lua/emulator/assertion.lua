@@ -94,6 +94,65 @@ function Checker:prune(now)
   self.seen_count = count
 end
 
+-- The steps of a check, in the order Auth0 answers them. Each returns nothing when the
+-- assertion passes it, or the error_description of the refusal.
+
+-- iss and sub name the client (and match the client_id parameter when one is given).
+local function subject_problem(p, claims)
+  local client_id = claims.iss
+  if type(client_id) ~= "string" or client_id == "" then
+    return "'iss' claim is required and must be the client id"
+  end
+  if p.client_id and p.client_id ~= "" and p.client_id ~= client_id then
+    return "'iss' claim must match the client_id parameter"
+  end
+  if claims.sub ~= client_id then return "'sub' claim must be the client id" end
+end
+
+-- A credential of the client, of the header's alg (and kid, when given), verifies the signature.
+local function signature_problem(crypto, creds, header, input, signature)
+  if #creds == 0 then return "The client has no credential for private_key_jwt authentication" end
+  local alg = header.alg
+  if not ALGORITHMS[alg] then
+    return ("'alg' %s is not supported: use RS256, RS384 or PS256"):format(
+      type(alg) == "string" and ("'" .. alg .. "'") or "(absent)")
+  end
+  local candidates = {}
+  for _, cred in ipairs(creds) do
+    if header.kid == nil or header.kid == cred.kid then candidates[#candidates + 1] = cred end
+  end
+  if #candidates == 0 then return "No credential of the client has that 'kid'" end
+  local alg_matched = false
+  for _, cred in ipairs(candidates) do
+    if (cred.alg or "RS256") == alg then
+      alg_matched = true
+      if crypto.verify(cred.pem, alg, input, signature) == true then return end
+    end
+  end
+  if not alg_matched then
+    return ("'alg' '%s' does not match the algorithm of the client's credential"):format(alg)
+  end
+  return "Invalid signature for client_assertion"
+end
+
+-- exp is present and not past, iat (when given) not in the future, and the assertion lives at
+-- most MAX_LIFETIME_S.
+local function lifetime_problem(claims, now)
+  local exp, iat = claims.exp, claims.iat
+  if math.type(exp) == nil then return "'exp' claim is required" end
+  if exp + M.SKEW_S <= now then return "'exp' claim timestamp check failed (expired)" end
+  if iat ~= nil then
+    if math.type(iat) == nil then return "'iat' claim must be a number" end
+    if iat > now + M.SKEW_S then return "'iat' claim is in the future" end
+    if exp - iat > M.MAX_LIFETIME_S then
+      return ("'exp' claim must specify a time that is no more than 5 minutes after "
+        .. "'iat': %s"):format(math.tointeger(exp) or exp)
+    end
+  elseif exp - now > M.MAX_LIFETIME_S + M.SKEW_S then
+    return "'exp' claim must specify a time that is no more than 5 minutes from now"
+  end
+end
+
 function Checker:check(p, hosts)
   if p.client_assertion_type ~= M.TYPE then
     return bad_request(("client_assertion_type must be %s"):format(M.TYPE))
@@ -104,68 +163,25 @@ function Checker:check(p, hosts)
   local crypto = require "a0lua.core.crypto"
   local header, claims, input, signature = decode(crypto, p.client_assertion or "")
   if not header then return bad_request("client_assertion is not a valid JWT") end
+  local problem = subject_problem(p, claims)
+  if problem then return refuse(problem) end
   local client_id = claims.iss
-  if type(client_id) ~= "string" or client_id == "" then
-    return refuse("'iss' claim is required and must be the client id")
-  end
-  if p.client_id and p.client_id ~= "" and p.client_id ~= client_id then
-    return refuse("'iss' claim must match the client_id parameter")
-  end
-  if claims.sub ~= client_id then return refuse("'sub' claim must be the client id") end
   local client = self.store:find("/clients", "client_id", client_id)
   if not client then return refuse("Unknown client") end
-  local creds = credentials_of(self, client)
-  if #creds == 0 then
-    return refuse("The client has no credential for private_key_jwt authentication")
-  end
-  local alg = header.alg
-  if not ALGORITHMS[alg] then
-    return refuse(("'alg' %s is not supported: use RS256, RS384 or PS256"):format(
-      type(alg) == "string" and ("'" .. alg .. "'") or "(absent)"))
-  end
-  local candidates = {}
-  for _, cred in ipairs(creds) do
-    if header.kid == nil or header.kid == cred.kid then candidates[#candidates + 1] = cred end
-  end
-  if #candidates == 0 then return refuse("No credential of the client has that 'kid'") end
-  local verified, alg_matched = false, false
-  for _, cred in ipairs(candidates) do
-    if (cred.alg or "RS256") == alg then
-      alg_matched = true
-      if crypto.verify(cred.pem, alg, input, signature) == true then
-        verified = true
-        break
-      end
-    end
-  end
-  if not alg_matched then
-    return refuse(("'alg' '%s' does not match the algorithm of the client's credential")
-      :format(alg))
-  end
-  if not verified then return refuse("Invalid signature for client_assertion") end
+  problem = signature_problem(crypto, credentials_of(self, client), header, input, signature)
+  if problem then return refuse(problem) end
   if not audience_ok(claims.aud, hosts) then
     return refuse("'aud' claim must be the tenant's URL, e.g. https://<tenant domain>/")
   end
   local now = self.clock()
-  local exp, iat = claims.exp, claims.iat
-  if math.type(exp) == nil then return refuse("'exp' claim is required") end
-  if exp + M.SKEW_S <= now then return refuse("'exp' claim timestamp check failed (expired)") end
-  if iat ~= nil then
-    if math.type(iat) == nil then return refuse("'iat' claim must be a number") end
-    if iat > now + M.SKEW_S then return refuse("'iat' claim is in the future") end
-    if exp - iat > M.MAX_LIFETIME_S then
-      return refuse(("'exp' claim must specify a time that is no more than 5 minutes after "
-        .. "'iat': %s"):format(math.tointeger(exp) or exp))
-    end
-  elseif exp - now > M.MAX_LIFETIME_S + M.SKEW_S then
-    return refuse("'exp' claim must specify a time that is no more than 5 minutes from now")
-  end
+  problem = lifetime_problem(claims, now)
+  if problem then return refuse(problem) end
   local jti = claims.jti
   if type(jti) ~= "string" or jti == "" then return refuse("'jti' claim is required") end
   local key = client_id .. "\0" .. jti
   if self.seen[key] then return refuse("'jti' claim must be unique: the assertion was used") end
   self:prune(now)
-  self.seen[key] = exp
+  self.seen[key] = claims.exp
   self.seen_count = self.seen_count + 1
   return client_id
 end

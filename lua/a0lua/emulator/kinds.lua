@@ -5,6 +5,11 @@ describes a type with a table of data and gets its route bindings from one of th
   kinds.collection(def) -> bindings     a list of objects with a server-assigned id
   kinds.singleton(def)  -> bindings     one object per tenant (tenant settings, branding, ...)
   kinds.keyed(def)      -> bindings     one object per path ("/email-templates/{templateName}")
+  kinds.join({ bindings, ... }) -> bindings            several lists as one (a module's bindings)
+  kinds.find_or_404(ctx, key, field, value, not_found) -> the item of the list at key whose
+                                        field is value, or a 404 worded by not_found
+  kinds.query_matches(query, item, fields) -> whether item has the value the query gives for
+                                        each of fields it names (a list route's filters)
 
 A binding is { method =, template =, handler = function(ctx, req, params, body) -> status,
 value [, list], paging =, key =, id_field =, max_take =, bare_without_params =, omit_zero =,
@@ -31,6 +36,8 @@ collection(def), def fields (only path is required):
                 rule may compute its value instead: { value = function(item), fields = { the
                 fields it reads }, ... }
   not_found     { message =, code = } for an unknown id
+  parent        { path =, id =, not_found = }    a sub-collection ("/roles/{id}/permissions"):
+                the first placeholder must name an item of parent.path (else 404)
   filters       { query_name = function(item, value) -> keep }  (value as decoded)
   create        function(ctx, item, body, req)   fill server fields (after defaults and body)
   update        function(ctx, item, body, req)   replaces the default shallow merge
@@ -49,17 +56,70 @@ local M = {}
 
 local copy = values.copy
 
+-- A request body as the object a write merges (anything else: nothing to merge).
+local function body_object(body)
+  return type(body) == "table" and body or {}
+end
+
+-- Merges a body into target: "deep" merges objects recursively, anything else shallowly.
+local function merge_body(target, body, how)
+  if how == "deep" then
+    values.deep_merge(target, body_object(body))
+  else
+    values.merge(target, body_object(body))
+  end
+end
+
+-- A 404 worded by nf ({ message =, code = }; nil: the generic one).
+local function raise_not_found(nf)
+  nf = nf or {}
+  errors.not_found(nf.message, nf.code)
+end
+
+-- The item of the list at key whose field equals value; a 404 worded by nf when there is none.
+function M.find_or_404(ctx, key, field, value, nf)
+  local item = ctx.store:find(key, field, value)
+  if not item then raise_not_found(nf) end
+  return item
+end
+
+-- The parent item a sub-resource's path names ({ path =, id =, not_found = }), or a 404.
+local function parent_item(ctx, parent, id)
+  return M.find_or_404(ctx, parent.path, parent.id or "id", id, parent.not_found)
+end
+
+-- The bindings of the methods asked for, in the order given: routes holds one binding per
+-- method name, made whether asked for or not.
+local function chosen(methods, order, routes)
+  local b = {}
+  for _, name in ipairs(order) do
+    if methods[name] then b[#b + 1] = routes[name] end
+  end
+  return b
+end
+
+-- Whether item has, for each of fields that the query names, the query's value.
+function M.query_matches(query, item, fields)
+  for _, f in ipairs(fields) do
+    if query[f] and item[f] ~= query[f] then return false end
+  end
+  return true
+end
+
+-- Several lists of bindings as one (a resource module's bindings()).
+function M.join(lists)
+  local out = {}
+  for _, list in ipairs(lists) do
+    for _, b in ipairs(list) do out[#out + 1] = b end
+  end
+  return out
+end
+
 local function defaults_of(def, ctx, body)
   local d = def.defaults
   if type(d) == "function" then return d(ctx, body) or {} end
   return copy(d or {})
 end
-
-local function not_found(def)
-  local nf = def.not_found or {}
-  errors.raise(404, nf.message or "Not Found", nf.code or "inexistent_resource")
-end
-
 
 -- The unique index key of one uniqueness rule for an item (nil when a field is missing).
 local function unique_value(rule, item)
@@ -91,7 +151,7 @@ local function check_unique(def, ctx, key, candidate, self_item)
       if existing and existing ~= self_item then
         local message = rule.message
         if type(message) == "function" then message = message(candidate) end
-        errors.raise(409, message, rule.code or "conflict")
+        errors.conflict(message, rule.code)
       end
     end
   end
@@ -155,7 +215,7 @@ end
 
 -- Applies a PATCH body to a stored item (in place, so indexes stay valid).
 function M.update_item(ctx, def, key, item, body, req)
-  body = type(body) == "table" and body or {}
+  body = body_object(body)
   local candidate = setmetatable({}, { __index = function(_, k)
     local v = body[k]
     if v == json.null then return nil end
@@ -176,20 +236,31 @@ function M.update_item(ctx, def, key, item, body, req)
   return item
 end
 
+-- Replaces a stored item with its defaults and a PUT body, keeping its id and created_at.
+local function replace_item(ctx, def, key, item, body, req)
+  local id_field = def.id or "id"
+  local keep = { [id_field] = item[id_field], created_at = item.created_at }
+  for k in pairs(item) do item[k] = nil end
+  values.merge(item, defaults_of(def, ctx, body))
+  values.merge(item, body_object(body))
+  for k, v in pairs(keep) do item[k] = v end
+  if def.timestamps then item.updated_at = ctx.now() end
+  ctx.store:reindex(key)
+  if def.after_write then def.after_write(ctx, item, "replace", req) end
+end
+
 -- The store key of a collection for a request (placeholders of a sub-collection's path filled
 -- from the request), after checking that the parent exists.
 local function key_for(def, ctx, params)
   if def.parent then
-    local p = def.parent
-    if not ctx.store:find(p.path, p.id or "id", params[1]) then
-      local nf = p.not_found or {}
-      errors.raise(404, nf.message or "Not Found", nf.code or "inexistent_resource")
-    end
+    parent_item(ctx, def.parent, params[1])
     return M.path_of(def.path, params)
   end
   return def.path
 end
 M.key_for = function(ctx, def, params) return key_for(def, ctx, params) end
+
+local COLLECTION_METHODS = { "list", "create", "get", "update", "replace", "delete" }
 
 function M.collection(def)
   assert(def.path, "kinds.collection: path is required")
@@ -197,71 +268,40 @@ function M.collection(def)
   local item_t = def.item or (def.path .. "/{id}")
   local methods = def.methods or { list = true, create = true, get = true, update = true,
                                    delete = true }
-  local b = {}
   local function lookup(ctx, params)
     local key = key_for(def, ctx, params)
     local item = find(def, ctx, key, params[#params])
-    if not item then not_found(def) end
+    if not item then raise_not_found(def.not_found) end
     return key, item
   end
-
-  if methods.list then
-    b[#b + 1] = {
+  -- GET, PATCH and PUT of one item answer its view after what they do to it.
+  local function on_item(method, act)
+    return { method = method, template = item_t, handler = function(ctx, req, params, body)
+      local key, item = lookup(ctx, params)
+      if act then act(ctx, def, key, item, body, req) end
+      return 200, view(def, ctx, item)
+    end }
+  end
+  return chosen(methods, COLLECTION_METHODS, {
+    list = {
       method = "GET", template = def.path, paging = def.paging or "bare", key = def.key,
       id_field = id_field, max_take = def.max_take, force_paging = def.force_paging,
       bare_without_params = def.bare_without_params, omit_zero = def.omit_zero,
       handler = function(ctx, req, params)
         return 200, list_items(def, ctx, key_for(def, ctx, params), req.query), true
       end,
-    }
-  end
-  if methods.create then
-    b[#b + 1] = {
+    },
+    create = {
       method = "POST", template = def.path, status = 201,
       handler = function(ctx, req, params, body)
         local item = M.create_item(ctx, def, key_for(def, ctx, params), body, req)
         return def.create_status or 201, view(def, ctx, item)
       end,
-    }
-  end
-  if methods.get then
-    b[#b + 1] = {
-      method = "GET", template = item_t,
-      handler = function(ctx, _, params)
-        local _, item = lookup(ctx, params)
-        return 200, view(def, ctx, item)
-      end,
-    }
-  end
-  if methods.update then
-    b[#b + 1] = {
-      method = "PATCH", template = item_t,
-      handler = function(ctx, req, params, body)
-        local key, item = lookup(ctx, params)
-        M.update_item(ctx, def, key, item, body, req)
-        return 200, view(def, ctx, item)
-      end,
-    }
-  end
-  if methods.replace then
-    b[#b + 1] = {
-      method = "PUT", template = item_t,
-      handler = function(ctx, req, params, body)
-        local key, item = lookup(ctx, params)
-        local keep = { [id_field] = item[id_field], created_at = item.created_at }
-        for k in pairs(item) do item[k] = nil end
-        values.merge(item, defaults_of(def, ctx, body))
-        values.merge(item, type(body) == "table" and body or {})
-        for k, v in pairs(keep) do item[k] = v end
-        if def.timestamps then item.updated_at = ctx.now() end
-        ctx.store:reindex(key)
-        if def.after_write then def.after_write(ctx, item, "replace", req) end
-        return 200, view(def, ctx, item)
-      end,
-    }
-  end
-  if methods.delete then
-    b[#b + 1] = {
+    },
+    get = on_item("GET"),
+    update = on_item("PATCH", M.update_item),
+    replace = on_item("PUT", replace_item),
+    delete = {
       method = "DELETE", template = item_t, status = 204,
       handler = function(ctx, req, params)
         local key, item = lookup(ctx, params)
@@ -269,10 +309,11 @@ function M.collection(def)
         ctx.store:delete_item(key, id_field, item[id_field])
         return 204
       end,
-    }
-  end
-  return b
+    },
+  })
 end
+
+local SINGLETON_METHODS = { "get", "patch", "put", "post", "delete" }
 
 --[[
 singleton(def): one object at def.path.
@@ -299,59 +340,44 @@ function M.singleton(def)
   local function write(ctx, req, body, replace)
     local v = replace and {} or current(ctx)
     if v == nil then
-      if def.missing and not replace then
-        errors.raise(404, def.missing.message, def.missing.code)
-      end
+      if def.missing and not replace then raise_not_found(def.missing) end
       v = {}
     end
     if type(def.merge) == "function" then
       v = def.merge(ctx, v, body, req) or v
-    elseif def.merge == "deep" then
-      values.deep_merge(v, type(body) == "table" and body or {})
     else
-      values.merge(v, type(body) == "table" and body or {})
+      merge_body(v, body, def.merge)
     end
     ctx.store:set(def.path, v)
     return v
   end
-  local b = {}
-  if methods.get then
-    b[#b + 1] = { method = "GET", template = def.path, handler = function(ctx)
+  return chosen(methods, SINGLETON_METHODS, {
+    get = { method = "GET", template = def.path, handler = function(ctx)
       local v = current(ctx)
-      if v == nil then
-        local m = def.missing or {}
-        errors.raise(404, m.message or "Not Found", m.code or "inexistent_resource")
-      end
+      if v == nil then raise_not_found(def.missing) end
       return 200, answer(ctx, v)
-    end }
-  end
-  if methods.patch then
-    b[#b + 1] = { method = "PATCH", template = def.path, handler = function(ctx, req, _, body)
+    end },
+    patch = { method = "PATCH", template = def.path, handler = function(ctx, req, _, body)
       return 200, answer(ctx, write(ctx, req, body, false))
-    end }
-  end
-  if methods.put then
-    b[#b + 1] = { method = "PUT", template = def.path, handler = function(ctx, req, _, body)
+    end },
+    put = { method = "PUT", template = def.path, handler = function(ctx, req, _, body)
       return 200, answer(ctx, write(ctx, req, body, def.put_replaces ~= false))
-    end }
-  end
-  if methods.post then
-    b[#b + 1] = { method = "POST", template = def.path, status = 201,
+    end },
+    post = { method = "POST", template = def.path, status = 201,
       handler = function(ctx, req, _, body)
         if ctx.store:get(def.path) ~= nil and def.post_conflict then
-          errors.raise(409, def.post_conflict.message, def.post_conflict.code)
+          errors.conflict(def.post_conflict.message, def.post_conflict.code)
         end
         return 201, answer(ctx, write(ctx, req, body, true))
-      end }
-  end
-  if methods.delete then
-    b[#b + 1] = { method = "DELETE", template = def.path, status = 204, handler = function(ctx)
+      end },
+    delete = { method = "DELETE", template = def.path, status = 204, handler = function(ctx)
       ctx.store:remove(def.path)
       return 204
-    end }
-  end
-  return b
+    end },
+  })
 end
+
+local KEYED_METHODS = { "get", "put", "post", "patch", "delete" }
 
 --[[
 keyed(def): one object per concrete path of def.template, each its own store key
@@ -372,13 +398,7 @@ keyed(def): one object per concrete path of def.template, each its own store key
 function M.keyed(def)
   local methods = def.methods or { get = true, put = true }
   local function key_of(ctx, params)
-    if def.parent then
-      local p = def.parent
-      if not ctx.store:find(p.path, p.id or "id", params[1]) then
-        local nf = p.not_found or {}
-        errors.raise(404, nf.message or "Not Found", nf.code or "inexistent_resource")
-      end
-    end
+    if def.parent then parent_item(ctx, def.parent, params[1]) end
     if def.check then def.check(ctx, params) end
     return M.path_of(def.template, params)
   end
@@ -389,73 +409,55 @@ function M.keyed(def)
     if type(d) == "function" then return d(ctx, params), false end
     return copy(d), false
   end
-  local function missing()
-    local m = def.missing or {}
-    errors.raise(404, m.message or "Not Found", m.code or "inexistent_resource")
-  end
   local function answer(ctx, v, params)
     if def.view then return def.view(ctx, v, params) end
     return v
   end
   local function replace(ctx, key, params, body, op)
-    local v = copy(type(body) == "table" and body or {})
+    local v = copy(body_object(body))
     if def.fill then def.fill(ctx, v, params, body, op) end
     ctx.store:set(key, v)
     return v
   end
-  local b = {}
-  if methods.get then
-    b[#b + 1] = { method = "GET", template = def.template, handler = function(ctx, _, params)
+  return chosen(methods, KEYED_METHODS, {
+    get = { method = "GET", template = def.template, handler = function(ctx, _, params)
       local v = current(ctx, key_of(ctx, params), params)
-      if v == nil then missing() end
+      if v == nil then raise_not_found(def.missing) end
       return 200, answer(ctx, v, params)
-    end }
-  end
-  if methods.put then
-    b[#b + 1] = { method = "PUT", template = def.template,
+    end },
+    put = { method = "PUT", template = def.template,
       handler = function(ctx, _, params, body)
         local v = replace(ctx, key_of(ctx, params), params, body, "put")
         return def.put_status or 200, answer(ctx, v, params)
-      end }
-  end
-  if methods.post then
-    b[#b + 1] = { method = "POST", template = def.template,
+      end },
+    post = { method = "POST", template = def.template,
       handler = function(ctx, _, params, body)
         local key = key_of(ctx, params)
         if def.conflict and ctx.store:get(key) ~= nil then
-          errors.raise(409, def.conflict.message, def.conflict.code or "conflict")
+          errors.conflict(def.conflict.message, def.conflict.code)
         end
         local v = replace(ctx, key, params, body, "post")
         return def.post_status or 201, answer(ctx, v, params)
-      end }
-  end
-  if methods.patch then
-    b[#b + 1] = { method = "PATCH", template = def.template,
+      end },
+    patch = { method = "PATCH", template = def.template,
       handler = function(ctx, _, params, body)
         local key = key_of(ctx, params)
         local v, stored = current(ctx, key, params)
-        if (v == nil or not stored) and def.patch_missing then missing() end
+        if (v == nil or not stored) and def.patch_missing then raise_not_found(def.missing) end
         v = v or {}
-        if def.merge == "deep" then
-          values.deep_merge(v, type(body) == "table" and body or {})
-        else
-          values.merge(v, type(body) == "table" and body or {})
-        end
+        merge_body(v, body, def.merge)
         if def.fill then def.fill(ctx, v, params, body, "patch") end
         ctx.store:set(key, v)
         return 200, answer(ctx, v, params)
-      end }
-  end
-  if methods.delete then
-    b[#b + 1] = { method = "DELETE", template = def.template, status = 204,
+      end },
+    delete = { method = "DELETE", template = def.template, status = 204,
       handler = function(ctx, _, params)
         local key = key_of(ctx, params)
-        if ctx.store:get(key) == nil and def.delete_missing then missing() end
+        if ctx.store:get(key) == nil and def.delete_missing then raise_not_found(def.missing) end
         ctx.store:remove(key)
         return 204
-      end }
-  end
-  return b
+      end },
+  })
 end
 
 -- "/a/{x}/b", { "1" } -> "/a/1/b"

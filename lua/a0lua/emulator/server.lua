@@ -66,6 +66,11 @@ local DEFAULTS = {
   io_timeout = 30,
 }
 
+-- RFC 9110's token: methods and header field names.
+local TCHAR = "[%w!#$%%&'*+%-.^_`|~]"
+local TOKEN = "^" .. TCHAR .. "+$"
+local FIELD_LINE = "^(" .. TCHAR .. "+):[ \t]*(.-)[ \t]*$"
+
 local BLOCK = 16384
 local SMALL_BODY = 65536
 local READ, WRITE, SLEEP = "read", "write", "sleep"
@@ -202,10 +207,12 @@ local function has_token(value, token)
   return false
 end
 
--- Reads the request head and body. Returns req, or nil, status (answer it and close), or nil
--- when the peer closed or went silent.
-local function read_request(conn)
-  local opts = conn.server.opts
+-- Request parsing, in the order a request arrives. Each step returns what it read, or nil,
+-- status: the status to answer before closing (400, 413, 431, 501, 505), or nil when the peer
+-- closed or went silent.
+
+-- The request line's method, target and version.
+local function read_request_line(conn, opts)
   conn.idle = true
   local line, err = read_line(conn, opts.max_request_line)
   -- Leading empty lines before a request are tolerated (RFC 9112, 2.2).
@@ -213,77 +220,114 @@ local function read_request(conn)
   if not line then return nil, err == "too_long" and 400 or nil end
   conn.idle = false
   local method, target, version = line:match("^(%S+) (%S+) (HTTP/%d%.%d)$")
-  if not method or not method:match("^[%w!#$%%&'*+%-.^_`|~]+$") then return nil, 400 end
+  if not method or not method:match(TOKEN) then return nil, 400 end
   if version ~= "HTTP/1.1" and version ~= "HTTP/1.0" then return nil, 505 end
+  return method, target, version
+end
 
-  local headers, count, budget = {}, 0, opts.max_header_bytes
+-- Field lines up to the empty line, within `budget` bytes (each line with its CRLF) and at most
+-- max_lines lines. With `headers`, each line must be a field and is added to it (a repeated
+-- name joined with ", "); without, the lines are read and ignored (chunked trailers). Returns
+-- the budget left.
+local function read_fields(conn, budget, max_lines, headers)
+  local count = 0
   while true do
-    line, err = read_line(conn, budget)
+    local line, err = read_line(conn, budget)
     if not line then return nil, err == "too_long" and 431 or nil end
-    if line == "" then break end
+    if line == "" then return budget end
     budget = budget - #line - 2
     count = count + 1
-    if count > opts.max_headers or budget < 0 then return nil, 431 end
-    local name, value = line:match("^([%w!#$%%&'*+%-.^_`|~]+):[ \t]*(.-)[ \t]*$")
-    if not name then return nil, 400 end -- also obsolete line folding
-    name = name:lower()
-    local old = headers[name]
-    headers[name] = old and (old .. ", " .. value) or value
+    if count > max_lines or budget < 0 then return nil, 431 end
+    if headers then
+      local name, value = line:match(FIELD_LINE)
+      if not name then return nil, 400 end -- also obsolete line folding
+      name = name:lower()
+      local old = headers[name]
+      headers[name] = old and (old .. ", " .. value) or value
+    end
   end
+end
 
+-- The request as the handler gets it, body still empty.
+local function new_request(conn, method, target, version, headers)
   local raw_path, raw_query = target, nil
   local q = target:find("?", 1, true)
   if q then raw_path, raw_query = target:sub(1, q - 1), target:sub(q + 1) end
   local absolute = raw_path:match("^[hH][tT][tT][pP][sS]?://[^/]*(.*)$")
   if absolute then raw_path = absolute ~= "" and absolute or "/" end
-  local req = {
+  return {
     method = method, target = target, version = version, headers = headers,
     raw_path = raw_path, path = decode(raw_path), raw_query = raw_query,
     query = raw_query and parse_query(raw_query) or {},
     connection = conn.id, remote = conn.remote, body = "",
   }
+end
 
-  local te, cl = headers["transfer-encoding"], headers["content-length"]
-  local parts = {}
-  if te then
-    if te:lower():match("^%s*(.-)%s*$") ~= "chunked" then return nil, 501 end
-    if headers.expect and headers.expect:lower() == "100-continue" and version == "HTTP/1.1" then
-      if not send_all(conn, "HTTP/1.1 100 Continue\r\n\r\n") then return nil end
-    end
-    local total = 0
-    while true do
-      line, err = read_line(conn, 1024)
-      if not line then return nil, err == "too_long" and 400 or nil end
-      local hex, rest = line:match("^(%x+)(.*)$")
-      if not hex or #hex > 8 or not (rest == "" or rest:match("^[ \t]*;")) then
-        return nil, 400
-      end
-      local size = tonumber(hex, 16)
-      if size == 0 then break end
-      total = total + size
-      if total > opts.max_body then return nil, 413 end
-      if not read_exact(conn, size, parts) then return nil end
-      line = read_line(conn, 0)
-      if line ~= "" then return nil, 400 end
-    end
-    while true do -- trailers: read and ignored
-      line, err = read_line(conn, budget)
-      if not line then return nil, err == "too_long" and 431 or nil end
-      if line == "" then break end
-      budget = budget - #line - 2
-      if budget < 0 then return nil, 431 end
-    end
-    headers["transfer-encoding"] = nil
-  elseif cl then
-    if not cl:match("^%d+$") or #cl > 15 then return nil, 400 end
-    local n = tonumber(cl)
-    if n > opts.max_body then return nil, 413 end
-    if n > 0 and headers.expect and headers.expect:lower() == "100-continue"
-        and version == "HTTP/1.1" then
-      if not send_all(conn, "HTTP/1.1 100 Continue\r\n\r\n") then return nil end
-    end
-    if not read_exact(conn, n, parts) then return nil end
+-- Sends "100 Continue" when an HTTP/1.1 client waits for it before sending the body.
+local function continue_if_expected(conn, req)
+  local expect = req.headers.expect
+  if expect and expect:lower() == "100-continue" and req.version == "HTTP/1.1" then
+    if not send_all(conn, "HTTP/1.1 100 Continue\r\n\r\n") then return nil end
   end
+  return true
+end
+
+-- A chunked body into parts, then its trailers (within what the head left of the budget).
+local function read_chunked_body(conn, opts, req, budget, parts)
+  if req.headers["transfer-encoding"]:lower():match("^%s*(.-)%s*$") ~= "chunked" then
+    return nil, 501
+  end
+  if not continue_if_expected(conn, req) then return nil end
+  local total = 0
+  while true do
+    local line, err = read_line(conn, 1024)
+    if not line then return nil, err == "too_long" and 400 or nil end
+    local hex, rest = line:match("^(%x+)(.*)$")
+    if not hex or #hex > 8 or not (rest == "" or rest:match("^[ \t]*;")) then
+      return nil, 400
+    end
+    local size = tonumber(hex, 16)
+    if size == 0 then break end
+    total = total + size
+    if total > opts.max_body then return nil, 413 end
+    if not read_exact(conn, size, parts) then return nil end
+    line = read_line(conn, 0)
+    if line ~= "" then return nil, 400 end
+  end
+  local left, status = read_fields(conn, budget, math.huge)
+  if not left then return nil, status end
+  req.headers["transfer-encoding"] = nil
+  return true
+end
+
+-- A body of Content-Length bytes into parts.
+local function read_sized_body(conn, opts, req, parts)
+  local cl = req.headers["content-length"]
+  if not cl:match("^%d+$") or #cl > 15 then return nil, 400 end
+  local n = tonumber(cl)
+  if n > opts.max_body then return nil, 413 end
+  if n > 0 and not continue_if_expected(conn, req) then return nil end
+  if not read_exact(conn, n, parts) then return nil end
+  return true
+end
+
+-- Reads the request head and body. Returns req, or nil, status (answer it and close), or nil
+-- when the peer closed or went silent.
+local function read_request(conn)
+  local opts = conn.server.opts
+  local method, target, version = read_request_line(conn, opts)
+  if not method then return nil, target end
+  local headers = {}
+  local budget, status = read_fields(conn, opts.max_header_bytes, opts.max_headers, headers)
+  if not budget then return nil, status end
+  local req = new_request(conn, method, target, version, headers)
+  local parts, ok = {}, true
+  if headers["transfer-encoding"] then
+    ok, status = read_chunked_body(conn, opts, req, budget, parts)
+  elseif headers["content-length"] then
+    ok, status = read_sized_body(conn, opts, req, parts)
+  end
+  if not ok then return nil, status end
   req.body = table.concat(parts)
   return req
 end
@@ -310,7 +354,7 @@ local function send_pieces(conn, head, pieces)
 end
 
 local function check_field(name, value)
-  if not tostring(name):match("^[%w!#$%%&'*+%-.^_`|~]+$") then
+  if not tostring(name):match(TOKEN) then
     error("response header name is not a token: " .. tostring(name), 0)
   end
   if tostring(value):find("[\r\n%z]") then
@@ -318,31 +362,29 @@ local function check_field(name, value)
   end
 end
 
--- Serialises and sends a response. Returns whether the connection stays open.
-local function write_response(conn, req, res, keep)
-  local status = math.tointeger(res.status or 200)
-  if not status or status < 100 or status > 999 then error("bad response status", 0) end
-  local body = res.body or ""
-  local length
-  if type(body) == "table" then
-    length = 0
-    for i = 1, #body do
-      if type(body[i]) ~= "string" then error("response body pieces must be strings", 0) end
-      length = length + #body[i]
-    end
-  elseif type(body) == "string" then
-    length = #body
-  else
+-- The length of a response body (a string or an array of strings); raises on any other.
+local function body_length(body)
+  if type(body) == "string" then return #body end
+  if type(body) ~= "table" then
     error("response body must be a string or an array of strings", 0)
   end
-  if res.close then keep = false end
+  local length = 0
+  for i = 1, #body do
+    if type(body[i]) ~= "string" then error("response body pieces must be strings", 0) end
+    length = length + #body[i]
+  end
+  return length
+end
+
+-- Appends the handler's header lines to head, sorted by name, leaving out the framing ones the
+-- server computes. Returns keep, false when a Connection header asks to close.
+local function add_header_lines(head, headers, keep)
   local names = {}
-  for name in pairs(res.headers or {}) do names[#names + 1] = name end
+  for name in pairs(headers) do names[#names + 1] = name end
   table.sort(names, function(a, b) return tostring(a) < tostring(b) end)
-  local head = { ("HTTP/1.1 %d %s\r\n"):format(status, REASONS[status] or "Status") }
   for _, name in ipairs(names) do
     local lower = tostring(name):lower()
-    local value = res.headers[name]
+    local value = headers[name]
     if lower == "connection" then
       if has_token(tostring(value), "close") then keep = false end
     elseif lower ~= "content-length" and lower ~= "transfer-encoding" then
@@ -353,6 +395,28 @@ local function write_response(conn, req, res, keep)
       end
     end
   end
+  return keep
+end
+
+-- Sends the head (an array of strings) and the body: a small body in the same send.
+local function send_head_and_body(conn, head, body, length)
+  if type(body) == "table" then return send_pieces(conn, table.concat(head), body) end
+  if length <= SMALL_BODY then
+    head[#head + 1] = body
+    return send_all(conn, table.concat(head))
+  end
+  return send_all(conn, table.concat(head)) and send_all(conn, body)
+end
+
+-- Serialises and sends a response. Returns whether the connection stays open.
+local function write_response(conn, req, res, keep)
+  local status = math.tointeger(res.status or 200)
+  if not status or status < 100 or status > 999 then error("bad response status", 0) end
+  local body = res.body or ""
+  local length = body_length(body)
+  if res.close then keep = false end
+  local head = { ("HTTP/1.1 %d %s\r\n"):format(status, REASONS[status] or "Status") }
+  keep = add_header_lines(head, res.headers or {}, keep)
   local bodiless = status < 200 or status == 204 or status == 304
   if not bodiless then head[#head + 1] = ("Content-Length: %d\r\n"):format(length) end
   if not keep then
@@ -362,16 +426,7 @@ local function write_response(conn, req, res, keep)
   end
   head[#head + 1] = "\r\n"
   if bodiless or req.method == "HEAD" then body, length = "", 0 end
-  local ok
-  if type(body) == "table" then
-    ok = send_pieces(conn, table.concat(head), body)
-  elseif length <= SMALL_BODY then
-    head[#head + 1] = body
-    ok = send_all(conn, table.concat(head))
-  else
-    ok = send_all(conn, table.concat(head)) and send_all(conn, body)
-  end
-  return ok and keep
+  return send_head_and_body(conn, head, body, length) and keep
 end
 
 local function send_status(conn, status)

@@ -3,14 +3,15 @@ a0lua.emulator.values: helpers for JSON values as a0lua.core.json decodes them (
 tables, arrays carry json.array_mt, null is json.null).
 
   values.copy(v) -> a deep copy (arrays keep their marker)
-  values.merge(target, patch) -> target          top-level keys of patch replace target's;
-                                                  a json.null value removes the key
+  values.merge(target, patch [, own]) -> target  top-level keys of patch replace target's;
+                                                  a json.null value removes the key; own = {
+                                                  [key] = function(target, value, key) }:
+                                                  the keys merged their own way (null too)
   values.deep_merge(target, patch) -> target      objects merge recursively, arrays and scalars
                                                   replace; json.null removes the key
   values.project(item, fields, include) -> copy   keep (include ~= false) or drop the named keys
   values.is_object(v), values.is_array(v)
-  values.array([t]) -> t marked as an array
-  values.equal(a, b) -> boolean                   deep equality
+  values.array([t]) -> t marked as an array      values.null: json.null
 ]]
 local json = require "a0lua.core.json"
 
@@ -28,6 +29,7 @@ function M.is_object(v)
 end
 
 M.array = json.array
+M.null = null
 
 local function copy(v)
   if type(v) ~= "table" then return v end
@@ -39,21 +41,25 @@ local function copy(v)
 end
 M.copy = copy
 
-function M.merge(target, patch)
+-- One key of a patch: null removes it, anything else is copied in.
+local function put(target, k, v)
+  if v == null then target[k] = nil else target[k] = copy(v) end
+end
+
+function M.merge(target, patch, own)
   for k, v in pairs(patch) do
-    if v == null then target[k] = nil else target[k] = copy(v) end
+    local merge_own = own and own[k]
+    if merge_own then merge_own(target, v, k) else put(target, k, v) end
   end
   return target
 end
 
 local function deep_merge(target, patch)
   for k, v in pairs(patch) do
-    if v == null then
-      target[k] = nil
-    elseif M.is_object(v) and M.is_object(target[k]) then
+    if M.is_object(v) and M.is_object(target[k]) then
       deep_merge(target[k], v)
     else
-      target[k] = copy(v)
+      put(target, k, v)
     end
   end
   return target
@@ -72,19 +78,5 @@ function M.project(item, fields, include)
   end
   return out
 end
-
-local function equal(a, b)
-  if a == b then return true end
-  if type(a) ~= "table" or type(b) ~= "table" then return false end
-  if M.is_array(a) ~= M.is_array(b) then return false end
-  for k, v in pairs(a) do
-    if not equal(v, b[k]) then return false end
-  end
-  for k in pairs(b) do
-    if a[k] == nil then return false end
-  end
-  return true
-end
-M.equal = equal
 
 return M

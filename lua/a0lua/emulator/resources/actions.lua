@@ -12,14 +12,13 @@ action to a trigger needs it deployed; deleting a bound action needs ?force=true
 bindings go too). Lists use the Actions envelope; actions and bindings leave out a total or page
 of 0, as the real service does.
 ]]
-local json = require "a0lua.core.json"
 local errors = require "a0lua.emulator.errors"
 local kinds = require "a0lua.emulator.kinds"
 local values = require "a0lua.emulator.values"
 
 local M = {}
 
-local arr = json.array
+local arr = values.array
 
 -- The triggers of a tenant (id, version, status, runtimes, default runtime), from a recorded
 -- GET /actions/triggers, plus the two of the document's ActionTriggerTypeEnum it lacked.
@@ -124,15 +123,9 @@ M.ACTIONS = {
     start_build(ctx, item)
   end,
   update = function(ctx, item, body)
-    for k, v in pairs(body) do
-      if k == "secrets" then
-        item.secrets = masked_secrets(ctx, v)
-      elseif v == json.null then
-        item[k] = nil
-      else
-        item[k] = values.copy(v)
-      end
-    end
+    values.merge(item, body, {
+      secrets = function(_, v) item.secrets = masked_secrets(ctx, v) end,
+    })
     start_build(ctx, item)
   end,
   on_delete = function(ctx, item, req)
@@ -154,12 +147,17 @@ M.ACTIONS = {
 }
 
 local function find_action(ctx, id)
-  local action = ctx.store:find("/actions/actions", "id", id)
-  if not action then errors.raise(404, NOT_FOUND.message, NOT_FOUND.code) end
-  return action
+  return kinds.find_or_404(ctx, "/actions/actions", "id", id, NOT_FOUND)
 end
 
-local function versions_key(id) return "/actions/actions/" .. id .. "/versions" end
+local VERSIONS = {
+  path = "/actions/actions/{actionId}/versions", item = "/actions/actions/{actionId}/versions/{id}",
+  parent = { path = "/actions/actions", not_found = NOT_FOUND },
+  methods = { list = true, get = true }, paging = "actions", key = "versions", omit_zero = true,
+  not_found = { message = "Version not found", code = "inexistent_action_version" },
+}
+
+local function versions_key(id) return kinds.path_of(VERSIONS.path, { id }) end
 
 local function summary(action)
   return { id = action.id, name = action.name, supported_triggers = action.supported_triggers,
@@ -208,29 +206,12 @@ local function version_bindings()
       end,
     },
     {
-      method = "GET", template = "/actions/actions/{actionId}/versions", paging = "actions",
-      key = "versions", omit_zero = true,
-      handler = function(ctx, _, params)
-        find_action(ctx, params[1])
-        return 200, ctx.store:get(versions_key(params[1])) or arr(), true
-      end,
-    },
-    {
-      method = "GET", template = "/actions/actions/{actionId}/versions/{id}",
-      handler = function(ctx, _, params)
-        find_action(ctx, params[1])
-        local v = ctx.store:find(versions_key(params[1]), "id", params[2])
-        if not v then errors.raise(404, "Version not found", "inexistent_action_version") end
-        return 200, v
-      end,
-    },
-    {
       method = "POST", template = "/actions/actions/{actionId}/versions/{id}/deploy",
       status = 202,
       handler = function(ctx, _, params)
         local action = find_action(ctx, params[1])
-        local v = ctx.store:find(versions_key(params[1]), "id", params[2])
-        if not v then errors.raise(404, "Version not found", "inexistent_action_version") end
+        local v = kinds.find_or_404(ctx, versions_key(params[1]), "id", params[2],
+          VERSIONS.not_found)
         deploy(ctx, action, v)
         return 202, v
       end,
@@ -314,7 +295,16 @@ local function binding_bindings()
   }
 end
 
-local function module_versions_key(id) return "/actions/modules/" .. id .. "/versions" end
+local MODULE_NOT_FOUND = { message = "Module not found", code = "inexistent_module" }
+
+local MODULE_VERSIONS = {
+  path = "/actions/modules/{id}/versions", item = "/actions/modules/{id}/versions/{versionId}",
+  parent = { path = "/actions/modules", not_found = MODULE_NOT_FOUND },
+  methods = { list = true, get = true }, paging = "actions", key = "versions",
+  not_found = { message = "Module version not found", code = "inexistent_module" },
+}
+
+local function module_versions_key(id) return kinds.path_of(MODULE_VERSIONS.path, { id }) end
 
 -- Publishes the module's current code as its next version (numbered from 1).
 local function publish_module(ctx, m)
@@ -336,7 +326,7 @@ local to_publish = setmetatable({}, { __mode = "k" })
 M.MODULES = {
   path = "/actions/modules", id = "id", id_format = "uuid", key = "modules", paging = "actions",
   timestamps = true,
-  not_found = { message = "Module not found", code = "inexistent_module" },
+  not_found = MODULE_NOT_FOUND,
   unique = { { fields = { "name" }, message = "A module with the same name already exists",
                code = "conflict" } },
   -- latest_version_number appears with the first published version (the service leaves 0 out).
@@ -366,33 +356,13 @@ M.MODULES = {
 
 local function module_bindings()
   local function find_module(ctx, id)
-    local m = ctx.store:find("/actions/modules", "id", id)
-    if not m then errors.raise(404, "Module not found", "inexistent_module") end
-    return m
+    return kinds.find_or_404(ctx, "/actions/modules", "id", id, MODULE_NOT_FOUND)
   end
-  local vkey = module_versions_key
   return {
-    {
-      method = "GET", template = "/actions/modules/{id}/versions", paging = "actions",
-      key = "versions",
-      handler = function(ctx, _, params)
-        find_module(ctx, params[1])
-        return 200, ctx.store:get(vkey(params[1])) or arr(), true
-      end,
-    },
     {
       method = "POST", template = "/actions/modules/{id}/versions", status = 201,
       handler = function(ctx, _, params)
         return 201, publish_module(ctx, find_module(ctx, params[1]))
-      end,
-    },
-    {
-      method = "GET", template = "/actions/modules/{id}/versions/{versionId}",
-      handler = function(ctx, _, params)
-        find_module(ctx, params[1])
-        local v = ctx.store:find(vkey(params[1]), "id", params[2])
-        if not v then errors.raise(404, "Module version not found", "inexistent_module") end
-        return 200, v
       end,
     },
     {
@@ -416,12 +386,9 @@ local function module_bindings()
 end
 
 function M.bindings()
-  local out = {}
-  for _, list in ipairs({ kinds.collection(M.ACTIONS), version_bindings(), binding_bindings(),
-                          kinds.collection(M.MODULES), module_bindings() }) do
-    for _, b in ipairs(list) do out[#out + 1] = b end
-  end
-  return out
+  return kinds.join({ kinds.collection(M.ACTIONS), kinds.collection(VERSIONS), version_bindings(),
+                      binding_bindings(), kinds.collection(M.MODULES),
+                      kinds.collection(MODULE_VERSIONS), module_bindings() })
 end
 
 function M.fresh(_, state)

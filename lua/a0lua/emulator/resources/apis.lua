@@ -8,13 +8,14 @@ API deletes its client grants. Roles: rol_ ids, names unique (409). A role's per
 of {permission_name, resource_server_identifier}: the API must exist and define the scope; GET
 shows resource_server_name and description as the API gives them.
 ]]
-local json = require "a0lua.core.json"
 local errors = require "a0lua.emulator.errors"
 local kinds = require "a0lua.emulator.kinds"
+local values = require "a0lua.emulator.values"
+local clients = require "a0lua.emulator.resources.clients"
 
 local M = {}
 
-local arr = json.array
+local arr = values.array
 
 local RS_NOT_FOUND = { message = "The resource server does not exist",
                        code = "inexistent_resource_server" }
@@ -47,20 +48,13 @@ M.RESOURCE_SERVERS = {
     if item.is_system then
       errors.raise(403, "You cannot update a system resource server", "operation_not_supported")
     end
-    for k, v in pairs(body) do
-      if v == json.null then item[k] = nil else item[k] = v end
-    end
+    values.merge(item, body)
   end,
   on_delete = function(ctx, item)
     if item.is_system then
       errors.raise(403, "You cannot delete a system resource server", "operation_not_supported")
     end
-    local grants = ctx.store:get("/client-grants") or {}
-    for i = #grants, 1, -1 do
-      if grants[i].audience == item.identifier then
-        ctx.store:delete_item("/client-grants", "id", grants[i].id)
-      end
-    end
+    clients.delete_grants(ctx, "audience", item.identifier)
   end,
 }
 
@@ -77,12 +71,15 @@ M.ROLES = {
   },
 }
 
-local function perms_key(id) return "/roles/" .. id .. "/permissions" end
+local PERMISSIONS = {
+  path = "/roles/{id}/permissions", parent = { path = "/roles", not_found = ROLE_NOT_FOUND },
+  methods = { list = true }, paging = "offset", key = "permissions",
+}
+
+local function perms_key(id) return kinds.path_of(PERMISSIONS.path, { id }) end
 
 local function find_role(ctx, id)
-  local role = ctx.store:find("/roles", "id", id)
-  if not role then errors.raise(404, ROLE_NOT_FOUND.message, ROLE_NOT_FOUND.code) end
-  return role
+  return kinds.find_or_404(ctx, "/roles", "id", id, ROLE_NOT_FOUND)
 end
 
 local function permission_list(body)
@@ -116,21 +113,19 @@ local function resolve(ctx, p)
   }
 end
 
-local function same(a, b)
-  return a.permission_name == b.permission_name
-    and a.resource_server_identifier == b.resource_server_identifier
+-- Whether list holds permission p (the same name of the same API).
+local function holds(list, p)
+  for _, cur in ipairs(list) do
+    if cur.permission_name == p.permission_name
+        and cur.resource_server_identifier == p.resource_server_identifier then
+      return true
+    end
+  end
+  return false
 end
 
 local function permission_bindings()
   return {
-    {
-      method = "GET", template = "/roles/{id}/permissions", paging = "offset",
-      key = "permissions",
-      handler = function(ctx, _, params)
-        find_role(ctx, params[1])
-        return 200, ctx.store:get(perms_key(params[1])) or arr(), true
-      end,
-    },
     {
       method = "POST", template = "/roles/{id}/permissions", status = 201,
       handler = function(ctx, _, params, body)
@@ -139,14 +134,7 @@ local function permission_bindings()
         for i, p in ipairs(permission_list(body)) do adds[i] = resolve(ctx, p) end
         local list = ctx.store:list(perms_key(params[1]))
         for _, p in ipairs(adds) do
-          local exists = false
-          for _, cur in ipairs(list) do
-            if same(cur, p) then
-              exists = true
-              break
-            end
-          end
-          if not exists then list[#list + 1] = p end
+          if not holds(list, p) then list[#list + 1] = p end
         end
         return 201
       end,
@@ -159,14 +147,7 @@ local function permission_bindings()
         local keep = arr()
         local drop = permission_list(body)
         for _, cur in ipairs(list) do
-          local gone = false
-          for _, p in ipairs(drop) do
-            if same(cur, p) then
-              gone = true
-              break
-            end
-          end
-          if not gone then keep[#keep + 1] = cur end
+          if not holds(drop, cur) then keep[#keep + 1] = cur end
         end
         ctx.store:set(perms_key(params[1]), keep)
         return 200
@@ -176,12 +157,8 @@ local function permission_bindings()
 end
 
 function M.bindings()
-  local out = {}
-  for _, list in ipairs({ kinds.collection(M.RESOURCE_SERVERS), kinds.collection(M.ROLES),
-                          permission_bindings() }) do
-    for _, b in ipairs(list) do out[#out + 1] = b end
-  end
-  return out
+  return kinds.join({ kinds.collection(M.RESOURCE_SERVERS), kinds.collection(M.ROLES),
+                      kinds.collection(PERMISSIONS), permission_bindings() })
 end
 
 function M.fresh(ctx, state)

@@ -3,14 +3,13 @@ a0lua.emulator.resources.branding: /branding, the Universal Login template (whic
 domain, as in the real API), the theme (/branding/themes: one per tenant, kept under
 /branding/themes/default), phone providers (one per tenant) and phone templates (one per type).
 ]]
-local json = require "a0lua.core.json"
 local errors = require "a0lua.emulator.errors"
 local kinds = require "a0lua.emulator.kinds"
 local values = require "a0lua.emulator.values"
 
 local M = {}
 
-local arr = json.array
+local arr = values.array
 
 local THEME_KEY = "/branding/themes/default"
 local THEME_NOT_FOUND = { "There was an error retrieving branding settings: invalid theme ID",
@@ -121,7 +120,7 @@ M.PHONE_PROVIDERS = {
   -- The credentials are kept (a deploy's token can be checked in the state) but never shown.
   view = function(_, item)
     local out = values.copy(item)
-    out.credentials = json.null
+    out.credentials = values.null
     return out
   end,
 }
@@ -180,7 +179,7 @@ local function list_templates_binding()
   return {
     method = "GET", template = def.path, paging = def.paging, key = def.key, id_field = def.id,
     handler = function(ctx, req)
-      local out, made = json.array(), {}
+      local out, made = arr(), {}
       for _, t in ipairs(kinds.list_items(ctx, def, def.path, req.query)) do
         out[#out + 1] = t
         made[t.type] = true
@@ -197,8 +196,8 @@ local function reset_template_binding()
   return {
     method = "PATCH", template = "/branding/phone/templates/{id}/reset",
     handler = function(ctx, _, params)
-      local t = ctx.store:find("/branding/phone/templates", "id", params[1])
-      if not t then errors.raise(404, "Phone template not found", "inexistent_phone_template") end
+      local def = M.PHONE_TEMPLATES
+      local t = kinds.find_or_404(ctx, def.path, "id", params[1], def.not_found)
       local text = PHONE_TEMPLATE_DEFAULTS[t.type] or ""
       t.content = { syntax = "liquid", body = { text = text, voice = text } }
       t.updated_at = ctx.now()
@@ -223,16 +222,12 @@ local function branding_merge(ctx, current, body)
 end
 
 function M.bindings()
-  local out = {}
-  for _, list in ipairs({
+  return kinds.join({
     kinds.singleton({ path = "/branding", merge = branding_merge,
                       default = function() return {} end }),
     template_bindings(), theme_bindings(), kinds.collection(M.PHONE_PROVIDERS),
     kinds.collection(M.PHONE_TEMPLATES), { list_templates_binding(), reset_template_binding() },
-  }) do
-    for _, b in ipairs(list) do out[#out + 1] = b end
-  end
-  return out
+  })
 end
 
 function M.fresh(_, state)

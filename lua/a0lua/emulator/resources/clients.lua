@@ -13,7 +13,6 @@ client-assertion check of /oauth/token, and never shows it, as the API does not.
 register_public_key(ctx, client_id, pem, alg) gives the deploy client such a credential
 (`a0lua emulate --client-public-key`).
 ]]
-local json = require "a0lua.core.json"
 local errors = require "a0lua.emulator.errors"
 local kinds = require "a0lua.emulator.kinds"
 local values = require "a0lua.emulator.values"
@@ -23,7 +22,9 @@ local M = {}
 
 M.TENANT = "a0lua-emulator"
 
-local arr = json.array
+local arr = values.array
+
+local NOT_FOUND = { message = "The client does not exist", code = "inexistent_client" }
 
 local JWT_DEFAULT = { alg = "RS256", lifetime_in_seconds = 36000, secret_encoded = false }
 local REFRESH_DEFAULT = {
@@ -66,12 +67,22 @@ local function in_list(csv, value)
   return false
 end
 
-local MERGED = { client_metadata = true, jwt_configuration = true, refresh_token = true }
+-- An object merges into the object the client has; anything else replaces it (null removes it).
+local function merge_object(item, v, k)
+  if values.is_object(v) and values.is_object(item[k]) then
+    values.deep_merge(item[k], v)
+  else
+    values.merge(item, { [k] = v })
+  end
+end
+
+local MERGED = { client_metadata = merge_object, jwt_configuration = merge_object,
+                 refresh_token = merge_object }
 
 M.CLIENTS = {
   path = "/clients", id = "client_id", id_format = "client_id", key = "clients",
   paging = "both",
-  not_found = { message = "The client does not exist", code = "inexistent_client" },
+  not_found = NOT_FOUND,
   defaults = client_defaults,
   filters = {
     is_global = function(item, v) return (item.global == true) == truthy(v) end,
@@ -91,29 +102,26 @@ M.CLIENTS = {
     if body.client_secret == nil then item.client_secret = ctx.ids:make("client_secret") end
   end,
   update = function(_, item, body)
-    for k, v in pairs(body) do
-      if MERGED[k] and values.is_object(v) and values.is_object(item[k]) then
-        values.deep_merge(item[k], v)
-      elseif v == json.null then
-        item[k] = nil
-      else
-        item[k] = values.copy(v)
-      end
-    end
+    values.merge(item, body, MERGED)
   end,
   on_delete = function(ctx, item)
     if item.global then
       errors.raise(400, "The global client cannot be deleted", "operation_not_supported")
     end
-    local grants = ctx.store:get("/client-grants") or {}
-    for i = #grants, 1, -1 do
-      if grants[i].client_id == item.client_id then
-        ctx.store:delete_item("/client-grants", "id", grants[i].id)
-      end
-    end
+    M.delete_grants(ctx, "client_id", item.client_id)
     connections.remove_client(ctx, item.client_id)
   end,
 }
+
+-- Deletes the client grants whose field is value (those of a client, or of an API).
+function M.delete_grants(ctx, field, value)
+  local grants = ctx.store:get("/client-grants") or {}
+  for i = #grants, 1, -1 do
+    if grants[i][field] == value then
+      ctx.store:delete_item("/client-grants", "id", grants[i].id)
+    end
+  end
+end
 
 -- The Management API itself is not in /resource-servers' identifiers when the emulator sits
 -- behind a TLS terminator on another host, so any https://<host>/api/v2/ counts as it.
@@ -149,8 +157,8 @@ M.GRANTS = {
     end,
   },
   create = function(ctx, item)
-    if item.client_id and not ctx.store:find("/clients", "client_id", item.client_id) then
-      errors.raise(404, "The client does not exist", "inexistent_client")
+    if item.client_id then
+      kinds.find_or_404(ctx, "/clients", "client_id", item.client_id, NOT_FOUND)
     end
     if not audience_known(ctx, item.audience) then
       errors.raise(404, ("No resource server found for audience %s"):format(
@@ -162,8 +170,7 @@ M.GRANTS = {
 
 M.CREDENTIALS = {
   path = "/clients/{client_id}/credentials", item = "/clients/{client_id}/credentials/{id}",
-  parent = { path = "/clients", id = "client_id",
-             not_found = { message = "The client does not exist", code = "inexistent_client" } },
+  parent = { path = "/clients", id = "client_id", not_found = NOT_FOUND },
   id_format = { prefix = "cred_", length = 22 }, timestamps = true,
   not_found = { message = "The credential does not exist", code = "inexistent_credential" },
   create = function(ctx, item)
@@ -213,8 +220,7 @@ local function rotate_secret()
   return {
     method = "POST", template = "/clients/{id}/rotate-secret",
     handler = function(ctx, _, params)
-      local client = ctx.store:find("/clients", "client_id", params[1])
-      if not client then errors.raise(404, "The client does not exist", "inexistent_client") end
+      local client = kinds.find_or_404(ctx, "/clients", "client_id", params[1], NOT_FOUND)
       client.client_secret = ctx.ids:make("client_secret")
       return 200, client
     end,
@@ -276,13 +282,8 @@ local function cimd_bindings()
 end
 
 function M.bindings()
-  local out = {}
-  for _, list in ipairs({ kinds.collection(M.CLIENTS), kinds.collection(M.GRANTS),
-                          kinds.collection(M.CREDENTIALS), { rotate_secret() },
-                          cimd_bindings() }) do
-    for _, b in ipairs(list) do out[#out + 1] = b end
-  end
-  return out
+  return kinds.join({ kinds.collection(M.CLIENTS), kinds.collection(M.GRANTS),
+                      kinds.collection(M.CREDENTIALS), { rotate_secret() }, cimd_bindings() })
 end
 
 -- A fresh tenant: the global client, a default application, and the client that deploys

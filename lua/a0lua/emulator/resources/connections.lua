@@ -9,14 +9,13 @@ hold either (normalize fills the other). PATCH /connections/{id}/clients takes a
 [{client_id, status}] (at least one item). Names are unique (409). PATCH replaces `options` as a
 whole, as the real API does.
 ]]
-local json = require "a0lua.core.json"
 local errors = require "a0lua.emulator.errors"
 local kinds = require "a0lua.emulator.kinds"
 local values = require "a0lua.emulator.values"
 
 local M = {}
 
-local arr = json.array
+local arr = values.array
 
 local NOT_FOUND = { message = "The connection does not exist", code = "inexistent_connection" }
 
@@ -109,9 +108,7 @@ M.CONNECTIONS = {
 }
 
 local function find_connection(ctx, id)
-  local conn = ctx.store:find("/connections", "id", id)
-  if not conn then errors.raise(404, NOT_FOUND.message, NOT_FOUND.code) end
-  return conn
+  return kinds.find_or_404(ctx, "/connections", "id", id, NOT_FOUND)
 end
 
 local function enabled_clients_bindings()
@@ -167,40 +164,38 @@ end
 
 local PARENT = { path = "/connections", id = "id", not_found = NOT_FOUND }
 
-M.SCIM = {
-  template = "/connections/{id}/scim-configuration", parent = PARENT,
-  methods = { get = true, post = true, patch = true, delete = true },
-  missing = { message = "Not Found", code = "inexistent_scim_configuration" },
-  patch_missing = true, delete_missing = true,
-  conflict = { message = "SCIM configuration already exists for this connection",
-               code = "conflict" },
-  fill = function(ctx, v, params, _, op)
-    local conn = ctx.store:find("/connections", "id", params[1])
-    v.connection_id, v.connection_name, v.strategy = conn.id, conn.name, conn.strategy
+-- A provisioning object of a connection (SCIM configuration, directory provisioning): made by
+-- POST (once: 409 after), 404 to GET, PATCH or DELETE before. The server fills in the
+-- connection's id, name and strategy, an empty mapping, created_at and the time of the last
+-- write under updated (the two name it differently); defaults(v) its own fields.
+local function provisioning(template, what, missing_code, updated, defaults)
+  return {
+    template = template, parent = PARENT,
+    methods = { get = true, post = true, patch = true, delete = true },
+    missing = { message = "Not Found", code = missing_code },
+    patch_missing = true, delete_missing = true,
+    conflict = { message = what .. " already exists for this connection", code = "conflict" },
+    fill = function(ctx, v, params, _, op)
+      local conn = ctx.store:find("/connections", "id", params[1])
+      v.connection_id, v.connection_name, v.strategy = conn.id, conn.name, conn.strategy
+      v.mapping = v.mapping or arr()
+      defaults(v)
+      if op == "post" then v.created_at = ctx.now() end
+      v[updated] = ctx.now()
+    end,
+  }
+end
+
+M.SCIM = provisioning("/connections/{id}/scim-configuration", "SCIM configuration",
+  "inexistent_scim_configuration", "updated_on", function(v)
     v.tenant_name = "a0lua-emulator"
     v.user_id_attribute = v.user_id_attribute or "externalId"
-    v.mapping = v.mapping or arr()
-    if op == "post" then v.created_at = ctx.now() end
-    v.updated_on = ctx.now()
-  end,
-}
+  end)
 
-M.DIRECTORY = {
-  template = "/connections/{id}/directory-provisioning", parent = PARENT,
-  methods = { get = true, post = true, patch = true, delete = true },
-  missing = { message = "Not Found", code = "inexistent_directory_provisioning" },
-  patch_missing = true, delete_missing = true,
-  conflict = { message = "Directory provisioning already exists for this connection",
-               code = "conflict" },
-  fill = function(ctx, v, params, _, op)
-    local conn = ctx.store:find("/connections", "id", params[1])
-    v.connection_id, v.connection_name, v.strategy = conn.id, conn.name, conn.strategy
-    v.mapping = v.mapping or arr()
+M.DIRECTORY = provisioning("/connections/{id}/directory-provisioning",
+  "Directory provisioning", "inexistent_directory_provisioning", "updated_at", function(v)
     if v.synchronize_automatically == nil then v.synchronize_automatically = false end
-    if op == "post" then v.created_at = ctx.now() end
-    v.updated_at = ctx.now()
-  end,
-}
+  end)
 
 M.SYNCED_GROUPS = {
   template = "/connections/{id}/directory-provisioning/synchronized-groups", parent = PARENT,
@@ -225,13 +220,9 @@ local function provisionings_binding()
 end
 
 function M.bindings()
-  local out = {}
-  for _, list in ipairs({ kinds.collection(M.CONNECTIONS), enabled_clients_bindings(),
-                          kinds.keyed(M.SCIM), kinds.keyed(M.DIRECTORY),
-                          kinds.keyed(M.SYNCED_GROUPS), { provisionings_binding() } }) do
-    for _, b in ipairs(list) do out[#out + 1] = b end
-  end
-  return out
+  return kinds.join({ kinds.collection(M.CONNECTIONS), enabled_clients_bindings(),
+                      kinds.keyed(M.SCIM), kinds.keyed(M.DIRECTORY),
+                      kinds.keyed(M.SYNCED_GROUPS), { provisionings_binding() } })
 end
 
 -- A fresh tenant's database connection, enabled for every client but the global one.

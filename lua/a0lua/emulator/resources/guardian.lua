@@ -4,13 +4,13 @@ factors (PUT /guardian/factors/{name} takes {enabled}); factor templates, provid
 providers, phone message types, Duo settings and the policies are objects (policies an array)
 replaced by PUT, merged by PATCH where the API has PATCH. Nothing here is created or deleted.
 ]]
-local json = require "a0lua.core.json"
 local errors = require "a0lua.emulator.errors"
 local kinds = require "a0lua.emulator.kinds"
+local values = require "a0lua.emulator.values"
 
 local M = {}
 
-local arr = json.array
+local arr = values.array
 
 M.FACTORS = { "sms", "push-notification", "otp", "email", "duo", "webauthn-roaming",
               "webauthn-platform", "recovery-code" }
@@ -51,12 +51,7 @@ end
 -- OpenAPI document's APNs and FCM answers have no such field; an SNS read leaves out the secret
 -- key, docs/handlers.md §guardianFactorProviders).
 local function without(fields)
-  return function(_, v)
-    local out = {}
-    for k, x in pairs(v) do out[k] = x end
-    for _, f in ipairs(fields) do out[f] = nil end
-    return out
-  end
+  return function(_, v) return values.project(v, fields, false) end
 end
 
 -- names no secret-name rule finds (a0lua.emulator.secrets): redacted in the request log too
@@ -64,13 +59,31 @@ M.write_only = { "p12" }
 
 local GET_PUT_PATCH = { get = true, put = true, patch = true }
 
-function M.bindings()
-  local out = {
-    { method = "GET", template = "/guardian/factors", paging = "bare",
-      handler = function(ctx) return 200, ctx.store:get("/guardian/factors") or arr(), true end },
-    factor_binding(),
+local function policies_bindings()
+  return {
+    {
+      method = "GET", template = "/guardian/policies",
+      handler = function(ctx) return 200, ctx.store:get("/guardian/policies") or arr() end,
+    },
+    {
+      method = "PUT", template = "/guardian/policies",
+      handler = function(ctx, _, _, body)
+        local list = arr()
+        for i, p in ipairs(type(body) == "table" and body or {}) do list[i] = p end
+        ctx.store:set("/guardian/policies", list)
+        return 200, list
+      end,
+    },
   }
-  local groups = {
+end
+
+function M.bindings()
+  return kinds.join({
+    {
+      { method = "GET", template = "/guardian/factors", paging = "bare",
+        handler = function(ctx) return 200, ctx.store:get("/guardian/factors") or arr(), true end },
+      factor_binding(),
+    },
     object("/guardian/factors/sms/templates", TEMPLATES_DEFAULT),
     object("/guardian/factors/phone/templates", TEMPLATES_DEFAULT),
     object("/guardian/factors/sms/providers/twilio", {}),
@@ -89,24 +102,8 @@ function M.bindings()
     object("/guardian/factors/phone/message-types",
       function() return { message_types = arr() } end),
     object("/guardian/factors/duo/settings", {}, GET_PUT_PATCH),
-  }
-  for _, list in ipairs(groups) do
-    for _, b in ipairs(list) do out[#out + 1] = b end
-  end
-  out[#out + 1] = {
-    method = "GET", template = "/guardian/policies",
-    handler = function(ctx) return 200, ctx.store:get("/guardian/policies") or arr() end,
-  }
-  out[#out + 1] = {
-    method = "PUT", template = "/guardian/policies",
-    handler = function(ctx, _, _, body)
-      local list = arr()
-      for i, p in ipairs(type(body) == "table" and body or {}) do list[i] = p end
-      ctx.store:set("/guardian/policies", list)
-      return 200, list
-    end,
-  }
-  return out
+    policies_bindings(),
+  })
 end
 
 function M.fresh(_, state)

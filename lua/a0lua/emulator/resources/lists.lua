@@ -5,14 +5,13 @@ connections, self-service profiles (+ their custom text), network ACLs, user att
 connection profiles, token exchange profiles, rate limit policies (routes the OpenAPI document
 does not have yet: scripts/gen-emulator-routes.lua adds them) and event streams.
 ]]
-local json = require "a0lua.core.json"
 local errors = require "a0lua.emulator.errors"
 local kinds = require "a0lua.emulator.kinds"
 local values = require "a0lua.emulator.values"
 
 local M = {}
 
-local arr = json.array
+local arr = values.array
 
 local function id22(prefix) return { prefix = prefix, length = 22 } end
 
@@ -38,7 +37,7 @@ M.RULES = {
     enabled = function(item, v) return (item.enabled == true) == (v == "true") end,
   },
   create = function(ctx, item)
-    if item.order == nil or item.order == json.null then
+    if item.order == nil or item.order == values.null then
       local max = 0
       for _, r in ipairs(ctx.store:get("/rules") or {}) do
         if type(r.order) == "number" and r.order > max then max = r.order end
@@ -95,24 +94,16 @@ M.HOOKS = {
     ctx.store:set("/hooks/" .. item.id .. "/secrets", masked(body.secrets))
   end,
   update = function(ctx, item, body)
-    for k, v in pairs(body) do
-      if k == "secrets" then
-        ctx.store:set("/hooks/" .. item.id .. "/secrets", masked(v))
-      elseif v == json.null then
-        item[k] = nil
-      else
-        item[k] = values.copy(v)
-      end
-    end
+    values.merge(item, body, {
+      secrets = function(_, v) ctx.store:set("/hooks/" .. item.id .. "/secrets", masked(v)) end,
+    })
   end,
 }
 
 local function hook_secrets()
   local t = "/hooks/{id}/secrets"
   local function key(ctx, id)
-    if not ctx.store:find("/hooks", "id", id) then
-      errors.raise(404, "The hook does not exist", "inexistent_hook")
-    end
+    kinds.find_or_404(ctx, "/hooks", "id", id, M.HOOKS.not_found)
     return "/hooks/" .. id .. "/secrets"
   end
   return {
@@ -289,8 +280,9 @@ M.TOKEN_EXCHANGE_PROFILES = {
                message = "A token exchange profile with the same subject_token_type already "
                  .. "exists", code = "conflict" } },
   create = function(ctx, item)
-    if item.action_id and not ctx.store:find("/actions/actions", "id", item.action_id) then
-      errors.raise(404, "Action not found", "inexistent_action")
+    if item.action_id then
+      kinds.find_or_404(ctx, "/actions/actions", "id", item.action_id,
+        nf("Action not found", "inexistent_action"))
     end
   end,
 }
@@ -354,13 +346,9 @@ local COLLECTIONS = { "RULES", "HOOKS", "LOG_STREAMS", "FORMS", "FLOWS", "VAULT_
                       "EVENT_STREAMS" }
 
 function M.bindings()
-  local out = {}
   local lists = { rules_configs(), hook_secrets(), ssp_custom_text() }
   for _, name in ipairs(COLLECTIONS) do lists[#lists + 1] = kinds.collection(M[name]) end
-  for _, list in ipairs(lists) do
-    for _, b in ipairs(list) do out[#out + 1] = b end
-  end
-  return out
+  return kinds.join(lists)
 end
 
 function M.fresh(_, state)

@@ -6,18 +6,28 @@ a0lua.emulator.resources.organizations: /organizations and what hangs off one:
   OpenAPI document does not have yet).
 Names are unique (409). A connection is enabled once per organization (409) and must exist (404).
 ]]
-local json = require "a0lua.core.json"
 local errors = require "a0lua.emulator.errors"
 local kinds = require "a0lua.emulator.kinds"
 local values = require "a0lua.emulator.values"
 
 local M = {}
 
-local arr = json.array
+local arr = values.array
 
 local NOT_FOUND = { message = "No organization found by that id or name",
                     code = "inexistent_organization" }
 local PARENT = { path = "/organizations", id = "id", not_found = NOT_FOUND }
+
+-- The 404s of the things an organization refers to.
+local CONNECTION_NOT_FOUND = { message = "The connection does not exist",
+                               code = "inexistent_connection" }
+local CLIENT_NOT_FOUND = { message = "The client does not exist", code = "inexistent_client" }
+local GRANT_NOT_FOUND = { message = "The client grant does not exist",
+                          code = "inexistent_client_grant" }
+
+local function find_organization(ctx, id)
+  return kinds.find_or_404(ctx, "/organizations", "id", id, NOT_FOUND)
+end
 
 M.ORGANIZATIONS = {
   path = "/organizations", id = "id", id_format = { prefix = "org_", length = 16 },
@@ -30,9 +40,7 @@ local function by_name_binding()
   return {
     method = "GET", template = "/organizations/name/{name}",
     handler = function(ctx, _, params)
-      local org = ctx.store:find("/organizations", "name", params[1])
-      if not org then errors.raise(404, NOT_FOUND.message, NOT_FOUND.code) end
-      return 200, org
+      return 200, kinds.find_or_404(ctx, "/organizations", "name", params[1], NOT_FOUND)
     end,
   }
 end
@@ -65,9 +73,7 @@ local function connection_bindings(base)
   local function key_of(ctx, params) return kinds.key_for(ctx, def, params) end
   local function find(ctx, params)
     local key = key_of(ctx, params)
-    local item = ctx.store:find(key, "connection_id", params[2])
-    if not item then errors.raise(404, def.not_found.message, def.not_found.code) end
-    return key, item
+    return key, kinds.find_or_404(ctx, key, "connection_id", params[2], def.not_found)
   end
   local item_t = base .. "/{connection_id}"
   return {
@@ -83,9 +89,7 @@ local function connection_bindings(base)
       handler = function(ctx, _, params, body)
         local key = key_of(ctx, params)
         body = type(body) == "table" and body or {}
-        if not ctx.store:find("/connections", "id", body.connection_id) then
-          errors.raise(404, "The connection does not exist", "inexistent_connection")
-        end
+        kinds.find_or_404(ctx, "/connections", "id", body.connection_id, CONNECTION_NOT_FOUND)
         if ctx.store:find(key, "connection_id", body.connection_id) then
           errors.raise(409, def.conflict.message, def.conflict.code)
         end
@@ -136,25 +140,18 @@ local function current_grants(ctx, id)
 end
 
 local function grant_bindings()
-  local function check(ctx, id)
-    if not ctx.store:find("/organizations", "id", id) then
-      errors.raise(404, NOT_FOUND.message, NOT_FOUND.code)
-    end
-  end
   return {
     {
       method = "GET", template = "/organizations/{id}/client-grants", paging = "offset",
       key = "client_grants",
       handler = function(ctx, req, params)
-        check(ctx, params[1])
+        find_organization(ctx, params[1])
         local list = current_grants(ctx, params[1])
         local out = arr()
         for _, g in ipairs(list) do
-          local keep = true
-          for _, f in ipairs({ "audience", "client_id" }) do
-            if req.query[f] and g[f] ~= req.query[f] then keep = false end
+          if kinds.query_matches(req.query, g, { "audience", "client_id" }) then
+            out[#out + 1] = g
           end
-          if keep then out[#out + 1] = g end
         end
         return 200, out, true
       end,
@@ -162,12 +159,9 @@ local function grant_bindings()
     {
       method = "POST", template = "/organizations/{id}/client-grants", status = 201,
       handler = function(ctx, _, params, body)
-        check(ctx, params[1])
+        find_organization(ctx, params[1])
         local grant_id = type(body) == "table" and body.grant_id
-        local grant = ctx.store:find("/client-grants", "id", grant_id)
-        if not grant then
-          errors.raise(404, "The client grant does not exist", "inexistent_client_grant")
-        end
+        local grant = kinds.find_or_404(ctx, "/client-grants", "id", grant_id, GRANT_NOT_FOUND)
         local key = grants_key(params[1])
         if not ctx.store:find(key, "id", grant_id) then
           ctx.store:insert(key, values.copy(grant))
@@ -178,7 +172,7 @@ local function grant_bindings()
     {
       method = "DELETE", template = "/organizations/{id}/client-grants/{grant_id}", status = 204,
       handler = function(ctx, _, params)
-        check(ctx, params[1])
+        find_organization(ctx, params[1])
         ctx.store:delete_item(grants_key(params[1]), "id", params[2])
         return 204
       end,
@@ -216,9 +210,7 @@ end
 
 local function clients_bindings()
   local function key(ctx, id)
-    if not ctx.store:find("/organizations", "id", id) then
-      errors.raise(404, NOT_FOUND.message, NOT_FOUND.code)
-    end
+    find_organization(ctx, id)
     return "/organizations/" .. id .. "/clients"
   end
   return {
@@ -238,9 +230,7 @@ local function clients_bindings()
       handler = function(ctx, _, params, body)
         local k = key(ctx, params[1])
         for _, c in ipairs(type(body) == "table" and body.clients or {}) do
-          if not ctx.store:find("/clients", "client_id", c.client_id) then
-            errors.raise(404, "The client does not exist", "inexistent_client")
-          end
+          kinds.find_or_404(ctx, "/clients", "client_id", c.client_id, CLIENT_NOT_FOUND)
           local cur = ctx.store:find(k, "client_id", c.client_id)
           if cur then
             cur.use_for_member_access = c.use_for_member_access
@@ -265,8 +255,8 @@ local function clients_bindings()
     {
       method = "PATCH", template = "/organizations/{id}/clients/{client_id}",
       handler = function(ctx, _, params, body)
-        local cur = ctx.store:find(key(ctx, params[1]), "client_id", params[2])
-        if not cur then errors.raise(404, "The client does not exist", "inexistent_client") end
+        local cur = kinds.find_or_404(ctx, key(ctx, params[1]), "client_id", params[2],
+          CLIENT_NOT_FOUND)
         values.merge(cur, type(body) == "table" and body or {})
         return 200, cur
       end,
@@ -275,16 +265,12 @@ local function clients_bindings()
 end
 
 function M.bindings()
-  local out = {}
-  for _, list in ipairs({
+  return kinds.join({
     kinds.collection(M.ORGANIZATIONS), { by_name_binding() },
     connection_bindings("/organizations/{id}/enabled_connections"),
     connection_bindings("/organizations/{id}/connections"),
     grant_bindings(), kinds.collection(M.DISCOVERY_DOMAINS), clients_bindings(),
-  }) do
-    for _, b in ipairs(list) do out[#out + 1] = b end
-  end
-  return out
+  })
 end
 
 function M.fresh(_, state)

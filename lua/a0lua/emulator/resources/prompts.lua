@@ -4,13 +4,13 @@ language (/prompts/{prompt}/custom-text/{language}: {} until set; PUT replaces a
 that prompt and language), partials per prompt (/prompts/{prompt}/partials), and screen rendering
 settings (/prompts/{prompt}/screen/{screen}/rendering, listed by /prompts/rendering).
 ]]
-local json = require "a0lua.core.json"
 local errors = require "a0lua.emulator.errors"
 local kinds = require "a0lua.emulator.kinds"
+local values = require "a0lua.emulator.values"
 
 local M = {}
 
-local arr = json.array
+local arr = values.array
 
 -- The prompts whose custom text a0deploy reads (and a few more the API has).
 M.PROMPTS = {
@@ -46,11 +46,9 @@ local function rendering_bindings()
         for _, key in ipairs(ctx.store:keys()) do
           if key:match("^/prompts/[^/]+/screen/[^/]+/rendering$") then
             local v = ctx.store:get(key)
-            local keep = true
-            for _, f in ipairs({ "prompt", "screen", "rendering_mode" }) do
-              if req.query[f] and v[f] ~= req.query[f] then keep = false end
+            if kinds.query_matches(req.query, v, { "prompt", "screen", "rendering_mode" }) then
+              out[#out + 1] = v
             end
-            if keep then out[#out + 1] = v end
           end
         end
         return 200, out, true
@@ -84,25 +82,24 @@ local function rendering_bindings()
   }
 end
 
+-- The prompt settings of a fresh tenant.
+local function settings_default()
+  return { universal_login_experience = "new", identifier_first = true }
+end
+
 function M.bindings()
-  local out = {}
-  for _, list in ipairs({
-    kinds.singleton({ path = "/prompts", default = function()
-      return { universal_login_experience = "new", identifier_first = true }
-    end }),
+  return kinds.join({
+    kinds.singleton({ path = "/prompts", default = settings_default }),
     kinds.keyed({ template = "/prompts/{prompt}/custom-text/{language}", check = check_prompt,
                   default = function() return {} end }),
     kinds.keyed({ template = "/prompts/{prompt}/partials", check = check_prompt,
                   default = function() return {} end }),
     rendering_bindings(),
-  }) do
-    for _, b in ipairs(list) do out[#out + 1] = b end
-  end
-  return out
+  })
 end
 
 function M.fresh(_, state)
-  state["/prompts"] = { universal_login_experience = "new", identifier_first = true }
+  state["/prompts"] = settings_default()
 end
 
 return M

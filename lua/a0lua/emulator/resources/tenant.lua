@@ -10,14 +10,13 @@ credentials (api_key, smtp_pass, ...) are never answered (nor kept). Email templ
 created (POST, or PUT), PATCH of one that does not exist is 404, and they cannot be deleted.
 Captcha provider secrets are write-only too.
 ]]
-local json = require "a0lua.core.json"
 local errors = require "a0lua.emulator.errors"
 local kinds = require "a0lua.emulator.kinds"
 local values = require "a0lua.emulator.values"
 
 local M = {}
 
-local arr = json.array
+local arr = values.array
 
 M.SETTINGS_DEFAULT = {
   friendly_name = "a0lua emulator", enabled_locales = { "en" }, sandbox_version = "22",
@@ -98,9 +97,7 @@ M.EMAIL_PROVIDER = {
   post_conflict = { message = "An email provider is already configured for this tenant.",
                     code = "conflict" },
   merge = function(_, current, body)
-    for k, v in pairs(type(body) == "table" and body or {}) do
-      if v == json.null then current[k] = nil else current[k] = values.copy(v) end
-    end
+    values.merge(current, type(body) == "table" and body or {})
     if current.enabled == nil then current.enabled = true end
     return strip_credentials(current)
   end,
@@ -221,17 +218,16 @@ local function captcha_merge(_, current, body)
   return current
 end
 
+-- Objects that are only read and merged, as a fresh tenant has them.
+local PLAIN_SINGLETONS = {
+  { path = "/risk-assessments/settings", default = { enabled = false } },
+  { path = "/risk-assessments/settings/new-device", default = { remember_for = 30 } },
+  { path = "/supplemental-signals", default = { akamai_enabled = false } },
+}
+
 local function singletons()
-  local list = {
-    kinds.singleton(M.SETTINGS),
-    kinds.singleton(M.EMAIL_PROVIDER),
-    kinds.singleton({ path = "/risk-assessments/settings",
-                      default = function() return { enabled = false } end }),
-    kinds.singleton({ path = "/risk-assessments/settings/new-device",
-                      default = function() return { remember_for = 30 } end }),
-    kinds.singleton({ path = "/supplemental-signals",
-                      default = function() return { akamai_enabled = false } end }),
-  }
+  local list = { kinds.singleton(M.SETTINGS), kinds.singleton(M.EMAIL_PROVIDER) }
+  for _, def in ipairs(PLAIN_SINGLETONS) do list[#list + 1] = kinds.singleton(def) end
   for name in pairs(M.ATTACK_PROTECTION) do
     list[#list + 1] = kinds.singleton({
       path = "/attack-protection/" .. name, merge = name == "captcha" and captcha_merge or "deep",
@@ -282,8 +278,7 @@ local function custom_domain_extras()
       method = "PATCH", template = "/custom-domains/default",
       handler = function(ctx, _, _, body)
         local wanted = type(body) == "table" and body.domain
-        local target = ctx.store:find("/custom-domains", "domain", wanted)
-        if not target then errors.raise(404, CD_NOT_FOUND.message, CD_NOT_FOUND.code) end
+        local target = kinds.find_or_404(ctx, "/custom-domains", "domain", wanted, CD_NOT_FOUND)
         for _, d in ipairs(ctx.store:get("/custom-domains")) do d.is_default = d == target end
         return 200, target
       end,
@@ -291,8 +286,8 @@ local function custom_domain_extras()
     {
       method = "POST", template = "/custom-domains/{id}/verify",
       handler = function(ctx, _, params)
-        local d = ctx.store:find("/custom-domains", "custom_domain_id", params[1])
-        if not d then errors.raise(404, CD_NOT_FOUND.message, CD_NOT_FOUND.code) end
+        local d = kinds.find_or_404(ctx, "/custom-domains", "custom_domain_id", params[1],
+          CD_NOT_FOUND)
         d.status = "ready"
         return 200, d
       end,
@@ -301,16 +296,12 @@ local function custom_domain_extras()
 end
 
 function M.bindings()
-  local out = {}
   local lists = singletons()
   lists[#lists + 1] = kinds.keyed(M.EMAIL_TEMPLATES)
   lists[#lists + 1] = { create_template_binding() }
   lists[#lists + 1] = kinds.collection(M.CUSTOM_DOMAINS)
   lists[#lists + 1] = custom_domain_extras()
-  for _, list in ipairs(lists) do
-    for _, b in ipairs(list) do out[#out + 1] = b end
-  end
-  return out
+  return kinds.join(lists)
 end
 
 function M.fresh(_, state)
@@ -318,9 +309,7 @@ function M.fresh(_, state)
   for name in pairs(M.ATTACK_PROTECTION) do
     state["/attack-protection/" .. name] = ap_default(name)
   end
-  state["/risk-assessments/settings"] = { enabled = false }
-  state["/risk-assessments/settings/new-device"] = { remember_for = 30 }
-  state["/supplemental-signals"] = { akamai_enabled = false }
+  for _, def in ipairs(PLAIN_SINGLETONS) do state[def.path] = values.copy(def.default) end
   state["/custom-domains"] = arr()
 end
 
