@@ -108,38 +108,34 @@ end
 
 local PARSE = {}
 
-function PARSE.rules(ctx, list, ptr)
-  each_item(list, function(item, i)
-    if truthy(item.script) then
-      item.script = ctx:load(item.script, ptr .. "/" .. i .. "/script") or item.script
-    end
-  end)
+local function present(v) return v ~= nil and v ~= null end
+
+-- A parser that replaces item[field] of each item of a list, a reference, by the text of the
+-- file it names, when wanted(item[field]); otherwise item[field] becomes `otherwise` when given.
+-- A file that cannot be read leaves the reference (and a problem recorded).
+local function inline_field(field, wanted, otherwise)
+  return function(ctx, list, ptr)
+    each_item(list, function(item, i)
+      if wanted(item[field]) then
+        item[field] = ctx:load(item[field], ptr .. "/" .. i .. "/" .. field) or item[field]
+      elseif otherwise ~= nil then
+        item[field] = otherwise
+      end
+    end)
+  end
 end
 
+PARSE.rules = inline_field("script", truthy)
+PARSE.pages = inline_field("html", truthy, "")
+PARSE.emailTemplates = inline_field("body", present)
+PARSE.actions = inline_field("code", truthy)
+PARSE.actionModules = PARSE.actions
+
+local inline_hook_scripts = inline_field("script", truthy)
 function PARSE.hooks(ctx, list, ptr)
-  each_item(list, function(item, i)
-    if truthy(item.script) then
-      item.script = ctx:load(item.script, ptr .. "/" .. i .. "/script") or item.script
-    end
+  inline_hook_scripts(ctx, list, ptr)
+  each_item(list, function(item)
     if type(item.name) == "string" then item.name = item.name:lower():gsub("%s", "-") end
-  end)
-end
-
-function PARSE.pages(ctx, list, ptr)
-  each_item(list, function(item, i)
-    if truthy(item.html) then
-      item.html = ctx:load(item.html, ptr .. "/" .. i .. "/html") or item.html
-    else
-      item.html = ""
-    end
-  end)
-end
-
-function PARSE.emailTemplates(ctx, list, ptr)
-  each_item(list, function(item, i)
-    if item.body ~= nil and item.body ~= null then
-      item.body = ctx:load(item.body, ptr .. "/" .. i .. "/body") or item.body
-    end
   end)
 end
 
@@ -156,16 +152,6 @@ function PARSE.databases(ctx, list, ptr)
     end
   end)
 end
-
-local function parse_code(ctx, list, ptr)
-  each_item(list, function(item, i)
-    if truthy(item.code) then
-      item.code = ctx:load(item.code, ptr .. "/" .. i .. "/code") or item.code
-    end
-  end)
-end
-PARSE.actions = parse_code
-PARSE.actionModules = parse_code
 
 function PARSE.clients(ctx, list, ptr)
   each_item(list, function(item, i)
@@ -192,13 +178,10 @@ function PARSE.connections(ctx, list, ptr)
   end)
 end
 
+local inline_template_bodies = inline_field("body", present)
 function PARSE.branding(ctx, branding, ptr)
   if not is_object(branding) then return end
-  each_item(branding.templates, function(item, i)
-    if item.body ~= nil and item.body ~= null then
-      item.body = ctx:load(item.body, ptr .. "/templates/" .. i .. "/body") or item.body
-    end
-  end)
+  inline_template_bodies(ctx, branding.templates, ptr .. "/templates")
 end
 
 -- forms / flows: { name, body: <path to JSON> } -> the JSON's keys (minus body) under name.
@@ -307,76 +290,72 @@ function PARSE.tenant(ctx, tenant, ptr)
   if is_object(tenant.flags) and next(tenant.flags) == nil then tenant.flags = nil end
 end
 
-function M.read(cfg, opts)
-  if type(cfg) ~= "table" then error("format.read: cfg must be a table", 2) end
-  if opts ~= nil and type(opts) ~= "table" then error("format.read: opts must be a table", 2) end
-  opts = opts or {}
-  local reader = common.reader(cfg, opts)
+-- An input given as an already parsed table: no keyword replacement, AUTH0_BASE_PATH required.
+local function read_object(reader, cfg, input)
+  local base = cfg.AUTH0_BASE_PATH
+  if base == nil or base == "" then
+    reader:problem("config", "AUTH0_BASE_PATH is required when the input is an object")
+    return nil
+  end
+  return common.copy(input), nil, "<config object>", base
+end
+
+-- The YAML file's text with keywords replaced (or, with opts.raw_keywords, bare @@KEY@@ markers
+-- of mapped keys quoted, so the YAML still parses: docs/formats.md §5.4).
+local function keyword_text(reader, opts, raw, file)
+  if not opts.raw_keywords then return reader:replace(raw, file) end
+  local kw = reader.mappings and reader:keywords(file)
+  return kw and kw.quote_array_markers(raw, reader.mappings) or raw
+end
+
+-- The input file read and parsed: doc, positions, file, base; nil after recording a problem.
+local function read_file(reader, cfg, opts, file)
+  local fs = require "a0lua.core.fs"
+  local raw, err = fs.read(file)
+  if not raw then
+    reader:problem(err.code == "fs_not_found" and "input_not_found" or "file_read",
+                   "cannot read " .. file .. ": " .. tostring(err.message), { file = file })
+    return nil
+  end
+  local value, perr = yaml.decode(keyword_text(reader, opts, raw, file), { name = file })
+  if value == nil and perr then
+    reader:problem(perr.code, perr.message,
+                   { file = file, line = perr.line, column = perr.column })
+    return nil
+  end
+  local doc, positions = value, perr
+  if doc == nil then doc = {} end
+  local base = cfg.AUTH0_BASE_PATH
+  if base == nil or base == "" then base = common.dirname(file) end
+  return doc, positions, file, base
+end
+
+-- cfg.input (or AUTH0_INPUT_FILE) read: doc, positions, file, base; nil after a problem.
+local function read_input(reader, cfg, opts)
   local input = cfg.input
   if input == nil then input = cfg.AUTH0_INPUT_FILE end
-  local doc, positions, file, base
+  if type(input) == "table" then return read_object(reader, cfg, input) end
+  if type(input) == "string" and input ~= "" then return read_file(reader, cfg, opts, input) end
+  reader:problem("config", "no input file given (--input_file)")
+  return nil
+end
 
-  if type(input) == "table" then
-    file = "<config object>"
-    doc = common.copy(input)
-    base = cfg.AUTH0_BASE_PATH
-    if base == nil or base == "" then
-      reader:problem("config", "AUTH0_BASE_PATH is required when the input is an object")
-      return nil, reader.problems
-    end
-  elseif type(input) == "string" and input ~= "" then
-    file = input
-    local fs = require "a0lua.core.fs"
-    local raw, err = fs.read(file)
-    if not raw then
-      reader:problem(err.code == "fs_not_found" and "input_not_found" or "file_read",
-                     "cannot read " .. file .. ": " .. tostring(err.message), { file = file })
-      return nil, reader.problems
-    end
-    local text
-    if opts.raw_keywords then
-      -- bare @@KEY@@ markers of mapped keys quoted, so the YAML still parses (docs/formats.md §5.4)
-      local kw = reader.mappings and reader:keywords(file)
-      text = kw and kw.quote_array_markers(raw, reader.mappings) or raw
-    else
-      text = reader:replace(raw, file)
-    end
-    local value, perr = yaml.decode(text, { name = file })
-    if value == nil and perr then
-      reader:problem(perr.code, perr.message,
-                     { file = file, line = perr.line, column = perr.column })
-      return nil, reader.problems
-    end
-    doc, positions = value, perr
-    if doc == nil then doc = {} end
-    base = cfg.AUTH0_BASE_PATH
-    if base == nil or base == "" then base = common.dirname(file) end
-  else
-    reader:problem("config", "no input file given (--input_file)")
-    return nil, reader.problems
-  end
-
-  if not is_object(doc) then
-    reader:problem("validation", "the top level must be a mapping of resource types",
-                   reader:where(file, positions, ""))
-    return nil, reader.problems
-  end
-  reader.sources:add("", file, positions)
-
+-- A problem at each top-level key that is neither a type nor exclude / include, sorted.
+local function report_unknown_keys(reader, doc, file, positions)
   local unknown = {}
   for key in pairs(doc) do
     if not common.is_type(key) and not EXTRA_KEYS[key] then unknown[#unknown + 1] = key end
   end
   table.sort(unknown)
   for _, key in ipairs(unknown) do
-    local ptr = seg(key)
     reader:problem("validation", "unknown top-level key '" .. key
       .. "' (a resource type of a0deploy, exclude or include is expected)",
-      reader:where(file, positions, ptr))
+      reader:where(file, positions, seg(key)))
   end
+end
 
-  local ctx = setmetatable({ reader = reader, file = file, positions = positions, base = base },
-                           Ctx)
+-- The types the files give and the config includes, their companion files inlined.
+local function parse_types(ctx, cfg, doc)
   local desired = {}
   for _, type_name in ipairs(common.TYPES) do
     local value = doc[type_name]
@@ -391,9 +370,28 @@ function M.read(cfg, opts)
       desired[type_name] = value
     end
   end
-  if doc.exclude ~= nil and doc.exclude ~= null then desired.exclude = doc.exclude end
-  if doc.include ~= nil and doc.include ~= null then desired.include = doc.include end
+  if present(doc.exclude) then desired.exclude = doc.exclude end
+  if present(doc.include) then desired.include = doc.include end
+  return desired
+end
 
+function M.read(cfg, opts)
+  if type(cfg) ~= "table" then error("format.read: cfg must be a table", 2) end
+  if opts ~= nil and type(opts) ~= "table" then error("format.read: opts must be a table", 2) end
+  opts = opts or {}
+  local reader = common.reader(cfg, opts)
+  local doc, positions, file, base = read_input(reader, cfg, opts)
+  if doc == nil then return nil, reader.problems end
+  if not is_object(doc) then
+    reader:problem("validation", "the top level must be a mapping of resource types",
+                   reader:where(file, positions, ""))
+    return nil, reader.problems
+  end
+  reader.sources:add("", file, positions)
+  report_unknown_keys(reader, doc, file, positions)
+  local ctx = setmetatable({ reader = reader, file = file, positions = positions, base = base },
+                           Ctx)
+  local desired = parse_types(ctx, cfg, doc)
   if #reader.problems > 0 then return nil, reader.problems end
   return desired, reader.sources
 end
