@@ -56,12 +56,12 @@ error hook is logged as a warning (ctx.log) and the run goes on.
 ]]
 local errors = require "a0lua.errors"
 local script_env = require "a0lua.script_env"
+local util = require "a0lua.util"
 
 local M = {}
 
 M.POINTS = { "load", "plan", "before", "after", "done", "error" }
-local POINT = {}
-for _, p in ipairs(M.POINTS) do POINT[p] = true end
+local POINT = util.set_of(M.POINTS)
 local TYPED = { load = true, before = true, after = true }
 
 local Registry = {}

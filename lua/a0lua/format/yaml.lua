@@ -44,10 +44,6 @@ local null = json.null
 local is_array, is_object = common.is_array, common.is_object
 
 local EXTRA_KEYS = { clientAuthCredentialsPre = true, exclude = true, include = true }
-local SESSION_HOURS = {
-  "session_lifetime", "idle_session_lifetime", "ephemeral_session_lifetime",
-  "idle_ephemeral_session_lifetime",
-}
 M.IMPORTANT_KEYS = {
   "name", "client_id", "audience", "template", "identifier", "strategy", "script", "stage", "id",
 }
@@ -56,9 +52,7 @@ local SORT_KEYS = { "name", "key", "client_id", "template" }
 -- "/" .. the key as a JSON pointer segment.
 local function seg(key) return sources_mod.pointer({ key }) end
 
-local function truthy(v)
-  return v ~= nil and v ~= null and v ~= false and v ~= "" and v ~= 0
-end
+local truthy = common.truthy
 
 -- ---------------------------------------------------------------------------------------------
 -- Reading
@@ -91,7 +85,7 @@ end
 -- folder under it).
 function Ctx:resolve(ref, folder)
   local dir = folder and common.join(self.base, folder) or self.base
-  return common.normalize(common.join(dir, (ref:gsub("\\", "/"))))
+  return common.resolve(dir, ref)
 end
 
 function Ctx:exists(ref, folder)
@@ -108,7 +102,8 @@ end
 
 local PARSE = {}
 
-local function present(v) return v ~= nil and v ~= null end
+-- v is given: neither absent nor null.
+local function given(v) return v ~= nil and v ~= null end
 
 -- A parser that replaces item[field] of each item of a list, a reference, by the text of the
 -- file it names, when wanted(item[field]); otherwise item[field] becomes `otherwise` when given.
@@ -127,7 +122,7 @@ end
 
 PARSE.rules = inline_field("script", truthy)
 PARSE.pages = inline_field("html", truthy, "")
-PARSE.emailTemplates = inline_field("body", present)
+PARSE.emailTemplates = inline_field("body", given)
 PARSE.actions = inline_field("code", truthy)
 PARSE.actionModules = PARSE.actions
 
@@ -178,7 +173,7 @@ function PARSE.connections(ctx, list, ptr)
   end)
 end
 
-local inline_template_bodies = inline_field("body", present)
+local inline_template_bodies = inline_field("body", given)
 function PARSE.branding(ctx, branding, ptr)
   if not is_object(branding) then return end
   inline_template_bodies(ctx, branding.templates, ptr .. "/templates")
@@ -278,16 +273,7 @@ end
 
 function PARSE.tenant(ctx, tenant, ptr)
   if not is_object(tenant) then return end
-  for _, field in ipairs(SESSION_HOURS) do
-    local hours = tenant[field]
-    if math.type(hours) then
-      tenant[field] = nil
-      tenant[field .. "_in_minutes"] = math.floor(hours * 60 + 0.5)
-      ctx.reader.sources:add(ptr .. "/" .. field .. "_in_minutes", ctx.file, ctx.positions,
-                             ptr .. "/" .. field)
-    end
-  end
-  if is_object(tenant.flags) and next(tenant.flags) == nil then tenant.flags = nil end
+  common.session_minutes(ctx.reader, tenant, ptr, ctx.file, ctx.positions, ptr)
 end
 
 -- An input given as an already parsed table: no keyword replacement, AUTH0_BASE_PATH required.
@@ -330,10 +316,8 @@ local function read_file(reader, cfg, opts, file)
   return doc, positions, file, base
 end
 
--- cfg.input (or AUTH0_INPUT_FILE) read: doc, positions, file, base; nil after a problem.
-local function read_input(reader, cfg, opts)
-  local input = cfg.input
-  if input == nil then input = cfg.AUTH0_INPUT_FILE end
+-- The input (cfg.input or AUTH0_INPUT_FILE) read: doc, positions, file, base; nil after a problem.
+local function read_input(reader, cfg, opts, input)
   if type(input) == "table" then return read_object(reader, cfg, input) end
   if type(input) == "string" and input ~= "" then return read_file(reader, cfg, opts, input) end
   reader:problem("config", "no input file given (--input_file)")
@@ -370,17 +354,16 @@ local function parse_types(ctx, cfg, doc)
       desired[type_name] = value
     end
   end
-  if present(doc.exclude) then desired.exclude = doc.exclude end
-  if present(doc.include) then desired.include = doc.include end
+  if given(doc.exclude) then desired.exclude = doc.exclude end
+  if given(doc.include) then desired.include = doc.include end
   return desired
 end
 
 function M.read(cfg, opts)
-  if type(cfg) ~= "table" then error("format.read: cfg must be a table", 2) end
-  if opts ~= nil and type(opts) ~= "table" then error("format.read: opts must be a table", 2) end
+  local input = common.input_of(cfg, opts)
   opts = opts or {}
   local reader = common.reader(cfg, opts)
-  local doc, positions, file, base = read_input(reader, cfg, opts)
+  local doc, positions, file, base = read_input(reader, cfg, opts, input)
   if doc == nil then return nil, reader.problems end
   if not is_object(doc) then
     reader:problem("validation", "the top level must be a mapping of resource types",
@@ -662,12 +645,8 @@ end
 
 function M.write(cfg, exported, opts)
   opts = opts or {}
-  if type(cfg) ~= "table" then error("format.write: cfg must be a table", 2) end
-  if type(exported) ~= "table" then error("format.write: exported must be a table", 2) end
-  local out_dir = cfg.output_folder
-  if type(out_dir) ~= "string" or out_dir == "" then
-    return nil, errors.new("config", "no output folder given")
-  end
+  local out_dir, folder_err = common.output_folder(cfg, exported)
+  if not out_dir then return nil, folder_err end
   local base = cfg.AUTH0_BASE_PATH
   if type(base) ~= "string" or base == "" then base = out_dir end
   -- (an export with secrets is 0600 throughout: a secret may be in any of its files)
