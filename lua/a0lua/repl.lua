@@ -42,6 +42,7 @@ for json.null; nulls inside arrays stay json.null so arrays keep their length. E
 local json = require "a0lua.core.json"
 local secrets = require "a0lua.secrets"
 local handler = require "a0lua.handler"
+local util = require "a0lua.util"
 
 local M = {}
 
@@ -707,15 +708,7 @@ function M.new(opts)
   return self
 end
 
--- The message of any error value.
-local function message_of(e)
-  if type(e) == "table" then
-    local mt = getmetatable(e)
-    if mt and mt.__tostring then return tostring(e) end
-    if e.message then return tostring(e.message) end
-  end
-  return tostring(e)
-end
+local message_of = util.message_of
 
 function Session:report(e)
   self.failed = true
