@@ -283,9 +283,7 @@ end
 
 -- 1. Null types removed, unknown keys reported; returns the keys, sorted.
 local function check_top_keys(registry, desired, sources, problems)
-  local keys = {}
-  for k in pairs(desired) do keys[#keys + 1] = k end
-  table.sort(keys)
+  local keys = util.sorted_keys(desired)
   for _, k in ipairs(keys) do
     if desired[k] == NULL then
       desired[k] = nil

@@ -56,6 +56,7 @@ local fs = require "a0lua.core.fs"
 local json = require "a0lua.core.json"
 local yaml = require "a0lua.core.yaml"
 local sources_mod = require "a0lua.sources"
+local util = require "a0lua.util"
 
 local M = {}
 
@@ -467,12 +468,8 @@ end
 
 function Writer:commit()
   if self.err then return nil, self.err end
-  local dirs = {}
-  for d in pairs(self.dirs) do dirs[#dirs + 1] = d end
-  table.sort(dirs)
-  local rels = {}
-  for rel in pairs(self.files) do rels[#rels + 1] = rel end
-  table.sort(rels)
+  local dirs = util.sorted_keys(self.dirs)
+  local rels = util.sorted_keys(self.files)
   -- Every path is checked before the first one is written.
   local links = {}
   for _, rel in ipairs(rels) do

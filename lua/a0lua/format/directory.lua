@@ -252,9 +252,7 @@ function READ.databases(ctx, type_name, layout)
         end
         local scripts = db.options.customScripts
         if is_object(scripts) then
-          local names = {}
-          for name in pairs(scripts) do names[#names + 1] = name end
-          table.sort(names)
+          local names = util.sorted_keys(scripts)
           local json_base = positions and positions["/customScripts"] and "/customScripts"
             or "/options/customScripts"
           for _, name in ipairs(names) do
@@ -651,9 +649,7 @@ function DUMP.databases(w, list, layout)
     local folder = layout.folder .. "/" .. stem
     local scripts = is_object(db.options) and db.options.customScripts
     if is_object(scripts) then
-      local names = {}
-      for name in pairs(scripts) do names[#names + 1] = name end
-      table.sort(names)
+      local names = util.sorted_keys(scripts)
       local entries = json.array()
       for i, name in ipairs(names) do entries[i] = { name = name } end
       local files = file_names.stems(entries, "name", { room = #ext })

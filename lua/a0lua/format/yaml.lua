@@ -37,6 +37,7 @@ local yaml = require "a0lua.core.yaml"
 local common = require "a0lua.format.common"
 local file_names = require "a0lua.format.file_names"
 local sources_mod = require "a0lua.sources"
+local util = require "a0lua.util"
 
 local M = {}
 
@@ -138,9 +139,7 @@ function PARSE.databases(ctx, list, ptr)
   each_item(list, function(item, i)
     local scripts = is_object(item.options) and item.options.customScripts
     if not is_object(scripts) then return end
-    local names = {}
-    for name in pairs(scripts) do names[#names + 1] = name end
-    table.sort(names)
+    local names = util.sorted_keys(scripts)
     for _, name in ipairs(names) do
       local p = ptr .. "/" .. i .. "/options/customScripts" .. seg(name)
       scripts[name] = ctx:load(scripts[name], p) or scripts[name]
@@ -478,47 +477,38 @@ local DUMP = {}
 -- (sanitize(), numbered when names collide: file_names).
 local each_named = file_names.each
 
-function DUMP.rules(w, list)
-  each_named(list, "name", { room = #".js" }, function(rule, name)
-    w:file("rules/" .. name .. ".js", rule.script)
-    rule.script = "./rules/" .. name .. ".js"
-  end)
-  return list
+-- A writer that puts item[field] of each item in <folder>/<stem><ext> (stems from key_field:
+-- file_names) and leaves the file's path, relative to the YAML, in its place; keep(item) leaves
+-- an item as it is.
+local function dump_field(folder, field, key_field, ext, opts, keep)
+  return function(w, list)
+    each_named(list, key_field, opts, function(item, name)
+      if keep and keep(item) then return end
+      local rel = folder .. "/" .. name .. ext
+      w:file(rel, item[field])
+      item[field] = "./" .. rel
+    end)
+    return list
+  end
 end
 
+DUMP.rules = dump_field("rules", "script", "name", ".js", { room = #".js" })
+DUMP.pages = dump_field("pages", "html", "name", ".html", nil, function(page)
+  return page.name == "error_page" and page.html == nil
+end)
+DUMP.emailTemplates = dump_field("emailTemplates", "body", "template", ".html")
+
+local dump_hook_scripts = dump_field("hooks", "script", "name", ".js", { room = #".js" })
 function DUMP.hooks(w, list)
   each_item(list, function(hook) hook.name = truthy(hook.name) and hook.name or hook.id end)
-  each_named(list, "name", { room = #".js" }, function(hook, name)
-    w:file("hooks/" .. name .. ".js", hook.script)
-    hook.script = "./hooks/" .. name .. ".js"
-  end)
-  return list
-end
-
-function DUMP.pages(w, list)
-  each_named(list, "name", nil, function(page, name)
-    if page.name == "error_page" and page.html == nil then return end
-    w:file("pages/" .. name .. ".html", page.html)
-    page.html = "./pages/" .. name .. ".html"
-  end)
-  return list
-end
-
-function DUMP.emailTemplates(w, list)
-  each_named(list, "template", nil, function(t, name)
-    w:file("emailTemplates/" .. name .. ".html", t.body)
-    t.body = "./emailTemplates/" .. name .. ".html"
-  end)
-  return list
+  return dump_hook_scripts(w, list)
 end
 
 function DUMP.databases(w, list)
   each_named(list, "name", { room = 0 }, function(db, db_name)
     local scripts = is_object(db.options) and db.options.customScripts
     if not is_object(scripts) then return end
-    local names = {}
-    for name in pairs(scripts) do names[#names + 1] = name end
-    table.sort(names)
+    local names = util.sorted_keys(scripts)
     local entries = json.array()
     for i, name in ipairs(names) do entries[i] = { name = name } end
     local files = file_names.stems(entries, "name", { room = #".js" })
