@@ -13,6 +13,9 @@
 --   common.resolve(dir, ref) -> the path a reference in a file names: backslashes become "/",
 --                              relative to dir, normalised
 --   common.is_array(v), common.is_object(v), common.copy(v) (deep, keeps the array marker)
+--   common.email_body_ref(connection) -> the reference an email connection's options.email.body
+--                              holds, or nil: not an email connection, or no body (then made
+--                              "", options and options.email created when absent, as a0deploy)
 --   common.input_of(cfg, opts) -> cfg.input, else AUTH0_INPUT_FILE: what format.read reads
 --   common.output_folder(cfg, exported) -> cfg.output_folder | nil, err: where format.write
 --                              writes (a `config` error when unset)
@@ -72,6 +75,18 @@ function M.is_object(v) return type(v) == "table" and v ~= json.null and not jso
 
 function M.truthy(v)
   return v ~= nil and v ~= json.null and v ~= false and v ~= "" and v ~= 0
+end
+
+function M.email_body_ref(connection)
+  if connection.strategy ~= "email" then return nil end
+  if not M.is_object(connection.options) then connection.options = {} end
+  if not M.is_object(connection.options.email) then connection.options.email = {} end
+  local body = connection.options.email.body
+  if body == nil or body == json.null or body == "" then
+    connection.options.email.body = ""
+    return nil
+  end
+  return body
 end
 
 function M.copy(v)

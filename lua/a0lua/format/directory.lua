@@ -280,14 +280,8 @@ function READ.connections(ctx, type_name, layout)
   if type(rel) ~= "string" or rel == "" then rel = layout.folder end
   local dir = ctx:path(rel)
   return ctx:list(type_name, rel, nil, function(item, ptr, file, positions)
-    if item.strategy ~= "email" then return end
-    if not is_object(item.options) then item.options = {} end
-    if not is_object(item.options.email) then item.options.email = {} end
-    local body = item.options.email.body
-    if body == nil or body == null or body == "" then
-      item.options.email.body = ""
-      return
-    end
+    local body = common.email_body_ref(item)
+    if body == nil then return end
     if type(body) ~= "string" then
       ctx.reader:problem("validation", "must be a path to an html file (a string)",
                          ctx.reader:where(file, positions, "/options/email/body"))

@@ -73,13 +73,18 @@ function Ctx:load(ref, pointer, folder)
     return nil
   end
   local path = self:resolve(ref, folder)
+  self:warn_outside(ref, path, pointer)
+  local text = self.reader:text(path, self:where(pointer))
+  if text then self.reader.sources:add(pointer, path, nil) end
+  return text
+end
+
+-- A reference that resolves outside the base path is read, with a warning at `pointer`.
+function Ctx:warn_outside(ref, path, pointer)
   if common.outside(self.base, path) then
     self.reader:warn("path \"" .. ref .. "\" resolves to " .. path
       .. ", outside the base path " .. self.base, self:where(pointer))
   end
-  local text = self.reader:text(path, self:where(pointer))
-  if text then self.reader.sources:add(pointer, path, nil) end
-  return text
 end
 
 -- The path a reference names: backslashes become "/", relative to the base path (or to a
@@ -159,14 +164,8 @@ end
 
 function PARSE.connections(ctx, list, ptr)
   each_item(list, function(item, i)
-    if item.strategy ~= "email" then return end
-    if not is_object(item.options) then item.options = {} end
-    if not is_object(item.options.email) then item.options.email = {} end
-    local body = item.options.email.body
-    if body == nil or body == null or body == "" then
-      item.options.email.body = ""
-      return
-    end
+    local body = common.email_body_ref(item)
+    if body == nil then return end
     local p = ptr .. "/" .. i .. "/options/email/body"
     item.options.email.body = ctx:load(body, p, "connections") or body
   end)
@@ -178,41 +177,38 @@ function PARSE.branding(ctx, branding, ptr)
   inline_template_bodies(ctx, branding.templates, ptr .. "/templates")
 end
 
+-- The object a form's or flow's body file holds, with its keys (minus body) under the item's
+-- name; nil after recording a problem (the item then stays as written).
+local function json_body(ctx, item, p)
+  if type(item.body) ~= "string" then
+    ctx.reader:problem("validation", "must be a path to a JSON file (a string)",
+                       ctx:where(p .. "/body"))
+    return nil
+  end
+  local path = ctx:resolve(item.body)
+  ctx:warn_outside(item.body, path, p .. "/body")
+  local value, positions = ctx.reader:json(path, ctx:where(p .. "/body"))
+  if not is_object(value) then
+    if value ~= nil then
+      ctx.reader:problem("validation", path .. " must hold a JSON object", ctx:where(p .. "/body"))
+    end
+    return nil
+  end
+  local merged = { name = item.name }
+  value.body = nil
+  for k, v in pairs(value) do merged[k] = v end
+  ctx.reader.sources:add(p, path, positions)
+  return merged
+end
+
 -- forms / flows: { name, body: <path to JSON> } -> the JSON's keys (minus body) under name.
 local function parse_json_bodies(ctx, list, ptr)
   if not is_array(list) then return list end
   local out = json.array()
   for i, item in ipairs(list) do
-    local p = ptr .. "/" .. (i - 1)
-    if is_object(item) and item.body ~= nil and item.body ~= null then
-      if type(item.body) ~= "string" then
-        ctx.reader:problem("validation", "must be a path to a JSON file (a string)",
-                           ctx:where(p .. "/body"))
-        out[#out + 1] = item
-      else
-        local path = ctx:resolve(item.body)
-        if common.outside(ctx.base, path) then
-          ctx.reader:warn("path \"" .. item.body .. "\" resolves to " .. path
-            .. ", outside the base path " .. ctx.base, ctx:where(p .. "/body"))
-        end
-        local value, positions = ctx.reader:json(path, ctx:where(p .. "/body"))
-        if is_object(value) then
-          local merged = { name = item.name }
-          value.body = nil
-          for k, v in pairs(value) do merged[k] = v end
-          out[#out + 1] = merged
-          ctx.reader.sources:add(p, path, positions)
-        elseif value ~= nil then
-          ctx.reader:problem("validation", path .. " must hold a JSON object",
-                             ctx:where(p .. "/body"))
-          out[#out + 1] = item
-        else
-          out[#out + 1] = item
-        end
-      end
-    else
-      out[#out + 1] = item
-    end
+    local merged = is_object(item) and given(item.body)
+      and json_body(ctx, item, ptr .. "/" .. (i - 1))
+    out[#out + 1] = merged or item
   end
   return out
 end
