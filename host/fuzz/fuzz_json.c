@@ -62,14 +62,7 @@ static const char checker[] =
   "  assert(json.decode(p, { unique_keys = true }), 'a duplicate key in encoded text')\n"
   "end\n";
 
-static lua_State *state;
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (state == NULL) {
-    state = fuzz_new_state("fuzz_json", "a0lua.core.json", luaopen_a0lua_core_json, checker,
-                           sizeof checker - 1, 1);
-    lua_setfield(state, LUA_REGISTRYINDEX, "fuzz_json.check");
-  }
-  fuzz_check_input(state, "fuzz_json", "fuzz_json.check", data, size);
-  return 0;
+  return fuzz_run_checker("fuzz_json", "a0lua.core.json", luaopen_a0lua_core_json, checker,
+                          sizeof checker - 1, data, size);
 }

@@ -85,14 +85,7 @@ static const char checker[] =
   "  assert(same(v, (yaml.decode(ordered, { positions = false }))), 'key_order changed it')\n"
   "end\n";
 
-static lua_State *state;
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (state == NULL) {
-    state = fuzz_new_state("fuzz_yaml", "a0lua.core.yaml", luaopen_a0lua_core_yaml, checker,
-                           sizeof checker - 1, 1);
-    lua_setfield(state, LUA_REGISTRYINDEX, "fuzz_yaml.check");
-  }
-  fuzz_check_input(state, "fuzz_yaml", "fuzz_yaml.check", data, size);
-  return 0;
+  return fuzz_run_checker("fuzz_yaml", "a0lua.core.yaml", luaopen_a0lua_core_yaml, checker,
+                          sizeof checker - 1, data, size);
 }

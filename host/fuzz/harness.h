@@ -19,8 +19,8 @@
 #include <lualib.h>
 
 /* The state, with the checker's `nresults` results on its stack. */
-static lua_State *fuzz_new_state(const char *label, const char *module, lua_CFunction open,
-                                 const char *checker, size_t len, int nresults) {
+static inline lua_State *fuzz_new_state(const char *label, const char *module, lua_CFunction open,
+                                        const char *checker, size_t len, int nresults) {
   char chunkname[64];
   snprintf(chunkname, sizeof chunkname, "=%s", label);
   lua_State *L = luaL_newstate();
@@ -38,16 +38,25 @@ static lua_State *fuzz_new_state(const char *label, const char *module, lua_CFun
   return L;
 }
 
-/* Calls the check kept at registry[key] with the input as a string. */
-static void fuzz_check_input(lua_State *L, const char *label, const char *key,
-                             const uint8_t *data, size_t size) {
-  lua_getfield(L, LUA_REGISTRYINDEX, key);
+/* The whole of a target whose checker returns one check, a function of the input as a string:
+ * the state is made on the first input, and each input is given to the check. */
+static inline int fuzz_run_checker(const char *label, const char *module, lua_CFunction open,
+                                   const char *checker, size_t len, const uint8_t *data,
+                                   size_t size) {
+  static lua_State *L;
+  static int check_ref;
+  if (L == NULL) {
+    L = fuzz_new_state(label, module, open, checker, len, 1);
+    check_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  }
+  lua_rawgeti(L, LUA_REGISTRYINDEX, check_ref);
   lua_pushlstring(L, (const char *)data, size);
   if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
     fprintf(stderr, "%s: invariant broken: %s\n", label, lua_tostring(L, -1));
     abort();
   }
   lua_settop(L, 0);
+  return 0;
 }
 
 #endif
