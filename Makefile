@@ -146,7 +146,7 @@ asan-test:
 check: test lint asan-test
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
 
-$(BUILD)/fuzz/%: host/fuzz/fuzz_%.c host/%.c host/core.h | deps
+$(BUILD)/fuzz/%: host/fuzz/fuzz_%.c host/fuzz/harness.h host/%.c host/core.h | deps
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -g -O1 -D_DEFAULT_SOURCE -I$(LUA_INCDIR) $(PKG_CFLAGS) \
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

@@ -52,12 +52,14 @@ static inline int a0_null_index(lua_State *L) {
 static inline void a0_push_null(lua_State *L) {
   if (lua_getfield(L, LUA_REGISTRYINDEX, A0_NULL_KEY) != LUA_TNIL) return;
   lua_pop(L, 1);
+  static const luaL_Reg null_meta[] = {
+    { "__tostring", a0_null_tostring },
+    { "__index", a0_null_index },
+    { NULL, NULL }
+  };
   lua_newuserdatauv(L, 0, 0);
   lua_createtable(L, 0, 4);
-  lua_pushcfunction(L, a0_null_tostring);
-  lua_setfield(L, -2, "__tostring");
-  lua_pushcfunction(L, a0_null_index);
-  lua_setfield(L, -2, "__index");
+  luaL_setfuncs(L, null_meta, 0);
   lua_pushliteral(L, "a0lua.null");
   lua_setfield(L, -2, "__name");
   lua_pushliteral(L, "null");
@@ -74,6 +76,22 @@ static inline int a0_is_null(lua_State *L, int idx) {
   int same = lua_rawequal(L, idx, -1);
   lua_pop(L, 1);
   return same;
+}
+
+/* Registers the metatable of a userdata class, once per state: registry[name] (luaL_newmetatable)
+ * with the metamethods of `meta` and, unless `methods` is NULL, __index = a table of `methods`.
+ * Leaves the stack as it was. */
+static inline void a0_register_class(lua_State *L, const char *name, const luaL_Reg *meta,
+                                     const luaL_Reg *methods) {
+  if (luaL_newmetatable(L, name)) {
+    luaL_setfuncs(L, meta, 0);
+    if (methods) {
+      lua_newtable(L);
+      luaL_setfuncs(L, methods, 0);
+      lua_setfield(L, -2, "__index");
+    }
+  }
+  lua_pop(L, 1);
 }
 
 /* Pushes the array marker metatable, creating it on first use. */

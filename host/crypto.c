@@ -452,12 +452,7 @@ static const luaL_Reg crypto_functions[] = {
 };
 
 int luaopen_a0lua_core_crypto(lua_State *L) {
-  if (luaL_newmetatable(L, SIGNER_MT)) {
-    luaL_setfuncs(L, signer_meta, 0);
-    luaL_newlib(L, signer_methods);
-    lua_setfield(L, -2, "__index");
-  }
-  lua_pop(L, 1);
+  a0_register_class(L, SIGNER_MT, signer_meta, signer_methods);
   luaL_newlib(L, crypto_functions);
   lua_pushstring(L, OpenSSL_version(OPENSSL_VERSION));
   lua_setfield(L, -2, "version");

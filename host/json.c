@@ -1045,11 +1045,13 @@ static const luaL_Reg json_functions[] = {
 
 int luaopen_a0lua_core_json(lua_State *L) {
   lua_createtable(L, 0, 8);
+  static const luaL_Reg jbuf_meta[] = {
+    { "__gc", jbuf_gc },
+    { "__close", jbuf_gc },
+    { NULL, NULL }
+  };
   lua_createtable(L, 0, 3);                    /* the buffers' metatable, upvalue of both */
-  lua_pushcfunction(L, jbuf_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushcfunction(L, jbuf_gc);
-  lua_setfield(L, -2, "__close");
+  luaL_setfuncs(L, jbuf_meta, 0);
   lua_pushliteral(L, "a0lua.json.buffer");
   lua_setfield(L, -2, "__name");
   luaL_setfuncs(L, json_functions, 1);

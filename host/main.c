@@ -61,39 +61,39 @@ static int exe_dir(char *dir, size_t size) {
   return 1;
 }
 
-/* Finds the root holding lua/a0lua/cli.lua: the source tree, a relocated install, or SHAREDIR. */
-static const char *find_root(char *buf, size_t size) {
+/* Finds the first of `candidates` (each a path relative to the binary's directory) below which
+ * `inside` exists (a file, or with want_dir a directory), and writes its real path into buf;
+ * else `fallback`, the place fixed at build time. */
+static const char *find_beside_binary(char *buf, size_t size, const char *const *candidates,
+                                      size_t count, const char *inside, int want_dir,
+                                      const char *fallback) {
   char dir[PATH_MAX], probe[PATH_MAX + 64];
   if (exe_dir(dir, sizeof dir)) {
-    /* build/a0lua and build/<variant>/a0lua (the sanitizer build) sit one or two levels down. */
-    const char *candidates[] = { "/..", "/../..", "/../share/a0lua" };
-    for (size_t i = 0; i < sizeof candidates / sizeof *candidates; i++) {
-      snprintf(probe, sizeof probe, "%s%s/lua/a0lua/cli.lua", dir, candidates[i]);
-      if (is_file(probe)) {
+    for (size_t i = 0; i < count; i++) {
+      snprintf(probe, sizeof probe, "%s%s/%s", dir, candidates[i], inside);
+      if (want_dir ? is_dir(probe) : is_file(probe)) {
         snprintf(probe, sizeof probe, "%s%s", dir, candidates[i]);
         if (realpath(probe, buf)) return buf;
       }
     }
   }
-  snprintf(buf, size, "%s", A0LUA_SHAREDIR);
+  snprintf(buf, size, "%s", fallback);
   return buf;
+}
+
+/* Finds the root holding lua/a0lua/cli.lua: the source tree, a relocated install, or SHAREDIR. */
+static const char *find_root(char *buf, size_t size) {
+  /* build/a0lua and build/<variant>/a0lua (the sanitizer build) sit one or two levels down. */
+  static const char *const candidates[] = { "/..", "/../..", "/../share/a0lua" };
+  return find_beside_binary(buf, size, candidates, sizeof candidates / sizeof *candidates,
+                            "lua/a0lua/cli.lua", 0, A0LUA_SHAREDIR);
 }
 
 /* Finds the directory under which a0lua/core/<name>.so lives. */
 static const char *find_libdir(char *buf, size_t size) {
-  char dir[PATH_MAX], probe[PATH_MAX + 64];
-  if (exe_dir(dir, sizeof dir)) {
-    const char *candidates[] = { "/lib", "/../lib/a0lua" };
-    for (size_t i = 0; i < sizeof candidates / sizeof *candidates; i++) {
-      snprintf(probe, sizeof probe, "%s%s/a0lua/core", dir, candidates[i]);
-      if (is_dir(probe)) {
-        snprintf(probe, sizeof probe, "%s%s", dir, candidates[i]);
-        if (realpath(probe, buf)) return buf;
-      }
-    }
-  }
-  snprintf(buf, size, "%s", A0LUA_LIBDIR);
-  return buf;
+  static const char *const candidates[] = { "/lib", "/../lib/a0lua" };
+  return find_beside_binary(buf, size, candidates, sizeof candidates / sizeof *candidates,
+                            "a0lua/core", 1, A0LUA_LIBDIR);
 }
 
 /* package.path = A0LUA_PATH;<root>/lua/?.lua;<root>/lua/?/init.lua;<the default path>

@@ -1496,12 +1496,7 @@ static const luaL_Reg validator_metamethods[] = {
 };
 
 int luaopen_a0lua_core_schema(lua_State *L) {
-  if (luaL_newmetatable(L, VALIDATOR_MT)) {
-    luaL_setfuncs(L, validator_metamethods, 0);
-    luaL_newlib(L, validator_methods);
-    lua_setfield(L, -2, "__index");
-  }
-  lua_pop(L, 1);
+  a0_register_class(L, VALIDATOR_MT, validator_metamethods, validator_methods);
   luaL_newlib(L, schema_functions);
   char version[64] = "PCRE2 ";
   if (pcre2_config(PCRE2_CONFIG_VERSION, version + 6) > 0) {

@@ -1324,15 +1324,10 @@ int luaopen_a0lua_core_yaml(lua_State *L) {
     { "encode", yaml_encode },
     { NULL, NULL },
   };
-  if (luaL_newmetatable(L, DECODER_MT)) {
-    lua_pushcfunction(L, decoder_gc);
-    lua_setfield(L, -2, "__gc");
-  }
-  if (luaL_newmetatable(L, ENCODER_MT)) {
-    lua_pushcfunction(L, encoder_gc);
-    lua_setfield(L, -2, "__gc");
-  }
-  lua_pop(L, 2);
+  static const luaL_Reg decoder_meta[] = { { "__gc", decoder_gc }, { NULL, NULL } };
+  static const luaL_Reg encoder_meta[] = { { "__gc", encoder_gc }, { NULL, NULL } };
+  a0_register_class(L, DECODER_MT, decoder_meta, NULL);
+  a0_register_class(L, ENCODER_MT, encoder_meta, NULL);
   luaL_newlib(L, functions);
   a0_export_markers(L);
   lua_pushfstring(L, "libyaml %s", yaml_get_version_string());

@@ -13,13 +13,7 @@
  * with the default decode where the document is shallow enough, and with unique_keys, which must
  * agree with it or give json_duplicate_key (and never for text encode wrote).
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-
-#include <lauxlib.h>
-#include <lua.h>
-#include <lualib.h>
+#include "harness.h"
 
 int luaopen_a0lua_core_json(lua_State *L);
 
@@ -68,33 +62,7 @@ static const char checker[] =
   "  assert(json.decode(p, { unique_keys = true }), 'a duplicate key in encoded text')\n"
   "end\n";
 
-static lua_State *state;
-
-static void setup(void) {
-  state = luaL_newstate();
-  luaL_openlibs(state);
-  luaL_requiref(state, "a0lua.core.json", luaopen_a0lua_core_json, 0);
-  if (luaL_loadbuffer(state, checker, sizeof checker - 1, "=fuzz_json") != LUA_OK) {
-    fprintf(stderr, "fuzz_json: %s\n", lua_tostring(state, -1));
-    abort();
-  }
-  lua_insert(state, -2);  /* the checker chunk, called with the module */
-  if (lua_pcall(state, 1, 1, 0) != LUA_OK) {
-    fprintf(stderr, "fuzz_json: %s\n", lua_tostring(state, -1));
-    abort();
-  }
-  lua_setfield(state, LUA_REGISTRYINDEX, "fuzz_json.check");
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (state == NULL) setup();
-  lua_State *L = state;
-  lua_getfield(L, LUA_REGISTRYINDEX, "fuzz_json.check");
-  lua_pushlstring(L, (const char *)data, size);
-  if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
-    fprintf(stderr, "fuzz_json: invariant broken: %s\n", lua_tostring(L, -1));
-    abort();
-  }
-  lua_settop(L, 0);
-  return 0;
+  return fuzz_run_checker("fuzz_json", "a0lua.core.json", luaopen_a0lua_core_json, checker,
+                          sizeof checker - 1, data, size);
 }

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "../core.h"
+#include "harness.h"
 
 int luaopen_a0lua_core_schema(lua_State *L);
 
@@ -295,18 +296,8 @@ static int run(lua_State *L) {
 }
 
 static void setup(void) {
-  L = luaL_newstate();
-  luaL_openlibs(L);
-  luaL_requiref(L, "a0lua.core.schema", luaopen_a0lua_core_schema, 0);
-  if (luaL_loadstring(L, SETUP) != LUA_OK) {
-    fprintf(stderr, "fuzz_schema setup: %s\n", lua_tostring(L, -1));
-    abort();
-  }
-  lua_insert(L, -2);
-  if (lua_pcall(L, 1, 2, 0) != LUA_OK) {
-    fprintf(stderr, "fuzz_schema setup: %s\n", lua_tostring(L, -1));
-    abort();
-  }
+  L = fuzz_new_state("fuzz_schema setup", "a0lua.core.schema", luaopen_a0lua_core_schema, SETUP,
+                     sizeof SETUP - 1, 2);
   check_pattern_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   check_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 }

@@ -12,13 +12,7 @@
  *     ends with a newline, decodes back to an equal value (arrays, null and integer/float
  *     kinds included), and encoding that again gives the same text; with opts.key_order too.
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-
-#include <lauxlib.h>
-#include <lua.h>
-#include <lualib.h>
+#include "harness.h"
 
 int luaopen_a0lua_core_yaml(lua_State *L);
 
@@ -91,33 +85,7 @@ static const char checker[] =
   "  assert(same(v, (yaml.decode(ordered, { positions = false }))), 'key_order changed it')\n"
   "end\n";
 
-static lua_State *state;
-
-static void setup(void) {
-  state = luaL_newstate();
-  luaL_openlibs(state);
-  luaL_requiref(state, "a0lua.core.yaml", luaopen_a0lua_core_yaml, 0);
-  if (luaL_loadbuffer(state, checker, sizeof checker - 1, "=fuzz_yaml") != LUA_OK) {
-    fprintf(stderr, "fuzz_yaml: %s\n", lua_tostring(state, -1));
-    abort();
-  }
-  lua_insert(state, -2);
-  if (lua_pcall(state, 1, 1, 0) != LUA_OK) {
-    fprintf(stderr, "fuzz_yaml: %s\n", lua_tostring(state, -1));
-    abort();
-  }
-  lua_setfield(state, LUA_REGISTRYINDEX, "fuzz_yaml.check");
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (state == NULL) setup();
-  lua_State *L = state;
-  lua_getfield(L, LUA_REGISTRYINDEX, "fuzz_yaml.check");
-  lua_pushlstring(L, (const char *)data, size);
-  if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
-    fprintf(stderr, "fuzz_yaml: invariant broken: %s\n", lua_tostring(L, -1));
-    abort();
-  }
-  lua_settop(L, 0);
-  return 0;
+  return fuzz_run_checker("fuzz_yaml", "a0lua.core.yaml", luaopen_a0lua_core_yaml, checker,
+                          sizeof checker - 1, data, size);
 }

@@ -42,39 +42,40 @@ end
 local LOOKUP_TYPES = { clients = true, resourceServers = true, actions = true, connections = true,
   databases = true, connectionProfiles = true, userAttributeProfiles = true }
 
-function M.collect(ctx, opts)
-  opts = opts or {}
-  local cfg = ctx.config or {}
-  local types = opts.types or ctx.handlers:enabled(cfg)
-  local warnings = {}
-  ctx.current = ctx.current or {}
-  -- Read type by type so that one forbidden type only becomes a warning.
+-- The types that have a handler, in the order given.
+local function readable_types(ctx, types)
   local readable = {}
   for _, t in ipairs(types) do
     if ctx.handlers:get(t) then readable[#readable + 1] = t end
   end
+  return readable
+end
+
+-- Reads the types into ctx.current; a forbidden type becomes a warning and ctx.current[t] = false.
+local function fetch_readable(ctx, readable, warnings)
   local ok, err = plan_mod.fetch(ctx, readable)
-  if not ok then
-    if not scope_error(err) then return nil, err end
-    -- Something was forbidden: read one at a time to find what.
-    for _, t in ipairs(readable) do
-      if ctx.current[t] == nil then
-        local one_ok, one_err = plan_mod.fetch(ctx, { t })
-        if not one_ok then
-          if not scope_error(one_err) then return nil, one_err end
-          warnings[#warnings + 1] = ("cannot read %s (missing scopes: %s): not exported"):format(t,
-            tostring(one_err.message or one_err.code))
-          ctx.current[t] = false
-        end
+  if ok then return true end
+  if not scope_error(err) then return nil, err end
+  -- Something was forbidden: read one at a time to find what.
+  for _, t in ipairs(readable) do
+    if ctx.current[t] == nil then
+      local one_ok, one_err = plan_mod.fetch(ctx, { t })
+      if not one_ok then
+        if not scope_error(one_err) then return nil, one_err end
+        warnings[#warnings + 1] = ("cannot read %s (missing scopes: %s): not exported"):format(t,
+          tostring(one_err.message or one_err.code))
+        ctx.current[t] = false
       end
     end
   end
-  local exported = {}
-  local written = {}
-  -- The types other types' exports look names up in go last; every other type's state is let go
-  -- once converted (ctx.current is a cache: a later read reads it again), so the tenant is not
-  -- held twice, as read and as written (at 5,000 resources the grants, roles and organizations
-  -- are most of it).
+  return true
+end
+
+-- The types other types' exports look names up in go last; every other type's state is let go
+-- once converted (ctx.current is a cache: a later read reads it again), so the tenant is not
+-- held twice, as read and as written (at 5,000 resources the grants, roles and organizations
+-- are most of it).
+local function conversion_order(readable)
   local order = {}
   for _, t in ipairs(readable) do
     if not LOOKUP_TYPES[t] then order[#order + 1] = t end
@@ -82,26 +83,43 @@ function M.collect(ctx, opts)
   for _, t in ipairs(readable) do
     if LOOKUP_TYPES[t] then order[#order + 1] = t end
   end
-  for _, t in ipairs(order) do
-    local h = ctx.handlers:get(t)
+  return order
+end
+
+-- One type's tenant state in its export form; nil leaves the type out.
+local function export_value(ctx, h, value)
+  if h.kind == "singleton" then return handler.export_item(h, ctx, value) end
+  local list = json.array()
+  for _, item in ipairs(value) do
+    local out = handler.export_item(h, ctx, item)
+    if out ~= nil and out ~= NULL then list[#list + 1] = out end
+  end
+  -- export_empty = false: an empty list is left out, as a0deploy leaves out network ACLs
+  if #list > 0 or h.export_empty ~= false then return list end
+  return nil
+end
+
+function M.collect(ctx, opts)
+  opts = opts or {}
+  local cfg = ctx.config or {}
+  local types = opts.types or ctx.handlers:enabled(cfg)
+  local warnings = {}
+  ctx.current = ctx.current or {}
+  -- Read type by type so that one forbidden type only becomes a warning.
+  local readable = readable_types(ctx, types)
+  local ok, err = fetch_readable(ctx, readable, warnings)
+  if not ok then return nil, err end
+  local exported = {}
+  for _, t in ipairs(conversion_order(readable)) do
     local value = ctx.current[t]
     if value == false then
       ctx.current[t] = nil
     elseif value ~= nil and value ~= NULL then
-      if h.kind == "singleton" then
-        exported[t] = handler.export_item(h, ctx, value)
-      else
-        local list = json.array()
-        for _, item in ipairs(value) do
-          local out = handler.export_item(h, ctx, item)
-          if out ~= nil and out ~= NULL then list[#list + 1] = out end
-        end
-        -- export_empty = false: an empty list is left out, as a0deploy leaves out network ACLs
-        if #list > 0 or h.export_empty ~= false then exported[t] = list end
-      end
+      exported[t] = export_value(ctx, ctx.handlers:get(t), value)
       if not LOOKUP_TYPES[t] then ctx.current[t] = nil end
     end
   end
+  local written = {}
   for _, t in ipairs(readable) do
     if exported[t] ~= nil then written[#written + 1] = t end
   end

@@ -34,6 +34,7 @@ local catalogue = require "a0lua.catalogue"
 local errors = require "a0lua.errors"
 local fs = require "a0lua.core.fs"
 local handler = require "a0lua.handler"
+local util = require "a0lua.util"
 
 local M = {}
 
@@ -126,18 +127,11 @@ function Registry:types()
   return out
 end
 
-local function as_set(list)
-  if type(list) ~= "table" then return nil end
-  local s = {}
-  for _, v in ipairs(list) do s[v] = true end
-  return s
-end
-
 function Registry:enabled(cfg, types)
   cfg = cfg or {}
-  local excluded = as_set(cfg.AUTH0_EXCLUDED) or {}
-  local included = as_set(cfg.AUTH0_INCLUDED_ONLY)
-  if included and next(included) == nil then included = nil end
+  local excluded = util.set_of(cfg.AUTH0_EXCLUDED)
+  local included = util.set_of(cfg.AUTH0_INCLUDED_ONLY)
+  if next(included) == nil then included = nil end
   local out = {}
   for _, t in ipairs(types or self:types()) do
     if not excluded[t] and (not included or included[t]) then out[#out + 1] = t end
@@ -146,8 +140,7 @@ function Registry:enabled(cfg, types)
 end
 
 function Registry:stages(types, deps_of)
-  local in_set = {}
-  for _, t in ipairs(types) do in_set[t] = true end
+  local in_set = util.set_of(types)
   local level, visiting = {}, {}
   local function level_of(t, chain)
     if level[t] then return level[t] end

@@ -56,12 +56,12 @@ error hook is logged as a warning (ctx.log) and the run goes on.
 ]]
 local errors = require "a0lua.errors"
 local script_env = require "a0lua.script_env"
+local util = require "a0lua.util"
 
 local M = {}
 
 M.POINTS = { "load", "plan", "before", "after", "done", "error" }
-local POINT = {}
-for _, p in ipairs(M.POINTS) do POINT[p] = true end
+local POINT = util.set_of(M.POINTS)
 local TYPED = { load = true, before = true, after = true }
 
 local Registry = {}
@@ -261,14 +261,7 @@ local function call(fn, ...)
   return out
 end
 
-local function message_of(v)
-  if type(v) == "table" then
-    local mt = getmetatable(v)
-    if mt and mt.__tostring then return tostring(v) end
-    if v.message ~= nil then return tostring(v.message) end
-  end
-  return tostring(v)
-end
+local message_of = util.message_of
 
 -- Lua gives a return the line where its expression ends; the veto is shown at the line of the
 -- `return` itself (looked for upwards, not above the function's first line).
@@ -411,22 +404,23 @@ function Registry:run_before_again(fresh, previous, ctx)
   return self:run_before(again, ctx)
 end
 
-function Registry:run_after(change, result, ctx)
+-- Calls the hooks of a point that cannot stop the run (after, done, error) with `...`; a veto or
+-- an error is only logged. With a change, only the hooks of no type or of its type run.
+local function run_logged(self, point, change, ctx, ...)
   for _, h in ipairs(self.list) do
-    if h.point == "after" and (h.type == nil or h.type == change.type) then
-      local ok, err = outcome(call(h.fn, change, result, ctx), "after", change)
+    if h.point == point and (change == nil or h.type == nil or h.type == change.type) then
+      local ok, err = outcome(call(h.fn, ...), point, change)
       if not ok then warn(ctx, err) end
     end
   end
 end
 
+function Registry:run_after(change, result, ctx)
+  run_logged(self, "after", change, ctx, change, result, ctx)
+end
+
 function Registry:run_done(report, ctx)
-  for _, h in ipairs(self.list) do
-    if h.point == "done" then
-      local ok, err = outcome(call(h.fn, report, ctx), "done")
-      if not ok then warn(ctx, err) end
-    end
-  end
+  run_logged(self, "done", nil, ctx, report, ctx)
 end
 
 function Registry:run_error(failure, ctx)
@@ -434,12 +428,7 @@ function Registry:run_error(failure, ctx)
     if self.reported[failure] then return end
     self.reported[failure] = true
   end
-  for _, h in ipairs(self.list) do
-    if h.point == "error" then
-      local ok, err = outcome(call(h.fn, failure, ctx), "error")
-      if not ok then warn(ctx, err) end
-    end
-  end
+  run_logged(self, "error", nil, ctx, failure, ctx)
 end
 
 M.Registry = Registry

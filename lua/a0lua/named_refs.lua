@@ -31,6 +31,7 @@ A handler of such a type (forms, flows) declares `named = {key =, type =, path =
 ]]
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
+local util = require "a0lua.util"
 
 local M = {}
 
@@ -162,9 +163,7 @@ function M.to_ids(h, ctx, item, fresh)
     by_id, by_name = M.names_of(M.read(ctx, ref, true) or {})
     _, missed = M.replace(out, ref.key, map)
   end
-  local missing = {}
-  for name in pairs(missed) do missing[#missing + 1] = name end
-  table.sort(missing)
+  local missing = util.sorted_keys(missed)
   return out, missing
 end
 

@@ -42,6 +42,7 @@ for json.null; nulls inside arrays stay json.null so arrays keep their length. E
 local json = require "a0lua.core.json"
 local secrets = require "a0lua.secrets"
 local handler = require "a0lua.handler"
+local util = require "a0lua.util"
 
 local M = {}
 
@@ -172,8 +173,74 @@ local function render_items(label, h, items)
   return table.concat(lines, "\n")
 end
 
+local pretty
+
+-- A float written so that Lua reads it back as a float: nan, inf, -inf, or digits with a point.
+local function pretty_float(v)
+  if v ~= v then return "nan" end
+  if v == math.huge then return "inf" end
+  if v == -math.huge then return "-inf" end
+  local s = ("%.14g"):format(v)
+  if not s:find("[%.eEn]") then s = s .. ".0" end
+  return s
+end
+
+-- The text of a table that has its own way of being shown (a typed list, a collection, a plan,
+-- a __tostring), else nil.
+local function shown_by_itself(v)
+  local mt = getmetatable(v)
+  if mt == List then
+    local info = LIST_INFO[v] or {}
+    return render_items(info.label or "list", info.handler, v)
+  end
+  if mt == Collection then return tostring(v) end
+  if is_plan(v) then return (v:render{ color = false }:gsub("\n$", "")) end
+  if mt ~= nil and mt ~= ARRAY_MT and mt.__tostring then return tostring(v) end
+  return nil
+end
+
+-- The shown entries of a table: its elements when it is a marked array or a plain sequence,
+-- else `key = value` with keys sorted.
+local function pretty_entries(v, array, indent, width, seen, depth, under)
+  local parts = {}
+  local n = #v
+  if array then
+    for i = 1, n do
+      parts[#parts + 1] = pretty(v[i], indent .. "  ", width, seen, depth + 1, nil, under)
+    end
+    return parts
+  end
+  local keys = {}
+  for k in pairs(v) do keys[#keys + 1] = k end
+  table.sort(keys, key_less)
+  local sequence = n > 0 and #keys == n
+  for _, k in ipairs(keys) do
+    local value = pretty(v[k], indent .. "  ", width, seen, depth + 1, k, under)
+    if sequence then
+      parts[#parts + 1] = value
+    elseif is_identifier(k) then
+      parts[#parts + 1] = k .. " = " .. value
+    else
+      local shown = type(k) == "string" and quote(k) or tostring(k)
+      parts[#parts + 1] = "[" .. shown .. "] = " .. value
+    end
+  end
+  return parts
+end
+
+-- The entries between brackets on one line when they fit in width, else one per line.
+local function layout(parts, array, indent, width)
+  if #parts == 0 then return array and "[]" or "{}" end
+  local open, close = "{", "}"
+  if array then open, close = "[", "]" end
+  local one = open .. " " .. table.concat(parts, ", ") .. " " .. close
+  if #one + #indent <= width and not one:find("\n", 1, true) then return one end
+  return open .. "\n" .. indent .. "  " .. table.concat(parts, ",\n" .. indent .. "  ") .. "\n"
+    .. indent .. close
+end
+
 -- under: v sits inside a secret (a0lua.secrets: under "client_secret", every string is one).
-local function pretty(v, indent, width, seen, depth, key, under)
+function pretty(v, indent, width, seen, depth, key, under)
   if type(v) == "string" and not is_placeholder(v) then
     local class = key ~= nil and secrets.class(key)
     if (under and key ~= "name") or class then return secrets.MASK end
@@ -184,60 +251,19 @@ local function pretty(v, indent, width, seen, depth, key, under)
   if v == NULL then return "null" end
   if tv == "string" then return quote(v) end
   if tv == "number" then
-    if math.type(v) == "float" then
-      if v ~= v then return "nan" end
-      if v == math.huge then return "inf" end
-      if v == -math.huge then return "-inf" end
-      local s = ("%.14g"):format(v)
-      if not s:find("[%.eEn]") then s = s .. ".0" end
-      return s
-    end
+    if math.type(v) == "float" then return pretty_float(v) end
     return tostring(v)
   end
   if tv ~= "table" then return tostring(v) end
-  local mt = getmetatable(v)
-  if mt == List then
-    local info = LIST_INFO[v] or {}
-    return render_items(info.label or "list", info.handler, v)
-  end
-  if mt == Collection then return tostring(v) end
-  if is_plan(v) then return (v:render{ color = false }:gsub("\n$", "")) end
-  if mt ~= nil and mt ~= ARRAY_MT and mt.__tostring then return tostring(v) end
+  local own = shown_by_itself(v)
+  if own then return own end
   if seen[v] then return "<cycle>" end
   if depth > 30 then return "{...}" end
   seen[v] = true
-  local parts = {}
   local array = is_marked_array(v)
-  local n = #v
-  if array then
-    for i = 1, n do
-      parts[#parts + 1] = pretty(v[i], indent .. "  ", width, seen, depth + 1, nil, under)
-    end
-  else
-    local keys = {}
-    for k in pairs(v) do keys[#keys + 1] = k end
-    table.sort(keys, key_less)
-    local sequence = n > 0 and #keys == n
-    for _, k in ipairs(keys) do
-      local value = pretty(v[k], indent .. "  ", width, seen, depth + 1, k, under)
-      if sequence then
-        parts[#parts + 1] = value
-      elseif is_identifier(k) then
-        parts[#parts + 1] = k .. " = " .. value
-      else
-        local shown = type(k) == "string" and quote(k) or tostring(k)
-        parts[#parts + 1] = "[" .. shown .. "] = " .. value
-      end
-    end
-  end
+  local parts = pretty_entries(v, array, indent, width, seen, depth, under)
   seen[v] = nil
-  if #parts == 0 then return array and "[]" or "{}" end
-  local open, close = "{", "}"
-  if array then open, close = "[", "]" end
-  local one = open .. " " .. table.concat(parts, ", ") .. " " .. close
-  if #one + #indent <= width and not one:find("\n", 1, true) then return one end
-  return open .. "\n" .. indent .. "  " .. table.concat(parts, ",\n" .. indent .. "  ") .. "\n"
-    .. indent .. close
+  return layout(parts, array, indent, width)
 end
 
 function M.pretty(v, opts)
@@ -682,15 +708,7 @@ function M.new(opts)
   return self
 end
 
--- The message of any error value.
-local function message_of(e)
-  if type(e) == "table" then
-    local mt = getmetatable(e)
-    if mt and mt.__tostring then return tostring(e) end
-    if e.message then return tostring(e.message) end
-  end
-  return tostring(e)
-end
+local message_of = util.message_of
 
 function Session:report(e)
   self.failed = true

@@ -32,6 +32,7 @@ settings stay while a webhook's authorization.token goes, and an email provider'
 show their smtp_user and smtp_host but not their smtp_pass.
 ]]
 local json = require "a0lua.core.json"
+local util = require "a0lua.util"
 
 local M = {}
 
@@ -117,9 +118,7 @@ end
 
 function M.mask(value, opts)
   opts = opts or {}
-  local extra = {}
-  for _, name in ipairs(opts.extra or {}) do extra[name] = true end
-  local o = { mask = opts.mask or M.MASK, keep = opts.keep, extra = extra }
+  local o = { mask = opts.mask or M.MASK, keep = opts.keep, extra = util.set_of(opts.extra) }
   local whole = opts.whole == true
   if opts.key ~= nil then
     local class = M.class(opts.key)

@@ -9,6 +9,8 @@ a0lua.util: the small helpers the engine and the handlers share, defined once.
   util.sorted_keys(t) -> keys         the keys of t, sorted (keys of one type)
   util.replace_plain(text, needle, replacement) -> text   every occurrence, no patterns
   util.allow_delete(ctx) -> boolean   AUTH0_ALLOW_DELETE is on in ctx.config
+  util.message_of(v) -> text          the message of any error value: its tostring when it has
+                                      one (a0lua.errors), else its `message` field, else tostring
 ]]
 local json = require "a0lua.core.json"
 
@@ -59,6 +61,15 @@ end
 function M.allow_delete(ctx)
   local v = ctx.config and ctx.config.AUTH0_ALLOW_DELETE
   return v == true or v == "true"
+end
+
+function M.message_of(v)
+  if type(v) == "table" then
+    local mt = getmetatable(v)
+    if mt and mt.__tostring then return tostring(v) end
+    if v.message ~= nil then return tostring(v.message) end
+  end
+  return tostring(v)
 end
 
 return M

@@ -281,6 +281,56 @@ end
 --------------------------------------------------------------------------------------------------
 -- The whole check
 
+-- 1. Null types removed, unknown keys reported; returns the keys, sorted.
+local function check_top_keys(registry, desired, sources, problems)
+  local keys = util.sorted_keys(desired)
+  for _, k in ipairs(keys) do
+    if desired[k] == NULL then
+      desired[k] = nil
+    elseif not KNOWN(k) and not META_KEYS[k] and not (registry and registry:get(k)) then
+      problems[#problems + 1] = sources:problem("/" .. k, ("unknown resource type %q (the types "
+        .. "are a0deploy's: clients, resourceServers, clientGrants, connections, ...)"):format(k))
+    end
+  end
+  return keys
+end
+
+-- 2. One type's value against its handler's schema (without one, a list type must be a list).
+local function check_schema(h, value, prefix, sources, problems)
+  local v = validator_of(h)
+  if v then
+    local ok, errs = v:validate(value, { defaults = true })
+    if not ok then
+      for _, e in ipairs(errs) do
+        problems[#problems + 1] = sources:problem(prefix .. e.path, describe_error(e))
+      end
+    end
+  elseif h.kind ~= "singleton" and not is_array(value) then
+    problems[#problems + 1] = sources:problem(prefix, "must be a list")
+  end
+end
+
+-- 3. One type's handler rules: unique identifiers, then h:validate, whose report(index, field,
+-- message) names the item and the dot path of the field.
+local function check_handler_rules(ctx, t, h, value, prefix, sources, problems)
+  local function report(index, field, message)
+    local p = prefix
+    if index then p = p .. "/" .. (index - 1) end
+    if field and field ~= "" then
+      for part in tostring(field):gmatch("[^.]+") do
+        p = p .. "/" .. part:gsub("~", "~0"):gsub("/", "~1")
+      end
+    end
+    problems[#problems + 1] = sources:problem(p, message)
+  end
+  if is_array(value) then handler.check_unique(h, value, report) end
+  local ok, err = pcall(h.validate, h, ctx, value, report)
+  if not ok then
+    problems[#problems + 1] = sources:problem(prefix, ("the %s handler's validation failed: "
+      .. "%s"):format(t, tostring(err)))
+  end
+end
+
 function M.run(ctx, desired, sources, opts)
   opts = opts or {}
   sources = sources or fallback_sources()
@@ -292,18 +342,7 @@ function M.run(ctx, desired, sources, opts)
     return nil, problems, warnings
   end
 
-  -- 1. null types, unknown keys
-  local keys = {}
-  for k in pairs(desired) do keys[#keys + 1] = k end
-  table.sort(keys)
-  for _, k in ipairs(keys) do
-    if desired[k] == NULL then
-      desired[k] = nil
-    elseif not KNOWN(k) and not META_KEYS[k] and not (registry and registry:get(k)) then
-      problems[#problems + 1] = sources:problem("/" .. k, ("unknown resource type %q (the types "
-        .. "are a0deploy's: clients, resourceServers, clientGrants, connections, ...)"):format(k))
-    end
-  end
+  local keys = check_top_keys(registry, desired, sources, problems)
 
   local enabled = {}
   for _, t in ipairs(registry and registry:enabled(ctx.config, nil) or {}) do enabled[t] = true end
@@ -313,36 +352,8 @@ function M.run(ctx, desired, sources, opts)
     local value = desired[k]
     local h = registry and registry:get(k)
     if value ~= nil and h and enabled[k] then
-      local prefix = "/" .. k
-      -- 2. schema
-      local v = validator_of(h)
-      if v then
-        local ok, errs = v:validate(value, { defaults = true })
-        if not ok then
-          for _, e in ipairs(errs) do
-            problems[#problems + 1] = sources:problem(prefix .. e.path, describe_error(e))
-          end
-        end
-      elseif h.kind ~= "singleton" and not is_array(value) then
-        problems[#problems + 1] = sources:problem(prefix, "must be a list")
-      end
-      -- 3. handler rules
-      local function report(index, field, message)
-        local p = prefix
-        if index then p = p .. "/" .. (index - 1) end
-        if field and field ~= "" then
-          for part in tostring(field):gmatch("[^.]+") do
-            p = p .. "/" .. part:gsub("~", "~0"):gsub("/", "~1")
-          end
-        end
-        problems[#problems + 1] = sources:problem(p, message)
-      end
-      if is_array(value) then handler.check_unique(h, value, report) end
-      local ok, err = pcall(h.validate, h, ctx, value, report)
-      if not ok then
-        problems[#problems + 1] = sources:problem(prefix, ("the %s handler's validation failed: "
-          .. "%s"):format(k, tostring(err)))
-      end
+      check_schema(h, value, "/" .. k, sources, problems)
+      check_handler_rules(ctx, k, h, value, "/" .. k, sources, problems)
     end
   end
 

@@ -27,4 +27,13 @@ describe("a0lua.util", function()
     assert.is_false(util.allow_delete({ config = { AUTH0_ALLOW_DELETE = false } }))
     assert.is_false(util.allow_delete({}))
   end)
+
+  it("gives the message of any error value", function()
+    local errors = require "a0lua.errors"
+    local err = errors.new("fetch", "it failed", { file = "t.yaml", line = 2, column = 3 })
+    assert.equal(tostring(err), util.message_of(err))
+    assert.equal("plain", util.message_of({ message = "plain" }))
+    assert.equal("boom", util.message_of("boom"))
+    assert.equal("42", util.message_of(42))
+  end)
 end)

@@ -10,7 +10,20 @@
 --   common.outside(base, path) -> boolean: path leaves base (after normalising both)
 --   common.is_file(p), common.is_dir(p), common.files(dir, ext) -> sorted names of the regular
 --   files directly in dir whose name ends in ext (exact case), common.dirs(dir) -> sorted names
+--   common.resolve(dir, ref) -> the path a reference in a file names: backslashes become "/",
+--                              relative to dir, normalised
 --   common.is_array(v), common.is_object(v), common.copy(v) (deep, keeps the array marker)
+--   common.email_body_ref(connection) -> the reference an email connection's options.email.body
+--                              holds, or nil: not an email connection, or no body (then made
+--                              "", options and options.email created when absent, as a0deploy)
+--   common.input_of(cfg, opts) -> cfg.input, else AUTH0_INPUT_FILE: what format.read reads
+--   common.output_folder(cfg, exported) -> cfg.output_folder | nil, err: where format.write
+--                              writes (a `config` error when unset)
+--     (both raise, at their caller's caller, when given arguments of the wrong type)
+--   common.truthy(v)          a0deploy's (JavaScript's) truth: not nil, null, false, "" nor 0
+--   common.session_minutes(reader, tenant, ptr, file, positions, at)   the tenant's session
+--                              lifetimes, hours in the files, become *_in_minutes (recorded at
+--                              the hours' place `at` .. "/" .. field of `file`); empty flags go
 --
 --   local r = common.reader(cfg [, opts])      opts.raw_keywords: no keyword replacement
 --   r.sources (a0lua.sources), r.problems (array of error tables), r.mappings
@@ -46,6 +59,7 @@ local fs = require "a0lua.core.fs"
 local json = require "a0lua.core.json"
 local yaml = require "a0lua.core.yaml"
 local sources_mod = require "a0lua.sources"
+local util = require "a0lua.util"
 
 local M = {}
 
@@ -58,6 +72,22 @@ M.is_type = catalogue.is_type
 
 function M.is_array(v) return type(v) == "table" and json.is_array(v) end
 function M.is_object(v) return type(v) == "table" and v ~= json.null and not json.is_array(v) end
+
+function M.truthy(v)
+  return v ~= nil and v ~= json.null and v ~= false and v ~= "" and v ~= 0
+end
+
+function M.email_body_ref(connection)
+  if connection.strategy ~= "email" then return nil end
+  if not M.is_object(connection.options) then connection.options = {} end
+  if not M.is_object(connection.options.email) then connection.options.email = {} end
+  local body = connection.options.email.body
+  if body == nil or body == json.null or body == "" then
+    connection.options.email.body = ""
+    return nil
+  end
+  return body
+end
 
 function M.copy(v)
   if type(v) ~= "table" or v == json.null then return v end
@@ -94,6 +124,27 @@ function M.included(cfg, type_name)
 end
 
 -- ---------------------------------------------------------------------------------------------
+-- What the readers read and the writers write
+
+function M.input_of(cfg, opts)
+  if type(cfg) ~= "table" then error("format.read: cfg must be a table", 3) end
+  if opts ~= nil and type(opts) ~= "table" then error("format.read: opts must be a table", 3) end
+  local input = cfg.input
+  if input == nil then input = cfg.AUTH0_INPUT_FILE end
+  return input
+end
+
+function M.output_folder(cfg, exported)
+  if type(cfg) ~= "table" then error("format.write: cfg must be a table", 3) end
+  if type(exported) ~= "table" then error("format.write: exported must be a table", 3) end
+  local out_dir = cfg.output_folder
+  if type(out_dir) ~= "string" or out_dir == "" then
+    return nil, errors.new("config", "no output folder given")
+  end
+  return out_dir
+end
+
+-- ---------------------------------------------------------------------------------------------
 -- Paths ("/"-separated)
 
 function M.join(a, b)
@@ -120,6 +171,10 @@ function M.normalize(p)
   local s = table.concat(out, "/")
   if absolute then return "/" .. s end
   return s == "" and "." or s
+end
+
+function M.resolve(dir, ref)
+  return M.normalize(M.join(dir, (ref:gsub("\\", "/"))))
 end
 
 function M.dirname(p)
@@ -164,6 +219,26 @@ function M.dirs(dir)
     if M.is_dir(M.join(dir, name)) then out[#out + 1] = name end
   end
   return out
+end
+
+-- ---------------------------------------------------------------------------------------------
+-- The tenant's session lifetimes: hours in both formats, minutes in the API
+
+local SESSION_HOURS = {
+  "session_lifetime", "idle_session_lifetime", "ephemeral_session_lifetime",
+  "idle_ephemeral_session_lifetime",
+}
+
+function M.session_minutes(reader, tenant, ptr, file, positions, at)
+  for _, field in ipairs(SESSION_HOURS) do
+    local hours = tenant[field]
+    if math.type(hours) then
+      tenant[field] = nil
+      tenant[field .. "_in_minutes"] = math.floor(hours * 60 + 0.5)
+      reader.sources:add(ptr .. "/" .. field .. "_in_minutes", file, positions, at .. "/" .. field)
+    end
+  end
+  if M.is_object(tenant.flags) and next(tenant.flags) == nil then tenant.flags = nil end
 end
 
 -- ---------------------------------------------------------------------------------------------
@@ -408,12 +483,8 @@ end
 
 function Writer:commit()
   if self.err then return nil, self.err end
-  local dirs = {}
-  for d in pairs(self.dirs) do dirs[#dirs + 1] = d end
-  table.sort(dirs)
-  local rels = {}
-  for rel in pairs(self.files) do rels[#rels + 1] = rel end
-  table.sort(rels)
+  local dirs = util.sorted_keys(self.dirs)
+  local rels = util.sorted_keys(self.files)
   -- Every path is checked before the first one is written.
   local links = {}
   for _, rel in ipairs(rels) do

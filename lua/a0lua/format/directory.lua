@@ -30,7 +30,6 @@
 --     opts.clients becomes its name. Nothing is written when anything fails before the writes.
 
 local json = require "a0lua.core.json"
-local errors = require "a0lua.errors"
 local catalogue = require "a0lua.catalogue"
 local common = require "a0lua.format.common"
 local file_names = require "a0lua.format.file_names"
@@ -47,13 +46,7 @@ local null = json.null
 local is_array, is_object = common.is_array, common.is_object
 local join, normalize = common.join, common.normalize
 
-local SESSION_HOURS = {
-  "session_lifetime", "idle_session_lifetime", "ephemeral_session_lifetime",
-  "idle_ephemeral_session_lifetime",
-}
-local function truthy(v)
-  return v ~= nil and v ~= null and v ~= false and v ~= "" and v ~= 0
-end
+local truthy, resolve = common.truthy, common.resolve
 
 local function seg(key) return sources_mod.pointer({ key }) end
 
@@ -152,24 +145,13 @@ end
 
 function READ.none() return nil end
 
-local function tenant_hours(reader, type_name, tenant, file, positions)
-  for _, field in ipairs(SESSION_HOURS) do
-    local hours = tenant[field]
-    if math.type(hours) then
-      tenant[field] = nil
-      tenant[field .. "_in_minutes"] = math.floor(hours * 60 + 0.5)
-      reader.sources:add("/" .. type_name .. "/" .. field .. "_in_minutes", file, positions,
-                         "/" .. field)
-    end
-  end
-  if is_object(tenant.flags) and next(tenant.flags) == nil then tenant.flags = nil end
-end
-
 function READ.tenant(ctx, type_name, layout)
   local path = ctx:path(layout.file)
   if not common.is_file(path) then return nil end
   local tenant, positions = ctx:json(path, "/" .. type_name)
-  if is_object(tenant) then tenant_hours(ctx.reader, type_name, tenant, path, positions) end
+  if is_object(tenant) then
+    common.session_minutes(ctx.reader, tenant, "/" .. type_name, path, positions, "")
+  end
   return tenant
 end
 
@@ -183,7 +165,7 @@ function READ.scripts(ctx, type_name, layout)
   return ctx:list(type_name, rel, nil, function(item, ptr, file, positions)
     local ref = item[field]
     if truthy(ref) and type(ref) == "string" then
-      local path = normalize(join(dir, (ref:gsub("\\", "/"))))
+      local path = resolve(dir, ref)
       item[field] = ctx:companion(path, ptr .. json_ptr, file, positions, json_ptr) or ref
     end
     if layout.lower_names and type(item.name) == "string" then
@@ -198,8 +180,7 @@ function READ.pages(ctx, type_name, layout)
   local dir = ctx:folder(layout.folder)
   if not dir then return nil end
   local field, ext = layout.companion.field, layout.companion.ext
-  local optional = {}
-  for _, name in ipairs(layout.optional or {}) do optional[name] = true end
+  local optional = util.set_of(layout.optional)
   local jsons, companions = {}, {}
   for _, name in ipairs(common.files(dir, ".json")) do jsons[name:sub(1, -6)] = true end
   for _, name in ipairs(common.files(dir, ext)) do companions[name:sub(1, -#ext - 1)] = true end
@@ -232,7 +213,7 @@ function READ.clients(ctx, type_name, layout)
   return ctx:list(type_name, layout.folder, nil, function(item, ptr, file, positions)
     local page = item[field]
     if truthy(page) and type(page) == "string" then
-      local path = normalize(join(dir, (page:gsub("\\", "/"))))
+      local path = resolve(dir, page)
       if common.is_file(path) then
         item[field] = ctx:companion(path, ptr .. seg(field), file, positions, seg(field)) or page
       end
@@ -245,8 +226,7 @@ end
 function READ.databases(ctx, type_name, layout)
   local dir = ctx:folder(layout.folder)
   if not dir then return nil end
-  local allowed = {}
-  for _, name in ipairs(layout.scripts) do allowed[name] = true end
+  local allowed = util.set_of(layout.scripts)
   local out = json.array()
   for _, folder_name in ipairs(common.dirs(dir)) do
     local folder = join(dir, folder_name)
@@ -272,9 +252,7 @@ function READ.databases(ctx, type_name, layout)
         end
         local scripts = db.options.customScripts
         if is_object(scripts) then
-          local names = {}
-          for name in pairs(scripts) do names[#names + 1] = name end
-          table.sort(names)
+          local names = util.sorted_keys(scripts)
           local json_base = positions and positions["/customScripts"] and "/customScripts"
             or "/options/customScripts"
           for _, name in ipairs(names) do
@@ -284,7 +262,7 @@ function READ.databases(ctx, type_name, layout)
                        json_base .. seg(name))
               scripts[name] = nil
             elseif type(ref) == "string" then
-              local path = normalize(join(folder, (ref:gsub("\\", "/"))))
+              local path = resolve(folder, ref)
               scripts[name] = ctx:companion(path, ptr .. "/options/customScripts" .. seg(name),
                                             file, positions, json_base .. seg(name)) or ref
             end
@@ -302,20 +280,14 @@ function READ.connections(ctx, type_name, layout)
   if type(rel) ~= "string" or rel == "" then rel = layout.folder end
   local dir = ctx:path(rel)
   return ctx:list(type_name, rel, nil, function(item, ptr, file, positions)
-    if item.strategy ~= "email" then return end
-    if not is_object(item.options) then item.options = {} end
-    if not is_object(item.options.email) then item.options.email = {} end
-    local body = item.options.email.body
-    if body == nil or body == null or body == "" then
-      item.options.email.body = ""
-      return
-    end
+    local body = common.email_body_ref(item)
+    if body == nil then return end
     if type(body) ~= "string" then
       ctx.reader:problem("validation", "must be a path to an html file (a string)",
                          ctx.reader:where(file, positions, "/options/email/body"))
       return
     end
-    local path = normalize(join(dir, (body:gsub("\\", "/"))))
+    local path = resolve(dir, body)
     item.options.email.body = ctx:companion(path, ptr .. "/options/email/body", file, positions,
                                             "/options/email/body") or body
   end)
@@ -328,12 +300,11 @@ function READ.emailTemplates(ctx, type_name, layout)
   local dir = ctx:folder(layout.folder)
   if not dir then return nil end
   local field, ext = layout.companion.field, layout.companion.ext
-  local others = {}
-  for _, name in ipairs(layout.others or {}) do others[name] = true end
+  local others = util.set_of(layout.others)
   local function body_path(item, name)
     local ref = item[field]
     if type(ref) == "string" and ref ~= "" then
-      local path = normalize(join(dir, (ref:gsub("\\", "/"))))
+      local path = resolve(dir, ref)
       if common.is_file(path) then return path end
     end
     local fallback = join(dir, name:sub(1, -6) .. ext)
@@ -369,7 +340,7 @@ function READ.branding(ctx, type_name, layout)
       local ptr = "/" .. type_name .. "/templates/" .. #templates
       ctx.reader.sources:add(ptr, tfile, positions)
       if type(t.body) == "string" then
-        local path = normalize(join(templates_dir, (t.body:gsub("\\", "/"))))
+        local path = resolve(templates_dir, t.body)
         t.body = ctx:companion(path, ptr .. "/body", tfile, positions, "/body") or t.body
       end
       templates[#templates + 1] = t
@@ -418,7 +389,7 @@ function READ.prompts(ctx, type_name, layout)
                 local json_ptr = seg(prompt) .. "/0" .. seg(screen) .. "/" .. (i - 1)
                 ctx.reader.sources:add(ptr, partials_file, positions, json_ptr)
                 local path = type(item.template) == "string"
-                  and normalize(join(dir, (item.template:gsub("\\", "/"))))
+                  and resolve(dir, item.template)
                 if path and common.is_file(path) then
                   local text = ctx:companion(path, ptr, partials_file, positions, json_ptr)
                   points[item.name] = text and (text:gsub("^%s+", ""):gsub("%s+$", "")) or ""
@@ -502,11 +473,8 @@ function READ.parts(ctx, type_name, layout)
 end
 
 function M.read(cfg, opts)
-  if type(cfg) ~= "table" then error("format.read: cfg must be a table", 2) end
-  if opts ~= nil and type(opts) ~= "table" then error("format.read: opts must be a table", 2) end
+  local root = common.input_of(cfg, opts)
   local reader = common.reader(cfg, opts)
-  local root = cfg.input
-  if root == nil then root = cfg.AUTH0_INPUT_FILE end
   if type(root) ~= "string" or root == "" then
     reader:problem("config", "no input directory given (--input_file)")
     return nil, reader.problems
@@ -675,9 +643,7 @@ function DUMP.databases(w, list, layout)
     local folder = layout.folder .. "/" .. stem
     local scripts = is_object(db.options) and db.options.customScripts
     if is_object(scripts) then
-      local names = {}
-      for name in pairs(scripts) do names[#names + 1] = name end
-      table.sort(names)
+      local names = util.sorted_keys(scripts)
       local entries = json.array()
       for i, name in ipairs(names) do entries[i] = { name = name } end
       local files = file_names.stems(entries, "name", { room = #ext })
@@ -818,12 +784,8 @@ end
 
 function M.write(cfg, exported, opts)
   opts = opts or {}
-  if type(cfg) ~= "table" then error("format.write: cfg must be a table", 2) end
-  if type(exported) ~= "table" then error("format.write: exported must be a table", 2) end
-  local out_dir = cfg.output_folder
-  if type(out_dir) ~= "string" or out_dir == "" then
-    return nil, errors.new("config", "no output folder given")
-  end
+  local out_dir, folder_err = common.output_folder(cfg, exported)
+  if not out_dir then return nil, folder_err end
   local w = common.writer(out_dir, { secret = cfg.AUTH0_EXPORT_SECRETS })
   w:dir(".")
   for _, entry in ipairs(catalogue.ENTRIES) do

@@ -37,6 +37,7 @@ local yaml = require "a0lua.core.yaml"
 local common = require "a0lua.format.common"
 local file_names = require "a0lua.format.file_names"
 local sources_mod = require "a0lua.sources"
+local util = require "a0lua.util"
 
 local M = {}
 
@@ -44,10 +45,6 @@ local null = json.null
 local is_array, is_object = common.is_array, common.is_object
 
 local EXTRA_KEYS = { clientAuthCredentialsPre = true, exclude = true, include = true }
-local SESSION_HOURS = {
-  "session_lifetime", "idle_session_lifetime", "ephemeral_session_lifetime",
-  "idle_ephemeral_session_lifetime",
-}
 M.IMPORTANT_KEYS = {
   "name", "client_id", "audience", "template", "identifier", "strategy", "script", "stage", "id",
 }
@@ -56,9 +53,7 @@ local SORT_KEYS = { "name", "key", "client_id", "template" }
 -- "/" .. the key as a JSON pointer segment.
 local function seg(key) return sources_mod.pointer({ key }) end
 
-local function truthy(v)
-  return v ~= nil and v ~= null and v ~= false and v ~= "" and v ~= 0
-end
+local truthy = common.truthy
 
 -- ---------------------------------------------------------------------------------------------
 -- Reading
@@ -78,20 +73,25 @@ function Ctx:load(ref, pointer, folder)
     return nil
   end
   local path = self:resolve(ref, folder)
+  self:warn_outside(ref, path, pointer)
+  local text = self.reader:text(path, self:where(pointer))
+  if text then self.reader.sources:add(pointer, path, nil) end
+  return text
+end
+
+-- A reference that resolves outside the base path is read, with a warning at `pointer`.
+function Ctx:warn_outside(ref, path, pointer)
   if common.outside(self.base, path) then
     self.reader:warn("path \"" .. ref .. "\" resolves to " .. path
       .. ", outside the base path " .. self.base, self:where(pointer))
   end
-  local text = self.reader:text(path, self:where(pointer))
-  if text then self.reader.sources:add(pointer, path, nil) end
-  return text
 end
 
 -- The path a reference names: backslashes become "/", relative to the base path (or to a
 -- folder under it).
 function Ctx:resolve(ref, folder)
   local dir = folder and common.join(self.base, folder) or self.base
-  return common.normalize(common.join(dir, (ref:gsub("\\", "/"))))
+  return common.resolve(dir, ref)
 end
 
 function Ctx:exists(ref, folder)
@@ -108,38 +108,35 @@ end
 
 local PARSE = {}
 
-function PARSE.rules(ctx, list, ptr)
-  each_item(list, function(item, i)
-    if truthy(item.script) then
-      item.script = ctx:load(item.script, ptr .. "/" .. i .. "/script") or item.script
-    end
-  end)
+-- v is given: neither absent nor null.
+local function given(v) return v ~= nil and v ~= null end
+
+-- A parser that replaces item[field] of each item of a list, a reference, by the text of the
+-- file it names, when wanted(item[field]); otherwise item[field] becomes `otherwise` when given.
+-- A file that cannot be read leaves the reference (and a problem recorded).
+local function inline_field(field, wanted, otherwise)
+  return function(ctx, list, ptr)
+    each_item(list, function(item, i)
+      if wanted(item[field]) then
+        item[field] = ctx:load(item[field], ptr .. "/" .. i .. "/" .. field) or item[field]
+      elseif otherwise ~= nil then
+        item[field] = otherwise
+      end
+    end)
+  end
 end
 
+PARSE.rules = inline_field("script", truthy)
+PARSE.pages = inline_field("html", truthy, "")
+PARSE.emailTemplates = inline_field("body", given)
+PARSE.actions = inline_field("code", truthy)
+PARSE.actionModules = PARSE.actions
+
+local inline_hook_scripts = inline_field("script", truthy)
 function PARSE.hooks(ctx, list, ptr)
-  each_item(list, function(item, i)
-    if truthy(item.script) then
-      item.script = ctx:load(item.script, ptr .. "/" .. i .. "/script") or item.script
-    end
+  inline_hook_scripts(ctx, list, ptr)
+  each_item(list, function(item)
     if type(item.name) == "string" then item.name = item.name:lower():gsub("%s", "-") end
-  end)
-end
-
-function PARSE.pages(ctx, list, ptr)
-  each_item(list, function(item, i)
-    if truthy(item.html) then
-      item.html = ctx:load(item.html, ptr .. "/" .. i .. "/html") or item.html
-    else
-      item.html = ""
-    end
-  end)
-end
-
-function PARSE.emailTemplates(ctx, list, ptr)
-  each_item(list, function(item, i)
-    if item.body ~= nil and item.body ~= null then
-      item.body = ctx:load(item.body, ptr .. "/" .. i .. "/body") or item.body
-    end
   end)
 end
 
@@ -147,25 +144,13 @@ function PARSE.databases(ctx, list, ptr)
   each_item(list, function(item, i)
     local scripts = is_object(item.options) and item.options.customScripts
     if not is_object(scripts) then return end
-    local names = {}
-    for name in pairs(scripts) do names[#names + 1] = name end
-    table.sort(names)
+    local names = util.sorted_keys(scripts)
     for _, name in ipairs(names) do
       local p = ptr .. "/" .. i .. "/options/customScripts" .. seg(name)
       scripts[name] = ctx:load(scripts[name], p) or scripts[name]
     end
   end)
 end
-
-local function parse_code(ctx, list, ptr)
-  each_item(list, function(item, i)
-    if truthy(item.code) then
-      item.code = ctx:load(item.code, ptr .. "/" .. i .. "/code") or item.code
-    end
-  end)
-end
-PARSE.actions = parse_code
-PARSE.actionModules = parse_code
 
 function PARSE.clients(ctx, list, ptr)
   each_item(list, function(item, i)
@@ -179,26 +164,41 @@ end
 
 function PARSE.connections(ctx, list, ptr)
   each_item(list, function(item, i)
-    if item.strategy ~= "email" then return end
-    if not is_object(item.options) then item.options = {} end
-    if not is_object(item.options.email) then item.options.email = {} end
-    local body = item.options.email.body
-    if body == nil or body == null or body == "" then
-      item.options.email.body = ""
-      return
-    end
+    local body = common.email_body_ref(item)
+    if body == nil then return end
     local p = ptr .. "/" .. i .. "/options/email/body"
     item.options.email.body = ctx:load(body, p, "connections") or body
   end)
 end
 
+local inline_template_bodies = inline_field("body", given)
 function PARSE.branding(ctx, branding, ptr)
   if not is_object(branding) then return end
-  each_item(branding.templates, function(item, i)
-    if item.body ~= nil and item.body ~= null then
-      item.body = ctx:load(item.body, ptr .. "/templates/" .. i .. "/body") or item.body
+  inline_template_bodies(ctx, branding.templates, ptr .. "/templates")
+end
+
+-- The object a form's or flow's body file holds, with its keys (minus body) under the item's
+-- name; nil after recording a problem (the item then stays as written).
+local function json_body(ctx, item, p)
+  if type(item.body) ~= "string" then
+    ctx.reader:problem("validation", "must be a path to a JSON file (a string)",
+                       ctx:where(p .. "/body"))
+    return nil
+  end
+  local path = ctx:resolve(item.body)
+  ctx:warn_outside(item.body, path, p .. "/body")
+  local value, positions = ctx.reader:json(path, ctx:where(p .. "/body"))
+  if not is_object(value) then
+    if value ~= nil then
+      ctx.reader:problem("validation", path .. " must hold a JSON object", ctx:where(p .. "/body"))
     end
-  end)
+    return nil
+  end
+  local merged = { name = item.name }
+  value.body = nil
+  for k, v in pairs(value) do merged[k] = v end
+  ctx.reader.sources:add(p, path, positions)
+  return merged
 end
 
 -- forms / flows: { name, body: <path to JSON> } -> the JSON's keys (minus body) under name.
@@ -206,36 +206,9 @@ local function parse_json_bodies(ctx, list, ptr)
   if not is_array(list) then return list end
   local out = json.array()
   for i, item in ipairs(list) do
-    local p = ptr .. "/" .. (i - 1)
-    if is_object(item) and item.body ~= nil and item.body ~= null then
-      if type(item.body) ~= "string" then
-        ctx.reader:problem("validation", "must be a path to a JSON file (a string)",
-                           ctx:where(p .. "/body"))
-        out[#out + 1] = item
-      else
-        local path = ctx:resolve(item.body)
-        if common.outside(ctx.base, path) then
-          ctx.reader:warn("path \"" .. item.body .. "\" resolves to " .. path
-            .. ", outside the base path " .. ctx.base, ctx:where(p .. "/body"))
-        end
-        local value, positions = ctx.reader:json(path, ctx:where(p .. "/body"))
-        if is_object(value) then
-          local merged = { name = item.name }
-          value.body = nil
-          for k, v in pairs(value) do merged[k] = v end
-          out[#out + 1] = merged
-          ctx.reader.sources:add(p, path, positions)
-        elseif value ~= nil then
-          ctx.reader:problem("validation", path .. " must hold a JSON object",
-                             ctx:where(p .. "/body"))
-          out[#out + 1] = item
-        else
-          out[#out + 1] = item
-        end
-      end
-    else
-      out[#out + 1] = item
-    end
+    local merged = is_object(item) and given(item.body)
+      and json_body(ctx, item, ptr .. "/" .. (i - 1))
+    out[#out + 1] = merged or item
   end
   return out
 end
@@ -295,88 +268,73 @@ end
 
 function PARSE.tenant(ctx, tenant, ptr)
   if not is_object(tenant) then return end
-  for _, field in ipairs(SESSION_HOURS) do
-    local hours = tenant[field]
-    if math.type(hours) then
-      tenant[field] = nil
-      tenant[field .. "_in_minutes"] = math.floor(hours * 60 + 0.5)
-      ctx.reader.sources:add(ptr .. "/" .. field .. "_in_minutes", ctx.file, ctx.positions,
-                             ptr .. "/" .. field)
-    end
-  end
-  if is_object(tenant.flags) and next(tenant.flags) == nil then tenant.flags = nil end
+  common.session_minutes(ctx.reader, tenant, ptr, ctx.file, ctx.positions, ptr)
 end
 
-function M.read(cfg, opts)
-  if type(cfg) ~= "table" then error("format.read: cfg must be a table", 2) end
-  if opts ~= nil and type(opts) ~= "table" then error("format.read: opts must be a table", 2) end
-  opts = opts or {}
-  local reader = common.reader(cfg, opts)
-  local input = cfg.input
-  if input == nil then input = cfg.AUTH0_INPUT_FILE end
-  local doc, positions, file, base
-
-  if type(input) == "table" then
-    file = "<config object>"
-    doc = common.copy(input)
-    base = cfg.AUTH0_BASE_PATH
-    if base == nil or base == "" then
-      reader:problem("config", "AUTH0_BASE_PATH is required when the input is an object")
-      return nil, reader.problems
-    end
-  elseif type(input) == "string" and input ~= "" then
-    file = input
-    local fs = require "a0lua.core.fs"
-    local raw, err = fs.read(file)
-    if not raw then
-      reader:problem(err.code == "fs_not_found" and "input_not_found" or "file_read",
-                     "cannot read " .. file .. ": " .. tostring(err.message), { file = file })
-      return nil, reader.problems
-    end
-    local text
-    if opts.raw_keywords then
-      -- bare @@KEY@@ markers of mapped keys quoted, so the YAML still parses (docs/formats.md §5.4)
-      local kw = reader.mappings and reader:keywords(file)
-      text = kw and kw.quote_array_markers(raw, reader.mappings) or raw
-    else
-      text = reader:replace(raw, file)
-    end
-    local value, perr = yaml.decode(text, { name = file })
-    if value == nil and perr then
-      reader:problem(perr.code, perr.message,
-                     { file = file, line = perr.line, column = perr.column })
-      return nil, reader.problems
-    end
-    doc, positions = value, perr
-    if doc == nil then doc = {} end
-    base = cfg.AUTH0_BASE_PATH
-    if base == nil or base == "" then base = common.dirname(file) end
-  else
-    reader:problem("config", "no input file given (--input_file)")
-    return nil, reader.problems
+-- An input given as an already parsed table: no keyword replacement, AUTH0_BASE_PATH required.
+local function read_object(reader, cfg, input)
+  local base = cfg.AUTH0_BASE_PATH
+  if base == nil or base == "" then
+    reader:problem("config", "AUTH0_BASE_PATH is required when the input is an object")
+    return nil
   end
+  return common.copy(input), nil, "<config object>", base
+end
 
-  if not is_object(doc) then
-    reader:problem("validation", "the top level must be a mapping of resource types",
-                   reader:where(file, positions, ""))
-    return nil, reader.problems
+-- The YAML file's text with keywords replaced (or, with opts.raw_keywords, bare @@KEY@@ markers
+-- of mapped keys quoted, so the YAML still parses: docs/formats.md §5.4).
+local function keyword_text(reader, opts, raw, file)
+  if not opts.raw_keywords then return reader:replace(raw, file) end
+  local kw = reader.mappings and reader:keywords(file)
+  return kw and kw.quote_array_markers(raw, reader.mappings) or raw
+end
+
+-- The input file read and parsed: doc, positions, file, base; nil after recording a problem.
+local function read_file(reader, cfg, opts, file)
+  local fs = require "a0lua.core.fs"
+  local raw, err = fs.read(file)
+  if not raw then
+    reader:problem(err.code == "fs_not_found" and "input_not_found" or "file_read",
+                   "cannot read " .. file .. ": " .. tostring(err.message), { file = file })
+    return nil
   end
-  reader.sources:add("", file, positions)
+  local value, perr = yaml.decode(keyword_text(reader, opts, raw, file), { name = file })
+  if value == nil and perr then
+    reader:problem(perr.code, perr.message,
+                   { file = file, line = perr.line, column = perr.column })
+    return nil
+  end
+  local doc, positions = value, perr
+  if doc == nil then doc = {} end
+  local base = cfg.AUTH0_BASE_PATH
+  if base == nil or base == "" then base = common.dirname(file) end
+  return doc, positions, file, base
+end
 
+-- The input (cfg.input or AUTH0_INPUT_FILE) read: doc, positions, file, base; nil after a problem.
+local function read_input(reader, cfg, opts, input)
+  if type(input) == "table" then return read_object(reader, cfg, input) end
+  if type(input) == "string" and input ~= "" then return read_file(reader, cfg, opts, input) end
+  reader:problem("config", "no input file given (--input_file)")
+  return nil
+end
+
+-- A problem at each top-level key that is neither a type nor exclude / include, sorted.
+local function report_unknown_keys(reader, doc, file, positions)
   local unknown = {}
   for key in pairs(doc) do
     if not common.is_type(key) and not EXTRA_KEYS[key] then unknown[#unknown + 1] = key end
   end
   table.sort(unknown)
   for _, key in ipairs(unknown) do
-    local ptr = seg(key)
     reader:problem("validation", "unknown top-level key '" .. key
       .. "' (a resource type of a0deploy, exclude or include is expected)",
-      reader:where(file, positions, ptr))
+      reader:where(file, positions, seg(key)))
   end
+end
 
-  local ctx = setmetatable({ reader = reader, file = file, positions = positions, base = base },
-                           Ctx)
+-- The types the files give and the config includes, their companion files inlined.
+local function parse_types(ctx, cfg, doc)
   local desired = {}
   for _, type_name in ipairs(common.TYPES) do
     local value = doc[type_name]
@@ -391,9 +349,27 @@ function M.read(cfg, opts)
       desired[type_name] = value
     end
   end
-  if doc.exclude ~= nil and doc.exclude ~= null then desired.exclude = doc.exclude end
-  if doc.include ~= nil and doc.include ~= null then desired.include = doc.include end
+  if given(doc.exclude) then desired.exclude = doc.exclude end
+  if given(doc.include) then desired.include = doc.include end
+  return desired
+end
 
+function M.read(cfg, opts)
+  local input = common.input_of(cfg, opts)
+  opts = opts or {}
+  local reader = common.reader(cfg, opts)
+  local doc, positions, file, base = read_input(reader, cfg, opts, input)
+  if doc == nil then return nil, reader.problems end
+  if not is_object(doc) then
+    reader:problem("validation", "the top level must be a mapping of resource types",
+                   reader:where(file, positions, ""))
+    return nil, reader.problems
+  end
+  reader.sources:add("", file, positions)
+  report_unknown_keys(reader, doc, file, positions)
+  local ctx = setmetatable({ reader = reader, file = file, positions = positions, base = base },
+                           Ctx)
+  local desired = parse_types(ctx, cfg, doc)
   if #reader.problems > 0 then return nil, reader.problems end
   return desired, reader.sources
 end
@@ -497,47 +473,38 @@ local DUMP = {}
 -- (sanitize(), numbered when names collide: file_names).
 local each_named = file_names.each
 
-function DUMP.rules(w, list)
-  each_named(list, "name", { room = #".js" }, function(rule, name)
-    w:file("rules/" .. name .. ".js", rule.script)
-    rule.script = "./rules/" .. name .. ".js"
-  end)
-  return list
+-- A writer that puts item[field] of each item in <folder>/<stem><ext> (stems from key_field:
+-- file_names) and leaves the file's path, relative to the YAML, in its place; keep(item) leaves
+-- an item as it is.
+local function dump_field(folder, field, key_field, ext, opts, keep)
+  return function(w, list)
+    each_named(list, key_field, opts, function(item, name)
+      if keep and keep(item) then return end
+      local rel = folder .. "/" .. name .. ext
+      w:file(rel, item[field])
+      item[field] = "./" .. rel
+    end)
+    return list
+  end
 end
 
+DUMP.rules = dump_field("rules", "script", "name", ".js", { room = #".js" })
+DUMP.pages = dump_field("pages", "html", "name", ".html", nil, function(page)
+  return page.name == "error_page" and page.html == nil
+end)
+DUMP.emailTemplates = dump_field("emailTemplates", "body", "template", ".html")
+
+local dump_hook_scripts = dump_field("hooks", "script", "name", ".js", { room = #".js" })
 function DUMP.hooks(w, list)
   each_item(list, function(hook) hook.name = truthy(hook.name) and hook.name or hook.id end)
-  each_named(list, "name", { room = #".js" }, function(hook, name)
-    w:file("hooks/" .. name .. ".js", hook.script)
-    hook.script = "./hooks/" .. name .. ".js"
-  end)
-  return list
-end
-
-function DUMP.pages(w, list)
-  each_named(list, "name", nil, function(page, name)
-    if page.name == "error_page" and page.html == nil then return end
-    w:file("pages/" .. name .. ".html", page.html)
-    page.html = "./pages/" .. name .. ".html"
-  end)
-  return list
-end
-
-function DUMP.emailTemplates(w, list)
-  each_named(list, "template", nil, function(t, name)
-    w:file("emailTemplates/" .. name .. ".html", t.body)
-    t.body = "./emailTemplates/" .. name .. ".html"
-  end)
-  return list
+  return dump_hook_scripts(w, list)
 end
 
 function DUMP.databases(w, list)
   each_named(list, "name", { room = 0 }, function(db, db_name)
     local scripts = is_object(db.options) and db.options.customScripts
     if not is_object(scripts) then return end
-    local names = {}
-    for name in pairs(scripts) do names[#names + 1] = name end
-    table.sort(names)
+    local names = util.sorted_keys(scripts)
     local entries = json.array()
     for i, name in ipairs(names) do entries[i] = { name = name } end
     local files = file_names.stems(entries, "name", { room = #".js" })
@@ -664,12 +631,8 @@ end
 
 function M.write(cfg, exported, opts)
   opts = opts or {}
-  if type(cfg) ~= "table" then error("format.write: cfg must be a table", 2) end
-  if type(exported) ~= "table" then error("format.write: exported must be a table", 2) end
-  local out_dir = cfg.output_folder
-  if type(out_dir) ~= "string" or out_dir == "" then
-    return nil, errors.new("config", "no output folder given")
-  end
+  local out_dir, folder_err = common.output_folder(cfg, exported)
+  if not out_dir then return nil, folder_err end
   local base = cfg.AUTH0_BASE_PATH
   if type(base) ~= "string" or base == "" then base = out_dir end
   -- (an export with secrets is 0600 throughout: a secret may be in any of its files)
