@@ -32,6 +32,7 @@ local util = require "a0lua.util"
 local M = {}
 
 M.STATUSES = { "applied", "in_sync", "changes", "failed" }
+local KNOWN = { applied = true, in_sync = true, changes = true, failed = true }
 local OPS = { "create", "update", "delete", "skip" }
 
 function M.entry(name, index, shard_label)
@@ -148,6 +149,10 @@ function M.merge(docs)
     end
     seen[s.index] = d.path
     for _, r in ipairs(d.doc.tenants) do
+      if type(r) ~= "table" or type(r.name) ~= "string" or not KNOWN[r.status]
+          or type(r.counts) ~= "table" then
+        return bad(d.path .. ": a tenant without a name, a known status or counts")
+      end
       if owner[r.name] then
         return bad(("tenant %s is in %s and in %s: overlapping shards"):format(tostring(r.name),
           owner[r.name], d.path))

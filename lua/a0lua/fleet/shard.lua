@@ -12,6 +12,7 @@ a Kubernetes Indexed Job, a shell loop) split a fleet without a scheduler of our
                                         in list order
   shard.label(s) -> "K/N"
   shard.hash(text) -> integer           FNV-1a 64 then a 64-bit finalizer (murmur3's fmix64)
+  shard.fnv1a64(text) -> integer
 
 The assignment is rendezvous (highest-random-weight) hashing: a tenant goes to the shard whose
 hash(name .. "\0" .. index) is largest (unsigned; ties to the lower index). It depends only on
@@ -28,12 +29,17 @@ local M = {}
 local FNV_OFFSET = 0xcbf29ce484222325
 local FNV_PRIME = 0x100000001b3
 
-function M.hash(text)
+function M.fnv1a64(text)
   local h = FNV_OFFSET
   for i = 1, #text do
     h = (h ~ text:byte(i)) * FNV_PRIME
   end
-  -- FNV alone spreads its last bytes poorly; the shard index is the last byte.
+  return h
+end
+
+function M.hash(text)
+  -- FNV alone spreads its last bytes poorly, and the shard index is the last byte.
+  local h = M.fnv1a64(text)
   h = (h ~ (h >> 33)) * 0xff51afd7ed558ccd
   h = (h ~ (h >> 33)) * 0xc4ceb9fe1a85ec53
   return h ~ (h >> 33)
