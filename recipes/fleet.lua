@@ -17,7 +17,8 @@ tenants.json) or the config keys themselves, on top of the base config (-c):
       "AUTH0_CLIENT_SECRET": "...", "AUTH0_KEYWORD_REPLACE_MAPPINGS": {"REGION": "us"} } ]
 
 The environment is not read (its AUTH0_DOMAIN would be every tenant's). Each tenant loads the
-files with its own keywords, then is planned and applied; --parallel tenants (default 16) are in
+files with its own keywords (tenants whose configs differ only in domain and credentials share
+one load: a0lua.fleet.inputs), then is planned and applied; --parallel tenants (default 16) are in
 flight at once on one scheduler (their requests interleave) while each keeps its own API client
 and so its own rate-limit budget. A tenant's state is released when it is done. A tenant that
 fails on what a second try can change (network, 5xx, rate limits exhausted) is run again up to
@@ -44,6 +45,7 @@ local run = require "a0lua.commands.run"
 local secrets = require "a0lua.secrets"
 local tasks = require "a0lua.tasks"
 local deploy = require "a0lua.fleet.deploy"
+local inputs = require "a0lua.fleet.inputs"
 local emit = require "a0lua.fleet.emit"
 local progress = require "a0lua.fleet.progress"
 local results = require "a0lua.fleet.results"
@@ -169,10 +171,13 @@ local function secrets_of(entry)
   return out
 end
 
-local tenants = {}
+local tenants, keys = {}, {}
 for _, i in ipairs(shard.select(names, mine)) do
   local entry = list[i]
+  local ok, values = pcall(values_of, entry)
+  keys[#keys + 1] = ok and inputs.key(values, parsed.hooks ~= nil) or false
   tenants[#tenants + 1] = { name = names[i], index = i, secrets = secrets_of(entry),
+    input_key = keys[#keys] or nil,
     config = function()
       local cfg, err = a0lua.config(values_of(entry), { args = { input_file = parsed.input_file,
         handlers = parsed.handlers, hooks = parsed.hooks, ca_file = parsed.ca_file,
@@ -189,7 +194,8 @@ local shown = progress.new{ total = #tenants, tty = log.tty and not parsed.json,
   now = tasks.now }
 local entries = deploy.run{ tenants = tenants, parallel = parsed.parallel, retries = retries,
   per_tenant = parsed.concurrency, dry_run = parsed.dry_run, shard = shard.label(mine), log = log,
-  session = { ca_file = parsed.ca_file, proxy = parsed.proxy_url }, progress = shown }
+  session = { ca_file = parsed.ca_file, proxy = parsed.proxy_url }, progress = shown,
+  inputs = inputs.new(keys, parsed.parallel or deploy.DEFAULT_PARALLEL) }
 
 local doc = results.document(entries, { shard = shard.label(mine), fleet_tenants = fleet_size,
   dry_run = parsed.dry_run })

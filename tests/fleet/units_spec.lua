@@ -7,6 +7,8 @@ local results = require "a0lua.fleet.results"
 local retry = require "a0lua.fleet.retry"
 local shard = require "a0lua.fleet.shard"
 local errors = require "a0lua.errors"
+local inputs = require "a0lua.fleet.inputs"
+local run = require "helpers.run"
 
 local function names(n, prefix)
   local out = {}
@@ -239,5 +241,40 @@ describe("fleet.progress", function()
     p:update{ done = 1, failed = 0, running = 2 }
     p:finish()
     assert.same({}, out)
+  end)
+end)
+
+describe("fleet.inputs", function()
+  it("keys the load by what is not per tenant, and never with hooks", function()
+    local a = { AUTH0_DOMAIN = "a.example.com", AUTH0_CLIENT_SECRET = "x",
+      AUTH0_KEYWORD_REPLACE_MAPPINGS = { REGION = "eu" } }
+    local b = { AUTH0_DOMAIN = "b.example.com", AUTH0_CLIENT_SECRET = "y",
+      AUTH0_KEYWORD_REPLACE_MAPPINGS = { REGION = "eu" } }
+    local c = { AUTH0_DOMAIN = "b.example.com", AUTH0_KEYWORD_REPLACE_MAPPINGS = { REGION = "us" } }
+    assert.equal(inputs.key(a), inputs.key(b))
+    assert.are_not.equal(inputs.key(a), inputs.key(c))
+    assert.is_nil(inputs.key(a, true))
+  end)
+
+  it("loads once for the tenants of one key, each given its own copy", function()
+    local a0lua = require "a0lua"
+    local tmp = run.temp_dir()
+    finally(function() run.remove_tree(tmp) end)
+    run.write_file(tmp .. "/tenant.yaml", "clients:\n  - name: \"Web ##REGION##\"\n")
+    local cfg = assert(a0lua.config({ AUTH0_DOMAIN = "x.example.com", AUTH0_ACCESS_TOKEN = "t",
+      AUTH0_KEYWORD_REPLACE_MAPPINGS = { REGION = "eu" } },
+      { args = { input_file = tmp .. "/tenant.yaml" } }))
+    local load = spy.on(a0lua, "load")
+    finally(function() a0lua.load:revert() end)
+    local shared = inputs.new({ "k", false, "k", "k" }, 4)
+    local got = {}
+    for i, key in ipairs({ "k", false, "k", "k" }) do
+      got[i] = assert(shared:load(key or nil, { config = cfg, validate = false }))
+      assert.equal("Web eu", got[i].clients[1].name)
+    end
+    assert.spy(load).was.called(2)
+    got[1].clients[1].name = "changed"
+    assert.equal("Web eu", got[3].clients[1].name)
+    assert.equal(0, shared.held, "the last tenant of a key takes the load")
   end)
 end)

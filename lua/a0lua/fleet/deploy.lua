@@ -6,7 +6,8 @@ rate-limit budget.
   local deploy = require "a0lua.fleet.deploy"
   local entries = deploy.run{
     tenants = { {name =, index =, config = function() -> cfg (raises an error value),
-                 secrets = {strings never to show}}, ... },
+                 secrets = {strings never to show}, input_key = (a0lua.fleet.inputs.key)}, ... },
+    inputs = a0lua.fleet.inputs object or nil,   -- the files loaded once per input_key
     parallel = 16,          -- tenants in flight at once
     retries = 1,            -- whole-tenant retries of a failure worth it (a0lua.fleet.retry)
     retry_wait_ms = 1000,   -- times the attempt number
@@ -42,9 +43,17 @@ end
 -- One attempt: plan and, unless a dry run or nothing changes, apply. Raises an error value.
 local function once(t, r, opts, scheduler)
   local cfg = t.config()
-  local desired, sources = a0lua.load(nil, { config = cfg, log = opts.log })
+  local registry = a0lua.handlers(cfg)
+  local load_opts = { config = cfg, log = opts.log, handlers = registry }
+  local desired, sources
+  if opts.inputs then
+    desired, sources = opts.inputs:load(t.input_key, load_opts)
+  else
+    desired, sources = a0lua.load(nil, load_opts)
+  end
   if not desired then error(load_problem(sources), 0) end
-  local tenant, cerr = a0lua.connect(cfg, { log = opts.log, scheduler = scheduler })
+  local tenant, cerr = a0lua.connect(cfg, { log = opts.log, scheduler = scheduler,
+    handlers = registry })
   if not tenant then error(cerr, 0) end
   local plan, perr = tenant:plan(desired, { sources = sources })
   if not plan then error(perr, 0) end
