@@ -78,22 +78,27 @@ local function read_json(path)
   return value
 end
 
-local list = read_json(parsed.tenants)
-if not json.is_array(list) then error(parsed.tenants .. ": an array of tenants is expected", 0) end
-local names, seen = {}, {}
-for i, entry in ipairs(list) do
-  if type(entry) ~= "table" or json.is_array(entry) then
-    error(("%s: tenant %d: an object is expected"):format(parsed.tenants, i), 0)
+-- The tenants file: its entries and their names (unique: shards are computed from them).
+local function read_tenants(path)
+  local list = read_json(path)
+  if not json.is_array(list) then error(path .. ": an array of tenants is expected", 0) end
+  local names, seen = {}, {}
+  for i, entry in ipairs(list) do
+    if type(entry) ~= "table" or json.is_array(entry) then
+      error(("%s: tenant %d: an object is expected"):format(path, i), 0)
+    end
+    local name = entry.name ~= nil and tostring(entry.name) or ("tenant " .. i)
+    if seen[name] then
+      error(("%s: tenant %d: the name %q is also tenant %d's (names must be unique: shards "
+        .. "are computed from them)"):format(path, i, name, seen[name]), 0)
+    end
+    names[i], seen[name] = name, i
   end
-  local name = entry.name ~= nil and tostring(entry.name) or ("tenant " .. i)
-  if seen[name] then
-    error(("%s: tenant %d: the name %q is also tenant %d's (names must be unique: shards are "
-      .. "computed from them)"):format(parsed.tenants, i, name, seen[name]), 0)
-  end
-  names[i], seen[name] = name, i
+  return list, names
 end
+local list, names = read_tenants(parsed.tenants)
 
-if parsed.emit then
+local function print_emitted()
   if not parsed.shards then usage("--emit needs --shards N") end
   local value
   if parsed.emit == "github-matrix" then
@@ -110,15 +115,20 @@ if parsed.emit then
   end
   -- The matrix on one line, for `echo "matrix=$(...)" >> "$GITHUB_OUTPUT"`.
   io.stdout:write(assert(json.encode(value, { pretty = parsed.emit ~= "github-matrix" })), "\n")
+end
+if parsed.emit then
+  print_emitted()
   return 0
 end
 
 if not parsed.input_file then usage("give the files (-i)") end
-local retries = deploy.DEFAULT_RETRIES
-if parsed.retries then
-  retries = math.tointeger(tonumber(parsed.retries))
-  if not retries or retries < 0 then usage("--retries needs a whole number >= 0") end
+local function the_retries()
+  if not parsed.retries then return deploy.DEFAULT_RETRIES end
+  local n = math.tointeger(tonumber(parsed.retries))
+  if not n or n < 0 then usage("--retries needs a whole number >= 0") end
+  return n
 end
+local retries = the_retries()
 
 local function the_shard()
   local s, err
