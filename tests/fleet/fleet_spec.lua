@@ -123,7 +123,7 @@ describe("a0lua run fleet", function()
       -- The table, and a missing shard named.
       status, out = a0lua({ "run", "fleet-report", files[1], files[2], files[3] })
       assert.equal(0, status)
-      assert.matches("\ntotal %(6%)%s+6 applied%s+", out)
+      assert.matches("\ntotal %(6%)%s+%d+%s+%d+%s+%d+%s+%d+%s+6 applied\n", out)
       local _
       status, _, err = a0lua({ "run", "fleet-report", files[1], files[3] })
       assert.equal(1, status)
@@ -152,7 +152,7 @@ describe("a0lua run fleet", function()
     status, out = a0lua({ "run", "fleet", "-i", input, "--tenants", tenants_file(),
       "--dry-run" })
     assert.equal(0, status, out)
-    assert.matches("\ntotal %(6%)%s+6 in sync", out)
+    assert.matches("\ntotal %(6%)%s+0%s+0%s+0%s+%d+%s+6 in sync\n", out)
   end)
 
   it("with --dry-run exits 2 when a tenant would change; an empty shard succeeds", function()

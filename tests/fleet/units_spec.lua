@@ -155,7 +155,7 @@ describe("fleet.results", function()
     e[1].status, e[1].counts.create = "applied", 3
     e[2].error = { code = "api_network", message = "down" }
     local text = results.table(e, results.summary(e))
-    assert.matches("\ntotal %(2%)%s+1 applied, 1 failed%s+3%s+0%s+0%s+0\n$", text)
+    assert.matches("\ntotal %(2%)%s+3%s+0%s+0%s+0%s+1 applied, 1 failed\n$", text)
     assert.matches("\nus%s+failed%s+0%s+0%s+0%s+0%s+down\n", text)
   end)
 end)

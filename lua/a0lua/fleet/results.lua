@@ -16,7 +16,8 @@ shards' documents (`a0lua run fleet-report`).
   results.document(entries, { shard = "K/N", fleet_tenants = n, dry_run = }) -> doc
       { shard, fleet_tenants (tenants in the whole list, every shard), dry_run, tenants =
       entries, summary }
-  results.table(entries, summary) -> text        the table and a totals line
+  results.table(entries, summary) -> text        the table and a totals line (the counts
+                                                  summed, the tenants by status as its note)
   results.merge(docs) -> doc | nil, err
       docs: { {path =, doc =}, ... }, one per shard. Refuses documents that are not a fleet
       result, disagree on N, the list's size or --dry-run, a shard given twice, a tenant in two
@@ -101,10 +102,9 @@ function M.table(entries, summary)
       parts[#parts + 1] = summary[status] .. " " .. status:gsub("_", " ")
     end
   end
-  local total = { ("total (%d)"):format(summary.tenants), #parts > 0 and table.concat(parts, ", ")
-    or "none" }
+  local total = { ("total (%d)"):format(summary.tenants), "" }
   for _, op in ipairs(OPS) do total[#total + 1] = tostring(totals[op]) end
-  total[#total + 1] = ""
+  total[#total + 1] = #parts > 0 and table.concat(parts, ", ") or "no tenant"
   rows[#rows + 1] = total
   return render(rows)
 end
