@@ -210,6 +210,43 @@ describe("a0lua run fleet", function()
     end
     assert.equal(6, seen)
   end)
+
+  it("runs the emitted Kubernetes Job's command, one index at a time, into one report",
+    function()
+      -- The pod's filesystem: the ConfigMap and the Secret as folders, a0lua on the PATH.
+      local root = tmp .. "/pod"
+      assert(os.execute(("mkdir -p %s/input %s/tenants %s/bin && cp %s %s/input/ && "
+        .. "ln -s %s/build/a0lua %s/bin/a0lua"):format(root, root, root, run.quote(input), root,
+        run.quote(os.getenv("PWD")), root)))
+      local tenants = tenants_file()
+      assert(os.execute(("cp %s %s/tenants/"):format(run.quote(tenants), root)))
+      local status, out = a0lua({ "run", "fleet", "--emit", "k8s-indexed-job", "-i", input,
+        "--tenants", tenants, "--shards", "3", "--image", "a0lua:test", "--job-name", "shop" })
+      assert.equal(0, status, out)
+      local job = assert(json.decode(out))
+      local container = job.spec.template.spec.containers[1]
+      local script = container.command[3]
+      for _, m in ipairs(container.volumeMounts) do
+        script = script:gsub(m.mountPath:gsub("%p", "%%%0"), root .. "/" .. m.name)
+      end
+      local files = {}
+      for k = 1, 3 do
+        local code
+        code, out = run.run({ "sh", "-c", script }, { env = {
+          PATH = root .. "/bin:" .. os.getenv("PATH"), JOB_COMPLETION_INDEX = tostring(k - 1) } })
+        assert.equal(0, code, out)
+        files[k] = tmp .. "/pod-" .. k .. ".json"
+        run.write_file(files[k], out)
+      end
+      status, out = a0lua({ "run", "fleet-report", "--json", table.unpack(files) })
+      assert.equal(0, status, out)
+      assert.equal(6, assert(json.decode(out)).summary.applied)
+      -- A pod that cannot even read its files fails, so that its index is tried again.
+      os.remove(root .. "/tenants/tenants.json")
+      local code = run.run({ "sh", "-c", script }, { env = {
+        PATH = root .. "/bin:" .. os.getenv("PATH"), JOB_COMPLETION_INDEX = "0" } })
+      assert.equal(1, code)
+    end)
 end)
 
 describe("a0lua.fleet.deploy", function()

@@ -13,8 +13,8 @@ that CI or a cluster runs the N shards (docs/fleet.md has the whole workflow for
       --json`; opts: count, image, name (the Job's, also the prefix of the ConfigMap
       "<name>-input" holding the input file and the Secret "<name>-tenants" holding the tenants
       file and any config files), input (-i), tenants (--tenants), config (-c, or nil),
-      dry_run. The pod exits 0 when the fleet ran (its result, failures included, is the JSON on
-      stdout, collected with kubectl logs) and only a crash fails the index (retried once).
+      dry_run. The pod exits 0 when the fleet wrote its result (failures included: the JSON on
+      stdout, collected with kubectl logs); a run that wrote none fails the index (retried once).
 ]]
 local json = require "a0lua.core.json"
 local shard = require "a0lua.fleet.shard"
@@ -49,8 +49,12 @@ local function fleet_command(opts)
     words[#words + 1] = w
   end
   -- Exit 1 (a tenant failed) and 2 (changes, with --dry-run) are results, in the JSON: only
-  -- a run that could not say anything fails the pod, and so the index.
-  return "set +e; " .. table.concat(words, " ") .. '; s=$?; [ "$s" -le 2 ] || exit "$s"'
+  -- a run that wrote no result (bad input, a crash) fails the pod, and so the index.
+  for i, w in ipairs(words) do
+    if w:find("[^%w%-_./=:]") then words[i] = "'" .. w:gsub("'", "'\\''") .. "'" end
+  end
+  return 'out="$(' .. table.concat(words, " ") .. ')"; s=$?; printf \'%s\\n\' "$out"; '
+    .. '[ -n "$out" ] || exit "$s"'
 end
 
 function M.k8s_indexed_job(opts)
