@@ -205,7 +205,8 @@ local shown = progress.new{ total = #tenants, tty = log.tty and not parsed.json,
 local entries = deploy.run{ tenants = tenants, parallel = parsed.parallel, retries = retries,
   per_tenant = parsed.concurrency, dry_run = parsed.dry_run, shard = shard.label(mine), log = log,
   session = { ca_file = parsed.ca_file, proxy = parsed.proxy_url }, progress = shown,
-  inputs = inputs.new(keys, parsed.parallel or deploy.DEFAULT_PARALLEL) }
+  inputs = inputs.new(keys, parsed.parallel or deploy.DEFAULT_PARALLEL),
+  share_handlers = not parsed.hooks and {} or nil }
 
 local doc = results.document(entries, { shard = shard.label(mine), fleet_tenants = fleet_size,
   dry_run = parsed.dry_run })

@@ -289,6 +289,18 @@ describe("a0lua.fleet.deploy", function()
     assert.equal("api_error", entries[2].error.code)
   end)
 
+  it("loads the handlers once for tenants of one search path when asked to share them",
+    function()
+      local list = {}
+      for i = 1, 3 do list[i] = { name = "t" .. i, index = i, config = config } end
+      local loads = spy.on(a0lua_api, "handlers")
+      finally(function() a0lua_api.handlers:revert() end)
+      local entries = deploy.run{ tenants = list, dry_run = true, log = log,
+        share_handlers = {} }
+      for _, r in ipairs(entries) do assert.equal("changes", r.status) end
+      assert.spy(loads).was.called(1)
+    end)
+
   -- The most memory held while tenants run, sampled at each start and end of one (after a full
   -- collection), minus what was held before.
   local function peak_kb(n, parallel)

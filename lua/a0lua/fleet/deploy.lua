@@ -8,6 +8,7 @@ rate-limit budget.
     tenants = { {name =, index =, config = function() -> cfg (raises an error value),
                  secrets = {strings never to show}, input_key = (a0lua.fleet.inputs.key)}, ... },
     inputs = a0lua.fleet.inputs object or nil,   -- the files loaded once per input_key
+    share_handlers = {} or nil,  -- one handler registry per search path (not with hooks)
     parallel = 16,          -- tenants in flight at once
     retries = 1,            -- whole-tenant retries of a failure worth it (a0lua.fleet.retry)
     retry_wait_ms = 1000,   -- times the attempt number
@@ -24,6 +25,7 @@ A tenant that fails does not stop the others.
 ]]
 local a0lua = require "a0lua"
 local errors = require "a0lua.errors"
+local handlers = require "a0lua.handlers"
 local results = require "a0lua.fleet.results"
 local retry = require "a0lua.fleet.retry"
 local tasks = require "a0lua.tasks"
@@ -40,10 +42,24 @@ local function load_problem(problems)
       tostring(first)))
 end
 
+-- The handler registry of a config. Handlers keep no state of a tenant, so without hooks (which
+-- may change a registry) tenants with the same search path share one: loading the 44 handler
+-- files for each tenant costs more time and memory than anything else a tenant in flight holds.
+local function registry_for(cfg, opts)
+  if not opts.share_handlers then return a0lua.handlers(cfg) end
+  local key = table.concat(handlers.search_path(cfg), "\0")
+  local registry = opts.share_handlers[key]
+  if not registry then
+    registry = a0lua.handlers(cfg)
+    opts.share_handlers[key] = registry
+  end
+  return registry
+end
+
 -- One attempt: plan and, unless a dry run or nothing changes, apply. Raises an error value.
 local function once(t, r, opts, scheduler)
   local cfg = t.config()
-  local registry = a0lua.handlers(cfg)
+  local registry = registry_for(cfg, opts)
   local load_opts = { config = cfg, log = opts.log, handlers = registry }
   local desired, sources
   if opts.inputs then
