@@ -134,13 +134,18 @@ describe("a0lua run fleet", function()
     local down = { name = "down", AUTH0_DOMAIN = "http://127.0.0.1:9",
       AUTH0_CLIENT_ID = "x", AUTH0_CLIENT_SECRET = "down-secret-value",
       AUTH0_API_MAX_RETRIES = 0 }
-    local tenants = tenants_file({ down })
+    -- Every answer a 500 or a 503, and no retry of the API client's own.
+    local failing = emulator.start{ args = { "--fail-rate", "1" } }
+    finally(function() failing:stop() end)
+    local flaky = config_of(failing, "zz")
+    flaky.name, flaky.AUTH0_API_MAX_RETRIES = "failing", 0
+    local tenants = tenants_file({ down, flaky })
     local status, out, err = a0lua({ "run", "fleet", "-i", input, "--tenants", tenants,
       "--json", "--retries", "1", "--parallel", "3" })
     assert.equal(1, status, err)
     assert.equal("", err)
     local doc = assert(json.decode(out))
-    assert.same({ tenants = 7, applied = 6, in_sync = 0, changes = 0, failed = 1, exit = 1 },
+    assert.same({ tenants = 8, applied = 6, in_sync = 0, changes = 0, failed = 2, exit = 1 },
       doc.summary)
     local r = doc.tenants[7]
     assert.equal("down", r.name)
@@ -148,6 +153,10 @@ describe("a0lua run fleet", function()
     assert.equal(2, r.attempts)
     assert.equal("api_network", r.error.code)
     assert.not_matches("down-secret-value", out, 1, true)
+    r = doc.tenants[8]
+    assert.equal("failing", r.name)
+    assert.equal(2, r.attempts)
+    assert.matches(": 50[03]: ", r.error.message)
     -- In sync now, and a dry run says so; the unreachable one is left out.
     status, out = a0lua({ "run", "fleet", "-i", input, "--tenants", tenants_file(),
       "--dry-run" })
@@ -195,6 +204,14 @@ describe("a0lua run fleet", function()
     assert.matches("fleet: %d+ done, %d+ failed, %d+ running, 6 total, %d+ s", text)
     local _, _, err = a0lua({ "run", "fleet", "-i", input, "--tenants", tenants, "--dry-run" })
     assert.equal("", err)
+    -- --json on a terminal: the document and nothing else.
+    _, _, status = os.execute(("script -qec %s %s >/dev/null 2>&1"):format(
+      run.quote(cmd .. " --json"), run.quote(log)))
+    assert.equal(2, status)
+    f = assert(io.open(log, "rb"))
+    text = f:read("a")
+    f:close()
+    assert.not_matches("fleet: %d+ done", text)
   end)
 
   it("emits a matrix with every tenant in exactly one shard", function()
