@@ -198,10 +198,12 @@ for _, i in ipairs(shard.select(names, mine)) do
 end
 local fleet_size = #list
 
-local log = require("a0lua.log").new{ level = parsed.debug and "debug"
-  or parsed.json and "silent" or "error" }
-local shown = progress.new{ total = #tenants, tty = log.tty and not parsed.json,
-  now = tasks.now }
+-- The progress line only on a terminal and not with --json; the log's lines pass around it.
+local log_mod = require "a0lua.log"
+local on_tty = log_mod.new{ json = parsed.json == true }.tty
+local shown = progress.new{ total = #tenants, tty = on_tty, now = tasks.now }
+local log = log_mod.new{ level = parsed.debug and "debug" or parsed.json and "silent" or "error",
+  stream = shown:wrap(io.stderr), tty = on_tty }
 local entries = deploy.run{ tenants = tenants, parallel = parsed.parallel, retries = retries,
   per_tenant = parsed.concurrency, dry_run = parsed.dry_run, shard = shard.label(mine), log = log,
   session = { ca_file = parsed.ca_file, proxy = parsed.proxy_url }, progress = shown,

@@ -236,8 +236,16 @@ describe("fleet.progress", function()
     local text = table.concat(out)
     assert.matches("fleet: 1 done, 0 failed, 2 running, 5 total, 0 s", text, 1, true)
     assert.matches("\r\27[Kfleet: 2 done, 1 failed, 2 running, 5 total, 2 s", text, 1, true)
+    -- A log line written meanwhile: the progress line cleared, the log line, then it again.
+    p = progress.new{ total = 5, tty = true, stream = stream, now = function() return t end }
+    p:update{ done = 1, failed = 0, running = 2 }
+    out = {}
+    p:wrap(stream):write("error: x", "\n")
+    assert.equal("\r\27[Kerror: x\nfleet: 1 done, 0 failed, 2 running, 5 total, 0 s",
+      table.concat(out))
     out = {}
     p = progress.new{ total = 5, tty = false, stream = stream, now = function() return t end }
+    assert.equal(stream, p:wrap(stream))
     p:update{ done = 1, failed = 0, running = 2 }
     p:finish()
     assert.same({}, out)

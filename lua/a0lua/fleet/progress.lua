@@ -6,7 +6,9 @@ a0lua.fleet.progress: one updating line on a terminal while a fleet runs.
   p:update{ done =, failed =, running = }   rewrites the line (at most every 100 ms, and at once
                                            when a count changed)
   p:finish()                               clears the line
-With tty false (not a terminal, CI, --json) every call does nothing.
+  p:wrap(stream) -> stream                 a stream for a logger: each line written there
+                                           clears the progress line first and redraws it after
+With tty false (not a terminal, CI, --json) every call does nothing (wrap gives stream as is).
 
   fleet: 12 done, 1 failed, 8 running, 200 total, 35 s
 ]]
@@ -35,6 +37,19 @@ function Progress:update(c)
   self.shown, self.last_at = line, now
   self.stream:write(CLEAR_LINE, line)
   if self.stream.flush then self.stream:flush() end
+end
+
+function Progress:wrap(stream)
+  if not self.tty then return stream end
+  return {
+    write = function(_, ...)
+      if self.shown then stream:write(CLEAR_LINE) end
+      stream:write(...)
+      if self.shown then stream:write(self.shown) end
+      return stream
+    end,
+    flush = function() if stream.flush then stream:flush() end end,
+  }
 end
 
 function Progress:finish()
