@@ -165,10 +165,8 @@ local function values_of(entry)
 end
 
 -- The strings a tenant's error must never show: its credentials and secret-named keywords.
-local function secrets_of(entry)
+local function secrets_of(values)
   local out = {}
-  local ok, values = pcall(values_of, entry)
-  if not ok then return out end
   for k, v in pairs(values) do
     if type(v) == "string" and (secrets.is_secret_name(k) or k == "AUTH0_ACCESS_TOKEN") then
       out[#out + 1] = v
@@ -181,17 +179,23 @@ local function secrets_of(entry)
   return out
 end
 
+local CONFIG_ARGS = { input_file = parsed.input_file, handlers = parsed.handlers,
+  hooks = parsed.hooks, ca_file = parsed.ca_file, proxy_url = parsed.proxy_url,
+  concurrency = parsed.concurrency }
+
+-- This shard's tenants, for a0lua.fleet.deploy. A config file that cannot be read fails its
+-- tenant only, when its turn comes.
 local tenants, keys = {}, {}
 for _, i in ipairs(shard.select(names, mine)) do
-  local entry = list[i]
-  local ok, values = pcall(values_of, entry)
+  local ok, values = pcall(values_of, list[i])
   keys[#keys + 1] = ok and inputs.key(values, parsed.hooks ~= nil) or false
-  tenants[#tenants + 1] = { name = names[i], index = i, secrets = secrets_of(entry),
-    input_key = keys[#keys] or nil,
+  tenants[#tenants + 1] = { name = names[i], index = i, input_key = keys[#keys] or nil,
+    secrets = ok and secrets_of(values) or {},
     config = function()
-      local cfg, err = a0lua.config(values_of(entry), { args = { input_file = parsed.input_file,
-        handlers = parsed.handlers, hooks = parsed.hooks, ca_file = parsed.ca_file,
-        proxy_url = parsed.proxy_url, concurrency = parsed.concurrency } })
+      if not ok then error(values, 0) end
+      local fresh = {} -- each attempt from the same keys
+      for k, v in pairs(values) do fresh[k] = v end
+      local cfg, err = a0lua.config(fresh, { args = CONFIG_ARGS })
       if not cfg then error(err, 0) end
       return cfg
     end }

@@ -139,13 +139,13 @@ describe("a0lua run fleet", function()
     finally(function() failing:stop() end)
     local flaky = config_of(failing, "zz")
     flaky.name, flaky.AUTH0_API_MAX_RETRIES = "failing", 0
-    local tenants = tenants_file({ down, flaky })
+    local tenants = tenants_file({ down, flaky, { name = "nofile", config = "missing.json" } })
     local status, out, err = a0lua({ "run", "fleet", "-i", input, "--tenants", tenants,
       "--json", "--retries", "1", "--parallel", "3" })
     assert.equal(1, status, err)
     assert.equal("", err)
     local doc = assert(json.decode(out))
-    assert.same({ tenants = 8, applied = 6, in_sync = 0, changes = 0, failed = 2, exit = 1 },
+    assert.same({ tenants = 9, applied = 6, in_sync = 0, changes = 0, failed = 3, exit = 1 },
       doc.summary)
     local r = doc.tenants[7]
     assert.equal("down", r.name)
@@ -157,6 +157,9 @@ describe("a0lua run fleet", function()
     assert.equal("failing", r.name)
     assert.equal(2, r.attempts)
     assert.matches(": 50[03]: ", r.error.message)
+    r = doc.tenants[9]
+    assert.equal(1, r.attempts)
+    assert.matches("missing.json", r.error.message, 1, true)
     -- In sync now, and a dry run says so; the unreachable one is left out.
     status, out = a0lua({ "run", "fleet", "-i", input, "--tenants", tenants_file(),
       "--dry-run" })
