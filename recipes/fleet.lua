@@ -139,6 +139,7 @@ local function the_shard()
     if not parsed.shards then usage("--shard-index-env needs --shards N") end
     s, err = shard.from_env(parsed.shard_index_env, parsed.shards)
   else
+    if parsed.shards then usage("--shards N goes with --shard-index-env VAR or --emit") end
     s = { index = 1, count = 1 }
   end
   if not s then error(err, 0) end

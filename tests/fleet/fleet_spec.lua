@@ -229,6 +229,11 @@ describe("a0lua run fleet", function()
       for _ in e.tenants:gmatch("[^,]+") do seen = seen + 1 end
     end
     assert.equal(6, seen)
+    local _, err
+    status, _, err = a0lua({ "run", "fleet", "-i", input, "--tenants", tenants_file(),
+      "--shards", "4" })
+    assert.equal(1, status)
+    assert.matches("--shards N goes with --shard-index-env VAR or --emit", err, 1, true)
   end)
 
   it("runs the emitted Kubernetes Job's command, one index at a time, into one report",
