@@ -6,7 +6,7 @@ into shards across machines (docs/fleet.md has the workflows).
                   [--parallel N] [--retries N] [--shard K/N | --shard-index-env VAR --shards N]
   a0lua run fleet --emit github-matrix --tenants tenants.json --shards N
   a0lua run fleet --emit k8s-indexed-job -i tenant.yaml --tenants tenants.json --shards N
-                  --image IMAGE [-c base.json] [--job-name NAME] [--dry-run]
+                  --image IMAGE [-c base.json] [--job-name NAME] [--dry-run] [--yaml]
 
 tenants.json is an array with one object per tenant: its `name` (unique; shown in the summary and
 what the shards are computed from), and either `config` (a config file, relative to
@@ -53,7 +53,8 @@ local shard = require "a0lua.fleet.shard"
 
 local USAGE = "a0lua run fleet -i tenant.yaml|DIR --tenants FILE [-c base.json] [--dry-run] "
   .. "[--json] [--parallel N] [--retries N] [--shard K/N | --shard-index-env VAR --shards N] "
-  .. "[--emit github-matrix|k8s-indexed-job --shards N [--image IMAGE] [--job-name NAME]]"
+  .. "[--emit github-matrix|k8s-indexed-job --shards N [--image IMAGE] [--job-name NAME] "
+  .. "[--yaml]]"
 
 local specs = run.options("input_file", "config_file", "handlers", "hooks", "debug", "json",
   "ca_file", "proxy_url", "concurrency")
@@ -61,7 +62,7 @@ for _, o in ipairs({
   { "tenants", "string", "FILE" }, { "dry_run", "boolean" }, { "parallel", "number", "N" },
   { "retries", "string", "N" }, { "shard", "string", "K/N" }, { "shards", "number", "N" },
   { "shard_index_env", "string", "VAR" }, { "emit", "string", "FORMAT" },
-  { "image", "string", "IMAGE" }, { "job_name", "string", "NAME" },
+  { "image", "string", "IMAGE" }, { "job_name", "string", "NAME" }, { "yaml", "boolean" },
 }) do
   specs[#specs + 1] = run.option(o[1], o[2], { metavar = o[3] })
 end
@@ -112,6 +113,12 @@ local function print_emitted()
       config = parsed.config_file, dry_run = parsed.dry_run }
   else
     usage(("--emit %s: github-matrix or k8s-indexed-job"):format(parsed.emit))
+  end
+  if parsed.yaml then
+    if parsed.emit ~= "k8s-indexed-job" then usage("--yaml goes with --emit k8s-indexed-job") end
+    io.stdout:write(assert(require("a0lua.core.yaml").encode(value,
+      { key_order = { "apiVersion", "kind", "metadata", "name", "spec" } })))
+    return
   end
   -- The matrix on one line, for `echo "matrix=$(...)" >> "$GITHUB_OUTPUT"`.
   io.stdout:write(assert(json.encode(value, { pretty = parsed.emit ~= "github-matrix" })), "\n")

@@ -249,6 +249,11 @@ describe("a0lua run fleet", function()
         "--tenants", tenants, "--shards", "3", "--image", "a0lua:test", "--job-name", "shop" })
       assert.equal(0, status, out)
       local job = assert(json.decode(out))
+      local _, yout = a0lua({ "run", "fleet", "--emit", "k8s-indexed-job", "-i", input,
+        "--tenants", tenants, "--shards", "3", "--image", "a0lua:test", "--job-name", "shop",
+        "--yaml" })
+      assert.matches("^apiVersion: batch/v1\nkind: Job\n", yout)
+      assert.same(job, (require("a0lua.core.yaml").decode(yout)))
       local container = job.spec.template.spec.containers[1]
       local script = container.command[3]
       for _, m in ipairs(container.volumeMounts) do
