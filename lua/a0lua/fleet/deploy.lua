@@ -20,7 +20,8 @@ rate-limit budget.
   -> entries (a0lua.fleet.results.entry each, in the order of tenants)
 
 A tenant's config, files, plan, Tenant object and API client live only while it is deployed:
-once done, only its entry is kept, so memory grows with the tenants in flight, not the fleet.
+once done, only its entry is kept (and its slot of `tenants` is cleared, closure and all), so
+memory grows with the tenants in flight, not the fleet.
 A tenant that fails does not stop the others.
 ]]
 local a0lua = require "a0lua"
