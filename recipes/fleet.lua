@@ -108,9 +108,13 @@ local function print_emitted()
     if not parsed.input_file or not parsed.image then
       usage("--emit k8s-indexed-job needs -i and --image")
     end
+    local extra = {}
+    for _, o in ipairs({ "parallel", "retries", "concurrency" }) do
+      if parsed[o] then extra[#extra + 1] = "--" .. o .. "=" .. tostring(parsed[o]) end
+    end
     value = emit.k8s_indexed_job{ count = parsed.shards, image = parsed.image,
       name = parsed.job_name, input = parsed.input_file, tenants = parsed.tenants,
-      config = parsed.config_file, dry_run = parsed.dry_run }
+      config = parsed.config_file, dry_run = parsed.dry_run, extra = extra }
   else
     usage(("--emit %s: github-matrix or k8s-indexed-job"):format(parsed.emit))
   end

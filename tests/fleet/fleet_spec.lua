@@ -246,16 +246,18 @@ describe("a0lua run fleet", function()
       local tenants = tenants_file()
       assert(os.execute(("cp %s %s/tenants/"):format(run.quote(tenants), root)))
       local status, out = a0lua({ "run", "fleet", "--emit", "k8s-indexed-job", "-i", input,
-        "--tenants", tenants, "--shards", "3", "--image", "a0lua:test", "--job-name", "shop" })
+        "--tenants", tenants, "--shards", "3", "--image", "a0lua:test", "--job-name", "shop",
+        "--parallel", "2", "--retries", "0" })
       assert.equal(0, status, out)
       local job = assert(json.decode(out))
       local _, yout = a0lua({ "run", "fleet", "--emit", "k8s-indexed-job", "-i", input,
         "--tenants", tenants, "--shards", "3", "--image", "a0lua:test", "--job-name", "shop",
-        "--yaml" })
+        "--parallel", "2", "--retries", "0", "--yaml" })
       assert.matches("^apiVersion: batch/v1\nkind: Job\n", yout)
       assert.same(job, (require("a0lua.core.yaml").decode(yout)))
       local container = job.spec.template.spec.containers[1]
       local script = container.command[3]
+      assert.matches(" --parallel=2 --retries=0 ", script, 1, true)
       for _, m in ipairs(container.volumeMounts) do
         script = script:gsub(m.mountPath:gsub("%p", "%%%0"), root .. "/" .. m.name)
       end

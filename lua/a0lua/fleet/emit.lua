@@ -13,8 +13,9 @@ that CI or a cluster runs the N shards (docs/fleet.md has the whole workflow for
       --json`; opts: count, image, name (the Job's, also the prefix of the ConfigMap
       "<name>-input" holding the input file and the Secret "<name>-tenants" holding the tenants
       file and any config files), input (-i), tenants (--tenants), config (-c, or nil),
-      dry_run. The pod exits 0 when the fleet wrote its result (failures included: the JSON on
-      stdout, collected with kubectl logs); a run that wrote none fails the index (retried once).
+      dry_run, extra (more words for the fleet: --parallel=N, --retries=N, --concurrency=N).
+      The pod exits 0 when the fleet wrote its result (failures included: the JSON on stdout,
+      collected with kubectl logs); a run that wrote none fails the index (retried once).
 ]]
 local json = require "a0lua.core.json"
 local shard = require "a0lua.fleet.shard"
@@ -44,6 +45,7 @@ local function fleet_command(opts)
     words[#words + 1] = TENANTS_DIR .. "/" .. base_name(opts.config)
   end
   if opts.dry_run then words[#words + 1] = "--dry-run" end
+  for _, w in ipairs(opts.extra or {}) do words[#words + 1] = w end
   for _, w in ipairs({ "--shard-index-env", "JOB_COMPLETION_INDEX", "--shards",
       tostring(opts.count), "--json" }) do
     words[#words + 1] = w
