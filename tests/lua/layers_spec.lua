@@ -15,7 +15,10 @@ local function layer_of_module(name)
   if name:match("^a0lua%.core%.") then return "core" end
   if API_SCHEMAS[name] then return "api_schemas" end
   if name == "a0lua.emulator" or name:match("^a0lua%.emulator%.") then return "emulator" end
-  if name == "a0lua.cli" or name:match("^a0lua%.commands%.") then return "commands" end
+  -- the fleet's modules serve recipes/fleet.lua and fleet-report.lua: they stand with them
+  if name == "a0lua.cli" or name:match("^a0lua%.commands%.") or name:match("^a0lua%.fleet%.") then
+    return "commands"
+  end
   if SURFACE[name] then return "surface" end
   if BASE[name] then return "base" end
   return "engine"
