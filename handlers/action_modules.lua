@@ -44,11 +44,7 @@ local READ_ONLY = { "actions_using_module_total", "latest_version_number", "crea
 
 local M = {
   type = "actionModules",
-  kind = "list",
   path = "/actions/modules",
-  id = "id",
-  identifiers = { "id", "name" },
-  name_field = "name",
   list = { paging = "actions", key = "modules" },
   schema = SCHEMA,
   strip_create = READ_ONLY,
@@ -56,11 +52,6 @@ local M = {
   -- request of its own (diff below).
   strip_update = { "name", "secrets", "all_changes_published", "actions_using_module_total",
                    "latest_version_number", "created_at", "updated_at" },
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
 }
 
 local function status_of(err)

@@ -72,20 +72,11 @@ local send = handler.send
 
 local M = {
   type = "actions",
-  kind = "list",
   path = "/actions/actions",
-  id = "id",
-  identifiers = { "id", "name" },
-  name_field = "name",
   list = { paging = "actions", key = "actions" },
   schema = SCHEMA,
   strip_create = { "status" },
   strip_update = { "deployed", "status", "id", "secrets" },
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
 }
 
 local present = util.present

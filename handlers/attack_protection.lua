@@ -111,13 +111,6 @@ local M = {
   path = "/attack-protection",
   schema = SCHEMA,
   read_wanted = true,
-  strip_create = {},
-  strip_update = {},
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
 }
 
 M.SECTIONS = SECTIONS

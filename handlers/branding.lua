@@ -36,13 +36,6 @@ local M = {
   kind = "singleton",
   path = "/branding",
   schema = schema(),
-  strip_create = {},
-  strip_update = {},
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
   -- a plan reads the template only when the files set one
   read_wanted = true,
 }

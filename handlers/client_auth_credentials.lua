@@ -29,24 +29,15 @@ local METHODS = { "private_key_jwt", "self_signed_tls_client_auth", "tls_client_
 -- What a create may carry besides name, credential_type and pem (the API's request schema).
 local CREATE_EXTRA = { "alg", "subject_dn", "expires_at", "parse_expiry_from_cert" }
 
+-- Key material is never compared, never shown in a plan, never exported.
 local M = {
   type = "clientAuthCredentials",
-  kind = "list",
   path = "/clients",
   id = "client_id",
   identifiers = { "client" },
   name_field = "client",
-  depends_on = { "clients" },
   -- The files' own key (a0deploy reads it as null; a0lua's readers drop it) is never deployed.
   schema = { type = "array", items = { type = "object" } },
-  strip_create = {},
-  strip_update = {},
-  strip_export = {},
-  -- Key material is never compared, never shown in a plan, never exported.
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
   read_wanted = true,
 }
 

@@ -31,9 +31,7 @@ local SCHEMA = {
 
 local M = {
   type = "clientGrants",
-  kind = "list",
   path = "/client-grants",
-  id = "id",
   identifiers = {
     "id",
     { "client_id", "audience", "subject_type" },
@@ -47,10 +45,6 @@ local M = {
   strip_update = { ANY_SUBJECT, KEY, "audience", "client_id", "subject_type", "is_system",
     "default_for", "id" },
   strip_export = { ANY_SUBJECT, KEY },
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
 }
 
 local present = util.present

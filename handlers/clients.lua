@@ -282,11 +282,9 @@ local SCHEMA = {
 
 local M = {
   type = "clients",
-  kind = "list",
   path = "/clients",
   id = "client_id",
   identifiers = { "client_id", "external_client_id", { "name", REGULAR } },
-  name_field = "name",
   list = { paging = "offset", key = "clients", query = { is_global = false } },
   schema = SCHEMA,
   -- Besides a0deploy's list, the read-only fields a GET shows (and hand-written files copy):
@@ -306,10 +304,8 @@ local M = {
     REGULAR, "client_secret", "callback_url_template", "signing_keys", "global", "tenant",
     "custom_login_page_preview", "config_route", "owners", "encrypted",
   },
-  secrets = {},
   object_fields = { "client_metadata" },
   ignore_diff = { "encrypted" },
-  update_method = "PATCH",
 }
 
 M.CIMD_EDITABLE = CIMD_EDITABLE

@@ -106,22 +106,13 @@ local send = handler.send
 
 local M = {
   type = "connections",
-  kind = "list",
   path = "/connections",
-  id = "id",
-  identifiers = { "id", "name" },
-  name_field = "name",
   parts = { { field = "enabled_clients", depends_on = { "clients" } } },
   list = { paging = "checkpoint", key = "connections" },
   schema = SCHEMA,
-  strip_create = {},
   strip_update = { "strategy", "name", "id", "enabled_clients", "scim_configuration",
     "directory_provisioning_configuration" },
   strip_export = { "provisioning_ticket_url", "realms" },
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
 }
 
 local present = util.present

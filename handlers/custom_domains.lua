@@ -44,7 +44,6 @@ end
 
 local M = {
   type = "customDomains",
-  kind = "list",
   path = "/custom-domains",
   id = "custom_domain_id",
   identifiers = { "custom_domain_id", "domain" },
@@ -57,11 +56,6 @@ local M = {
   -- is_default is compared by M.diff and sent by M.update.
   strip_update = with(READ_ONLY, "type", "domain", "verification_method", "custom_domain_id",
     "is_default"),
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
 }
 
 local DENIED = "The account is not allowed to perform this operation"

@@ -160,21 +160,12 @@ local SCHEMA = {
 
 local M = {
   type = "databases",
-  kind = "list",
   path = "/connections",
-  id = "id",
-  identifiers = { "id", "name" },
-  name_field = "name",
   parts = { { field = "enabled_clients", depends_on = { "clients" } } },
   list = { paging = "checkpoint", key = "connections", query = { strategy = "auth0" } },
   schema = SCHEMA,
-  strip_create = {},
   strip_update = { "strategy", "name", "id", "enabled_clients" },
   strip_export = { "options.configuration" },
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
 }
 
 M.SCRIPTS = SCRIPTS

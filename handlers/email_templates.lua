@@ -25,13 +25,7 @@ local M = {
   identifiers = { "template" },
   name_field = "template",
   schema = SCHEMA,
-  strip_create = {},
   strip_update = { "template" },
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
   -- an import reads only the templates the file sets
   read_wanted = true,
 }

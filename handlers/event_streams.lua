@@ -76,11 +76,7 @@ local SCHEMA = {
 
 local M = {
   type = "eventStreams",
-  kind = "list",
   path = "/event-streams",
-  id = "id",
-  identifiers = { "id", "name" },
-  name_field = "name",
   list = { paging = "checkpoint", key = "eventStreams", take = 50 },
   schema = SCHEMA,
   -- The partner event source is the API's (the source to accept in AWS).
@@ -88,10 +84,7 @@ local M = {
     "destination.configuration.aws_partner_event_source" },
   strip_update = { "id", "created_at", "updated_at" },
   strip_export = { "created_at", "updated_at" },
-  secrets = {},
-  object_fields = {},
   ignore_diff = { "created_at", "updated_at" },
-  update_method = "PATCH",
 }
 
 local function is_obj(v) return type(v) == "table" and v ~= NULL end

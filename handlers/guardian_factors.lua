@@ -25,15 +25,10 @@ local M = {
   kind = "keyed",
   path = "/guardian/factors",
   names = NAMES,
-  identifiers = { "name" },
-  name_field = "name",
   schema = SCHEMA,
   strip_create = { "trial_expired" },
   strip_update = { "name", "trial_expired" },
   strip_export = { "trial_expired" },
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
   update_method = "PUT",
 }
 

@@ -33,21 +33,11 @@ local SCHEMA = {
 
 local M = {
   type = "hooks",
-  kind = "list",
   path = "/hooks",
-  id = "id",
-  identifiers = { "id", "name" },
-  name_field = "name",
   list = { paging = "offset", key = "hooks" },
   schema = SCHEMA,
-  strip_create = {},
   -- the trigger is fixed once made; secrets are compared by key (diff)
   strip_update = { "id", "triggerId", "secrets" },
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
   -- a plan reads the secrets of the hooks the files name only
   read_wanted = true,
 }

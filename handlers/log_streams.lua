@@ -94,11 +94,7 @@ local SCHEMA = {
 
 local M = {
   type = "logStreams",
-  kind = "list",
   path = "/log-streams",
-  id = "id",
-  identifiers = { "id", "name" },
-  name_field = "name",
   list = { paging = "none" },
   schema = SCHEMA,
   -- The partner source / topic are the API's. (The status is left out of the create body by
@@ -106,11 +102,7 @@ local M = {
   strip_create = { "sink.awsPartnerEventSource", "sink.azurePartnerTopic" },
   -- startFrom is read at creation only.
   strip_update = { "id", "startFrom" },
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
   ignore_diff = { "startFrom" },
-  update_method = "PATCH",
 }
 
 M.SECRETS = SECRETS

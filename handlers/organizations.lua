@@ -98,11 +98,7 @@ local send = handler.send
 
 local M = {
   type = "organizations",
-  kind = "list",
   path = "/organizations",
-  id = "id",
-  identifiers = { "id", "name" },
-  name_field = "name",
   parts = {
     { field = "connections", depends_on = { "connections", "databases" } },
     { field = "client_grants", depends_on = { "clients", "clientGrants" } },
@@ -111,13 +107,7 @@ local M = {
   },
   list = { paging = "checkpoint", key = "organizations" },
   schema = SCHEMA,
-  strip_create = {},
   strip_update = { "connections", "client_grants", "discovery_domains", "clients", "name", "id" },
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
 }
 
 local present = util.present

@@ -52,20 +52,14 @@ local MATCH_FIELD, MATCH_VALUE = "channel", "phone"
 
 local M = {
   type = "phoneProviders",
-  kind = "list",
   path = "/branding/phone/providers",
-  id = "id",
   identifiers = { "id", MATCH_FIELD },
-  name_field = "name",
   list = { paging = "none", key = "providers" },
   schema = SCHEMA,
   strip_create = SERVER_FIELDS,
   strip_update = SERVER_FIELDS,
   strip_export = SERVER_FIELDS,
-  secrets = {},
-  object_fields = {},
   ignore_diff = { "credentials" },
-  update_method = "PATCH",
 }
 
 M.TOKEN_PLACEHOLDER = TOKEN_PLACEHOLDER

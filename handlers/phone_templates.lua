@@ -38,9 +38,7 @@ local SERVER_FIELDS = { "channel", "customizable", "tenant", "created_at", "upda
 
 local M = {
   type = "phoneTemplates",
-  kind = "list",
   path = "/branding/phone/templates",
-  id = "id",
   identifiers = { "id", "type" },
   name_field = "type",
   list = { paging = "none", key = "templates" },
@@ -48,10 +46,6 @@ local M = {
   strip_create = SERVER_FIELDS,
   strip_update = SERVER_FIELDS,
   strip_export = SERVER_FIELDS,
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
   -- a plan keeps the id-less defaults of the types the files list only (see fetch)
   read_wanted = true,
 }

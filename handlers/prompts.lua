@@ -106,13 +106,7 @@ local M = {
   kind = "singleton",
   path = "/prompts",
   schema = SCHEMA,
-  strip_create = {},
   strip_update = { "customText", "partials", "screenRenderers" },
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
   -- an import reads only the custom texts, partials and renderers the file sets
   read_wanted = true,
 }

@@ -67,12 +67,9 @@ local SCHEMA = {
 
 local M = {
   type = "resourceServers",
-  kind = "list",
   path = "/resource-servers",
-  id = "id",
   -- Matched by the audience, not by name (docs/handlers.md §resourceServers).
   identifiers = { "id", "identifier" },
-  name_field = "name",
   list = { paging = "offset", key = "resource_servers" },
   schema = SCHEMA,
   -- token_lifetime_for_web is read-only (the API derives it from token_lifetime and refuses it in a
@@ -80,10 +77,7 @@ local M = {
   strip_create = { "client_id", "is_system", "token_lifetime_for_web" },
   strip_update = { "identifier", "client_id", "is_system", "id", "token_lifetime_for_web" },
   strip_export = { "token_lifetime_for_web" },
-  secrets = {},
-  object_fields = {},
   ignore_diff = { "token_lifetime_for_web" },
-  update_method = "PATCH",
 }
 
 local function pick(item, fields)

@@ -34,13 +34,6 @@ local M = {
     additionalProperties = false,
   },
   read_wanted = true,
-  strip_create = {},
-  strip_update = {},
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
 }
 
 local function is_object(v) return type(v) == "table" and v ~= NULL end

@@ -32,20 +32,10 @@ local send = handler.send
 
 local M = {
   type = "roles",
-  kind = "list",
   path = "/roles",
-  id = "id",
-  identifiers = { "id", "name" },
-  name_field = "name",
   list = { paging = "offset", key = "roles" },
   schema = SCHEMA,
-  strip_create = {},
   strip_update = { "permissions", "id", "type" },
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
 }
 
 local each = handler.each

@@ -30,21 +30,11 @@ local SCHEMA = {
 
 local M = {
   type = "rules",
-  kind = "list",
   path = "/rules",
-  id = "id",
-  identifiers = { "id", "name" },
-  name_field = "name",
   list = { paging = "offset", key = "rules" },
   schema = SCHEMA,
   -- a stage cannot change (validation refuses it); a null order is "any": the API picks one
-  strip_create = {},
   strip_update = { "id", "stage" },
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
   -- fetch is told whether the files ask for rules (a tenant without them is then an error)
   read_wanted = true,
 }

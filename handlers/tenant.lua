@@ -87,14 +87,8 @@ local M = {
   kind = "singleton",
   path = "/tenants/settings",
   schema = SCHEMA,
-  strip_create = {},
-  strip_update = {},
   strip_export = { "sandbox_versions_available", "flags.allow_changing_enable_sso",
     "flags.enable_sso", "flags.disable_impersonation", "flags.remove_stale_idp_attributes" },
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
 }
 
 M.ALLOWED_FLAGS = ALLOWED_FLAGS

@@ -20,7 +20,6 @@ end
 
 local M = {
   type = "themes",
-  kind = "list",
   path = "/branding/themes",
   id = "themeId",
   identifiers = { "themeId" },
@@ -28,11 +27,6 @@ local M = {
   schema = schema(),
   strip_create = { "themeId" },
   strip_update = { "themeId" },
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
   -- fetch is told whether the files set a theme (a tenant without the feature)
   read_wanted = true,
 }

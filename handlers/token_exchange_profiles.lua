@@ -25,21 +25,14 @@ local PENDING_ACTION_ID = "(action created in this run)"
 
 local M = {
   type = "tokenExchangeProfiles",
-  kind = "list",
   path = "/token-exchange-profiles",
-  id = "id",
   identifiers = { "id", "subject_token_type" },
-  name_field = "name",
   list = { paging = "checkpoint", key = "token_exchange_profiles", take = 50 },
   schema = SCHEMA,
   -- The API never changes a profile's action or type (UpdateTokenExchangeProfileRequestContent).
   strip_create = { "created_at", "updated_at" },
   strip_update = { "action", "action_id", "type", "created_at", "updated_at" },
   strip_export = { "created_at", "updated_at" },
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
   -- An action neither in the files nor on the tenant fails the plan (a0deploy stops there too).
   references = { { path = "action", type = "actions", strict = true } },
 }

@@ -26,13 +26,6 @@ local M = {
   kind = "singleton",
   path = "/actions/triggers",
   schema = SCHEMA,
-  strip_create = {},
-  strip_update = {},
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
   -- an import reads only the bindings of the triggers the file names
   read_wanted = true,
 }
