@@ -54,9 +54,7 @@ local M = {
                    "latest_version_number", "created_at", "updated_at" },
 }
 
-local function status_of(err)
-  return type(err) == "table" and (err.status or (err.code == "api_not_found" and 404)) or nil
-end
+local status_of = handler.status_of
 
 local function module_path(id, ...)
   local out = M.path .. "/" .. handler.escape(id)

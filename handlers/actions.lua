@@ -81,21 +81,15 @@ local M = {
 
 local present = util.present
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
 local function info(ctx, message)
   if ctx.log then ctx.log:info(message) end
 end
 
-local function status_of(err)
-  return type(err) == "table" and (err.status or (err.code == "api_not_found" and 404)) or nil
-end
+local status_of = handler.status_of
 
-local function message_of(err)
-  return type(err) == "table" and tostring(err.message or "") or tostring(err)
-end
+local message_of = handler.message_of
 
 local function is_marketplace(action)
   return type(action) == "table" and present(action.integration)

@@ -153,9 +153,7 @@ local function same(desired, current)
   return handler.matches(desired, current)
 end
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
 local function forbidden(err)
   return type(err) == "table" and (err.status == 403 or err.status == 404)

@@ -42,15 +42,11 @@ local M = {
 
 M.TEMPLATE = TEMPLATE
 
-local function is_obj(v) return type(v) == "table" and v ~= NULL end
+local is_obj = handler.is_table
 
-local function status_of(err)
-  return type(err) == "table" and (err.status or (err.code == "api_not_found" and 404)) or nil
-end
+local status_of = handler.status_of
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
 -- The body of the universal_login entry of a templates list (nil when there is none).
 local function template_body(templates)

@@ -10,6 +10,7 @@
 -- readable, so a changed `pem` under the same name is not seen: rotate a key under a new name.
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
+local util = require "a0lua.util"
 
 local NULL = json.null
 
@@ -43,15 +44,10 @@ local M = {
 
 local function is_table(v) return type(v) == "table" and v ~= NULL end
 
-local function truthy(v) return v == true or v == "true" end
 
-local function allow_delete(ctx)
-  return truthy((ctx.config or {}).AUTH0_ALLOW_DELETE)
-end
+local allow_delete = util.allow_delete
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
 local function credentials_path(client_id)
   return "/clients/" .. handler.escape(client_id) .. "/credentials"

@@ -319,9 +319,7 @@ M.is_cimd = is_cimd
 
 local function config(ctx) return ctx.config or {} end
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
 local set_of = util.set_of
 

@@ -119,20 +119,13 @@ local present = util.present
 
 local function config(ctx) return ctx.config or {} end
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
 local set_of = util.set_of
 
-local function allow_delete(ctx)
-  local v = config(ctx).AUTH0_ALLOW_DELETE
-  return v == true or v == "true"
-end
+local allow_delete = util.allow_delete
 
-local function status_of(err)
-  return type(err) == "table" and err.status or nil
-end
+local status_of = handler.status_of
 
 local each = handler.each
 

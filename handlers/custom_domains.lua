@@ -87,9 +87,7 @@ function M.validate(_, _, items, report)
   end
 end
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
 -- The deprecated fields are named once per run, as a0deploy does.
 function M.resolve(_, ctx, desired)

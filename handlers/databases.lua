@@ -6,7 +6,6 @@ local errors = require "a0lua.errors"
 local json = require "a0lua.core.json"
 local util = require "a0lua.util"
 
-local NULL = json.null
 local Base = handler.Base
 local connections = handlers.base("connections")
 
@@ -172,11 +171,9 @@ M.SCRIPTS = SCRIPTS
 
 local present = util.present
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
-local function is_obj(v) return type(v) == "table" and v ~= NULL end
+local is_obj = handler.is_table
 
 --------------------------------------------------------------------------------------------------
 -- Reading the tenant

@@ -32,9 +32,7 @@ local M = {
 
 M.NAMES = NAMES
 
-local function status_of(err)
-  return type(err) == "table" and (err.status or (err.code == "api_not_found" and 404)) or nil
-end
+local status_of = handler.status_of
 
 -- GET /email-templates/{name} for each of the 13: a 404 is a template never set; a 403 for
 -- async_approval is a feature the tenant lacks. want: the templates of the file (plan.fetch).

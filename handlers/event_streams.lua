@@ -5,9 +5,7 @@
 -- destination that differs otherwise, and is exported as a0deploy's placeholder. An action
 -- destination names its action by name in the files and by id on the tenant.
 local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
 
-local NULL = json.null
 local Base = handler.Base
 
 local AWS_REGIONS = { "af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2",
@@ -87,7 +85,7 @@ local M = {
   ignore_diff = { "created_at", "updated_at" },
 }
 
-local function is_obj(v) return type(v) == "table" and v ~= NULL end
+local is_obj = handler.is_table
 
 local function configuration_of(item)
   local d = is_obj(item) and item.destination

@@ -50,9 +50,7 @@ local function has_setup(item)
   return type(item.setup) == "table" and next(item.setup) ~= nil
 end
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
 -- Every string of a setup but its `type` (API_KEY, OAUTH_APP, ...) is a credential or as good as
 -- one: masked in what a0lua logs.
@@ -112,9 +110,7 @@ function M.create(self, ctx, payload)
     { find = function(c) return c.name == payload.name end, list = handler.deep_copy(self.list) })
 end
 
-function M.update(self, ctx, current, payload)
-  return handler.update_own(self, ctx, current, payload)
-end
+M.update = handler.update_own
 
 -- The tenant never shows setup: an export cannot keep it (as a0deploy warns, once per run).
 function M.export(_, ctx, item)

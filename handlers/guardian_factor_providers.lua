@@ -224,13 +224,9 @@ function M.write_request(_, _, op, payload, current)
   return method, endpoint(item), body
 end
 
-function M.create(self, ctx, payload)
-  return handler.write_own(self, ctx, "create", payload)
-end
+M.create = handler.create_own
 
-function M.update(self, ctx, current, payload)
-  return handler.update_own(self, ctx, current, payload)
-end
+M.update = handler.update_own
 
 -- The placeholder of a provider's credential: ##GUARDIAN_SMS_TWILIO_AUTH_TOKEN##.
 local function placeholder(item, field)

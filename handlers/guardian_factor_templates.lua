@@ -41,9 +41,7 @@ local function template_path(self, name)
   return self.path .. "/" .. handler.escape(name) .. "/templates"
 end
 
-function M.validate(self, _, items, report)
-  handler.check_unique_keys(self, items, report)
-end
+M.validate = handler.validate_keys
 
 -- GET /guardian/factors/{sms|phone}/templates for each name read; an empty answer (never set, or
 -- 204) and a tenant without the feature (403, 404, 501) leave the template out, as a0deploy does.
@@ -81,12 +79,8 @@ function M.write_request(self, _, op, payload, current)
   return "PUT", template_path(self, name), body
 end
 
-function M.create(self, ctx, payload)
-  return handler.write_own(self, ctx, "create", payload)
-end
+M.create = handler.create_own
 
-function M.update(self, ctx, current, payload)
-  return handler.update_own(self, ctx, current, payload)
-end
+M.update = handler.update_own
 
 return M

@@ -35,9 +35,7 @@ local M = {
 M.NAMES = NAMES
 
 -- Two entries for one factor would be two PUTs of which the last wins.
-function M.validate(self, _, items, report)
-  handler.check_unique_keys(self, items, report)
-end
+M.validate = handler.validate_keys
 
 -- One GET lists every factor (a bare array).
 function M.fetch(self, ctx)
@@ -56,12 +54,8 @@ function M.write_request(self, _, op, payload, current)
   return "PUT", self.path .. "/" .. handler.escape(name), { enabled = payload.enabled }
 end
 
-function M.create(self, ctx, payload)
-  return handler.write_own(self, ctx, "create", payload)
-end
+M.create = handler.create_own
 
-function M.update(self, ctx, current, payload)
-  return handler.update_own(self, ctx, current, payload)
-end
+M.update = handler.update_own
 
 return M

@@ -107,7 +107,7 @@ local M = {
 
 M.SECRETS = SECRETS
 
-local function is_obj(v) return type(v) == "table" and v ~= NULL end
+local is_obj = handler.is_table
 
 -- A sink without its credentials and the API's own fields: what can be compared.
 local NOT_COMPARED = {}

@@ -112,23 +112,16 @@ local M = {
 
 local present = util.present
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
-local function allow_delete(ctx)
-  local v = (ctx.config or {}).AUTH0_ALLOW_DELETE
-  return v == true or v == "true"
-end
+local allow_delete = util.allow_delete
 
 local function list_of(v)
   if type(v) == "table" and v ~= NULL then return v end
   return {}
 end
 
-local function status_of(err)
-  return type(err) == "table" and err.status or nil
-end
+local status_of = handler.status_of
 
 local each = handler.each
 

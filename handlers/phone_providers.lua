@@ -6,7 +6,6 @@
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
 
-local NULL = json.null
 local Base = handler.Base
 
 local DELIVERY_METHODS = {
@@ -64,11 +63,9 @@ local M = {
 
 M.TOKEN_PLACEHOLDER = TOKEN_PLACEHOLDER
 
-local function is_obj(v) return type(v) == "table" and v ~= NULL end
+local is_obj = handler.is_table
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
 -- One GET; every provider of the tenant carries the match field (the API's channel).
 function M.fetch(self, ctx, want)

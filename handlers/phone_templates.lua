@@ -52,7 +52,7 @@ local M = {
 
 M.TYPES = TYPES
 
-local function is_obj(v) return type(v) == "table" and v ~= NULL end
+local is_obj = handler.is_table
 
 local function present(v) return v ~= nil and v ~= NULL and v ~= "" end
 

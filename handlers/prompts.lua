@@ -114,19 +114,13 @@ local M = {
 M.LANGUAGES, M.PROMPTS, M.SCREENS = LANGUAGES, PROMPTS, SCREENS
 M.PARTIAL_PROMPTS = PARTIAL_PROMPTS
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
-local function status_of(err)
-  return type(err) == "table" and (err.status or (err.code == "api_not_found" and 404)) or nil
-end
+local status_of = handler.status_of
 
-local function message_of(err)
-  return type(err) == "table" and tostring(err.message or "") or tostring(err)
-end
+local message_of = handler.message_of
 
-local function is_obj(v) return type(v) == "table" and v ~= NULL end
+local is_obj = handler.is_table
 
 local sorted_keys = util.sorted_keys
 

@@ -1,9 +1,6 @@
 -- handlers/risk_assessment.lua: the risk assessment settings (a0deploy type `riskAssessment`),
 -- a singleton of two endpoints: docs/handlers.md §riskAssessment.
 local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
-
-local NULL = json.null
 
 local PARTS = {
   { key = "settings", path = "/risk-assessments/settings" },
@@ -36,7 +33,7 @@ local M = {
   read_wanted = true,
 }
 
-local function is_object(v) return type(v) == "table" and v ~= NULL end
+local is_object = handler.is_table
 
 local function not_found(err)
   return type(err) == "table" and (err.code == "api_not_found" or err.status == 404)

@@ -41,9 +41,7 @@ local M = {
 
 local function is_number(v) return type(v) == "number" end
 
-local function status_of(err)
-  return type(err) == "table" and err.status or nil
-end
+local status_of = handler.status_of
 
 -- A tenant without rules (created after their deprecation) answers 403, or an error saying the
 -- feature is deprecated.

@@ -97,9 +97,7 @@ M.PAGE_KEYS = PAGE_KEYS
 local ALLOWED = {}
 for _, f in ipairs(ALLOWED_FLAGS) do ALLOWED[f] = true end
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
 -- The flags a deploy may change; the others listed in `removed` (sorted).
 local function allowed_flags(flags)

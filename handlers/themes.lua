@@ -31,13 +31,9 @@ local M = {
   read_wanted = true,
 }
 
-local function status_of(err)
-  return type(err) == "table" and (err.status or (err.code == "api_not_found" and 404)) or nil
-end
+local status_of = handler.status_of
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
 -- GET /branding/themes/default: 404 is no theme. A 400 is a tenant without Universal Login
 -- customisation: an export leaves the type out (as a0deploy does); a plan whose files set a

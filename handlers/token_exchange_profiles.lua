@@ -37,13 +37,9 @@ local M = {
   references = { { path = "action", type = "actions", strict = true } },
 }
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
-local function status_of(err)
-  return type(err) == "table" and (err.status or (err.code == "api_not_found" and 404)) or nil
-end
+local status_of = handler.status_of
 
 local function present(v) return v ~= nil and v ~= NULL and v ~= "" end
 

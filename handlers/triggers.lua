@@ -30,13 +30,9 @@ local M = {
   read_wanted = true,
 }
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
-local function status_of(err)
-  return type(err) == "table" and (err.status or (err.code == "api_not_found" and 404)) or nil
-end
+local status_of = handler.status_of
 
 local function bindings_path(trigger)
   return "/actions/triggers/" .. handler.escape(trigger) .. "/bindings"

@@ -110,6 +110,14 @@ Helpers:
   handler.each(items, fn)                fn(item) for each, concurrently inside a task
   handler.by_sections(spec, sections) -> spec   a singleton written by one PATCH per section
                                           ({key =, path =}): its write_requests, update, create
+  handler.warn(ctx, message)              a warning on ctx.log, when there is one
+  handler.status_of(err) -> status | nil  the HTTP status of an API error (404 for api_not_found)
+  handler.message_of(err) -> string       an error's message ("" when it has none)
+  handler.is_table(v) -> bool             a table that is not json.null (an object or an array)
+  handler.create_own(h, ctx, payload)     h:create for a handler whose own request is all a create
+                                          sends: handler.write_own(h, ctx, "create", payload)
+  handler.validate_keys(h, ctx, items, report)   h:validate for a keyed handler whose only check
+                                          is handler.check_unique_keys
   handler.send(ctx, method, path, opts) -> true | nil, err   a request whose answer is not needed
                                           (sub-resource writes: permissions, bindings, members);
                                           opts as client:request's: a POST that does no harm
@@ -398,6 +406,20 @@ function M.each(items, fn)
   end
 end
 
+function M.warn(ctx, message)
+  if ctx.log then ctx.log:warn(message) end
+end
+
+function M.status_of(err)
+  return type(err) == "table" and (err.status or (err.code == "api_not_found" and 404)) or nil
+end
+
+function M.message_of(err)
+  return type(err) == "table" and tostring(err.message or "") or tostring(err)
+end
+
+function M.is_table(v) return type(v) == "table" and v ~= NULL end
+
 function M.send(ctx, method, path, opts)
   local body, err = ctx.api:request(method, path, opts)
   if body == nil then return nil, err end
@@ -444,6 +466,10 @@ function M.write_own(h, ctx, op, payload, current)
   local method, path, body = h:write_request(ctx, op, payload, current)
   if not method then return current or payload end
   return ctx.api:request(method, path, { body = body })
+end
+
+function M.create_own(h, ctx, payload)
+  return M.write_own(h, ctx, "create", payload)
 end
 
 function M.run_state(ctx, name)
@@ -535,6 +561,10 @@ function M.check_unique_keys(h, items, report)
       end
     end
   end
+end
+
+function M.validate_keys(h, _, items, report)
+  M.check_unique_keys(h, items, report)
 end
 
 -- A singleton written by one PATCH per section (attackProtection, riskAssessment): sections =

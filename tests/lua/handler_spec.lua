@@ -41,6 +41,17 @@ describe("a0lua.handler", function()
       assert.is_true(handler.is_handler(h))
     end)
 
+    it("gives each handler empty list fields of its own (handlers leave them out)", function()
+      local a = handler.new{ type = "roles", path = "/roles" }
+      local b = handler.new{ type = "rules", path = "/rules" }
+      for _, f in ipairs({ "strip_create", "strip_update", "strip_export", "secrets",
+                           "object_fields", "ignore_diff" }) do
+        assert.same({}, a[f])
+        assert.are_not.equal(a[f], b[f])
+      end
+      assert.are_not.equal(a.strip_create, a.strip_update)
+    end)
+
     it("keeps what the spec gives and uses it for behaviour", function()
       local h = handler.new{ type = "clients", path = "/clients", id = "client_id",
         identifiers = { "client_id", "name" }, export = function(_, _, item)
@@ -67,6 +78,41 @@ describe("a0lua.handler", function()
   end)
 
   describe("helpers", function()
+    it("reads errors and warns on ctx.log", function()
+      assert.equal(404, handler.status_of{ code = "api_not_found" })
+      assert.equal(403, handler.status_of{ code = "api_error", status = 403 })
+      assert.is_nil(handler.status_of("boom"))
+      assert.equal("no scope", handler.message_of{ message = "no scope" })
+      assert.equal("", handler.message_of{ status = 500 })
+      assert.equal("boom", handler.message_of("boom"))
+      assert.is_true(handler.is_table(json.array()))
+      assert.is_false(handler.is_table(json.null))
+      local warned = {}
+      handler.warn({ log = { warn = function(_, m) warned[#warned + 1] = m end } }, "careful")
+      handler.warn({}, "nobody listens")
+      assert.same({ "careful" }, warned)
+    end)
+
+    it("creates through the handler's own request and checks a keyed type's keys", function()
+      local api = fake_api()
+      local h = handler.new{ type = "guardianFactors", kind = "keyed", path = "/guardian/factors",
+        update_method = "PUT", write_request = function(_, _, _, payload)
+          return "PUT", "/guardian/factors/" .. payload.name, { enabled = payload.enabled }
+        end }
+      local out = handler.create_own(h, { api = api }, { name = "sms", enabled = true })
+      assert.same({ enabled = true }, out)
+      assert.same({ method = "PUT", path = "/guardian/factors/sms", body = { enabled = true } },
+        api.calls[1])
+      local problems = {}
+      local report = function(_, _, message) problems[#problems + 1] = message end
+      handler.validate_keys(h, {}, { { name = "sms" }, { name = "sms" } }, report)
+      local direct = {}
+      handler.check_unique_keys(h, { { name = "sms" }, { name = "sms" } },
+        function(_, _, message) direct[#direct + 1] = message end)
+      assert.same(direct, problems)
+      assert.equal(1, #problems)
+    end)
+
     it("strips dot paths from a copy and leaves the original alone", function()
       local item = { a = 1, b = { c = 2, d = 3 }, e = json.array{ 1 } }
       local out = handler.strip(item, { "a", "b.c", "x.y" })
