@@ -442,25 +442,61 @@ local function provisioning_shape(dp)
 end
 M.provisioning_shape = provisioning_shape
 
--- enabled_clients compared as a set, never emptied; options sent whole (the API replaces them)
--- with the EXCLUDED_PROPS.connections options paths kept from the tenant; SCIM and directory
--- provisioning compared on their own (they are sub-resources).
+-- The options as sent: whole (the API replaces them), with the EXCLUDED_PROPS.connections
+-- options paths kept from the tenant.
+local function options_to_send(ctx, desired, current)
+  local options = handler.deep_copy(desired.options)
+  local excluded = config(ctx).EXCLUDED_PROPS
+  excluded = type(excluded) == "table" and excluded.connections or nil
+  for _, path in ipairs(type(excluded) == "table" and excluded or {}) do
+    local sub = tostring(path):match("^options%.(.+)$")
+    if sub and type(options) == "table" then
+      local v = handler.get_path(current.options or {}, sub)
+      if v ~= nil then handler.set_path(options, sub, handler.deep_copy(v)) end
+    end
+  end
+  return options
+end
+
+-- The SCIM configuration to write: the file's when it differs, null (a delete) when the file has
+-- none and deletes are allowed; nil when nothing is to be written.
+local function scim_change(ctx, desired, current)
+  local scim = desired.scim_configuration
+  if scim ~= nil and scim ~= NULL then
+    if not handler.matches(scim, current.scim_configuration) then
+      return handler.deep_copy(scim)
+    end
+  elseif scim == nil and current.scim_configuration ~= nil and config(ctx).AUTH0_ALLOW_DELETE then
+    return NULL
+  end
+  return nil
+end
+
+-- The same for the directory provisioning of a google-apps connection.
+local function provisioning_change(ctx, desired, current)
+  if desired.strategy ~= "google-apps" and current.strategy ~= "google-apps" then return nil end
+  local dp = desired.directory_provisioning_configuration
+  if dp ~= nil and dp ~= NULL then
+    if not handler.matches(provisioning_shape(dp),
+        provisioning_shape(current.directory_provisioning_configuration)) then
+      return handler.deep_copy(dp)
+    end
+  elseif dp == nil and current.directory_provisioning_configuration ~= nil
+      and allow_delete(ctx) then
+    return NULL
+  end
+  return nil
+end
+
+-- enabled_clients compared as a set, never emptied; options sent whole (options_to_send); SCIM
+-- and directory provisioning compared on their own (they are sub-resources).
 function M.diff(self, ctx, desired, current)
   current = current or {}
   local cmp = comparable(desired, current)
   local payload, diffs = Base.diff(self, ctx, cmp, current)
   diffs = diffs or {}
   if payload and payload.options ~= nil then
-    payload.options = handler.deep_copy(desired.options)
-    local excluded = config(ctx).EXCLUDED_PROPS
-    excluded = type(excluded) == "table" and excluded.connections or nil
-    for _, path in ipairs(type(excluded) == "table" and excluded or {}) do
-      local sub = tostring(path):match("^options%.(.+)$")
-      if sub and type(payload.options) == "table" then
-        local v = handler.get_path(current.options or {}, sub)
-        if v ~= nil then handler.set_path(payload.options, sub, handler.deep_copy(v)) end
-      end
-    end
+    payload.options = options_to_send(ctx, desired, current)
   end
   local function add(field, value)
     payload = payload or {}
@@ -471,26 +507,10 @@ function M.diff(self, ctx, desired, current)
   if type(want) == "table" and #want > 0 and not same_set(want, current.enabled_clients) then
     add("enabled_clients", handler.deep_copy(want))
   end
-  local scim = desired.scim_configuration
-  if scim ~= nil and scim ~= NULL then
-    if not handler.matches(scim, current.scim_configuration) then
-      add("scim_configuration", handler.deep_copy(scim))
-    end
-  elseif scim == nil and current.scim_configuration ~= nil and config(ctx).AUTH0_ALLOW_DELETE then
-    add("scim_configuration", NULL)
-  end
-  local dp = desired.directory_provisioning_configuration
-  if desired.strategy == "google-apps" or current.strategy == "google-apps" then
-    if dp ~= nil and dp ~= NULL then
-      if not handler.matches(provisioning_shape(dp),
-          provisioning_shape(current.directory_provisioning_configuration)) then
-        add("directory_provisioning_configuration", handler.deep_copy(dp))
-      end
-    elseif dp == nil and current.directory_provisioning_configuration ~= nil
-        and allow_delete(ctx) then
-      add("directory_provisioning_configuration", NULL)
-    end
-  end
+  local scim = scim_change(ctx, desired, current)
+  if scim ~= nil then add("scim_configuration", scim) end
+  local dp = provisioning_change(ctx, desired, current)
+  if dp ~= nil then add("directory_provisioning_configuration", dp) end
   return payload, payload and diffs or nil
 end
 

@@ -213,66 +213,78 @@ local function get(t, ...)
   return t
 end
 
+-- At least one identifier active; a non-unique email cannot be one.
+local function check_attributes(i, attrs, report)
+  if get(attrs, "email", "identifier", "active") ~= true
+      and get(attrs, "username", "identifier", "active") ~= true
+      and get(attrs, "phone_number", "identifier", "active") ~= true then
+    report(i, "options.attributes", "at least one identifier must be active: "
+      .. "email.identifier.active, username.identifier.active or "
+      .. "phone_number.identifier.active must be true")
+  end
+  if get(attrs, "email", "unique") == false
+      and get(attrs, "email", "identifier", "active") == true then
+    report(i, "options.attributes.email.identifier.active", "cannot be true when "
+      .. "email.unique is false (non-unique emails cannot be active identifiers)")
+  end
+end
+
+-- password_options: not with the legacy password fields; three_of_four lists all four
+-- character types; blocked profile fields of at most 100 characters.
+local function check_password_options(i, o, report)
+  for _, f in ipairs(LEGACY_PASSWORD) do
+    if o[f] ~= nil then
+      report(i, "options." .. f, "cannot be used together with password_options")
+    end
+  end
+  local cx = get(o, "password_options", "complexity")
+  if get(cx, "character_type_rule") == "three_of_four" then
+    local have = {}
+    for _, t in ipairs(get(cx, "character_types") or {}) do have[t] = true end
+    for _, t in ipairs(CHARACTER_TYPES) do
+      if not have[t] then
+        report(i, "options.password_options.complexity.character_types", "must list all "
+          .. "four character types when character_type_rule is three_of_four")
+        break
+      end
+    end
+  end
+  for j, f in ipairs(get(o, "password_options", "profile_data", "blocked_fields") or {}) do
+    if type(f) == "string" and utf8.len(f) and utf8.len(f) > 100 then
+      report(i, "options.password_options.profile_data.blocked_fields." .. (j - 1),
+        "must not have more than 100 characters")
+    end
+  end
+end
+
+-- Password authentication (a0deploy's rules): self-service password change only with it, and a
+-- blocked signup only with the optional API behaviour.
+local function check_password_authentication(i, o, report)
+  local password = get(o, "authentication_methods", "password")
+  local pw_enabled = get(password, "enabled")
+  local no_self_service = o.disable_self_service_change_password
+  if pw_enabled == false and no_self_service ~= nil and no_self_service ~= true then
+    report(i, "options.disable_self_service_change_password", "must be true when password "
+      .. "authentication is disabled")
+  elseif pw_enabled == true and no_self_service == true then
+    report(i, "options.disable_self_service_change_password", "must be false when password "
+      .. "authentication is enabled")
+  end
+  if get(password, "signup_behavior") == "block" and get(password, "api_behavior") ~= nil
+      and get(password, "api_behavior") ~= "optional" then
+    report(i, "options.authentication_methods.password.signup_behavior", "block needs "
+      .. "api_behavior optional")
+  end
+end
+
 -- docs/handlers.md §databases (validation), plus the password-authentication rules of a0deploy.
 function M.validate(_, _, items, report)
   for i, db in ipairs(type(items) == "table" and items or {}) do
     local o = type(db) == "table" and db.options or nil
     if is_obj(o) then
-      local attrs = o.attributes
-      if is_obj(attrs) then
-        if get(attrs, "email", "identifier", "active") ~= true
-            and get(attrs, "username", "identifier", "active") ~= true
-            and get(attrs, "phone_number", "identifier", "active") ~= true then
-          report(i, "options.attributes", "at least one identifier must be active: "
-            .. "email.identifier.active, username.identifier.active or "
-            .. "phone_number.identifier.active must be true")
-        end
-        if get(attrs, "email", "unique") == false
-            and get(attrs, "email", "identifier", "active") == true then
-          report(i, "options.attributes.email.identifier.active", "cannot be true when "
-            .. "email.unique is false (non-unique emails cannot be active identifiers)")
-        end
-      end
-      if o.password_options ~= nil then
-        for _, f in ipairs(LEGACY_PASSWORD) do
-          if o[f] ~= nil then
-            report(i, "options." .. f, "cannot be used together with password_options")
-          end
-        end
-        local cx = get(o, "password_options", "complexity")
-        if get(cx, "character_type_rule") == "three_of_four" then
-          local have = {}
-          for _, t in ipairs(get(cx, "character_types") or {}) do have[t] = true end
-          for _, t in ipairs(CHARACTER_TYPES) do
-            if not have[t] then
-              report(i, "options.password_options.complexity.character_types", "must list all "
-                .. "four character types when character_type_rule is three_of_four")
-              break
-            end
-          end
-        end
-        for j, f in ipairs(get(o, "password_options", "profile_data", "blocked_fields") or {}) do
-          if type(f) == "string" and utf8.len(f) and utf8.len(f) > 100 then
-            report(i, "options.password_options.profile_data.blocked_fields." .. (j - 1),
-              "must not have more than 100 characters")
-          end
-        end
-      end
-      local password = get(o, "authentication_methods", "password")
-      local pw_enabled = get(password, "enabled")
-      local no_self_service = o.disable_self_service_change_password
-      if pw_enabled == false and no_self_service ~= nil and no_self_service ~= true then
-        report(i, "options.disable_self_service_change_password", "must be true when password "
-          .. "authentication is disabled")
-      elseif pw_enabled == true and no_self_service == true then
-        report(i, "options.disable_self_service_change_password", "must be false when password "
-          .. "authentication is enabled")
-      end
-      if get(password, "signup_behavior") == "block" and get(password, "api_behavior") ~= nil
-          and get(password, "api_behavior") ~= "optional" then
-        report(i, "options.authentication_methods.password.signup_behavior", "block needs "
-          .. "api_behavior optional")
-      end
+      if is_obj(o.attributes) then check_attributes(i, o.attributes, report) end
+      if o.password_options ~= nil then check_password_options(i, o, report) end
+      check_password_authentication(i, o, report)
     end
   end
 end

@@ -267,9 +267,60 @@ local function with_defaults(r)
   return out
 end
 
--- Settings as the generic handler compares them; custom text per language and prompt and
--- partials per prompt are replaced whole by the API, so they compare exactly; screen renderers
--- per (prompt, screen).
+-- Each step below compares one part of the prompts and hands what differs to put(field, set,
+-- path, from, to): set(t) writes it into the payload's field.
+
+-- Custom text per language and prompt, replaced whole by the API: compared exactly.
+local function diff_custom_text(desired, current, put)
+  if not is_obj(desired.customText) then return end
+  local have = is_obj(current.customText) and current.customText or {}
+  for _, lang in ipairs(sorted_keys(desired.customText)) do
+    local prompts = desired.customText[lang]
+    for _, prompt in ipairs(is_obj(prompts) and sorted_keys(prompts) or {}) do
+      local want = prompts[prompt]
+      local got = is_obj(have[lang]) and have[lang][prompt] or nil
+      if is_obj(want) and not handler.deep_equal(want, got or {}) then
+        put("customText", function(t)
+          t[lang] = t[lang] or {}
+          t[lang][prompt] = handler.deep_copy(want)
+        end, "customText." .. lang .. "." .. prompt, got, want)
+      end
+    end
+  end
+end
+
+-- Partials per prompt, replaced whole by the API: compared exactly.
+local function diff_partials(desired, current, put)
+  if not is_obj(desired.partials) then return end
+  local have = is_obj(current.partials) and current.partials or {}
+  for _, prompt in ipairs(sorted_keys(desired.partials)) do
+    local want = desired.partials[prompt]
+    if is_obj(want) and not handler.deep_equal(want, have[prompt] or {}) then
+      put("partials", function(t) t[prompt] = handler.deep_copy(want) end,
+        "partials." .. prompt, have[prompt], want)
+    end
+  end
+end
+
+-- Screen renderers per (prompt, screen), with the API's defaults for the flags.
+local function diff_renderers(desired, current, put)
+  if type(desired.screenRenderers) ~= "table" or desired.screenRenderers == NULL then return end
+  local have = {}
+  for _, r in ipairs(is_obj(current.screenRenderers) and current.screenRenderers or {}) do
+    if is_obj(r) then have[renderer_key(r)] = r end
+  end
+  for _, r in ipairs(desired.screenRenderers) do
+    if is_obj(r) and r.prompt and r.screen
+        and not handler.matches(r, with_defaults(have[renderer_key(r)])) then
+      put("screenRenderers", function(t) t[#t + 1] = handler.deep_copy(r) end,
+        "screenRenderers." .. tostring(r.prompt) .. "." .. tostring(r.screen),
+        have[renderer_key(r)], r)
+    end
+  end
+end
+
+-- Settings as the generic handler compares them, then custom text, partials and screen
+-- renderers (the steps above).
 function M.diff(self, ctx, desired, current)
   current = current or {}
   local payload, diffs = Base.diff(self, ctx, desired, current)
@@ -280,46 +331,9 @@ function M.diff(self, ctx, desired, current)
     set(payload[field])
     diffs[#diffs + 1] = { path = path, from = from, to = to }
   end
-  if is_obj(desired.customText) then
-    local have = is_obj(current.customText) and current.customText or {}
-    for _, lang in ipairs(sorted_keys(desired.customText)) do
-      local prompts = desired.customText[lang]
-      for _, prompt in ipairs(is_obj(prompts) and sorted_keys(prompts) or {}) do
-        local want = prompts[prompt]
-        local got = is_obj(have[lang]) and have[lang][prompt] or nil
-        if is_obj(want) and not handler.deep_equal(want, got or {}) then
-          put("customText", function(t)
-            t[lang] = t[lang] or {}
-            t[lang][prompt] = handler.deep_copy(want)
-          end, "customText." .. lang .. "." .. prompt, got, want)
-        end
-      end
-    end
-  end
-  if is_obj(desired.partials) then
-    local have = is_obj(current.partials) and current.partials or {}
-    for _, prompt in ipairs(sorted_keys(desired.partials)) do
-      local want = desired.partials[prompt]
-      if is_obj(want) and not handler.deep_equal(want, have[prompt] or {}) then
-        put("partials", function(t) t[prompt] = handler.deep_copy(want) end,
-          "partials." .. prompt, have[prompt], want)
-      end
-    end
-  end
-  if type(desired.screenRenderers) == "table" and desired.screenRenderers ~= NULL then
-    local have = {}
-    for _, r in ipairs(is_obj(current.screenRenderers) and current.screenRenderers or {}) do
-      if is_obj(r) then have[renderer_key(r)] = r end
-    end
-    for _, r in ipairs(desired.screenRenderers) do
-      if is_obj(r) and r.prompt and r.screen
-          and not handler.matches(r, with_defaults(have[renderer_key(r)])) then
-        put("screenRenderers", function(t) t[#t + 1] = handler.deep_copy(r) end,
-          "screenRenderers." .. tostring(r.prompt) .. "." .. tostring(r.screen),
-          have[renderer_key(r)], r)
-      end
-    end
-  end
+  diff_custom_text(desired, current, put)
+  diff_partials(desired, current, put)
+  diff_renderers(desired, current, put)
   if payload == nil then return nil end
   return payload, diffs
 end
