@@ -72,9 +72,7 @@ local M = {
   path = "/flows",
   list = { paging = "offset", key = "flows" },
   schema = SCHEMA,
-  strip_create = READ_ONLY,
-  strip_update = READ_ONLY,
-  strip_export = READ_ONLY,
+  read_only = READ_ONLY,
   -- A plan reads the whole of only the flows the files name (the others are only ever deleted).
   read_wanted = true,
   named = { key = "connection_id", type = "flowVaultConnections", what = "vault connection",

@@ -105,9 +105,7 @@ local M = {
   path = "/forms",
   list = { paging = "offset", key = "forms" },
   schema = SCHEMA,
-  strip_create = READ_ONLY,
-  strip_update = READ_ONLY,
-  strip_export = READ_ONLY,
+  read_only = READ_ONLY,
   -- A plan reads the whole of only the forms the files name (the others are only ever deleted).
   read_wanted = true,
   named = { key = "flow_id", type = "flows", what = "flow", path = "/flows",

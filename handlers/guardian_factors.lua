@@ -26,9 +26,8 @@ local M = {
   path = "/guardian/factors",
   names = NAMES,
   schema = SCHEMA,
-  strip_create = { "trial_expired" },
-  strip_update = { "name", "trial_expired" },
-  strip_export = { "trial_expired" },
+  strip_update = { "name" },
+  read_only = { "trial_expired" },
   update_method = "PUT",
 }
 

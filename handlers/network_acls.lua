@@ -98,9 +98,7 @@ local M = {
   name_field = "priority",
   list = { paging = "offset", key = "network_acls" },
   schema = SCHEMA,
-  strip_create = SERVER_FIELDS,
-  strip_update = SERVER_FIELDS,
-  strip_export = SERVER_FIELDS,
+  read_only = SERVER_FIELDS,
   -- a0deploy writes no networkACLs key (YAML) and no folder (directory) for a tenant without ACLs
   export_empty = false,
 }

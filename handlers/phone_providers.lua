@@ -55,9 +55,7 @@ local M = {
   identifiers = { "id", MATCH_FIELD },
   list = { paging = "none", key = "providers" },
   schema = SCHEMA,
-  strip_create = SERVER_FIELDS,
-  strip_update = SERVER_FIELDS,
-  strip_export = SERVER_FIELDS,
+  read_only = SERVER_FIELDS,
   ignore_diff = { "credentials" },
 }
 

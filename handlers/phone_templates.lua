@@ -43,9 +43,7 @@ local M = {
   name_field = "type",
   list = { paging = "none", key = "templates" },
   schema = SCHEMA,
-  strip_create = SERVER_FIELDS,
-  strip_update = SERVER_FIELDS,
-  strip_export = SERVER_FIELDS,
+  read_only = SERVER_FIELDS,
   -- a plan keeps the id-less defaults of the types the files list only (see fetch)
   read_wanted = true,
 }

@@ -74,9 +74,9 @@ local M = {
   schema = SCHEMA,
   -- token_lifetime_for_web is read-only (the API derives it from token_lifetime and refuses it in a
   -- body), yet exports of other tools carry it: never send it, never compare it, never write it.
-  strip_create = { "client_id", "is_system", "token_lifetime_for_web" },
-  strip_update = { "identifier", "client_id", "is_system", "id", "token_lifetime_for_web" },
-  strip_export = { "token_lifetime_for_web" },
+  strip_create = { "client_id", "is_system" },
+  strip_update = { "identifier", "client_id", "is_system", "id" },
+  read_only = { "token_lifetime_for_web" },
   ignore_diff = { "token_lifetime_for_web" },
 }
 

@@ -63,9 +63,8 @@ local M = {
   list = LIST,
   schema = SCHEMA,
   -- (customText is kept in the create payload: it is written after the POST, write_request)
-  strip_create = { "created_at", "updated_at" },
-  strip_update = { "customText", "created_at", "updated_at" },
-  strip_export = { "created_at", "updated_at" },
+  strip_update = { "customText" },
+  read_only = { "created_at", "updated_at" },
   -- A name that is neither in the files nor on the tenant fails the plan with its file:line, as
   -- a0deploy fails the import (docs/architecture.md §4.7).
   references = { { path = "user_attribute_profile_id", type = "userAttributeProfiles",

@@ -30,9 +30,8 @@ local M = {
   list = { paging = "checkpoint", key = "token_exchange_profiles", take = 50 },
   schema = SCHEMA,
   -- The API never changes a profile's action or type (UpdateTokenExchangeProfileRequestContent).
-  strip_create = { "created_at", "updated_at" },
-  strip_update = { "action", "action_id", "type", "created_at", "updated_at" },
-  strip_export = { "created_at", "updated_at" },
+  strip_update = { "action", "action_id", "type" },
+  read_only = { "created_at", "updated_at" },
   -- An action neither in the files nor on the tenant fails the plan (a0deploy stops there too).
   references = { { path = "action", type = "actions", strict = true } },
 }

@@ -9,7 +9,9 @@ handlers call.
 
 Data fields (docs/architecture.md §8.2): type, kind ("list" | "singleton" | "keyed"),
 path, id, identifiers, name_field, depends_on, list, schema, strip_create, strip_update,
-strip_export, secrets, object_fields, ignore_diff, update_method, read_wanted, parts. Defaults: kind
+strip_export, read_only, secrets, object_fields, ignore_diff, update_method, read_wanted, parts.
+read_only: the fields the API sets (timestamps, counts), never sent nor exported: handler.new
+adds them to the end of strip_create, strip_update and strip_export (once). Defaults: kind
 "list", id "id" (lists), identifiers { id, name_field } for lists and { name_field } for keyed
 lists, name_field "name", depends_on the type's in a0lua.catalogue (else {}), update_method
 "PATCH", list { paging = "offset" }. Keyed lists may list their fixed names in `names` (the
@@ -856,6 +858,18 @@ function M.new(spec)
   spec.strip_create = list_of(spec.strip_create, "strip_create", name)
   spec.strip_update = list_of(spec.strip_update, "strip_update", name)
   spec.strip_export = list_of(spec.strip_export, "strip_export", name)
+  spec.read_only = list_of(spec.read_only, "read_only", name)
+  if #spec.read_only > 0 then
+    for _, f in ipairs({ "strip_create", "strip_update", "strip_export" }) do
+      local strip = {}
+      for _, path in ipairs(spec[f]) do strip[#strip + 1] = path end
+      local has = set_of(strip)
+      for _, path in ipairs(spec.read_only) do
+        if not has[path] then strip[#strip + 1] = path end
+      end
+      spec[f] = strip
+    end
+  end
   spec.secrets = list_of(spec.secrets, "secrets", name)
   spec.object_fields = list_of(spec.object_fields, "object_fields", name)
   spec.ignore_diff = list_of(spec.ignore_diff, "ignore_diff", name)

@@ -52,6 +52,17 @@ describe("a0lua.handler", function()
       assert.are_not.equal(a.strip_create, a.strip_update)
     end)
 
+    it("adds read_only fields to what create, update and export strip, once", function()
+      local spec = { type = "forms", path = "/forms", strip_update = { "id" },
+        read_only = { "created_at", "updated_at" } }
+      local h = handler.new(spec)
+      assert.same({ "created_at", "updated_at" }, h.strip_create)
+      assert.same({ "id", "created_at", "updated_at" }, h.strip_update)
+      assert.same({ "created_at", "updated_at" }, h.strip_export)
+      assert.same({ "id", "created_at", "updated_at" }, handler.new(spec).strip_update)
+      assert.has_error(function() handler.new{ type = "x", read_only = "created_at" } end)
+    end)
+
     it("keeps what the spec gives and uses it for behaviour", function()
       local h = handler.new{ type = "clients", path = "/clients", id = "client_id",
         identifiers = { "client_id", "name" }, export = function(_, _, item)
