@@ -31,23 +31,6 @@ local function bool() return { type = "boolean" } end
 local function strings() return { type = "array", items = { type = "string" } } end
 local function enabled_flag() return { type = "object", properties = { enabled = bool() } } end
 
-local token_quota = {
-  type = { "object", "null" },
-  properties = {
-    client_credentials = {
-      type = "object",
-      properties = {
-        enforce = { type = "boolean", default = true },
-        per_day = { type = "integer", minimum = 1 },
-        per_hour = { type = "integer", minimum = 1 },
-      },
-      additionalProperties = false,
-      minProperties = 1,
-    },
-  },
-  required = { "client_credentials" },
-}
-
 -- client_authentication_methods: the credentials the clientAuthCredentials step deploys
 -- (handlers/client_auth_credentials.lua). a0deploy leaves the field unchecked and the API refuses
 -- a misspelt method or credential type only once the client is written; a0lua refuses it here.
@@ -125,7 +108,7 @@ local SCHEMA = {
         },
       },
     },
-    token_quota = token_quota,
+    token_quota = handler.token_quota_schema(true),
     session_transfer = {
       type = "object",
       additionalProperties = true,

@@ -49,22 +49,7 @@ local SCHEMA = {
       items = { type = "object", properties = { client_id = { type = "string" } } },
       default = json.array(),
     },
-    token_quota = {
-      type = { "object", "null" },
-      properties = {
-        client_credentials = {
-          type = "object",
-          properties = {
-            enforce = { type = "boolean", default = true },
-            per_day = { type = "integer", minimum = 1 },
-            per_hour = { type = "integer", minimum = 1 },
-          },
-          additionalProperties = false,
-          minProperties = 1,
-        },
-      },
-      required = { "client_credentials" },
-    },
+    token_quota = handler.token_quota_schema(true),
     discovery_domains = {
       type = "array",
       items = {

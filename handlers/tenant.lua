@@ -31,32 +31,14 @@ local PAGE_KEYS = { "login", "password_reset", "guardian_multifactor", "error_pa
 local SESSION_HOURS = { "session_lifetime", "idle_session_lifetime", "ephemeral_session_lifetime",
   "idle_ephemeral_session_lifetime" }
 
-local function quota()
-  return {
-    type = "object",
-    properties = {
-      client_credentials = {
-        type = "object",
-        properties = {
-          enforce = { type = "boolean", default = true },
-          per_day = { type = "integer", minimum = 1 },
-          per_hour = { type = "integer", minimum = 1 },
-        },
-        additionalProperties = false,
-        minProperties = 1,
-      },
-    },
-    required = { "client_credentials" },
-  }
-end
-
 local SCHEMA = {
   type = "object",
   properties = {
     client_id_metadata_document_supported = { type = "boolean" },
     default_token_quota = {
       type = "object",
-      properties = { clients = quota(), organizations = quota() },
+      properties = { clients = handler.token_quota_schema(),
+                    organizations = handler.token_quota_schema() },
       additionalProperties = false,
       minProperties = 1,
     },

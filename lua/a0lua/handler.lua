@@ -118,6 +118,8 @@ Helpers:
   handler.is_table(v) -> bool             a table that is not json.null (an object or an array)
   handler.create_own(h, ctx, payload)     h:create for a handler whose own request is all a create
                                           sends: handler.write_own(h, ctx, "create", payload)
+  handler.token_quota_schema([nullable]) -> schema   the API's token quota object (clients,
+                                          organizations, the tenant's defaults); nullable: or null
   handler.validate_keys(h, ctx, items, report)   h:validate for a keyed handler whose only check
                                           is handler.check_unique_keys
   handler.send(ctx, method, path, opts) -> true | nil, err   a request whose answer is not needed
@@ -563,6 +565,25 @@ function M.check_unique_keys(h, items, report)
       end
     end
   end
+end
+
+function M.token_quota_schema(nullable)
+  return {
+    type = nullable and { "object", "null" } or "object",
+    properties = {
+      client_credentials = {
+        type = "object",
+        properties = {
+          enforce = { type = "boolean", default = true },
+          per_day = { type = "integer", minimum = 1 },
+          per_hour = { type = "integer", minimum = 1 },
+        },
+        additionalProperties = false,
+        minProperties = 1,
+      },
+    },
+    required = { "client_credentials" },
+  }
 end
 
 function M.validate_keys(h, _, items, report)
