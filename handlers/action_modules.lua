@@ -130,13 +130,8 @@ function M.create(self, ctx, payload)
 end
 
 function M.update(self, ctx, current, payload)
-  local method, path, body = self:write_request(ctx, "update", payload, current)
-  local updated = current
-  if method then
-    local err
-    updated, err = ctx.api:request(method, path, { body = body })
-    if updated == nil then return nil, err end
-  end
+  local updated, err = handler.update_own(self, ctx, current, payload)
+  if updated == nil then return nil, err end
   if payload.all_changes_published == true then
     if type(updated) ~= "table" or updated.id == nil then updated = current end
     return publish(ctx, updated)

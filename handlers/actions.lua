@@ -326,18 +326,10 @@ function M.create(self, ctx, payload)
 end
 
 function M.update(self, ctx, current, payload)
-  local method, path, body = M.write_request(self, ctx, "update", payload, current)
-  local updated = current
-  if method then
-    local err
-    updated, err = ctx.api:request(method, path, { body = body })
-    if updated == nil then return nil, err end
-  end
-  if payload.deployed == true then
-    local ok, err = deploy(ctx, current.id, current.name)
-    if not ok then return nil, err end
-  end
-  return updated
+  return handler.update_then(self, ctx, current, payload, function()
+    if payload.deployed ~= true then return true end
+    return deploy(ctx, current.id, current.name)
+  end)
 end
 
 -- Bound actions go too (?force=true).

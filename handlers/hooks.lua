@@ -250,29 +250,22 @@ local function write_secrets(ctx, id, s)
 end
 
 function M.create(self, ctx, payload)
-  local _, _, body = self:write_request(ctx, "create", payload)
-  local created, err = Base.create(self, ctx, body)
-  if created == nil then return nil, err end
-  local add = {}
-  for _, k in ipairs(sorted_keys(payload.secrets)) do
-    local v = payload.secrets[k]
-    if has_value(v) then add[k] = v else no_value(ctx, payload.name, k) end
-  end
-  if next(add) then
-    local ok, serr = write_secrets(ctx, created.id, { add = add, set = {}, remove = {} })
-    if not ok then return nil, serr end
-  end
-  return created
+  return handler.create_then(self, ctx, payload, function(created)
+    local add = {}
+    for _, k in ipairs(sorted_keys(payload.secrets)) do
+      local v = payload.secrets[k]
+      if has_value(v) then add[k] = v else no_value(ctx, payload.name, k) end
+    end
+    if next(add) == nil then return true end
+    return write_secrets(ctx, created.id, { add = add, set = {}, remove = {} })
+  end)
 end
 
 function M.update(self, ctx, current, payload)
-  local updated, err = handler.update_own(self, ctx, current, payload)
-  if updated == nil then return nil, err end
-  if payload.secrets then
-    local ok, serr = write_secrets(ctx, current.id, payload.secrets)
-    if not ok then return nil, serr end
-  end
-  return updated
+  return handler.update_then(self, ctx, current, payload, function()
+    if not payload.secrets then return true end
+    return write_secrets(ctx, current.id, payload.secrets)
+  end)
 end
 
 --------------------------------------------------------------------------------------------------

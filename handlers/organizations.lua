@@ -580,15 +580,15 @@ end
 
 -- PATCH the organization's own fields when they differ, then each sub-resource in the plan.
 function M.update(self, ctx, current, payload)
-  local updated, err = handler.update_own(self, ctx, current, payload)
-  if updated == nil then return nil, err end
-  for _, field in ipairs(SUB) do
-    if payload[field] ~= nil then
-      local ok, serr = SYNC[field](ctx, current.id, payload[field], current[field])
-      if not ok then return nil, serr end
+  return handler.update_then(self, ctx, current, payload, function()
+    for _, field in ipairs(SUB) do
+      if payload[field] ~= nil then
+        local ok, serr = SYNC[field](ctx, current.id, payload[field], current[field])
+        if not ok then return nil, serr end
+      end
     end
-  end
-  return updated
+    return true
+  end)
 end
 
 --------------------------------------------------------------------------------------------------

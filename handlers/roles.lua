@@ -155,13 +155,10 @@ end
 
 -- PATCH the role when its own fields differ, then the permissions by difference.
 function M.update(self, ctx, current, payload)
-  local updated, err = handler.update_own(self, ctx, current, payload)
-  if updated == nil then return nil, err end
-  if payload.permissions ~= nil then
-    local ok, perr = sync_permissions(ctx, current.id, payload.permissions, current.permissions)
-    if not ok then return nil, perr end
-  end
-  return updated
+  return handler.update_then(self, ctx, current, payload, function()
+    if payload.permissions == nil then return true end
+    return sync_permissions(ctx, current.id, payload.permissions, current.permissions)
+  end)
 end
 
 -- A null description is not written.

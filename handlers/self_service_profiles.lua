@@ -199,21 +199,16 @@ local function put_text(ctx, id, text)
 end
 
 function M.create(self, ctx, payload)
-  local _, _, body = self:write_request(ctx, "create", payload)
-  local created, err = Base.create(self, ctx, body)
-  if created == nil then return nil, err end
-  local ok, terr = put_text(ctx, created.id, changed_text(payload, {}))
-  if not ok then return nil, terr end
-  return created
+  return handler.create_then(self, ctx, payload, function(created)
+    return put_text(ctx, created.id, changed_text(payload, {}))
+  end)
 end
 
 -- PATCH the profile when its own fields differ, then PUT the custom text that differs.
 function M.update(self, ctx, current, payload)
-  local updated, err = handler.update_own(self, ctx, current, payload)
-  if updated == nil then return nil, err end
-  local ok, terr = put_text(ctx, current.id, payload.customText)
-  if not ok then return nil, terr end
-  return updated
+  return handler.update_then(self, ctx, current, payload, function()
+    return put_text(ctx, current.id, payload.customText)
+  end)
 end
 
 --------------------------------------------------------------------------------------------------

@@ -90,6 +90,12 @@ Helpers:
                                           h:write_request("update"), or current when it gives none
   handler.write_own(h, ctx, op, payload [, current]) -> written | nil, err   the same for a
                                           create or an update
+  handler.create_then(h, ctx, payload, after) -> created | nil, err   the POST of
+                                          h:write_request("create")'s body (Base.create), then
+                                          after(created) -> true | nil, err: the item's
+                                          sub-resources (hook secrets, custom text)
+  handler.update_then(h, ctx, current, payload, after) -> updated | nil, err   the same after
+                                          handler.update_own: after(updated) -> true | nil, err
   handler.optional_list(ctx, path, opts) -> list | nil, err   ctx.api:list of a feature the
                                           tenant may not have: 404, 501 and 403 read as none
   handler.optional_get(ctx, path) -> body | false | nil, err   the same for one GET: false
@@ -470,6 +476,23 @@ function M.write_own(h, ctx, op, payload, current)
   local method, path, body = h:write_request(ctx, op, payload, current)
   if not method then return current or payload end
   return ctx.api:request(method, path, { body = body })
+end
+
+function M.create_then(h, ctx, payload, after)
+  local _, _, body = h:write_request(ctx, "create", payload)
+  local created, err = Base.create(h, ctx, body)
+  if created == nil then return nil, err end
+  local ok, serr = after(created)
+  if not ok then return nil, serr end
+  return created
+end
+
+function M.update_then(h, ctx, current, payload, after)
+  local updated, err = M.update_own(h, ctx, current, payload)
+  if updated == nil then return nil, err end
+  local ok, serr = after(updated)
+  if not ok then return nil, serr end
+  return updated
 end
 
 function M.create_own(h, ctx, payload)

@@ -104,6 +104,29 @@ describe("a0lua.handler", function()
       assert.same({ "careful" }, warned)
     end)
 
+    it("writes an item's own fields, then its sub-resources, stopping at a failure", function()
+      local api = fake_api()
+      local h = handler.new{ type = "roles", path = "/roles" }
+      local seen = {}
+      local created = handler.create_then(h, { api = api }, { name = "r" }, function(item)
+        seen[#seen + 1] = item.id
+        return true
+      end)
+      assert.equal("new-id", created.id)
+      local updated = handler.update_then(h, { api = api }, { id = "r1", name = "r" },
+        { description = "d" }, function(item)
+          seen[#seen + 1] = item.description
+          return true
+        end)
+      assert.equal("d", updated.description)
+      assert.same({ "new-id", "d" }, seen)
+      assert.same({ "CREATE", "PATCH" }, { api.calls[1].method, api.calls[2].method })
+      local out, err = handler.update_then(h, { api = api }, { id = "r1", name = "r" },
+        { description = "e" }, function() return nil, { code = "boom" } end)
+      assert.is_nil(out)
+      assert.equal("boom", err.code)
+    end)
+
     it("creates through the handler's own request and checks a keyed type's keys", function()
       local api = fake_api()
       local h = handler.new{ type = "guardianFactors", kind = "keyed", path = "/guardian/factors",
