@@ -167,19 +167,18 @@ function M.fetch(_, ctx, want)
       wanted[#wanted + 1] = s
     end
   end
-  local out, failure = {}, nil
-  handler.each(wanted, function(s)
-    local body, err = ctx.api:request("GET", s.path)
-    if body ~= nil then
-      out[s.key] = body
-    elseif s.optional and forbidden(err) then
+  local out = {}
+  local ok, err = handler.each_checked(wanted, function(s)
+    local body, rerr = ctx.api:request("GET", s.path)
+    if body == nil and s.optional and forbidden(rerr) then
       warn(ctx, ("attackProtection: %s is not available on this tenant (%s): left out")
-        :format(s.key, tostring(err.status)))
-    else
-      failure = failure or err
+        :format(s.key, tostring(rerr.status)))
+      return true
     end
+    out[s.key] = body
+    return body, rerr
   end)
-  if failure then return nil, failure end
+  if not ok then return nil, err end
   return out
 end
 

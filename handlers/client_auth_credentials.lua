@@ -138,13 +138,10 @@ function M.fetch(_, ctx, want)
     local client = is_table(item) and client_named(ctx, item.client)
     if client then found[#found + 1] = { item = item, client = client } end
   end
-  local out, failure = json.array(), nil
-  handler.each(found, function(f)
-    local creds, err = ctx.api:list(credentials_path(f.client.client_id), { paging = "none" })
-    if creds == nil then
-      failure = failure or err
-      return
-    end
+  local out = json.array()
+  local ok, err = handler.each_checked(found, function(f)
+    local creds, lerr = ctx.api:list(credentials_path(f.client.client_id), { paging = "none" })
+    if creds == nil then return nil, lerr end
     local wired = wiring_of(f.client)
     local list = json.array()
     for _, cred in ipairs(creds) do
@@ -158,8 +155,9 @@ function M.fetch(_, ctx, want)
       is_first_party = f.client.is_first_party, credentials = list,
       wired = next(wired) ~= nil and wired or nil,
       methods_set = is_table(f.client.client_authentication_methods) }
+    return true
   end)
-  if failure then return nil, failure end
+  if not ok then return nil, err end
   table.sort(out, function(a, b) return tostring(a.client) < tostring(b.client) end)
   return out
 end

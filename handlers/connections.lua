@@ -127,8 +127,6 @@ local allow_delete = util.allow_delete
 
 local status_of = handler.status_of
 
-local each = handler.each
-
 --------------------------------------------------------------------------------------------------
 -- base64 (SAML certificates are exported base64-encoded, docs/handlers.md §connections)
 
@@ -359,16 +357,17 @@ function M.fetch(self, ctx)
     warn(ctx, "connections: cannot read directory provisionings: "
       .. tostring(derr and derr.message or derr))
   end
-  local state, failure = {}, nil
-  each(list, function(conn)
+  local state = {}
+  local ok, rerr = handler.each_checked(list, function(conn)
     local ids, cerr = M.read_enabled_clients(ctx, conn.id)
-    if ids then conn.enabled_clients = ids else failure = failure or cerr end
+    conn.enabled_clients = ids or conn.enabled_clients
     read_scim(ctx, conn, state)
     if conn.strategy == "google-apps" and provisionings[conn.id] then
       read_provisioning(ctx, conn, provisionings[conn.id])
     end
+    return ids, cerr
   end)
-  if failure then return nil, failure end
+  if not ok then return nil, rerr end
   return list
 end
 

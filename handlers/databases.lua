@@ -186,12 +186,12 @@ function M.fetch(self, ctx)
   for _, c in ipairs(all) do
     if c.strategy == "auth0" then list[#list + 1] = c end
   end
-  local failure
-  handler.each(list, function(conn)
+  local ok, rerr = handler.each_checked(list, function(conn)
     local ids, cerr = connections.read_enabled_clients(ctx, conn.id)
-    if ids then conn.enabled_clients = ids else failure = failure or cerr end
+    conn.enabled_clients = ids or conn.enabled_clients
+    return ids, cerr
   end)
-  if failure then return nil, failure end
+  if not ok then return nil, rerr end
   for _, c in ipairs(list) do
     if not is_obj(c.options) or next(c.options) == nil then
       warn(ctx, "databases: some connections have no options: the read:connections_options "

@@ -38,17 +38,15 @@ local status_of = handler.status_of
 -- async_approval is a feature the tenant lacks. want: the templates of the file (plan.fetch).
 function M.fetch(self, ctx, want)
   local names = handler.wanted_names(self, want)
-  local found, failure = {}, nil
-  handler.each(names, function(name)
-    local body, err = ctx.api:request("GET", self.path .. "/" .. name)
-    if body ~= nil then
-      found[name] = body
-    elseif not (status_of(err) == 404 or (status_of(err) == 403 and name == "async_approval"))
-    then
-      failure = failure or err
+  local found, err = handler.read_each(names, function(name)
+    local body, rerr = ctx.api:request("GET", self.path .. "/" .. name)
+    if body == nil and (status_of(rerr) == 404
+        or (status_of(rerr) == 403 and name == "async_approval")) then
+      return nil
     end
+    return body, rerr
   end)
-  if failure then return nil, failure end
+  if found == nil then return nil, err end
   local out = json.array()
   for _, name in ipairs(names) do
     if found[name] then out[#out + 1] = found[name] end

@@ -157,13 +157,11 @@ function M.fetch(_, ctx, want)
       if named[key] then keys[#keys + 1] = key end
     end
   end
-  local found, failure = {}, nil
-  handler.each(keys, function(key)
+  local found, err = handler.read_each(keys, function(key)
     local name, provider = key:match("^(.-)%-(%w+)$")
-    local body, err = handler.optional_get(ctx, endpoint({ name = name, provider = provider }))
-    if body == nil then failure = failure or err else found[key] = body end
+    return handler.optional_get(ctx, endpoint({ name = name, provider = provider }))
   end)
-  if failure then return nil, failure end
+  if found == nil then return nil, err end
   local out = json.array()
   for _, key in ipairs(keys) do
     local body = found[key]

@@ -47,12 +47,10 @@ M.validate = handler.validate_keys
 -- 204) and a tenant without the feature (403, 404, 501) leave the template out, as a0deploy does.
 function M.fetch(self, ctx, want)
   local names = want and handler.wanted_names(self, want) or READ_BY_DEFAULT
-  local found, failure = {}, nil
-  handler.each(names, function(name)
-    local body, err = handler.optional_get(ctx, template_path(self, name))
-    if body == nil then failure = failure or err else found[name] = body end
+  local found, err = handler.read_each(names, function(name)
+    return handler.optional_get(ctx, template_path(self, name))
   end)
-  if failure then return nil, failure end
+  if found == nil then return nil, err end
   local out = json.array()
   for _, name in ipairs(names) do
     local body = found[name]

@@ -91,19 +91,19 @@ function M.fetch(self, ctx, want)
       end
     end
   end
-  local failure
-  handler.each(list, function(hook)
-    if named and not (named[hook.id] or named[hook.name]) then return end
+  local done, read_err = handler.each_checked(list, function(hook)
+    if named and not (named[hook.id] or named[hook.name]) then return true end
     if hook.script == nil then
       local full, ferr = ctx.api:request("GET", hook_path(hook.id))
-      if full == nil then failure = failure or ferr return end
+      if full == nil then return nil, ferr end
       for k, v in pairs(full) do if hook[k] == nil then hook[k] = v end end
     end
     local secrets, serr = ctx.api:request("GET", hook_path(hook.id, "secrets"))
-    if secrets == nil then failure = failure or serr return end
+    if secrets == nil then return nil, serr end
     hook.secrets = is_object(secrets) and secrets or {}
+    return true
   end)
-  if failure then return nil, failure end
+  if not done then return nil, read_err end
   return list
 end
 

@@ -108,8 +108,6 @@ end
 
 local status_of = handler.status_of
 
-local each = handler.each
-
 local function org_path(id, ...)
   local out = "/organizations/" .. handler.escape(id)
   for _, part in ipairs({ ... }) do out = out .. "/" .. handler.escape(part) end
@@ -255,12 +253,10 @@ function M.fetch(self, ctx)
     return nil, err
   end
   local clients = clients_of(ctx)
-  local failure
-  each(list, function(org)
-    local ok, serr = read_sub(ctx, org, clients)
-    if not ok then failure = failure or serr end
+  local ok, serr = handler.each_checked(list, function(org)
+    return read_sub(ctx, org, clients)
   end)
-  if failure then return nil, failure end
+  if not ok then return nil, serr end
   return list
 end
 

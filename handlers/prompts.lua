@@ -207,17 +207,18 @@ function M.fetch(self, ctx, want)
   local jobs
   jobs, err = text_jobs(ctx, want)
   if jobs == nil then return nil, err end
-  local texts, failure = {}, nil
-  handler.each(jobs, function(job)
-    local body, terr = ctx.api:request("GET", part_path(job[2], "custom-text", job[1]))
+  local texts = {}
+  local read, terr = handler.each_checked(jobs, function(job)
+    local body, rerr = ctx.api:request("GET", part_path(job[2], "custom-text", job[1]))
     if body == nil then
-      if status_of(terr) ~= 404 then failure = failure or terr end
+      if status_of(rerr) ~= 404 then return nil, rerr end
     elseif is_obj(body) and next(body) ~= nil then
       texts[job[1]] = texts[job[1]] or {}
       texts[job[1]][job[2]] = body
     end
+    return true
   end)
-  if failure then return nil, failure end
+  if not read then return nil, terr end
 
   local partial_prompts = PARTIAL_PROMPTS
   if want then
@@ -376,13 +377,10 @@ function M.update(self, ctx, current, payload)
       jobs[#jobs + 1] = { lang, prompt, payload.customText[lang][prompt] }
     end
   end
-  local failure
-  handler.each(jobs, function(job)
-    local _, err = send(ctx, "PUT", part_path(job[2], "custom-text", job[1]),
-      { body = job[3] })
-    if err then failure = failure or err end
+  local sent, serr = handler.each_checked(jobs, function(job)
+    return send(ctx, "PUT", part_path(job[2], "custom-text", job[1]), { body = job[3] })
   end)
-  if failure then return nil, failure end
+  if not sent then return nil, serr end
   for _, prompt in ipairs(sorted_keys(is_obj(payload.partials) and payload.partials or {})) do
     local _, err = send(ctx, "PUT", part_path(prompt, "partials"),
       { body = payload.partials[prompt] })

@@ -43,24 +43,23 @@ end
 -- set them may answer 404: settings are then {enabled: false}, new_device is left out (the API
 -- takes no remember_for below 1, so a0deploy's 0 could not be deployed back).
 function M.fetch(_, ctx, want)
-  local out, failure = {}, nil
+  local out = {}
   local parts = {}
   for _, p in ipairs(PARTS) do
     if want == nil or p.key == "settings" or (is_object(want) and is_object(want[p.key])) then
       parts[#parts + 1] = p
     end
   end
-  handler.each(parts, function(p)
-    local body, err = ctx.api:request("GET", p.path)
-    if body ~= nil then
-      out[p.key] = body
-    elseif not_found(err) then
+  local ok, err = handler.each_checked(parts, function(p)
+    local body, rerr = ctx.api:request("GET", p.path)
+    if body == nil and not_found(rerr) then
       if p.key == "settings" then out.settings = { enabled = false } end
-    else
-      failure = failure or err
+      return true
     end
+    out[p.key] = body
+    return body, rerr
   end)
-  if failure then return nil, failure end
+  if not ok then return nil, err end
   return out
 end
 

@@ -38,8 +38,6 @@ local M = {
   strip_update = { "permissions", "id", "type" },
 }
 
-local each = handler.each
-
 local function perm_key(p)
   return tostring(p.resource_server_identifier) .. "\0" .. tostring(p.permission_name)
 end
@@ -72,8 +70,7 @@ function M.fetch(self, ctx)
   for _, r in ipairs(list) do
     if r.type == nil or r.type == "tenant" then roles[#roles + 1] = r end
   end
-  local failure
-  each(roles, function(role)
+  local done, ferr = handler.each_checked(roles, function(role)
     local perms, perr = ctx.api:list(perms_path(role.id),
       { paging = "offset", key = "permissions", per_page = 100 })
     if perms then
@@ -81,10 +78,11 @@ function M.fetch(self, ctx)
     elseif type(perr) == "table" and (perr.status == 404 or perr.status == 501) then
       role.permissions = json.array()
     else
-      failure = failure or perr
+      return nil, perr
     end
+    return true
   end)
-  if failure then return nil, failure end
+  if not done then return nil, ferr end
   return roles
 end
 

@@ -89,16 +89,16 @@ end
 function M.fetch(self, ctx)
   local list, err = ctx.api:list(self.path, handler.deep_copy(LIST))
   if list == nil then return nil, err end
-  local failure
-  handler.each(list, function(profile)
-    local text, terr = ctx.api:request("GET", text_path(profile.id, LANGUAGE, PAGE))
+  local ok, terr = handler.each_checked(list, function(profile)
+    local text, rerr = ctx.api:request("GET", text_path(profile.id, LANGUAGE, PAGE))
     if is_object(text) and next(text) ~= nil then
       profile.customText = { [LANGUAGE] = { [PAGE] = text } }
-    elseif text == nil and not (type(terr) == "table" and terr.status == 404) then
-      failure = failure or terr
+    elseif text == nil and not (type(rerr) == "table" and rerr.status == 404) then
+      return nil, rerr
     end
+    return true
   end)
-  if failure then return nil, failure end
+  if not ok then return nil, terr end
   return list
 end
 

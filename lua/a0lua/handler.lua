@@ -116,6 +116,10 @@ Helpers:
   handler.escape(segment) -> a URL path segment
   handler.wanted_names(h, want) -> names  a keyed handler's names to read (see fetch's want)
   handler.each(items, fn)                fn(item) for each, concurrently inside a task
+  handler.each_checked(items, fn) -> true | nil, err   handler.each, where fn(item) returning
+                                          nil, err is a failure: the first one is returned
+  handler.read_each(keys, read) -> found | nil, err   read(key) -> body | nil, err for each key,
+                                          concurrently: found[key] = body (nil, nil: left out)
   handler.by_sections(spec, sections) -> spec   a singleton written by one PATCH per section
                                           ({key =, path =}): its write_requests, update, create
   handler.warn(ctx, message)              a warning on ctx.log, when there is one
@@ -430,6 +434,28 @@ end
 
 function M.is_table(v) return type(v) == "table" and v ~= NULL end
 
+function M.each_checked(items, fn)
+  local failure
+  M.each(items, function(item)
+    local ok, err = fn(item)
+    if ok == nil and err ~= nil then failure = failure or err end
+  end)
+  if failure then return nil, failure end
+  return true
+end
+
+function M.read_each(keys, read)
+  local found = {}
+  local ok, err = M.each_checked(keys, function(key)
+    local body, rerr = read(key)
+    if body == nil then return nil, rerr end
+    found[key] = body
+    return true
+  end)
+  if not ok then return nil, err end
+  return found
+end
+
 function M.send(ctx, method, path, opts)
   local body, err = ctx.api:request(method, path, opts)
   if body == nil then return nil, err end
@@ -629,12 +655,13 @@ function M.by_sections(spec, sections)
   end
   function spec.write_request() return nil end
   function spec.update(self, ctx, _, payload)
-    local answers, failure = {}, nil
-    M.each(self:write_requests(ctx, "update", payload), function(r)
-      local body, err = ctx.api:request(r[1], r[2], { body = r[3], idempotent = true })
-      if body == nil then failure = failure or err else answers[r[4][1]] = body end
+    local answers = {}
+    local ok, err = M.each_checked(self:write_requests(ctx, "update", payload), function(r)
+      local body, rerr = ctx.api:request(r[1], r[2], { body = r[3], idempotent = true })
+      answers[r[4][1]] = body
+      return body, rerr
     end)
-    if failure then return nil, failure end
+    if not ok then return nil, err end
     return answers
   end
   function spec.create(self, ctx, payload) return self:update(ctx, nil, payload) end
@@ -721,16 +748,12 @@ function Base:fetch(ctx, want)
         .. "own fetch"):format(self.type) }
     end
     local names = M.wanted_names(self, want)
-    local found, failure = {}, nil
-    M.each(names, function(name)
-      local body, err = api:request("GET", self.path .. "/" .. M.escape(name))
-      if body ~= nil then
-        found[name] = body
-      elseif not is_not_found(err) then
-        failure = failure or err
-      end
+    local found, err = M.read_each(names, function(name)
+      local body, rerr = api:request("GET", self.path .. "/" .. M.escape(name))
+      if body == nil and is_not_found(rerr) then return nil end
+      return body, rerr
     end)
-    if failure then return nil, failure end
+    if found == nil then return nil, err end
     local out = json.array()
     for _, name in ipairs(names) do out[#out + 1] = found[name] end
     return out

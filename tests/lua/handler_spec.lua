@@ -104,6 +104,26 @@ describe("a0lua.handler", function()
       assert.same({ "careful" }, warned)
     end)
 
+    it("runs each item and returns the first failure; reads keys into a table", function()
+      local seen = {}
+      assert.is_true(handler.each_checked({ 1, 2 }, function(n) seen[#seen + 1] = n end))
+      assert.same({ 1, 2 }, seen)
+      local ok, err = handler.each_checked({ 1, 2, 3 }, function(n)
+        if n > 1 then return nil, { code = "e" .. n } end
+        return true
+      end)
+      assert.is_nil(ok)
+      assert.equal("e2", err.code)
+      local found = handler.read_each({ "a", "b", "c" }, function(k)
+        if k == "b" then return nil end
+        return k:upper()
+      end)
+      assert.same({ a = "A", c = "C" }, found)
+      local none, rerr = handler.read_each({ "a" }, function() return nil, { code = "gone" } end)
+      assert.is_nil(none)
+      assert.equal("gone", rerr.code)
+    end)
+
     it("writes an item's own fields, then its sub-resources, stopping at a failure", function()
       local api = fake_api()
       local h = handler.new{ type = "roles", path = "/roles" }
