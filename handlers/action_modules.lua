@@ -56,11 +56,7 @@ local M = {
 
 local status_of = handler.status_of
 
-local function module_path(id, ...)
-  local out = M.path .. "/" .. handler.escape(id)
-  for _, p in ipairs({ ... }) do out = out .. "/" .. p end
-  return out
-end
+local function module_path(id, ...) return handler.item_path(M, id, ...) end
 
 -- GET /actions/modules. A tenant without action modules (404, 501, 403) has none.
 function M.fetch(self, ctx)

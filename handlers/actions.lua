@@ -103,11 +103,7 @@ local function sleep(ctx, ms)
   if ok and tasks.current() then tasks.sleep(ms) end
 end
 
-local function action_path(id, ...)
-  local out = "/actions/actions/" .. handler.escape(id)
-  for _, p in ipairs({ ... }) do out = out .. "/" .. p end
-  return out
-end
+local function action_path(id, ...) return handler.item_path(M, id, ...) end
 
 --------------------------------------------------------------------------------------------------
 -- Reading the tenant

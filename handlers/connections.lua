@@ -585,10 +585,7 @@ end
 
 -- The connection itself, without its sub-resources (requests of their own).
 function M.write_request(self, _, op, payload, current)
-  if op == "create" then return "POST", self.path, handler.strip(payload, SUB_RESOURCES) end
-  local body = handler.strip(payload, self.strip_update)
-  if next(body) == nil or current == nil then return nil end
-  return "PATCH", self.path .. "/" .. handler.escape(current.id), body
+  return handler.own_request(self, op, payload, current, SUB_RESOURCES)
 end
 
 -- POST the connection without its sub-resources, then SCIM, enabled clients and provisioning.

@@ -349,10 +349,7 @@ M.write_part = connections.write_part
 -- The connection itself, without its enabled clients (a part). An update's options are sent
 -- merged with the tenant's (below): what is checked beforehand is the file's part of them.
 function M.write_request(self, _, op, payload, current)
-  if op == "create" then return "POST", self.path, handler.strip(payload, { "enabled_clients" }) end
-  local body = handler.strip(payload, self.strip_update)
-  if next(body) == nil or current == nil then return nil end
-  return "PATCH", self.path .. "/" .. handler.escape(current.id), body
+  return handler.own_request(self, op, payload, current, { "enabled_clients" })
 end
 
 function M.create(self, ctx, payload)
@@ -414,7 +411,7 @@ function M.update(self, ctx, current, payload)
   local updated = current
   if next(body) ~= nil then
     local err
-    updated, err = ctx.api:request("PATCH", self.path .. "/" .. handler.escape(id),
+    updated, err = ctx.api:request("PATCH", handler.item_path(self, id),
       { body = body })
     if updated == nil then return nil, err end
   end

@@ -66,7 +66,7 @@ end
 -- PATCH the template with what differs; a 404 means it does not exist yet: POST it whole.
 function M.update(self, ctx, current, payload)
   local name = current.template
-  local body, err = ctx.api:request("PATCH", self.path .. "/" .. handler.escape(name),
+  local body, err = ctx.api:request("PATCH", handler.item_path(self, name),
     { body = payload })
   if body == nil and status_of(err) == 404 then
     local whole = handler.deep_copy(current)

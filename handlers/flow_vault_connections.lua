@@ -101,7 +101,7 @@ function M.write_request(self, _, op, payload, current)
     return "POST", self.path, body
   end
   if current == nil or not present(current.id) or body.name == nil then return nil end
-  return "PATCH", self.path .. "/" .. handler.escape(current.id), body
+  return "PATCH", handler.item_path(self, current.id), body
 end
 
 function M.create(self, ctx, payload)

@@ -38,7 +38,7 @@ local M = {
 M.NAMES = NAMES
 
 local function template_path(self, name)
-  return self.path .. "/" .. handler.escape(name) .. "/templates"
+  return handler.item_path(self, name) .. "/templates"
 end
 
 M.validate = handler.validate_keys

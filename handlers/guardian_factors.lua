@@ -50,7 +50,7 @@ end
 function M.write_request(self, _, op, payload, current)
   local name = op == "update" and current and current.name or payload.name
   if payload.enabled == nil or payload.enabled == NULL or name == nil then return nil end
-  return "PUT", self.path .. "/" .. handler.escape(name), { enabled = payload.enabled }
+  return "PUT", handler.item_path(self, name), { enabled = payload.enabled }
 end
 
 M.create = handler.create_own

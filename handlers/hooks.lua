@@ -46,11 +46,7 @@ local send = handler.send
 
 local is_object = util.is_object
 
-local function hook_path(id, ...)
-  local out = "/hooks/" .. handler.escape(id)
-  for _, p in ipairs({ ... }) do out = out .. "/" .. p end
-  return out
-end
+local function hook_path(id, ...) return handler.item_path(M, id, ...) end
 
 local function sorted_keys(t)
   local out = {}
@@ -224,13 +220,10 @@ function M.diff(self, ctx, desired, current)
   return payload, diffs
 end
 
--- The hook's own request: secrets are written apart (no hook body takes them).
+-- The hook's own request: secrets are written apart (no hook body takes them); an update
+-- leaves the trigger out too (strip_update).
 function M.write_request(self, _, op, payload, current)
-  local body = handler.strip(payload, { "secrets", "id" })
-  if op == "create" then return "POST", self.path, body end
-  body.triggerId = nil
-  if next(body) == nil or current == nil then return nil end
-  return "PATCH", hook_path(current.id), body
+  return handler.own_request(self, op, payload, current, { "secrets", "id" })
 end
 
 local function write_secrets(ctx, id, s)

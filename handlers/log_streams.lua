@@ -171,7 +171,7 @@ function M.create(self, ctx, payload)
   local created, err = Base.create(self, ctx, body)
   if created == nil then return nil, err end
   if payload.status == "paused" and created.status ~= "paused" and created.id then
-    local updated, uerr = ctx.api:request("PATCH", self.path .. "/" .. handler.escape(created.id),
+    local updated, uerr = ctx.api:request("PATCH", handler.item_path(self, created.id),
       { body = { status = "paused" } })
     if updated == nil then return nil, uerr end
     return updated

@@ -108,11 +108,7 @@ end
 
 local status_of = handler.status_of
 
-local function org_path(id, ...)
-  local out = "/organizations/" .. handler.escape(id)
-  for _, part in ipairs({ ... }) do out = out .. "/" .. handler.escape(part) end
-  return out
-end
+local function org_path(id, ...) return handler.item_path(M, id, ...) end
 
 --------------------------------------------------------------------------------------------------
 -- Lookups: clients, connections and client grants of the tenant
@@ -542,10 +538,7 @@ local SYNC = { connections = sync_connections, client_grants = sync_grants,
 
 -- The organization itself, without its sub-resources (requests of their own).
 function M.write_request(self, _, op, payload, current)
-  if op == "create" then return "POST", self.path, handler.strip(payload, SUB) end
-  local body = handler.strip(payload, self.strip_update)
-  if next(body) == nil or current == nil then return nil end
-  return "PATCH", org_path(current.id), body
+  return handler.own_request(self, op, payload, current, SUB)
 end
 
 -- POST the organization without its sub-resources, then add each of them.

@@ -148,7 +148,7 @@ function M.write_request(self, _, op, payload, current)
   if payload == nil or next(payload) == nil then return nil end
   local id = is_obj(current) and current.id
   if not present(id) then return "POST", self.path, over_default(self, current, payload) end
-  return "PATCH", self.path .. "/" .. handler.escape(id), payload
+  return "PATCH", handler.item_path(self, id), payload
 end
 
 -- The update a 409 on create falls back to: what the create body sets that an update can.
@@ -170,7 +170,7 @@ local function post(self, ctx, body)
   if items == nil then return nil, lerr end
   for _, item in ipairs(items) do
     if is_obj(item) and item.type == body.type and present(item.id) then
-      return ctx.api:request("PATCH", self.path .. "/" .. handler.escape(item.id),
+      return ctx.api:request("PATCH", handler.item_path(self, item.id),
         { body = as_update(body) })
     end
   end

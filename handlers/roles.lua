@@ -128,12 +128,7 @@ end
 
 -- The role itself, without its permissions (requests of their own).
 function M.write_request(self, _, op, payload, current)
-  if op == "create" then
-    return "POST", self.path, handler.strip(payload, { "permissions", "type" })
-  end
-  local body = handler.strip(payload, self.strip_update)
-  if next(body) == nil or current == nil then return nil end
-  return "PATCH", self.path .. "/" .. handler.escape(current.id), body
+  return handler.own_request(self, op, payload, current, { "permissions", "type" })
 end
 
 -- POST the role without its permissions, then POST the permissions.

@@ -116,7 +116,7 @@ end
 function M.write_request(self, ctx, op, payload, current)
   local key = op == "create" and payload.key or (current and current.key)
   if key == nil then return nil end
-  return "PUT", self.path .. "/" .. handler.escape(key), { value = value_of(ctx, key) }
+  return "PUT", handler.item_path(self, key), { value = value_of(ctx, key) }
 end
 
 -- PUT /rules-configs/{key} {value}: a create and an update are the same request.

@@ -182,7 +182,7 @@ function M.write_request(self, _, op, payload, current)
   local body = handler.strip(payload, self.strip_update)
   body[self.id] = nil
   if next(body) == nil or current == nil then return nil end
-  return "PATCH", self.path .. "/" .. handler.escape(current.id), body
+  return "PATCH", handler.item_path(self, current.id), body
 end
 
 -- PUT each page of custom text in `text` ({language = {page = text}}).

@@ -138,7 +138,7 @@ function M.write_request(self, ctx, op, payload, current)
   local body = {}
   for _, f in ipairs({ "name", "subject_token_type" }) do body[f] = payload[f] end
   if next(body) == nil or current == nil or not present(current.id) then return nil end
-  return "PATCH", self.path .. "/" .. handler.escape(current.id), body
+  return "PATCH", handler.item_path(self, current.id), body
 end
 
 function M.create(self, ctx, payload)

@@ -114,6 +114,12 @@ Helpers:
                                           AUTH0_EXPORT_IDENTIFIERS (or h.export_id)
   handler.secret_placeholder(h, path) -> "##CLIENTS_CLIENT_SECRET##"
   handler.escape(segment) -> a URL path segment
+  handler.item_path(h, id, ...) -> path   h.path/<id>/<part>/..., each segment escaped
+  handler.own_request(h, op, payload, current, without) -> method, path, body | nil
+                                          h:write_request for an item whose sub-resources
+                                          (`without`, fields) are requests of their own: a POST of
+                                          the payload minus them; a PATCH of item_path with the
+                                          payload minus strip_update (nil when nothing is left)
   handler.wanted_names(h, want) -> names  a keyed handler's names to read (see fetch's want)
   handler.each(items, fn)                fn(item) for each, concurrently inside a task
   handler.each_checked(items, fn) -> true | nil, err   handler.each, where fn(item) returning
@@ -336,6 +342,12 @@ function M.escape(segment)
   end))
 end
 
+function M.item_path(h, id, ...)
+  local out = h.path .. "/" .. M.escape(id)
+  for _, part in ipairs({ ... }) do out = out .. "/" .. M.escape(part) end
+  return out
+end
+
 --------------------------------------------------------------------------------------------------
 -- Items
 
@@ -519,6 +531,13 @@ function M.update_then(h, ctx, current, payload, after)
   local ok, serr = after(updated)
   if not ok then return nil, serr end
   return updated
+end
+
+function M.own_request(h, op, payload, current, without)
+  if op == "create" then return "POST", h.path, M.strip(payload, without) end
+  local body = M.strip(payload, h.strip_update)
+  if next(body) == nil or current == nil then return nil end
+  return "PATCH", M.item_path(h, current.id), body
 end
 
 function M.create_own(h, ctx, payload)
@@ -867,7 +886,7 @@ function Base:update(ctx, current, payload)
         code = "handler", message = ("%s: the tenant's item has no %s"):format(
         self.type, tostring(self.kind == "keyed" and self.identifiers[1] or self.id)) }
     end
-    path = path .. "/" .. M.escape(id)
+    path = M.item_path(self, id)
   end
   return api:request(self.update_method or "PATCH", path, { body = payload })
 end
@@ -877,7 +896,7 @@ function Base:write_request(_, op, payload, current)
   if op == "create" then return "POST", self.path, payload end
   local id = M.item_id(self, current)
   if id == nil or payload == nil or next(payload) == nil then return nil end
-  return self.update_method or "PATCH", self.path .. "/" .. M.escape(id), payload
+  return self.update_method or "PATCH", M.item_path(self, id), payload
 end
 
 function Base:delete(ctx, current)
@@ -888,7 +907,7 @@ function Base:delete(ctx, current)
       code = "handler", message = ("%s: the tenant's item has no %s"):format(self.type,
       tostring(self.id)) }
   end
-  local body, err = api:request("DELETE", self.path .. "/" .. M.escape(id))
+  local body, err = api:request("DELETE", M.item_path(self, id))
   if body == nil then return nil, err end
   return true
 end

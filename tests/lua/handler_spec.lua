@@ -124,6 +124,17 @@ describe("a0lua.handler", function()
       assert.equal("gone", rerr.code)
     end)
 
+    it("makes an item's path and its own request without its sub-resources", function()
+      local h = handler.new{ type = "roles", path = "/roles", strip_update = { "id", "perms" } }
+      assert.equal("/roles/a%2Fb/permissions", handler.item_path(h, "a/b", "permissions"))
+      assert.same({ "POST", "/roles", { name = "r" } },
+        { handler.own_request(h, "create", { name = "r", perms = { 1 } }, nil, { "perms" }) })
+      assert.same({ "PATCH", "/roles/r1", { name = "s" } }, { handler.own_request(h, "update",
+        { id = "r1", name = "s", perms = { 1 } }, { id = "r1" }, { "perms" }) })
+      assert.is_nil(handler.own_request(h, "update", { perms = { 1 } }, { id = "r1" }, {}))
+      assert.is_nil(handler.own_request(h, "update", { name = "s" }, nil, {}))
+    end)
+
     it("writes an item's own fields, then its sub-resources, stopping at a failure", function()
       local api = fake_api()
       local h = handler.new{ type = "roles", path = "/roles" }
