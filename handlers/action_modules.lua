@@ -118,8 +118,7 @@ end
 
 function M.create(self, ctx, payload)
   local _, _, body = self:write_request(ctx, "create", payload)
-  local created, err = ctx.api:create(self.path, body,
-    { find = function(m) return m.name == payload.name end, list = handler.deep_copy(self.list) })
+  local created, err = handler.create_named(self, ctx, body, payload.name)
   if created == nil then return nil, err end
   if payload.all_changes_published == true then return publish(ctx, created) end
   return created

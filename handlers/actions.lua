@@ -310,9 +310,7 @@ end
 
 function M.create(self, ctx, payload)
   local _, _, body = M.write_request(self, ctx, "create", payload)
-  local created, err = ctx.api:create(self.path, body,
-    { find = function(a) return a.name == payload.name end,
-      list = { paging = "actions", key = "actions" } })
+  local created, err = handler.create_named(self, ctx, body, payload.name)
   if created == nil then return nil, err end
   if payload.deployed == true then
     local ok, derr = deploy(ctx, created.id, payload.name)

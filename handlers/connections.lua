@@ -591,9 +591,7 @@ end
 -- POST the connection without its sub-resources, then SCIM, enabled clients and provisioning.
 function M.create(self, ctx, payload)
   local _, _, body = self:write_request(ctx, "create", payload)
-  local created, err = ctx.api:create(self.path, body,
-    { find = function(c) return c.name == payload.name end,
-      list = { paging = "checkpoint", key = "connections" } })
+  local created, err = handler.create_named(self, ctx, body, payload.name)
   if created == nil then return nil, err end
   local id = created.id
   local ok

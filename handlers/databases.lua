@@ -355,9 +355,7 @@ end
 function M.create(self, ctx, payload)
   local _, _, body = self:write_request(ctx, "create", payload)
   fix_action(ctx, body.options)
-  local created, err = ctx.api:create(self.path, body,
-    { find = function(c) return c.name == payload.name end,
-      list = { paging = "checkpoint", key = "connections", query = { strategy = "auth0" } } })
+  local created, err = handler.create_named(self, ctx, body, payload.name)
   if created == nil then return nil, err end
   connections.sync_enabled_clients(ctx, self.type, created.id, payload.enabled_clients, {})
   return created

@@ -105,9 +105,8 @@ function M.write_request(self, _, op, payload, current)
 end
 
 function M.create(self, ctx, payload)
-  local _, path, body = self:write_request(ctx, "create", payload)
-  return ctx.api:create(path, body,
-    { find = function(c) return c.name == payload.name end, list = handler.deep_copy(self.list) })
+  local _, _, body = self:write_request(ctx, "create", payload)
+  return handler.create_named(self, ctx, body, payload.name)
 end
 
 M.update = handler.update_own

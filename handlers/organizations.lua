@@ -544,9 +544,7 @@ end
 -- POST the organization without its sub-resources, then add each of them.
 function M.create(self, ctx, payload)
   local _, _, body = self:write_request(ctx, "create", payload)
-  local created, err = ctx.api:create(self.path, body,
-    { find = function(o) return o.name == payload.name end,
-      list = { paging = "checkpoint", key = "organizations" } })
+  local created, err = handler.create_named(self, ctx, body, payload.name)
   if created == nil then return nil, err end
   if not present(created.id) then
     return nil, errors.from{

@@ -135,9 +135,7 @@ end
 function M.create(self, ctx, payload)
   local perms = payload.permissions
   local _, _, body = self:write_request(ctx, "create", payload)
-  local created, err = ctx.api:create(self.path, body,
-    { find = function(r) return r.name == payload.name end,
-      list = { paging = "offset", key = "roles" } })
+  local created, err = handler.create_named(self, ctx, body, payload.name)
   if created == nil then return nil, err end
   if type(perms) == "table" and #perms > 0 then
     local ok, perr = sync_permissions(ctx, created.id, perms, {})

@@ -90,6 +90,9 @@ Helpers:
                                           h:write_request("update"), or current when it gives none
   handler.write_own(h, ctx, op, payload [, current]) -> written | nil, err   the same for a
                                           create or an update
+  handler.create_named(h, ctx, body, name) -> created | nil, err   POST h.path; a lost answer
+                                          (or a 409) is looked up by name (name_field) in the
+                                          list h.list reads
   handler.create_then(h, ctx, payload, after) -> created | nil, err   the POST of
                                           h:write_request("create")'s body (Base.create), then
                                           after(created) -> true | nil, err: the item's
@@ -514,6 +517,11 @@ function M.write_own(h, ctx, op, payload, current)
   local method, path, body = h:write_request(ctx, op, payload, current)
   if not method then return current or payload end
   return ctx.api:request(method, path, { body = body })
+end
+
+function M.create_named(h, ctx, body, name)
+  return ctx.api:create(h.path, body, { list = M.deep_copy(h.list),
+    find = function(item) return item[h.name_field] == name end })
 end
 
 function M.create_then(h, ctx, payload, after)

@@ -135,6 +135,22 @@ describe("a0lua.handler", function()
       assert.is_nil(handler.own_request(h, "update", { name = "s" }, nil, {}))
     end)
 
+    it("creates an item to be found again by its name in the handler's list", function()
+      local got
+      local api = { create = function(_, path, body, opts)
+        got = { path = path, body = body, opts = opts }
+        return body
+      end }
+      local h = handler.new{ type = "roles", path = "/roles",
+        list = { paging = "offset", key = "roles" } }
+      handler.create_named(h, { api = api }, { name = "r" }, "r")
+      assert.equal("/roles", got.path)
+      assert.same({ paging = "offset", key = "roles" }, got.opts.list)
+      assert.are_not.equal(h.list, got.opts.list)
+      assert.is_true(got.opts.find({ name = "r" }))
+      assert.is_false(got.opts.find({ name = "s" }))
+    end)
+
     it("writes an item's own fields, then its sub-resources, stopping at a failure", function()
       local api = fake_api()
       local h = handler.new{ type = "roles", path = "/roles" }
