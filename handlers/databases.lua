@@ -22,6 +22,22 @@ local function signup_status() return { type = "string", enum = { "required", "o
 local function verification()
   return { type = "object", properties = { active = bool() } }
 end
+-- An identifier attribute (email, phone_number, username): whether it is one, its default
+-- sign-in method among `methods`, and its signup (with a verification, `verified`); `extra`:
+-- the attribute's own properties.
+local function attribute(methods, verified, extra)
+  local signup = { status = signup_status(), verification = verified and verification() or nil }
+  local properties = {
+    identifier = {
+      type = "object",
+      properties = { active = bool(), default_method = { type = "string", enum = methods } },
+    },
+    profile_required = bool(),
+    signup = { type = "object", properties = signup },
+  }
+  for k, v in pairs(extra or {}) do properties[k] = v end
+  return { type = "object", properties = properties }
+end
 
 local scripts = {}
 for _, s in ipairs(SCRIPTS) do scripts[s] = { type = "string" } end
@@ -56,56 +72,12 @@ local SCHEMA = {
         attributes = {
           type = "object",
           properties = {
-            email = {
-              type = "object",
-              properties = {
-                unique = { type = "boolean", default = true },
-                identifier = {
-                  type = "object",
-                  properties = {
-                    active = bool(),
-                    default_method = { type = "string", enum = { "password", "email_otp" } },
-                  },
-                },
-                profile_required = bool(),
-                verification_method = { type = "string", enum = { "otp", "link" } },
-                signup = {
-                  type = "object",
-                  properties = { status = signup_status(), verification = verification() },
-                },
-              },
-            },
-            phone_number = {
-              type = "object",
-              properties = {
-                identifier = {
-                  type = "object",
-                  properties = {
-                    active = bool(),
-                    default_method = { type = "string", enum = { "password", "phone_otp" } },
-                  },
-                },
-                profile_required = bool(),
-                signup = {
-                  type = "object",
-                  properties = { status = signup_status(), verification = verification() },
-                },
-              },
-            },
-            username = {
-              type = "object",
-              properties = {
-                identifier = {
-                  type = "object",
-                  properties = {
-                    active = bool(),
-                    default_method = { type = "string", enum = { "password" } },
-                  },
-                },
-                profile_required = bool(),
-                signup = { type = "object", properties = { status = signup_status() } },
-              },
-            },
+            email = attribute({ "password", "email_otp" }, true, {
+              unique = { type = "boolean", default = true },
+              verification_method = { type = "string", enum = { "otp", "link" } },
+            }),
+            phone_number = attribute({ "password", "phone_otp" }, true),
+            username = attribute({ "password" }, false),
           },
         },
         custom_password_hash = {
