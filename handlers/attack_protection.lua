@@ -118,7 +118,6 @@ M.CAPTCHA_SECRETS = CAPTCHA_SECRETS
 
 local is_object = util.is_object
 
-local function filled(v) return is_object(v) and next(v) ~= nil end
 
 local function is_scalar_array(v)
   if type(v) ~= "table" or getmetatable(v) ~= ARRAY_MT then return false end
@@ -167,19 +166,12 @@ function M.fetch(_, ctx, want)
       wanted[#wanted + 1] = s
     end
   end
-  local out = {}
-  local ok, err = handler.each_checked(wanted, function(s)
-    local body, rerr = ctx.api:request("GET", s.path)
-    if body == nil and s.optional and forbidden(rerr) then
-      warn(ctx, ("attackProtection: %s is not available on this tenant (%s): left out")
-        :format(s.key, tostring(rerr.status)))
-      return true
-    end
-    out[s.key] = body
-    return body, rerr
+  return handler.read_sections(ctx, wanted, function(s, err)
+    if not (s.optional and forbidden(err)) then return false end
+    warn(ctx, ("attackProtection: %s is not available on this tenant (%s): left out")
+      :format(s.key, tostring(err.status)))
+    return true
   end)
-  if not ok then return nil, err end
-  return out
 end
 
 -- A captcha provider with nothing set (an empty site_key; an empty auth_challenge or
@@ -233,20 +225,7 @@ end
 -- Per section the files set (a0deploy: an empty object is nothing), the fields that differ
 -- from what the tenant answers; payload = { [section] = {field = value} }.
 function M.diff(_, _, desired, current)
-  current = is_object(current) and current or {}
-  local payload, diffs = nil, {}
-  for _, s in ipairs(SECTIONS) do
-    local want = desired[s.key]
-    if filled(want) then
-      local body = section_diff(s, want, current[s.key], diffs)
-      if body then
-        payload = payload or {}
-        payload[s.key] = body
-      end
-    end
-  end
-  if payload == nil then return nil end
-  return payload, diffs
+  return handler.diff_sections(SECTIONS, desired, current, section_diff)
 end
 
 -- Arrays of values sorted (a0deploy's export); captcha secrets become placeholders unless

@@ -43,40 +43,26 @@ end
 -- set them may answer 404: settings are then {enabled: false}, new_device is left out (the API
 -- takes no remember_for below 1, so a0deploy's 0 could not be deployed back).
 function M.fetch(_, ctx, want)
-  local out = {}
   local parts = {}
   for _, p in ipairs(PARTS) do
     if want == nil or p.key == "settings" or (is_object(want) and is_object(want[p.key])) then
       parts[#parts + 1] = p
     end
   end
-  local ok, err = handler.each_checked(parts, function(p)
-    local body, rerr = ctx.api:request("GET", p.path)
-    if body == nil and not_found(rerr) then
-      if p.key == "settings" then out.settings = { enabled = false } end
-      return true
-    end
-    out[p.key] = body
-    return body, rerr
+  return handler.read_sections(ctx, parts, function(p, err, out)
+    if not not_found(err) then return false end
+    if p.key == "settings" then out.settings = { enabled = false } end
+    return true
   end)
-  if not ok then return nil, err end
-  return out
 end
 
 -- Each part whose fields differ, whole: { settings = {...}, new_device = {...} }.
 function M.diff(_, _, desired, current)
-  current = is_object(current) and current or {}
-  local payload, diffs = nil, {}
-  for _, p in ipairs(PARTS) do
-    local want, have = desired[p.key], current[p.key]
-    if is_object(want) and next(want) ~= nil and not handler.matches(want, have) then
-      payload = payload or {}
-      payload[p.key] = handler.deep_copy(want)
-      handler.collect_diffs(want, is_object(have) and have or {}, p.key, diffs)
-    end
-  end
-  if payload == nil then return nil end
-  return payload, diffs
+  return handler.diff_sections(PARTS, desired, current, function(p, want, have, diffs)
+    if handler.matches(want, have) then return nil end
+    handler.collect_diffs(want, is_object(have) and have or {}, p.key, diffs)
+    return handler.deep_copy(want)
+  end)
 end
 
 return handler.by_sections(M, PARTS)

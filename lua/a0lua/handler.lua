@@ -131,6 +131,13 @@ Helpers:
                                           concurrently: found[key] = body (nil, nil: left out)
   handler.by_sections(spec, sections) -> spec   a singleton written by one PATCH per section
                                           ({key =, path =}): its write_requests, update, create
+  handler.read_sections(ctx, sections, missing) -> { [key] = body } | nil, err   its fetch: GET
+                                          each section's path concurrently; missing(s, err, out)
+                                          -> true when a failed read is no failure (the section
+                                          left out, or set in out by missing)
+  handler.diff_sections(sections, desired, current, diff_one) -> payload, diffs | nil   its
+                                          diff: diff_one(s, want, have, diffs) -> body | nil for
+                                          each section the files set (a non-empty object)
   handler.warn(ctx, message)              a warning on ctx.log, when there is one
   handler.status_of(err) -> status | nil  the HTTP status of an API error (404 for api_not_found)
   handler.message_of(err) -> string       an error's message ("" when it has none)
@@ -693,6 +700,35 @@ function M.by_sections(spec, sections)
   end
   function spec.create(self, ctx, payload) return self:update(ctx, nil, payload) end
   return spec
+end
+
+function M.read_sections(ctx, sections, missing)
+  local out = {}
+  local ok, err = M.each_checked(sections, function(s)
+    local body, rerr = ctx.api:request("GET", s.path)
+    if body == nil and missing(s, rerr, out) then return true end
+    out[s.key] = body
+    return body, rerr
+  end)
+  if not ok then return nil, err end
+  return out
+end
+
+function M.diff_sections(sections, desired, current, diff_one)
+  current = is_object(current) and current or {}
+  local payload, diffs = nil, {}
+  for _, s in ipairs(sections) do
+    local want = desired[s.key]
+    if is_object(want) and next(want) ~= nil then
+      local body = diff_one(s, want, current[s.key], diffs)
+      if body ~= nil then
+        payload = payload or {}
+        payload[s.key] = body
+      end
+    end
+  end
+  if payload == nil then return nil end
+  return payload, diffs
 end
 
 --------------------------------------------------------------------------------------------------

@@ -151,6 +151,32 @@ describe("a0lua.handler", function()
       assert.is_false(got.opts.find({ name = "s" }))
     end)
 
+    it("reads and compares a singleton section by section", function()
+      local sections = { { key = "a", path = "/a" }, { key = "b", path = "/b" },
+        { key = "c", path = "/c" } }
+      local api = fake_api({ ["GET /a"] = { on = true }, ["GET /b"] = 404 })
+      local out = handler.read_sections({ api = api }, sections, function(s, err, got)
+        if s.key ~= "b" or err.status ~= 404 then return false end
+        got.b = { on = false }
+        return true
+      end)
+      assert.same({ a = { on = true }, b = { on = false }, c = {} }, out)
+      local none, err = handler.read_sections({ api = api }, sections, function() return false end)
+      assert.is_nil(none)
+      assert.equal(404, err.status)
+      local payload, diffs = handler.diff_sections(sections,
+        { a = { on = false }, b = {}, c = { on = true } }, { a = { on = true }, c = { on = true } },
+        function(s, want, have, d)
+          if handler.matches(want, have) then return nil end
+          d[#d + 1] = { path = s.key }
+          return want
+        end)
+      assert.same({ a = { on = false } }, payload)
+      assert.same({ { path = "a" } }, diffs)
+      assert.is_nil(handler.diff_sections(sections, { a = { on = true } }, { a = { on = true } },
+        function() return nil end))
+    end)
+
     it("writes an item's own fields, then its sub-resources, stopping at a failure", function()
       local api = fake_api()
       local h = handler.new{ type = "roles", path = "/roles" }
