@@ -199,8 +199,8 @@ end
 
 function M.resolve(_, ctx, desired)
   local any = false
-  for _, a in ipairs(type(desired) == "table" and desired or {}) do
-    if type(a) == "table" and type(a.modules) == "table" and #a.modules > 0 then any = true end
+  for _, a in handler.items(desired) do
+    if type(a.modules) == "table" and #a.modules > 0 then any = true end
   end
   if not any or not ctx.api then return desired end
   local modules = ctx.api:list("/actions/modules", { paging = "actions", key = "modules" })

@@ -149,19 +149,17 @@ end
 -- Exactly one of client_id / default_for; allow_all_scopes excludes scope. (The client a grant
 -- names is checked by validate.lua's references.)
 function M.validate(_, _, items, report)
-  for i, g in ipairs(type(items) == "table" and items or {}) do
-    if type(g) == "table" then
-      local has_client, has_default = present(g.client_id), present(g.default_for)
-      if has_client and has_default then
-        report(i, "client_id", ('Cannot specify both "client_id" and "default_for" (audience %s):'
-          .. " they are mutually exclusive"):format(tostring(g.audience)))
-      elseif not has_client and not has_default then
-        report(i, "client_id", ('One of "client_id" or "default_for" is required (audience %s)')
-          :format(tostring(g.audience)))
-      end
-      if g.allow_all_scopes == true and type(g.scope) == "table" and #g.scope > 0 then
-        report(i, "scope", 'Cannot specify "scope" when "allow_all_scopes" is true')
-      end
+  for i, g in handler.items(items) do
+    local has_client, has_default = present(g.client_id), present(g.default_for)
+    if has_client and has_default then
+      report(i, "client_id", ('Cannot specify both "client_id" and "default_for" (audience %s):'
+        .. " they are mutually exclusive"):format(tostring(g.audience)))
+    elseif not has_client and not has_default then
+      report(i, "client_id", ('One of "client_id" or "default_for" is required (audience %s)')
+        :format(tostring(g.audience)))
+    end
+    if g.allow_all_scopes == true and type(g.scope) == "table" and #g.scope > 0 then
+      report(i, "scope", 'Cannot specify "scope" when "allow_all_scopes" is true')
     end
   end
 end
@@ -169,13 +167,11 @@ end
 -- Client names become ids (names of clients the tenant does not have yet stay: they are
 -- resolved again when the grant is created, after the clients).
 function M.resolve(_, ctx, desired)
-  for _, g in ipairs(type(desired) == "table" and desired or {}) do
-    if type(g) == "table" then
-      local shown = g.client_id
-      g.client_id = client_id_of(ctx, g.client_id)
-      if not present(g.subject_type) then g[ANY_SUBJECT] = true end
-      g[KEY] = key_of(shown, g)
-    end
+  for _, g in handler.items(desired) do
+    local shown = g.client_id
+    g.client_id = client_id_of(ctx, g.client_id)
+    if not present(g.subject_type) then g[ANY_SUBJECT] = true end
+    g[KEY] = key_of(shown, g)
   end
   return desired
 end

@@ -355,9 +355,9 @@ local REFERENCES = {
 }
 
 local function has_references(items)
-  for _, c in ipairs(items) do
-    if type(c) == "table" and (type(c.express_configuration) == "table"
-        or type(c.my_organization_configuration) == "table") then
+  for _, c in handler.items(items) do
+    if type(c.express_configuration) == "table"
+        or type(c.my_organization_configuration) == "table" then
       return true
     end
   end
@@ -481,9 +481,7 @@ function M.resolve(_, ctx, desired)
       .. "(clients: " .. table.concat(old_cors, ", ") .. ")")
   end
   if has_references(desired) then
-    for _, c in ipairs(desired) do
-      if type(c) == "table" then map_references(ctx, c, true) end
-    end
+    for _, c in handler.items(desired) do map_references(ctx, c, true) end
   end
   return desired
 end

@@ -376,8 +376,8 @@ end
 
 -- Some options exist only for the oidc and okta strategies (docs/handlers.md §connections).
 function M.validate(_, _, items, report)
-  for i, c in ipairs(type(items) == "table" and items or {}) do
-    if type(c) == "table" and type(c.options) == "table" and c.strategy ~= "oidc"
+  for i, c in handler.items(items) do
+    if type(c.options) == "table" and c.strategy ~= "oidc"
         and c.strategy ~= "okta" then
       for _, opt in ipairs(OIDC_ONLY_OPTIONS) do
         if c.options[opt] ~= nil then
@@ -391,15 +391,13 @@ end
 
 -- Client names become ids: enabled_clients and SAML options.idpinitiated.client_id.
 function M.resolve(_, ctx, desired)
-  for _, c in ipairs(type(desired) == "table" and desired or {}) do
-    if type(c) == "table" then
-      if type(c.enabled_clients) == "table" then
-        c.enabled_clients = M.client_ids(ctx, c.enabled_clients)
-      end
-      local idp = type(c.options) == "table" and c.options.idpinitiated
-      if type(idp) == "table" and present(idp.client_id) then
-        idp.client_id = M.client_ids(ctx, { idp.client_id })[1]
-      end
+  for _, c in handler.items(desired) do
+    if type(c.enabled_clients) == "table" then
+      c.enabled_clients = M.client_ids(ctx, c.enabled_clients)
+    end
+    local idp = type(c.options) == "table" and c.options.idpinitiated
+    if type(idp) == "table" and present(idp.client_id) then
+      idp.client_id = M.client_ids(ctx, { idp.client_id })[1]
     end
   end
   return desired
@@ -563,8 +561,8 @@ end
 -- The types the connections of the file need before they are created: the clients when a SAML
 -- connection's idpinitiated.client_id names one; nothing otherwise.
 function M.depends_on_for(_, desired)
-  for _, c in ipairs(type(desired) == "table" and desired or {}) do
-    local idp = type(c) == "table" and type(c.options) == "table" and c.options.idpinitiated
+  for _, c in handler.items(desired) do
+    local idp = type(c.options) == "table" and c.options.idpinitiated
     if type(idp) == "table" and idp.client_id ~= nil and idp.client_id ~= NULL then
       return { "clients" }
     end

@@ -251,8 +251,8 @@ end
 
 -- docs/handlers.md §databases (validation), plus the password-authentication rules of a0deploy.
 function M.validate(_, _, items, report)
-  for i, db in ipairs(type(items) == "table" and items or {}) do
-    local o = type(db) == "table" and db.options or nil
+  for i, db in handler.items(items) do
+    local o = db.options
     if is_obj(o) then
       if is_obj(o.attributes) then check_attributes(i, o.attributes, report) end
       if o.password_options ~= nil then check_password_options(i, o, report) end
@@ -269,15 +269,13 @@ end
 
 -- enabled_clients names become ids; custom_password_hash.action_id an action name becomes its id.
 function M.resolve(_, ctx, desired)
-  for _, db in ipairs(type(desired) == "table" and desired or {}) do
-    if type(db) == "table" then
-      if type(db.enabled_clients) == "table" then
-        db.enabled_clients = connections.client_ids(ctx, db.enabled_clients)
-      end
-      local hash = get(db, "options", "custom_password_hash")
-      if is_obj(hash) and present(hash.action_id) then
-        hash.action_id = action_id_of(ctx, hash.action_id)
-      end
+  for _, db in handler.items(desired) do
+    if type(db.enabled_clients) == "table" then
+      db.enabled_clients = connections.client_ids(ctx, db.enabled_clients)
+    end
+    local hash = get(db, "options", "custom_password_hash")
+    if is_obj(hash) and present(hash.action_id) then
+      hash.action_id = action_id_of(ctx, hash.action_id)
     end
   end
   return desired

@@ -66,8 +66,8 @@ local function hide(ctx, v, key)
 end
 
 function M.resolve(_, ctx, desired)
-  for _, item in ipairs(type(desired) == "table" and desired or {}) do
-    if type(item) == "table" then hide(ctx, item.setup) end
+  for _, item in handler.items(desired) do
+    hide(ctx, item.setup)
   end
   return desired
 end

@@ -126,8 +126,8 @@ end
 
 -- A component's type must be one of its category's.
 function M.validate(_, _, items, report)
-  for i, form in ipairs(type(items) == "table" and items or {}) do
-    local nodes = type(form) == "table" and form.nodes
+  for i, form in handler.items(items) do
+    local nodes = form.nodes
     for j, node in ipairs(type(nodes) == "table" and nodes or {}) do
       local config = type(node) == "table" and node.config
       local components = type(config) == "table" and config.components

@@ -121,8 +121,8 @@ end
 -- Credentials a0deploy exported as _VALUE_NOT_SHOWN_ are no values: left out, as a placeholder
 -- left after keyword replacement is. The others are masked in everything logged.
 function M.resolve(_, ctx, desired)
-  for _, item in ipairs(type(desired) == "table" and desired or {}) do
-    local sink = is_obj(item) and item.sink
+  for _, item in handler.items(desired) do
+    local sink = item.sink
     if is_obj(sink) then
       for _, f in ipairs(SECRETS) do
         if sink[f] == NOT_SHOWN then

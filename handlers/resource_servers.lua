@@ -106,8 +106,8 @@ end
 
 -- Configuring the Management API is an error (docs/handlers.md §resourceServers).
 function M.validate(_, _, items, report)
-  for i, rs in ipairs(type(items) == "table" and items or {}) do
-    if type(rs) == "table" and rs.name == MANAGEMENT_API then
+  for i, rs in handler.items(items) do
+    if rs.name == MANAGEMENT_API then
       report(i, "name", "You can not configure the '" .. MANAGEMENT_API .. "'.")
     end
   end

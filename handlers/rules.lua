@@ -87,8 +87,8 @@ end
 -- Two rules of the files with one order: a0deploy's "multiple rules for the same order".
 function M.validate(_, _, items, report)
   local seen = {}
-  for i, r in ipairs(type(items) == "table" and items or {}) do
-    if type(r) == "table" and is_number(r.order) then
+  for i, r in handler.items(items) do
+    if is_number(r.order) then
       local first = seen[r.order]
       if first then
         report(i, "order", ("must be unique: order %s is also rule %q's (item %d)"):format(

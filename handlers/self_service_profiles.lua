@@ -107,8 +107,8 @@ end
 
 -- A profile cannot both name a user attribute profile and list its own attributes.
 function M.validate(_, _, items, report)
-  for i, p in ipairs(type(items) == "table" and items or {}) do
-    if type(p) == "table" and type(p.user_attribute_profile_id) == "string"
+  for i, p in handler.items(items) do
+    if type(p.user_attribute_profile_id) == "string"
         and p.user_attribute_profile_id:match("%S") and type(p.user_attributes) == "table"
         and #p.user_attributes > 0 then
       report(i, "user_attribute_profile_id", ("self-service profile %s has both "
@@ -121,8 +121,8 @@ end
 -- is a profile this run creates, and the change is computed again, with its id, once the user
 -- attribute profiles are written (a0lua.apply).
 function M.resolve(_, ctx, desired)
-  for _, p in ipairs(type(desired) == "table" and desired or {}) do
-    local name = type(p) == "table" and p.user_attribute_profile_id
+  for _, p in handler.items(desired) do
+    local name = p.user_attribute_profile_id
     if type(name) == "string" then
       p.user_attribute_profile_id = handler.name_to_id(ctx, "userAttributeProfiles", name) or name
     end

@@ -124,6 +124,9 @@ Helpers:
                                           the payload minus them; a PATCH of item_path with the
                                           payload minus strip_update (nil when nothing is left)
   handler.wanted_names(h, want) -> names  a keyed handler's names to read (see fetch's want)
+  handler.items(list) -> iterator         for i, item in handler.items(list): the entries of a
+                                          list (the files' items) that are tables, at their index
+                                          (nil or a non-table list: none)
   handler.each(items, fn)                fn(item) for each, concurrently inside a task
   handler.each_checked(items, fn) -> true | nil, err   handler.each, where fn(item) returning
                                           nil, err is a failure: the first one is returned
@@ -427,6 +430,19 @@ local function handler_for(ctx, type_name)
   local h = registry and registry:get(type_name)
   if h then return h end
   return { id = "id", name_field = "name", kind = "list", identifiers = { "id", "name" } }
+end
+
+function M.items(list)
+  if type(list) ~= "table" then list = {} end
+  local i = 0
+  return function()
+    while true do
+      i = i + 1
+      local item = list[i]
+      if item == nil then return nil end
+      if type(item) == "table" then return i, item end
+    end
+  end
 end
 
 -- fn(item) for each item: as tasks of their own inside a0lua.tasks (their requests in flight

@@ -104,6 +104,16 @@ describe("a0lua.handler", function()
       assert.same({ "careful" }, warned)
     end)
 
+    it("iterates the table items of a list at their index", function()
+      local seen = {}
+      for i, item in handler.items({ { a = 1 }, "x", json.null, { a = 2 } }) do
+        seen[#seen + 1] = { i, item.a }
+      end
+      assert.same({ { 1, 1 }, { 4, 2 } }, seen)
+      for _ in handler.items(nil) do error("no items") end
+      for _ in handler.items("list") do error("no items") end
+    end)
+
     it("runs each item and returns the first failure; reads keys into a table", function()
       local seen = {}
       assert.is_true(handler.each_checked({ 1, 2 }, function(n) seen[#seen + 1] = n end))
