@@ -118,7 +118,6 @@ M.CAPTCHA_SECRETS = CAPTCHA_SECRETS
 
 local is_object = util.is_object
 
-
 local function is_scalar_array(v)
   if type(v) ~= "table" or getmetatable(v) ~= ARRAY_MT then return false end
   for _, x in ipairs(v) do

@@ -44,7 +44,6 @@ local M = {
 
 local function is_table(v) return type(v) == "table" and v ~= NULL end
 
-
 local allow_delete = util.allow_delete
 
 local warn = handler.warn
@@ -299,11 +298,11 @@ local function sync(ctx, client_id, desired, current)
     if created == nil then return nil, err end
     final[#final + 1] = { id = created.id, name = cred.name, method = cred.method }
   end
-  for _, p in ipairs(w.patch) do
-    local _, err = handler.send(ctx, "PATCH", credentials_path(client_id) .. "/"
-      .. handler.escape(p.id), { body = { expires_at = p.expires_at }, idempotent = true })
-    if err then return nil, err end
-  end
+  local patched, perr = handler.send_each(ctx, w.patch, function(p)
+    return "PATCH", credentials_path(client_id) .. "/" .. handler.escape(p.id),
+      { body = { expires_at = p.expires_at }, idempotent = true }
+  end)
+  if not patched then return nil, perr end
   if w.rewire then
     local body
     if #final > 0 then

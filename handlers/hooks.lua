@@ -42,8 +42,6 @@ local M = {
   read_wanted = true,
 }
 
-local send = handler.send
-
 local is_object = util.is_object
 
 local function hook_path(id, ...) return handler.item_path(M, id, ...) end
@@ -226,20 +224,13 @@ function M.write_request(self, _, op, payload, current)
   return handler.own_request(self, op, payload, current, { "secrets", "id" })
 end
 
+-- Removed keys, then changed values, then new keys: each request only when it has any.
 local function write_secrets(ctx, id, s)
-  if #s.remove > 0 then
-    local _, err = send(ctx, "DELETE", hook_path(id, "secrets"), { body = s.remove })
-    if err then return nil, err end
-  end
-  if next(s.set) then
-    local _, err = send(ctx, "PATCH", hook_path(id, "secrets"), { body = s.set })
-    if err then return nil, err end
-  end
-  if next(s.add) then
-    local _, err = send(ctx, "POST", hook_path(id, "secrets"), { body = s.add })
-    if err then return nil, err end
-  end
-  return true
+  local writes = { { "DELETE", s.remove }, { "PATCH", s.set }, { "POST", s.add } }
+  return handler.send_each(ctx, writes, function(w)
+    if next(w[2]) == nil then return nil end
+    return w[1], hook_path(id, "secrets"), { body = w[2] }
+  end)
 end
 
 function M.create(self, ctx, payload)

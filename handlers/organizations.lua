@@ -80,6 +80,7 @@ local SCHEMA = {
 }
 
 local send = handler.send
+local send_each = handler.send_each
 
 local M = {
   type = "organizations",
@@ -424,69 +425,66 @@ end
 
 local function sync_connections(ctx, id, want, have)
   local add, update, remove = sub_changes(ctx, "connections", want, have)
-  for _, c in ipairs(add) do
+  local ok, err = send_each(ctx, add, function(c)
     local cid = connection_id_of(ctx, c)
-    if cid then
-      local _, err = send(ctx, "POST", org_path(id, "connections"),
-        { body = connection_body(c, cid), idempotent = true })
-      if err then return nil, err end
-    end
+    if not cid then return nil end
+    return "POST", org_path(id, "connections"),
+      { body = connection_body(c, cid), idempotent = true }
+  end)
+  if ok then
+    ok, err = send_each(ctx, update, function(u)
+      return "PATCH", org_path(id, "connections", u.have.connection_id), { body = u.fields }
+    end)
   end
-  for _, u in ipairs(update) do
-    local cid = u.have.connection_id
-    local _, err = send(ctx, "PATCH", org_path(id, "connections", cid), { body = u.fields })
-    if err then return nil, err end
+  if ok then
+    ok, err = send_each(ctx, remove, function(c)
+      return "DELETE", org_path(id, "connections", c.connection_id)
+    end)
   end
-  for _, c in ipairs(remove) do
-    local _, err = send(ctx, "DELETE", org_path(id, "connections", c.connection_id))
-    if err then return nil, err end
-  end
-  return true
+  return ok, err
 end
 
 local function sync_grants(ctx, id, want, have)
   local add, _, remove = sub_changes(ctx, "client_grants", want, have)
-  for _, g in ipairs(add) do
+  local ok, err = send_each(ctx, add, function(g)
     local grant = grant_id_of(ctx, g.client_id)
     if grant then
-      local _, err = send(ctx, "POST", org_path(id, "client-grants"),
-        { body = { grant_id = grant }, idempotent = true })
-      if err then return nil, err end
-    else
-      warn(ctx, ("organizations %s: no client grant of client %s to associate"):format(id,
-        tostring(g.client_id)))
+      return "POST", org_path(id, "client-grants"),
+        { body = { grant_id = grant }, idempotent = true }
     end
+    warn(ctx, ("organizations %s: no client grant of client %s to associate"):format(id,
+      tostring(g.client_id)))
+  end)
+  if ok then
+    ok, err = send_each(ctx, remove, function(g)
+      local grant = g.grant_id or grant_id_of(ctx, g.client_id)
+      if grant then return "DELETE", org_path(id, "client-grants", grant) end
+    end)
   end
-  for _, g in ipairs(remove) do
-    local grant = g.grant_id or grant_id_of(ctx, g.client_id)
-    if grant then
-      local _, err = send(ctx, "DELETE", org_path(id, "client-grants", grant))
-      if err then return nil, err end
-    end
-  end
-  return true
+  return ok, err
 end
 
 local function sync_domains(ctx, id, want, have)
   local add, update, remove = sub_changes(ctx, "discovery_domains", want, have)
-  for _, u in ipairs(update) do
-    local _, err = send(ctx, "PATCH", org_path(id, "discovery-domains", u.have.id),
+  local ok, err = send_each(ctx, update, function(u)
+    return "PATCH", org_path(id, "discovery-domains", u.have.id),
       { body = { status = u.want.status,
-        use_for_organization_discovery = u.want.use_for_organization_discovery } })
-    if err then return nil, err end
+        use_for_organization_discovery = u.want.use_for_organization_discovery } }
+  end)
+  if ok then
+    ok, err = send_each(ctx, add, function(d)
+      return "POST", org_path(id, "discovery-domains"),
+        { body = { domain = d.domain, status = d.status,
+          use_for_organization_discovery = d.use_for_organization_discovery },
+          idempotent = true }
+    end)
   end
-  for _, d in ipairs(add) do
-    local _, err = send(ctx, "POST", org_path(id, "discovery-domains"),
-      { body = { domain = d.domain, status = d.status,
-        use_for_organization_discovery = d.use_for_organization_discovery },
-        idempotent = true })
-    if err then return nil, err end
+  if ok then
+    ok, err = send_each(ctx, remove, function(d)
+      return "DELETE", org_path(id, "discovery-domains", d.id)
+    end)
   end
-  for _, d in ipairs(remove) do
-    local _, err = send(ctx, "DELETE", org_path(id, "discovery-domains", d.id))
-    if err then return nil, err end
-  end
-  return true
+  return ok, err
 end
 
 local function sync_clients(ctx, id, want, have)
@@ -522,15 +520,13 @@ local function sync_clients(ctx, id, want, have)
     _, err = send(ctx, "DELETE", org_path(id, "clients"), { body = { clients = ids } })
     if err then return nil, err end
   end
-  for _, u in ipairs(update) do
+  return send_each(ctx, update, function(u)
     local cid = client_id(clients, u.want.client_id)
     if cid then
-      _, err = send(ctx, "PATCH", org_path(id, "clients", cid),
-        { body = { use_for_member_access = u.want.use_for_member_access } })
-      if err then return nil, err end
+      return "PATCH", org_path(id, "clients", cid),
+        { body = { use_for_member_access = u.want.use_for_member_access } }
     end
-  end
-  return true
+  end)
 end
 
 local SYNC = { connections = sync_connections, client_grants = sync_grants,

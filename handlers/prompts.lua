@@ -390,11 +390,12 @@ function M.update(self, ctx, current, payload)
       if what == nil then return nil, err end
     end
   end
-  for _, r in ipairs(type(payload.screenRenderers) == "table" and payload.screenRenderers or {}) do
-    local _, err = send(ctx, "PATCH", part_path(r.prompt, "screen", r.screen, "rendering"),
-      { body = renderer_body(r) })
-    if err then return nil, err end
-  end
+  local renderers = type(payload.screenRenderers) == "table" and payload.screenRenderers or {}
+  local ok, err = handler.send_each(ctx, renderers, function(r)
+    return "PATCH", part_path(r.prompt, "screen", r.screen, "rendering"),
+      { body = renderer_body(r) }
+  end)
+  if not ok then return nil, err end
   return current
 end
 

@@ -28,8 +28,6 @@ local SCHEMA = {
   },
 }
 
-local send = handler.send
-
 local M = {
   type = "roles",
   path = "/roles",
@@ -114,16 +112,11 @@ local function sync_permissions(ctx, id, want, have)
   for _, p in ipairs(sorted(have)) do
     if not want_set[perm_key(p)] then remove[#remove + 1] = p end
   end
-  if #remove > 0 then
-    local _, err = send(ctx, "DELETE", perms_path(id), { body = { permissions = remove } })
-    if err then return nil, err end
-  end
-  if #add > 0 then
-    local _, err = send(ctx, "POST", perms_path(id),
-      { body = { permissions = add }, idempotent = true })
-    if err then return nil, err end
-  end
-  return true
+  local writes = { { "DELETE", remove }, { "POST", add, true } }
+  return handler.send_each(ctx, writes, function(w)
+    if #w[2] == 0 then return nil end
+    return w[1], perms_path(id), { body = { permissions = w[2] }, idempotent = w[3] }
+  end)
 end
 
 -- The role itself, without its permissions (requests of their own).

@@ -19,8 +19,6 @@ local SCHEMA = {
   },
 }
 
-local send = handler.send
-
 local M = {
   type = "triggers",
   kind = "singleton",
@@ -130,7 +128,7 @@ function M.write_request() return nil end
 -- PATCH each changed trigger's whole binding list, actions referred to by id.
 function M.update(_, ctx, current, payload)
   local ids
-  for _, trigger in ipairs(sorted_keys(payload)) do
+  local ok, err = handler.send_each(ctx, sorted_keys(payload), function(trigger)
     ids = ids or action_ids(ctx)
     local bindings = json.array()
     for _, b in ipairs(payload[trigger]) do
@@ -139,10 +137,9 @@ function M.update(_, ctx, current, payload)
         or { type = "action_name", value = b.action_name }
       bindings[#bindings + 1] = { ref = ref, display_name = display_of(b) }
     end
-    local _, err = send(ctx, "PATCH", bindings_path(trigger),
-      { body = { bindings = bindings } })
-    if err then return nil, err end
-  end
+    return "PATCH", bindings_path(trigger), { body = { bindings = bindings } }
+  end)
+  if not ok then return nil, err end
   return current
 end
 

@@ -157,6 +157,9 @@ Helpers:
                                           sent twice says idempotent = true, so that it is sent
                                           again when its answer is lost (a 409 then means the
                                           lost one made it)
+  handler.send_each(ctx, items, request) -> true | nil, err   handler.send for each item, one
+                                          after the other: request(item) -> method, path, opts
+                                          (nil: nothing to send for it); stops at a failure
 ]]
 local catalogue = require "a0lua.catalogue"
 local errors = require "a0lua.errors"
@@ -497,6 +500,17 @@ end
 function M.send(ctx, method, path, opts)
   local body, err = ctx.api:request(method, path, opts)
   if body == nil then return nil, err end
+  return true
+end
+
+function M.send_each(ctx, items, request)
+  for _, item in ipairs(items) do
+    local method, path, opts = request(item)
+    if method then
+      local _, err = M.send(ctx, method, path, opts)
+      if err then return nil, err end
+    end
+  end
   return true
 end
 

@@ -104,6 +104,23 @@ describe("a0lua.handler", function()
       assert.same({ "careful" }, warned)
     end)
 
+    it("sends one request per item in order, skipping none-requests, stopping at a failure",
+      function()
+        local api = fake_api({ ["DELETE /x/2"] = 404 })
+        local ok = handler.send_each({ api = api }, { 1, 2, 3 }, function(n)
+          if n == 2 then return nil end
+          return "PATCH", "/x/" .. n, { body = { n = n } }
+        end)
+        assert.is_true(ok)
+        assert.same({ "/x/1", "/x/3" }, { api.calls[1].path, api.calls[2].path })
+        local done, err = handler.send_each({ api = api }, { 2, 3 }, function(n)
+          return "DELETE", "/x/" .. n
+        end)
+        assert.is_nil(done)
+        assert.equal(404, err.status)
+        assert.equal(3, #api.calls)
+      end)
+
     it("iterates the table items of a list at their index", function()
       local seen = {}
       for i, item in handler.items({ { a = 1 }, "x", json.null, { a = 2 } }) do
