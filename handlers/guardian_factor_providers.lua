@@ -157,22 +157,12 @@ function M.fetch(_, ctx, want)
       if named[key] then keys[#keys + 1] = key end
     end
   end
-  local found, err = handler.read_each(keys, function(key)
+  local function item_of(key)
     local name, provider = key:match("^(.-)%-(%w+)$")
-    return handler.optional_get(ctx, endpoint({ name = name, provider = provider }))
-  end)
-  if found == nil then return nil, err end
-  local out = json.array()
-  for _, key in ipairs(keys) do
-    local body = found[key]
-    if type(body) == "table" and next(body) ~= nil then
-      local name, provider = key:match("^(.-)%-(%w+)$")
-      local item = { name = name, provider = provider }
-      for k, v in pairs(body) do item[k] = v end
-      out[#out + 1] = item
-    end
+    return { name = name, provider = provider }
   end
-  return out
+  return handler.optional_items(ctx, keys, function(key) return endpoint(item_of(key)) end,
+    item_of)
 end
 
 -- Only the fields a read shows are compared; the write-only credential is sent along with a

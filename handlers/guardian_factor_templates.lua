@@ -47,20 +47,8 @@ M.validate = handler.validate_keys
 -- 204) and a tenant without the feature (403, 404, 501) leave the template out, as a0deploy does.
 function M.fetch(self, ctx, want)
   local names = want and handler.wanted_names(self, want) or READ_BY_DEFAULT
-  local found, err = handler.read_each(names, function(name)
-    return handler.optional_get(ctx, template_path(self, name))
-  end)
-  if found == nil then return nil, err end
-  local out = json.array()
-  for _, name in ipairs(names) do
-    local body = found[name]
-    if type(body) == "table" and next(body) ~= nil then
-      local item = { name = name }
-      for k, v in pairs(body) do item[k] = v end
-      out[#out + 1] = item
-    end
-  end
-  return out
+  return handler.optional_items(ctx, names, function(name) return template_path(self, name) end,
+    function(name) return { name = name } end)
 end
 
 -- The PUT replaces both messages (the API requires both): the tenant's with the file's on top.

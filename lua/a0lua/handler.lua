@@ -103,6 +103,10 @@ Helpers:
                                           tenant may not have: 404, 501 and 403 read as none
   handler.optional_get(ctx, path) -> body | false | nil, err   the same for one GET: false
                                           when the tenant does not have it
+  handler.optional_items(ctx, keys, path_of, item_of) -> items | nil, err   the items of a keyed
+                                          type of an optional feature: handler.optional_get of
+                                          path_of(key) for each key, concurrently; each answer
+                                          with fields is an item: item_of(key), the answer on top
   handler.id_to_name(ctx, type, id) -> name | nil
   handler.action_id(ctx, name_or_id [, fresh]) -> id | nil   an action's id; fresh: read the
                                           actions again when not found (one made in this run)
@@ -540,6 +544,21 @@ function M.optional_get(ctx, path)
     return false
   end
   return nil, err
+end
+
+function M.optional_items(ctx, keys, path_of, item_of)
+  local found, err = M.read_each(keys, function(key) return M.optional_get(ctx, path_of(key)) end)
+  if found == nil then return nil, err end
+  local out = json.array()
+  for _, key in ipairs(keys) do
+    local body = found[key]
+    if type(body) == "table" and next(body) ~= nil then
+      local item = item_of(key)
+      for k, v in pairs(body) do item[k] = v end
+      out[#out + 1] = item
+    end
+  end
+  return out
 end
 
 -- The update of an item's own fields as h:write_request gives it, when there is one; the item

@@ -121,6 +121,20 @@ describe("a0lua.handler", function()
         assert.equal(3, #api.calls)
       end)
 
+    it("reads the items of an optional keyed feature, leaving out the empty and missing",
+      function()
+        local api = fake_api({ ["GET /f/a"] = { text = "A" }, ["GET /f/b"] = 404,
+          ["GET /f/c"] = {} })
+        local items = handler.optional_items({ api = api }, { "a", "b", "c" },
+          function(k) return "/f/" .. k end, function(k) return { name = k } end)
+        assert.same({ { name = "a", text = "A" } }, items)
+        local failing = fake_api({ ["GET /f/a"] = function() return nil, { status = 500 } end })
+        local none, err = handler.optional_items({ api = failing }, { "a" },
+          function(k) return "/f/" .. k end, function(k) return { name = k } end)
+        assert.is_nil(none)
+        assert.equal(500, err.status)
+      end)
+
     it("iterates the table items of a list at their index", function()
       local seen = {}
       for i, item in handler.items({ { a = 1 }, "x", json.null, { a = 2 } }) do
