@@ -61,9 +61,7 @@ end
 
 -- The tenant's clients: those read for the plan, else read now (through the clients handler).
 local function tenant_clients(ctx)
-  if ctx.current and ctx.current.clients then return ctx.current.clients end
-  local ok, list = pcall(handler.current_of, ctx, "clients")
-  return ok and list or {}
+  return handler.client_lists(ctx, "clientGrants", false)[1]
 end
 
 -- All clients of the tenant (third parties included), read once per run.
@@ -83,15 +81,7 @@ end
 -- client created earlier in this run) from a fresh read of the tenant's clients.
 local function client_id_of(ctx, value, fresh)
   if not present(value) then return value end
-  local lists = { tenant_clients(ctx) }
-  if fresh then
-    local c = handler.run_state(ctx, "clientGrants")
-    if c.fresh == nil then
-      c.fresh = ctx.api:list("/clients",
-        { paging = "offset", key = "clients", query = { is_global = false } }) or {}
-    end
-    lists[2] = c.fresh
-  end
+  local lists = handler.client_lists(ctx, "clientGrants", fresh)
   for _, list in ipairs(lists) do
     for _, cl in ipairs(list) do
       if cl.client_id == value then return value end

@@ -180,21 +180,7 @@ end
 -- once per run so that clients created earlier in the run are found.
 
 local function client_lists(ctx, fresh)
-  local current = ctx.current and ctx.current.clients
-  if current == nil then
-    local ok, list = pcall(handler.current_of, ctx, "clients")
-    current = ok and list or {}
-  end
-  local lists = { current }
-  if fresh and ctx.api then
-    local c = handler.run_state(ctx, "connections")
-    if c.fresh == nil then
-      c.fresh = ctx.api:list("/clients",
-        { paging = "offset", key = "clients", query = { is_global = false } }) or {}
-    end
-    lists[2] = c.fresh
-  end
-  return lists
+  return handler.client_lists(ctx, "connections", fresh)
 end
 
 -- Client names (or ids) as ids; unknown names are kept as given.

@@ -118,14 +118,8 @@ local function run_cache(ctx) return handler.run_state(ctx, "organizations") end
 
 -- The tenant's clients: ctx.current.clients, or read once.
 local function clients_of(ctx, fresh)
-  local c = run_cache(ctx)
   if not fresh and ctx.current and ctx.current.clients then return ctx.current.clients end
-  local key = fresh and "fresh_clients" or "clients"
-  if c[key] == nil then
-    c[key] = ctx.api:list("/clients",
-      { paging = "offset", key = "clients", query = { is_global = false } }) or {}
-  end
-  return c[key]
+  return handler.clients_once(ctx, "organizations", fresh and "fresh_clients" or "clients")
 end
 
 local function client_name(clients, id)

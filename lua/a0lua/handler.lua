@@ -107,6 +107,14 @@ Helpers:
                                           type of an optional feature: handler.optional_get of
                                           path_of(key) for each key, concurrently; each answer
                                           with fields is an item: item_of(key), the answer on top
+  handler.clients_once(ctx, owner, key) -> clients   the tenant's clients (not the global one),
+                                          read once per run and kept in run_state(ctx, owner)[key];
+                                          {} when they cannot be read
+  handler.client_lists(ctx, owner, fresh) -> { clients [, fresh clients] }   the clients read
+                                          for the plan (ctx.current.clients, else read now; {}
+                                          when they cannot be), and with fresh (applying) the
+                                          clients read again once per run (clients_once), so
+                                          that clients created earlier in the run are found
   handler.id_to_name(ctx, type, id) -> name | nil
   handler.action_id(ctx, name_or_id [, fresh]) -> id | nil   an action's id; fresh: read the
                                           actions again when not found (one made in this run)
@@ -620,6 +628,26 @@ function M.run_state(ctx, name)
     all[name] = state
   end
   return state
+end
+
+function M.clients_once(ctx, owner, key)
+  local state = M.run_state(ctx, owner)
+  if state[key] == nil then
+    state[key] = ctx.api:list("/clients",
+      { paging = "offset", key = "clients", query = { is_global = false } }) or {}
+  end
+  return state[key]
+end
+
+function M.client_lists(ctx, owner, fresh)
+  local current = ctx.current and ctx.current.clients
+  if current == nil then
+    local ok, list = pcall(current_of, ctx, "clients")
+    current = ok and list or {}
+  end
+  local lists = { current }
+  if fresh and ctx.api then lists[2] = M.clients_once(ctx, owner, "fresh") end
+  return lists
 end
 
 function M.name_to_id(ctx, type_name, name)

@@ -135,6 +135,22 @@ describe("a0lua.handler", function()
         assert.equal(500, err.status)
       end)
 
+    it("reads the tenant's clients once per run and owner, and again when fresh", function()
+      local api = fake_api({ ["LIST /clients"] = json.array{ { client_id = "c1", name = "a" } } })
+      local ctx = { api = api, current = { clients = json.array{ { client_id = "c0" } } } }
+      local lists = handler.client_lists(ctx, "me", false)
+      assert.equal(1, #lists)
+      assert.equal("c0", lists[1][1].client_id)
+      lists = handler.client_lists(ctx, "me", true)
+      assert.equal("c1", lists[2][1].client_id)
+      handler.client_lists(ctx, "me", true)
+      assert.equal(1, #api.calls)
+      assert.same({ paging = "offset", key = "clients", query = { is_global = false } },
+        api.calls[1].opts)
+      handler.clients_once(ctx, "other", "fresh")
+      assert.equal(2, #api.calls)
+    end)
+
     it("iterates the table items of a list at their index", function()
       local seen = {}
       for i, item in handler.items({ { a = 1 }, "x", json.null, { a = 2 } }) do
