@@ -86,18 +86,8 @@ function M.resolve(_, ctx, desired)
 end
 
 -- Each key once (a keyed type is not checked for duplicates by the engine).
-function M.validate(_, _, items, report)
-  local seen = {}
-  for i, item in ipairs(type(items) == "table" and items or {}) do
-    local key = is_object(item) and item.key
-    if type(key) == "string" then
-      if seen[key] then
-        report(i, "key", ("must be unique: key %q is also item %d"):format(key, seen[key] - 1))
-      else
-        seen[key] = i
-      end
-    end
-  end
+function M.validate(self, _, items, report)
+  handler.check_unique_keys(self, items, report, "key")
 end
 
 -- A key the tenant has is no change (its value cannot be compared).

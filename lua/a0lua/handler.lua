@@ -122,7 +122,8 @@ Helpers:
   handler.placeholders(item) -> copy, removed   whole-value ##KEY## / @@KEY@@ strings removed at
                                           any depth of objects, not in arrays (docs/formats.md §4.3)
   handler.check_unique(h, items, report)  duplicate names and ids of a list type
-  handler.check_unique_keys(h, items, report)   duplicate names (or compound keys) of a keyed type
+  handler.check_unique_keys(h, items, report [, label])   duplicate names (or compound keys) of
+                                          a keyed type; label: a word for the key in the message
   handler.export_item(h, ctx, item) -> item   h:export, then strip_export (minus
                                           INCLUDED_PROPS), EXCLUDED_PROPS, secrets as placeholders
                                           unless AUTH0_EXPORT_SECRETS, the id unless
@@ -710,8 +711,9 @@ end
 
 -- Two items of a keyed type with one name (or compound key) would be two writes of which the
 -- last wins: report(index, field, message) for each repeat, as check_unique does for lists.
-function M.check_unique_keys(h, items, report)
+function M.check_unique_keys(h, items, report, label)
   if type(items) ~= "table" then return end
+  local what = label and label .. " " or ""
   local ident = h.identifiers[1]
   local field = type(ident) == "table" and ident[1] or ident or h.name_field
   local seen = {}
@@ -719,7 +721,8 @@ function M.check_unique_keys(h, items, report)
     local key = M.item_id(h, item)
     if type(key) == "string" then
       if seen[key] then
-        report(i, field, ("must be unique: %q is also item %d"):format(key, seen[key] - 1))
+        report(i, field, ("must be unique: %s%q is also item %d"):format(what, key,
+          seen[key] - 1))
       else
         seen[key] = i
       end
