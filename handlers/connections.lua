@@ -28,6 +28,17 @@ local function active_flag()
   }
 end
 
+-- A list of attribute pairs (SCIM and directory provisioning mappings): `theirs` to auth0.
+local function mapping(theirs)
+  return {
+    type = "array",
+    items = {
+      type = "object",
+      properties = { [theirs] = { type = "string" }, auth0 = { type = "string" } },
+    },
+  }
+end
+
 local SCHEMA = {
   type = "object",
   required = { "name", "strategy" },
@@ -57,13 +68,7 @@ local SCHEMA = {
       required = { "mapping", "user_id_attribute" },
       properties = {
         connection_name = { type = "string" },
-        mapping = {
-          type = "array",
-          items = {
-            type = "object",
-            properties = { scim = { type = "string" }, auth0 = { type = "string" } },
-          },
-        },
+        mapping = mapping("scim"),
         user_id_attribute = { type = "string" },
       },
     },
@@ -77,13 +82,7 @@ local SCHEMA = {
     directory_provisioning_configuration = {
       type = "object",
       properties = {
-        mapping = {
-          type = "array",
-          items = {
-            type = "object",
-            properties = { auth0 = { type = "string" }, idp = { type = "string" } },
-          },
-        },
+        mapping = mapping("idp"),
         synchronize_automatically = { type = "boolean" },
         synchronize_groups = { type = "string", enum = { "all", "off", "selected" } },
         synchronized_groups = {
