@@ -1,7 +1,7 @@
 -- handlers/connections.lua: every connection whose strategy is not auth0 (a0deploy type
 -- `connections`), docs/handlers.md §connections. Database connections are handlers/databases.lua,
 -- which reuses the enabled-clients functions exported here (M.read_enabled_clients,
--- M.sync_enabled_clients, M.client_ids).
+-- M.sync_enabled_clients, M.client_ids, M.resolve_enabled_clients, M.enabled_clients_change).
 local handler = require "a0lua.handler"
 local errors = require "a0lua.errors"
 local json = require "a0lua.core.json"
@@ -283,7 +283,6 @@ end
 
 -- Set comparison of enabled clients (order does not matter).
 local same_set = handler.same_set
-M.same_set = same_set
 
 --------------------------------------------------------------------------------------------------
 -- Reading the tenant
@@ -375,11 +374,16 @@ function M.validate(_, _, items, report)
 end
 
 -- Client names become ids: enabled_clients and SAML options.idpinitiated.client_id.
+-- An item's enabled_clients as ids (names of clients not on the tenant yet stay).
+function M.resolve_enabled_clients(ctx, item)
+  if type(item.enabled_clients) == "table" then
+    item.enabled_clients = M.client_ids(ctx, item.enabled_clients)
+  end
+end
+
 function M.resolve(_, ctx, desired)
   for _, c in handler.items(desired) do
-    if type(c.enabled_clients) == "table" then
-      c.enabled_clients = M.client_ids(ctx, c.enabled_clients)
-    end
+    M.resolve_enabled_clients(ctx, c)
     local idp = type(c.options) == "table" and c.options.idpinitiated
     if type(idp) == "table" and present(idp.client_id) then
       idp.client_id = M.client_ids(ctx, { idp.client_id })[1]
@@ -470,6 +474,16 @@ local function provisioning_change(ctx, desired, current)
   return nil
 end
 
+-- The enabled clients to send: the file's, when they are not the tenant's set; an empty list
+-- is never sent (it would take the connection from every client).
+function M.enabled_clients_change(desired, current)
+  local want = desired.enabled_clients
+  if type(want) == "table" and #want > 0 and not same_set(want, current.enabled_clients) then
+    return handler.deep_copy(want)
+  end
+  return nil
+end
+
 -- enabled_clients compared as a set, never emptied; options sent whole (options_to_send); SCIM
 -- and directory provisioning compared on their own (they are sub-resources).
 function M.diff(self, ctx, desired, current)
@@ -485,10 +499,8 @@ function M.diff(self, ctx, desired, current)
     payload[field] = value
     diffs[#diffs + 1] = { path = field, from = current[field], to = value }
   end
-  local want = desired.enabled_clients
-  if type(want) == "table" and #want > 0 and not same_set(want, current.enabled_clients) then
-    add("enabled_clients", handler.deep_copy(want))
-  end
+  local clients = M.enabled_clients_change(desired, current)
+  if clients then add("enabled_clients", clients) end
   local scim = scim_change(ctx, desired, current)
   if scim ~= nil then add("scim_configuration", scim) end
   local dp = provisioning_change(ctx, desired, current)

@@ -270,9 +270,7 @@ end
 -- enabled_clients names become ids; custom_password_hash.action_id an action name becomes its id.
 function M.resolve(_, ctx, desired)
   for _, db in handler.items(desired) do
-    if type(db.enabled_clients) == "table" then
-      db.enabled_clients = connections.client_ids(ctx, db.enabled_clients)
-    end
+    connections.resolve_enabled_clients(ctx, db)
     local hash = get(db, "options", "custom_password_hash")
     if is_obj(hash) and present(hash.action_id) then
       hash.action_id = action_id_of(ctx, hash.action_id)
@@ -285,13 +283,12 @@ end
 function M.diff(self, ctx, desired, current)
   current = current or {}
   local payload, diffs = Base.diff(self, ctx, desired, current)
-  local want = desired.enabled_clients
-  if type(want) == "table" and #want > 0 and not connections.same_set(want,
-      current.enabled_clients) then
+  local clients = connections.enabled_clients_change(desired, current)
+  if clients then
     payload = payload or {}
     diffs = diffs or {}
-    payload.enabled_clients = handler.deep_copy(want)
-    diffs[#diffs + 1] = { path = "enabled_clients", from = current.enabled_clients, to = want }
+    payload.enabled_clients = clients
+    diffs[#diffs + 1] = { path = "enabled_clients", from = current.enabled_clients, to = clients }
   end
   return payload, diffs
 end
