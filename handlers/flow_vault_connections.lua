@@ -4,9 +4,7 @@
 -- keys, tokens, OAuth secrets): the API never returns it, so it is never compared nor exported,
 -- is sent only with a write that happens anyway, and is masked in everything logged.
 local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
-
-local NULL = json.null
+local util = require "a0lua.util"
 
 -- The API's app ids (FlowsVaultConnectionAppId*Enum; a0deploy's CONNECTION_APP_ID).
 local APP_IDS = { "ACTIVECAMPAIGN", "AIRTABLE", "AUTH0", "BIGQUERY", "CLEARBIT", "DOCUSIGN",
@@ -44,7 +42,7 @@ local M = {
   strip_export = { "created_at", "updated_at", "refreshed_at", "fingerprint" },
 }
 
-local function present(v) return v ~= nil and v ~= NULL and v ~= "" end
+local present = util.present
 
 local function has_setup(item)
   return type(item.setup) == "table" and next(item.setup) ~= nil

@@ -5,6 +5,7 @@
 -- written, and an update sends only {content: {body: {text, voice}, from}, disabled}.
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
+local util = require "a0lua.util"
 
 local NULL = json.null
 local Base = handler.Base
@@ -52,7 +53,7 @@ M.TYPES = TYPES
 
 local is_obj = handler.is_table
 
-local function present(v) return v ~= nil and v ~= NULL and v ~= "" end
+local present = util.present
 
 -- The tenant's templates in one list call. want (a plan): a default (no id) of a type the files
 -- do not list is left out: nothing can delete it, it is already the default.

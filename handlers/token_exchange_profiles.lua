@@ -4,8 +4,7 @@
 -- subject_token_type, and only name and subject_token_type can be changed (the PATCH body).
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
-
-local NULL = json.null
+local util = require "a0lua.util"
 
 local SCHEMA = {
   type = "object",
@@ -40,7 +39,7 @@ local warn = handler.warn
 
 local status_of = handler.status_of
 
-local function present(v) return v ~= nil and v ~= NULL and v ~= "" end
+local present = util.present
 
 -- The tenant's actions, or nil (with a warning) when they cannot be read.
 local function actions_of(ctx)
