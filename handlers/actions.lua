@@ -113,13 +113,12 @@ local function action_path(id, ...) return handler.item_path(M, id, ...) end
 function M.fetch(self, ctx)
   local list, err = ctx.api:list(self.path, { paging = "actions", key = "actions" })
   if list ~= nil then return list end
-  local s = status_of(err)
-  if s == 404 or s == 501 or (s == 403 and type(err) == "table"
-      and err.error_code == "feature_not_enabled") then
+  if handler.feature_off(err) then
     info(ctx, "actions: not enabled on the tenant, skipped")
     return json.array()
   end
-  if s == 500 and message_of(err):find("An internal server error occurred", 1, true) then
+  if status_of(err) == 500
+      and message_of(err):find("An internal server error occurred", 1, true) then
     return nil, errors.from{
       code = "api_error", status = 500, message = "Cannot process actions because "
       .. "the actions service is unavailable. Retrying may succeed; adding 'actions' to "

@@ -30,8 +30,6 @@ local M = {
 
 local warn = handler.warn
 
-local status_of = handler.status_of
-
 local function bindings_path(trigger)
   return "/actions/triggers/" .. handler.escape(trigger) .. "/bindings"
 end
@@ -44,11 +42,7 @@ local sorted_keys = util.sorted_keys
 function M.fetch(self, ctx, want)
   local triggers, err = ctx.api:list(self.path, { paging = "none", key = "triggers" })
   if triggers == nil then
-    local s = status_of(err)
-    if s == 404 or s == 501 or (s == 403 and type(err) == "table"
-        and err.error_code == "feature_not_enabled") then
-      return {}
-    end
+    if handler.feature_off(err) then return {} end
     return nil, err
   end
   local seen, ids = {}, {}

@@ -158,6 +158,8 @@ Helpers:
   handler.status_of(err) -> status | nil  the HTTP status of an API error (404 for api_not_found)
   handler.message_of(err) -> string       an error's message ("" when it has none)
   handler.is_table(v) -> bool             a table that is not json.null (an object or an array)
+  handler.feature_off(err) -> bool        an API error saying the feature is not on the tenant:
+                                          404, 501, or 403 feature_not_enabled (actions, triggers)
   handler.create_own(h, ctx, payload)     h:create for a handler whose own request is all a create
                                           sends: handler.write_own(h, ctx, "create", payload)
   handler.token_quota_schema([nullable]) -> schema   the API's token quota object (clients,
@@ -487,6 +489,11 @@ function M.message_of(err)
 end
 
 function M.is_table(v) return type(v) == "table" and v ~= NULL end
+
+function M.feature_off(err)
+  local s = M.status_of(err)
+  return s == 404 or s == 501 or (s == 403 and err.error_code == "feature_not_enabled")
+end
 
 function M.each_checked(items, fn)
   local failure
