@@ -419,66 +419,55 @@ end
 
 local function sync_connections(ctx, id, want, have)
   local add, update, remove = sub_changes(ctx, "connections", want, have)
-  local ok, err = send_each(ctx, add, function(c)
-    local cid = connection_id_of(ctx, c)
-    if not cid then return nil end
-    return "POST", org_path(id, "connections"),
-      { body = connection_body(c, cid), idempotent = true }
-  end)
-  if ok then
-    ok, err = send_each(ctx, update, function(u)
+  return handler.send_steps(ctx, {
+    { add, function(c)
+      local cid = connection_id_of(ctx, c)
+      if not cid then return nil end
+      return "POST", org_path(id, "connections"),
+        { body = connection_body(c, cid), idempotent = true }
+    end },
+    { update, function(u)
       return "PATCH", org_path(id, "connections", u.have.connection_id), { body = u.fields }
-    end)
-  end
-  if ok then
-    ok, err = send_each(ctx, remove, function(c)
-      return "DELETE", org_path(id, "connections", c.connection_id)
-    end)
-  end
-  return ok, err
+    end },
+    { remove, function(c) return "DELETE", org_path(id, "connections", c.connection_id) end },
+  })
 end
 
 local function sync_grants(ctx, id, want, have)
   local add, _, remove = sub_changes(ctx, "client_grants", want, have)
-  local ok, err = send_each(ctx, add, function(g)
-    local grant = grant_id_of(ctx, g.client_id)
-    if grant then
-      return "POST", org_path(id, "client-grants"),
-        { body = { grant_id = grant }, idempotent = true }
-    end
-    warn(ctx, ("organizations %s: no client grant of client %s to associate"):format(id,
-      tostring(g.client_id)))
-  end)
-  if ok then
-    ok, err = send_each(ctx, remove, function(g)
+  return handler.send_steps(ctx, {
+    { add, function(g)
+      local grant = grant_id_of(ctx, g.client_id)
+      if grant then
+        return "POST", org_path(id, "client-grants"),
+          { body = { grant_id = grant }, idempotent = true }
+      end
+      warn(ctx, ("organizations %s: no client grant of client %s to associate"):format(id,
+        tostring(g.client_id)))
+    end },
+    { remove, function(g)
       local grant = g.grant_id or grant_id_of(ctx, g.client_id)
       if grant then return "DELETE", org_path(id, "client-grants", grant) end
-    end)
-  end
-  return ok, err
+    end },
+  })
 end
 
 local function sync_domains(ctx, id, want, have)
   local add, update, remove = sub_changes(ctx, "discovery_domains", want, have)
-  local ok, err = send_each(ctx, update, function(u)
-    return "PATCH", org_path(id, "discovery-domains", u.have.id),
-      { body = { status = u.want.status,
-        use_for_organization_discovery = u.want.use_for_organization_discovery } }
-  end)
-  if ok then
-    ok, err = send_each(ctx, add, function(d)
+  return handler.send_steps(ctx, {
+    { update, function(u)
+      return "PATCH", org_path(id, "discovery-domains", u.have.id),
+        { body = { status = u.want.status,
+          use_for_organization_discovery = u.want.use_for_organization_discovery } }
+    end },
+    { add, function(d)
       return "POST", org_path(id, "discovery-domains"),
         { body = { domain = d.domain, status = d.status,
           use_for_organization_discovery = d.use_for_organization_discovery },
           idempotent = true }
-    end)
-  end
-  if ok then
-    ok, err = send_each(ctx, remove, function(d)
-      return "DELETE", org_path(id, "discovery-domains", d.id)
-    end)
-  end
-  return ok, err
+    end },
+    { remove, function(d) return "DELETE", org_path(id, "discovery-domains", d.id) end },
+  })
 end
 
 local function sync_clients(ctx, id, want, have)

@@ -175,6 +175,8 @@ Helpers:
   handler.send_each(ctx, items, request) -> true | nil, err   handler.send for each item, one
                                           after the other: request(item) -> method, path, opts
                                           (nil: nothing to send for it); stops at a failure
+  handler.send_steps(ctx, steps) -> true | nil, err   send_each for each { items, request } of
+                                          steps in turn (adds, then updates, then removes)
 ]]
 local catalogue = require "a0lua.catalogue"
 local errors = require "a0lua.errors"
@@ -530,6 +532,14 @@ function M.send_each(ctx, items, request)
       local _, err = M.send(ctx, method, path, opts)
       if err then return nil, err end
     end
+  end
+  return true
+end
+
+function M.send_steps(ctx, steps)
+  for _, step in ipairs(steps) do
+    local ok, err = M.send_each(ctx, step[1], step[2])
+    if not ok then return nil, err end
   end
   return true
 end

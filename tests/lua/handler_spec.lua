@@ -124,6 +124,14 @@ describe("a0lua.handler", function()
         assert.is_nil(done)
         assert.equal(404, err.status)
         assert.equal(3, #api.calls)
+        local steps = handler.send_steps({ api = api }, {
+          { { 4 }, function(n) return "POST", "/x/" .. n end },
+          { { 2, 5 }, function(n) return "DELETE", "/x/" .. n end },
+          { { 6 }, function(n) return "POST", "/x/" .. n end },
+        })
+        assert.is_nil(steps)
+        assert.same({ "/x/4", "/x/2" }, { api.calls[4].path, api.calls[5].path })
+        assert.equal(5, #api.calls)
       end)
 
     it("reads the items of an optional keyed feature, leaving out the empty and missing",
