@@ -44,11 +44,7 @@ local READ_ONLY = { "actions_using_module_total", "latest_version_number", "crea
 
 local M = {
   type = "actionModules",
-  kind = "list",
   path = "/actions/modules",
-  id = "id",
-  identifiers = { "id", "name" },
-  name_field = "name",
   list = { paging = "actions", key = "modules" },
   schema = SCHEMA,
   strip_create = READ_ONLY,
@@ -56,22 +52,11 @@ local M = {
   -- request of its own (diff below).
   strip_update = { "name", "secrets", "all_changes_published", "actions_using_module_total",
                    "latest_version_number", "created_at", "updated_at" },
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
 }
 
-local function status_of(err)
-  return type(err) == "table" and (err.status or (err.code == "api_not_found" and 404)) or nil
-end
+local status_of = handler.status_of
 
-local function module_path(id, ...)
-  local out = M.path .. "/" .. handler.escape(id)
-  for _, p in ipairs({ ... }) do out = out .. "/" .. p end
-  return out
-end
+local function module_path(id, ...) return handler.item_path(M, id, ...) end
 
 -- GET /actions/modules. A tenant without action modules (404, 501, 403) has none.
 function M.fetch(self, ctx)
@@ -133,21 +118,15 @@ end
 
 function M.create(self, ctx, payload)
   local _, _, body = self:write_request(ctx, "create", payload)
-  local created, err = ctx.api:create(self.path, body,
-    { find = function(m) return m.name == payload.name end, list = handler.deep_copy(self.list) })
+  local created, err = handler.create_named(self, ctx, body, payload.name)
   if created == nil then return nil, err end
   if payload.all_changes_published == true then return publish(ctx, created) end
   return created
 end
 
 function M.update(self, ctx, current, payload)
-  local method, path, body = self:write_request(ctx, "update", payload, current)
-  local updated = current
-  if method then
-    local err
-    updated, err = ctx.api:request(method, path, { body = body })
-    if updated == nil then return nil, err end
-  end
+  local updated, err = handler.update_own(self, ctx, current, payload)
+  if updated == nil then return nil, err end
   if payload.all_changes_published == true then
     if type(updated) ~= "table" or updated.id == nil then updated = current end
     return publish(ctx, updated)

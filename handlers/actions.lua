@@ -72,39 +72,24 @@ local send = handler.send
 
 local M = {
   type = "actions",
-  kind = "list",
   path = "/actions/actions",
-  id = "id",
-  identifiers = { "id", "name" },
-  name_field = "name",
   list = { paging = "actions", key = "actions" },
   schema = SCHEMA,
   strip_create = { "status" },
   strip_update = { "deployed", "status", "id", "secrets" },
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
 }
 
 local present = util.present
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
 local function info(ctx, message)
   if ctx.log then ctx.log:info(message) end
 end
 
-local function status_of(err)
-  return type(err) == "table" and (err.status or (err.code == "api_not_found" and 404)) or nil
-end
+local status_of = handler.status_of
 
-local function message_of(err)
-  return type(err) == "table" and tostring(err.message or "") or tostring(err)
-end
+local message_of = handler.message_of
 
 local function is_marketplace(action)
   return type(action) == "table" and present(action.integration)
@@ -118,11 +103,7 @@ local function sleep(ctx, ms)
   if ok and tasks.current() then tasks.sleep(ms) end
 end
 
-local function action_path(id, ...)
-  local out = "/actions/actions/" .. handler.escape(id)
-  for _, p in ipairs({ ... }) do out = out .. "/" .. p end
-  return out
-end
+local function action_path(id, ...) return handler.item_path(M, id, ...) end
 
 --------------------------------------------------------------------------------------------------
 -- Reading the tenant
@@ -132,13 +113,12 @@ end
 function M.fetch(self, ctx)
   local list, err = ctx.api:list(self.path, { paging = "actions", key = "actions" })
   if list ~= nil then return list end
-  local s = status_of(err)
-  if s == 404 or s == 501 or (s == 403 and type(err) == "table"
-      and err.error_code == "feature_not_enabled") then
+  if handler.feature_off(err) then
     info(ctx, "actions: not enabled on the tenant, skipped")
     return json.array()
   end
-  if s == 500 and message_of(err):find("An internal server error occurred", 1, true) then
+  if status_of(err) == 500
+      and message_of(err):find("An internal server error occurred", 1, true) then
     return nil, errors.from{
       code = "api_error", status = 500, message = "Cannot process actions because "
       .. "the actions service is unavailable. Retrying may succeed; adding 'actions' to "
@@ -218,8 +198,8 @@ end
 
 function M.resolve(_, ctx, desired)
   local any = false
-  for _, a in ipairs(type(desired) == "table" and desired or {}) do
-    if type(a) == "table" and type(a.modules) == "table" and #a.modules > 0 then any = true end
+  for _, a in handler.items(desired) do
+    if type(a.modules) == "table" and #a.modules > 0 then any = true end
   end
   if not any or not ctx.api then return desired end
   local modules = ctx.api:list("/actions/modules", { paging = "actions", key = "modules" })
@@ -329,9 +309,7 @@ end
 
 function M.create(self, ctx, payload)
   local _, _, body = M.write_request(self, ctx, "create", payload)
-  local created, err = ctx.api:create(self.path, body,
-    { find = function(a) return a.name == payload.name end,
-      list = { paging = "actions", key = "actions" } })
+  local created, err = handler.create_named(self, ctx, body, payload.name)
   if created == nil then return nil, err end
   if payload.deployed == true then
     local ok, derr = deploy(ctx, created.id, payload.name)
@@ -341,18 +319,10 @@ function M.create(self, ctx, payload)
 end
 
 function M.update(self, ctx, current, payload)
-  local method, path, body = M.write_request(self, ctx, "update", payload, current)
-  local updated = current
-  if method then
-    local err
-    updated, err = ctx.api:request(method, path, { body = body })
-    if updated == nil then return nil, err end
-  end
-  if payload.deployed == true then
-    local ok, err = deploy(ctx, current.id, current.name)
-    if not ok then return nil, err end
-  end
-  return updated
+  return handler.update_then(self, ctx, current, payload, function()
+    if payload.deployed ~= true then return true end
+    return deploy(ctx, current.id, current.name)
+  end)
 end
 
 -- Bound actions go too (?force=true).

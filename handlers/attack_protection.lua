@@ -111,21 +111,12 @@ local M = {
   path = "/attack-protection",
   schema = SCHEMA,
   read_wanted = true,
-  strip_create = {},
-  strip_update = {},
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
 }
 
 M.SECTIONS = SECTIONS
 M.CAPTCHA_SECRETS = CAPTCHA_SECRETS
 
 local is_object = util.is_object
-
-local function filled(v) return is_object(v) and next(v) ~= nil end
 
 local function is_scalar_array(v)
   if type(v) ~= "table" or getmetatable(v) ~= ARRAY_MT then return false end
@@ -160,9 +151,7 @@ local function same(desired, current)
   return handler.matches(desired, current)
 end
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
 local function forbidden(err)
   return type(err) == "table" and (err.status == 403 or err.status == 404)
@@ -176,20 +165,12 @@ function M.fetch(_, ctx, want)
       wanted[#wanted + 1] = s
     end
   end
-  local out, failure = {}, nil
-  handler.each(wanted, function(s)
-    local body, err = ctx.api:request("GET", s.path)
-    if body ~= nil then
-      out[s.key] = body
-    elseif s.optional and forbidden(err) then
-      warn(ctx, ("attackProtection: %s is not available on this tenant (%s): left out")
-        :format(s.key, tostring(err.status)))
-    else
-      failure = failure or err
-    end
+  return handler.read_sections(ctx, wanted, function(s, err)
+    if not (s.optional and forbidden(err)) then return false end
+    warn(ctx, ("attackProtection: %s is not available on this tenant (%s): left out")
+      :format(s.key, tostring(err.status)))
+    return true
   end)
-  if failure then return nil, failure end
-  return out
 end
 
 -- A captcha provider with nothing set (an empty site_key; an empty auth_challenge or
@@ -243,20 +224,7 @@ end
 -- Per section the files set (a0deploy: an empty object is nothing), the fields that differ
 -- from what the tenant answers; payload = { [section] = {field = value} }.
 function M.diff(_, _, desired, current)
-  current = is_object(current) and current or {}
-  local payload, diffs = nil, {}
-  for _, s in ipairs(SECTIONS) do
-    local want = desired[s.key]
-    if filled(want) then
-      local body = section_diff(s, want, current[s.key], diffs)
-      if body then
-        payload = payload or {}
-        payload[s.key] = body
-      end
-    end
-  end
-  if payload == nil then return nil end
-  return payload, diffs
+  return handler.diff_sections(SECTIONS, desired, current, section_diff)
 end
 
 -- Arrays of values sorted (a0deploy's export); captcha secrets become placeholders unless

@@ -36,28 +36,17 @@ local M = {
   kind = "singleton",
   path = "/branding",
   schema = schema(),
-  strip_create = {},
-  strip_update = {},
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
   -- a plan reads the template only when the files set one
   read_wanted = true,
 }
 
 M.TEMPLATE = TEMPLATE
 
-local function is_obj(v) return type(v) == "table" and v ~= NULL end
+local is_obj = handler.is_table
 
-local function status_of(err)
-  return type(err) == "table" and (err.status or (err.code == "api_not_found" and 404)) or nil
-end
+local status_of = handler.status_of
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
 -- The body of the universal_login entry of a templates list (nil when there is none).
 local function template_body(templates)

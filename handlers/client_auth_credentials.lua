@@ -10,6 +10,7 @@
 -- readable, so a changed `pem` under the same name is not seen: rotate a key under a new name.
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
+local util = require "a0lua.util"
 
 local NULL = json.null
 
@@ -29,38 +30,23 @@ local METHODS = { "private_key_jwt", "self_signed_tls_client_auth", "tls_client_
 -- What a create may carry besides name, credential_type and pem (the API's request schema).
 local CREATE_EXTRA = { "alg", "subject_dn", "expires_at", "parse_expiry_from_cert" }
 
+-- Key material is never compared, never shown in a plan, never exported.
 local M = {
   type = "clientAuthCredentials",
-  kind = "list",
   path = "/clients",
   id = "client_id",
   identifiers = { "client" },
   name_field = "client",
-  depends_on = { "clients" },
   -- The files' own key (a0deploy reads it as null; a0lua's readers drop it) is never deployed.
   schema = { type = "array", items = { type = "object" } },
-  strip_create = {},
-  strip_update = {},
-  strip_export = {},
-  -- Key material is never compared, never shown in a plan, never exported.
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
   read_wanted = true,
 }
 
 local function is_table(v) return type(v) == "table" and v ~= NULL end
 
-local function truthy(v) return v == true or v == "true" end
+local allow_delete = util.allow_delete
 
-local function allow_delete(ctx)
-  return truthy((ctx.config or {}).AUTH0_ALLOW_DELETE)
-end
-
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
 local function credentials_path(client_id)
   return "/clients/" .. handler.escape(client_id) .. "/credentials"
@@ -151,13 +137,10 @@ function M.fetch(_, ctx, want)
     local client = is_table(item) and client_named(ctx, item.client)
     if client then found[#found + 1] = { item = item, client = client } end
   end
-  local out, failure = json.array(), nil
-  handler.each(found, function(f)
-    local creds, err = ctx.api:list(credentials_path(f.client.client_id), { paging = "none" })
-    if creds == nil then
-      failure = failure or err
-      return
-    end
+  local out = json.array()
+  local ok, err = handler.each_checked(found, function(f)
+    local creds, lerr = ctx.api:list(credentials_path(f.client.client_id), { paging = "none" })
+    if creds == nil then return nil, lerr end
     local wired = wiring_of(f.client)
     local list = json.array()
     for _, cred in ipairs(creds) do
@@ -171,8 +154,9 @@ function M.fetch(_, ctx, want)
       is_first_party = f.client.is_first_party, credentials = list,
       wired = next(wired) ~= nil and wired or nil,
       methods_set = is_table(f.client.client_authentication_methods) }
+    return true
   end)
-  if failure then return nil, failure end
+  if not ok then return nil, err end
   table.sort(out, function(a, b) return tostring(a.client) < tostring(b.client) end)
   return out
 end
@@ -314,11 +298,11 @@ local function sync(ctx, client_id, desired, current)
     if created == nil then return nil, err end
     final[#final + 1] = { id = created.id, name = cred.name, method = cred.method }
   end
-  for _, p in ipairs(w.patch) do
-    local _, err = handler.send(ctx, "PATCH", credentials_path(client_id) .. "/"
-      .. handler.escape(p.id), { body = { expires_at = p.expires_at }, idempotent = true })
-    if err then return nil, err end
-  end
+  local patched, perr = handler.send_each(ctx, w.patch, function(p)
+    return "PATCH", credentials_path(client_id) .. "/" .. handler.escape(p.id),
+      { body = { expires_at = p.expires_at }, idempotent = true }
+  end)
+  if not patched then return nil, perr end
   if w.rewire then
     local body
     if #final > 0 then

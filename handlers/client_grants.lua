@@ -31,9 +31,7 @@ local SCHEMA = {
 
 local M = {
   type = "clientGrants",
-  kind = "list",
   path = "/client-grants",
-  id = "id",
   identifiers = {
     "id",
     { "client_id", "audience", "subject_type" },
@@ -47,10 +45,6 @@ local M = {
   strip_update = { ANY_SUBJECT, KEY, "audience", "client_id", "subject_type", "is_system",
     "default_for", "id" },
   strip_export = { ANY_SUBJECT, KEY },
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
 }
 
 local present = util.present
@@ -67,9 +61,7 @@ end
 
 -- The tenant's clients: those read for the plan, else read now (through the clients handler).
 local function tenant_clients(ctx)
-  if ctx.current and ctx.current.clients then return ctx.current.clients end
-  local ok, list = pcall(handler.current_of, ctx, "clients")
-  return ok and list or {}
+  return handler.client_lists(ctx, "clientGrants", false)[1]
 end
 
 -- All clients of the tenant (third parties included), read once per run.
@@ -89,15 +81,7 @@ end
 -- client created earlier in this run) from a fresh read of the tenant's clients.
 local function client_id_of(ctx, value, fresh)
   if not present(value) then return value end
-  local lists = { tenant_clients(ctx) }
-  if fresh then
-    local c = handler.run_state(ctx, "clientGrants")
-    if c.fresh == nil then
-      c.fresh = ctx.api:list("/clients",
-        { paging = "offset", key = "clients", query = { is_global = false } }) or {}
-    end
-    lists[2] = c.fresh
-  end
+  local lists = handler.client_lists(ctx, "clientGrants", fresh)
   for _, list in ipairs(lists) do
     for _, cl in ipairs(list) do
       if cl.client_id == value then return value end
@@ -155,19 +139,17 @@ end
 -- Exactly one of client_id / default_for; allow_all_scopes excludes scope. (The client a grant
 -- names is checked by validate.lua's references.)
 function M.validate(_, _, items, report)
-  for i, g in ipairs(type(items) == "table" and items or {}) do
-    if type(g) == "table" then
-      local has_client, has_default = present(g.client_id), present(g.default_for)
-      if has_client and has_default then
-        report(i, "client_id", ('Cannot specify both "client_id" and "default_for" (audience %s):'
-          .. " they are mutually exclusive"):format(tostring(g.audience)))
-      elseif not has_client and not has_default then
-        report(i, "client_id", ('One of "client_id" or "default_for" is required (audience %s)')
-          :format(tostring(g.audience)))
-      end
-      if g.allow_all_scopes == true and type(g.scope) == "table" and #g.scope > 0 then
-        report(i, "scope", 'Cannot specify "scope" when "allow_all_scopes" is true')
-      end
+  for i, g in handler.items(items) do
+    local has_client, has_default = present(g.client_id), present(g.default_for)
+    if has_client and has_default then
+      report(i, "client_id", ('Cannot specify both "client_id" and "default_for" (audience %s):'
+        .. " they are mutually exclusive"):format(tostring(g.audience)))
+    elseif not has_client and not has_default then
+      report(i, "client_id", ('One of "client_id" or "default_for" is required (audience %s)')
+        :format(tostring(g.audience)))
+    end
+    if g.allow_all_scopes == true and type(g.scope) == "table" and #g.scope > 0 then
+      report(i, "scope", 'Cannot specify "scope" when "allow_all_scopes" is true')
     end
   end
 end
@@ -175,13 +157,11 @@ end
 -- Client names become ids (names of clients the tenant does not have yet stay: they are
 -- resolved again when the grant is created, after the clients).
 function M.resolve(_, ctx, desired)
-  for _, g in ipairs(type(desired) == "table" and desired or {}) do
-    if type(g) == "table" then
-      local shown = g.client_id
-      g.client_id = client_id_of(ctx, g.client_id)
-      if not present(g.subject_type) then g[ANY_SUBJECT] = true end
-      g[KEY] = key_of(shown, g)
-    end
+  for _, g in handler.items(desired) do
+    local shown = g.client_id
+    g.client_id = client_id_of(ctx, g.client_id)
+    if not present(g.subject_type) then g[ANY_SUBJECT] = true end
+    g[KEY] = key_of(shown, g)
   end
   return desired
 end

@@ -31,23 +31,6 @@ local function bool() return { type = "boolean" } end
 local function strings() return { type = "array", items = { type = "string" } } end
 local function enabled_flag() return { type = "object", properties = { enabled = bool() } } end
 
-local token_quota = {
-  type = { "object", "null" },
-  properties = {
-    client_credentials = {
-      type = "object",
-      properties = {
-        enforce = { type = "boolean", default = true },
-        per_day = { type = "integer", minimum = 1 },
-        per_hour = { type = "integer", minimum = 1 },
-      },
-      additionalProperties = false,
-      minProperties = 1,
-    },
-  },
-  required = { "client_credentials" },
-}
-
 -- client_authentication_methods: the credentials the clientAuthCredentials step deploys
 -- (handlers/client_auth_credentials.lua). a0deploy leaves the field unchecked and the API refuses
 -- a misspelt method or credential type only once the client is written; a0lua refuses it here.
@@ -125,7 +108,7 @@ local SCHEMA = {
         },
       },
     },
-    token_quota = token_quota,
+    token_quota = handler.token_quota_schema(true),
     session_transfer = {
       type = "object",
       additionalProperties = true,
@@ -282,11 +265,9 @@ local SCHEMA = {
 
 local M = {
   type = "clients",
-  kind = "list",
   path = "/clients",
   id = "client_id",
   identifiers = { "client_id", "external_client_id", { "name", REGULAR } },
-  name_field = "name",
   list = { paging = "offset", key = "clients", query = { is_global = false } },
   schema = SCHEMA,
   -- Besides a0deploy's list, the read-only fields a GET shows (and hand-written files copy):
@@ -306,10 +287,8 @@ local M = {
     REGULAR, "client_secret", "callback_url_template", "signing_keys", "global", "tenant",
     "custom_login_page_preview", "config_route", "owners", "encrypted",
   },
-  secrets = {},
   object_fields = { "client_metadata" },
   ignore_diff = { "encrypted" },
-  update_method = "PATCH",
 }
 
 M.CIMD_EDITABLE = CIMD_EDITABLE
@@ -323,9 +302,7 @@ M.is_cimd = is_cimd
 
 local function config(ctx) return ctx.config or {} end
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
 local set_of = util.set_of
 
@@ -378,9 +355,9 @@ local REFERENCES = {
 }
 
 local function has_references(items)
-  for _, c in ipairs(items) do
-    if type(c) == "table" and (type(c.express_configuration) == "table"
-        or type(c.my_organization_configuration) == "table") then
+  for _, c in handler.items(items) do
+    if type(c.express_configuration) == "table"
+        or type(c.my_organization_configuration) == "table" then
       return true
     end
   end
@@ -504,9 +481,7 @@ function M.resolve(_, ctx, desired)
       .. "(clients: " .. table.concat(old_cors, ", ") .. ")")
   end
   if has_references(desired) then
-    for _, c in ipairs(desired) do
-      if type(c) == "table" then map_references(ctx, c, true) end
-    end
+    for _, c in handler.items(desired) do map_references(ctx, c, true) end
   end
   return desired
 end

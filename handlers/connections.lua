@@ -1,7 +1,7 @@
 -- handlers/connections.lua: every connection whose strategy is not auth0 (a0deploy type
 -- `connections`), docs/handlers.md §connections. Database connections are handlers/databases.lua,
 -- which reuses the enabled-clients functions exported here (M.read_enabled_clients,
--- M.sync_enabled_clients, M.client_ids).
+-- M.sync_enabled_clients, M.client_ids, M.resolve_enabled_clients, M.enabled_clients_change).
 local handler = require "a0lua.handler"
 local errors = require "a0lua.errors"
 local json = require "a0lua.core.json"
@@ -25,6 +25,17 @@ local function active_flag()
     properties = { active = { type = "boolean" } },
     required = { "active" },
     additionalProperties = false,
+  }
+end
+
+-- A list of attribute pairs (SCIM and directory provisioning mappings): `theirs` to auth0.
+local function mapping(theirs)
+  return {
+    type = "array",
+    items = {
+      type = "object",
+      properties = { [theirs] = { type = "string" }, auth0 = { type = "string" } },
+    },
   }
 end
 
@@ -57,13 +68,7 @@ local SCHEMA = {
       required = { "mapping", "user_id_attribute" },
       properties = {
         connection_name = { type = "string" },
-        mapping = {
-          type = "array",
-          items = {
-            type = "object",
-            properties = { scim = { type = "string" }, auth0 = { type = "string" } },
-          },
-        },
+        mapping = mapping("scim"),
         user_id_attribute = { type = "string" },
       },
     },
@@ -77,13 +82,7 @@ local SCHEMA = {
     directory_provisioning_configuration = {
       type = "object",
       properties = {
-        mapping = {
-          type = "array",
-          items = {
-            type = "object",
-            properties = { auth0 = { type = "string" }, idp = { type = "string" } },
-          },
-        },
+        mapping = mapping("idp"),
         synchronize_automatically = { type = "boolean" },
         synchronize_groups = { type = "string", enum = { "all", "off", "selected" } },
         synchronized_groups = {
@@ -106,44 +105,26 @@ local send = handler.send
 
 local M = {
   type = "connections",
-  kind = "list",
   path = "/connections",
-  id = "id",
-  identifiers = { "id", "name" },
-  name_field = "name",
   parts = { { field = "enabled_clients", depends_on = { "clients" } } },
   list = { paging = "checkpoint", key = "connections" },
   schema = SCHEMA,
-  strip_create = {},
   strip_update = { "strategy", "name", "id", "enabled_clients", "scim_configuration",
     "directory_provisioning_configuration" },
   strip_export = { "provisioning_ticket_url", "realms" },
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
 }
 
 local present = util.present
 
 local function config(ctx) return ctx.config or {} end
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
 local set_of = util.set_of
 
-local function allow_delete(ctx)
-  local v = config(ctx).AUTH0_ALLOW_DELETE
-  return v == true or v == "true"
-end
+local allow_delete = util.allow_delete
 
-local function status_of(err)
-  return type(err) == "table" and err.status or nil
-end
-
-local each = handler.each
+local status_of = handler.status_of
 
 --------------------------------------------------------------------------------------------------
 -- base64 (SAML certificates are exported base64-encoded, docs/handlers.md §connections)
@@ -198,21 +179,7 @@ end
 -- once per run so that clients created earlier in the run are found.
 
 local function client_lists(ctx, fresh)
-  local current = ctx.current and ctx.current.clients
-  if current == nil then
-    local ok, list = pcall(handler.current_of, ctx, "clients")
-    current = ok and list or {}
-  end
-  local lists = { current }
-  if fresh and ctx.api then
-    local c = handler.run_state(ctx, "connections")
-    if c.fresh == nil then
-      c.fresh = ctx.api:list("/clients",
-        { paging = "offset", key = "clients", query = { is_global = false } }) or {}
-    end
-    lists[2] = c.fresh
-  end
-  return lists
+  return handler.client_lists(ctx, "connections", fresh)
 end
 
 -- Client names (or ids) as ids; unknown names are kept as given.
@@ -316,7 +283,6 @@ end
 
 -- Set comparison of enabled clients (order does not matter).
 local same_set = handler.same_set
-M.same_set = same_set
 
 --------------------------------------------------------------------------------------------------
 -- Reading the tenant
@@ -375,16 +341,17 @@ function M.fetch(self, ctx)
     warn(ctx, "connections: cannot read directory provisionings: "
       .. tostring(derr and derr.message or derr))
   end
-  local state, failure = {}, nil
-  each(list, function(conn)
+  local state = {}
+  local ok, rerr = handler.each_checked(list, function(conn)
     local ids, cerr = M.read_enabled_clients(ctx, conn.id)
-    if ids then conn.enabled_clients = ids else failure = failure or cerr end
+    conn.enabled_clients = ids or conn.enabled_clients
     read_scim(ctx, conn, state)
     if conn.strategy == "google-apps" and provisionings[conn.id] then
       read_provisioning(ctx, conn, provisionings[conn.id])
     end
+    return ids, cerr
   end)
-  if failure then return nil, failure end
+  if not ok then return nil, rerr end
   return list
 end
 
@@ -393,8 +360,8 @@ end
 
 -- Some options exist only for the oidc and okta strategies (docs/handlers.md §connections).
 function M.validate(_, _, items, report)
-  for i, c in ipairs(type(items) == "table" and items or {}) do
-    if type(c) == "table" and type(c.options) == "table" and c.strategy ~= "oidc"
+  for i, c in handler.items(items) do
+    if type(c.options) == "table" and c.strategy ~= "oidc"
         and c.strategy ~= "okta" then
       for _, opt in ipairs(OIDC_ONLY_OPTIONS) do
         if c.options[opt] ~= nil then
@@ -407,16 +374,19 @@ function M.validate(_, _, items, report)
 end
 
 -- Client names become ids: enabled_clients and SAML options.idpinitiated.client_id.
+-- An item's enabled_clients as ids (names of clients not on the tenant yet stay).
+function M.resolve_enabled_clients(ctx, item)
+  if type(item.enabled_clients) == "table" then
+    item.enabled_clients = M.client_ids(ctx, item.enabled_clients)
+  end
+end
+
 function M.resolve(_, ctx, desired)
-  for _, c in ipairs(type(desired) == "table" and desired or {}) do
-    if type(c) == "table" then
-      if type(c.enabled_clients) == "table" then
-        c.enabled_clients = M.client_ids(ctx, c.enabled_clients)
-      end
-      local idp = type(c.options) == "table" and c.options.idpinitiated
-      if type(idp) == "table" and present(idp.client_id) then
-        idp.client_id = M.client_ids(ctx, { idp.client_id })[1]
-      end
+  for _, c in handler.items(desired) do
+    M.resolve_enabled_clients(ctx, c)
+    local idp = type(c.options) == "table" and c.options.idpinitiated
+    if type(idp) == "table" and present(idp.client_id) then
+      idp.client_id = M.client_ids(ctx, { idp.client_id })[1]
     end
   end
   return desired
@@ -458,55 +428,83 @@ local function provisioning_shape(dp)
 end
 M.provisioning_shape = provisioning_shape
 
--- enabled_clients compared as a set, never emptied; options sent whole (the API replaces them)
--- with the EXCLUDED_PROPS.connections options paths kept from the tenant; SCIM and directory
--- provisioning compared on their own (they are sub-resources).
+-- The options as sent: whole (the API replaces them), with the EXCLUDED_PROPS.connections
+-- options paths kept from the tenant.
+local function options_to_send(ctx, desired, current)
+  local options = handler.deep_copy(desired.options)
+  local excluded = config(ctx).EXCLUDED_PROPS
+  excluded = type(excluded) == "table" and excluded.connections or nil
+  for _, path in ipairs(type(excluded) == "table" and excluded or {}) do
+    local sub = tostring(path):match("^options%.(.+)$")
+    if sub and type(options) == "table" then
+      local v = handler.get_path(current.options or {}, sub)
+      if v ~= nil then handler.set_path(options, sub, handler.deep_copy(v)) end
+    end
+  end
+  return options
+end
+
+-- The SCIM configuration to write: the file's when it differs, null (a delete) when the file has
+-- none and deletes are allowed; nil when nothing is to be written.
+local function scim_change(ctx, desired, current)
+  local scim = desired.scim_configuration
+  if scim ~= nil and scim ~= NULL then
+    if not handler.matches(scim, current.scim_configuration) then
+      return handler.deep_copy(scim)
+    end
+  elseif scim == nil and current.scim_configuration ~= nil and config(ctx).AUTH0_ALLOW_DELETE then
+    return NULL
+  end
+  return nil
+end
+
+-- The same for the directory provisioning of a google-apps connection.
+local function provisioning_change(ctx, desired, current)
+  if desired.strategy ~= "google-apps" and current.strategy ~= "google-apps" then return nil end
+  local dp = desired.directory_provisioning_configuration
+  if dp ~= nil and dp ~= NULL then
+    if not handler.matches(provisioning_shape(dp),
+        provisioning_shape(current.directory_provisioning_configuration)) then
+      return handler.deep_copy(dp)
+    end
+  elseif dp == nil and current.directory_provisioning_configuration ~= nil
+      and allow_delete(ctx) then
+    return NULL
+  end
+  return nil
+end
+
+-- The enabled clients to send: the file's, when they are not the tenant's set; an empty list
+-- is never sent (it would take the connection from every client).
+function M.enabled_clients_change(desired, current)
+  local want = desired.enabled_clients
+  if type(want) == "table" and #want > 0 and not same_set(want, current.enabled_clients) then
+    return handler.deep_copy(want)
+  end
+  return nil
+end
+
+-- enabled_clients compared as a set, never emptied; options sent whole (options_to_send); SCIM
+-- and directory provisioning compared on their own (they are sub-resources).
 function M.diff(self, ctx, desired, current)
   current = current or {}
   local cmp = comparable(desired, current)
   local payload, diffs = Base.diff(self, ctx, cmp, current)
   diffs = diffs or {}
   if payload and payload.options ~= nil then
-    payload.options = handler.deep_copy(desired.options)
-    local excluded = config(ctx).EXCLUDED_PROPS
-    excluded = type(excluded) == "table" and excluded.connections or nil
-    for _, path in ipairs(type(excluded) == "table" and excluded or {}) do
-      local sub = tostring(path):match("^options%.(.+)$")
-      if sub and type(payload.options) == "table" then
-        local v = handler.get_path(current.options or {}, sub)
-        if v ~= nil then handler.set_path(payload.options, sub, handler.deep_copy(v)) end
-      end
-    end
+    payload.options = options_to_send(ctx, desired, current)
   end
   local function add(field, value)
     payload = payload or {}
     payload[field] = value
     diffs[#diffs + 1] = { path = field, from = current[field], to = value }
   end
-  local want = desired.enabled_clients
-  if type(want) == "table" and #want > 0 and not same_set(want, current.enabled_clients) then
-    add("enabled_clients", handler.deep_copy(want))
-  end
-  local scim = desired.scim_configuration
-  if scim ~= nil and scim ~= NULL then
-    if not handler.matches(scim, current.scim_configuration) then
-      add("scim_configuration", handler.deep_copy(scim))
-    end
-  elseif scim == nil and current.scim_configuration ~= nil and config(ctx).AUTH0_ALLOW_DELETE then
-    add("scim_configuration", NULL)
-  end
-  local dp = desired.directory_provisioning_configuration
-  if desired.strategy == "google-apps" or current.strategy == "google-apps" then
-    if dp ~= nil and dp ~= NULL then
-      if not handler.matches(provisioning_shape(dp),
-          provisioning_shape(current.directory_provisioning_configuration)) then
-        add("directory_provisioning_configuration", handler.deep_copy(dp))
-      end
-    elseif dp == nil and current.directory_provisioning_configuration ~= nil
-        and allow_delete(ctx) then
-      add("directory_provisioning_configuration", NULL)
-    end
-  end
+  local clients = M.enabled_clients_change(desired, current)
+  if clients then add("enabled_clients", clients) end
+  local scim = scim_change(ctx, desired, current)
+  if scim ~= nil then add("scim_configuration", scim) end
+  local dp = provisioning_change(ctx, desired, current)
+  if dp ~= nil then add("directory_provisioning_configuration", dp) end
   return payload, payload and diffs or nil
 end
 
@@ -560,8 +558,8 @@ end
 -- The types the connections of the file need before they are created: the clients when a SAML
 -- connection's idpinitiated.client_id names one; nothing otherwise.
 function M.depends_on_for(_, desired)
-  for _, c in ipairs(type(desired) == "table" and desired or {}) do
-    local idp = type(c) == "table" and type(c.options) == "table" and c.options.idpinitiated
+  for _, c in handler.items(desired) do
+    local idp = type(c.options) == "table" and c.options.idpinitiated
     if type(idp) == "table" and idp.client_id ~= nil and idp.client_id ~= NULL then
       return { "clients" }
     end
@@ -582,18 +580,13 @@ end
 
 -- The connection itself, without its sub-resources (requests of their own).
 function M.write_request(self, _, op, payload, current)
-  if op == "create" then return "POST", self.path, handler.strip(payload, SUB_RESOURCES) end
-  local body = handler.strip(payload, self.strip_update)
-  if next(body) == nil or current == nil then return nil end
-  return "PATCH", self.path .. "/" .. handler.escape(current.id), body
+  return handler.own_request(self, op, payload, current, SUB_RESOURCES)
 end
 
 -- POST the connection without its sub-resources, then SCIM, enabled clients and provisioning.
 function M.create(self, ctx, payload)
   local _, _, body = self:write_request(ctx, "create", payload)
-  local created, err = ctx.api:create(self.path, body,
-    { find = function(c) return c.name == payload.name end,
-      list = { paging = "checkpoint", key = "connections" } })
+  local created, err = handler.create_named(self, ctx, body, payload.name)
   if created == nil then return nil, err end
   local id = created.id
   local ok

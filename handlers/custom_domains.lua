@@ -44,7 +44,6 @@ end
 
 local M = {
   type = "customDomains",
-  kind = "list",
   path = "/custom-domains",
   id = "custom_domain_id",
   identifiers = { "custom_domain_id", "domain" },
@@ -57,11 +56,6 @@ local M = {
   -- is_default is compared by M.diff and sent by M.update.
   strip_update = with(READ_ONLY, "type", "domain", "verification_method", "custom_domain_id",
     "is_default"),
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
 }
 
 local DENIED = "The account is not allowed to perform this operation"
@@ -81,8 +75,8 @@ end
 -- At most one default domain.
 function M.validate(_, _, items, report)
   local first
-  for i, d in ipairs(type(items) == "table" and items or {}) do
-    if type(d) == "table" and d.is_default == true then
+  for i, d in handler.items(items) do
+    if d.is_default == true then
       if first then
         report(i, "is_default", ("only one custom domain can be the default (is_default: "
           .. "true), and %s already is"):format(tostring(first)))
@@ -93,18 +87,14 @@ function M.validate(_, _, items, report)
   end
 end
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
 -- The deprecated fields are named once per run, as a0deploy does.
 function M.resolve(_, ctx, desired)
   local primary, method = false, false
-  for _, d in ipairs(type(desired) == "table" and desired or {}) do
-    if type(d) == "table" then
-      primary = primary or (d.primary ~= nil and d.primary ~= json.null)
-      method = method or d.verification_method ~= nil
-    end
+  for _, d in handler.items(desired) do
+    primary = primary or (d.primary ~= nil and d.primary ~= json.null)
+    method = method or d.verification_method ~= nil
   end
   if primary then
     warn(ctx, 'customDomains: the "primary" field is deprecated and is never sent')

@@ -6,7 +6,6 @@ local errors = require "a0lua.errors"
 local json = require "a0lua.core.json"
 local util = require "a0lua.util"
 
-local NULL = json.null
 local Base = handler.Base
 local connections = handlers.base("connections")
 
@@ -22,6 +21,22 @@ local function signup_status() return { type = "string", enum = { "required", "o
   "inactive" } } end
 local function verification()
   return { type = "object", properties = { active = bool() } }
+end
+-- An identifier attribute (email, phone_number, username): whether it is one, its default
+-- sign-in method among `methods`, and its signup (with a verification, `verified`); `extra`:
+-- the attribute's own properties.
+local function attribute(methods, verified, extra)
+  local signup = { status = signup_status(), verification = verified and verification() or nil }
+  local properties = {
+    identifier = {
+      type = "object",
+      properties = { active = bool(), default_method = { type = "string", enum = methods } },
+    },
+    profile_required = bool(),
+    signup = { type = "object", properties = signup },
+  }
+  for k, v in pairs(extra or {}) do properties[k] = v end
+  return { type = "object", properties = properties }
 end
 
 local scripts = {}
@@ -57,56 +72,12 @@ local SCHEMA = {
         attributes = {
           type = "object",
           properties = {
-            email = {
-              type = "object",
-              properties = {
-                unique = { type = "boolean", default = true },
-                identifier = {
-                  type = "object",
-                  properties = {
-                    active = bool(),
-                    default_method = { type = "string", enum = { "password", "email_otp" } },
-                  },
-                },
-                profile_required = bool(),
-                verification_method = { type = "string", enum = { "otp", "link" } },
-                signup = {
-                  type = "object",
-                  properties = { status = signup_status(), verification = verification() },
-                },
-              },
-            },
-            phone_number = {
-              type = "object",
-              properties = {
-                identifier = {
-                  type = "object",
-                  properties = {
-                    active = bool(),
-                    default_method = { type = "string", enum = { "password", "phone_otp" } },
-                  },
-                },
-                profile_required = bool(),
-                signup = {
-                  type = "object",
-                  properties = { status = signup_status(), verification = verification() },
-                },
-              },
-            },
-            username = {
-              type = "object",
-              properties = {
-                identifier = {
-                  type = "object",
-                  properties = {
-                    active = bool(),
-                    default_method = { type = "string", enum = { "password" } },
-                  },
-                },
-                profile_required = bool(),
-                signup = { type = "object", properties = { status = signup_status() } },
-              },
-            },
+            email = attribute({ "password", "email_otp" }, true, {
+              unique = { type = "boolean", default = true },
+              verification_method = { type = "string", enum = { "otp", "link" } },
+            }),
+            phone_number = attribute({ "password", "phone_otp" }, true),
+            username = attribute({ "password" }, false),
           },
         },
         custom_password_hash = {
@@ -160,32 +131,21 @@ local SCHEMA = {
 
 local M = {
   type = "databases",
-  kind = "list",
   path = "/connections",
-  id = "id",
-  identifiers = { "id", "name" },
-  name_field = "name",
   parts = { { field = "enabled_clients", depends_on = { "clients" } } },
   list = { paging = "checkpoint", key = "connections", query = { strategy = "auth0" } },
   schema = SCHEMA,
-  strip_create = {},
   strip_update = { "strategy", "name", "id", "enabled_clients" },
   strip_export = { "options.configuration" },
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
 }
 
 M.SCRIPTS = SCRIPTS
 
 local present = util.present
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
-local function is_obj(v) return type(v) == "table" and v ~= NULL end
+local is_obj = handler.is_table
 
 --------------------------------------------------------------------------------------------------
 -- Reading the tenant
@@ -198,12 +158,12 @@ function M.fetch(self, ctx)
   for _, c in ipairs(all) do
     if c.strategy == "auth0" then list[#list + 1] = c end
   end
-  local failure
-  handler.each(list, function(conn)
+  local ok, rerr = handler.each_checked(list, function(conn)
     local ids, cerr = connections.read_enabled_clients(ctx, conn.id)
-    if ids then conn.enabled_clients = ids else failure = failure or cerr end
+    conn.enabled_clients = ids or conn.enabled_clients
+    return ids, cerr
   end)
-  if failure then return nil, failure end
+  if not ok then return nil, rerr end
   for _, c in ipairs(list) do
     if not is_obj(c.options) or next(c.options) == nil then
       warn(ctx, "databases: some connections have no options: the read:connections_options "
@@ -225,66 +185,78 @@ local function get(t, ...)
   return t
 end
 
+-- At least one identifier active; a non-unique email cannot be one.
+local function check_attributes(i, attrs, report)
+  if get(attrs, "email", "identifier", "active") ~= true
+      and get(attrs, "username", "identifier", "active") ~= true
+      and get(attrs, "phone_number", "identifier", "active") ~= true then
+    report(i, "options.attributes", "at least one identifier must be active: "
+      .. "email.identifier.active, username.identifier.active or "
+      .. "phone_number.identifier.active must be true")
+  end
+  if get(attrs, "email", "unique") == false
+      and get(attrs, "email", "identifier", "active") == true then
+    report(i, "options.attributes.email.identifier.active", "cannot be true when "
+      .. "email.unique is false (non-unique emails cannot be active identifiers)")
+  end
+end
+
+-- password_options: not with the legacy password fields; three_of_four lists all four
+-- character types; blocked profile fields of at most 100 characters.
+local function check_password_options(i, o, report)
+  for _, f in ipairs(LEGACY_PASSWORD) do
+    if o[f] ~= nil then
+      report(i, "options." .. f, "cannot be used together with password_options")
+    end
+  end
+  local cx = get(o, "password_options", "complexity")
+  if get(cx, "character_type_rule") == "three_of_four" then
+    local have = {}
+    for _, t in ipairs(get(cx, "character_types") or {}) do have[t] = true end
+    for _, t in ipairs(CHARACTER_TYPES) do
+      if not have[t] then
+        report(i, "options.password_options.complexity.character_types", "must list all "
+          .. "four character types when character_type_rule is three_of_four")
+        break
+      end
+    end
+  end
+  for j, f in ipairs(get(o, "password_options", "profile_data", "blocked_fields") or {}) do
+    if type(f) == "string" and utf8.len(f) and utf8.len(f) > 100 then
+      report(i, "options.password_options.profile_data.blocked_fields." .. (j - 1),
+        "must not have more than 100 characters")
+    end
+  end
+end
+
+-- Password authentication (a0deploy's rules): self-service password change only with it, and a
+-- blocked signup only with the optional API behaviour.
+local function check_password_authentication(i, o, report)
+  local password = get(o, "authentication_methods", "password")
+  local pw_enabled = get(password, "enabled")
+  local no_self_service = o.disable_self_service_change_password
+  if pw_enabled == false and no_self_service ~= nil and no_self_service ~= true then
+    report(i, "options.disable_self_service_change_password", "must be true when password "
+      .. "authentication is disabled")
+  elseif pw_enabled == true and no_self_service == true then
+    report(i, "options.disable_self_service_change_password", "must be false when password "
+      .. "authentication is enabled")
+  end
+  if get(password, "signup_behavior") == "block" and get(password, "api_behavior") ~= nil
+      and get(password, "api_behavior") ~= "optional" then
+    report(i, "options.authentication_methods.password.signup_behavior", "block needs "
+      .. "api_behavior optional")
+  end
+end
+
 -- docs/handlers.md §databases (validation), plus the password-authentication rules of a0deploy.
 function M.validate(_, _, items, report)
-  for i, db in ipairs(type(items) == "table" and items or {}) do
-    local o = type(db) == "table" and db.options or nil
+  for i, db in handler.items(items) do
+    local o = db.options
     if is_obj(o) then
-      local attrs = o.attributes
-      if is_obj(attrs) then
-        if get(attrs, "email", "identifier", "active") ~= true
-            and get(attrs, "username", "identifier", "active") ~= true
-            and get(attrs, "phone_number", "identifier", "active") ~= true then
-          report(i, "options.attributes", "at least one identifier must be active: "
-            .. "email.identifier.active, username.identifier.active or "
-            .. "phone_number.identifier.active must be true")
-        end
-        if get(attrs, "email", "unique") == false
-            and get(attrs, "email", "identifier", "active") == true then
-          report(i, "options.attributes.email.identifier.active", "cannot be true when "
-            .. "email.unique is false (non-unique emails cannot be active identifiers)")
-        end
-      end
-      if o.password_options ~= nil then
-        for _, f in ipairs(LEGACY_PASSWORD) do
-          if o[f] ~= nil then
-            report(i, "options." .. f, "cannot be used together with password_options")
-          end
-        end
-        local cx = get(o, "password_options", "complexity")
-        if get(cx, "character_type_rule") == "three_of_four" then
-          local have = {}
-          for _, t in ipairs(get(cx, "character_types") or {}) do have[t] = true end
-          for _, t in ipairs(CHARACTER_TYPES) do
-            if not have[t] then
-              report(i, "options.password_options.complexity.character_types", "must list all "
-                .. "four character types when character_type_rule is three_of_four")
-              break
-            end
-          end
-        end
-        for j, f in ipairs(get(o, "password_options", "profile_data", "blocked_fields") or {}) do
-          if type(f) == "string" and utf8.len(f) and utf8.len(f) > 100 then
-            report(i, "options.password_options.profile_data.blocked_fields." .. (j - 1),
-              "must not have more than 100 characters")
-          end
-        end
-      end
-      local password = get(o, "authentication_methods", "password")
-      local pw_enabled = get(password, "enabled")
-      local no_self_service = o.disable_self_service_change_password
-      if pw_enabled == false and no_self_service ~= nil and no_self_service ~= true then
-        report(i, "options.disable_self_service_change_password", "must be true when password "
-          .. "authentication is disabled")
-      elseif pw_enabled == true and no_self_service == true then
-        report(i, "options.disable_self_service_change_password", "must be false when password "
-          .. "authentication is enabled")
-      end
-      if get(password, "signup_behavior") == "block" and get(password, "api_behavior") ~= nil
-          and get(password, "api_behavior") ~= "optional" then
-        report(i, "options.authentication_methods.password.signup_behavior", "block needs "
-          .. "api_behavior optional")
-      end
+      if is_obj(o.attributes) then check_attributes(i, o.attributes, report) end
+      if o.password_options ~= nil then check_password_options(i, o, report) end
+      check_password_authentication(i, o, report)
     end
   end
 end
@@ -297,15 +269,11 @@ end
 
 -- enabled_clients names become ids; custom_password_hash.action_id an action name becomes its id.
 function M.resolve(_, ctx, desired)
-  for _, db in ipairs(type(desired) == "table" and desired or {}) do
-    if type(db) == "table" then
-      if type(db.enabled_clients) == "table" then
-        db.enabled_clients = connections.client_ids(ctx, db.enabled_clients)
-      end
-      local hash = get(db, "options", "custom_password_hash")
-      if is_obj(hash) and present(hash.action_id) then
-        hash.action_id = action_id_of(ctx, hash.action_id)
-      end
+  for _, db in handler.items(desired) do
+    connections.resolve_enabled_clients(ctx, db)
+    local hash = get(db, "options", "custom_password_hash")
+    if is_obj(hash) and present(hash.action_id) then
+      hash.action_id = action_id_of(ctx, hash.action_id)
     end
   end
   return desired
@@ -315,13 +283,12 @@ end
 function M.diff(self, ctx, desired, current)
   current = current or {}
   local payload, diffs = Base.diff(self, ctx, desired, current)
-  local want = desired.enabled_clients
-  if type(want) == "table" and #want > 0 and not connections.same_set(want,
-      current.enabled_clients) then
+  local clients = connections.enabled_clients_change(desired, current)
+  if clients then
     payload = payload or {}
     diffs = diffs or {}
-    payload.enabled_clients = handler.deep_copy(want)
-    diffs[#diffs + 1] = { path = "enabled_clients", from = current.enabled_clients, to = want }
+    payload.enabled_clients = clients
+    diffs[#diffs + 1] = { path = "enabled_clients", from = current.enabled_clients, to = clients }
   end
   return payload, diffs
 end
@@ -349,18 +316,13 @@ M.write_part = connections.write_part
 -- The connection itself, without its enabled clients (a part). An update's options are sent
 -- merged with the tenant's (below): what is checked beforehand is the file's part of them.
 function M.write_request(self, _, op, payload, current)
-  if op == "create" then return "POST", self.path, handler.strip(payload, { "enabled_clients" }) end
-  local body = handler.strip(payload, self.strip_update)
-  if next(body) == nil or current == nil then return nil end
-  return "PATCH", self.path .. "/" .. handler.escape(current.id), body
+  return handler.own_request(self, op, payload, current, { "enabled_clients" })
 end
 
 function M.create(self, ctx, payload)
   local _, _, body = self:write_request(ctx, "create", payload)
   fix_action(ctx, body.options)
-  local created, err = ctx.api:create(self.path, body,
-    { find = function(c) return c.name == payload.name end,
-      list = { paging = "checkpoint", key = "connections", query = { strategy = "auth0" } } })
+  local created, err = handler.create_named(self, ctx, body, payload.name)
   if created == nil then return nil, err end
   connections.sync_enabled_clients(ctx, self.type, created.id, payload.enabled_clients, {})
   return created
@@ -414,7 +376,7 @@ function M.update(self, ctx, current, payload)
   local updated = current
   if next(body) ~= nil then
     local err
-    updated, err = ctx.api:request("PATCH", self.path .. "/" .. handler.escape(id),
+    updated, err = ctx.api:request("PATCH", handler.item_path(self, id),
       { body = body })
     if updated == nil then return nil, err end
   end

@@ -32,13 +32,6 @@ local M = {
   kind = "singleton",
   path = "/emails/provider",
   schema = { type = "object" },
-  strip_create = {},
-  strip_update = {},
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
 }
 
 M.PLACEHOLDERS = PLACEHOLDERS

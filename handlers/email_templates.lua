@@ -25,38 +25,28 @@ local M = {
   identifiers = { "template" },
   name_field = "template",
   schema = SCHEMA,
-  strip_create = {},
   strip_update = { "template" },
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
   -- an import reads only the templates the file sets
   read_wanted = true,
 }
 
 M.NAMES = NAMES
 
-local function status_of(err)
-  return type(err) == "table" and (err.status or (err.code == "api_not_found" and 404)) or nil
-end
+local status_of = handler.status_of
 
 -- GET /email-templates/{name} for each of the 13: a 404 is a template never set; a 403 for
 -- async_approval is a feature the tenant lacks. want: the templates of the file (plan.fetch).
 function M.fetch(self, ctx, want)
   local names = handler.wanted_names(self, want)
-  local found, failure = {}, nil
-  handler.each(names, function(name)
-    local body, err = ctx.api:request("GET", self.path .. "/" .. name)
-    if body ~= nil then
-      found[name] = body
-    elseif not (status_of(err) == 404 or (status_of(err) == 403 and name == "async_approval"))
-    then
-      failure = failure or err
+  local found, err = handler.read_each(names, function(name)
+    local body, rerr = ctx.api:request("GET", self.path .. "/" .. name)
+    if body == nil and (status_of(rerr) == 404
+        or (status_of(rerr) == 403 and name == "async_approval")) then
+      return nil
     end
+    return body, rerr
   end)
-  if failure then return nil, failure end
+  if found == nil then return nil, err end
   local out = json.array()
   for _, name in ipairs(names) do
     if found[name] then out[#out + 1] = found[name] end
@@ -76,7 +66,7 @@ end
 -- PATCH the template with what differs; a 404 means it does not exist yet: POST it whole.
 function M.update(self, ctx, current, payload)
   local name = current.template
-  local body, err = ctx.api:request("PATCH", self.path .. "/" .. handler.escape(name),
+  local body, err = ctx.api:request("PATCH", handler.item_path(self, name),
     { body = payload })
   if body == nil and status_of(err) == 404 then
     local whole = handler.deep_copy(current)

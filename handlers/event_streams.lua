@@ -5,9 +5,7 @@
 -- destination that differs otherwise, and is exported as a0deploy's placeholder. An action
 -- destination names its action by name in the files and by id on the tenant.
 local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
 
-local NULL = json.null
 local Base = handler.Base
 
 local AWS_REGIONS = { "af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2",
@@ -76,11 +74,7 @@ local SCHEMA = {
 
 local M = {
   type = "eventStreams",
-  kind = "list",
   path = "/event-streams",
-  id = "id",
-  identifiers = { "id", "name" },
-  name_field = "name",
   list = { paging = "checkpoint", key = "eventStreams", take = 50 },
   schema = SCHEMA,
   -- The partner event source is the API's (the source to accept in AWS).
@@ -88,13 +82,10 @@ local M = {
     "destination.configuration.aws_partner_event_source" },
   strip_update = { "id", "created_at", "updated_at" },
   strip_export = { "created_at", "updated_at" },
-  secrets = {},
-  object_fields = {},
   ignore_diff = { "created_at", "updated_at" },
-  update_method = "PATCH",
 }
 
-local function is_obj(v) return type(v) == "table" and v ~= NULL end
+local is_obj = handler.is_table
 
 local function configuration_of(item)
   local d = is_obj(item) and item.destination

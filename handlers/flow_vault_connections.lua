@@ -4,9 +4,7 @@
 -- keys, tokens, OAuth secrets): the API never returns it, so it is never compared nor exported,
 -- is sent only with a write that happens anyway, and is masked in everything logged.
 local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
-
-local NULL = json.null
+local util = require "a0lua.util"
 
 -- The API's app ids (FlowsVaultConnectionAppId*Enum; a0deploy's CONNECTION_APP_ID).
 local APP_IDS = { "ACTIVECAMPAIGN", "AIRTABLE", "AUTH0", "BIGQUERY", "CLEARBIT", "DOCUSIGN",
@@ -44,15 +42,13 @@ local M = {
   strip_export = { "created_at", "updated_at", "refreshed_at", "fingerprint" },
 }
 
-local function present(v) return v ~= nil and v ~= NULL and v ~= "" end
+local present = util.present
 
 local function has_setup(item)
   return type(item.setup) == "table" and next(item.setup) ~= nil
 end
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
 -- Every string of a setup but its `type` (API_KEY, OAUTH_APP, ...) is a credential or as good as
 -- one: masked in what a0lua logs.
@@ -68,8 +64,8 @@ local function hide(ctx, v, key)
 end
 
 function M.resolve(_, ctx, desired)
-  for _, item in ipairs(type(desired) == "table" and desired or {}) do
-    if type(item) == "table" then hide(ctx, item.setup) end
+  for _, item in handler.items(desired) do
+    hide(ctx, item.setup)
   end
   return desired
 end
@@ -103,18 +99,15 @@ function M.write_request(self, _, op, payload, current)
     return "POST", self.path, body
   end
   if current == nil or not present(current.id) or body.name == nil then return nil end
-  return "PATCH", self.path .. "/" .. handler.escape(current.id), body
+  return "PATCH", handler.item_path(self, current.id), body
 end
 
 function M.create(self, ctx, payload)
-  local _, path, body = self:write_request(ctx, "create", payload)
-  return ctx.api:create(path, body,
-    { find = function(c) return c.name == payload.name end, list = handler.deep_copy(self.list) })
+  local _, _, body = self:write_request(ctx, "create", payload)
+  return handler.create_named(self, ctx, body, payload.name)
 end
 
-function M.update(self, ctx, current, payload)
-  return handler.update_own(self, ctx, current, payload)
-end
+M.update = handler.update_own
 
 -- The tenant never shows setup: an export cannot keep it (as a0deploy warns, once per run).
 function M.export(_, ctx, item)

@@ -1,6 +1,7 @@
 -- handlers/flows.lua: the flows of Forms (a0deploy type `flows`), docs/handlers.md §flows. An
 -- action's `connection_id` (at any depth, as a0deploy finds it) names a vault connection in the
 -- files and is sent as its id; forms name flows the same way (handlers/forms.lua).
+local handler = require "a0lua.handler"
 local refs = require "a0lua.named_refs"
 
 -- The API's action types and the actions of each (FlowAction in the Management API document).
@@ -72,9 +73,7 @@ local M = {
   path = "/flows",
   list = { paging = "offset", key = "flows" },
   schema = SCHEMA,
-  strip_create = READ_ONLY,
-  strip_update = READ_ONLY,
-  strip_export = READ_ONLY,
+  read_only = READ_ONLY,
   -- A plan reads the whole of only the flows the files name (the others are only ever deleted).
   read_wanted = true,
   named = { key = "connection_id", type = "flowVaultConnections", what = "vault connection",
@@ -85,8 +84,8 @@ local M = {
 
 -- An action must be one its type has (the schema checks the type).
 function M.validate(_, _, items, report)
-  for i, flow in ipairs(type(items) == "table" and items or {}) do
-    local actions = type(flow) == "table" and flow.actions
+  for i, flow in handler.items(items) do
+    local actions = flow.actions
     for j, a in ipairs(type(actions) == "table" and actions or {}) do
       local allowed = type(a) == "table" and ACTIONS[a.type]
       if allowed and type(a.action) == "string" then

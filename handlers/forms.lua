@@ -105,9 +105,7 @@ local M = {
   path = "/forms",
   list = { paging = "offset", key = "forms" },
   schema = SCHEMA,
-  strip_create = READ_ONLY,
-  strip_update = READ_ONLY,
-  strip_export = READ_ONLY,
+  read_only = READ_ONLY,
   -- A plan reads the whole of only the forms the files name (the others are only ever deleted).
   read_wanted = true,
   named = { key = "flow_id", type = "flows", what = "flow", path = "/flows",
@@ -128,8 +126,8 @@ end
 
 -- A component's type must be one of its category's.
 function M.validate(_, _, items, report)
-  for i, form in ipairs(type(items) == "table" and items or {}) do
-    local nodes = type(form) == "table" and form.nodes
+  for i, form in handler.items(items) do
+    local nodes = form.nodes
     for j, node in ipairs(type(nodes) == "table" and nodes or {}) do
       local config = type(node) == "table" and node.config
       local components = type(config) == "table" and config.components

@@ -73,14 +73,8 @@ local M = {
   kind = "keyed",
   path = "/guardian/factors",
   identifiers = { { "name", "provider" } },
-  name_field = "name",
   schema = SCHEMA,
-  strip_create = {},
   strip_update = { "name", "provider" },
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
   update_method = "PUT",
   -- an import reads only the providers the file names
   read_wanted = true,
@@ -163,24 +157,12 @@ function M.fetch(_, ctx, want)
       if named[key] then keys[#keys + 1] = key end
     end
   end
-  local found, failure = {}, nil
-  handler.each(keys, function(key)
+  local function item_of(key)
     local name, provider = key:match("^(.-)%-(%w+)$")
-    local body, err = handler.optional_get(ctx, endpoint({ name = name, provider = provider }))
-    if body == nil then failure = failure or err else found[key] = body end
-  end)
-  if failure then return nil, failure end
-  local out = json.array()
-  for _, key in ipairs(keys) do
-    local body = found[key]
-    if type(body) == "table" and next(body) ~= nil then
-      local name, provider = key:match("^(.-)%-(%w+)$")
-      local item = { name = name, provider = provider }
-      for k, v in pairs(body) do item[k] = v end
-      out[#out + 1] = item
-    end
+    return { name = name, provider = provider }
   end
-  return out
+  return handler.optional_items(ctx, keys, function(key) return endpoint(item_of(key)) end,
+    item_of)
 end
 
 -- Only the fields a read shows are compared; the write-only credential is sent along with a
@@ -230,13 +212,9 @@ function M.write_request(_, _, op, payload, current)
   return method, endpoint(item), body
 end
 
-function M.create(self, ctx, payload)
-  return handler.write_own(self, ctx, "create", payload)
-end
+M.create = handler.create_own
 
-function M.update(self, ctx, current, payload)
-  return handler.update_own(self, ctx, current, payload)
-end
+M.update = handler.update_own
 
 -- The placeholder of a provider's credential: ##GUARDIAN_SMS_TWILIO_AUTH_TOKEN##.
 local function placeholder(item, field)

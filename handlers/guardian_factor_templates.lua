@@ -28,15 +28,8 @@ local M = {
   kind = "keyed",
   path = "/guardian/factors",
   names = NAMES,
-  identifiers = { "name" },
-  name_field = "name",
   schema = SCHEMA,
-  strip_create = {},
   strip_update = { "name" },
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
   update_method = "PUT",
   -- an import reads only the templates the file names
   read_wanted = true,
@@ -45,33 +38,17 @@ local M = {
 M.NAMES = NAMES
 
 local function template_path(self, name)
-  return self.path .. "/" .. handler.escape(name) .. "/templates"
+  return handler.item_path(self, name) .. "/templates"
 end
 
-function M.validate(self, _, items, report)
-  handler.check_unique_keys(self, items, report)
-end
+M.validate = handler.validate_keys
 
 -- GET /guardian/factors/{sms|phone}/templates for each name read; an empty answer (never set, or
 -- 204) and a tenant without the feature (403, 404, 501) leave the template out, as a0deploy does.
 function M.fetch(self, ctx, want)
   local names = want and handler.wanted_names(self, want) or READ_BY_DEFAULT
-  local found, failure = {}, nil
-  handler.each(names, function(name)
-    local body, err = handler.optional_get(ctx, template_path(self, name))
-    if body == nil then failure = failure or err else found[name] = body end
-  end)
-  if failure then return nil, failure end
-  local out = json.array()
-  for _, name in ipairs(names) do
-    local body = found[name]
-    if type(body) == "table" and next(body) ~= nil then
-      local item = { name = name }
-      for k, v in pairs(body) do item[k] = v end
-      out[#out + 1] = item
-    end
-  end
-  return out
+  return handler.optional_items(ctx, names, function(name) return template_path(self, name) end,
+    function(name) return { name = name } end)
 end
 
 -- The PUT replaces both messages (the API requires both): the tenant's with the file's on top.
@@ -88,12 +65,8 @@ function M.write_request(self, _, op, payload, current)
   return "PUT", template_path(self, name), body
 end
 
-function M.create(self, ctx, payload)
-  return handler.write_own(self, ctx, "create", payload)
-end
+M.create = handler.create_own
 
-function M.update(self, ctx, current, payload)
-  return handler.update_own(self, ctx, current, payload)
-end
+M.update = handler.update_own
 
 return M

@@ -25,24 +25,16 @@ local M = {
   kind = "keyed",
   path = "/guardian/factors",
   names = NAMES,
-  identifiers = { "name" },
-  name_field = "name",
   schema = SCHEMA,
-  strip_create = { "trial_expired" },
-  strip_update = { "name", "trial_expired" },
-  strip_export = { "trial_expired" },
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
+  strip_update = { "name" },
+  read_only = { "trial_expired" },
   update_method = "PUT",
 }
 
 M.NAMES = NAMES
 
 -- Two entries for one factor would be two PUTs of which the last wins.
-function M.validate(self, _, items, report)
-  handler.check_unique_keys(self, items, report)
-end
+M.validate = handler.validate_keys
 
 -- One GET lists every factor (a bare array).
 function M.fetch(self, ctx)
@@ -58,15 +50,11 @@ end
 function M.write_request(self, _, op, payload, current)
   local name = op == "update" and current and current.name or payload.name
   if payload.enabled == nil or payload.enabled == NULL or name == nil then return nil end
-  return "PUT", self.path .. "/" .. handler.escape(name), { enabled = payload.enabled }
+  return "PUT", handler.item_path(self, name), { enabled = payload.enabled }
 end
 
-function M.create(self, ctx, payload)
-  return handler.write_own(self, ctx, "create", payload)
-end
+M.create = handler.create_own
 
-function M.update(self, ctx, current, payload)
-  return handler.update_own(self, ctx, current, payload)
-end
+M.update = handler.update_own
 
 return M

@@ -33,34 +33,18 @@ local SCHEMA = {
 
 local M = {
   type = "hooks",
-  kind = "list",
   path = "/hooks",
-  id = "id",
-  identifiers = { "id", "name" },
-  name_field = "name",
   list = { paging = "offset", key = "hooks" },
   schema = SCHEMA,
-  strip_create = {},
   -- the trigger is fixed once made; secrets are compared by key (diff)
   strip_update = { "id", "triggerId", "secrets" },
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
   -- a plan reads the secrets of the hooks the files name only
   read_wanted = true,
 }
 
-local send = handler.send
-
 local is_object = util.is_object
 
-local function hook_path(id, ...)
-  local out = "/hooks/" .. handler.escape(id)
-  for _, p in ipairs({ ... }) do out = out .. "/" .. p end
-  return out
-end
+local function hook_path(id, ...) return handler.item_path(M, id, ...) end
 
 local function sorted_keys(t)
   local out = {}
@@ -101,19 +85,19 @@ function M.fetch(self, ctx, want)
       end
     end
   end
-  local failure
-  handler.each(list, function(hook)
-    if named and not (named[hook.id] or named[hook.name]) then return end
+  local done, read_err = handler.each_checked(list, function(hook)
+    if named and not (named[hook.id] or named[hook.name]) then return true end
     if hook.script == nil then
       local full, ferr = ctx.api:request("GET", hook_path(hook.id))
-      if full == nil then failure = failure or ferr return end
+      if full == nil then return nil, ferr end
       for k, v in pairs(full) do if hook[k] == nil then hook[k] = v end end
     end
     local secrets, serr = ctx.api:request("GET", hook_path(hook.id, "secrets"))
-    if secrets == nil then failure = failure or serr return end
+    if secrets == nil then return nil, serr end
     hook.secrets = is_object(secrets) and secrets or {}
+    return true
   end)
-  if failure then return nil, failure end
+  if not done then return nil, read_err end
   return list
 end
 
@@ -234,55 +218,38 @@ function M.diff(self, ctx, desired, current)
   return payload, diffs
 end
 
--- The hook's own request: secrets are written apart (no hook body takes them).
+-- The hook's own request: secrets are written apart (no hook body takes them); an update
+-- leaves the trigger out too (strip_update).
 function M.write_request(self, _, op, payload, current)
-  local body = handler.strip(payload, { "secrets", "id" })
-  if op == "create" then return "POST", self.path, body end
-  body.triggerId = nil
-  if next(body) == nil or current == nil then return nil end
-  return "PATCH", hook_path(current.id), body
+  return handler.own_request(self, op, payload, current, { "secrets", "id" })
 end
 
+-- Removed keys, then changed values, then new keys: each request only when it has any.
 local function write_secrets(ctx, id, s)
-  if #s.remove > 0 then
-    local _, err = send(ctx, "DELETE", hook_path(id, "secrets"), { body = s.remove })
-    if err then return nil, err end
-  end
-  if next(s.set) then
-    local _, err = send(ctx, "PATCH", hook_path(id, "secrets"), { body = s.set })
-    if err then return nil, err end
-  end
-  if next(s.add) then
-    local _, err = send(ctx, "POST", hook_path(id, "secrets"), { body = s.add })
-    if err then return nil, err end
-  end
-  return true
+  local writes = { { "DELETE", s.remove }, { "PATCH", s.set }, { "POST", s.add } }
+  return handler.send_each(ctx, writes, function(w)
+    if next(w[2]) == nil then return nil end
+    return w[1], hook_path(id, "secrets"), { body = w[2] }
+  end)
 end
 
 function M.create(self, ctx, payload)
-  local _, _, body = self:write_request(ctx, "create", payload)
-  local created, err = Base.create(self, ctx, body)
-  if created == nil then return nil, err end
-  local add = {}
-  for _, k in ipairs(sorted_keys(payload.secrets)) do
-    local v = payload.secrets[k]
-    if has_value(v) then add[k] = v else no_value(ctx, payload.name, k) end
-  end
-  if next(add) then
-    local ok, serr = write_secrets(ctx, created.id, { add = add, set = {}, remove = {} })
-    if not ok then return nil, serr end
-  end
-  return created
+  return handler.create_then(self, ctx, payload, function(created)
+    local add = {}
+    for _, k in ipairs(sorted_keys(payload.secrets)) do
+      local v = payload.secrets[k]
+      if has_value(v) then add[k] = v else no_value(ctx, payload.name, k) end
+    end
+    if next(add) == nil then return true end
+    return write_secrets(ctx, created.id, { add = add, set = {}, remove = {} })
+  end)
 end
 
 function M.update(self, ctx, current, payload)
-  local updated, err = handler.update_own(self, ctx, current, payload)
-  if updated == nil then return nil, err end
-  if payload.secrets then
-    local ok, serr = write_secrets(ctx, current.id, payload.secrets)
-    if not ok then return nil, serr end
-  end
-  return updated
+  return handler.update_then(self, ctx, current, payload, function()
+    if not payload.secrets then return true end
+    return write_secrets(ctx, current.id, payload.secrets)
+  end)
 end
 
 --------------------------------------------------------------------------------------------------

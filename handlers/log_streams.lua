@@ -94,11 +94,7 @@ local SCHEMA = {
 
 local M = {
   type = "logStreams",
-  kind = "list",
   path = "/log-streams",
-  id = "id",
-  identifiers = { "id", "name" },
-  name_field = "name",
   list = { paging = "none" },
   schema = SCHEMA,
   -- The partner source / topic are the API's. (The status is left out of the create body by
@@ -106,16 +102,12 @@ local M = {
   strip_create = { "sink.awsPartnerEventSource", "sink.azurePartnerTopic" },
   -- startFrom is read at creation only.
   strip_update = { "id", "startFrom" },
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
   ignore_diff = { "startFrom" },
-  update_method = "PATCH",
 }
 
 M.SECRETS = SECRETS
 
-local function is_obj(v) return type(v) == "table" and v ~= NULL end
+local is_obj = handler.is_table
 
 -- A sink without its credentials and the API's own fields: what can be compared.
 local NOT_COMPARED = {}
@@ -129,8 +121,8 @@ end
 -- Credentials a0deploy exported as _VALUE_NOT_SHOWN_ are no values: left out, as a placeholder
 -- left after keyword replacement is. The others are masked in everything logged.
 function M.resolve(_, ctx, desired)
-  for _, item in ipairs(type(desired) == "table" and desired or {}) do
-    local sink = is_obj(item) and item.sink
+  for _, item in handler.items(desired) do
+    local sink = item.sink
     if is_obj(sink) then
       for _, f in ipairs(SECRETS) do
         if sink[f] == NOT_SHOWN then
@@ -179,7 +171,7 @@ function M.create(self, ctx, payload)
   local created, err = Base.create(self, ctx, body)
   if created == nil then return nil, err end
   if payload.status == "paused" and created.status ~= "paused" and created.id then
-    local updated, uerr = ctx.api:request("PATCH", self.path .. "/" .. handler.escape(created.id),
+    local updated, uerr = ctx.api:request("PATCH", handler.item_path(self, created.id),
       { body = { status = "paused" } })
     if updated == nil then return nil, uerr end
     return updated

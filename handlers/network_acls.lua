@@ -90,9 +90,7 @@ local SERVER_FIELDS = { "created_at", "updated_at" }
 
 local M = {
   type = "networkACLs",
-  kind = "list",
   path = "/network-acls",
-  id = "id",
   -- priority is unique on a tenant; an ACL whose priority changed is found by its description
   identifiers = { "id", "priority", "description" },
   -- also what must be unique in the files (handler.check_unique): the API refuses a second ACL
@@ -100,13 +98,7 @@ local M = {
   name_field = "priority",
   list = { paging = "offset", key = "network_acls" },
   schema = SCHEMA,
-  strip_create = SERVER_FIELDS,
-  strip_update = SERVER_FIELDS,
-  strip_export = SERVER_FIELDS,
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
+  read_only = SERVER_FIELDS,
   -- a0deploy writes no networkACLs key (YAML) and no folder (directory) for a tenant without ACLs
   export_empty = false,
 }

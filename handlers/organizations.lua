@@ -49,22 +49,7 @@ local SCHEMA = {
       items = { type = "object", properties = { client_id = { type = "string" } } },
       default = json.array(),
     },
-    token_quota = {
-      type = { "object", "null" },
-      properties = {
-        client_credentials = {
-          type = "object",
-          properties = {
-            enforce = { type = "boolean", default = true },
-            per_day = { type = "integer", minimum = 1 },
-            per_hour = { type = "integer", minimum = 1 },
-          },
-          additionalProperties = false,
-          minProperties = 1,
-        },
-      },
-      required = { "client_credentials" },
-    },
+    token_quota = handler.token_quota_schema(true),
     discovery_domains = {
       type = "array",
       items = {
@@ -95,14 +80,11 @@ local SCHEMA = {
 }
 
 local send = handler.send
+local send_each = handler.send_each
 
 local M = {
   type = "organizations",
-  kind = "list",
   path = "/organizations",
-  id = "id",
-  identifiers = { "id", "name" },
-  name_field = "name",
   parts = {
     { field = "connections", depends_on = { "connections", "databases" } },
     { field = "client_grants", depends_on = { "clients", "clientGrants" } },
@@ -111,42 +93,23 @@ local M = {
   },
   list = { paging = "checkpoint", key = "organizations" },
   schema = SCHEMA,
-  strip_create = {},
   strip_update = { "connections", "client_grants", "discovery_domains", "clients", "name", "id" },
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
 }
 
 local present = util.present
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
-local function allow_delete(ctx)
-  local v = (ctx.config or {}).AUTH0_ALLOW_DELETE
-  return v == true or v == "true"
-end
+local allow_delete = util.allow_delete
 
 local function list_of(v)
   if type(v) == "table" and v ~= NULL then return v end
   return {}
 end
 
-local function status_of(err)
-  return type(err) == "table" and err.status or nil
-end
+local status_of = handler.status_of
 
-local each = handler.each
-
-local function org_path(id, ...)
-  local out = "/organizations/" .. handler.escape(id)
-  for _, part in ipairs({ ... }) do out = out .. "/" .. handler.escape(part) end
-  return out
-end
+local function org_path(id, ...) return handler.item_path(M, id, ...) end
 
 --------------------------------------------------------------------------------------------------
 -- Lookups: clients, connections and client grants of the tenant
@@ -155,14 +118,8 @@ local function run_cache(ctx) return handler.run_state(ctx, "organizations") end
 
 -- The tenant's clients: ctx.current.clients, or read once.
 local function clients_of(ctx, fresh)
-  local c = run_cache(ctx)
   if not fresh and ctx.current and ctx.current.clients then return ctx.current.clients end
-  local key = fresh and "fresh_clients" or "clients"
-  if c[key] == nil then
-    c[key] = ctx.api:list("/clients",
-      { paging = "offset", key = "clients", query = { is_global = false } }) or {}
-  end
-  return c[key]
+  return handler.clients_once(ctx, "organizations", fresh and "fresh_clients" or "clients")
 end
 
 local function client_name(clients, id)
@@ -287,12 +244,10 @@ function M.fetch(self, ctx)
     return nil, err
   end
   local clients = clients_of(ctx)
-  local failure
-  each(list, function(org)
-    local ok, serr = read_sub(ctx, org, clients)
-    if not ok then failure = failure or serr end
+  local ok, serr = handler.each_checked(list, function(org)
+    return read_sub(ctx, org, clients)
   end)
-  if failure then return nil, failure end
+  if not ok then return nil, serr end
   return list
 end
 
@@ -464,69 +419,55 @@ end
 
 local function sync_connections(ctx, id, want, have)
   local add, update, remove = sub_changes(ctx, "connections", want, have)
-  for _, c in ipairs(add) do
-    local cid = connection_id_of(ctx, c)
-    if cid then
-      local _, err = send(ctx, "POST", org_path(id, "connections"),
-        { body = connection_body(c, cid), idempotent = true })
-      if err then return nil, err end
-    end
-  end
-  for _, u in ipairs(update) do
-    local cid = u.have.connection_id
-    local _, err = send(ctx, "PATCH", org_path(id, "connections", cid), { body = u.fields })
-    if err then return nil, err end
-  end
-  for _, c in ipairs(remove) do
-    local _, err = send(ctx, "DELETE", org_path(id, "connections", c.connection_id))
-    if err then return nil, err end
-  end
-  return true
+  return handler.send_steps(ctx, {
+    { add, function(c)
+      local cid = connection_id_of(ctx, c)
+      if not cid then return nil end
+      return "POST", org_path(id, "connections"),
+        { body = connection_body(c, cid), idempotent = true }
+    end },
+    { update, function(u)
+      return "PATCH", org_path(id, "connections", u.have.connection_id), { body = u.fields }
+    end },
+    { remove, function(c) return "DELETE", org_path(id, "connections", c.connection_id) end },
+  })
 end
 
 local function sync_grants(ctx, id, want, have)
   local add, _, remove = sub_changes(ctx, "client_grants", want, have)
-  for _, g in ipairs(add) do
-    local grant = grant_id_of(ctx, g.client_id)
-    if grant then
-      local _, err = send(ctx, "POST", org_path(id, "client-grants"),
-        { body = { grant_id = grant }, idempotent = true })
-      if err then return nil, err end
-    else
+  return handler.send_steps(ctx, {
+    { add, function(g)
+      local grant = grant_id_of(ctx, g.client_id)
+      if grant then
+        return "POST", org_path(id, "client-grants"),
+          { body = { grant_id = grant }, idempotent = true }
+      end
       warn(ctx, ("organizations %s: no client grant of client %s to associate"):format(id,
         tostring(g.client_id)))
-    end
-  end
-  for _, g in ipairs(remove) do
-    local grant = g.grant_id or grant_id_of(ctx, g.client_id)
-    if grant then
-      local _, err = send(ctx, "DELETE", org_path(id, "client-grants", grant))
-      if err then return nil, err end
-    end
-  end
-  return true
+    end },
+    { remove, function(g)
+      local grant = g.grant_id or grant_id_of(ctx, g.client_id)
+      if grant then return "DELETE", org_path(id, "client-grants", grant) end
+    end },
+  })
 end
 
 local function sync_domains(ctx, id, want, have)
   local add, update, remove = sub_changes(ctx, "discovery_domains", want, have)
-  for _, u in ipairs(update) do
-    local _, err = send(ctx, "PATCH", org_path(id, "discovery-domains", u.have.id),
-      { body = { status = u.want.status,
-        use_for_organization_discovery = u.want.use_for_organization_discovery } })
-    if err then return nil, err end
-  end
-  for _, d in ipairs(add) do
-    local _, err = send(ctx, "POST", org_path(id, "discovery-domains"),
-      { body = { domain = d.domain, status = d.status,
-        use_for_organization_discovery = d.use_for_organization_discovery },
-        idempotent = true })
-    if err then return nil, err end
-  end
-  for _, d in ipairs(remove) do
-    local _, err = send(ctx, "DELETE", org_path(id, "discovery-domains", d.id))
-    if err then return nil, err end
-  end
-  return true
+  return handler.send_steps(ctx, {
+    { update, function(u)
+      return "PATCH", org_path(id, "discovery-domains", u.have.id),
+        { body = { status = u.want.status,
+          use_for_organization_discovery = u.want.use_for_organization_discovery } }
+    end },
+    { add, function(d)
+      return "POST", org_path(id, "discovery-domains"),
+        { body = { domain = d.domain, status = d.status,
+          use_for_organization_discovery = d.use_for_organization_discovery },
+          idempotent = true }
+    end },
+    { remove, function(d) return "DELETE", org_path(id, "discovery-domains", d.id) end },
+  })
 end
 
 local function sync_clients(ctx, id, want, have)
@@ -562,15 +503,13 @@ local function sync_clients(ctx, id, want, have)
     _, err = send(ctx, "DELETE", org_path(id, "clients"), { body = { clients = ids } })
     if err then return nil, err end
   end
-  for _, u in ipairs(update) do
+  return send_each(ctx, update, function(u)
     local cid = client_id(clients, u.want.client_id)
     if cid then
-      _, err = send(ctx, "PATCH", org_path(id, "clients", cid),
-        { body = { use_for_member_access = u.want.use_for_member_access } })
-      if err then return nil, err end
+      return "PATCH", org_path(id, "clients", cid),
+        { body = { use_for_member_access = u.want.use_for_member_access } }
     end
-  end
-  return true
+  end)
 end
 
 local SYNC = { connections = sync_connections, client_grants = sync_grants,
@@ -578,18 +517,13 @@ local SYNC = { connections = sync_connections, client_grants = sync_grants,
 
 -- The organization itself, without its sub-resources (requests of their own).
 function M.write_request(self, _, op, payload, current)
-  if op == "create" then return "POST", self.path, handler.strip(payload, SUB) end
-  local body = handler.strip(payload, self.strip_update)
-  if next(body) == nil or current == nil then return nil end
-  return "PATCH", org_path(current.id), body
+  return handler.own_request(self, op, payload, current, SUB)
 end
 
 -- POST the organization without its sub-resources, then add each of them.
 function M.create(self, ctx, payload)
   local _, _, body = self:write_request(ctx, "create", payload)
-  local created, err = ctx.api:create(self.path, body,
-    { find = function(o) return o.name == payload.name end,
-      list = { paging = "checkpoint", key = "organizations" } })
+  local created, err = handler.create_named(self, ctx, body, payload.name)
   if created == nil then return nil, err end
   if not present(created.id) then
     return nil, errors.from{
@@ -612,15 +546,15 @@ end
 
 -- PATCH the organization's own fields when they differ, then each sub-resource in the plan.
 function M.update(self, ctx, current, payload)
-  local updated, err = handler.update_own(self, ctx, current, payload)
-  if updated == nil then return nil, err end
-  for _, field in ipairs(SUB) do
-    if payload[field] ~= nil then
-      local ok, serr = SYNC[field](ctx, current.id, payload[field], current[field])
-      if not ok then return nil, serr end
+  return handler.update_then(self, ctx, current, payload, function()
+    for _, field in ipairs(SUB) do
+      if payload[field] ~= nil then
+        local ok, serr = SYNC[field](ctx, current.id, payload[field], current[field])
+        if not ok then return nil, serr end
+      end
     end
-  end
-  return updated
+    return true
+  end)
 end
 
 --------------------------------------------------------------------------------------------------

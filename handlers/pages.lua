@@ -27,16 +27,8 @@ local M = {
   type = "pages",
   kind = "keyed",
   path = "/tenants/settings",
-  identifiers = { "name" },
-  name_field = "name",
   schema = SCHEMA,
-  strip_create = {},
   strip_update = { "name" },
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
 }
 
 M.NAMES = NAMES

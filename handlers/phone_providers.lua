@@ -6,7 +6,6 @@
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
 
-local NULL = json.null
 local Base = handler.Base
 
 local DELIVERY_METHODS = {
@@ -52,29 +51,19 @@ local MATCH_FIELD, MATCH_VALUE = "channel", "phone"
 
 local M = {
   type = "phoneProviders",
-  kind = "list",
   path = "/branding/phone/providers",
-  id = "id",
   identifiers = { "id", MATCH_FIELD },
-  name_field = "name",
   list = { paging = "none", key = "providers" },
   schema = SCHEMA,
-  strip_create = SERVER_FIELDS,
-  strip_update = SERVER_FIELDS,
-  strip_export = SERVER_FIELDS,
-  secrets = {},
-  object_fields = {},
+  read_only = SERVER_FIELDS,
   ignore_diff = { "credentials" },
-  update_method = "PATCH",
 }
 
 M.TOKEN_PLACEHOLDER = TOKEN_PLACEHOLDER
 
-local function is_obj(v) return type(v) == "table" and v ~= NULL end
+local is_obj = handler.is_table
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
 -- One GET; every provider of the tenant carries the match field (the API's channel).
 function M.fetch(self, ctx, want)

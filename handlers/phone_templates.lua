@@ -5,6 +5,7 @@
 -- written, and an update sends only {content: {body: {text, voice}, from}, disabled}.
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
+local util = require "a0lua.util"
 
 local NULL = json.null
 local Base = handler.Base
@@ -38,29 +39,21 @@ local SERVER_FIELDS = { "channel", "customizable", "tenant", "created_at", "upda
 
 local M = {
   type = "phoneTemplates",
-  kind = "list",
   path = "/branding/phone/templates",
-  id = "id",
   identifiers = { "id", "type" },
   name_field = "type",
   list = { paging = "none", key = "templates" },
   schema = SCHEMA,
-  strip_create = SERVER_FIELDS,
-  strip_update = SERVER_FIELDS,
-  strip_export = SERVER_FIELDS,
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
+  read_only = SERVER_FIELDS,
   -- a plan keeps the id-less defaults of the types the files list only (see fetch)
   read_wanted = true,
 }
 
 M.TYPES = TYPES
 
-local function is_obj(v) return type(v) == "table" and v ~= NULL end
+local is_obj = handler.is_table
 
-local function present(v) return v ~= nil and v ~= NULL and v ~= "" end
+local present = util.present
 
 -- The tenant's templates in one list call. want (a plan): a default (no id) of a type the files
 -- do not list is left out: nothing can delete it, it is already the default.
@@ -156,7 +149,7 @@ function M.write_request(self, _, op, payload, current)
   if payload == nil or next(payload) == nil then return nil end
   local id = is_obj(current) and current.id
   if not present(id) then return "POST", self.path, over_default(self, current, payload) end
-  return "PATCH", self.path .. "/" .. handler.escape(id), payload
+  return "PATCH", handler.item_path(self, id), payload
 end
 
 -- The update a 409 on create falls back to: what the create body sets that an update can.
@@ -178,7 +171,7 @@ local function post(self, ctx, body)
   if items == nil then return nil, lerr end
   for _, item in ipairs(items) do
     if is_obj(item) and item.type == body.type and present(item.id) then
-      return ctx.api:request("PATCH", self.path .. "/" .. handler.escape(item.id),
+      return ctx.api:request("PATCH", handler.item_path(self, item.id),
         { body = as_update(body) })
     end
   end

@@ -106,13 +106,7 @@ local M = {
   kind = "singleton",
   path = "/prompts",
   schema = SCHEMA,
-  strip_create = {},
   strip_update = { "customText", "partials", "screenRenderers" },
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
   -- an import reads only the custom texts, partials and renderers the file sets
   read_wanted = true,
 }
@@ -120,19 +114,13 @@ local M = {
 M.LANGUAGES, M.PROMPTS, M.SCREENS = LANGUAGES, PROMPTS, SCREENS
 M.PARTIAL_PROMPTS = PARTIAL_PROMPTS
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
-local function status_of(err)
-  return type(err) == "table" and (err.status or (err.code == "api_not_found" and 404)) or nil
-end
+local status_of = handler.status_of
 
-local function message_of(err)
-  return type(err) == "table" and tostring(err.message or "") or tostring(err)
-end
+local message_of = handler.message_of
 
-local function is_obj(v) return type(v) == "table" and v ~= NULL end
+local is_obj = handler.is_table
 
 local sorted_keys = util.sorted_keys
 
@@ -219,17 +207,18 @@ function M.fetch(self, ctx, want)
   local jobs
   jobs, err = text_jobs(ctx, want)
   if jobs == nil then return nil, err end
-  local texts, failure = {}, nil
-  handler.each(jobs, function(job)
-    local body, terr = ctx.api:request("GET", part_path(job[2], "custom-text", job[1]))
+  local texts = {}
+  local read, terr = handler.each_checked(jobs, function(job)
+    local body, rerr = ctx.api:request("GET", part_path(job[2], "custom-text", job[1]))
     if body == nil then
-      if status_of(terr) ~= 404 then failure = failure or terr end
+      if status_of(rerr) ~= 404 then return nil, rerr end
     elseif is_obj(body) and next(body) ~= nil then
       texts[job[1]] = texts[job[1]] or {}
       texts[job[1]][job[2]] = body
     end
+    return true
   end)
-  if failure then return nil, failure end
+  if not read then return nil, terr end
 
   local partial_prompts = PARTIAL_PROMPTS
   if want then
@@ -279,9 +268,60 @@ local function with_defaults(r)
   return out
 end
 
--- Settings as the generic handler compares them; custom text per language and prompt and
--- partials per prompt are replaced whole by the API, so they compare exactly; screen renderers
--- per (prompt, screen).
+-- Each step below compares one part of the prompts and hands what differs to put(field, set,
+-- path, from, to): set(t) writes it into the payload's field.
+
+-- Custom text per language and prompt, replaced whole by the API: compared exactly.
+local function diff_custom_text(desired, current, put)
+  if not is_obj(desired.customText) then return end
+  local have = is_obj(current.customText) and current.customText or {}
+  for _, lang in ipairs(sorted_keys(desired.customText)) do
+    local prompts = desired.customText[lang]
+    for _, prompt in ipairs(is_obj(prompts) and sorted_keys(prompts) or {}) do
+      local want = prompts[prompt]
+      local got = is_obj(have[lang]) and have[lang][prompt] or nil
+      if is_obj(want) and not handler.deep_equal(want, got or {}) then
+        put("customText", function(t)
+          t[lang] = t[lang] or {}
+          t[lang][prompt] = handler.deep_copy(want)
+        end, "customText." .. lang .. "." .. prompt, got, want)
+      end
+    end
+  end
+end
+
+-- Partials per prompt, replaced whole by the API: compared exactly.
+local function diff_partials(desired, current, put)
+  if not is_obj(desired.partials) then return end
+  local have = is_obj(current.partials) and current.partials or {}
+  for _, prompt in ipairs(sorted_keys(desired.partials)) do
+    local want = desired.partials[prompt]
+    if is_obj(want) and not handler.deep_equal(want, have[prompt] or {}) then
+      put("partials", function(t) t[prompt] = handler.deep_copy(want) end,
+        "partials." .. prompt, have[prompt], want)
+    end
+  end
+end
+
+-- Screen renderers per (prompt, screen), with the API's defaults for the flags.
+local function diff_renderers(desired, current, put)
+  if type(desired.screenRenderers) ~= "table" or desired.screenRenderers == NULL then return end
+  local have = {}
+  for _, r in ipairs(is_obj(current.screenRenderers) and current.screenRenderers or {}) do
+    if is_obj(r) then have[renderer_key(r)] = r end
+  end
+  for _, r in ipairs(desired.screenRenderers) do
+    if is_obj(r) and r.prompt and r.screen
+        and not handler.matches(r, with_defaults(have[renderer_key(r)])) then
+      put("screenRenderers", function(t) t[#t + 1] = handler.deep_copy(r) end,
+        "screenRenderers." .. tostring(r.prompt) .. "." .. tostring(r.screen),
+        have[renderer_key(r)], r)
+    end
+  end
+end
+
+-- Settings as the generic handler compares them, then custom text, partials and screen
+-- renderers (the steps above).
 function M.diff(self, ctx, desired, current)
   current = current or {}
   local payload, diffs = Base.diff(self, ctx, desired, current)
@@ -292,46 +332,9 @@ function M.diff(self, ctx, desired, current)
     set(payload[field])
     diffs[#diffs + 1] = { path = path, from = from, to = to }
   end
-  if is_obj(desired.customText) then
-    local have = is_obj(current.customText) and current.customText or {}
-    for _, lang in ipairs(sorted_keys(desired.customText)) do
-      local prompts = desired.customText[lang]
-      for _, prompt in ipairs(is_obj(prompts) and sorted_keys(prompts) or {}) do
-        local want = prompts[prompt]
-        local got = is_obj(have[lang]) and have[lang][prompt] or nil
-        if is_obj(want) and not handler.deep_equal(want, got or {}) then
-          put("customText", function(t)
-            t[lang] = t[lang] or {}
-            t[lang][prompt] = handler.deep_copy(want)
-          end, "customText." .. lang .. "." .. prompt, got, want)
-        end
-      end
-    end
-  end
-  if is_obj(desired.partials) then
-    local have = is_obj(current.partials) and current.partials or {}
-    for _, prompt in ipairs(sorted_keys(desired.partials)) do
-      local want = desired.partials[prompt]
-      if is_obj(want) and not handler.deep_equal(want, have[prompt] or {}) then
-        put("partials", function(t) t[prompt] = handler.deep_copy(want) end,
-          "partials." .. prompt, have[prompt], want)
-      end
-    end
-  end
-  if type(desired.screenRenderers) == "table" and desired.screenRenderers ~= NULL then
-    local have = {}
-    for _, r in ipairs(is_obj(current.screenRenderers) and current.screenRenderers or {}) do
-      if is_obj(r) then have[renderer_key(r)] = r end
-    end
-    for _, r in ipairs(desired.screenRenderers) do
-      if is_obj(r) and r.prompt and r.screen
-          and not handler.matches(r, with_defaults(have[renderer_key(r)])) then
-        put("screenRenderers", function(t) t[#t + 1] = handler.deep_copy(r) end,
-          "screenRenderers." .. tostring(r.prompt) .. "." .. tostring(r.screen),
-          have[renderer_key(r)], r)
-      end
-    end
-  end
+  diff_custom_text(desired, current, put)
+  diff_partials(desired, current, put)
+  diff_renderers(desired, current, put)
   if payload == nil then return nil end
   return payload, diffs
 end
@@ -374,13 +377,10 @@ function M.update(self, ctx, current, payload)
       jobs[#jobs + 1] = { lang, prompt, payload.customText[lang][prompt] }
     end
   end
-  local failure
-  handler.each(jobs, function(job)
-    local _, err = send(ctx, "PUT", part_path(job[2], "custom-text", job[1]),
-      { body = job[3] })
-    if err then failure = failure or err end
+  local sent, serr = handler.each_checked(jobs, function(job)
+    return send(ctx, "PUT", part_path(job[2], "custom-text", job[1]), { body = job[3] })
   end)
-  if failure then return nil, failure end
+  if not sent then return nil, serr end
   for _, prompt in ipairs(sorted_keys(is_obj(payload.partials) and payload.partials or {})) do
     local _, err = send(ctx, "PUT", part_path(prompt, "partials"),
       { body = payload.partials[prompt] })
@@ -390,11 +390,12 @@ function M.update(self, ctx, current, payload)
       if what == nil then return nil, err end
     end
   end
-  for _, r in ipairs(type(payload.screenRenderers) == "table" and payload.screenRenderers or {}) do
-    local _, err = send(ctx, "PATCH", part_path(r.prompt, "screen", r.screen, "rendering"),
-      { body = renderer_body(r) })
-    if err then return nil, err end
-  end
+  local renderers = type(payload.screenRenderers) == "table" and payload.screenRenderers or {}
+  local ok, err = handler.send_each(ctx, renderers, function(r)
+    return "PATCH", part_path(r.prompt, "screen", r.screen, "rendering"),
+      { body = renderer_body(r) }
+  end)
+  if not ok then return nil, err end
   return current
 end
 

@@ -43,9 +43,7 @@ local SERVER_FIELDS = { "created_at", "updated_at" }
 
 local M = {
   type = "rateLimitPolicies",
-  kind = "list",
   path = "/rate-limit-policies",
-  id = "id",
   identifiers = { "id", "consumer_selector" },
   name_field = "consumer_selector",
   list = { paging = "checkpoint", key = "rate_limit_policies", take = 50 },
@@ -54,10 +52,6 @@ local M = {
   -- Fixed once created: what the policy applies to.
   strip_update = { "resource", "consumer", "consumer_selector", "created_at", "updated_at" },
   strip_export = SERVER_FIELDS,
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
 }
 
 -- The configuration compares exactly (an `allow` has no limit: the generic comparison would

@@ -67,23 +67,17 @@ local SCHEMA = {
 
 local M = {
   type = "resourceServers",
-  kind = "list",
   path = "/resource-servers",
-  id = "id",
   -- Matched by the audience, not by name (docs/handlers.md §resourceServers).
   identifiers = { "id", "identifier" },
-  name_field = "name",
   list = { paging = "offset", key = "resource_servers" },
   schema = SCHEMA,
   -- token_lifetime_for_web is read-only (the API derives it from token_lifetime and refuses it in a
   -- body), yet exports of other tools carry it: never send it, never compare it, never write it.
-  strip_create = { "client_id", "is_system", "token_lifetime_for_web" },
-  strip_update = { "identifier", "client_id", "is_system", "id", "token_lifetime_for_web" },
-  strip_export = { "token_lifetime_for_web" },
-  secrets = {},
-  object_fields = {},
+  strip_create = { "client_id", "is_system" },
+  strip_update = { "identifier", "client_id", "is_system", "id" },
+  read_only = { "token_lifetime_for_web" },
   ignore_diff = { "token_lifetime_for_web" },
-  update_method = "PATCH",
 }
 
 local function pick(item, fields)
@@ -112,8 +106,8 @@ end
 
 -- Configuring the Management API is an error (docs/handlers.md §resourceServers).
 function M.validate(_, _, items, report)
-  for i, rs in ipairs(type(items) == "table" and items or {}) do
-    if type(rs) == "table" and rs.name == MANAGEMENT_API then
+  for i, rs in handler.items(items) do
+    if rs.name == MANAGEMENT_API then
       report(i, "name", "You can not configure the '" .. MANAGEMENT_API .. "'.")
     end
   end

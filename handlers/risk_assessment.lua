@@ -1,9 +1,6 @@
 -- handlers/risk_assessment.lua: the risk assessment settings (a0deploy type `riskAssessment`),
 -- a singleton of two endpoints: docs/handlers.md §riskAssessment.
 local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
-
-local NULL = json.null
 
 local PARTS = {
   { key = "settings", path = "/risk-assessments/settings" },
@@ -34,16 +31,9 @@ local M = {
     additionalProperties = false,
   },
   read_wanted = true,
-  strip_create = {},
-  strip_update = {},
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
 }
 
-local function is_object(v) return type(v) == "table" and v ~= NULL end
+local is_object = handler.is_table
 
 local function not_found(err)
   return type(err) == "table" and (err.code == "api_not_found" or err.status == 404)
@@ -53,41 +43,26 @@ end
 -- set them may answer 404: settings are then {enabled: false}, new_device is left out (the API
 -- takes no remember_for below 1, so a0deploy's 0 could not be deployed back).
 function M.fetch(_, ctx, want)
-  local out, failure = {}, nil
   local parts = {}
   for _, p in ipairs(PARTS) do
     if want == nil or p.key == "settings" or (is_object(want) and is_object(want[p.key])) then
       parts[#parts + 1] = p
     end
   end
-  handler.each(parts, function(p)
-    local body, err = ctx.api:request("GET", p.path)
-    if body ~= nil then
-      out[p.key] = body
-    elseif not_found(err) then
-      if p.key == "settings" then out.settings = { enabled = false } end
-    else
-      failure = failure or err
-    end
+  return handler.read_sections(ctx, parts, function(p, err, out)
+    if not not_found(err) then return false end
+    if p.key == "settings" then out.settings = { enabled = false } end
+    return true
   end)
-  if failure then return nil, failure end
-  return out
 end
 
 -- Each part whose fields differ, whole: { settings = {...}, new_device = {...} }.
 function M.diff(_, _, desired, current)
-  current = is_object(current) and current or {}
-  local payload, diffs = nil, {}
-  for _, p in ipairs(PARTS) do
-    local want, have = desired[p.key], current[p.key]
-    if is_object(want) and next(want) ~= nil and not handler.matches(want, have) then
-      payload = payload or {}
-      payload[p.key] = handler.deep_copy(want)
-      handler.collect_diffs(want, is_object(have) and have or {}, p.key, diffs)
-    end
-  end
-  if payload == nil then return nil end
-  return payload, diffs
+  return handler.diff_sections(PARTS, desired, current, function(p, want, have, diffs)
+    if handler.matches(want, have) then return nil end
+    handler.collect_diffs(want, is_object(have) and have or {}, p.key, diffs)
+    return handler.deep_copy(want)
+  end)
 end
 
 return handler.by_sections(M, PARTS)

@@ -28,27 +28,13 @@ local SCHEMA = {
   },
 }
 
-local send = handler.send
-
 local M = {
   type = "roles",
-  kind = "list",
   path = "/roles",
-  id = "id",
-  identifiers = { "id", "name" },
-  name_field = "name",
   list = { paging = "offset", key = "roles" },
   schema = SCHEMA,
-  strip_create = {},
   strip_update = { "permissions", "id", "type" },
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
 }
-
-local each = handler.each
 
 local function perm_key(p)
   return tostring(p.resource_server_identifier) .. "\0" .. tostring(p.permission_name)
@@ -82,8 +68,7 @@ function M.fetch(self, ctx)
   for _, r in ipairs(list) do
     if r.type == nil or r.type == "tenant" then roles[#roles + 1] = r end
   end
-  local failure
-  each(roles, function(role)
+  local done, ferr = handler.each_checked(roles, function(role)
     local perms, perr = ctx.api:list(perms_path(role.id),
       { paging = "offset", key = "permissions", per_page = 100 })
     if perms then
@@ -91,10 +76,11 @@ function M.fetch(self, ctx)
     elseif type(perr) == "table" and (perr.status == 404 or perr.status == 501) then
       role.permissions = json.array()
     else
-      failure = failure or perr
+      return nil, perr
     end
+    return true
   end)
-  if failure then return nil, failure end
+  if not done then return nil, ferr end
   return roles
 end
 
@@ -126,35 +112,23 @@ local function sync_permissions(ctx, id, want, have)
   for _, p in ipairs(sorted(have)) do
     if not want_set[perm_key(p)] then remove[#remove + 1] = p end
   end
-  if #remove > 0 then
-    local _, err = send(ctx, "DELETE", perms_path(id), { body = { permissions = remove } })
-    if err then return nil, err end
-  end
-  if #add > 0 then
-    local _, err = send(ctx, "POST", perms_path(id),
-      { body = { permissions = add }, idempotent = true })
-    if err then return nil, err end
-  end
-  return true
+  local writes = { { "DELETE", remove }, { "POST", add, true } }
+  return handler.send_each(ctx, writes, function(w)
+    if #w[2] == 0 then return nil end
+    return w[1], perms_path(id), { body = { permissions = w[2] }, idempotent = w[3] }
+  end)
 end
 
 -- The role itself, without its permissions (requests of their own).
 function M.write_request(self, _, op, payload, current)
-  if op == "create" then
-    return "POST", self.path, handler.strip(payload, { "permissions", "type" })
-  end
-  local body = handler.strip(payload, self.strip_update)
-  if next(body) == nil or current == nil then return nil end
-  return "PATCH", self.path .. "/" .. handler.escape(current.id), body
+  return handler.own_request(self, op, payload, current, { "permissions", "type" })
 end
 
 -- POST the role without its permissions, then POST the permissions.
 function M.create(self, ctx, payload)
   local perms = payload.permissions
   local _, _, body = self:write_request(ctx, "create", payload)
-  local created, err = ctx.api:create(self.path, body,
-    { find = function(r) return r.name == payload.name end,
-      list = { paging = "offset", key = "roles" } })
+  local created, err = handler.create_named(self, ctx, body, payload.name)
   if created == nil then return nil, err end
   if type(perms) == "table" and #perms > 0 then
     local ok, perr = sync_permissions(ctx, created.id, perms, {})
@@ -165,13 +139,10 @@ end
 
 -- PATCH the role when its own fields differ, then the permissions by difference.
 function M.update(self, ctx, current, payload)
-  local updated, err = handler.update_own(self, ctx, current, payload)
-  if updated == nil then return nil, err end
-  if payload.permissions ~= nil then
-    local ok, perr = sync_permissions(ctx, current.id, payload.permissions, current.permissions)
-    if not ok then return nil, perr end
-  end
-  return updated
+  return handler.update_then(self, ctx, current, payload, function()
+    if payload.permissions == nil then return true end
+    return sync_permissions(ctx, current.id, payload.permissions, current.permissions)
+  end)
 end
 
 -- A null description is not written.

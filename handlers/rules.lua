@@ -30,30 +30,18 @@ local SCHEMA = {
 
 local M = {
   type = "rules",
-  kind = "list",
   path = "/rules",
-  id = "id",
-  identifiers = { "id", "name" },
-  name_field = "name",
   list = { paging = "offset", key = "rules" },
   schema = SCHEMA,
   -- a stage cannot change (validation refuses it); a null order is "any": the API picks one
-  strip_create = {},
   strip_update = { "id", "stage" },
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
   -- fetch is told whether the files ask for rules (a tenant without them is then an error)
   read_wanted = true,
 }
 
 local function is_number(v) return type(v) == "number" end
 
-local function status_of(err)
-  return type(err) == "table" and err.status or nil
-end
+local status_of = handler.status_of
 
 -- A tenant without rules (created after their deprecation) answers 403, or an error saying the
 -- feature is deprecated.
@@ -99,8 +87,8 @@ end
 -- Two rules of the files with one order: a0deploy's "multiple rules for the same order".
 function M.validate(_, _, items, report)
   local seen = {}
-  for i, r in ipairs(type(items) == "table" and items or {}) do
-    if type(r) == "table" and is_number(r.order) then
+  for i, r in handler.items(items) do
+    if is_number(r.order) then
       local first = seen[r.order]
       if first then
         report(i, "order", ("must be unique: order %s is also rule %q's (item %d)"):format(

@@ -34,8 +34,6 @@ local M = {
   strip_create = { "value" },
   strip_update = { "key", "value" },
   strip_export = { "value" },
-  secrets = {},
-  object_fields = {},
   ignore_diff = { "value" },
   update_method = "PUT",
   read_wanted = true,
@@ -88,18 +86,8 @@ function M.resolve(_, ctx, desired)
 end
 
 -- Each key once (a keyed type is not checked for duplicates by the engine).
-function M.validate(_, _, items, report)
-  local seen = {}
-  for i, item in ipairs(type(items) == "table" and items or {}) do
-    local key = is_object(item) and item.key
-    if type(key) == "string" then
-      if seen[key] then
-        report(i, "key", ("must be unique: key %q is also item %d"):format(key, seen[key] - 1))
-      else
-        seen[key] = i
-      end
-    end
-  end
+function M.validate(self, _, items, report)
+  handler.check_unique_keys(self, items, report, "key")
 end
 
 -- A key the tenant has is no change (its value cannot be compared).
@@ -118,7 +106,7 @@ end
 function M.write_request(self, ctx, op, payload, current)
   local key = op == "create" and payload.key or (current and current.key)
   if key == nil then return nil end
-  return "PUT", self.path .. "/" .. handler.escape(key), { value = value_of(ctx, key) }
+  return "PUT", handler.item_path(self, key), { value = value_of(ctx, key) }
 end
 
 -- PUT /rules-configs/{key} {value}: a create and an update are the same request.

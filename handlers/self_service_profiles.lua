@@ -59,21 +59,12 @@ local LIST = { paging = "offset", key = "self_service_profiles" }
 
 local M = {
   type = "selfServiceProfiles",
-  kind = "list",
   path = "/self-service-profiles",
-  id = "id",
-  identifiers = { "id", "name" },
-  name_field = "name",
   list = LIST,
   schema = SCHEMA,
   -- (customText is kept in the create payload: it is written after the POST, write_request)
-  strip_create = { "created_at", "updated_at" },
-  strip_update = { "customText", "created_at", "updated_at" },
-  strip_export = { "created_at", "updated_at" },
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
+  strip_update = { "customText" },
+  read_only = { "created_at", "updated_at" },
   -- A name that is neither in the files nor on the tenant fails the plan with its file:line, as
   -- a0deploy fails the import (docs/architecture.md §4.7).
   references = { { path = "user_attribute_profile_id", type = "userAttributeProfiles",
@@ -98,16 +89,16 @@ end
 function M.fetch(self, ctx)
   local list, err = ctx.api:list(self.path, handler.deep_copy(LIST))
   if list == nil then return nil, err end
-  local failure
-  handler.each(list, function(profile)
-    local text, terr = ctx.api:request("GET", text_path(profile.id, LANGUAGE, PAGE))
+  local ok, terr = handler.each_checked(list, function(profile)
+    local text, rerr = ctx.api:request("GET", text_path(profile.id, LANGUAGE, PAGE))
     if is_object(text) and next(text) ~= nil then
       profile.customText = { [LANGUAGE] = { [PAGE] = text } }
-    elseif text == nil and not (type(terr) == "table" and terr.status == 404) then
-      failure = failure or terr
+    elseif text == nil and not (type(rerr) == "table" and rerr.status == 404) then
+      return nil, rerr
     end
+    return true
   end)
-  if failure then return nil, failure end
+  if not ok then return nil, terr end
   return list
 end
 
@@ -116,8 +107,8 @@ end
 
 -- A profile cannot both name a user attribute profile and list its own attributes.
 function M.validate(_, _, items, report)
-  for i, p in ipairs(type(items) == "table" and items or {}) do
-    if type(p) == "table" and type(p.user_attribute_profile_id) == "string"
+  for i, p in handler.items(items) do
+    if type(p.user_attribute_profile_id) == "string"
         and p.user_attribute_profile_id:match("%S") and type(p.user_attributes) == "table"
         and #p.user_attributes > 0 then
       report(i, "user_attribute_profile_id", ("self-service profile %s has both "
@@ -130,8 +121,8 @@ end
 -- is a profile this run creates, and the change is computed again, with its id, once the user
 -- attribute profiles are written (a0lua.apply).
 function M.resolve(_, ctx, desired)
-  for _, p in ipairs(type(desired) == "table" and desired or {}) do
-    local name = type(p) == "table" and p.user_attribute_profile_id
+  for _, p in handler.items(desired) do
+    local name = p.user_attribute_profile_id
     if type(name) == "string" then
       p.user_attribute_profile_id = handler.name_to_id(ctx, "userAttributeProfiles", name) or name
     end
@@ -191,7 +182,7 @@ function M.write_request(self, _, op, payload, current)
   local body = handler.strip(payload, self.strip_update)
   body[self.id] = nil
   if next(body) == nil or current == nil then return nil end
-  return "PATCH", self.path .. "/" .. handler.escape(current.id), body
+  return "PATCH", handler.item_path(self, current.id), body
 end
 
 -- PUT each page of custom text in `text` ({language = {page = text}}).
@@ -208,21 +199,16 @@ local function put_text(ctx, id, text)
 end
 
 function M.create(self, ctx, payload)
-  local _, _, body = self:write_request(ctx, "create", payload)
-  local created, err = Base.create(self, ctx, body)
-  if created == nil then return nil, err end
-  local ok, terr = put_text(ctx, created.id, changed_text(payload, {}))
-  if not ok then return nil, terr end
-  return created
+  return handler.create_then(self, ctx, payload, function(created)
+    return put_text(ctx, created.id, changed_text(payload, {}))
+  end)
 end
 
 -- PATCH the profile when its own fields differ, then PUT the custom text that differs.
 function M.update(self, ctx, current, payload)
-  local updated, err = handler.update_own(self, ctx, current, payload)
-  if updated == nil then return nil, err end
-  local ok, terr = put_text(ctx, current.id, payload.customText)
-  if not ok then return nil, terr end
-  return updated
+  return handler.update_then(self, ctx, current, payload, function()
+    return put_text(ctx, current.id, payload.customText)
+  end)
 end
 
 --------------------------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ local M = {
       akamai_enabled = { type = "boolean" },
     },
   },
-  update_method = "PATCH",
   read_wanted = true,
 }
 

@@ -31,32 +31,14 @@ local PAGE_KEYS = { "login", "password_reset", "guardian_multifactor", "error_pa
 local SESSION_HOURS = { "session_lifetime", "idle_session_lifetime", "ephemeral_session_lifetime",
   "idle_ephemeral_session_lifetime" }
 
-local function quota()
-  return {
-    type = "object",
-    properties = {
-      client_credentials = {
-        type = "object",
-        properties = {
-          enforce = { type = "boolean", default = true },
-          per_day = { type = "integer", minimum = 1 },
-          per_hour = { type = "integer", minimum = 1 },
-        },
-        additionalProperties = false,
-        minProperties = 1,
-      },
-    },
-    required = { "client_credentials" },
-  }
-end
-
 local SCHEMA = {
   type = "object",
   properties = {
     client_id_metadata_document_supported = { type = "boolean" },
     default_token_quota = {
       type = "object",
-      properties = { clients = quota(), organizations = quota() },
+      properties = { clients = handler.token_quota_schema(),
+                    organizations = handler.token_quota_schema() },
       additionalProperties = false,
       minProperties = 1,
     },
@@ -87,14 +69,8 @@ local M = {
   kind = "singleton",
   path = "/tenants/settings",
   schema = SCHEMA,
-  strip_create = {},
-  strip_update = {},
   strip_export = { "sandbox_versions_available", "flags.allow_changing_enable_sso",
     "flags.enable_sso", "flags.disable_impersonation", "flags.remove_stale_idp_attributes" },
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
 }
 
 M.ALLOWED_FLAGS = ALLOWED_FLAGS
@@ -103,9 +79,7 @@ M.PAGE_KEYS = PAGE_KEYS
 local ALLOWED = {}
 for _, f in ipairs(ALLOWED_FLAGS) do ALLOWED[f] = true end
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
 -- The flags a deploy may change; the others listed in `removed` (sorted).
 local function allowed_flags(flags)

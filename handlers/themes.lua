@@ -20,7 +20,6 @@ end
 
 local M = {
   type = "themes",
-  kind = "list",
   path = "/branding/themes",
   id = "themeId",
   identifiers = { "themeId" },
@@ -28,22 +27,13 @@ local M = {
   schema = schema(),
   strip_create = { "themeId" },
   strip_update = { "themeId" },
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
   -- fetch is told whether the files set a theme (a tenant without the feature)
   read_wanted = true,
 }
 
-local function status_of(err)
-  return type(err) == "table" and (err.status or (err.code == "api_not_found" and 404)) or nil
-end
+local status_of = handler.status_of
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
 -- GET /branding/themes/default: 404 is no theme. A 400 is a tenant without Universal Login
 -- customisation: an export leaves the type out (as a0deploy does); a plan whose files set a

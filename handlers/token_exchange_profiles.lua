@@ -4,8 +4,7 @@
 -- subject_token_type, and only name and subject_token_type can be changed (the PATCH body).
 local handler = require "a0lua.handler"
 local json = require "a0lua.core.json"
-
-local NULL = json.null
+local util = require "a0lua.util"
 
 local SCHEMA = {
   type = "object",
@@ -25,34 +24,22 @@ local PENDING_ACTION_ID = "(action created in this run)"
 
 local M = {
   type = "tokenExchangeProfiles",
-  kind = "list",
   path = "/token-exchange-profiles",
-  id = "id",
   identifiers = { "id", "subject_token_type" },
-  name_field = "name",
   list = { paging = "checkpoint", key = "token_exchange_profiles", take = 50 },
   schema = SCHEMA,
   -- The API never changes a profile's action or type (UpdateTokenExchangeProfileRequestContent).
-  strip_create = { "created_at", "updated_at" },
-  strip_update = { "action", "action_id", "type", "created_at", "updated_at" },
-  strip_export = { "created_at", "updated_at" },
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
+  strip_update = { "action", "action_id", "type" },
+  read_only = { "created_at", "updated_at" },
   -- An action neither in the files nor on the tenant fails the plan (a0deploy stops there too).
   references = { { path = "action", type = "actions", strict = true } },
 }
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
+local warn = handler.warn
 
-local function status_of(err)
-  return type(err) == "table" and (err.status or (err.code == "api_not_found" and 404)) or nil
-end
+local status_of = handler.status_of
 
-local function present(v) return v ~= nil and v ~= NULL and v ~= "" end
+local present = util.present
 
 -- The tenant's actions, or nil (with a warning) when they cannot be read.
 local function actions_of(ctx)
@@ -150,7 +137,7 @@ function M.write_request(self, ctx, op, payload, current)
   local body = {}
   for _, f in ipairs({ "name", "subject_token_type" }) do body[f] = payload[f] end
   if next(body) == nil or current == nil or not present(current.id) then return nil end
-  return "PATCH", self.path .. "/" .. handler.escape(current.id), body
+  return "PATCH", handler.item_path(self, current.id), body
 end
 
 function M.create(self, ctx, payload)

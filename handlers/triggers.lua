@@ -19,31 +19,16 @@ local SCHEMA = {
   },
 }
 
-local send = handler.send
-
 local M = {
   type = "triggers",
   kind = "singleton",
   path = "/actions/triggers",
   schema = SCHEMA,
-  strip_create = {},
-  strip_update = {},
-  strip_export = {},
-  secrets = {},
-  object_fields = {},
-  ignore_diff = {},
-  update_method = "PATCH",
   -- an import reads only the bindings of the triggers the file names
   read_wanted = true,
 }
 
-local function warn(ctx, message)
-  if ctx.log then ctx.log:warn(message) end
-end
-
-local function status_of(err)
-  return type(err) == "table" and (err.status or (err.code == "api_not_found" and 404)) or nil
-end
+local warn = handler.warn
 
 local function bindings_path(trigger)
   return "/actions/triggers/" .. handler.escape(trigger) .. "/bindings"
@@ -57,11 +42,7 @@ local sorted_keys = util.sorted_keys
 function M.fetch(self, ctx, want)
   local triggers, err = ctx.api:list(self.path, { paging = "none", key = "triggers" })
   if triggers == nil then
-    local s = status_of(err)
-    if s == 404 or s == 501 or (s == 403 and type(err) == "table"
-        and err.error_code == "feature_not_enabled") then
-      return {}
-    end
+    if handler.feature_off(err) then return {} end
     return nil, err
   end
   local seen, ids = {}, {}
@@ -141,7 +122,7 @@ function M.write_request() return nil end
 -- PATCH each changed trigger's whole binding list, actions referred to by id.
 function M.update(_, ctx, current, payload)
   local ids
-  for _, trigger in ipairs(sorted_keys(payload)) do
+  local ok, err = handler.send_each(ctx, sorted_keys(payload), function(trigger)
     ids = ids or action_ids(ctx)
     local bindings = json.array()
     for _, b in ipairs(payload[trigger]) do
@@ -150,10 +131,9 @@ function M.update(_, ctx, current, payload)
         or { type = "action_name", value = b.action_name }
       bindings[#bindings + 1] = { ref = ref, display_name = display_of(b) }
     end
-    local _, err = send(ctx, "PATCH", bindings_path(trigger),
-      { body = { bindings = bindings } })
-    if err then return nil, err end
-  end
+    return "PATCH", bindings_path(trigger), { body = { bindings = bindings } }
+  end)
+  if not ok then return nil, err end
   return current
 end
 

@@ -9,7 +9,9 @@ handlers call.
 
 Data fields (docs/architecture.md §8.2): type, kind ("list" | "singleton" | "keyed"),
 path, id, identifiers, name_field, depends_on, list, schema, strip_create, strip_update,
-strip_export, secrets, object_fields, ignore_diff, update_method, read_wanted, parts. Defaults: kind
+strip_export, read_only, secrets, object_fields, ignore_diff, update_method, read_wanted, parts.
+read_only: the fields the API sets (timestamps, counts), never sent nor exported: handler.new
+adds them to the end of strip_create, strip_update and strip_export (once). Defaults: kind
 "list", id "id" (lists), identifiers { id, name_field } for lists and { name_field } for keyed
 lists, name_field "name", depends_on the type's in a0lua.catalogue (else {}), update_method
 "PATCH", list { paging = "offset" }. Keyed lists may list their fixed names in `names` (the
@@ -88,10 +90,31 @@ Helpers:
                                           h:write_request("update"), or current when it gives none
   handler.write_own(h, ctx, op, payload [, current]) -> written | nil, err   the same for a
                                           create or an update
+  handler.create_named(h, ctx, body, name) -> created | nil, err   POST h.path; a lost answer
+                                          (or a 409) is looked up by name (name_field) in the
+                                          list h.list reads
+  handler.create_then(h, ctx, payload, after) -> created | nil, err   the POST of
+                                          h:write_request("create")'s body (Base.create), then
+                                          after(created) -> true | nil, err: the item's
+                                          sub-resources (hook secrets, custom text)
+  handler.update_then(h, ctx, current, payload, after) -> updated | nil, err   the same after
+                                          handler.update_own: after(updated) -> true | nil, err
   handler.optional_list(ctx, path, opts) -> list | nil, err   ctx.api:list of a feature the
                                           tenant may not have: 404, 501 and 403 read as none
   handler.optional_get(ctx, path) -> body | false | nil, err   the same for one GET: false
                                           when the tenant does not have it
+  handler.optional_items(ctx, keys, path_of, item_of) -> items | nil, err   the items of a keyed
+                                          type of an optional feature: handler.optional_get of
+                                          path_of(key) for each key, concurrently; each answer
+                                          with fields is an item: item_of(key), the answer on top
+  handler.clients_once(ctx, owner, key) -> clients   the tenant's clients (not the global one),
+                                          read once per run and kept in run_state(ctx, owner)[key];
+                                          {} when they cannot be read
+  handler.client_lists(ctx, owner, fresh) -> { clients [, fresh clients] }   the clients read
+                                          for the plan (ctx.current.clients, else read now; {}
+                                          when they cannot be), and with fresh (applying) the
+                                          clients read again once per run (clients_once), so
+                                          that clients created earlier in the run are found
   handler.id_to_name(ctx, type, id) -> name | nil
   handler.action_id(ctx, name_or_id [, fresh]) -> id | nil   an action's id; fresh: read the
                                           actions again when not found (one made in this run)
@@ -99,23 +122,61 @@ Helpers:
   handler.placeholders(item) -> copy, removed   whole-value ##KEY## / @@KEY@@ strings removed at
                                           any depth of objects, not in arrays (docs/formats.md §4.3)
   handler.check_unique(h, items, report)  duplicate names and ids of a list type
-  handler.check_unique_keys(h, items, report)   duplicate names (or compound keys) of a keyed type
+  handler.check_unique_keys(h, items, report [, label])   duplicate names (or compound keys) of
+                                          a keyed type; label: a word for the key in the message
   handler.export_item(h, ctx, item) -> item   h:export, then strip_export (minus
                                           INCLUDED_PROPS), EXCLUDED_PROPS, secrets as placeholders
                                           unless AUTH0_EXPORT_SECRETS, the id unless
                                           AUTH0_EXPORT_IDENTIFIERS (or h.export_id)
   handler.secret_placeholder(h, path) -> "##CLIENTS_CLIENT_SECRET##"
   handler.escape(segment) -> a URL path segment
+  handler.item_path(h, id, ...) -> path   h.path/<id>/<part>/..., each segment escaped
+  handler.own_request(h, op, payload, current, without) -> method, path, body | nil
+                                          h:write_request for an item whose sub-resources
+                                          (`without`, fields) are requests of their own: a POST of
+                                          the payload minus them; a PATCH of item_path with the
+                                          payload minus strip_update (nil when nothing is left)
   handler.wanted_names(h, want) -> names  a keyed handler's names to read (see fetch's want)
+  handler.items(list) -> iterator         for i, item in handler.items(list): the entries of a
+                                          list (the files' items) that are tables, at their index
+                                          (nil or a non-table list: none)
   handler.each(items, fn)                fn(item) for each, concurrently inside a task
+  handler.each_checked(items, fn) -> true | nil, err   handler.each, where fn(item) returning
+                                          nil, err is a failure: the first one is returned
+  handler.read_each(keys, read) -> found | nil, err   read(key) -> body | nil, err for each key,
+                                          concurrently: found[key] = body (nil, nil: left out)
   handler.by_sections(spec, sections) -> spec   a singleton written by one PATCH per section
                                           ({key =, path =}): its write_requests, update, create
+  handler.read_sections(ctx, sections, missing) -> { [key] = body } | nil, err   its fetch: GET
+                                          each section's path concurrently; missing(s, err, out)
+                                          -> true when a failed read is no failure (the section
+                                          left out, or set in out by missing)
+  handler.diff_sections(sections, desired, current, diff_one) -> payload, diffs | nil   its
+                                          diff: diff_one(s, want, have, diffs) -> body | nil for
+                                          each section the files set (a non-empty object)
+  handler.warn(ctx, message)              a warning on ctx.log, when there is one
+  handler.status_of(err) -> status | nil  the HTTP status of an API error (404 for api_not_found)
+  handler.message_of(err) -> string       an error's message ("" when it has none)
+  handler.is_table(v) -> bool             a table that is not json.null (an object or an array)
+  handler.feature_off(err) -> bool        an API error saying the feature is not on the tenant:
+                                          404, 501, or 403 feature_not_enabled (actions, triggers)
+  handler.create_own(h, ctx, payload)     h:create for a handler whose own request is all a create
+                                          sends: handler.write_own(h, ctx, "create", payload)
+  handler.token_quota_schema([nullable]) -> schema   the API's token quota object (clients,
+                                          organizations, the tenant's defaults); nullable: or null
+  handler.validate_keys(h, ctx, items, report)   h:validate for a keyed handler whose only check
+                                          is handler.check_unique_keys
   handler.send(ctx, method, path, opts) -> true | nil, err   a request whose answer is not needed
                                           (sub-resource writes: permissions, bindings, members);
                                           opts as client:request's: a POST that does no harm
                                           sent twice says idempotent = true, so that it is sent
                                           again when its answer is lost (a 409 then means the
                                           lost one made it)
+  handler.send_each(ctx, items, request) -> true | nil, err   handler.send for each item, one
+                                          after the other: request(item) -> method, path, opts
+                                          (nil: nothing to send for it); stops at a failure
+  handler.send_steps(ctx, steps) -> true | nil, err   send_each for each { items, request } of
+                                          steps in turn (adds, then updates, then removes)
 ]]
 local catalogue = require "a0lua.catalogue"
 local errors = require "a0lua.errors"
@@ -314,6 +375,12 @@ function M.escape(segment)
   end))
 end
 
+function M.item_path(h, id, ...)
+  local out = h.path .. "/" .. M.escape(id)
+  for _, part in ipairs({ ... }) do out = out .. "/" .. M.escape(part) end
+  return out
+end
+
 --------------------------------------------------------------------------------------------------
 -- Items
 
@@ -385,6 +452,19 @@ local function handler_for(ctx, type_name)
   return { id = "id", name_field = "name", kind = "list", identifiers = { "id", "name" } }
 end
 
+function M.items(list)
+  if type(list) ~= "table" then list = {} end
+  local i = 0
+  return function()
+    while true do
+      i = i + 1
+      local item = list[i]
+      if item == nil then return nil end
+      if type(item) == "table" then return i, item end
+    end
+  end
+end
+
 -- fn(item) for each item: as tasks of their own inside a0lua.tasks (their requests in flight
 -- together), else one after the other.
 function M.each(items, fn)
@@ -398,9 +478,69 @@ function M.each(items, fn)
   end
 end
 
+function M.warn(ctx, message)
+  if ctx.log then ctx.log:warn(message) end
+end
+
+function M.status_of(err)
+  return type(err) == "table" and (err.status or (err.code == "api_not_found" and 404)) or nil
+end
+
+function M.message_of(err)
+  return type(err) == "table" and tostring(err.message or "") or tostring(err)
+end
+
+function M.is_table(v) return type(v) == "table" and v ~= NULL end
+
+function M.feature_off(err)
+  local s = M.status_of(err)
+  return s == 404 or s == 501 or (s == 403 and err.error_code == "feature_not_enabled")
+end
+
+function M.each_checked(items, fn)
+  local failure
+  M.each(items, function(item)
+    local ok, err = fn(item)
+    if ok == nil and err ~= nil then failure = failure or err end
+  end)
+  if failure then return nil, failure end
+  return true
+end
+
+function M.read_each(keys, read)
+  local found = {}
+  local ok, err = M.each_checked(keys, function(key)
+    local body, rerr = read(key)
+    if body == nil then return nil, rerr end
+    found[key] = body
+    return true
+  end)
+  if not ok then return nil, err end
+  return found
+end
+
 function M.send(ctx, method, path, opts)
   local body, err = ctx.api:request(method, path, opts)
   if body == nil then return nil, err end
+  return true
+end
+
+function M.send_each(ctx, items, request)
+  for _, item in ipairs(items) do
+    local method, path, opts = request(item)
+    if method then
+      local _, err = M.send(ctx, method, path, opts)
+      if err then return nil, err end
+    end
+  end
+  return true
+end
+
+function M.send_steps(ctx, steps)
+  for _, step in ipairs(steps) do
+    local ok, err = M.send_each(ctx, step[1], step[2])
+    if not ok then return nil, err end
+  end
   return true
 end
 
@@ -432,6 +572,21 @@ function M.optional_get(ctx, path)
   return nil, err
 end
 
+function M.optional_items(ctx, keys, path_of, item_of)
+  local found, err = M.read_each(keys, function(key) return M.optional_get(ctx, path_of(key)) end)
+  if found == nil then return nil, err end
+  local out = json.array()
+  for _, key in ipairs(keys) do
+    local body = found[key]
+    if type(body) == "table" and next(body) ~= nil then
+      local item = item_of(key)
+      for k, v in pairs(body) do item[k] = v end
+      out[#out + 1] = item
+    end
+  end
+  return out
+end
+
 -- The update of an item's own fields as h:write_request gives it, when there is one; the item
 -- as it was otherwise. For handlers that write sub-resources after it (roles, organizations).
 function M.update_own(h, ctx, current, payload)
@@ -446,6 +601,39 @@ function M.write_own(h, ctx, op, payload, current)
   return ctx.api:request(method, path, { body = body })
 end
 
+function M.create_named(h, ctx, body, name)
+  return ctx.api:create(h.path, body, { list = M.deep_copy(h.list),
+    find = function(item) return item[h.name_field] == name end })
+end
+
+function M.create_then(h, ctx, payload, after)
+  local _, _, body = h:write_request(ctx, "create", payload)
+  local created, err = Base.create(h, ctx, body)
+  if created == nil then return nil, err end
+  local ok, serr = after(created)
+  if not ok then return nil, serr end
+  return created
+end
+
+function M.update_then(h, ctx, current, payload, after)
+  local updated, err = M.update_own(h, ctx, current, payload)
+  if updated == nil then return nil, err end
+  local ok, serr = after(updated)
+  if not ok then return nil, serr end
+  return updated
+end
+
+function M.own_request(h, op, payload, current, without)
+  if op == "create" then return "POST", h.path, M.strip(payload, without) end
+  local body = M.strip(payload, h.strip_update)
+  if next(body) == nil or current == nil then return nil end
+  return "PATCH", M.item_path(h, current.id), body
+end
+
+function M.create_own(h, ctx, payload)
+  return M.write_own(h, ctx, "create", payload)
+end
+
 function M.run_state(ctx, name)
   local all = ctx.run_state
   if all == nil then
@@ -458,6 +646,26 @@ function M.run_state(ctx, name)
     all[name] = state
   end
   return state
+end
+
+function M.clients_once(ctx, owner, key)
+  local state = M.run_state(ctx, owner)
+  if state[key] == nil then
+    state[key] = ctx.api:list("/clients",
+      { paging = "offset", key = "clients", query = { is_global = false } }) or {}
+  end
+  return state[key]
+end
+
+function M.client_lists(ctx, owner, fresh)
+  local current = ctx.current and ctx.current.clients
+  if current == nil then
+    local ok, list = pcall(current_of, ctx, "clients")
+    current = ok and list or {}
+  end
+  local lists = { current }
+  if fresh and ctx.api then lists[2] = M.clients_once(ctx, owner, "fresh") end
+  return lists
 end
 
 function M.name_to_id(ctx, type_name, name)
@@ -520,8 +728,9 @@ end
 
 -- Two items of a keyed type with one name (or compound key) would be two writes of which the
 -- last wins: report(index, field, message) for each repeat, as check_unique does for lists.
-function M.check_unique_keys(h, items, report)
+function M.check_unique_keys(h, items, report, label)
   if type(items) ~= "table" then return end
+  local what = label and label .. " " or ""
   local ident = h.identifiers[1]
   local field = type(ident) == "table" and ident[1] or ident or h.name_field
   local seen = {}
@@ -529,12 +738,36 @@ function M.check_unique_keys(h, items, report)
     local key = M.item_id(h, item)
     if type(key) == "string" then
       if seen[key] then
-        report(i, field, ("must be unique: %q is also item %d"):format(key, seen[key] - 1))
+        report(i, field, ("must be unique: %s%q is also item %d"):format(what, key,
+          seen[key] - 1))
       else
         seen[key] = i
       end
     end
   end
+end
+
+function M.token_quota_schema(nullable)
+  return {
+    type = nullable and { "object", "null" } or "object",
+    properties = {
+      client_credentials = {
+        type = "object",
+        properties = {
+          enforce = { type = "boolean", default = true },
+          per_day = { type = "integer", minimum = 1 },
+          per_hour = { type = "integer", minimum = 1 },
+        },
+        additionalProperties = false,
+        minProperties = 1,
+      },
+    },
+    required = { "client_credentials" },
+  }
+end
+
+function M.validate_keys(h, _, items, report)
+  M.check_unique_keys(h, items, report)
 end
 
 -- A singleton written by one PATCH per section (attackProtection, riskAssessment): sections =
@@ -553,16 +786,46 @@ function M.by_sections(spec, sections)
   end
   function spec.write_request() return nil end
   function spec.update(self, ctx, _, payload)
-    local answers, failure = {}, nil
-    M.each(self:write_requests(ctx, "update", payload), function(r)
-      local body, err = ctx.api:request(r[1], r[2], { body = r[3], idempotent = true })
-      if body == nil then failure = failure or err else answers[r[4][1]] = body end
+    local answers = {}
+    local ok, err = M.each_checked(self:write_requests(ctx, "update", payload), function(r)
+      local body, rerr = ctx.api:request(r[1], r[2], { body = r[3], idempotent = true })
+      answers[r[4][1]] = body
+      return body, rerr
     end)
-    if failure then return nil, failure end
+    if not ok then return nil, err end
     return answers
   end
   function spec.create(self, ctx, payload) return self:update(ctx, nil, payload) end
   return spec
+end
+
+function M.read_sections(ctx, sections, missing)
+  local out = {}
+  local ok, err = M.each_checked(sections, function(s)
+    local body, rerr = ctx.api:request("GET", s.path)
+    if body == nil and missing(s, rerr, out) then return true end
+    out[s.key] = body
+    return body, rerr
+  end)
+  if not ok then return nil, err end
+  return out
+end
+
+function M.diff_sections(sections, desired, current, diff_one)
+  current = is_object(current) and current or {}
+  local payload, diffs = nil, {}
+  for _, s in ipairs(sections) do
+    local want = desired[s.key]
+    if is_object(want) and next(want) ~= nil then
+      local body = diff_one(s, want, current[s.key], diffs)
+      if body ~= nil then
+        payload = payload or {}
+        payload[s.key] = body
+      end
+    end
+  end
+  if payload == nil then return nil end
+  return payload, diffs
 end
 
 --------------------------------------------------------------------------------------------------
@@ -645,16 +908,12 @@ function Base:fetch(ctx, want)
         .. "own fetch"):format(self.type) }
     end
     local names = M.wanted_names(self, want)
-    local found, failure = {}, nil
-    M.each(names, function(name)
-      local body, err = api:request("GET", self.path .. "/" .. M.escape(name))
-      if body ~= nil then
-        found[name] = body
-      elseif not is_not_found(err) then
-        failure = failure or err
-      end
+    local found, err = M.read_each(names, function(name)
+      local body, rerr = api:request("GET", self.path .. "/" .. M.escape(name))
+      if body == nil and is_not_found(rerr) then return nil end
+      return body, rerr
     end)
-    if failure then return nil, failure end
+    if found == nil then return nil, err end
     local out = json.array()
     for _, name in ipairs(names) do out[#out + 1] = found[name] end
     return out
@@ -768,7 +1027,7 @@ function Base:update(ctx, current, payload)
         code = "handler", message = ("%s: the tenant's item has no %s"):format(
         self.type, tostring(self.kind == "keyed" and self.identifiers[1] or self.id)) }
     end
-    path = path .. "/" .. M.escape(id)
+    path = M.item_path(self, id)
   end
   return api:request(self.update_method or "PATCH", path, { body = payload })
 end
@@ -778,7 +1037,7 @@ function Base:write_request(_, op, payload, current)
   if op == "create" then return "POST", self.path, payload end
   local id = M.item_id(self, current)
   if id == nil or payload == nil or next(payload) == nil then return nil end
-  return self.update_method or "PATCH", self.path .. "/" .. M.escape(id), payload
+  return self.update_method or "PATCH", M.item_path(self, id), payload
 end
 
 function Base:delete(ctx, current)
@@ -789,7 +1048,7 @@ function Base:delete(ctx, current)
       code = "handler", message = ("%s: the tenant's item has no %s"):format(self.type,
       tostring(self.id)) }
   end
-  local body, err = api:request("DELETE", self.path .. "/" .. M.escape(id))
+  local body, err = api:request("DELETE", M.item_path(self, id))
   if body == nil then return nil, err end
   return true
 end
@@ -826,6 +1085,18 @@ function M.new(spec)
   spec.strip_create = list_of(spec.strip_create, "strip_create", name)
   spec.strip_update = list_of(spec.strip_update, "strip_update", name)
   spec.strip_export = list_of(spec.strip_export, "strip_export", name)
+  spec.read_only = list_of(spec.read_only, "read_only", name)
+  if #spec.read_only > 0 then
+    for _, f in ipairs({ "strip_create", "strip_update", "strip_export" }) do
+      local strip = {}
+      for _, path in ipairs(spec[f]) do strip[#strip + 1] = path end
+      local has = set_of(strip)
+      for _, path in ipairs(spec.read_only) do
+        if not has[path] then strip[#strip + 1] = path end
+      end
+      spec[f] = strip
+    end
+  end
   spec.secrets = list_of(spec.secrets, "secrets", name)
   spec.object_fields = list_of(spec.object_fields, "object_fields", name)
   spec.ignore_diff = list_of(spec.ignore_diff, "ignore_diff", name)

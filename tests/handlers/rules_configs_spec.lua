@@ -19,6 +19,11 @@ describe("handlers/rules_configs", function()
     for _, p in ipairs({ "/rulesConfigs/0/key", "/rulesConfigs/1", "/rulesConfigs/3/key" }) do
       assert.is_true(at[p], p)
     end
+    local twice
+    for _, p in ipairs(problems) do
+      if p.pointer == "/rulesConfigs/3/key" then twice = p.message end
+    end
+    assert.matches('must be unique: key "D" is also item 2', twice, 1, true)
   end)
 
   it("PUTs only the keys the tenant lacks, the value never in the plan", function()

@@ -41,6 +41,28 @@ describe("a0lua.handler", function()
       assert.is_true(handler.is_handler(h))
     end)
 
+    it("gives each handler empty list fields of its own (handlers leave them out)", function()
+      local a = handler.new{ type = "roles", path = "/roles" }
+      local b = handler.new{ type = "rules", path = "/rules" }
+      for _, f in ipairs({ "strip_create", "strip_update", "strip_export", "secrets",
+                           "object_fields", "ignore_diff" }) do
+        assert.same({}, a[f])
+        assert.are_not.equal(a[f], b[f])
+      end
+      assert.are_not.equal(a.strip_create, a.strip_update)
+    end)
+
+    it("adds read_only fields to what create, update and export strip, once", function()
+      local spec = { type = "forms", path = "/forms", strip_update = { "id" },
+        read_only = { "created_at", "updated_at" } }
+      local h = handler.new(spec)
+      assert.same({ "created_at", "updated_at" }, h.strip_create)
+      assert.same({ "id", "created_at", "updated_at" }, h.strip_update)
+      assert.same({ "created_at", "updated_at" }, h.strip_export)
+      assert.same({ "id", "created_at", "updated_at" }, handler.new(spec).strip_update)
+      assert.has_error(function() handler.new{ type = "x", read_only = "created_at" } end)
+    end)
+
     it("keeps what the spec gives and uses it for behaviour", function()
       local h = handler.new{ type = "clients", path = "/clients", id = "client_id",
         identifiers = { "client_id", "name" }, export = function(_, _, item)
@@ -67,6 +89,207 @@ describe("a0lua.handler", function()
   end)
 
   describe("helpers", function()
+    it("reads errors and warns on ctx.log", function()
+      assert.equal(404, handler.status_of{ code = "api_not_found" })
+      assert.equal(403, handler.status_of{ code = "api_error", status = 403 })
+      assert.is_nil(handler.status_of("boom"))
+      assert.equal("no scope", handler.message_of{ message = "no scope" })
+      assert.equal("", handler.message_of{ status = 500 })
+      assert.equal("boom", handler.message_of("boom"))
+      assert.is_true(handler.is_table(json.array()))
+      assert.is_true(handler.feature_off{ code = "api_not_found" })
+      assert.is_true(handler.feature_off{ status = 501 })
+      assert.is_true(handler.feature_off{ status = 403, error_code = "feature_not_enabled" })
+      assert.is_false(handler.feature_off{ status = 403, error_code = "insufficient_scope" })
+      assert.is_false(handler.feature_off("boom"))
+      assert.is_false(handler.is_table(json.null))
+      local warned = {}
+      handler.warn({ log = { warn = function(_, m) warned[#warned + 1] = m end } }, "careful")
+      handler.warn({}, "nobody listens")
+      assert.same({ "careful" }, warned)
+    end)
+
+    it("sends one request per item in order, skipping none-requests, stopping at a failure",
+      function()
+        local api = fake_api({ ["DELETE /x/2"] = 404 })
+        local ok = handler.send_each({ api = api }, { 1, 2, 3 }, function(n)
+          if n == 2 then return nil end
+          return "PATCH", "/x/" .. n, { body = { n = n } }
+        end)
+        assert.is_true(ok)
+        assert.same({ "/x/1", "/x/3" }, { api.calls[1].path, api.calls[2].path })
+        local done, err = handler.send_each({ api = api }, { 2, 3 }, function(n)
+          return "DELETE", "/x/" .. n
+        end)
+        assert.is_nil(done)
+        assert.equal(404, err.status)
+        assert.equal(3, #api.calls)
+        local steps = handler.send_steps({ api = api }, {
+          { { 4 }, function(n) return "POST", "/x/" .. n end },
+          { { 2, 5 }, function(n) return "DELETE", "/x/" .. n end },
+          { { 6 }, function(n) return "POST", "/x/" .. n end },
+        })
+        assert.is_nil(steps)
+        assert.same({ "/x/4", "/x/2" }, { api.calls[4].path, api.calls[5].path })
+        assert.equal(5, #api.calls)
+      end)
+
+    it("reads the items of an optional keyed feature, leaving out the empty and missing",
+      function()
+        local api = fake_api({ ["GET /f/a"] = { text = "A" }, ["GET /f/b"] = 404,
+          ["GET /f/c"] = {} })
+        local items = handler.optional_items({ api = api }, { "a", "b", "c" },
+          function(k) return "/f/" .. k end, function(k) return { name = k } end)
+        assert.same({ { name = "a", text = "A" } }, items)
+        local failing = fake_api({ ["GET /f/a"] = function() return nil, { status = 500 } end })
+        local none, err = handler.optional_items({ api = failing }, { "a" },
+          function(k) return "/f/" .. k end, function(k) return { name = k } end)
+        assert.is_nil(none)
+        assert.equal(500, err.status)
+      end)
+
+    it("reads the tenant's clients once per run and owner, and again when fresh", function()
+      local api = fake_api({ ["LIST /clients"] = json.array{ { client_id = "c1", name = "a" } } })
+      local ctx = { api = api, current = { clients = json.array{ { client_id = "c0" } } } }
+      local lists = handler.client_lists(ctx, "me", false)
+      assert.equal(1, #lists)
+      assert.equal("c0", lists[1][1].client_id)
+      lists = handler.client_lists(ctx, "me", true)
+      assert.equal("c1", lists[2][1].client_id)
+      handler.client_lists(ctx, "me", true)
+      assert.equal(1, #api.calls)
+      assert.same({ paging = "offset", key = "clients", query = { is_global = false } },
+        api.calls[1].opts)
+      handler.clients_once(ctx, "other", "fresh")
+      assert.equal(2, #api.calls)
+    end)
+
+    it("iterates the table items of a list at their index", function()
+      local seen = {}
+      for i, item in handler.items({ { a = 1 }, "x", json.null, { a = 2 } }) do
+        seen[#seen + 1] = { i, item.a }
+      end
+      assert.same({ { 1, 1 }, { 4, 2 } }, seen)
+      for _ in handler.items(nil) do error("no items") end
+      for _ in handler.items("list") do error("no items") end
+    end)
+
+    it("runs each item and returns the first failure; reads keys into a table", function()
+      local seen = {}
+      assert.is_true(handler.each_checked({ 1, 2 }, function(n) seen[#seen + 1] = n end))
+      assert.same({ 1, 2 }, seen)
+      local ok, err = handler.each_checked({ 1, 2, 3 }, function(n)
+        if n > 1 then return nil, { code = "e" .. n } end
+        return true
+      end)
+      assert.is_nil(ok)
+      assert.equal("e2", err.code)
+      local found = handler.read_each({ "a", "b", "c" }, function(k)
+        if k == "b" then return nil end
+        return k:upper()
+      end)
+      assert.same({ a = "A", c = "C" }, found)
+      local none, rerr = handler.read_each({ "a" }, function() return nil, { code = "gone" } end)
+      assert.is_nil(none)
+      assert.equal("gone", rerr.code)
+    end)
+
+    it("makes an item's path and its own request without its sub-resources", function()
+      local h = handler.new{ type = "roles", path = "/roles", strip_update = { "id", "perms" } }
+      assert.equal("/roles/a%2Fb/permissions", handler.item_path(h, "a/b", "permissions"))
+      assert.same({ "POST", "/roles", { name = "r" } },
+        { handler.own_request(h, "create", { name = "r", perms = { 1 } }, nil, { "perms" }) })
+      assert.same({ "PATCH", "/roles/r1", { name = "s" } }, { handler.own_request(h, "update",
+        { id = "r1", name = "s", perms = { 1 } }, { id = "r1" }, { "perms" }) })
+      assert.is_nil(handler.own_request(h, "update", { perms = { 1 } }, { id = "r1" }, {}))
+      assert.is_nil(handler.own_request(h, "update", { name = "s" }, nil, {}))
+    end)
+
+    it("creates an item to be found again by its name in the handler's list", function()
+      local got
+      local api = { create = function(_, path, body, opts)
+        got = { path = path, body = body, opts = opts }
+        return body
+      end }
+      local h = handler.new{ type = "roles", path = "/roles",
+        list = { paging = "offset", key = "roles" } }
+      handler.create_named(h, { api = api }, { name = "r" }, "r")
+      assert.equal("/roles", got.path)
+      assert.same({ paging = "offset", key = "roles" }, got.opts.list)
+      assert.are_not.equal(h.list, got.opts.list)
+      assert.is_true(got.opts.find({ name = "r" }))
+      assert.is_false(got.opts.find({ name = "s" }))
+    end)
+
+    it("reads and compares a singleton section by section", function()
+      local sections = { { key = "a", path = "/a" }, { key = "b", path = "/b" },
+        { key = "c", path = "/c" } }
+      local api = fake_api({ ["GET /a"] = { on = true }, ["GET /b"] = 404 })
+      local out = handler.read_sections({ api = api }, sections, function(s, err, got)
+        if s.key ~= "b" or err.status ~= 404 then return false end
+        got.b = { on = false }
+        return true
+      end)
+      assert.same({ a = { on = true }, b = { on = false }, c = {} }, out)
+      local none, err = handler.read_sections({ api = api }, sections, function() return false end)
+      assert.is_nil(none)
+      assert.equal(404, err.status)
+      local payload, diffs = handler.diff_sections(sections,
+        { a = { on = false }, b = {}, c = { on = true } }, { a = { on = true }, c = { on = true } },
+        function(s, want, have, d)
+          if handler.matches(want, have) then return nil end
+          d[#d + 1] = { path = s.key }
+          return want
+        end)
+      assert.same({ a = { on = false } }, payload)
+      assert.same({ { path = "a" } }, diffs)
+      assert.is_nil(handler.diff_sections(sections, { a = { on = true } }, { a = { on = true } },
+        function() return nil end))
+    end)
+
+    it("writes an item's own fields, then its sub-resources, stopping at a failure", function()
+      local api = fake_api()
+      local h = handler.new{ type = "roles", path = "/roles" }
+      local seen = {}
+      local created = handler.create_then(h, { api = api }, { name = "r" }, function(item)
+        seen[#seen + 1] = item.id
+        return true
+      end)
+      assert.equal("new-id", created.id)
+      local updated = handler.update_then(h, { api = api }, { id = "r1", name = "r" },
+        { description = "d" }, function(item)
+          seen[#seen + 1] = item.description
+          return true
+        end)
+      assert.equal("d", updated.description)
+      assert.same({ "new-id", "d" }, seen)
+      assert.same({ "CREATE", "PATCH" }, { api.calls[1].method, api.calls[2].method })
+      local out, err = handler.update_then(h, { api = api }, { id = "r1", name = "r" },
+        { description = "e" }, function() return nil, { code = "boom" } end)
+      assert.is_nil(out)
+      assert.equal("boom", err.code)
+    end)
+
+    it("creates through the handler's own request and checks a keyed type's keys", function()
+      local api = fake_api()
+      local h = handler.new{ type = "guardianFactors", kind = "keyed", path = "/guardian/factors",
+        update_method = "PUT", write_request = function(_, _, _, payload)
+          return "PUT", "/guardian/factors/" .. payload.name, { enabled = payload.enabled }
+        end }
+      local out = handler.create_own(h, { api = api }, { name = "sms", enabled = true })
+      assert.same({ enabled = true }, out)
+      assert.same({ method = "PUT", path = "/guardian/factors/sms", body = { enabled = true } },
+        api.calls[1])
+      local problems = {}
+      local report = function(_, _, message) problems[#problems + 1] = message end
+      handler.validate_keys(h, {}, { { name = "sms" }, { name = "sms" } }, report)
+      local direct = {}
+      handler.check_unique_keys(h, { { name = "sms" }, { name = "sms" } },
+        function(_, _, message) direct[#direct + 1] = message end)
+      assert.same(direct, problems)
+      assert.equal(1, #problems)
+    end)
+
     it("strips dot paths from a copy and leaves the original alone", function()
       local item = { a = 1, b = { c = 2, d = 3 }, e = json.array{ 1 } }
       local out = handler.strip(item, { "a", "b.c", "x.y" })
