@@ -15,8 +15,8 @@ that did not do the work cannot count.
 
 Prints "ok: ..." and exits 0, or one line per difference and exits 1.
 ]]
-local json = require "a0lua.core.json"
-local yaml = require "a0lua.core.yaml"
+local json = require("a0lua.core.json")
+local yaml = require("a0lua.core.yaml")
 
 local M = {}
 
@@ -36,7 +36,7 @@ local function read(path)
 end
 
 local function get(url)
-  local http = require "a0lua.core.http"
+  local http = require("a0lua.core.http")
   local session = http.session({ proxy = "", timeout_ms = 60000 })
   session:submit({ method = "GET", url = url, headers = { Accept = "application/json" } })
   local done = {}

@@ -18,7 +18,7 @@ As a module: M.parse_requests(text) -> { requests =, writes =, rate_limited =, t
 templates = { ["GET /roles/{id}/permissions"] = n } }, M.parse_time(text) -> { rss_kb =,
 elapsed_s = }, M.median(list), M.template(path), M.fmt_s(seconds) -> "1.23 s" (or "–").
 ]]
-local json = require "a0lua.core.json"
+local json = require("a0lua.core.json")
 
 local M = {}
 

@@ -43,10 +43,10 @@ Environment: FAULTS_SEEDS, FAULTS_SIZE, FAULTS_JOBS, FAULTS_RERUNS, FAULTS_KILLS
 default 900), FAULTS_OUT, FAULTS_BIN (the a0lua that imports and emulates: default build/a0lua;
 another build, or a wrapper that breaks an invariant on purpose to see the harness catch it).
 ]==]
-local json = require "a0lua.core.json"
-local fs = require "a0lua.core.fs"
-local tasks = require "a0lua.tasks"
-local random = require "a0lua.emulator.random"
+local json = require("a0lua.core.json")
+local fs = require("a0lua.core.fs")
+local tasks = require("a0lua.tasks")
+local random = require("a0lua.emulator.random")
 
 local function bench_dir()
   local script = arg and arg[0]

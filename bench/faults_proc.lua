@@ -17,7 +17,7 @@ watched from a0lua.tasks tasks, so several scenarios run at once in one Lua proc
   proc.guard(dir)               once: a watchdog process that, when this Lua process is gone
       (an interrupt, a crash), sends SIGTERM to every program under DIR that still runs
 ]]
-local tasks = require "a0lua.tasks"
+local tasks = require("a0lua.tasks")
 
 local M = {}
 

@@ -18,9 +18,9 @@ local json
 if lib == "a0lua" then
   local here = (arg[0]:match("^(.*)/bench/[^/]*$") or ".")
   package.cpath = here .. "/build/lib/?.so;" .. package.cpath
-  json = require "a0lua.core.json"
+  json = require("a0lua.core.json")
 else
-  json = require "cjson"
+  json = require("cjson")
   -- cjson refuses deep documents and sparse arrays by default; the tenant document has neither.
 end
 

@@ -69,8 +69,8 @@ As a module (`dofile("bench/tenant-gen.lua")` returns it when not run as a scrip
   M.TYPES                                 the types the tenant has: all 44 of a0deploy's
   M.CLIENT_ID, M.CLIENT_SECRET, M.SMTP_PASS   defaults of the deploy client and the keyword
 ]]
-local json = require "a0lua.core.json"
-local yaml = require "a0lua.core.yaml"
+local json = require("a0lua.core.json")
+local yaml = require("a0lua.core.yaml")
 
 local M = {}
 
@@ -973,7 +973,7 @@ end
 
 function M.state(model, opts)
   opts = opts or {}
-  local emulator = require "a0lua.emulator"
+  local emulator = require("a0lua.emulator")
   local now = M.EPOCH
   local emu, eerr = emulator.new{ listen = false, seed = model.seed,
     client_id = opts.client_id or M.CLIENT_ID,
@@ -1219,7 +1219,7 @@ end
 -- Files
 
 local function write_file(path, text)
-  local fs = require "a0lua.core.fs"
+  local fs = require("a0lua.core.fs")
   local dir = path:match("^(.*)/[^/]*$")
   if dir then
     local ok, err = fs.mkdir_p(dir)

@@ -17,14 +17,14 @@ f:close()
 
 local decode
 if which == "a0lua" then
-  local yaml = require "a0lua.core.yaml"
+  local yaml = require("a0lua.core.yaml")
   decode = function(s)
     local value, positions = yaml.decode(s)
     assert(value ~= nil and positions ~= nil, positions)
     return value
   end
 else
-  local lyaml = require "lyaml"
+  local lyaml = require("lyaml")
   decode = function(s) return assert(lyaml.load(s)) end
 end
 

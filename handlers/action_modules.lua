@@ -2,9 +2,9 @@
 -- §actionModules. A module is code shared by actions, which import a published version of it
 -- by number; `all_changes_published: true` in the files asks for a new version when the module
 -- is created or changed, or when the tenant's module has changes not published.
-local handler = require "a0lua.handler"
-local handlers = require "a0lua.handlers"
-local json = require "a0lua.core.json"
+local handler = require("a0lua.handler")
+local handlers = require("a0lua.handlers")
+local json = require("a0lua.core.json")
 
 local NULL = json.null
 local Base = handler.Base

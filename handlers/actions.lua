@@ -1,10 +1,10 @@
 -- handlers/actions.lua: Actions (a0deploy type `actions`), docs/handlers.md §actions. Creating or
 -- updating an action edits its draft; an action marked `deployed: true` is then deployed once its
 -- draft has been built.
-local handler = require "a0lua.handler"
-local errors = require "a0lua.errors"
-local json = require "a0lua.core.json"
-local util = require "a0lua.util"
+local handler = require("a0lua.handler")
+local errors = require("a0lua.errors")
+local json = require("a0lua.core.json")
+local util = require("a0lua.util")
 
 local NULL = json.null
 local Base = handler.Base

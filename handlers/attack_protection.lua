@@ -1,8 +1,8 @@
 -- handlers/attack_protection.lua: attack protection (a0deploy type `attackProtection`), a
 -- singleton of five sections, each its own endpoint: docs/handlers.md §attackProtection.
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
-local util = require "a0lua.util"
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
+local util = require("a0lua.util")
 
 local NULL = json.null
 local ARRAY_MT = json.array_mt

@@ -1,9 +1,9 @@
 -- handlers/branding.lua: the branding settings and the Universal Login page template (a0deploy
 -- type `branding`), docs/handlers.md §branding. A singleton: the settings are PATCHed when they
 -- differ, the template is PUT when its body differs, and nothing is ever deleted.
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
-local api_schemas = require "a0lua.emulator.validate"
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
+local api_schemas = require("a0lua.emulator.validate")
 
 local NULL = json.null
 local Base = handler.Base

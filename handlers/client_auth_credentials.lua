@@ -8,9 +8,9 @@
 -- side is read per such client: GET /clients/{id}/credentials, and which method lists which
 -- credential from the clients' state. Credentials match by name. A credential's key is never
 -- readable, so a changed `pem` under the same name is not seen: rotate a key under a new name.
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
-local util = require "a0lua.util"
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
+local util = require("a0lua.util")
 
 local NULL = json.null
 

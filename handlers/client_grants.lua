@@ -1,9 +1,9 @@
 -- handlers/client_grants.lua: client grants (a0deploy type `clientGrants`),
 -- docs/handlers.md §clientGrants.
 -- In the files a grant names its client (client_id: "My App"); the tenant holds ids.
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
-local util = require "a0lua.util"
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
+local util = require("a0lua.util")
 
 
 -- ANY_SUBJECT marks grants that may match on (client_id, audience) alone: every grant of the

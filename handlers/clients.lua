@@ -1,8 +1,8 @@
 -- handlers/clients.lua: applications (a0deploy type `clients`), docs/handlers.md §clients.
 -- Data first; the behaviour below is only where the generic handler is wrong for clients.
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
-local util = require "a0lua.util"
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
+local util = require("a0lua.util")
 
 local NULL = json.null
 local Base = handler.Base

@@ -1,7 +1,7 @@
 -- handlers/connection_profiles.lua: connection profiles (a0deploy type `connectionProfiles`),
 -- docs/handlers.md §connectionProfiles. Clients name them (express and my-organization
 -- configurations, handlers/clients.lua).
-local handler = require "a0lua.handler"
+local handler = require("a0lua.handler")
 
 local FEATURES = { type = "string", enum = { "scim", "universal_logout" } }
 local MEMBERSHIP = { type = "string", enum = { "none", "optional", "required" } }

@@ -2,10 +2,10 @@
 -- `connections`), docs/handlers.md §connections. Database connections are handlers/databases.lua,
 -- which reuses the enabled-clients functions exported here (M.read_enabled_clients,
 -- M.sync_enabled_clients, M.client_ids, M.resolve_enabled_clients, M.enabled_clients_change).
-local handler = require "a0lua.handler"
-local errors = require "a0lua.errors"
-local json = require "a0lua.core.json"
-local util = require "a0lua.util"
+local handler = require("a0lua.handler")
+local errors = require("a0lua.errors")
+local json = require("a0lua.core.json")
+local util = require("a0lua.util")
 
 local NULL = json.null
 local Base = handler.Base

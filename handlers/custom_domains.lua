@@ -3,8 +3,8 @@
 -- A domain's name, type and verification method are fixed once it exists (the PATCH body takes
 -- only custom_client_ip_header, domain_metadata, relying_party_identifier and tls_policy); the
 -- default domain is set by a request of its own, PATCH /custom-domains/default.
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
 
 local Base = handler.Base
 

@@ -1,10 +1,10 @@
 -- handlers/databases.lua: database connections, strategy auth0 (a0deploy type `databases`),
 -- docs/handlers.md §databases. Enabled clients as for connections (handlers/connections.lua).
-local handler = require "a0lua.handler"
-local handlers = require "a0lua.handlers"
-local errors = require "a0lua.errors"
-local json = require "a0lua.core.json"
-local util = require "a0lua.util"
+local handler = require("a0lua.handler")
+local handlers = require("a0lua.handlers")
+local errors = require("a0lua.errors")
+local json = require("a0lua.core.json")
+local util = require("a0lua.util")
 
 local Base = handler.Base
 local connections = handlers.base("connections")

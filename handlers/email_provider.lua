@@ -1,8 +1,8 @@
 -- handlers/email_provider.lua: the email provider singleton (a0deploy type `emailProvider`),
 -- docs/handlers.md §emailProvider.
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
-local util = require "a0lua.util"
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
+local util = require("a0lua.util")
 
 local NULL = json.null
 

@@ -1,8 +1,8 @@
 -- handlers/email_templates.lua: the 13 email templates (a0deploy type `emailTemplates`),
 -- docs/handlers.md §emailTemplates. A keyed list: templates are set (PATCH, or POST the first
 -- time), never deleted.
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
 
 local NAMES = { "verify_email", "verify_email_by_code", "reset_email", "reset_email_by_code",
   "welcome_email", "blocked_account", "stolen_credentials", "enrollment_email", "change_password",

@@ -4,7 +4,7 @@
 -- write-only: the API never returns it, so it is never compared, is sent only with a
 -- destination that differs otherwise, and is exported as a0deploy's placeholder. An action
 -- destination names its action by name in the files and by id on the tenant.
-local handler = require "a0lua.handler"
+local handler = require("a0lua.handler")
 
 local Base = handler.Base
 

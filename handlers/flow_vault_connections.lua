@@ -3,8 +3,8 @@
 -- actions' `connection_id` (handlers/flows.lua). `setup` holds the connection's credentials (API
 -- keys, tokens, OAuth secrets): the API never returns it, so it is never compared nor exported,
 -- is sent only with a write that happens anyway, and is masked in everything logged.
-local handler = require "a0lua.handler"
-local util = require "a0lua.util"
+local handler = require("a0lua.handler")
+local util = require("a0lua.util")
 
 -- The API's app ids (FlowsVaultConnectionAppId*Enum; a0deploy's CONNECTION_APP_ID).
 local APP_IDS = { "ACTIVECAMPAIGN", "AIRTABLE", "AUTH0", "BIGQUERY", "CLEARBIT", "DOCUSIGN",

@@ -1,8 +1,8 @@
 -- handlers/flows.lua: the flows of Forms (a0deploy type `flows`), docs/handlers.md §flows. An
 -- action's `connection_id` (at any depth, as a0deploy finds it) names a vault connection in the
 -- files and is sent as its id; forms name flows the same way (handlers/forms.lua).
-local handler = require "a0lua.handler"
-local refs = require "a0lua.named_refs"
+local handler = require("a0lua.handler")
+local refs = require("a0lua.named_refs")
 
 -- The API's action types and the actions of each (FlowAction in the Management API document).
 local ACTIONS = {

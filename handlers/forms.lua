@@ -1,8 +1,8 @@
 -- handlers/forms.lua: Forms (a0deploy type `forms`), docs/handlers.md §forms. Every `flow_id` (a
 -- FLOW node, a resend button, the ending's after_submit: at any depth, as a0deploy finds it)
 -- names a flow in the files and is sent as its id (handlers/flows.lua).
-local handler = require "a0lua.handler"
-local refs = require "a0lua.named_refs"
+local handler = require("a0lua.handler")
+local refs = require("a0lua.named_refs")
 
 -- The component types of each category (FormComponent in the Management API document).
 local COMPONENTS = {

@@ -3,9 +3,9 @@
 -- factor and provider (`sms` twilio, `push-notification` sns, ...), never created nor deleted.
 -- Each provider's credential is write-only, as the email provider's are: never compared, sent
 -- only along with a write that happens anyway, exported as a placeholder, masked in the logs.
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
-local util = require "a0lua.util"
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
+local util = require("a0lua.util")
 
 local NULL = json.null
 

@@ -3,8 +3,8 @@
 -- A fixed set, never created nor deleted: `sms` (a0deploy's one name, GET/PUT
 -- /guardian/factors/sms/templates) and `phone` (the API's current endpoint for the same
 -- messages). A template is PUT whole, and only when a message differs from the tenant's.
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
 
 local NULL = json.null
 

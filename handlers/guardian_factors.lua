@@ -1,8 +1,8 @@
 -- handlers/guardian_factors.lua: the MFA factors (a0deploy type `guardianFactors`),
 -- docs/handlers.md §guardianFactors. A fixed set of eight, never created nor deleted: a factor is
 -- PUT {enabled} only when its `enabled` differs from the tenant's.
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
 
 local NULL = json.null
 

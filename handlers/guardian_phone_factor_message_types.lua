@@ -1,7 +1,7 @@
 -- handlers/guardian_phone_factor_message_types.lua: how MFA phone codes are sent, by SMS, voice
 -- or both (a0deploy type `guardianPhoneFactorMessageTypes`),
 -- docs/handlers.md §guardianPhoneFactorMessageTypes.
-local setting = require "a0lua.setting"
+local setting = require("a0lua.setting")
 
 local M = {
   type = "guardianPhoneFactorMessageTypes",

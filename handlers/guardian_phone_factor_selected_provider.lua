@@ -1,7 +1,7 @@
 -- handlers/guardian_phone_factor_selected_provider.lua: who sends the MFA phone messages
 -- (a0deploy type `guardianPhoneFactorSelectedProvider`),
 -- docs/handlers.md §guardianPhoneFactorSelectedProvider.
-local setting = require "a0lua.setting"
+local setting = require("a0lua.setting")
 
 local M = {
   type = "guardianPhoneFactorSelectedProvider",

@@ -1,7 +1,7 @@
 -- handlers/guardian_policies.lua: when MFA is asked for (a0deploy type `guardianPolicies`),
 -- docs/handlers.md §guardianPolicies.
-local json = require "a0lua.core.json"
-local setting = require "a0lua.setting"
+local json = require("a0lua.core.json")
+local setting = require("a0lua.setting")
 
 local NULL = json.null
 

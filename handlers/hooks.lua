@@ -3,10 +3,10 @@
 -- lower-case the names). Secrets are a sub-resource (/hooks/{id}/secrets) whose values the API
 -- never shows (_VALUE_NOT_SHOWN_): they compare by key, and values go with a write that happens
 -- anyway.
-local handler = require "a0lua.handler"
-local handlers = require "a0lua.handlers"
-local json = require "a0lua.core.json"
-local util = require "a0lua.util"
+local handler = require("a0lua.handler")
+local handlers = require("a0lua.handlers")
+local json = require("a0lua.core.json")
+local util = require("a0lua.util")
 
 local NULL = json.null
 local Base = handler.Base

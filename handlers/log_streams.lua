@@ -1,8 +1,8 @@
 -- handlers/log_streams.lua: log streams (a0deploy type `logStreams`), docs/handlers.md §logStreams.
 -- The sink's credential is write-only: never compared, sent only with a sink that differs
 -- otherwise, exported as a0deploy's placeholder unless AUTH0_EXPORT_SECRETS.
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
 
 local NULL = json.null
 local Base = handler.Base

@@ -3,7 +3,7 @@
 -- An ACL is matched by its priority (the API keeps one ACL per priority), then by its
 -- description: a0deploy's third identifier, `active`, pairs any two ACLs with the same boolean
 -- (docs/compat.md). The rule is compared and sent whole: a PATCH replaces it.
-local handler = require "a0lua.handler"
+local handler = require("a0lua.handler")
 
 local Base = handler.Base
 

@@ -6,10 +6,10 @@
 --   discovery_domains  [{domain, status, use_for_organization_discovery}]
 --   clients            [{client_id = <client name>, use_for_member_access}]
 -- An absent list means an empty one (a0deploy treats them so); each is changed by difference.
-local handler = require "a0lua.handler"
-local errors = require "a0lua.errors"
-local json = require "a0lua.core.json"
-local util = require "a0lua.util"
+local handler = require("a0lua.handler")
+local errors = require("a0lua.errors")
+local json = require("a0lua.core.json")
+local util = require("a0lua.util")
 
 local NULL = json.null
 local Base = handler.Base

@@ -1,8 +1,8 @@
 -- handlers/pages.lua: the hosted pages (a0deploy type `pages`), docs/handlers.md §pages. A keyed
 -- list of four: `login` lives on the tenant's global client, the other three in tenant settings.
-local handler = require "a0lua.handler"
-local errors = require "a0lua.errors"
-local json = require "a0lua.core.json"
+local handler = require("a0lua.handler")
+local errors = require("a0lua.errors")
+local json = require("a0lua.core.json")
 
 local NULL = json.null
 

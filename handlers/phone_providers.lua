@@ -3,8 +3,8 @@
 -- tenant: the first item is the provider, matched with the tenant's whatever its name. Its
 -- credentials (Twilio's auth_token) are write-only: never compared, sent only with a write that
 -- happens anyway, exported as a0deploy's placeholder unless AUTH0_EXPORT_SECRETS.
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
 
 local Base = handler.Base
 

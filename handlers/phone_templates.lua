@@ -3,9 +3,9 @@
 -- A tenant that never changed a template lists its default without an id: a changed default is
 -- created (POST), an unchanged one is left alone. One list read; only changed templates are
 -- written, and an update sends only {content: {body: {text, voice}, from}, disabled}.
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
-local util = require "a0lua.util"
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
+local util = require("a0lua.util")
 
 local NULL = json.null
 local Base = handler.Base

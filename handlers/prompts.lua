@@ -1,9 +1,9 @@
 -- handlers/prompts.lua: Universal Login prompts (a0deploy type `prompts`): the settings, the
 -- custom text per language and prompt, the partials per prompt, and the screen renderers. A
 -- singleton; nothing of it is ever deleted (docs/handlers.md §prompts).
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
-local util = require "a0lua.util"
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
+local util = require("a0lua.util")
 
 local NULL = json.null
 local Base = handler.Base

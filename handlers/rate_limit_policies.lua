@@ -2,7 +2,7 @@
 -- `rateLimitPolicies`), docs/handlers.md §rateLimitPolicies.
 -- A policy is matched by its consumer_selector; only its configuration can change (the PATCH
 -- body is `{configuration}`), and it is compared and sent whole.
-local handler = require "a0lua.handler"
+local handler = require("a0lua.handler")
 
 local Base = handler.Base
 

@@ -1,7 +1,7 @@
 -- handlers/resource_servers.lua: APIs (a0deploy type `resourceServers`),
 -- docs/handlers.md §resourceServers.
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
 
 local Base = handler.Base
 

@@ -1,6 +1,6 @@
 -- handlers/risk_assessment.lua: the risk assessment settings (a0deploy type `riskAssessment`),
 -- a singleton of two endpoints: docs/handlers.md §riskAssessment.
-local handler = require "a0lua.handler"
+local handler = require("a0lua.handler")
 
 local PARTS = {
   { key = "settings", path = "/risk-assessments/settings" },

@@ -1,8 +1,8 @@
 -- handlers/roles.lua: tenant roles and their permissions (a0deploy type `roles`),
 -- docs/handlers.md §roles.
 -- Permissions are a sub-resource (/roles/{id}/permissions): added and removed by difference.
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
 
 local NULL = json.null
 local Base = handler.Base

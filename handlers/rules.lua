@@ -2,9 +2,9 @@
 -- docs/handlers.md §rules. The script lives in a companion .js file (the formats inline it).
 -- Orders are unique on the tenant: an existing rule whose order a changed rule takes is moved
 -- out of the way first, once per run, before any rule is written.
-local handler = require "a0lua.handler"
-local errors = require "a0lua.errors"
-local json = require "a0lua.core.json"
+local handler = require("a0lua.handler")
+local errors = require("a0lua.errors")
+local json = require("a0lua.core.json")
 
 local NULL = json.null
 local Base = handler.Base

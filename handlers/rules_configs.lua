@@ -5,10 +5,10 @@
 -- it never deletes one (a keyed type; nor does a0deploy: its YAML export writes
 -- `rulesConfigs: []`, which an import with AUTH0_ALLOW_DELETE would otherwise turn into deleting
 -- them all).
-local handler = require "a0lua.handler"
-local handlers = require "a0lua.handlers"
-local json = require "a0lua.core.json"
-local util = require "a0lua.util"
+local handler = require("a0lua.handler")
+local handlers = require("a0lua.handlers")
+local json = require("a0lua.core.json")
+local util = require("a0lua.util")
 
 local rules = handlers.base("rules")
 

@@ -3,9 +3,9 @@
 -- Each profile's custom text (customText.<language>.<page>) is a sub-resource of its own:
 -- PUT /self-service-profiles/{id}/custom-text/{language}/{page}, written only when it differs.
 -- user_attribute_profile_id may name a user attribute profile; it is sent as that profile's id.
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
-local util = require "a0lua.util"
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
+local util = require("a0lua.util")
 
 local NULL = json.null
 local Base = handler.Base

@@ -1,6 +1,6 @@
 -- handlers/supplemental_signals.lua: the tenant's supplemental signals, Akamai's bot and risk
 -- headers (a0deploy type `supplementalSignals`), docs/handlers.md §supplementalSignals.
-local setting = require "a0lua.setting"
+local setting = require("a0lua.setting")
 
 local M = {
   type = "supplementalSignals",

@@ -1,7 +1,7 @@
 -- handlers/tenant.lua: the tenant settings singleton (a0deploy type `tenant`),
 -- docs/handlers.md §tenant.
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
 
 local NULL = json.null
 local Base = handler.Base

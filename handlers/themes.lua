@@ -1,9 +1,9 @@
 -- handlers/themes.lua: the Universal Login theme (a0deploy type `themes`), docs/handlers.md
 -- §themes. A tenant has at most one theme: only the files' first is deployed, matched to the
 -- tenant's whatever its themeId, and sent whole (the API's update body requires every group).
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
-local api_schemas = require "a0lua.emulator.validate"
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
+local api_schemas = require("a0lua.emulator.validate")
 
 local NULL = json.null
 local Base = handler.Base

@@ -2,9 +2,9 @@
 -- `tokenExchangeProfiles`), docs/handlers.md §tokenExchangeProfiles. A profile names its action
 -- in the files (`action`) and by id on the tenant (`action_id`); profiles match by
 -- subject_token_type, and only name and subject_token_type can be changed (the PATCH body).
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
-local util = require "a0lua.util"
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
+local util = require("a0lua.util")
 
 local SCHEMA = {
   type = "object",

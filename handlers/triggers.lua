@@ -1,9 +1,9 @@
 -- handlers/triggers.lua: the actions bound to each trigger (a0deploy type `triggers`),
 -- docs/handlers.md §triggers: trigger id -> its ordered bindings [{action_name, display_name}];
 -- each trigger named in the files gets its whole list (PATCH .../bindings; [] unbinds all).
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
-local util = require "a0lua.util"
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
+local util = require("a0lua.util")
 
 local NULL = json.null
 

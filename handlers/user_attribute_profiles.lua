@@ -1,7 +1,7 @@
 -- handlers/user_attribute_profiles.lua: user attribute profiles (a0deploy type
 -- `userAttributeProfiles`), docs/handlers.md §userAttributeProfiles. Clients and self-service
 -- profiles name them (handlers/clients.lua, handlers/self_service_profiles.lua).
-local handler = require "a0lua.handler"
+local handler = require("a0lua.handler")
 
 local Base = handler.Base
 

@@ -8,9 +8,9 @@ removes the oldest dated backups of DIR until N are left. Only folders named lik
 (2026-01-02T03-04-05Z, maybe with a -2 suffix) are counted or removed; anything else in DIR is
 left alone. Exit status 0, or 1 on an error (nothing is removed when the export fails).
 ]]
-local a0lua = require "a0lua"
-local fs = require "a0lua.core.fs"
-local run = require "a0lua.commands.run"
+local a0lua = require("a0lua")
+local fs = require("a0lua.core.fs")
+local run = require("a0lua.commands.run")
 
 local USAGE = "a0lua run backup --dir DIR [-c config.json] [--keep N] [--format yaml|directory]"
 

@@ -11,10 +11,10 @@ summary = { [type] = {create =, update =, delete =, skip =} }, changes = [...], 
 
 Exit status: 0 no drift, 2 drift, 1 an error (files that do not validate, the tenant unreachable).
 ]]
-local a0lua = require "a0lua"
-local fs = require "a0lua.core.fs"
-local json = require "a0lua.core.json"
-local run = require "a0lua.commands.run"
+local a0lua = require("a0lua")
+local fs = require("a0lua.core.fs")
+local json = require("a0lua.core.json")
+local run = require("a0lua.commands.run")
 
 local USAGE = "a0lua run drift -i tenant.yaml|DIR [-c config.json] [--report FILE] [--json]"
 

@@ -12,10 +12,10 @@ Piped without --yes, nothing is applied.
 Exit status: 0 applied (or nothing to do, or a dry run), 1 an error (a name that is no client,
 the API), 3 not applied (the question answered no, or no terminal to ask on).
 ]]
-local a0lua = require "a0lua"
-local json = require "a0lua.core.json"
-local plan_mod = require "a0lua.plan"
-local run = require "a0lua.commands.run"
+local a0lua = require("a0lua")
+local json = require("a0lua.core.json")
+local plan_mod = require("a0lua.plan")
+local run = require("a0lua.commands.run")
 
 local OBO = "on_behalf_of_token_exchange"
 local USAGE = "a0lua run enable-obo [-c config.json] [--dry-run | --yes] CLIENT..."

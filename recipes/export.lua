@@ -10,9 +10,9 @@ AUTH0_EXPORT_SECRETS), preserves keywords of the existing local files when
 AUTH0_PRESERVE_KEYWORDS, and writes DIR/tenant.yaml (yaml) or the directory layout
 (tenant:export). The same tenant always gives byte-identical files. Exit status 0 or 1.
 ]]
-local a0lua = require "a0lua"
-local json = require "a0lua.core.json"
-local run = require "a0lua.commands.run"
+local a0lua = require("a0lua")
+local json = require("a0lua.core.json")
+local run = require("a0lua.commands.run")
 
 local script = _G.arg or {}
 local name = script.command == "dump" and "dump" or "export"

@@ -12,10 +12,10 @@ totals line, or with --json the merged document (shard "all").
 Exit status: 0 every tenant done, 1 any tenant failed or the results do not fit together, 2 (the
 shards ran with --dry-run) some tenant would change.
 ]]
-local fs = require "a0lua.core.fs"
-local json = require "a0lua.core.json"
-local run = require "a0lua.commands.run"
-local results = require "a0lua.fleet.results"
+local fs = require("a0lua.core.fs")
+local json = require("a0lua.core.json")
+local run = require("a0lua.commands.run")
+local results = require("a0lua.fleet.results")
 
 local USAGE = "a0lua run fleet-report [--json] FILE..."
 

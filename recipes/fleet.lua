@@ -38,18 +38,18 @@ Indexed Job's JOB_COMPLETION_INDEX). A shard with no tenant succeeds with an emp
 
 Exit status: 0 every tenant done, 1 any tenant failed, 2 (with --dry-run) some tenant would change.
 ]]
-local a0lua = require "a0lua"
-local fs = require "a0lua.core.fs"
-local json = require "a0lua.core.json"
-local run = require "a0lua.commands.run"
-local secrets = require "a0lua.secrets"
-local tasks = require "a0lua.tasks"
-local deploy = require "a0lua.fleet.deploy"
-local inputs = require "a0lua.fleet.inputs"
-local emit = require "a0lua.fleet.emit"
-local progress = require "a0lua.fleet.progress"
-local results = require "a0lua.fleet.results"
-local shard = require "a0lua.fleet.shard"
+local a0lua = require("a0lua")
+local fs = require("a0lua.core.fs")
+local json = require("a0lua.core.json")
+local run = require("a0lua.commands.run")
+local secrets = require("a0lua.secrets")
+local tasks = require("a0lua.tasks")
+local deploy = require("a0lua.fleet.deploy")
+local inputs = require("a0lua.fleet.inputs")
+local emit = require("a0lua.fleet.emit")
+local progress = require("a0lua.fleet.progress")
+local results = require("a0lua.fleet.results")
+local shard = require("a0lua.fleet.shard")
 
 local USAGE = "a0lua run fleet -i tenant.yaml|DIR --tenants FILE [-c base.json] [--dry-run] "
   .. "[--json] [--parallel N] [--retries N] [--shard K/N | --shard-index-env VAR --shards N] "
@@ -215,7 +215,7 @@ end
 local fleet_size = #list
 
 -- The progress line only on a terminal and not with --json; the log's lines pass around it.
-local log_mod = require "a0lua.log"
+local log_mod = require("a0lua.log")
 local on_tty = log_mod.new{ json = parsed.json == true }.tty
 local shown = progress.new{ total = #tenants, tty = on_tty, now = tasks.now }
 local log = log_mod.new{ level = parsed.debug and "debug" or parsed.json and "silent" or "error",

@@ -17,9 +17,9 @@ each) -> a report per type. Nothing is written to the tenant when anything befor
 Exit status: 0 done (or a dry run), 1 any error; plan: 0 no changes, 2 changes. --json: events
 as JSON lines on stderr and the result (plan or report) as one JSON document on stdout.
 ]]
-local a0lua = require "a0lua"
-local json = require "a0lua.core.json"
-local run = require "a0lua.commands.run"
+local a0lua = require("a0lua")
+local json = require("a0lua.core.json")
+local run = require("a0lua.commands.run")
 
 local MODES = { import = "import", deploy = "import", plan = "plan", validate = "validate" }
 
@@ -128,7 +128,7 @@ local function main(...)
         return
       end
     end
-    local apply = require "a0lua.apply"
+    local apply = require("a0lua.apply")
     local report, aerr, partial = tenant:apply(plan)
     if not report then
       if partial and not cfg.json and not is_hook_error(aerr) then

@@ -5,6 +5,6 @@ status whether the tenant differs from the files (0 nothing would change, 2 some
 
   a0lua run plan -i tenant.yaml|DIR [-c config.json] [--json]
 ]]
-local run = require "a0lua.commands.run"
+local run = require("a0lua.commands.run")
 
 return run.recipe("import", { ... }, { command = "plan", mode = "plan" })

@@ -22,11 +22,11 @@ temporary folder, removed at the end).
 
 Exit status: 0 promoted (or a dry run), 1 an error.
 ]]
-local a0lua = require "a0lua"
-local fs = require "a0lua.core.fs"
-local json = require "a0lua.core.json"
-local run = require "a0lua.commands.run"
-local util = require "a0lua.util"
+local a0lua = require("a0lua")
+local fs = require("a0lua.core.fs")
+local json = require("a0lua.core.json")
+local run = require("a0lua.commands.run")
+local util = require("a0lua.util")
 
 local USAGE = "a0lua run promote --from SOURCE.json --to TARGET.json [--map MAP.json] "
   .. "[--types a,b] [--dry-run] [--keep DIR]"

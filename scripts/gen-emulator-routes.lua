@@ -36,7 +36,7 @@
 -- the same kind of evidence, the operations the document does not have yet (rate limit
 -- policies), in the document's own shape.
 
-local json = require "a0lua.core.json"
+local json = require("a0lua.core.json")
 
 local null = json.null
 

@@ -2,7 +2,7 @@
 a0lua.api: the Management API v2 client. Tokens, JSON, pagination, pacing, retries, on
 a0lua.tasks so many requests are in flight while the code reads top to bottom.
 
-  local api = require "a0lua.api"
+  local api = require("a0lua.api")
   local client = assert(api.new{
     domain = "tenant.eu.auth0.com",   -- AUTH0_DOMAIN; "https://host", or "http://127.0.0.1:PORT"
                                       -- (plain HTTP only to loopback: 127/8, localhost, [::1]),
@@ -111,12 +111,12 @@ Pacing (lua/a0lua/api/pacer.lua) spreads requests over the x-ratelimit-* bucket.
 Nothing logged or raised ever carries the Authorization header, the token, the secret or a
 client assertion.
 ]]
-local domain_mod = require "a0lua.domain"
-local errors = require "a0lua.errors"
-local json = require "a0lua.core.json"
-local tasks = require "a0lua.tasks"
-local backoff = require "a0lua.api.backoff"
-local pacer = require "a0lua.api.pacer"
+local domain_mod = require("a0lua.domain")
+local errors = require("a0lua.errors")
+local json = require("a0lua.core.json")
+local tasks = require("a0lua.tasks")
+local backoff = require("a0lua.api.backoff")
+local pacer = require("a0lua.api.pacer")
 
 local M = {}
 

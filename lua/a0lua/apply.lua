@@ -1,7 +1,7 @@
 --[[
 a0lua.apply: carries out a plan on the tenant.
 
-  local apply = require "a0lua.apply"
+  local apply = require("a0lua.apply")
   apply.run(ctx, plan) -> report | nil, err, report
       Creates and updates of a type start once every type it depends_on is done; inside
       a0lua.tasks the types run as tasks of their own (a type waits only for what it needs) and
@@ -30,10 +30,10 @@ a0lua.apply: carries out a plan on the tenant.
   err = { code = "apply_failed", message =, failures = { {type =, op =, key =, error =} },
           applied = report.applied }  tostring(err) names each failure and what was applied
 ]]
-local json = require "a0lua.core.json"
-local errors = require "a0lua.errors"
-local handler = require "a0lua.handler"
-local plan_mod = require "a0lua.plan"
+local json = require("a0lua.core.json")
+local errors = require("a0lua.errors")
+local handler = require("a0lua.handler")
+local plan_mod = require("a0lua.plan")
 
 local M = {}
 
@@ -581,7 +581,7 @@ end
 function M.render(report)
   local types = {}
   for t in pairs(report.types) do types[#types + 1] = t end
-  local handlers = require "a0lua.handlers"
+  local handlers = require("a0lua.handlers")
   table.sort(types, function(a, b)
     local ra, rb = handlers.RANK[a] or math.huge, handlers.RANK[b] or math.huge
     if ra ~= rb then return ra < rb end

@@ -1,7 +1,7 @@
 --[[
 a0lua.args: the command-line options of import, export, plan and validate.
 
-  local args = require "a0lua.args"
+  local args = require("a0lua.args")
   args.parse_command(name, argv) -> parsed | nil, err
       name   "import" | "deploy" | "export" | "dump" | "plan" | "validate"
       argv   the words after the command name (a plain array of strings)
@@ -31,7 +31,7 @@ value outside `choices` and a value given to --no-x. Errors are nil, err with
 err = { code = "usage", message = "unknown option --x (see a0lua help import)", option = "--x" }
 and a __tostring that gives the message. Misuse (argv not a table, a bad option spec) raises.
 ]]
-local errors = require "a0lua.errors"
+local errors = require("a0lua.errors")
 
 local M = {}
 

@@ -1,7 +1,7 @@
 --[[
 a0lua.catalogue: every resource type of a0deploy, declared once (docs/architecture.md §8.1).
 
-  local catalogue = require "a0lua.catalogue"
+  local catalogue = require("a0lua.catalogue")
   catalogue.TYPES                  a0deploy's 44 type names in its registry order
   catalogue.RANK[type] -> n        the position in TYPES (nil for a type a0deploy does not have)
   catalogue.get(type) -> entry     nil for a type a0deploy does not have

@@ -96,7 +96,7 @@ M.command("run", {
   summary = "run a Lua file or a shipped recipe (drift, backup, ...) with the a0lua API",
   usage = "a0lua run FILE|RECIPE [ARGS...]",
   run = function(args, argv, first)
-    local run = require "a0lua.commands.run"
+    local run = require("a0lua.commands.run")
     local file, ferr = run.find(args[1])
     if not file then error(ferr, 0) end
     local chunk, err = require("a0lua.script_env").loadfile(file)

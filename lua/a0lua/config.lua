@@ -1,7 +1,7 @@
 --[[
 a0lua.config: a0deploy's configuration, read once and typed.
 
-  local config = require "a0lua.config"
+  local config = require("a0lua.config")
   config.load{ args = parsed_flags, env = env_table_or_nil, file = path_or_nil,
                values = programmatic_config_or_nil, command = "import" } -> cfg | nil, err
       args     what a0lua.args parsed (parsed.command names the command when `command` is absent);
@@ -51,12 +51,12 @@ object), config (a bad value or
 a broken rule), config_missing (required settings absent; err.missing lists them all).
 Misuse (opts not a table, an unknown command) raises.
 ]]
-local catalogue = require "a0lua.catalogue"
-local domain = require "a0lua.domain"
-local errors = require "a0lua.errors"
-local fs = require "a0lua.core.fs"
-local json = require "a0lua.core.json"
-local keywords = require "a0lua.keywords"
+local catalogue = require("a0lua.catalogue")
+local domain = require("a0lua.domain")
+local errors = require("a0lua.errors")
+local fs = require("a0lua.core.fs")
+local json = require("a0lua.core.json")
+local keywords = require("a0lua.keywords")
 
 local M = {}
 

@@ -2,7 +2,7 @@
 a0lua.domain: AUTH0_DOMAIN read once. config.lua parses it and the API client takes the result
 as it is (api.new{ domain = parsed }), so both agree on what a domain means.
 
-  local domain = require "a0lua.domain"
+  local domain = require("a0lua.domain")
   domain.parse(text) -> { scheme =, host =, port =, authority =, origin = } | nil, message
       "tenant.eu.auth0.com"          -> https, host tenant.eu.auth0.com, origin https://tenant...
       "https://t.auth0.com:8443/"    -> port 8443, authority t.auth0.com:8443

@@ -1,7 +1,7 @@
 --[[
 a0lua.export: the tenant written as files (docs/architecture.md §5).
 
-  local export = require "a0lua.export"
+  local export = require("a0lua.export")
   export.collect(ctx [, {types =}]) -> exported, warnings | nil, err
       Reads every enabled type (ctx.handlers:enabled(ctx.config), or `types`), concurrently
       inside a0lua.tasks, into ctx.current, and turns each item into its export form with
@@ -22,10 +22,10 @@ a0lua.export: the tenant written as files (docs/architecture.md §5).
       before the text is built. result = { files = {paths...}, types = {types...}, warnings =
       {...}, output = cfg.output_folder }. The same tenant gives byte-identical files.
 ]]
-local json = require "a0lua.core.json"
-local errors = require "a0lua.errors"
-local handler = require "a0lua.handler"
-local plan_mod = require "a0lua.plan"
+local json = require("a0lua.core.json")
+local errors = require("a0lua.errors")
+local handler = require("a0lua.handler")
+local plan_mod = require("a0lua.plan")
 
 local M = {}
 
@@ -128,8 +128,8 @@ end
 
 local function preserve(ctx, exported, warnings)
   local cfg = ctx.config
-  local format = require "a0lua.format"
-  local keywords = require "a0lua.keywords"
+  local format = require("a0lua.format")
+  local keywords = require("a0lua.keywords")
   local read_cfg = {}
   for k, v in pairs(cfg) do read_cfg[k] = v end
   local mod = format.for_config(cfg)
@@ -198,7 +198,7 @@ function M.run(ctx, opts)
     if not merged then return nil, err end
     exported = merged
   end
-  local format = require "a0lua.format"
+  local format = require("a0lua.format")
   -- The writers name grant files by client and API name: those two fields are all they need, so
   -- the tenant's state can go before the text is built.
   local write_opts = {

@@ -3,7 +3,7 @@ a0lua.handler: the base handler. A handler module (handlers/<type>.lua) is a tab
 module gives it the generic behaviour for every function it does not define, and the helpers
 handlers call.
 
-  local handler = require "a0lua.handler"
+  local handler = require("a0lua.handler")
   local h = handler.new(spec)     -- spec with defaults filled in; behaviour through __index
                                   -- on handler.Base. Raises on a malformed spec (misuse).
 
@@ -178,10 +178,10 @@ Helpers:
   handler.send_steps(ctx, steps) -> true | nil, err   send_each for each { items, request } of
                                           steps in turn (adds, then updates, then removes)
 ]]
-local catalogue = require "a0lua.catalogue"
-local errors = require "a0lua.errors"
-local json = require "a0lua.core.json"
-local util = require "a0lua.util"
+local catalogue = require("a0lua.catalogue")
+local errors = require("a0lua.errors")
+local json = require("a0lua.core.json")
+local util = require("a0lua.util")
 
 local M = {}
 

@@ -1,7 +1,7 @@
 --[[
 a0lua.handlers: the registry of handlers, found by file on a search list.
 
-  local handlers = require "a0lua.handlers"
+  local handlers = require("a0lua.handlers")
   local registry = assert(handlers.load{ config = cfg })   -- or { paths = {dir, ...} }
   registry:get("clients") -> handler | nil
   registry:types() -> { "pages", "resourceServers", ... }  every loaded type, a0deploy's registry
@@ -30,11 +30,11 @@ wins, so a user file replaces the built-in one. A directory that does not exist 
 Errors: handlers.load returns nil, err with err = { code = "handler_load", file =, message = }
 when a file does not load, raises or does not return a handler table (its `type` missing).
 ]]
-local catalogue = require "a0lua.catalogue"
-local errors = require "a0lua.errors"
-local fs = require "a0lua.core.fs"
-local handler = require "a0lua.handler"
-local util = require "a0lua.util"
+local catalogue = require("a0lua.catalogue")
+local errors = require("a0lua.errors")
+local fs = require("a0lua.core.fs")
+local handler = require("a0lua.handler")
+local util = require("a0lua.util")
 
 local M = {}
 

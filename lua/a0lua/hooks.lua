@@ -54,9 +54,9 @@ error hook is logged as a warning (ctx.log) and the run goes on.
   registry:run_done(report, ctx)
   registry:run_error(err, ctx)                      an error already reported is not again
 ]]
-local errors = require "a0lua.errors"
-local script_env = require "a0lua.script_env"
-local util = require "a0lua.util"
+local errors = require("a0lua.errors")
+local script_env = require("a0lua.script_env")
+local util = require("a0lua.util")
 
 local M = {}
 
@@ -352,7 +352,7 @@ function Registry:run_plan(p, ctx)
       if not ok then return nil, replaced end
       if type(replaced) == "table" and replaced ~= p then
         if getmetatable(replaced) == nil then
-          local plan_mod = require "a0lua.plan"
+          local plan_mod = require("a0lua.plan")
           local fresh = plan_mod.new{ changes = replaced.changes or replaced,
             warnings = replaced.warnings or p.warnings }
           fresh.types, fresh.desired = p.types, p.desired
@@ -366,7 +366,7 @@ function Registry:run_plan(p, ctx)
 end
 
 function Registry:run_before(changes, ctx)
-  local handler = require "a0lua.handler"
+  local handler = require("a0lua.handler")
   for _, change in ipairs(changes) do
     if change.op ~= "skip" then
       -- What the plan made, before any hook changed it (see run_before_again).
@@ -387,7 +387,7 @@ end
 -- what the plan had made before the hooks ran takes the hooked payload of that earlier change;
 -- only a change that really differs goes through the before hooks again.
 function Registry:run_before_again(fresh, previous, ctx)
-  local handler = require "a0lua.handler"
+  local handler = require("a0lua.handler")
   local earlier = {}
   for _, c in ipairs(previous) do
     earlier[tostring(c.type) .. "\0" .. tostring(c.op) .. "\0" .. tostring(c.key)] = c

@@ -2,7 +2,7 @@
 a0lua: the public Lua API, for recipes (`a0lua run FILE`), hooks and the REPL. The commands
 import, export, plan and validate are built on it.
 
-  local a0lua = require "a0lua"
+  local a0lua = require("a0lua")
   local cfg = assert(a0lua.config{ AUTH0_DOMAIN = "...", AUTH0_CLIENT_ID = "...", ... })
       a config from plain keys (a0deploy's names), through a0lua.config; with
       {file = "config.json"} a config file too, with {env = true} the environment (as the
@@ -38,9 +38,9 @@ import, export, plan and validate are built on it.
   tenant.ctx: { config =, api =, log =, handlers =, current = {}, dry_run = }
   a0lua.handlers(cfg) -> registry   the handler registry for a config (search path)
 ]]
-local errors = require "a0lua.errors"
-local json = require "a0lua.core.json"
-local handler = require "a0lua.handler"
+local errors = require("a0lua.errors")
+local json = require("a0lua.core.json")
+local handler = require("a0lua.handler")
 
 local M = {}
 

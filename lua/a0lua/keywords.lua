@@ -1,7 +1,7 @@
 --[[
 a0lua.keywords: keyword replacement (docs/formats.md §4) and keyword preservation (§5.4).
 
-  local keywords = require "a0lua.keywords"
+  local keywords = require("a0lua.keywords")
   keywords.replace(text, mappings [, {file =}]) -> text, warnings
       §4.2 on the raw text of one file, before it is parsed. Pass 1, for each key in order: every
       '@@KEY@@', "@@KEY@@" or bare @@KEY@@ (the quotes, when the same kind stands on both sides,
@@ -50,10 +50,10 @@ a0lua.keywords: keyword replacement (docs/formats.md §4) and keyword preservati
 
 Misuse raises: text not a string, mappings not a table.
 ]]
-local catalogue = require "a0lua.catalogue"
-local errors = require "a0lua.errors"
-local json = require "a0lua.core.json"
-local util = require "a0lua.util"
+local catalogue = require("a0lua.catalogue")
+local errors = require("a0lua.errors")
+local json = require("a0lua.core.json")
+local util = require("a0lua.util")
 
 local M = {}
 

@@ -1,7 +1,7 @@
 --[[
 a0lua.log: what a command tells its user, as text or as JSON lines, with secrets masked.
 
-  local log = require "a0lua.log"
+  local log = require("a0lua.log")
   local logger = log.new{ json = false, level = "info", stream = io.stderr, out = io.stdout,
                           color = nil, tty = nil, env = nil, config = nil, secrets = nil,
                           clock = os.time }
@@ -43,9 +43,9 @@ a0lua.log: what a command tells its user, as text or as JSON lines, with secrets
 
 Misuse raises: an unknown level, a stream without write, a second :result.
 ]]
-local json = require "a0lua.core.json"
-local secrets = require "a0lua.secrets"
-local util = require "a0lua.util"
+local json = require("a0lua.core.json")
+local secrets = require("a0lua.secrets")
+local util = require("a0lua.util")
 
 local M = {}
 

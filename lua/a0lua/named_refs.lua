@@ -4,7 +4,7 @@ instead (docs/handlers.md §forms, §flows): a form's `flow_id` (a FLOW node, a 
 ending's after_submit) names a flow, a flow action's `connection_id` a vault connection. a0deploy
 replaces every key of that name, wherever it is; so does this.
 
-  local refs = require "a0lua.named_refs"
+  local refs = require("a0lua.named_refs")
   refs.each(value, key, fn)      fn(t) for every table t (object) in value with a string t[key]
   refs.replace(value, key, map) -> count   t[key] = map(t[key]) where map gives a non-nil value;
                                  count: how many values map left alone (nil), each once per call
@@ -29,9 +29,9 @@ A handler of such a type (forms, flows) declares `named = {key =, type =, path =
                                  name found nowhere fails the item with code "reference", before
                                  its request)
 ]]
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
-local util = require "a0lua.util"
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
+local util = require("a0lua.util")
 
 local M = {}
 

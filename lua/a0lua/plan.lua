@@ -1,7 +1,7 @@
 --[[
 a0lua.plan: what an import would change, computed from the desired state and the tenant's.
 
-  local plan = require "a0lua.plan"
+  local plan = require("a0lua.plan")
   local p = plan.compute(ctx, desired [, {types = {...}}]) -> plan | nil, err
       For every enabled type (ctx.handlers:enabled(ctx.config)) present in `desired`, the current
       state is fetched once (concurrently when running inside a0lua.tasks; kept in ctx.current)
@@ -32,13 +32,13 @@ payload =, current =, desired =, reason = (skip), diff = { {path =, from =, to =
 index = the item's place in the file's list (from 1; absent for a singleton, or when the handler's
 resolve did not keep the list's order) }.
 ]]
-local errors = require "a0lua.errors"
-local json = require "a0lua.core.json"
-local handler = require "a0lua.handler"
-local handlers = require "a0lua.handlers"
+local errors = require("a0lua.errors")
+local json = require("a0lua.core.json")
+local handler = require("a0lua.handler")
+local handlers = require("a0lua.handlers")
 local printable = require("a0lua.log").printable
-local secrets = require "a0lua.secrets"
-local util = require "a0lua.util"
+local secrets = require("a0lua.secrets")
+local util = require("a0lua.util")
 
 local M = {}
 

@@ -3,7 +3,7 @@ a0lua.preflight: the bodies an import would send, checked against what the Manag
 accepts, before anything is written. A create the API refuses half-way through an import leaves
 the tenant with the writes before it applied; this finds such a body first.
 
-  local preflight = require "a0lua.preflight"
+  local preflight = require("a0lua.preflight")
   preflight.check(ctx, plan [, sources]) -> true | nil, err
       For every create and update of the plan, the handler tells the request that writes the
       item's own fields (h:write_request, or h:write_requests for an item written by several
@@ -27,11 +27,11 @@ things that do not exist, and the server's other rules (a callback URL it finds 
 nor the requests a handler builds from the tenant's answers (an organization's members, a
 trigger's bindings, a database's options merged with the tenant's).
 ]]
-local router = require "a0lua.emulator.router"
+local router = require("a0lua.emulator.router")
 local secret_key = require("a0lua.secrets").is_secret_name
-local routes = require "a0lua.emulator.routes"
-local sources_mod = require "a0lua.sources"
-local validate = require "a0lua.emulator.validate"
+local routes = require("a0lua.emulator.routes")
+local sources_mod = require("a0lua.sources")
+local validate = require("a0lua.emulator.validate")
 
 local M = {}
 
@@ -140,7 +140,7 @@ function M.check(ctx, plan, sources)
     end
   end
   if #problems == 0 then return true end
-  local validate_mod = require "a0lua.validate"
+  local validate_mod = require("a0lua.validate")
   return nil, validate_mod.error(validate_mod.sort(problems))
 end
 

@@ -1,11 +1,11 @@
 --[[
 a0lua.repl: the tenant REPL behind `a0lua repl` (docs/scripting.md "The REPL").
 
-  local repl = require "a0lua.repl"
+  local repl = require("a0lua.repl")
   local session = repl.new{
     tenant = tenant,            -- a0lua.connect's tenant, or nil (then `tenant` explains why)
     config = cfg,               -- for load() (keywords, handlers); default {}
-    a0lua = require "a0lua",    -- the public API (a seam for specs)
+    a0lua = require("a0lua"),    -- the public API (a seam for specs)
     editor = core_repl,         -- a0lua.core.repl, or a fake with readline/add_history/...
     out = io.stdout, err = io.stderr,
     interactive = nil,          -- nil: editor.isatty(); true: prompts, banner, history, Tab
@@ -39,10 +39,10 @@ for json.null; nulls inside arrays stay json.null so arrays keep their length. E
                                 function is called with the value; json.null matches absent
   repl.List                     the metatable of the lists :where returns
 ]]
-local json = require "a0lua.core.json"
-local secrets = require "a0lua.secrets"
-local handler = require "a0lua.handler"
-local util = require "a0lua.util"
+local json = require("a0lua.core.json")
+local secrets = require("a0lua.secrets")
+local handler = require("a0lua.handler")
+local util = require("a0lua.util")
 
 local M = {}
 
@@ -680,13 +680,13 @@ end
 function M.new(opts)
   opts = opts or {}
   if type(opts) ~= "table" then error("repl.new: opts must be a table", 2) end
-  local editor = opts.editor or require "a0lua.core.repl"
+  local editor = opts.editor or require("a0lua.core.repl")
   local interactive = opts.interactive
   if interactive == nil then interactive = editor.isatty() end
   local self = setmetatable({
     tenant = opts.tenant,
     config = opts.config or (opts.tenant and opts.tenant.config) or {},
-    a0lua = opts.a0lua or require "a0lua",
+    a0lua = opts.a0lua or require("a0lua"),
     editor = editor,
     out = opts.out or io.stdout,
     err = opts.err or io.stderr,

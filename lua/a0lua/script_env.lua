@@ -3,7 +3,7 @@ a0lua.script_env: the globals a user's Lua runs with (`a0lua run FILE`, the ship
 `a0lua -e CODE`, hooks files), so that a typo is an error at its file and line instead of a nil
 read or a stray global.
 
-  local script_env = require "a0lua.script_env"
+  local script_env = require("a0lua.script_env")
   script_env.new() -> env                           a fresh table of globals
   script_env.loadfile(path) -> chunk, env | nil, message
   script_env.load(code, chunkname) -> chunk, env | nil, message

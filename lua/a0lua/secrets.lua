@@ -2,7 +2,7 @@
 a0lua.secrets: the one rule for which values are secrets, by the names they sit under. Plans,
 logs, preflight messages, the REPL and the emulator's request log all mask with it.
 
-  local secrets = require "a0lua.secrets"
+  local secrets = require("a0lua.secrets")
   secrets.class(name) -> "secret" | "field" | nil
       "secret": every string under the name is secret, at any depth (but a "name": action
       secrets [{name, value}]); "field": a string right under it is; nil: not a secret name.
@@ -31,8 +31,8 @@ whole. Only strings are masked: numbers and booleans
 settings stay while a webhook's authorization.token goes, and an email provider's credentials
 show their smtp_user and smtp_host but not their smtp_pass.
 ]]
-local json = require "a0lua.core.json"
-local util = require "a0lua.util"
+local json = require("a0lua.core.json")
+local util = require("a0lua.util")
 
 local M = {}
 

@@ -4,7 +4,7 @@ factor's provider and message types, supplementalSignals; docs/handlers.md §gua
 the sections after it): a read of a setting a tenant's plan may lack, and the diff of a setting
 whose value is one list of values.
 
-  local setting = require "a0lua.setting"
+  local setting = require("a0lua.setting")
   setting.read(h, ctx, want, statuses) -> value | json.null | nil, err
       GET h.path. An answer whose status is in `statuses` (a set: {[403] = true, [404] = true})
       means the tenant does not offer the setting: with nothing asked of it (`want`, the
@@ -22,9 +22,9 @@ whose value is one list of values.
       compare as sets (the values are choices: their order means nothing), and a difference
       sends the file's whole list; a value without the field asks for nothing.
 ]]
-local errors = require "a0lua.errors"
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
+local errors = require("a0lua.errors")
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
 
 local M = {}
 

@@ -28,7 +28,7 @@
 --
 -- Problems and warnings are a0lua.errors values.
 
-local errors = require "a0lua.errors"
+local errors = require("a0lua.errors")
 
 local M = {}
 

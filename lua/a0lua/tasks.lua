@@ -2,7 +2,7 @@
 a0lua.tasks: coroutine tasks over a0lua.core.http, so code reads top to bottom while many
 requests are in flight.
 
-  local tasks = require "a0lua.tasks"
+  local tasks = require("a0lua.tasks")
   local sched = tasks.new{
     session = http.session{...},  -- or a table of http.session options (the scheduler then owns
                                   -- the session and sched:close() closes it); default {}
@@ -45,7 +45,7 @@ timer: no busy loop. When nothing can ever wake the remaining tasks (they wait f
 run raises "tasks: deadlock". Timers are not exact: a timer fires at the first turn after it is
 due, in due order (ties in the order the sleeps started).
 ]]
-local http = require "a0lua.core.http"
+local http = require("a0lua.core.http")
 
 local M = {}
 

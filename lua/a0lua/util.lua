@@ -1,7 +1,7 @@
 --[[
 a0lua.util: the small helpers the engine and the handlers share, defined once.
 
-  local util = require "a0lua.util"
+  local util = require("a0lua.util")
   util.present(v) -> boolean          v is set: not nil, null, false or ""
   util.is_object(v) -> boolean        a table that is not a JSON array (a0lua.core.json's marker)
   util.is_array(v) -> boolean         a table marked as a JSON array
@@ -12,7 +12,7 @@ a0lua.util: the small helpers the engine and the handlers share, defined once.
   util.message_of(v) -> text          the message of any error value: its tostring when it has
                                       one (a0lua.errors), else its `message` field, else tostring
 ]]
-local json = require "a0lua.core.json"
+local json = require("a0lua.core.json")
 
 local M = {}
 

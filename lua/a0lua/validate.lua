@@ -2,7 +2,7 @@
 a0lua.validate: the checks made on the desired state before any request (docs/architecture.md §4.2).
 Every problem is collected; nothing stops at the first.
 
-  local validate = require "a0lua.validate"
+  local validate = require("a0lua.validate")
   validate.run(ctx, desired, sources [, opts]) -> true, warnings | nil, problems, warnings
       1. top-level keys whose value is null are removed; a key that is neither a type of
          a0deploy's registry, a loaded handler's type, `exclude` nor `include` is a problem;
@@ -36,13 +36,13 @@ Every problem is collected; nothing stops at the first.
   validate.error(problems) -> err      { code = "validation", message = all lines, problems = }
   validate.sort(problems) -> problems  in place, by file, line and column (stable)
 ]]
-local schema = require "a0lua.core.schema"
-local errors = require "a0lua.errors"
-local json = require "a0lua.core.json"
-local catalogue = require "a0lua.catalogue"
-local handler = require "a0lua.handler"
-local sources_mod = require "a0lua.sources"
-local util = require "a0lua.util"
+local schema = require("a0lua.core.schema")
+local errors = require("a0lua.errors")
+local json = require("a0lua.core.json")
+local catalogue = require("a0lua.catalogue")
+local handler = require("a0lua.handler")
+local sources_mod = require("a0lua.sources")
+local util = require("a0lua.util")
 
 local M = {}
 

@@ -11,7 +11,7 @@ checks what is finally sent, so a payload that gets token exchange some other wa
 is refused as well. The list: A0LUA_TOKEN_EXCHANGE_ALLOW (names separated by commas), else ALLOW
 below.
 ]]
-local hooks = require "a0lua.hooks"
+local hooks = require("a0lua.hooks")
 
 local ALLOW = { "Orders MCP Server" }
 

@@ -8,7 +8,7 @@ have a non-empty `description`, and an API must define at least one scope. Check
 (the `load` hook, no network, so `a0lua validate` tells too); every API that fails is named in
 one message.
 ]]
-local hooks = require "a0lua.hooks"
+local hooks = require("a0lua.hooks")
 
 local function blank(s)
   return type(s) ~= "string" or s:match("^%s*$") ~= nil

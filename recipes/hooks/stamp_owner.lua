@@ -6,7 +6,7 @@ recipes/hooks/stamp_owner.lua: every client this deploy creates says who made it
 Sets client_metadata.owner on each new client (a create; updates are left alone) to
 A0LUA_OWNER, else $USER, else "a0lua". An owner the files already give is kept.
 ]]
-local hooks = require "a0lua.hooks"
+local hooks = require("a0lua.hooks")
 
 hooks.on("before", "clients", function(change)
   if change.op ~= "create" then return end

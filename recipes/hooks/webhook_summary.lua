@@ -11,9 +11,9 @@ error = message }. Nothing secret is sent: counts, type names and the error's me
 A0LUA_WEBHOOK_URL the hook does nothing. A webhook that cannot be reached, or answers with an
 error status, is a warning: the deploy's outcome stays what it was.
 ]]
-local hooks = require "a0lua.hooks"
-local http = require "a0lua.core.http"
-local json = require "a0lua.core.json"
+local hooks = require("a0lua.hooks")
+local http = require("a0lua.core.http")
+local json = require("a0lua.core.json")
 
 local TIMEOUT_MS = 10000
 

@@ -2,9 +2,9 @@
 -- read the same client list from every task at once: 1,324 GET /clients in a 1,000-resource
 -- import). A fake transport, no network. (The rest of the client is specified in
 -- tests/lua/api_spec.lua.)
-local api = require "a0lua.api"
-local json = require "a0lua.core.json"
-local tasks = require "a0lua.tasks"
+local api = require("a0lua.api")
+local json = require("a0lua.core.json")
+local tasks = require("a0lua.tasks")
 
 local function client(opts)
   local f = { calls = {}, t = 0 }

@@ -1,11 +1,11 @@
 -- a0lua.apply: scheduling that the deploy benchmark asked for (the rest of apply is specified in
 -- tests/lua/apply_spec.lua): a handler that reads a lookup list once per run is not made to
 -- read it once per change, and the API client coalesces identical reads while apply runs.
-local apply = require "a0lua.apply"
-local plan = require "a0lua.plan"
-local handlers = require "a0lua.handlers"
-local tasks = require "a0lua.tasks"
-local json = require "a0lua.core.json"
+local apply = require("a0lua.apply")
+local plan = require("a0lua.plan")
+local handlers = require("a0lua.handlers")
+local tasks = require("a0lua.tasks")
+local json = require("a0lua.core.json")
 
 local A = json.array
 

@@ -1,8 +1,8 @@
 -- a0lua.api.pacer with the small, fast buckets of the Organizations endpoints (5 requests,
 -- refilled at 150 a minute), which the deploy benchmark showed paced at one request in 12 s.
 -- (The rest of the pacer is specified in tests/lua/api_pacer_spec.lua.)
-local pacer = require "a0lua.api.pacer"
-local ratelimit = require "a0lua.emulator.ratelimit"
+local pacer = require("a0lua.api.pacer")
+local ratelimit = require("a0lua.emulator.ratelimit")
 
 local EPOCH = 1767225600
 

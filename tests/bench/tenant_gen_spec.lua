@@ -1,7 +1,7 @@
 -- bench/tenant-gen.lua: the benchmark tenant is the same for a seed, valid for `a0lua validate`,
 -- and its state file loads into `a0lua emulate --state` with every resource in it.
-local yaml = require "a0lua.core.yaml"
-local emulator = require "helpers.emulator"
+local yaml = require("a0lua.core.yaml")
+local emulator = require("helpers.emulator")
 
 local gen = dofile("bench/tenant-gen.lua")
 

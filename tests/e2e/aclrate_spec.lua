@@ -2,11 +2,11 @@
 -- against `a0lua emulate`: every ACL action, both match kinds, every policy configuration, a
 -- keyword in a policy's selector; a changed item sends only itself; a misspelt enum or a wrong
 -- type fails validation with file and line, and nothing is sent.
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local shared = require "helpers.shared"
-local yaml = require "a0lua.core.yaml"
-local json = require "a0lua.core.json"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local shared = require("helpers.shared")
+local yaml = require("a0lua.core.yaml")
+local json = require("a0lua.core.json")
 
 local DIR = "tests/fixtures/e2e/aclrate"
 local MAPPINGS = { AUTH0_KEYWORD_REPLACE_MAPPINGS = '{"MY_CLIENT_ID":"abc123"}' }

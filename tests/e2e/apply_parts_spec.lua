@@ -1,8 +1,8 @@
 -- Item parts (handler.parts) against the emulator: an organization is created from the start,
 -- beside the types its sub-resources name, and each sub-resource goes once what it names exists.
-local emulator = require "helpers.emulator"
-local json = require "a0lua.core.json"
-local tasks = require "a0lua.tasks"
+local emulator = require("helpers.emulator")
+local json = require("a0lua.core.json")
+local tasks = require("a0lua.tasks")
 
 local A = json.array
 

@@ -3,11 +3,11 @@
 -- never shown, exported as a0deploy's placeholders), a re-import that sends nothing, a change
 -- that sends only its section, and a misspelt enum or a wrong type that fails with file:line
 -- and no write.
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local shared = require "helpers.shared"
-local yaml = require "a0lua.core.yaml"
-local json = require "a0lua.core.json"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local shared = require("helpers.shared")
+local yaml = require("a0lua.core.yaml")
+local json = require("a0lua.core.json")
 
 local DIR = "tests/fixtures/e2e/secprot"
 local SECRETS = { "hcaptcha-secret-value-1", "recaptcha-api-key-value-1" }
@@ -129,14 +129,14 @@ describe("attackProtection and riskAssessment through a0lua", function()
   it("works with the Lua API, a before hook and a user handler like any other type", function()
     local hooks = tmp .. "/hooks.lua"
     run.write_file(hooks, [[
-local hooks = require "a0lua.hooks"
+local hooks = require("a0lua.hooks")
 hooks.on("before", "attackProtection", function(change)
   change.payload.bruteForceProtection.max_attempts = 9
 end)
 ]])
     assert(os.execute("mkdir -p " .. run.quote(tmp .. "/handlers")))
     run.write_file(tmp .. "/handlers/risk_assessment.lua", [[
-local handlers = require "a0lua.handlers"
+local handlers = require("a0lua.handlers")
 local h = handlers.base("riskAssessment")
 local update = h.update
 h.update = function(self, ctx, current, payload)

@@ -2,9 +2,9 @@
 -- and must fail with exit status 1, an error naming the file, the line and the path, and no
 -- write request. Each file says what it expects in a comment line:
 --   # expect: line=N path=clients[0].name message=text that the error contains
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local shared = require "helpers.shared"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local shared = require("helpers.shared")
 
 local DIR = "tests/fixtures/bad"
 

@@ -2,11 +2,11 @@
 -- tenant, exported in both formats (the template as a0deploy's companion file), imported again
 -- with no write, and a misspelt enum or a wrong type refused with file:line:column before any
 -- request.
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local shared = require "helpers.shared"
-local yaml = require "a0lua.core.yaml"
-local json = require "a0lua.core.json"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local shared = require("helpers.shared")
+local yaml = require("a0lua.core.yaml")
+local json = require("a0lua.core.json")
 
 local DIR = "tests/fixtures/e2e/brand"
 

@@ -2,10 +2,10 @@
 -- (with the few edits of EDITS below where they ask what the API or a0deploy's schema refuses),
 -- limited to the types this engine has handlers for (AUTH0_INCLUDED_ONLY), with the keyword
 -- mappings of their config.json.example; a second import of them makes no write request.
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local shared = require "helpers.shared"
-local json = require "a0lua.core.json"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local shared = require("helpers.shared")
+local json = require("a0lua.core.json")
 
 -- (userAttributeProfiles is not among them: the examples' user_attributes is a list where
 -- a0deploy's schema, and a0lua's, want a map keyed by attribute name.)

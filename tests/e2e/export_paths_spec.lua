@@ -1,9 +1,9 @@
 -- Export against `a0lua emulate` whatever names the tenant holds: every file inside the output
 -- folder, every item in a file of its own, items that share a name refused
 -- (docs/compat.md "Export file names").
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local fs = require "a0lua.core.fs"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local fs = require("a0lua.core.fs")
 
 -- The files below dir whose name contains needle.
 local function find(dir, needle)

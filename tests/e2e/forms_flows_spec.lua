@@ -3,11 +3,11 @@
 -- ids: preflight sees ids) and the form that names the flow deploy in one import, each after
 -- what it names; setup (inline and through @@KEY@@) is sent and never shown; the export (YAML
 -- and directory) imports again with no write; misspelt enums fail with file:line and no request.
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local shared = require "helpers.shared"
-local yaml = require "a0lua.core.yaml"
-local json = require "a0lua.core.json"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local shared = require("helpers.shared")
+local yaml = require("a0lua.core.yaml")
+local json = require("a0lua.core.json")
 
 local DIR = "tests/fixtures/e2e/forms_flows"
 local FLOW = "Update the KYC name in user metadata"

@@ -4,11 +4,11 @@
 -- imports again with no write, a changed setting sends only its own request, hooks, a handler
 -- file and the REPL see them, keywords are replaced and preserved, and a misspelt value or a
 -- wrong type fails with file:line and no request.
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local shared = require "helpers.shared"
-local json = require "a0lua.core.json"
-local yaml = require "a0lua.core.yaml"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local shared = require("helpers.shared")
+local json = require("a0lua.core.json")
+local yaml = require("a0lua.core.yaml")
 
 local DIR = "tests/fixtures/e2e/guardian_settings"
 
@@ -91,7 +91,7 @@ describe("guardian settings and supplementalSignals through import and export", 
   it("gives hooks a change of each setting to edit, and lets a handler file replace one",
       function()
     local hooks = tmp .. "/hooks.lua"
-    run.write_file(hooks, 'local hooks = require "a0lua.hooks"\n'
+    run.write_file(hooks, 'local hooks = require("a0lua.hooks")\n'
       .. 'hooks.on("before", "guardianPhoneFactorSelectedProvider", function(change)\n'
       .. '  change.payload.provider = "phone-message-hook"\n'
       .. '  return change.payload\n'

@@ -3,11 +3,11 @@
 -- providers' write-only credentials sent on the first write, never compared, exported as
 -- placeholders; a misspelt name, a wrong type or another provider's field fails validation with
 -- file and line, and nothing is sent.
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local shared = require "helpers.shared"
-local yaml = require "a0lua.core.yaml"
-local json = require "a0lua.core.json"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local shared = require("helpers.shared")
+local yaml = require("a0lua.core.yaml")
+local json = require("a0lua.core.json")
 
 local DIR = "tests/fixtures/e2e/guardian"
 local TYPES = '["guardianFactors","guardianFactorProviders","guardianFactorTemplates"]'

@@ -1,11 +1,11 @@
 -- clientAuthCredentials and customDomains through a0lua import and export against the emulator:
 -- into an empty tenant, exported in both formats, imported again with no write, and a misspelt
 -- enum refused with file:line:column before any request.
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local shared = require "helpers.shared"
-local yaml = require "a0lua.core.yaml"
-local json = require "a0lua.core.json"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local shared = require("helpers.shared")
+local yaml = require("a0lua.core.yaml")
+local json = require("a0lua.core.json")
 
 local DIR = "tests/fixtures/e2e/identity"
 

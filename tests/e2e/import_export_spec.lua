@@ -1,8 +1,8 @@
 -- import, export, plan and validate end to end: build/a0lua against `a0lua emulate`.
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local shared = require "helpers.shared"
-local json = require "a0lua.core.json"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local shared = require("helpers.shared")
+local json = require("a0lua.core.json")
 
 local EXAMPLE = "recipes/examples/tenant.yaml"
 
@@ -133,7 +133,7 @@ describe("a0lua import and export against the emulator", function()
   end)
 
   it("writes an export with --export_secrets 0600, and keeps a file the user made 0600", function()
-    local fs = require "a0lua.core.fs"
+    local fs = require("a0lua.core.fs")
     local file = tmp .. "/tenant.yaml"
     run.write_file(file, table.concat({
       "connections:",

@@ -2,11 +2,11 @@
 -- `a0lua emulate`: companion scripts, write-only rules-config values and hook secrets (sent once,
 -- never compared, never shown), an order collision moved out of the way, and a misspelt enum or
 -- a wrong type of each type failing validation with file and line, nothing sent.
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local shared = require "helpers.shared"
-local json = require "a0lua.core.json"
-local yaml = require "a0lua.core.yaml"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local shared = require("helpers.shared")
+local json = require("a0lua.core.json")
+local yaml = require("a0lua.core.yaml")
 
 local DIR = "tests/fixtures/e2e/legacy"
 local ONLY = '["rules","rulesConfigs","hooks"]'
@@ -144,7 +144,7 @@ describe("rules, rules configs and hooks through a0lua", function()
 
   it("gives each type a REPL collection and a before hook a change to edit", function()
     local hooks = tmp .. "/hooks.lua"
-    run.write_file(hooks, 'local hooks = require "a0lua.hooks"\n'
+    run.write_file(hooks, 'local hooks = require("a0lua.hooks")\n'
       .. 'hooks.on("before", "rules", function(change)\n'
       .. '  if change.op == "create" and change.payload.name == "block-ip" then\n'
       .. '    change.payload.enabled = true\n'

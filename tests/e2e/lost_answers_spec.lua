@@ -3,12 +3,12 @@
 -- and client grants, an action's deploy), every create is looked up before it is sent again (a
 -- client's private-key-JWT credentials among them), and the import succeeds on its first run
 -- with nothing created twice.
-local a0lua = require "a0lua"
-local api = require "a0lua.api"
-local emulator = require "helpers.emulator"
-local json = require "a0lua.core.json"
-local keys = require "helpers.keys"
-local log = require "a0lua.log"
+local a0lua = require("a0lua")
+local api = require("a0lua.api")
+local emulator = require("helpers.emulator")
+local json = require("a0lua.core.json")
+local keys = require("helpers.keys")
+local log = require("a0lua.log")
 
 local A = json.array
 

@@ -1,10 +1,10 @@
--- The public Lua API (require "a0lua") against `a0lua emulate`: load, connect, plan, apply,
+-- The public Lua API (require("a0lua")) against `a0lua emulate`: load, connect, plan, apply,
 -- export, fetch and diff, as a recipe uses them.
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local shared = require "helpers.shared"
-local json = require "a0lua.core.json"
-local a0lua = require "a0lua"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local shared = require("helpers.shared")
+local json = require("a0lua.core.json")
+local a0lua = require("a0lua")
 
 local EXAMPLE = "recipes/examples/tenant.yaml"
 

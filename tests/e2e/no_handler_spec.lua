@@ -3,10 +3,10 @@
 -- and pass once the type is excluded; a handler on the user's search path makes it deployable.
 -- Every type has a built-in handler, so the commands run from a relocated install whose
 -- handlers/ lacks the one for rateLimitPolicies (the binary finds its tree beside itself).
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local json = require "a0lua.core.json"
-local registry = require "a0lua.handlers"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local json = require("a0lua.core.json")
+local registry = require("a0lua.handlers")
 
 local MISSING = "rate_limit_policies.lua"
 

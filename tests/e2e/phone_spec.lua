@@ -3,11 +3,11 @@
 -- placeholder; the templates of a fresh tenant are its id-less defaults, a changed one is
 -- created, an unchanged one left alone; one list read each; a misspelt enum or a wrong type
 -- fails validation with file and line, and nothing is sent.
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local shared = require "helpers.shared"
-local yaml = require "a0lua.core.yaml"
-local json = require "a0lua.core.json"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local shared = require("helpers.shared")
+local yaml = require("a0lua.core.yaml")
+local json = require("a0lua.core.json")
 
 local DIR = "tests/fixtures/e2e/phone"
 

@@ -1,9 +1,9 @@
 -- What a plan reads from the tenant (the emulator's request log): each type once, and of prompts,
 -- email templates and trigger bindings only what the file sets; an export or a fetch afterwards
 -- reads them whole.
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local json = require "a0lua.core.json"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local json = require("a0lua.core.json")
 
 local A = json.array
 

@@ -2,9 +2,9 @@
 -- fails plan and import before the first write, naming the item's file:line and the field.
 -- Before, a new client with a client_secret passed validate and plan, and the import stopped at
 -- its create (400 "Additional properties not allowed: client_secret") after 4 other writes.
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local json = require "a0lua.core.json"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local json = require("a0lua.core.json")
 
 -- Four writes the API takes, then the client it refuses.
 local FILE = table.concat({
@@ -107,11 +107,11 @@ describe("the preflight of plan and import", function()
   end)
 
   it("checks the bodies again as the before hooks leave them", function()
-    local hooks = require "a0lua.hooks"
+    local hooks = require("a0lua.hooks")
     local registry = hooks.new():on("before", "clients", function(change)
       if change.op == "create" then change.payload.owner_team = "payments" end
     end)
-    local log = require "a0lua.log"
+    local log = require("a0lua.log")
     local tenant = assert(require("a0lua").connect({ AUTH0_DOMAIN = emu.url,
       AUTH0_CLIENT_ID = emu.client_id, AUTH0_CLIENT_SECRET = emu.client_secret },
       { log = log.new{ level = "silent" }, hooks = registry }))

@@ -2,11 +2,11 @@
 -- §userAttributeProfiles, §selfServiceProfiles): imported into an empty emulator with the
 -- names between them and from a client becoming ids, exported in both formats, re-imported from
 -- each export with no write at all; a misspelt enum value fails with file:line and no request.
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local shared = require "helpers.shared"
-local yaml = require "a0lua.core.yaml"
-local json = require "a0lua.core.json"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local shared = require("helpers.shared")
+local yaml = require("a0lua.core.yaml")
+local json = require("a0lua.core.json")
 
 local DIR = "tests/fixtures/e2e/profiles"
 
@@ -98,7 +98,7 @@ describe("profiles through a0lua import and export", function()
 
   it("gives each type a REPL collection and the hooks a change to edit", function()
     local hooks = tmp .. "/hooks.lua"
-    run.write_file(hooks, 'local hooks = require "a0lua.hooks"\n'
+    run.write_file(hooks, 'local hooks = require("a0lua.hooks")\n'
       .. 'hooks.on("before", "selfServiceProfiles", function(change)\n'
       .. '  if change.op == "create" then\n'
       .. '    change.payload.description = "hooked " .. change.payload.name\n'

@@ -2,10 +2,10 @@
 -- `a0lua emulate`: every destination and sink shape, the write-only secrets (sent on create,
 -- never compared, exported as a0deploy's placeholders), an action named by name; a misspelt
 -- enum of either type fails validation with file and line, and nothing is sent.
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local shared = require "helpers.shared"
-local yaml = require "a0lua.core.yaml"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local shared = require("helpers.shared")
+local yaml = require("a0lua.core.yaml")
 
 local DIR = "tests/fixtures/e2e/streams"
 

@@ -1,9 +1,9 @@
 -- Control characters in tenant data never reach the terminal live: a client named with escape
 -- sequences (colour, a window title) prints them escaped in the plan, in the log lines of an
 -- import and in an error, while --json stays valid JSON with the name intact.
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local json = require "a0lua.core.json"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local json = require("a0lua.core.json")
 
 -- (YAML refuses C1 controls even escaped: the tenant's own client carries one)
 local HOSTILE = "\27[31mRED\27[0m\27]0;title\7"

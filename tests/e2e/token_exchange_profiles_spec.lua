@@ -2,10 +2,10 @@
 -- a module, the action that imports it, the profile that names the action and the client that
 -- allows custom_authentication profiles deploy in one import; the export (YAML and directory)
 -- imports again with no write; a misspelt profile type fails with file:line and no request.
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local shared = require "helpers.shared"
-local yaml = require "a0lua.core.yaml"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local shared = require("helpers.shared")
+local yaml = require("a0lua.core.yaml")
 
 local DIR = "tests/fixtures/e2e/token_exchange_profiles"
 

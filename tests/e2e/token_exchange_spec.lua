@@ -2,10 +2,10 @@
 -- on_behalf_of_token_exchange is created on the tenant and exported back the same; the misspelt
 -- on_behalf_of_token_exhange fails validation with file, line, path and the allowed values, and
 -- no request at all.
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local shared = require "helpers.shared"
-local yaml = require "a0lua.core.yaml"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local shared = require("helpers.shared")
+local yaml = require("a0lua.core.yaml")
 
 local DIR = "tests/fixtures/e2e/token_exchange"
 

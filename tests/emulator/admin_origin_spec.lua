@@ -1,8 +1,8 @@
 -- a0lua.emulator.admin: the admin endpoints refuse web pages (a foreign Origin, a Host that is
 -- not the emulator's own address: DNS rebinding) while the Management API takes any Host; a
 -- non-loopback --host is warned about; the request log's limits are flags.
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
 
 describe("a0lua.emulator.admin (who may call it)", function()
   local emu

@@ -1,7 +1,7 @@
 -- a0lua.emulator.admin: the /__emulator endpoints (state seed, dump, replace, reset; the request
 -- log; shutdown), through `a0lua emulate`.
-local json = require "a0lua.core.json"
-local emulator = require "helpers.emulator"
+local json = require("a0lua.core.json")
+local emulator = require("helpers.emulator")
 
 local SEED = {
   ["/roles"] = json.array({ { id = "rol_seed000000001", name = "seeded", description = "d" } }),

@@ -1,8 +1,8 @@
 -- a0lua.emulator.app: the request pipeline (body checks, unknown routes, conflicts, answers),
 -- through `a0lua emulate`, and the in-process API of a0lua.emulator.
-local json = require "a0lua.core.json"
-local emulator = require "helpers.emulator"
-local emulator_mod = require "a0lua.emulator"
+local json = require("a0lua.core.json")
+local emulator = require("helpers.emulator")
+local emulator_mod = require("a0lua.emulator")
 
 describe("a0lua.emulator.app", function()
   local emu

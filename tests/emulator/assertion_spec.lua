@@ -1,9 +1,9 @@
 -- a0lua.emulator.assertion: POST /oauth/token with a private-key JWT client assertion, through
 -- `a0lua emulate --client-public-key`: what it accepts, and each refusal with its answer.
-local crypto = require "a0lua.core.crypto"
-local json = require "a0lua.core.json"
-local emulator = require "helpers.emulator"
-local keys = require "helpers.keys"
+local crypto = require("a0lua.core.crypto")
+local json = require("a0lua.core.json")
+local emulator = require("helpers.emulator")
+local keys = require("helpers.keys")
 
 local TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 

@@ -1,6 +1,6 @@
 -- a0lua.emulator.auth: POST /oauth/token and the bearer check of /api/v2, through
 -- `a0lua emulate`.
-local emulator = require "helpers.emulator"
+local emulator = require("helpers.emulator")
 
 describe("a0lua.emulator.auth", function()
   local emu

@@ -1,10 +1,10 @@
 -- a0lua.commands.emulate: `a0lua emulate` as users run it (options, the listening line,
 -- signals, --log, --state-from-recording on a0deploy's recordings).
-local json = require "a0lua.core.json"
-local socket = require "socket"
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local shared = require "helpers.shared"
+local json = require("a0lua.core.json")
+local socket = require("socket")
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local shared = require("helpers.shared")
 
 local function refused(port)
   local c = socket.connect("127.0.0.1", port)

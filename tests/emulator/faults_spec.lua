@@ -1,9 +1,9 @@
 -- a0lua.emulator.faults: latency, failures and drops, reproducible under a seed; unit checks,
 -- then each fault through `a0lua emulate`.
-local faults = require "a0lua.emulator.faults"
-local random = require "a0lua.emulator.random"
-local emulator = require "helpers.emulator"
-local http = require "a0lua.core.http"
+local faults = require("a0lua.emulator.faults")
+local random = require("a0lua.emulator.random")
+local emulator = require("helpers.emulator")
+local http = require("a0lua.core.http")
 
 local function draws(opts, n)
   local f = faults.new(opts)

@@ -1,6 +1,6 @@
 -- a0lua.emulator.ids: server-assigned identifiers in the API's formats.
-local ids = require "a0lua.emulator.ids"
-local random = require "a0lua.emulator.random"
+local ids = require("a0lua.emulator.ids")
+local random = require("a0lua.emulator.random")
 
 describe("a0lua.emulator.ids", function()
   local gen

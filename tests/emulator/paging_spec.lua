@@ -1,9 +1,9 @@
 -- a0lua.emulator.paging: offset and checkpoint pagination, the Actions envelope, the 1,000-record
 -- cap; unit checks, then the same through `a0lua emulate`.
-local json = require "a0lua.core.json"
-local errors = require "a0lua.emulator.errors"
-local paging = require "a0lua.emulator.paging"
-local emulator = require "helpers.emulator"
+local json = require("a0lua.core.json")
+local errors = require("a0lua.emulator.errors")
+local paging = require("a0lua.emulator.paging")
+local emulator = require("helpers.emulator")
 
 local function items(n)
   local out = json.array()

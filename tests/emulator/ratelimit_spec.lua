@@ -1,8 +1,8 @@
 -- a0lua.emulator.ratelimit: the token buckets, with a clock of the spec's own; then a burst
 -- against `a0lua emulate --limits free`.
-local ratelimit = require "a0lua.emulator.ratelimit"
-local emulator = require "helpers.emulator"
-local http = require "a0lua.core.http"
+local ratelimit = require("a0lua.emulator.ratelimit")
+local emulator = require("helpers.emulator")
+local http = require("a0lua.core.http")
 
 describe("a0lua.emulator.ratelimit", function()
   local now

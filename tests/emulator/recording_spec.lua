@@ -1,8 +1,8 @@
 -- a0lua.emulator.recording: the state an a0deploy e2e recording's GET answers show.
-local json = require "a0lua.core.json"
-local recording = require "a0lua.emulator.recording"
-local helper = require "helpers.run"
-local shared = require "helpers.shared"
+local json = require("a0lua.core.json")
+local recording = require("a0lua.emulator.recording")
+local helper = require("helpers.run")
+local shared = require("helpers.shared")
 
 local function get(path, response, status)
   return { method = "GET", path = path, body = "", status = status or 200, response = response }

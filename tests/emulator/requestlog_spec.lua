@@ -1,9 +1,9 @@
 -- a0lua.emulator.requestlog: the request log bounded in bytes (bodies cut with a marker, the
 -- oldest entries dropped past the total), its memory given back on clear, and its GET sent as
 -- the log's own strings.
-local json = require "a0lua.core.json"
-local emulator = require "a0lua.emulator"
-local requestlog = require "a0lua.emulator.requestlog"
+local json = require("a0lua.core.json")
+local emulator = require("a0lua.emulator")
+local requestlog = require("a0lua.emulator.requestlog")
 
 local function in_process(opts)
   opts = opts or {}

@@ -1,9 +1,9 @@
 -- The emulated resource types (a0lua.emulator.resources.*), through `a0lua emulate` in its own
 -- process: create, read, update and delete for each of the 44 types a0deploy manages, with the
 -- fields the server fills in and the sub-resources.
-local json = require "a0lua.core.json"
-local emulator = require "helpers.emulator"
-local keys = require "helpers.keys"
+local json = require("a0lua.core.json")
+local emulator = require("helpers.emulator")
+local keys = require("helpers.keys")
 
 local emu
 

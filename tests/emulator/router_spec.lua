@@ -1,5 +1,5 @@
 -- a0lua.emulator.router: route templates matched against request paths.
-local router = require "a0lua.emulator.router"
+local router = require("a0lua.emulator.router")
 
 describe("a0lua.emulator.router", function()
   local r

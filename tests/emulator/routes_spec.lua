@@ -1,10 +1,10 @@
 -- a0lua.emulator.routes (generated) and scripts/gen-emulator-routes.lua, which writes it from
 -- the Management API OpenAPI document.
-local json = require "a0lua.core.json"
-local routes = require "a0lua.emulator.routes"
-local validate = require "a0lua.emulator.validate"
-local helper = require "helpers.run"
-local shared = require "helpers.shared"
+local json = require("a0lua.core.json")
+local routes = require("a0lua.emulator.routes")
+local validate = require("a0lua.emulator.validate")
+local helper = require("helpers.run")
+local shared = require("helpers.shared")
 
 local ROUTES_FILE = "lua/a0lua/emulator/routes.lua"
 local GENERATOR = "scripts/gen-emulator-routes.lua"

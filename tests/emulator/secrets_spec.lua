@@ -1,8 +1,8 @@
 -- a0lua.emulator.secrets: the request log keeps no write-only secret of any resource type, and
 -- keeps everything else of the bodies.
-local json = require "a0lua.core.json"
-local emulator = require "a0lua.emulator"
-local secrets = require "a0lua.emulator.secrets"
+local json = require("a0lua.core.json")
+local emulator = require("a0lua.emulator")
+local secrets = require("a0lua.emulator.secrets")
 
 local S = "s3cr3t-" -- every secret below starts with it; nothing else does
 

@@ -1,7 +1,7 @@
 -- a0lua.emulator.server, driven in-process: the spec steps the server itself while raw LuaSocket
 -- clients (non-blocking) write requests byte for byte and read what comes back. Loopback only.
-local server = require "a0lua.emulator.server"
-local socket = require "socket"
+local server = require("a0lua.emulator.server")
+local socket = require("socket")
 
 -- Steps srv until cond() is true; false when `seconds` (default 60: only a bound on a hang, so
 -- that a busy machine never fails a spec by being slow) passed first.

@@ -1,6 +1,6 @@
 -- a0lua.emulator.store: the state in the state-file format, with indexes for collections.
-local json = require "a0lua.core.json"
-local store = require "a0lua.emulator.store"
+local json = require("a0lua.core.json")
+local store = require("a0lua.emulator.store")
 
 describe("a0lua.emulator.store", function()
   describe("get, set and remove", function()

@@ -1,9 +1,9 @@
 -- a0lua.emulator.validate: request bodies against the generated request schemas, with the real
 -- Management API's 400 bodies.
-local json = require "a0lua.core.json"
-local routes = require "a0lua.emulator.routes"
-local validate = require "a0lua.emulator.validate"
-local shared = require "helpers.shared"
+local json = require("a0lua.core.json")
+local routes = require("a0lua.emulator.routes")
+local validate = require("a0lua.emulator.validate")
+local shared = require("helpers.shared")
 
 local function find(method, template)
   for _, route in ipairs(routes.routes) do

@@ -1,7 +1,7 @@
 -- a0lua.emulator.values and a0lua.emulator.base64: JSON value helpers and the codec of cursors.
-local json = require "a0lua.core.json"
-local values = require "a0lua.emulator.values"
-local base64 = require "a0lua.emulator.base64"
+local json = require("a0lua.core.json")
+local values = require("a0lua.emulator.values")
+local base64 = require("a0lua.emulator.base64")
 
 describe("a0lua.emulator.values", function()
   it("copies deeply and keeps the array marker", function()

@@ -2,12 +2,12 @@
 -- tenant: one process and three shards give the same result, a tenant that cannot be reached is
 -- retried and reported without stopping the others, --json says nothing else, and a tenant's
 -- state is released when it is done (in process, with a0lua.fleet.deploy).
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local json = require "a0lua.core.json"
-local a0lua_api = require "a0lua"
-local deploy = require "a0lua.fleet.deploy"
-local errors = require "a0lua.errors"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local json = require("a0lua.core.json")
+local a0lua_api = require("a0lua")
+local deploy = require("a0lua.fleet.deploy")
+local errors = require("a0lua.errors")
 
 local TENANT_YAML = [[
 tenant:

@@ -1,14 +1,14 @@
 -- The pieces of `a0lua run fleet` that need no tenant: the shard assignment, the results and
 -- their merge, the emitted matrix and Job, which failures are retried, the progress line.
-local json = require "a0lua.core.json"
-local emit = require "a0lua.fleet.emit"
-local progress = require "a0lua.fleet.progress"
-local results = require "a0lua.fleet.results"
-local retry = require "a0lua.fleet.retry"
-local shard = require "a0lua.fleet.shard"
-local errors = require "a0lua.errors"
-local inputs = require "a0lua.fleet.inputs"
-local run = require "helpers.run"
+local json = require("a0lua.core.json")
+local emit = require("a0lua.fleet.emit")
+local progress = require("a0lua.fleet.progress")
+local results = require("a0lua.fleet.results")
+local retry = require("a0lua.fleet.retry")
+local shard = require("a0lua.fleet.shard")
+local errors = require("a0lua.errors")
+local inputs = require("a0lua.fleet.inputs")
+local run = require("helpers.run")
 
 local function names(n, prefix)
   local out = {}
@@ -265,7 +265,7 @@ describe("fleet.inputs", function()
   end)
 
   it("loads once for the tenants of one key, each given its own copy", function()
-    local a0lua = require "a0lua"
+    local a0lua = require("a0lua")
     local tmp = run.temp_dir()
     finally(function() run.remove_tree(tmp) end)
     run.write_file(tmp .. "/tenant.yaml", "clients:\n  - name: \"Web ##REGION##\"\n")

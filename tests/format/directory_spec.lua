@@ -1,8 +1,8 @@
 -- tests/format/directory_spec.lua: a0lua.format.directory, the directory layout.
-local directory = require "a0lua.format.directory"
-local json = require "a0lua.core.json"
-local deep = require "helpers.deep"
-local run = require "helpers.run"
+local directory = require("a0lua.format.directory")
+local json = require("a0lua.core.json")
+local deep = require("helpers.deep")
+local run = require("helpers.run")
 
 local FIXTURE = "tests/fixtures/format/directory"
 

@@ -1,14 +1,14 @@
 -- tests/format/export_paths_spec.lua: every file an export writes stays inside the output folder
 -- (common.writer's containment check), and every item gets a file of its own
 -- (a0lua.format.file_names), whatever names the tenant holds (docs/compat.md "Export file names").
-local common = require "a0lua.format.common"
-local directory = require "a0lua.format.directory"
-local file_names = require "a0lua.format.file_names"
-local yaml_format = require "a0lua.format.yaml"
-local json = require "a0lua.core.json"
-local run = require "helpers.run"
+local common = require("a0lua.format.common")
+local directory = require("a0lua.format.directory")
+local file_names = require("a0lua.format.file_names")
+local yaml_format = require("a0lua.format.yaml")
+local json = require("a0lua.core.json")
+local run = require("helpers.run")
 
-local shared = require "helpers.shared"
+local shared = require("helpers.shared")
 
 local arr = json.array
 

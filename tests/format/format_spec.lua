@@ -1,11 +1,11 @@
 -- tests/format/format_spec.lua: a0lua.format, choosing the format, a0deploy's own examples and
 -- keyword replacement on every file read.
-local format = require "a0lua.format"
-local json = require "a0lua.core.json"
-local yaml = require "a0lua.core.yaml"
-local deep = require "helpers.deep"
-local run = require "helpers.run"
-local shared = require "helpers.shared"
+local format = require("a0lua.format")
+local json = require("a0lua.core.json")
+local yaml = require("a0lua.core.yaml")
+local deep = require("helpers.deep")
+local run = require("helpers.run")
+local shared = require("helpers.shared")
 
 local KEYWORDS_MISSING = "a0lua.keywords (engineer A's module) is not there yet: "
   .. "keyword replacement through it is checked once it exists"
@@ -48,12 +48,12 @@ end
 describe("a0lua.format", function()
   describe("for_config", function()
     it("takes cfg.format when it is set", function()
-      assert.equals(require "a0lua.format.yaml", format.for_config({ format = "yaml" }))
-      assert.equals(require "a0lua.format.directory", format.for_config({ format = "directory" }))
+      assert.equals(require("a0lua.format.yaml"), format.for_config({ format = "yaml" }))
+      assert.equals(require("a0lua.format.directory"), format.for_config({ format = "directory" }))
     end)
 
     it("picks the format from the input as a0deploy does", function()
-      local yaml_mod, dir_mod = require "a0lua.format.yaml", require "a0lua.format.directory"
+      local yaml_mod, dir_mod = require("a0lua.format.yaml"), require("a0lua.format.directory")
       assert.equals(dir_mod, format.for_config({ input = "tests/fixtures/format/directory" }))
       assert.equals(yaml_mod,
                     format.for_config({ input = "tests/fixtures/format/yaml/tenant.yaml" }))
@@ -116,7 +116,7 @@ describe("a0lua.format", function()
     end)
 
     describe("file modes", function()
-      local fs = require "a0lua.core.fs"
+      local fs = require("a0lua.core.fs")
       local dir
       before_each(function() dir = run.temp_dir() end)
       after_each(function() run.remove_tree(dir) end)
@@ -163,7 +163,7 @@ describe("a0lua.format", function()
       end)
 
       it("finds secrets by field name, in action secrets, not in placeholders", function()
-        local common = require "a0lua.format.common"
+        local common = require("a0lua.format.common")
         assert.is_true(common.holds_secret({ a = { { b = { smtpPass = "p" } } } }))
         assert.is_true(common.holds_secret({ credentials = { api_key = "k" } }))
         assert.is_true(common.holds_secret({ secrets = { { name = "K", value = "v" } } }))

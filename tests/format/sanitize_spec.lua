@@ -1,5 +1,5 @@
 -- tests/format/sanitize_spec.lua: a0lua.format.sanitize (docs/formats.md §5.5).
-local sanitize = require "a0lua.format.sanitize"
+local sanitize = require("a0lua.format.sanitize")
 
 describe("a0lua.format.sanitize", function()
   it("replaces each of / ? < > \\ : * | \" with a dash", function()

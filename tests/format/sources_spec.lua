@@ -1,6 +1,6 @@
 -- tests/format/sources_spec.lua: a0lua.sources, pointers into the desired state -> file positions.
-local sources_mod = require "a0lua.sources"
-local yaml = require "a0lua.core.yaml"
+local sources_mod = require("a0lua.sources")
+local yaml = require("a0lua.core.yaml")
 
 local TEXT = table.concat({
   "clients:",                                  -- 1

@@ -1,9 +1,9 @@
 -- tests/format/yaml_spec.lua: a0lua.format.yaml, tenant.yaml and its companion files.
-local yaml_format = require "a0lua.format.yaml"
-local json = require "a0lua.core.json"
-local yaml = require "a0lua.core.yaml"
-local deep = require "helpers.deep"
-local run = require "helpers.run"
+local yaml_format = require("a0lua.format.yaml")
+local json = require("a0lua.core.json")
+local yaml = require("a0lua.core.yaml")
+local deep = require("helpers.deep")
+local run = require("helpers.run")
 
 local FIXTURE = "tests/fixtures/format/yaml"
 local TENANT = FIXTURE .. "/tenant.yaml"

@@ -1,9 +1,9 @@
 -- handlers/attack_protection.lua: five sections, one endpoint each; diff-minimal per section,
 -- sets compared as sets, captcha secrets never compared and masked on export.
-local env = require "fixtures.handlers.env"
-local fake = require "fixtures.handlers.fake_api"
-local handler = require "a0lua.handler"
-local handlers = require "a0lua.handlers"
+local env = require("fixtures.handlers.env")
+local fake = require("fixtures.handlers.fake_api")
+local handler = require("a0lua.handler")
+local handlers = require("a0lua.handlers")
 
 local A = env.A
 local P = "/attack-protection/"

@@ -1,6 +1,6 @@
-local env = require "fixtures.handlers.env"
-local fake = require "fixtures.handlers.fake_api"
-local handler = require "a0lua.handler"
+local env = require("fixtures.handlers.env")
+local fake = require("fixtures.handlers.fake_api")
+local handler = require("a0lua.handler")
 
 local A = env.A
 

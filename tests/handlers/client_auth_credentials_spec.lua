@@ -1,5 +1,5 @@
-local env = require "fixtures.handlers.env"
-local handler = require "a0lua.handler"
+local env = require("fixtures.handlers.env")
+local handler = require("a0lua.handler")
 
 local A = env.A
 

@@ -1,7 +1,7 @@
 -- handlers/clients.lua: a0deploy's 49 cases (docs/handlers.md §clients), then a0lua's own.
-local env = require "fixtures.handlers.env"
-local fake = require "fixtures.handlers.fake_api"
-local json = require "a0lua.core.json"
+local env = require("fixtures.handlers.env")
+local fake = require("fixtures.handlers.fake_api")
+local json = require("a0lua.core.json")
 
 local A, null = json.array, json.null
 
@@ -659,7 +659,7 @@ describe("handlers/clients", function()
     end)
 
     describe("names of clients the same run creates", function()
-      local tasks = require "a0lua.tasks"
+      local tasks = require("a0lua.tasks")
 
       local function express(oin)
         return { initiate_login_uri_template = "https://x/{organization_name}",
@@ -775,7 +775,7 @@ describe("handlers/clients", function()
 
   describe("export", function()
     local h = env.handler("clients")
-    local handler = require "a0lua.handler"
+    local handler = require("a0lua.handler")
 
     local function export(item, cfg, current)
       local ctx = env.ctx{ config = cfg, current = current or {} }

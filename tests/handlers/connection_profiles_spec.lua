@@ -1,5 +1,5 @@
-local env = require "fixtures.handlers.env"
-local fake = require "fixtures.handlers.fake_api"
+local env = require("fixtures.handlers.env")
+local fake = require("fixtures.handlers.fake_api")
 
 local A = env.A
 

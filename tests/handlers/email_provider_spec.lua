@@ -1,6 +1,6 @@
-local env = require "fixtures.handlers.env"
-local fake = require "fixtures.handlers.fake_api"
-local handler = require "a0lua.handler"
+local env = require("fixtures.handlers.env")
+local fake = require("fixtures.handlers.fake_api")
+local handler = require("a0lua.handler")
 
 local PROVIDER = { name = "smtp", enabled = true, default_from_address = "no-reply@x",
   credentials = { smtp_host = "smtp.x", smtp_port = 587, smtp_user = "u" } }

@@ -1,6 +1,6 @@
-local env = require "fixtures.handlers.env"
-local fake = require "fixtures.handlers.fake_api"
-local json = require "a0lua.core.json"
+local env = require("fixtures.handlers.env")
+local fake = require("fixtures.handlers.fake_api")
+local json = require("a0lua.core.json")
 
 local A = json.array
 

@@ -1,7 +1,7 @@
-local env = require "fixtures.handlers.env"
-local fake = require "fixtures.handlers.fake_api"
-local handler = require "a0lua.handler"
-local plan = require "a0lua.plan"
+local env = require("fixtures.handlers.env")
+local fake = require("fixtures.handlers.fake_api")
+local handler = require("a0lua.handler")
+local plan = require("a0lua.plan")
 
 local A = env.A
 

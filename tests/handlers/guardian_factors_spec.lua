@@ -1,5 +1,5 @@
-local env = require "fixtures.handlers.env"
-local fake = require "fixtures.handlers.fake_api"
+local env = require("fixtures.handlers.env")
+local fake = require("fixtures.handlers.fake_api")
 
 local A = env.A
 
@@ -70,7 +70,7 @@ describe("handlers/guardian_factors", function()
   end)
 
   it("exports without trial_expired", function()
-    local handler = require "a0lua.handler"
+    local handler = require("a0lua.handler")
     local out = handler.export_item(h, env.ctx{}, { name = "sms", enabled = true,
       trial_expired = false })
     assert.same({ name = "sms", enabled = true }, out)

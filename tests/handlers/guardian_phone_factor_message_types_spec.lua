@@ -1,7 +1,7 @@
 -- handlers/guardian_phone_factor_message_types.lua: a0deploy's schema, a PUT of the whole list
 -- only when the types differ as a set, and a tenant without voice MFA (403, 404).
-local env = require "fixtures.handlers.env"
-local fake = require "fixtures.handlers.fake_api"
+local env = require("fixtures.handlers.env")
+local fake = require("fixtures.handlers.fake_api")
 
 local A = env.A
 local PATH = "/guardian/factors/phone/message-types"

@@ -1,8 +1,8 @@
 -- handlers/guardian_phone_factor_selected_provider.lua: a0deploy's schema, a PUT only when the
 -- provider differs, and a tenant without the feature (403, 404): skipped with a warning when
 -- the files ask nothing of it, an error when they set it.
-local env = require "fixtures.handlers.env"
-local fake = require "fixtures.handlers.fake_api"
+local env = require("fixtures.handlers.env")
+local fake = require("fixtures.handlers.fake_api")
 
 local PATH = "/guardian/factors/phone/selected-provider"
 

@@ -1,6 +1,6 @@
 -- handlers/guardian_policies.lua: a0deploy's schema, the bare array the API reads and writes, a
 -- PUT only when the policies differ as a set.
-local env = require "fixtures.handlers.env"
+local env = require("fixtures.handlers.env")
 
 local A = env.A
 
@@ -29,7 +29,7 @@ describe("handlers/guardian_policies", function()
   end)
 
   it("returns a read failure as it is (a0deploy reads policies on every plan)", function()
-    local fake = require "fixtures.handlers.fake_api"
+    local fake = require("fixtures.handlers.fake_api")
     local ctx = env.ctx{ routes = { ["GET /guardian/policies"] = fake.fail(403, "no") } }
     local v, err = h:fetch(ctx)
     assert.is_nil(v)

@@ -1,6 +1,6 @@
-local env = require "fixtures.handlers.env"
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
+local env = require("fixtures.handlers.env")
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
 
 local A = json.array
 

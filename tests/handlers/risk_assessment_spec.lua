@@ -1,7 +1,7 @@
 -- handlers/risk_assessment.lua: settings and new_device, each its own endpoint, written only
 -- when they differ (a0deploy writes both on every run).
-local env = require "fixtures.handlers.env"
-local fake = require "fixtures.handlers.fake_api"
+local env = require("fixtures.handlers.env")
+local fake = require("fixtures.handlers.fake_api")
 
 local SETTINGS, DEVICE = "/risk-assessments/settings", "/risk-assessments/settings/new-device"
 

@@ -1,7 +1,7 @@
-local env = require "fixtures.handlers.env"
-local fake = require "fixtures.handlers.fake_api"
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
+local env = require("fixtures.handlers.env")
+local fake = require("fixtures.handlers.fake_api")
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
 
 local A, null = json.array, json.null
 

@@ -1,5 +1,5 @@
-local env = require "fixtures.handlers.env"
-local json = require "a0lua.core.json"
+local env = require("fixtures.handlers.env")
+local json = require("a0lua.core.json")
 
 local A = json.array
 

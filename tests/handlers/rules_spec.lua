@@ -1,6 +1,6 @@
-local env = require "fixtures.handlers.env"
-local fake = require "fixtures.handlers.fake_api"
-local json = require "a0lua.core.json"
+local env = require("fixtures.handlers.env")
+local fake = require("fixtures.handlers.fake_api")
+local json = require("a0lua.core.json")
 
 local A = json.array
 
@@ -137,7 +137,7 @@ describe("handlers/rules", function()
   describe("export", function()
     it("leaves AUTH0_EXCLUDED_RULES out and the id unless asked", function()
       local ctx = env.ctx{ config = { AUTH0_EXCLUDED_RULES = { "kept" } } }
-      local handler = require "a0lua.handler"
+      local handler = require("a0lua.handler")
       assert.is_nil(handler.export_item(h, ctx, rule("kept", 1, { id = "rul_k" })))
       local out = handler.export_item(h, ctx, rule("a", 1, { id = "rul_a" }))
       assert.is_nil(out.id)

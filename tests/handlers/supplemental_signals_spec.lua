@@ -1,7 +1,7 @@
 -- handlers/supplemental_signals.lua: a0deploy's schema, a PATCH only when akamai_enabled
 -- differs (a0deploy sends one every run), and a tenant without the entitlement (403).
-local env = require "fixtures.handlers.env"
-local fake = require "fixtures.handlers.fake_api"
+local env = require("fixtures.handlers.env")
+local fake = require("fixtures.handlers.fake_api")
 
 local PATH = "/supplemental-signals"
 

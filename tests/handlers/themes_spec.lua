@@ -1,7 +1,7 @@
-local env = require "fixtures.handlers.env"
-local fake = require "fixtures.handlers.fake_api"
-local handler = require "a0lua.handler"
-local theme = require "fixtures.handlers.theme"
+local env = require("fixtures.handlers.env")
+local fake = require("fixtures.handlers.fake_api")
+local handler = require("a0lua.handler")
+local theme = require("fixtures.handlers.theme")
 
 local A = env.A
 

@@ -1,6 +1,6 @@
-local env = require "fixtures.handlers.env"
-local fake = require "fixtures.handlers.fake_api"
-local json = require "a0lua.core.json"
+local env = require("fixtures.handlers.env")
+local fake = require("fixtures.handlers.fake_api")
+local json = require("a0lua.core.json")
 
 local A = json.array
 
@@ -122,7 +122,7 @@ describe("handlers/token_exchange_profiles", function()
 
   describe("export", function()
     it("names the action and leaves out the id and the timestamps", function()
-      local handler = require "a0lua.handler"
+      local handler = require("a0lua.handler")
       local ctx = env.ctx{ routes = { ["LIST /actions/actions"] = ACTIONS } }
       assert.same(profile(), handler.export_item(h, ctx, remote()))
     end)

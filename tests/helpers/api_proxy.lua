@@ -8,7 +8,7 @@
 --
 --   local proxy = require("helpers.api_proxy").start(target_port)
 --   proxy.url, proxy:stop(), proxy:connects() -> the authorities asked for so far
-local socket = require "socket"
+local socket = require("socket")
 
 local M = {}
 

@@ -11,9 +11,9 @@ local M = {}
 if arg and arg[0] and arg[0]:match("api_server%.lua$") then
   local root = arg[0]:match("^(.-)tests/helpers/[^/]*$") or ""
   package.path = root .. "lua/?.lua;" .. root .. "tests/?.lua;" .. package.path
-  local server = require "a0lua.emulator.server"
-  local socket = require "socket"
-  local json = require "helpers.loopback_json"
+  local server = require("a0lua.emulator.server")
+  local socket = require("socket")
+  local json = require("helpers.loopback_json")
   local srv = assert(server.new{ host = "127.0.0.1", port = 0, handler = function(req)
     local body
     if req.method == "POST" and req.path == "/oauth/token" then

@@ -1,7 +1,7 @@
 -- tests/helpers/deep.lua: deep equality that also tells arrays from objects and null from nil,
 -- as the JSON and YAML primitives do. Returns true, or false and the JSON pointer of the first
 -- difference.
-local json = require "a0lua.core.json"
+local json = require("a0lua.core.json")
 
 local M = {}
 

@@ -1,7 +1,7 @@
 -- tests/helpers/emulator.lua: `build/a0lua emulate` in a separate process, and a small client for
 -- it, for the emulator specs and the e2e specs.
 --
---   local emulator = require "helpers.emulator"
+--   local emulator = require("helpers.emulator")
 --   local emu = emulator.start{ args = { "--limits", "free" },   -- more command-line options
 --                               state = { ["/roles"] = {...} } } -- written to a file: --state
 --   emu.url, emu.port, emu.pid, emu.client_id, emu.client_secret
@@ -22,8 +22,8 @@
 --   emulator.start returns the instance or raises with the emulator's stderr.
 --   emulator.find(list, field, value) -> the first item of a state list (or an export's list)
 --                           whose field equals value, or nil
-local http = require "a0lua.core.http"
-local json = require "a0lua.core.json"
+local http = require("a0lua.core.http")
+local json = require("a0lua.core.json")
 
 local M = {}
 
@@ -174,7 +174,7 @@ function Emu:cli(argv, env)
 end
 
 function Emu:tenant()
-  local log = require "a0lua.log"
+  local log = require("a0lua.log")
   return assert(require("a0lua").connect({ AUTH0_DOMAIN = self.url,
     AUTH0_CLIENT_ID = self.client_id, AUTH0_CLIENT_SECRET = self.client_secret },
     { log = log.new{ level = "silent" } }))

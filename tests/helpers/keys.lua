@@ -2,7 +2,7 @@
 -- command line tool (in make deps) in a fresh temporary folder. Nothing is committed: each run
 -- makes its own keys.
 --
---   local keys = require "helpers.keys"
+--   local keys = require("helpers.keys")
 --   local k = keys.make()          -- raises when openssl is missing or fails
 --   k.rsa       RSA 2048, PKCS#8 ("PRIVATE KEY")        k.rsa_pkcs1  the same key as PKCS#1
 --   k.public    its public key ("PUBLIC KEY")           k.cert       a self-signed certificate

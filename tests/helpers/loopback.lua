@@ -1,7 +1,7 @@
 -- tests/helpers/loopback.lua: the loopback test server (tests/helpers/loopback_server.lua) in a
 -- separate process, so a client under test can block in session:poll while it answers.
 --
---   local loopback = require "helpers.loopback"
+--   local loopback = require("helpers.loopback")
 --   local lb = loopback.start()          -- lb.url = "http://127.0.0.1:PORT", lb.port, lb.pid
 --   ... lb.url .. "/echo" ...
 --   lb:stats([group])  lb:reset_stats()  -- the server's counters (see loopback_server.lua)
@@ -17,9 +17,9 @@
 --
 -- Call stop() from teardown or finally so the process is reaped even when a spec fails; as a
 -- last resort the server exits on its own after its lifetime (300 s).
-local http = require "a0lua.core.http"
-local json = require "helpers.loopback_json"
-local socket = require "socket"
+local http = require("a0lua.core.http")
+local json = require("helpers.loopback_json")
+local socket = require("socket")
 
 local M = {}
 

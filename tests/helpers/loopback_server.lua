@@ -27,9 +27,9 @@
 local root = (arg and arg[0] or ""):match("^(.-)tests/helpers/[^/]*$") or ""
 package.path = root .. "lua/?.lua;" .. root .. "tests/?.lua;" .. package.path
 
-local server = require "a0lua.emulator.server"
-local socket = require "socket"
-local json = require "helpers.loopback_json"
+local server = require("a0lua.emulator.server")
+local socket = require("socket")
+local json = require("helpers.loopback_json")
 
 local lifetime = tonumber(arg and arg[1]) or 300
 -- How long /gate waits for its requests: only a bound on a spec that hangs, never a race.

@@ -11,7 +11,7 @@
 -- (word, line, start), eof, save (true or the error code).
 local root = arg[0]:match("^(.*)/tests/helpers/[^/]*$") or "."
 package.cpath = root .. "/build/lib/?.so;" .. package.cpath
-local repl = require "a0lua.core.repl"
+local repl = require("a0lua.core.repl")
 
 local history = arg[1] ~= "-" and arg[1] or nil
 local log = arg[2] and arg[2] ~= "-" and assert(io.open(arg[2], "w")) or nil

@@ -56,7 +56,7 @@ end
 
 -- The regular files below dir (links included, not followed), as paths relative to it, sorted.
 function M.files_below(dir)
-  local fs = require "a0lua.core.fs"
+  local fs = require("a0lua.core.fs")
   local out = {}
   local function walk(rel)
     for _, name in ipairs(fs.list(rel == "" and dir or dir .. "/" .. rel) or {}) do

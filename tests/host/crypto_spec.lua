@@ -1,10 +1,10 @@
 -- a0lua.core.crypto: the signing primitive of private-key JWT client assertions, with keys the
 -- openssl command line tool makes (tests/helpers/keys.lua), and the assertions a0lua makes
 -- checked by that tool too, independently of a0lua's own verify.
-local crypto = require "a0lua.core.crypto"
-local assertion = require "a0lua.api.assertion"
-local json = require "a0lua.core.json"
-local keys = require "helpers.keys"
+local crypto = require("a0lua.core.crypto")
+local assertion = require("a0lua.api.assertion")
+local json = require("a0lua.core.json")
+local keys = require("helpers.keys")
 
 describe("a0lua.core.crypto", function()
   local k

@@ -1,6 +1,6 @@
 -- a0lua.core.fs: listing, stat, mkdir -p, whole-file read, atomic write, remove; error tables.
-local fs = require "a0lua.core.fs"
-local run = require "helpers.run"
+local fs = require("a0lua.core.fs")
+local run = require("helpers.run")
 
 -- The permission and I/O error specs use kernel file systems, which refuse these calls even to
 -- root; where they are not mounted those specs are pending rather than touching / itself.

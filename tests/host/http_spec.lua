@@ -1,10 +1,10 @@
 -- a0lua.core.http against the loopback test server (tests/helpers/loopback_server.lua), which runs
 -- in its own process so session:poll can block. TLS runs through stunnel on loopback; those specs
 -- are pending when stunnel or openssl is missing. No request leaves the loopback interface.
-local http = require "a0lua.core.http"
-local loopback = require "helpers.loopback"
-local json = require "helpers.loopback_json"
-local socket = require "socket"
+local http = require("a0lua.core.http")
+local loopback = require("helpers.loopback")
+local json = require("helpers.loopback_json")
+local socket = require("socket")
 
 local fetch = loopback.fetch
 

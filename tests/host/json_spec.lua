@@ -1,6 +1,6 @@
 -- Specs for a0lua.core.json (host/json.c).
 
-local json = require "a0lua.core.json"
+local json = require("a0lua.core.json")
 
 -- Decodes text that must fail; returns the error table.
 local function decode_error(text, opts)

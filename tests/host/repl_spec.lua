@@ -4,8 +4,8 @@
 -- lua5.4 links GNU readline, whose readline symbols would win over libedit's inside the dlopen'ed
 -- module, so the child gets LD_PRELOAD=libedit.so.2 and runs libedit, as the a0lua binary does
 -- (the driver logs repl.version, and the specs check it names libedit's wrapper).
-local repl = require "a0lua.core.repl"
-local run = require "helpers.run"
+local repl = require("a0lua.core.repl")
+local run = require("helpers.run")
 
 local q = run.quote
 

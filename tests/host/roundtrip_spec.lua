@@ -1,9 +1,9 @@
 -- json and yaml together: the values of real Management API responses survive
 -- JSON -> Lua -> YAML -> Lua -> JSON -> Lua unchanged (arrays, empty containers, null, numbers).
-local json = require "a0lua.core.json"
-local yaml = require "a0lua.core.yaml"
-local deep = require "helpers.deep"
-local shared = require "helpers.shared"
+local json = require("a0lua.core.json")
+local yaml = require("a0lua.core.yaml")
+local deep = require("helpers.deep")
+local shared = require("helpers.shared")
 
 local function through_yaml_and_back(s)
   local v = assert(json.decode(s))

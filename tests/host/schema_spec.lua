@@ -1,5 +1,5 @@
 -- tests/host/schema_spec.lua: a0lua.core.schema, the JSON-schema subset a0deploy's handlers use.
-local schema = require "a0lua.core.schema"
+local schema = require("a0lua.core.schema")
 
 local null, array = schema.null, schema.array
 

@@ -1,5 +1,5 @@
 -- tests/host/yaml_spec.lua: a0lua.core.yaml (host/yaml.c).
-local yaml = require "a0lua.core.yaml"
+local yaml = require("a0lua.core.yaml")
 
 -- Deep equality that tells arrays from objects, null from nil and floats from integers.
 -- Returns true, or false and the JSON pointer of the first difference.

@@ -1,14 +1,14 @@
 -- a0lua.api with AUTH0_CLIENT_SIGNING_KEY_PATH: the token request sends a private-key JWT client
 -- assertion instead of the secret (a0lua.api.assertion), against a fake transport; and the CLI
 -- against `a0lua emulate --client-public-key` with the same key.
-local api = require "a0lua.api"
-local assertion = require "a0lua.api.assertion"
-local config = require "a0lua.config"
-local crypto = require "a0lua.core.crypto"
-local json = require "a0lua.core.json"
-local tasks = require "a0lua.tasks"
-local emulator = require "helpers.emulator"
-local keys = require "helpers.keys"
+local api = require("a0lua.api")
+local assertion = require("a0lua.api.assertion")
+local config = require("a0lua.config")
+local crypto = require("a0lua.core.crypto")
+local json = require("a0lua.core.json")
+local tasks = require("a0lua.tasks")
+local emulator = require("helpers.emulator")
+local keys = require("helpers.keys")
 
 local EPOCH = 1700000000
 

@@ -1,5 +1,5 @@
 -- a0lua.api.backoff: retry delays and which failures are retried. Pure functions, no network.
-local backoff = require "a0lua.api.backoff"
+local backoff = require("a0lua.api.backoff")
 
 local function fixed(v) return function() return v end end
 

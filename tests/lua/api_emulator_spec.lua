@@ -1,11 +1,11 @@
 -- a0lua.api against the real emulator (`build/a0lua emulate` on a free loopback port, through
 -- tests/helpers/emulator.lua): tokens, paging past 1,000 records, rate limits, injected
 -- failures and lost answers, concurrency, TLS with a CA file and a CONNECT proxy.
-local api = require "a0lua.api"
-local emulator = require "helpers.emulator"
-local json = require "a0lua.core.json"
-local loopback = require "helpers.loopback"
-local tasks = require "a0lua.tasks"
+local api = require("a0lua.api")
+local emulator = require("helpers.emulator")
+local json = require("a0lua.core.json")
+local loopback = require("helpers.loopback")
+local tasks = require("a0lua.tasks")
 
 -- A logger that keeps every line, to check that nothing secret is ever logged.
 local function capture_log()

@@ -1,7 +1,7 @@
 -- a0lua.api on the wire: what a request carries, seen by the echo server of
 -- tests/helpers/api_server.lua (a separate process on a loopback port).
-local api = require "a0lua.api"
-local api_server = require "helpers.api_server"
+local api = require("a0lua.api")
+local api_server = require("helpers.api_server")
 
 describe("a0lua.api on the wire", function()
   local server

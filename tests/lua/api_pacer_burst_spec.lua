@@ -1,9 +1,9 @@
 -- a0lua.api.pacer with many senders at once against the emulator's buckets
 -- (a0lua.emulator.ratelimit), in virtual time: how long a burst takes is then exact, whatever the
 -- machine's load. (tests/lua/api_emulator_spec.lua sends the same burst for real.)
-local api = require "a0lua.api"
-local pacer = require "a0lua.api.pacer"
-local ratelimit = require "a0lua.emulator.ratelimit"
+local api = require("a0lua.api")
+local pacer = require("a0lua.api.pacer")
+local ratelimit = require("a0lua.emulator.ratelimit")
 
 local EPOCH = 1767225600
 

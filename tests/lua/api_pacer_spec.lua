@@ -1,5 +1,5 @@
 -- a0lua.api.pacer: the rate-limit model, driven by a virtual clock (no network, no sleeping).
-local pacer = require "a0lua.api.pacer"
+local pacer = require("a0lua.api.pacer")
 
 local EPOCH = 1000000
 

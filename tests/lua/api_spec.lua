@@ -1,8 +1,8 @@
 -- a0lua.api: the Management API client against a fake transport (no network) and a virtual
 -- clock. The same behaviour against the real emulator is in api_emulator_spec.lua.
-local api = require "a0lua.api"
-local json = require "a0lua.core.json"
-local tasks = require "a0lua.tasks"
+local api = require("a0lua.api")
+local json = require("a0lua.core.json")
+local tasks = require("a0lua.tasks")
 
 local SECRET = "s3cr3t-client-secret-value"
 local TOKEN = "tok-AAAAAAAAAAAAAAAAAAAAAAAA"

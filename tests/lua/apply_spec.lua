@@ -1,9 +1,9 @@
-local apply = require "a0lua.apply"
-local plan = require "a0lua.plan"
-local handlers = require "a0lua.handlers"
-local handler = require "a0lua.handler"
-local tasks = require "a0lua.tasks"
-local json = require "a0lua.core.json"
+local apply = require("a0lua.apply")
+local plan = require("a0lua.plan")
+local handlers = require("a0lua.handlers")
+local handler = require("a0lua.handler")
+local tasks = require("a0lua.tasks")
+local json = require("a0lua.core.json")
 
 local A = json.array
 

@@ -1,5 +1,5 @@
 -- a0lua.args: the options of import, export, plan and validate.
-local args = require "a0lua.args"
+local args = require("a0lua.args")
 
 local function parse(name, ...)
   return args.parse_command(name, { ... })

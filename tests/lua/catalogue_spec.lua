@@ -1,13 +1,13 @@
 -- a0lua.catalogue: each resource type declared once; the formats, the registry, config, validate
 -- and keyword preservation read it, and the directory format reads and writes every type from its
 -- layout.
-local catalogue = require "a0lua.catalogue"
-local common = require "a0lua.format.common"
-local directory = require "a0lua.format.directory"
-local format = require "a0lua.format"
-local handlers = require "a0lua.handlers"
-local json = require "a0lua.core.json"
-local run = require "helpers.run"
+local catalogue = require("a0lua.catalogue")
+local common = require("a0lua.format.common")
+local directory = require("a0lua.format.directory")
+local format = require("a0lua.format")
+local handlers = require("a0lua.handlers")
+local json = require("a0lua.core.json")
+local run = require("helpers.run")
 
 local A = json.array
 

@@ -1,5 +1,5 @@
 -- The a0lua binary and a0lua.cli: commands, arguments, errors, search paths, installation.
-local helper = require "helpers.run"
+local helper = require("helpers.run")
 
 local BIN = "build/a0lua"
 
@@ -76,8 +76,8 @@ describe("a0lua binary", function()
     it("finds the core primitives and the in-tree Lua modules", function()
       local script = dir .. "/modules.lua"
       helper.write_file(script, [[
-        local json = require "a0lua.core.json"
-        local cli = require "a0lua.cli"
+        local json = require("a0lua.core.json")
+        local cli = require("a0lua.cli")
         print(json.encode(json.decode('{"a":[]}')), type(cli.main))
       ]])
       local status, out, err = a0lua({ "run", script })
@@ -130,7 +130,7 @@ describe("a0lua binary", function()
 
     it("prints error tables through their __tostring", function()
       local status, _, err = a0lua({ "-e", [[
-        local json = require "a0lua.core.json"
+        local json = require("a0lua.core.json")
         assert(json.decode("[1,"))
       ]] })
       assert.are.equal(1, status)

@@ -1,9 +1,9 @@
 -- a0lua.config: a0deploy's config keys from the config file, the environment and the flags.
-local args = require "a0lua.args"
-local config = require "a0lua.config"
-local json = require "a0lua.core.json"
-local keywords = require "a0lua.keywords"
-local helper = require "helpers.run"
+local args = require("a0lua.args")
+local config = require("a0lua.config")
+local json = require("a0lua.core.json")
+local keywords = require("a0lua.keywords")
+local helper = require("helpers.run")
 
 local FIXTURES = "tests/fixtures/config/"
 
@@ -351,7 +351,7 @@ describe("a0lua.config", function()
 
   describe("parse_domain", function()
     it("gives cfg.domain, which the API client takes as it is", function()
-      local api = require "a0lua.api"
+      local api = require("a0lua.api")
       local cfg = assert(config.load{ env = { AUTH0_DOMAIN = "HTTP://127.0.0.1:80/" } })
       assert.are.same({ scheme = "http", host = "127.0.0.1", authority = "127.0.0.1",
         origin = "http://127.0.0.1" }, cfg.domain)

@@ -1,10 +1,10 @@
 -- a0lua.errors: C and Lua errors are one kind of value, with one tostring; each module's errors
 -- keep their codes and fields.
-local errors = require "a0lua.errors"
-local json = require "a0lua.core.json"
-local yaml = require "a0lua.core.yaml"
-local fs = require "a0lua.core.fs"
-local run = require "helpers.run"
+local errors = require("a0lua.errors")
+local json = require("a0lua.core.json")
+local yaml = require("a0lua.core.yaml")
+local fs = require("a0lua.core.fs")
+local run = require("helpers.run")
 
 -- fn(path) -> the error it returns for a file `name` holding `text`, in a fresh directory.
 local function error_for_file(name, text, fn)
@@ -208,7 +208,7 @@ describe("a0lua.errors", function()
     end)
 
     it("format: config, for no format and for no output folder", function()
-      local format = require "a0lua.format"
+      local format = require("a0lua.format")
       local _, err = format.write({}, {})
       assert.equals("config", err.code)
       assert.is_true(errors.is(err))
@@ -230,7 +230,7 @@ describe("a0lua.errors", function()
     end)
 
     it("server: server_listen on a port already taken", function()
-      local server = require "a0lua.emulator.server"
+      local server = require("a0lua.emulator.server")
       local first = assert(server.new{ handler = function() end })
       local _, err = server.new{ port = first:port(), handler = function() end }
       first:close()

@@ -1,9 +1,9 @@
-local export = require "a0lua.export"
-local handlers = require "a0lua.handlers"
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
-local run = require "helpers.run"
-local shared = require "helpers.shared"
+local export = require("a0lua.export")
+local handlers = require("a0lua.handlers")
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
+local run = require("helpers.run")
+local shared = require("helpers.shared")
 
 local A = json.array
 

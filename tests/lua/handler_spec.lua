@@ -1,5 +1,5 @@
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
 
 -- A fake api client that records requests and answers from a table of canned replies.
 local function fake_api(replies)

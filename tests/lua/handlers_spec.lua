@@ -1,5 +1,5 @@
-local handlers = require "a0lua.handlers"
-local run = require "helpers.run"
+local handlers = require("a0lua.handlers")
+local run = require("helpers.run")
 
 describe("a0lua.handlers", function()
   local dirs = {}

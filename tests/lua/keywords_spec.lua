@@ -1,7 +1,7 @@
 -- a0lua.keywords: keyword replacement (docs/formats.md §4) and preservation on export (§5.4).
-local json = require "a0lua.core.json"
-local keywords = require "a0lua.keywords"
-local yaml = require "a0lua.core.yaml"
+local json = require("a0lua.core.json")
+local keywords = require("a0lua.keywords")
+local yaml = require("a0lua.core.yaml")
 
 local A = json.array
 

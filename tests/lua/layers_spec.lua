@@ -1,6 +1,6 @@
 -- The layers of the code and which may require which (docs/architecture.md §2.1): every
--- `require "a0lua..."` in lua/, handlers/ and recipes/ is read and checked against the table.
-local fs = require "a0lua.core.fs"
+-- `require("a0lua...")` in lua/, handlers/ and recipes/ is read and checked against the table.
+local fs = require("a0lua.core.fs")
 
 -- The layer of a module name.
 local BASE = { ["a0lua.errors"] = true, ["a0lua.util"] = true, ["a0lua.secrets"] = true,
@@ -57,7 +57,7 @@ local function lua_files(dir, out)
   return out
 end
 
--- The module names a Lua source requires, comments left out (require "x", require("x"),
+-- The module names a Lua source requires, comments left out (require("x"), require("x"),
 -- pcall(require, "x")).
 local function requires_of(text)
   text = text:gsub("%-%-%[(=*)%[.-%]%1%]", "")
@@ -77,7 +77,7 @@ end
 describe("the layers", function()
   it("reads requires and names layers as the table says", function()
     assert.same({ "a0lua.util", "a0lua.core.json", "a0lua.tasks" }, requires_of(
-      'local util = require "a0lua.util"\n-- require "a0lua.cli"\n--[[ require "a0lua.repl" ]]\n'
+      'local util = require("a0lua.util")\n-- require("a0lua.cli")\n--[[ require("a0lua.repl") ]]\n'
       .. 'local json = require("a0lua.core.json")\nlocal ok = pcall(require, "a0lua.tasks")\n'))
     assert.equal("engine", layer_of_file("lua/a0lua/format/yaml.lua"))
     assert.equal("surface", layer_of_file("lua/a0lua/init.lua"))

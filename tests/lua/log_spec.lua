@@ -1,8 +1,8 @@
 -- a0lua.log: text or JSON-lines events, progress on a terminal, secrets masked.
-local args = require "a0lua.args"
-local config = require "a0lua.config"
-local json = require "a0lua.core.json"
-local log = require "a0lua.log"
+local args = require("a0lua.args")
+local config = require("a0lua.config")
+local json = require("a0lua.core.json")
+local log = require("a0lua.log")
 
 -- A stream that keeps what is written.
 local function sink()

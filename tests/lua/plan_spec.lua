@@ -1,6 +1,6 @@
-local plan = require "a0lua.plan"
-local handlers = require "a0lua.handlers"
-local json = require "a0lua.core.json"
+local plan = require("a0lua.plan")
+local handlers = require("a0lua.handlers")
+local json = require("a0lua.core.json")
 
 local A = json.array
 

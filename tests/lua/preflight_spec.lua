@@ -1,10 +1,10 @@
 -- a0lua.preflight: every create and update body of a plan against the API's request schemas.
-local handlers = require "a0lua.handlers"
-local handler = require "a0lua.handler"
-local json = require "a0lua.core.json"
-local plan = require "a0lua.plan"
-local preflight = require "a0lua.preflight"
-local sources_mod = require "a0lua.sources"
+local handlers = require("a0lua.handlers")
+local handler = require("a0lua.handler")
+local json = require("a0lua.core.json")
+local plan = require("a0lua.plan")
+local preflight = require("a0lua.preflight")
+local sources_mod = require("a0lua.sources")
 
 local A = json.array
 

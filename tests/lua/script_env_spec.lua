@@ -1,6 +1,6 @@
 -- a0lua.script_env: the globals of recipes, `a0lua run` files, -e code and hooks files.
-local helper = require "helpers.run"
-local script_env = require "a0lua.script_env"
+local helper = require("helpers.run")
+local script_env = require("a0lua.script_env")
 
 local function a0lua(args)
   local argv = { "build/a0lua" }
@@ -78,7 +78,7 @@ describe("a0lua.script_env", function()
   end)
 
   it("guards a hooks file: a typo is a hook_load error at its line", function()
-    local hooks = require "a0lua.hooks"
+    local hooks = require("a0lua.hooks")
     local path = write("hooks.lua", "local n = 0\nreturn { load = function(d) return d end, "
       .. "before = nn }\n")
     local registry, err = hooks.load(path)

@@ -1,6 +1,6 @@
 -- a0lua.secrets: the one rule for secret values, and plans, logs and the REPL applying it alike.
-local secrets = require "a0lua.secrets"
-local json = require "a0lua.core.json"
+local secrets = require("a0lua.secrets")
+local json = require("a0lua.core.json")
 
 describe("a0lua.secrets", function()
   it("classifies names by their words", function()

@@ -1,8 +1,8 @@
 -- a0lua.tasks against the loopback test server (tests/helpers/loopback_server.lua), which runs in
 -- its own process so the scheduler can block in session:poll.
-local tasks = require "a0lua.tasks"
-local http = require "a0lua.core.http"
-local loopback = require "helpers.loopback"
+local tasks = require("a0lua.tasks")
+local http = require("a0lua.core.http")
+local loopback = require("helpers.loopback")
 
 -- Holds tasks.now still from now until the task this spawns last runs: the tasks spawned before
 -- it book their timers in the scheduler's first turn from one instant, as a spec that compares

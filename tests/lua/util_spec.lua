@@ -1,6 +1,6 @@
 -- a0lua.util: the shared small helpers.
-local util = require "a0lua.util"
-local json = require "a0lua.core.json"
+local util = require("a0lua.util")
+local json = require("a0lua.core.json")
 
 describe("a0lua.util", function()
   it("tells set values, objects and arrays apart", function()
@@ -29,7 +29,7 @@ describe("a0lua.util", function()
   end)
 
   it("gives the message of any error value", function()
-    local errors = require "a0lua.errors"
+    local errors = require("a0lua.errors")
     local err = errors.new("fetch", "it failed", { file = "t.yaml", line = 2, column = 3 })
     assert.equal(tostring(err), util.message_of(err))
     assert.equal("plain", util.message_of({ message = "plain" }))

@@ -1,8 +1,8 @@
-local validate = require "a0lua.validate"
-local handlers = require "a0lua.handlers"
-local sources_mod = require "a0lua.sources"
-local yaml = require "a0lua.core.yaml"
-local json = require "a0lua.core.json"
+local validate = require("a0lua.validate")
+local handlers = require("a0lua.handlers")
+local sources_mod = require("a0lua.sources")
+local yaml = require("a0lua.core.yaml")
+local json = require("a0lua.core.json")
 
 local function registry()
   return handlers.new{

@@ -24,8 +24,8 @@
 --       M2M", a client it does not define, while the YAML example defines it); and
 --       version 1 of its two action modules, which its actions use by version number while the
 --       file does not ask a0deploy to publish them (no all_changes_published: true).
-local http = require "a0lua.core.http"
-local json = require "a0lua.core.json"
+local http = require("a0lua.core.http")
+local json = require("a0lua.core.json")
 
 local M = {}
 

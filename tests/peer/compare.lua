@@ -21,8 +21,8 @@
 -- Types in NOT_EXPORTED are skipped (a0deploy never exports them). Prints one line per missing
 -- thing and a last line "compare: N resources checked, M missing"; exits 1 when anything is
 -- missing.
-local json = require "a0lua.core.json"
-local yaml = require "a0lua.core.yaml"
+local json = require("a0lua.core.json")
+local yaml = require("a0lua.core.yaml")
 
 local M = {}
 

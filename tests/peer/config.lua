@@ -16,8 +16,8 @@
 -- fails a0deploy's own schema check.
 -- AUTH0_DOMAIN (the domain a0deploy deploys to) is taken from the environment, as a0deploy does.
 -- The credentials are not written: the peer check passes them to a0deploy in its environment.
-local fs = require "a0lua.core.fs"
-local json = require "a0lua.core.json"
+local fs = require("a0lua.core.fs")
+local json = require("a0lua.core.json")
 
 local M = {}
 

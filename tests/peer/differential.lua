@@ -30,7 +30,7 @@
 -- must be this run's) is listed as known with its reason; any other makes the exit status 1.
 -- --write-normalised PREFIX writes the two normalised states to PREFIX.a0deploy.json and
 -- PREFIX.a0lua.json (for reading a difference in context).
-local json = require "a0lua.core.json"
+local json = require("a0lua.core.json")
 
 local M = {}
 

@@ -1,8 +1,8 @@
 -- The differential check's comparer (tests/peer/differential.lua): normalisation of two emulator
 -- states, their comparison and the known-differences list. No network (the defaults of unwritten
 -- settings come from an in-process emulator).
-local json = require "a0lua.core.json"
-local differential = require "peer.differential"
+local json = require("a0lua.core.json")
+local differential = require("peer.differential")
 
 local arr = json.array
 

@@ -1,10 +1,10 @@
 -- The public API with hooks and shared schedulers (a0lua.connect's hooks and scheduler options,
 -- a0lua.load's load hooks), against `a0lua emulate`.
-local emulator = require "helpers.emulator"
-local a0lua = require "a0lua"
-local hooks = require "a0lua.hooks"
-local log = require "a0lua.log"
-local tasks = require "a0lua.tasks"
+local emulator = require("helpers.emulator")
+local a0lua = require("a0lua")
+local hooks = require("a0lua.hooks")
+local log = require("a0lua.log")
+local tasks = require("a0lua.tasks")
 
 local EXAMPLE = "recipes/examples/tenant.yaml"
 

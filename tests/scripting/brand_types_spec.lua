@@ -1,15 +1,15 @@
 -- branding and themes in the scripting surfaces, which come from the handler registry: a REPL
 -- collection (themes) and singleton (branding), a user handler replacing the built-in one, and
 -- `before` / `after` hooks limited to the type.
-local apply = require "a0lua.apply"
-local env = require "fixtures.handlers.env"
-local handlers = require "a0lua.handlers"
-local hooks = require "a0lua.hooks"
-local json = require "a0lua.core.json"
-local plan = require "a0lua.plan"
-local repl = require "a0lua.repl"
-local run = require "helpers.run"
-local theme = require "fixtures.handlers.theme"
+local apply = require("a0lua.apply")
+local env = require("fixtures.handlers.env")
+local handlers = require("a0lua.handlers")
+local hooks = require("a0lua.hooks")
+local json = require("a0lua.core.json")
+local plan = require("a0lua.plan")
+local repl = require("a0lua.repl")
+local run = require("helpers.run")
+local theme = require("fixtures.handlers.theme")
 
 local function quiet()
   return { write = function(self) return self end, flush = function() end }

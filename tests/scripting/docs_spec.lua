@@ -1,10 +1,10 @@
 -- docs/scripting.md: every example in it, run against `a0lua emulate`. Lua blocks starting with
 -- "-- file: NAME" are written to NAME in a temporary folder and used as the text says; `repl`
 -- blocks are transcripts ("> " and ">> " lines typed, the others printed).
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local json = require "a0lua.core.json"
-local fs = require "a0lua.core.fs"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local json = require("a0lua.core.json")
+local fs = require("a0lua.core.fs")
 
 local DOC = "docs/scripting.md"
 local STATE = "tests/fixtures/scripting/obo_state.json"

@@ -1,10 +1,10 @@
 -- User handlers (--handlers DIR, A0LUA_HANDLERS_PATH): a built-in handler wrapped, one replaced,
 -- and one whose data is changed (log streams made to wait for the clients), against
 -- `a0lua emulate`.
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local json = require "a0lua.core.json"
-local handlers = require "a0lua.handlers"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local json = require("a0lua.core.json")
+local handlers = require("a0lua.handlers")
 
 local DIR = "tests/fixtures/scripting/handlers/"
 local TENANT = "tests/fixtures/scripting/handlers_tenant.yaml"

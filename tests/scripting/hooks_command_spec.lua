@@ -1,10 +1,10 @@
 -- Hooks in a deploy (--hooks FILE, A0LUA_HOOKS) against `a0lua emulate`: which points run in
 -- an import, a dry run and a plan; vetoes that stop the run before any write; and the shipped
 -- examples in recipes/hooks/.
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local json = require "a0lua.core.json"
-local hooks = require "a0lua.hooks"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local json = require("a0lua.core.json")
+local hooks = require("a0lua.hooks")
 
 local FIXTURES = "tests/fixtures/scripting/"
 local EXAMPLE = "recipes/examples/tenant.yaml"

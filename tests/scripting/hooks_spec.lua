@@ -1,7 +1,7 @@
 -- a0lua.hooks: registering, loading hooks files and calling hooks at each point (no network).
-local hooks = require "a0lua.hooks"
-local plan_mod = require "a0lua.plan"
-local json = require "a0lua.core.json"
+local hooks = require("a0lua.hooks")
+local plan_mod = require("a0lua.plan")
+local json = require("a0lua.core.json")
 
 local FIXTURES = "tests/fixtures/scripting/hooks/"
 

@@ -1,9 +1,9 @@
 -- The shipped recipes (a0lua run NAME) against `a0lua emulate`: the commands as recipes, drift,
 -- backup, enable-obo, promote and fleet.
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local json = require "a0lua.core.json"
-local fs = require "a0lua.core.fs"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local json = require("a0lua.core.json")
+local fs = require("a0lua.core.fs")
 
 local EXAMPLE = "recipes/examples/tenant.yaml"
 local OBO_STATE = "tests/fixtures/scripting/obo_state.json"

@@ -1,8 +1,8 @@
 -- `a0lua repl` against `a0lua emulate`: driven through a pipe, and through a pseudo-terminal
 -- (tmux) for the banner, Tab completion and history.
-local emulator = require "helpers.emulator"
-local run = require "helpers.run"
-local json = require "a0lua.core.json"
+local emulator = require("helpers.emulator")
+local run = require("helpers.run")
+local json = require("a0lua.core.json")
 
 local STATE = "tests/fixtures/scripting/obo_state.json"
 

@@ -1,8 +1,8 @@
 -- a0lua.repl: the REPL's values, collections, evaluation and completion, with a fake tenant and a
 -- fake line editor (no network, no terminal).
-local repl = require "a0lua.repl"
-local handlers = require "a0lua.handlers"
-local json = require "a0lua.core.json"
+local repl = require("a0lua.repl")
+local handlers = require("a0lua.handlers")
+local json = require("a0lua.core.json")
 
 local NULL = json.null
 

@@ -1,6 +1,6 @@
 -- a0lua.commands.run: finding recipes and the helpers recipes parse their words with (no
 -- network).
-local run = require "a0lua.commands.run"
+local run = require("a0lua.commands.run")
 
 describe("a0lua.commands.run", function()
   -- Under busted with lua5.4 that is ./recipes; run by the a0lua binary, its tree's recipes/.

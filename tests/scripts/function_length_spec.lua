@@ -1,6 +1,6 @@
 -- scripts/function-length.lua (make lint): every Lua function over the limit named by
 -- file:line, the generated route table left out, exit status 1 when there is any.
-local run = require "helpers.run"
+local run = require("helpers.run")
 
 local SCRIPT = "scripts/function-length.lua"
 

@@ -2,7 +2,7 @@
 a0lua.api.assertion: private-key JWT client assertions (RFC 7523), what the token request sends
 instead of a client secret when AUTH0_CLIENT_SIGNING_KEY_PATH is set (docs/management-api.md §1).
 
-  local assertion = require "a0lua.api.assertion"
+  local assertion = require("a0lua.api.assertion")
   assertion.new{ path =, algorithm = "RS256", client_id =, audience =, epoch = fn }
       -> maker | nil, err
       path       the RSA private key in PEM (read by a0lua.core.crypto, in C: the key never
@@ -22,7 +22,7 @@ Every call of make() is a new assertion with its own jti: the token request make
 attempt, since an assertion the server saw once is refused the next time (a replayed jti).
 crypto is required here, on first use, so commands that never sign never load libcrypto.
 ]]
-local json = require "a0lua.core.json"
+local json = require("a0lua.core.json")
 
 local M = {}
 
@@ -55,7 +55,7 @@ function M.new(opts)
       .. "%q is not one a0deploy accepts: use RS256, RS384 or PS256"):format(algorithm) },
       ErrorMt)
   end
-  local crypto = require "a0lua.core.crypto"
+  local crypto = require("a0lua.core.crypto")
   local signer, err = crypto.signer(opts.path)
   if not signer then return nil, err end
   return setmetatable({

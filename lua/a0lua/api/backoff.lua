@@ -2,7 +2,7 @@
 a0lua.api.backoff: how long to wait before a retry, and which failures are worth one. Pure
 functions: the clock and the random source are passed in, so the specs need no network or timer.
 
-  local backoff = require "a0lua.api.backoff"
+  local backoff = require("a0lua.api.backoff")
   backoff.delay(attempt, opts) -> ms
       capped exponential backoff with jitter for the attempt-th retry (1, 2, ...):
       min(max_ms, base_ms * 2^(attempt-1)) scaled by a random factor in [0.75, 1.25), and never

@@ -3,7 +3,7 @@ a0lua.api.pacer: keeps a run inside the Management API's rate limits instead of 
 bucket and bouncing off 429s. Pure bookkeeping: it never sleeps or sends; the client asks it how
 long to wait and tells it what came back. The clocks are passed in, so specs can drive it.
 
-  local pacer = require "a0lua.api.pacer"
+  local pacer = require("a0lua.api.pacer")
   local p = pacer.new{
     now = function() -> ms end,       -- monotonic milliseconds (required)
     epoch = function() -> s end,      -- wall clock in seconds (default os.time); x-ratelimit-reset
@@ -56,7 +56,7 @@ into a bucket it knows nothing about; the same holds for each group until its fi
 may draw from a small bucket of its own). After a 429, the sends booked and not yet sent give
 their tokens back before they book again. An API that sends no x-ratelimit-* headers is not paced.
 ]]
-local backoff = require "a0lua.api.backoff"
+local backoff = require("a0lua.api.backoff")
 
 local M = {}
 

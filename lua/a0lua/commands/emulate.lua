@@ -14,8 +14,8 @@
 -- --client-public-key registers FILE (an RSA public key or certificate in PEM) as the deploy
 -- client's private_key_jwt credential, so a0deploy and a0lua with AUTH0_CLIENT_SIGNING_KEY_PATH
 -- can get tokens without the secret (--client-key-alg: the credential's algorithm).
-local json = require "a0lua.core.json"
-local errors = require "a0lua.errors"
+local json = require("a0lua.core.json")
+local errors = require("a0lua.errors")
 
 local M = {}
 
@@ -148,7 +148,7 @@ local function write_state(path, text)
 end
 
 local function convert(o)
-  local recording = require "a0lua.emulator.recording"
+  local recording = require("a0lua.emulator.recording")
   local entries, err = recording.read(o.recording)
   if not entries then error(err, 0) end
   local state = recording.to_state(entries)
@@ -177,7 +177,7 @@ function M.run(args)
     log_file:setvbuf("line")
     opts.log = function(line) log_file:write(line, "\n") end
   end
-  local emulator = require "a0lua.emulator"
+  local emulator = require("a0lua.emulator")
   local emu, err = emulator.new(opts)
   if not emu then error(err, 0) end
   if not M.is_loopback(opts.host) then

@@ -6,7 +6,7 @@ the shipped recipe recipes/export.lua (run through a0lua.commands.run).
 
 Exit status 0 or 1.
 ]]
-local args = require "a0lua.args"
+local args = require("a0lua.args")
 
 local M = {}
 

@@ -12,7 +12,7 @@ recipes/import.lua (run through a0lua.commands.run), which `plan` and `validate`
 
 Exit status: 0 done (or a dry run), 1 any error; see recipes/import.lua for the steps.
 ]]
-local args = require "a0lua.args"
+local args = require("a0lua.args")
 
 local M = {}
 

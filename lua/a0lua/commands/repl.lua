@@ -18,7 +18,7 @@ local OPTION_NAMES = { "config_file", "secret", "env", "proxy_url", "debug", "ca
   "concurrency", "handlers", "hooks", "help" }
 
 local function options()
-  local args = require "a0lua.args"
+  local args = require("a0lua.args")
   local by_name = {}
   for _, spec in ipairs(args.COMMANDS.import.options) do by_name[spec.name] = spec end
   local out = {}
@@ -43,10 +43,10 @@ end
 M.usage = "a0lua repl [-c config.json] [--handlers DIR] [--hooks FILE] [OPTIONS]"
 
 function M.run(argv)
-  local args = require "a0lua.args"
-  local config = require "a0lua.config"
-  local log_mod = require "a0lua.log"
-  local repl = require "a0lua.repl"
+  local args = require("a0lua.args")
+  local config = require("a0lua.config")
+  local log_mod = require("a0lua.log")
+  local repl = require("a0lua.repl")
 
   local parsed, perr = args.parse(argv, options(), { command = "repl" })
   if not parsed then error(perr, 0) end
@@ -58,7 +58,7 @@ function M.run(argv)
   if not cfg then error(cerr, 0) end
   local log = log_mod.from_config(cfg)
 
-  local a0lua = require "a0lua"
+  local a0lua = require("a0lua")
   local tenant
   if cfg.AUTH0_DOMAIN and cfg.AUTH0_DOMAIN ~= "" then
     local terr

@@ -1,9 +1,9 @@
 --[[
 a0lua.commands.run: finding and running recipes, Lua files that use the public API
-(require "a0lua"). `a0lua run FILE [ARGS...]` (cli.lua) runs one; the commands import, deploy,
+(require("a0lua")). `a0lua run FILE [ARGS...]` (cli.lua) runs one; the commands import, deploy,
 plan, validate and export run the shipped recipes recipes/import.lua and recipes/export.lua.
 
-  local run = require "a0lua.commands.run"
+  local run = require("a0lua.commands.run")
   run.find(name) -> path | nil, err
       name as given when that file exists; else a shipped recipe: <recipes>/<name>.lua or
       <recipes>/<name> (so `a0lua run drift` runs recipes/drift.lua). <recipes> is the
@@ -38,7 +38,7 @@ Helpers for recipes that take command-line words like the commands do:
 Errors: a recipe that cannot be found or does not compile raises "run: ..." (cli.lua prints it
 and exits 1).
 ]]
-local fs = require "a0lua.core.fs"
+local fs = require("a0lua.core.fs")
 
 local M = {}
 
@@ -98,7 +98,7 @@ function M.option(name, kind, extra)
 end
 
 function M.options(...)
-  local args = require "a0lua.args"
+  local args = require("a0lua.args")
   local by_name = {}
   for _, spec in ipairs(args.COMMANDS.import.options) do by_name[spec.name] = spec end
   local out = {}
@@ -143,7 +143,7 @@ local function split_words(words, specs)
 end
 
 function M.parse(words, specs, usage)
-  local args = require "a0lua.args"
+  local args = require("a0lua.args")
   local options, positional = split_words(words or {}, specs)
   local parsed, err = args.parse(options, specs)
   if not parsed then error(("%s\nusage: %s"):format(tostring(err), usage or ""), 0) end
@@ -152,8 +152,8 @@ function M.parse(words, specs, usage)
 end
 
 function M.config(parsed, values)
-  local config = require "a0lua.config"
-  local log_mod = require "a0lua.log"
+  local config = require("a0lua.config")
+  local log_mod = require("a0lua.log")
   local cfg, err = config.load{ args = parsed, env = config.environ(), values = values,
     command = "import" }
   if not cfg then error(err, 0) end
@@ -161,9 +161,9 @@ function M.config(parsed, values)
 end
 
 function M.command_config(name, words, mode)
-  local args = require "a0lua.args"
-  local config = require "a0lua.config"
-  local log_mod = require "a0lua.log"
+  local args = require("a0lua.args")
+  local config = require("a0lua.config")
+  local log_mod = require("a0lua.log")
   local parsed, perr = args.parse_command(name, words)
   if not parsed then error(perr, 0) end
   if parsed.help then

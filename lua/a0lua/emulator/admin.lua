@@ -22,8 +22,8 @@ not one of the emulator's own addresses with its port (127.0.0.1, localhost, [::
 other than browsers can send any Host: this keeps web pages out, it is no authentication
 (docs/emulator.md). In-process requests (emu:handle, no req.remote) are not checked.
 ]]
-local json = require "a0lua.core.json"
-local errors = require "a0lua.emulator.errors"
+local json = require("a0lua.core.json")
+local errors = require("a0lua.emulator.errors")
 
 local M = {}
 

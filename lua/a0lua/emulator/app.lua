@@ -1,7 +1,7 @@
 --[[
 a0lua.emulator.app: the request pipeline of the emulator, as an a0lua.emulator.server handler.
 
-  local app = require "a0lua.emulator.app"
+  local app = require("a0lua.emulator.app")
   local handle = app.new(emu)      -- function(req) -> res, for server.new{handler = handle}
 
 For each request:
@@ -19,12 +19,12 @@ path, query, status, request body with its secrets replaced by "[REDACTED]" as s
 the whole body for routes whose binding says secret_body) and, when a log function is set,
 written as one line (no bodies, no headers: tokens never reach the log).
 ]]
-local json = require "a0lua.core.json"
-local admin = require "a0lua.emulator.admin"
-local errors = require "a0lua.emulator.errors"
-local faults = require "a0lua.emulator.faults"
-local paging = require "a0lua.emulator.paging"
-local values = require "a0lua.emulator.values"
+local json = require("a0lua.core.json")
+local admin = require("a0lua.emulator.admin")
+local errors = require("a0lua.emulator.errors")
+local faults = require("a0lua.emulator.faults")
+local paging = require("a0lua.emulator.paging")
+local values = require("a0lua.emulator.values")
 
 local M = {}
 

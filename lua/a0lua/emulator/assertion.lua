@@ -1,7 +1,7 @@
 --[[
 a0lua.emulator.assertion: the check of a private-key JWT client assertion at POST /oauth/token.
 
-  local assertion = require "a0lua.emulator.assertion"
+  local assertion = require("a0lua.emulator.assertion")
   local checker = assertion.new{ store =, clock = }
   checker:check(params, hosts) -> client_id | nil, status, body
       params  the token request's parameters (client_assertion, client_assertion_type,
@@ -22,7 +22,7 @@ failed client authentication, 401 { error = "invalid_client", error_description 
 request that is malformed (another assertion type, no JWT, a secret beside the assertion)
 gets 400 invalid_request. docs/emulator.md lists the descriptions.
 ]]
-local json = require "a0lua.core.json"
+local json = require("a0lua.core.json")
 
 local M = {}
 
@@ -160,7 +160,7 @@ function Checker:check(p, hosts)
   if p.client_secret ~= nil then
     return bad_request("client_secret cannot be used together with client_assertion")
   end
-  local crypto = require "a0lua.core.crypto"
+  local crypto = require("a0lua.core.crypto")
   local header, claims, input, signature = decode(crypto, p.client_assertion or "")
   if not header then return bad_request("client_assertion is not a valid JWT") end
   local problem = subject_problem(p, claims)

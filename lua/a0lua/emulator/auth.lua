@@ -1,7 +1,7 @@
 --[[
 a0lua.emulator.auth: POST /oauth/token (client credentials) and the bearer check of /api/v2.
 
-  local auth = require "a0lua.emulator.auth"
+  local auth = require("a0lua.emulator.auth")
   local a = auth.new{ client_id =, client_secret =, store =, rng =, clock =, domain =,
                       lifetime = 86400 }
   a:token(req) -> status, body            the Authentication API's answer
@@ -20,12 +20,12 @@ or form-encoded; client credentials may also come as HTTP Basic. Tokens are opaq
 but JWT-shaped (header.payload.sig); the emulator keeps what it issued and checks each bearer
 against that, with its expiry.
 ]]
-local json = require "a0lua.core.json"
-local base64 = require "a0lua.emulator.base64"
-local assertion = require "a0lua.emulator.assertion"
-local errors = require "a0lua.emulator.errors"
-local ids = require "a0lua.emulator.ids"
-local server = require "a0lua.emulator.server"
+local json = require("a0lua.core.json")
+local base64 = require("a0lua.emulator.base64")
+local assertion = require("a0lua.emulator.assertion")
+local errors = require("a0lua.emulator.errors")
+local ids = require("a0lua.emulator.ids")
+local server = require("a0lua.emulator.server")
 
 local M = {}
 

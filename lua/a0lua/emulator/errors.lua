@@ -2,7 +2,7 @@
 a0lua.emulator.errors: the Management API's error bodies, and the way resource handlers stop a
 request with one.
 
-  local errors = require "a0lua.emulator.errors"
+  local errors = require("a0lua.emulator.errors")
   errors.body(404, "The role does not exist.", "inexistent_role")
     -> { statusCode = 404, error = "Not Found", message = "...", errorCode = "inexistent_role" }
   errors.raise(409, message, code)   -- raises an answer; app.lua turns it into the response

@@ -2,7 +2,7 @@
 a0lua.emulator.faults: injected latency, failures and dropped connections, reproducible under a
 seed.
 
-  local faults = require "a0lua.emulator.faults"
+  local faults = require("a0lua.emulator.faults")
   local f = faults.new{ latency_ms = 0, jitter_ms = 0, fail_rate = 0, drop_rate = 0, seed = n }
   f:draw() -> { delay = seconds, fail = nil | 500 | 503, drop = nil | "before" | "after" }
   faults.error_body(status) -> the Management error body of an injected failure
@@ -13,7 +13,7 @@ one sequence of requests give the same faults. Latency is latency_ms plus a unif
 of the time, after it was applied (the client then cannot tell a lost answer from a failed write).
 A request is not both failed and dropped: fail is drawn first.
 ]]
-local random = require "a0lua.emulator.random"
+local random = require("a0lua.emulator.random")
 
 local M = {}
 

@@ -1,7 +1,7 @@
 --[[
 a0lua.emulator.ids: server-assigned identifiers in the formats the Management API uses.
 
-  local ids = require "a0lua.emulator.ids"
+  local ids = require("a0lua.emulator.ids")
   local gen = ids.new(rng)            -- rng from a0lua.emulator.random
   gen:make(format) -> string
 

@@ -1,7 +1,7 @@
 --[[
 a0lua.emulator: a stateful Auth0 Management API on loopback (`a0lua emulate`), usable in-process.
 
-  local emulator = require "a0lua.emulator"
+  local emulator = require("a0lua.emulator")
   local emu = assert(emulator.new{
     host = "127.0.0.1", port = 0,     -- port 0: any free port; listen = false: no socket at all
     state = { ["/clients"] = {...} }, -- or state_file = "tenant.json"; default: a fresh tenant
@@ -36,23 +36,23 @@ emulator.new returns nil, err ({code =, message =}) when the state file cannot b
 socket cannot listen, or client_public_key is not an RSA public key (code emulator_key); bad
 options raise.
 ]]
-local errors = require "a0lua.errors"
-local json = require "a0lua.core.json"
-local socket = require "socket"
-local server = require "a0lua.emulator.server"
-local app = require "a0lua.emulator.app"
-local auth = require "a0lua.emulator.auth"
-local clients = require "a0lua.emulator.resources.clients"
-local faults = require "a0lua.emulator.faults"
-local ids = require "a0lua.emulator.ids"
-local random = require "a0lua.emulator.random"
-local ratelimit = require "a0lua.emulator.ratelimit"
-local resources = require "a0lua.emulator.resources"
-local requestlog = require "a0lua.emulator.requestlog"
-local router = require "a0lua.emulator.router"
-local secrets = require "a0lua.emulator.secrets"
-local store = require "a0lua.emulator.store"
-local values = require "a0lua.emulator.values"
+local errors = require("a0lua.errors")
+local json = require("a0lua.core.json")
+local socket = require("socket")
+local server = require("a0lua.emulator.server")
+local app = require("a0lua.emulator.app")
+local auth = require("a0lua.emulator.auth")
+local clients = require("a0lua.emulator.resources.clients")
+local faults = require("a0lua.emulator.faults")
+local ids = require("a0lua.emulator.ids")
+local random = require("a0lua.emulator.random")
+local ratelimit = require("a0lua.emulator.ratelimit")
+local resources = require("a0lua.emulator.resources")
+local requestlog = require("a0lua.emulator.requestlog")
+local router = require("a0lua.emulator.router")
+local secrets = require("a0lua.emulator.secrets")
+local store = require("a0lua.emulator.store")
+local values = require("a0lua.emulator.values")
 
 local M = {}
 

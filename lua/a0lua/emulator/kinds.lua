@@ -48,9 +48,9 @@ collection(def), def fields (only path is required):
   sort          function(a, b)                   list order (default: creation order)
   max_take      checkpoint take limit (default 100)
 ]]
-local json = require "a0lua.core.json"
-local errors = require "a0lua.emulator.errors"
-local values = require "a0lua.emulator.values"
+local json = require("a0lua.core.json")
+local errors = require("a0lua.emulator.errors")
+local values = require("a0lua.emulator.values")
 
 local M = {}
 

@@ -1,7 +1,7 @@
 --[[
 a0lua.emulator.paging: the Management API's list pagination, applied to a full list.
 
-  local paging = require "a0lua.emulator.paging"
+  local paging = require("a0lua.emulator.paging")
   paging.apply(style, items, query, opts) -> body
     style  "both"        offset paging, or checkpoint paging when `from` or `take` is given
            "offset"      page (from 0), per_page (default 50, at most 100), include_totals:
@@ -20,9 +20,9 @@ a0lua.emulator.paging: the Management API's list pagination, applied to a full l
     opts   { key =, id_field = "id" }
   Bad parameters raise the API's 400 (errorCode invalid_query_string) through emulator.errors.
 ]]
-local json = require "a0lua.core.json"
-local base64 = require "a0lua.emulator.base64"
-local errors = require "a0lua.emulator.errors"
+local json = require("a0lua.core.json")
+local base64 = require("a0lua.emulator.base64")
+local errors = require("a0lua.emulator.errors")
 
 local M = {}
 

@@ -3,7 +3,7 @@ a0lua.emulator.random: a small seeded pseudo-random generator (xoshiro256**, see
 splitmix64) on Lua 5.4's 64-bit integers. Each user (faults, ids) holds its own generator, so the
 draws of one never shift those of another, and a seed reproduces a run exactly.
 
-  local random = require "a0lua.emulator.random"
+  local random = require("a0lua.emulator.random")
   local rng = random.new(42)      -- seed: an integer; nil picks one from the clock
   rng:next()   -> a 64-bit integer
   rng:float()  -> a float in [0, 1)

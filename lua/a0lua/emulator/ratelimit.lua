@@ -1,7 +1,7 @@
 --[[
 a0lua.emulator.ratelimit: the Management API's token buckets.
 
-  local ratelimit = require "a0lua.emulator.ratelimit"
+  local ratelimit = require("a0lua.emulator.ratelimit")
   local rl = ratelimit.new(plan, clock)     -- plan "none" | "free" | "enterprise"; clock() -> s
   rl:take(method, template) -> ok, headers [, body]
     headers  { ["x-ratelimit-limit"] =, ["x-ratelimit-remaining"] =, ["x-ratelimit-reset"] = }

@@ -1,6 +1,6 @@
 -- a0lua.emulator.recording: the emulator state an a0deploy e2e recording shows.
 --
---   local recording = require "a0lua.emulator.recording"
+--   local recording = require("a0lua.emulator.recording")
 --
 --   recording.to_state(entries) -> state
 --     entries  a recording as decoded from its JSON file (docs/architecture.md §12.1): an array
@@ -27,9 +27,9 @@
 --     Reads and decodes a recording file. err = { code = "recording_read" | "recording_invalid",
 --     message =, path = } (recording_invalid: not JSON, or not an array of entries).
 
-local json = require "a0lua.core.json"
-local errors = require "a0lua.errors"
-local routes = require "a0lua.emulator.routes"
+local json = require("a0lua.core.json")
+local errors = require("a0lua.errors")
+local routes = require("a0lua.emulator.routes")
 
 local M = {}
 

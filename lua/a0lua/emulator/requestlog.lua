@@ -1,7 +1,7 @@
 --[[
 a0lua.emulator.requestlog: the emulator's request log, bounded in entries and in bytes.
 
-  local requestlog = require "a0lua.emulator.requestlog"
+  local requestlog = require("a0lua.emulator.requestlog")
   local log = requestlog.new{ max_entries = 10000, max_bytes = 64 * 2^20, max_body = 65536 }
   log:add(entry, body)   entry = { method, path, query, status [, dropped] }; body = the logged
                          body (a decoded JSON value or a string, secrets already redacted) or nil
@@ -18,7 +18,7 @@ JSON form, escapes included, fits in max_body bytes, with `body_truncated: true`
 Past max_entries entries or max_bytes bytes (the entries' JSON text), the oldest go first; an
 entry larger than max_bytes alone is still kept (it is at most max_body plus its head).
 ]]
-local json = require "a0lua.core.json"
+local json = require("a0lua.core.json")
 
 local M = {}
 

@@ -1,7 +1,7 @@
 --[[
 a0lua.emulator.router: matches a request path against route templates ("/clients/{id}").
 
-  local router = require "a0lua.emulator.router"
+  local router = require("a0lua.emulator.router")
   local r = router.new()
   r:add(method, template, entry)        -- entry: any table; the same method and template again
                                         -- (whatever the placeholder names) replaces it

@@ -1,7 +1,7 @@
 --[[
 a0lua.emulator.secrets: request bodies without their secrets, for the request log.
 
-  local secrets = require "a0lua.emulator.secrets"
+  local secrets = require("a0lua.emulator.secrets")
   local redactor = secrets.new(extra_names) -- extra_names: field names the resources keep
                                              -- write-only ({ "connectionString", ... })
   redactor:value(v [, whole]) -> copy        a decoded JSON body with every secret string
@@ -18,8 +18,8 @@ secrets, a rules config's value).
 The input is never changed (the handlers may keep parts of it in the state); the copy shares
 every table that holds no secret with it.
 ]]
-local rules = require "a0lua.secrets"
-local server = require "a0lua.emulator.server"
+local rules = require("a0lua.secrets")
+local server = require("a0lua.emulator.server")
 
 local M = {}
 

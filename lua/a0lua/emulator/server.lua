@@ -2,7 +2,7 @@
 a0lua.emulator.server: a small HTTP/1.1 server on LuaSocket, one coroutine per connection. It is
 the core of `a0lua emulate` and of the tests' loopback server.
 
-  local server = require "a0lua.emulator.server"
+  local server = require("a0lua.emulator.server")
   local srv = assert(server.new{
     host = "127.0.0.1",           -- default "127.0.0.1"
     port = 0,                     -- default 0: any free port; srv:port() says which
@@ -49,8 +49,8 @@ default, HTTP/1.0 with "Connection: keep-alive"), pipelined requests answered in
 connection is served by one coroutine; a handler may call server.sleep (never from a nested
 coroutine of its own). Clock: socket.gettime() (wall clock).
 ]]
-local errors = require "a0lua.errors"
-local socket = require "socket"
+local errors = require("a0lua.errors")
+local socket = require("socket")
 
 local M = {}
 

@@ -4,7 +4,7 @@ whose keys are Management API paths without /api/v2 and whose values are what an
 that path returns ({"/clients": [...], "/tenants/settings": {...}, "/roles/rol_1/permissions":
 [...], "/email-templates/welcome_email": {...}}).
 
-  local store = require "a0lua.emulator.store"
+  local store = require("a0lua.emulator.store")
   local st = store.new([state])      -- takes the table over (copy it first if it is shared)
   st:get(key) -> value | nil         st:set(key, value)
   st:remove(key)                     -- the key and every key below it ("/roles/rol_1/...")
@@ -26,7 +26,7 @@ lookups by id, and by the unique fields a resource declares, do not scan:
                                                   changed = { field = true, ... } drops only the
                                                   indexes of those fields (nil: all of them)
 ]]
-local json = require "a0lua.core.json"
+local json = require("a0lua.core.json")
 
 local M = {}
 

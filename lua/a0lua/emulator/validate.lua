@@ -1,7 +1,7 @@
 -- a0lua.emulator.validate: request bodies checked against the Management API's request schemas,
 -- with the real API's 400 answers.
 --
---   local validate = require "a0lua.emulator.validate"
+--   local validate = require("a0lua.emulator.validate")
 --
 --   validate.body(route, value) -> true | false, err
 --     route  an entry of a0lua.emulator.routes .routes (only route.body is read); a route without
@@ -52,9 +52,9 @@
 -- actions nest flow actions) are linked into plain tables before compiling, each name at most
 -- REF_DEPTH times along one path; deeper nesting is accepted unchecked.
 
-local json = require "a0lua.core.json"
-local schema = require "a0lua.core.schema"
-local routes = require "a0lua.emulator.routes"
+local json = require("a0lua.core.json")
+local schema = require("a0lua.core.schema")
+local routes = require("a0lua.emulator.routes")
 
 local M = {}
 

@@ -13,7 +13,7 @@ tables, arrays carry json.array_mt, null is json.null).
   values.is_object(v), values.is_array(v)
   values.array([t]) -> t marked as an array      values.null: json.null
 ]]
-local json = require "a0lua.core.json"
+local json = require("a0lua.core.json")
 
 local M = {}
 

@@ -3,7 +3,7 @@ a0lua.fleet.deploy: many tenants deployed in one process, a bounded number at a 
 scheduler (their requests interleave) while each tenant has its own API client and so its own
 rate-limit budget.
 
-  local deploy = require "a0lua.fleet.deploy"
+  local deploy = require("a0lua.fleet.deploy")
   local entries = deploy.run{
     tenants = { {name =, index =, config = function() -> cfg (raises an error value),
                  secrets = {strings never to show}, input_key = (a0lua.fleet.inputs.key)}, ... },
@@ -24,12 +24,12 @@ once done, only its entry is kept (and its slot of `tenants` is cleared, closure
 memory grows with the tenants in flight, not the fleet.
 A tenant that fails does not stop the others.
 ]]
-local a0lua = require "a0lua"
-local errors = require "a0lua.errors"
-local handlers = require "a0lua.handlers"
-local results = require "a0lua.fleet.results"
-local retry = require "a0lua.fleet.retry"
-local tasks = require "a0lua.tasks"
+local a0lua = require("a0lua")
+local errors = require("a0lua.errors")
+local handlers = require("a0lua.handlers")
+local results = require("a0lua.fleet.results")
+local retry = require("a0lua.fleet.retry")
+local tasks = require("a0lua.tasks")
 
 local M = {}
 

@@ -2,7 +2,7 @@
 a0lua.fleet.emit: the description of a sharded fleet run for an engine people already have, so
 that CI or a cluster runs the N shards (docs/fleet.md has the whole workflow for each).
 
-  local emit = require "a0lua.fleet.emit"
+  local emit = require("a0lua.fleet.emit")
   emit.github_matrix(names, count) -> value
       for a GitHub Actions `strategy.matrix`: { include = { {shard = "1/N", tenants = "eu,us"},
       ... } }, one entry per shard (tenants: that shard's names, comma-separated, for the job's
@@ -17,8 +17,8 @@ that CI or a cluster runs the N shards (docs/fleet.md has the whole workflow for
       The pod exits 0 when the fleet wrote its result (failures included: the JSON on stdout,
       collected with kubectl logs); a run that wrote none fails the index (retried once).
 ]]
-local json = require "a0lua.core.json"
-local shard = require "a0lua.fleet.shard"
+local json = require("a0lua.core.json")
+local shard = require("a0lua.fleet.shard")
 
 local M = {}
 

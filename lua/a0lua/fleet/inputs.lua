@@ -7,16 +7,16 @@ are given (a `load` hook sees the whole config). Tenants whose configs differ on
 given one load: parsed, keywords replaced and validated once, then a copy each (a plan and its
 hooks may change what they are given).
 
-  local inputs = require "a0lua.fleet.inputs"
+  local inputs = require("a0lua.fleet.inputs")
   inputs.key(values, has_hooks) -> string | nil    what decides the load (nil: never shared)
   local shared = inputs.new(keys, limit)  keys: every tenant's key (false: none), so an
                                           entry is dropped once its last tenant took it; at
                                           most `limit` loads are kept at once
   shared:load(key, opts) -> desired, sources | nil, problems    (a0lua.load(nil, opts))
 ]]
-local a0lua = require "a0lua"
-local json = require "a0lua.core.json"
-local handler = require "a0lua.handler"
+local a0lua = require("a0lua")
+local json = require("a0lua.core.json")
+local handler = require("a0lua.handler")
 
 local M = {}
 

@@ -1,7 +1,7 @@
 --[[
 a0lua.fleet.progress: one updating line on a terminal while a fleet runs.
 
-  local progress = require "a0lua.fleet.progress"
+  local progress = require("a0lua.fleet.progress")
   local p = progress.new{ total = n, tty = true|false, stream = io.stderr, now = tasks.now }
   p:update{ done =, failed =, running = }   rewrites the line (at most every 100 ms, and at once
                                            when a count changed)

@@ -3,7 +3,7 @@ a0lua.fleet.results: what a fleet run says when it is done: each tenant's result
 exit status, the JSON document of `--json`, the table on a terminal, and the merge of several
 shards' documents (`a0lua run fleet-report`).
 
-  local results = require "a0lua.fleet.results"
+  local results = require("a0lua.fleet.results")
   results.entry(name, index, shard_label) -> r
       a tenant's result, to fill in: { name, index (its position in the tenants file), status =
       "failed", counts = {create, update, delete, skip}, attempts = 0, seconds = 0, shard }
@@ -26,9 +26,9 @@ shards' documents (`a0lua run fleet-report`).
 
 Errors are values { code = "fleet_report", message = } naming the file.
 ]]
-local errors = require "a0lua.errors"
-local json = require "a0lua.core.json"
-local util = require "a0lua.util"
+local errors = require("a0lua.errors")
+local json = require("a0lua.core.json")
+local util = require("a0lua.util")
 
 local M = {}
 

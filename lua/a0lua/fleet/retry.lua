@@ -1,7 +1,7 @@
 --[[
 a0lua.fleet.retry: whether a tenant that failed may pass if its whole deploy runs again.
 
-  local retry = require "a0lua.fleet.retry"
+  local retry = require("a0lua.fleet.retry")
   retry.worth_it(err) -> boolean
       true for what a second try can change: a network error or timeout (api_network,
       http_network, http_timeout), a 5xx, 408 or 429 the API client gave up on (its own retries
@@ -9,7 +9,7 @@ a0lua.fleet.retry: whether a tenant that failed may pass if its whole deploy run
       such errors; false for the rest: bad input, validation, 4xx, a hook's veto, a raised
       string. A deploy plans afresh each time, so a retry writes only what is still missing.
 ]]
-local backoff = require "a0lua.api.backoff"
+local backoff = require("a0lua.api.backoff")
 
 local M = {}
 

@@ -2,7 +2,7 @@
 a0lua.fleet.shard: which tenants of a fleet one shard deploys, so that N machines (a CI matrix,
 a Kubernetes Indexed Job, a shell loop) split a fleet without a scheduler of our own.
 
-  local shard = require "a0lua.fleet.shard"
+  local shard = require("a0lua.fleet.shard")
   shard.parse("K/N") -> { index = K, count = N } | nil, err      1 <= K <= N
   shard.from_env(name, count [, getenv]) -> { index, count } | nil, err
       the index from an environment variable holding a 0-based index (Kubernetes'
@@ -22,7 +22,7 @@ the new shard wins: about 1/(N+1) of them.
 
 Errors are values { code = "fleet_shard", message = } naming what was given.
 ]]
-local errors = require "a0lua.errors"
+local errors = require("a0lua.errors")
 
 local M = {}
 

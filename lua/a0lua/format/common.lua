@@ -53,13 +53,13 @@
 --     export_path problem naming the path, whatever the tenant's names held.
 --   common.json_text(value) -> text | nil, err          2-space JSON with a trailing newline
 
-local catalogue = require "a0lua.catalogue"
-local errors = require "a0lua.errors"
-local fs = require "a0lua.core.fs"
-local json = require "a0lua.core.json"
-local yaml = require "a0lua.core.yaml"
-local sources_mod = require "a0lua.sources"
-local util = require "a0lua.util"
+local catalogue = require("a0lua.catalogue")
+local errors = require("a0lua.errors")
+local fs = require("a0lua.core.fs")
+local json = require("a0lua.core.json")
+local yaml = require("a0lua.core.yaml")
+local sources_mod = require("a0lua.sources")
+local util = require("a0lua.util")
 
 local M = {}
 

@@ -29,14 +29,14 @@
 --     else exported.resourceServers (the audience itself when unknown); a client id found in
 --     opts.clients becomes its name. Nothing is written when anything fails before the writes.
 
-local json = require "a0lua.core.json"
-local catalogue = require "a0lua.catalogue"
-local common = require "a0lua.format.common"
-local file_names = require "a0lua.format.file_names"
-local sanitize = require "a0lua.format.sanitize"
-local sources_mod = require "a0lua.sources"
-local yaml_format = require "a0lua.format.yaml"
-local util = require "a0lua.util"
+local json = require("a0lua.core.json")
+local catalogue = require("a0lua.catalogue")
+local common = require("a0lua.format.common")
+local file_names = require("a0lua.format.file_names")
+local sanitize = require("a0lua.format.sanitize")
+local sources_mod = require("a0lua.sources")
+local yaml_format = require("a0lua.format.yaml")
+local util = require("a0lua.util")
 
 local M = {}
 
@@ -62,7 +62,7 @@ function Ctx:path(rel) return join(self.root, rel) end
 -- way is a problem.
 function Ctx:folder(rel)
   local path = self:path(rel)
-  local fs = require "a0lua.core.fs"
+  local fs = require("a0lua.core.fs")
   local info = fs.stat(path)
   if not info then return nil end
   if info.type ~= "directory" then

@@ -20,9 +20,9 @@
 --   file_names.each(list, name_of, opts, fn)
 --     fn(item, stem, i) for each item that has a stem, in list order.
 
-local common = require "a0lua.format.common"
-local json = require "a0lua.core.json"
-local sanitize = require "a0lua.format.sanitize"
+local common = require("a0lua.format.common")
+local json = require("a0lua.core.json")
+local sanitize = require("a0lua.format.sanitize")
 
 local M = {}
 

@@ -19,13 +19,13 @@
 --   format.TYPES: the 44 type names in a0deploy's registry order.
 --   format.sanitize(name) -> file name (docs/formats.md §5.5).
 
-local common = require "a0lua.format.common"
-local errors = require "a0lua.errors"
+local common = require("a0lua.format.common")
+local errors = require("a0lua.errors")
 
 local M = {}
 
 M.TYPES = common.TYPES
-M.sanitize = require "a0lua.format.sanitize"
+M.sanitize = require("a0lua.format.sanitize")
 
 local function fail(code, message)
   return nil, errors.new(code, message)
@@ -40,13 +40,13 @@ function M.for_config(cfg)
   end
   local input = cfg.input
   if input == nil then input = cfg.AUTH0_INPUT_FILE end
-  if type(input) == "table" then return require "a0lua.format.yaml" end
+  if type(input) == "table" then return require("a0lua.format.yaml") end
   if type(input) ~= "string" or input == "" then
     return fail("config", "no input given (--input_file)")
   end
-  if common.is_dir(input) then return require "a0lua.format.directory" end
+  if common.is_dir(input) then return require("a0lua.format.directory") end
   local lower = input:lower()
-  if lower:match("%.yaml$") or lower:match("%.yml$") then return require "a0lua.format.yaml" end
+  if lower:match("%.yaml$") or lower:match("%.yml$") then return require("a0lua.format.yaml") end
   if not common.is_file(input) then return fail("input_not_found", "input not found: " .. input) end
   return fail("config", "unable to determine the format of " .. input
     .. " (a .yaml/.yml file or a directory is expected)")

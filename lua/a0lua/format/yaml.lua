@@ -31,13 +31,13 @@
 --     Files are 0600 when they hold secrets (all of them with AUTH0_EXPORT_SECRETS), else 0666
 --     filtered by the umask (common.writer).
 
-local json = require "a0lua.core.json"
-local errors = require "a0lua.errors"
-local yaml = require "a0lua.core.yaml"
-local common = require "a0lua.format.common"
-local file_names = require "a0lua.format.file_names"
-local sources_mod = require "a0lua.sources"
-local util = require "a0lua.util"
+local json = require("a0lua.core.json")
+local errors = require("a0lua.errors")
+local yaml = require("a0lua.core.yaml")
+local common = require("a0lua.format.common")
+local file_names = require("a0lua.format.file_names")
+local sources_mod = require("a0lua.sources")
+local util = require("a0lua.util")
 
 local M = {}
 
@@ -291,7 +291,7 @@ end
 
 -- The input file read and parsed: doc, positions, file, base; nil after recording a problem.
 local function read_file(reader, cfg, opts, file)
-  local fs = require "a0lua.core.fs"
+  local fs = require("a0lua.core.fs")
   local raw, err = fs.read(file)
   if not raw then
     reader:problem(err.code == "fs_not_found" and "input_not_found" or "file_read",

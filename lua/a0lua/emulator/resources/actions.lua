@@ -12,9 +12,9 @@ action to a trigger needs it deployed; deleting a bound action needs ?force=true
 bindings go too). Lists use the Actions envelope; actions and bindings leave out a total or page
 of 0, as the real service does.
 ]]
-local errors = require "a0lua.emulator.errors"
-local kinds = require "a0lua.emulator.kinds"
-local values = require "a0lua.emulator.values"
+local errors = require("a0lua.emulator.errors")
+local kinds = require("a0lua.emulator.kinds")
+local values = require("a0lua.emulator.values")
 
 local M = {}
 

@@ -8,10 +8,10 @@ API deletes its client grants. Roles: rol_ ids, names unique (409). A role's per
 of {permission_name, resource_server_identifier}: the API must exist and define the scope; GET
 shows resource_server_name and description as the API gives them.
 ]]
-local errors = require "a0lua.emulator.errors"
-local kinds = require "a0lua.emulator.kinds"
-local values = require "a0lua.emulator.values"
-local clients = require "a0lua.emulator.resources.clients"
+local errors = require("a0lua.emulator.errors")
+local kinds = require("a0lua.emulator.kinds")
+local values = require("a0lua.emulator.values")
+local clients = require("a0lua.emulator.resources.clients")
 
 local M = {}
 

@@ -3,9 +3,9 @@ a0lua.emulator.resources.branding: /branding, the Universal Login template (whic
 domain, as in the real API), the theme (/branding/themes: one per tenant, kept under
 /branding/themes/default), phone providers (one per tenant) and phone templates (one per type).
 ]]
-local errors = require "a0lua.emulator.errors"
-local kinds = require "a0lua.emulator.kinds"
-local values = require "a0lua.emulator.values"
+local errors = require("a0lua.emulator.errors")
+local kinds = require("a0lua.emulator.kinds")
+local values = require("a0lua.emulator.values")
 
 local M = {}
 

@@ -13,10 +13,10 @@ client-assertion check of /oauth/token, and never shows it, as the API does not.
 register_public_key(ctx, client_id, pem, alg) gives the deploy client such a credential
 (`a0lua emulate --client-public-key`).
 ]]
-local errors = require "a0lua.emulator.errors"
-local kinds = require "a0lua.emulator.kinds"
-local values = require "a0lua.emulator.values"
-local connections = require "a0lua.emulator.resources.connections"
+local errors = require("a0lua.emulator.errors")
+local kinds = require("a0lua.emulator.kinds")
+local values = require("a0lua.emulator.values")
+local connections = require("a0lua.emulator.resources.connections")
 
 local M = {}
 

@@ -9,9 +9,9 @@ hold either (normalize fills the other). PATCH /connections/{id}/clients takes a
 [{client_id, status}] (at least one item). Names are unique (409). PATCH replaces `options` as a
 whole, as the real API does.
 ]]
-local errors = require "a0lua.emulator.errors"
-local kinds = require "a0lua.emulator.kinds"
-local values = require "a0lua.emulator.values"
+local errors = require("a0lua.emulator.errors")
+local kinds = require("a0lua.emulator.kinds")
+local values = require("a0lua.emulator.values")
 
 local M = {}
 

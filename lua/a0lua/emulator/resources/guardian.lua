@@ -4,9 +4,9 @@ factors (PUT /guardian/factors/{name} takes {enabled}); factor templates, provid
 providers, phone message types, Duo settings and the policies are objects (policies an array)
 replaced by PUT, merged by PATCH where the API has PATCH. Nothing here is created or deleted.
 ]]
-local errors = require "a0lua.emulator.errors"
-local kinds = require "a0lua.emulator.kinds"
-local values = require "a0lua.emulator.values"
+local errors = require("a0lua.emulator.errors")
+local kinds = require("a0lua.emulator.kinds")
+local values = require("a0lua.emulator.values")
 
 local M = {}
 

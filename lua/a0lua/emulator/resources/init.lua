@@ -14,8 +14,8 @@ config's value): the request log redacts every string of it.
   resources.bindings() -> every binding          resources.fresh_state(ctx) -> state
   resources.normalize(ctx)             resources.write_only() -> { name, ... } (every module's)
 ]]
-local ids = require "a0lua.emulator.ids"
-local random = require "a0lua.emulator.random"
+local ids = require("a0lua.emulator.ids")
+local random = require("a0lua.emulator.random")
 
 local M = {}
 

@@ -5,9 +5,9 @@ connections, self-service profiles (+ their custom text), network ACLs, user att
 connection profiles, token exchange profiles, rate limit policies (routes the OpenAPI document
 does not have yet: scripts/gen-emulator-routes.lua adds them) and event streams.
 ]]
-local errors = require "a0lua.emulator.errors"
-local kinds = require "a0lua.emulator.kinds"
-local values = require "a0lua.emulator.values"
+local errors = require("a0lua.emulator.errors")
+local kinds = require("a0lua.emulator.kinds")
+local values = require("a0lua.emulator.values")
 
 local M = {}
 

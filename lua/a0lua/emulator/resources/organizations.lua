@@ -6,9 +6,9 @@ a0lua.emulator.resources.organizations: /organizations and what hangs off one:
   OpenAPI document does not have yet).
 Names are unique (409). A connection is enabled once per organization (409) and must exist (404).
 ]]
-local errors = require "a0lua.emulator.errors"
-local kinds = require "a0lua.emulator.kinds"
-local values = require "a0lua.emulator.values"
+local errors = require("a0lua.emulator.errors")
+local kinds = require("a0lua.emulator.kinds")
+local values = require("a0lua.emulator.values")
 
 local M = {}
 

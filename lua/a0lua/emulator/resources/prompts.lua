@@ -4,9 +4,9 @@ language (/prompts/{prompt}/custom-text/{language}: {} until set; PUT replaces a
 that prompt and language), partials per prompt (/prompts/{prompt}/partials), and screen rendering
 settings (/prompts/{prompt}/screen/{screen}/rendering, listed by /prompts/rendering).
 ]]
-local errors = require "a0lua.emulator.errors"
-local kinds = require "a0lua.emulator.kinds"
-local values = require "a0lua.emulator.values"
+local errors = require("a0lua.emulator.errors")
+local kinds = require("a0lua.emulator.kinds")
+local values = require("a0lua.emulator.values")
 
 local M = {}
 

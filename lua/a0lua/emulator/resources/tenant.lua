@@ -10,9 +10,9 @@ credentials (api_key, smtp_pass, ...) are never answered (nor kept). Email templ
 created (POST, or PUT), PATCH of one that does not exist is 404, and they cannot be deleted.
 Captcha provider secrets are write-only too.
 ]]
-local errors = require "a0lua.emulator.errors"
-local kinds = require "a0lua.emulator.kinds"
-local values = require "a0lua.emulator.values"
+local errors = require("a0lua.emulator.errors")
+local kinds = require("a0lua.emulator.kinds")
+local values = require("a0lua.emulator.values")
 
 local M = {}
 
