@@ -57,6 +57,7 @@ local errors = require("a0lua.errors")
 local fs = require("a0lua.core.fs")
 local json = require("a0lua.core.json")
 local keywords = require("a0lua.keywords")
+local util = require("a0lua.util")
 
 local M = {}
 
@@ -378,15 +379,6 @@ local function locate_key(path, key)
   return where
 end
 
-local function sorted_keys(t)
-  local keys = {}
-  for key in pairs(t) do
-    if type(key) == "string" then keys[#keys + 1] = key end
-  end
-  table.sort(keys)
-  return keys
-end
-
 -- Parses every known key of raw (a table of one source) into typed values. label(key) says where
 -- the value came from, for error messages.
 local function parse_source(raw, label, skip_empty, locate)
@@ -504,7 +496,7 @@ local function file_layer(file)
   local typed, err = parse_source(raw, function(key) return key end, false, locate)
   if not typed then return nil, err end
   local unknown = {}
-  for _, key in ipairs(sorted_keys(raw)) do
+  for _, key in ipairs(util.sorted_string_keys(raw)) do
     if not M.KEY[key] then unknown[#unknown + 1] = key end
   end
   return { name = file, typed = typed, raw = raw, mapping_order = order_or_err,
@@ -605,10 +597,12 @@ local function keyword_mappings(cfg, sources, info, importing)
   for _, name in ipairs(sources.file and sources.file.mapping_order or {}) do add(name) end
   local values = sources.values and sources.values.raw
   if values and type(values.AUTH0_KEYWORD_REPLACE_MAPPINGS) == "table" then
-    for _, name in ipairs(sorted_keys(values.AUTH0_KEYWORD_REPLACE_MAPPINGS)) do add(name) end
+    for _, name in ipairs(util.sorted_string_keys(values.AUTH0_KEYWORD_REPLACE_MAPPINGS)) do
+      add(name)
+    end
   end
   if env and importing then
-    local names = sorted_keys(env.raw)
+    local names = util.sorted_string_keys(env.raw)
     for _, name in ipairs(names) do
       if type(env.raw[name]) == "string" then mappings[name] = env.raw[name] end
     end
@@ -899,7 +893,7 @@ end
 -- 6. A field both excluded from and included into the export.
 local function check_props_overlap(cfg)
   local excluded, included = cfg.EXCLUDED_PROPS or {}, cfg.INCLUDED_PROPS or {}
-  for _, type_name in ipairs(sorted_keys(excluded)) do
+  for _, type_name in ipairs(util.sorted_string_keys(excluded)) do
     local set = {}
     for _, path in ipairs(included[type_name] or {}) do set[path] = true end
     for _, path in ipairs(excluded[type_name]) do

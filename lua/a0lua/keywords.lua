@@ -67,14 +67,6 @@ local function check_mappings(mappings, fn)
   end
 end
 
-local function sorted_string_keys(t)
-  local keys = {}
-  for k in pairs(t) do
-    if type(k) == "string" then keys[#keys + 1] = k end
-  end
-  table.sort(keys)
-  return keys
-end
 
 -- keywords.with_order(mappings, keys) -> mappings
 function M.with_order(mappings, keys)
@@ -101,7 +93,7 @@ function M.order(mappings)
       keys[#keys + 1] = key
     end
   end
-  for _, key in ipairs(sorted_string_keys(mappings)) do
+  for _, key in ipairs(util.sorted_string_keys(mappings)) do
     if not seen[key] then keys[#keys + 1] = key end
   end
   return keys
@@ -153,7 +145,7 @@ local function json_text(v)
       for i = 1, #v do parts[i] = json_text(v[i]) end
       return "[" .. table.concat(parts, ",") .. "]"
     end
-    for _, key in ipairs(sorted_string_keys(v)) do
+    for _, key in ipairs(util.sorted_string_keys(v)) do
       parts[#parts + 1] = json.encode(key) .. ":" .. json_text(v[key])
     end
     return "{" .. table.concat(parts, ",") .. "}"
@@ -339,7 +331,7 @@ function M.unreplaced(value, opts)
   local function walk(v, pointer, path)
     if type(v) ~= "table" or v == json.null or json.is_array(v) then return copy(v) end
     local out = {}
-    for _, key in ipairs(sorted_string_keys(v)) do
+    for _, key in ipairs(util.sorted_string_keys(v)) do
       local item = v[key]
       local item_pointer = pointer .. "/" .. pointer_token(key)
       local item_path = path == "" and key or (path .. "." .. key)
@@ -515,7 +507,7 @@ function M.preserve(exported, local_tree, mappings, opts)
       end
       return
     end
-    for _, key in ipairs(sorted_string_keys(v)) do
+    for _, key in ipairs(util.sorted_string_keys(v)) do
       segments[#segments + 1] = { key = key }
       walk(v[key], segments)
       segments[#segments] = nil

@@ -298,13 +298,10 @@ function Logger:emit(level, msg, fields)
     return
   end
 
-  local keys = {}
-  for key in pairs(all) do
-    if type(key) == "string" then keys[#keys + 1] = key end
-  end
-  table.sort(keys)
   local parts = { message }
-  for _, key in ipairs(keys) do parts[#parts + 1] = key .. "=" .. text_value(all[key]) end
+  for _, key in ipairs(util.sorted_string_keys(all)) do
+    parts[#parts + 1] = key .. "=" .. text_value(all[key])
+  end
   local prefix = PREFIX[level]
   if self.color and COLOR[level] and prefix ~= "" then
     prefix = COLOR[level] .. prefix .. RESET

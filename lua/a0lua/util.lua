@@ -7,6 +7,7 @@ a0lua.util: the small helpers the engine and the handlers share, defined once.
   util.is_array(v) -> boolean         a table marked as a JSON array
   util.set_of(list) -> { [v] = true } the values of a list (nil or a non-table: an empty set)
   util.sorted_keys(t) -> keys         the keys of t, sorted (keys of one type)
+  util.sorted_string_keys(t) -> keys  the string keys of t, sorted (other keys left out)
   util.replace_plain(text, needle, replacement) -> text   every occurrence, no patterns
   util.allow_delete(ctx) -> boolean   AUTH0_ALLOW_DELETE is on in ctx.config
   util.message_of(v) -> text          the message of any error value: its tostring when it has
@@ -40,6 +41,15 @@ end
 function M.sorted_keys(t)
   local keys = {}
   for k in pairs(t) do keys[#keys + 1] = k end
+  table.sort(keys)
+  return keys
+end
+
+function M.sorted_string_keys(t)
+  local keys = {}
+  for k in pairs(t) do
+    if type(k) == "string" then keys[#keys + 1] = k end
+  end
   table.sort(keys)
   return keys
 end
