@@ -155,19 +155,28 @@ function READ.tenant(ctx, type_name, layout)
   return tenant
 end
 
--- rules / hooks: the companion field (`script`) names a file relative to the type's folder;
--- layout.lower_names: names lower-cased, spaces made "-".
-function READ.scripts(ctx, type_name, layout)
-  local rel = layout.folder
-  local dir = ctx:path(rel)
-  local field = layout.companion.field
-  local json_ptr = seg(field)
+-- Items of the folder `rel` whose `field` names a companion file: locate(item, ref) -> its path,
+-- or nil to keep the field as it is. after(item), when given, then finishes each item.
+local function read_refs(ctx, type_name, rel, field, locate, after)
   return ctx:list(type_name, rel, nil, function(item, ptr, file, positions)
     local ref = item[field]
     if truthy(ref) and type(ref) == "string" then
-      local path = resolve(dir, ref)
-      item[field] = ctx:companion(path, ptr .. json_ptr, file, positions, json_ptr) or ref
+      local path = locate(item, ref)
+      if path then
+        item[field] = ctx:companion(path, ptr .. seg(field), file, positions, seg(field)) or ref
+      end
     end
+    if after then after(item) end
+  end)
+end
+
+-- rules / hooks: the companion field (`script`) names a file relative to the type's folder;
+-- layout.lower_names: names lower-cased, spaces made "-".
+function READ.scripts(ctx, type_name, layout)
+  local dir = ctx:path(layout.folder)
+  return read_refs(ctx, type_name, layout.folder, layout.companion.field, function(_, ref)
+    return resolve(dir, ref)
+  end, function(item)
     if layout.lower_names and type(item.name) == "string" then
       item.name = item.name:lower():gsub("%s", "-")
     end
@@ -209,15 +218,9 @@ end
 -- clients: the companion field names a file relative to the folder, read when it exists.
 function READ.clients(ctx, type_name, layout)
   local dir = ctx:path(layout.folder)
-  local field = layout.companion.field
-  return ctx:list(type_name, layout.folder, nil, function(item, ptr, file, positions)
-    local page = item[field]
-    if truthy(page) and type(page) == "string" then
-      local path = resolve(dir, page)
-      if common.is_file(path) then
-        item[field] = ctx:companion(path, ptr .. seg(field), file, positions, seg(field)) or page
-      end
-    end
+  return read_refs(ctx, type_name, layout.folder, layout.companion.field, function(_, ref)
+    local path = resolve(dir, ref)
+    return common.is_file(path) and path or nil
   end)
 end
 
@@ -440,13 +443,8 @@ end
 -- actions / action modules: the companion field (`code`) names a file, found by code_path.
 function READ.code(ctx, type_name, layout)
   local rel = layout.folder
-  local field = layout.companion.field
-  return ctx:list(type_name, rel, nil, function(item, ptr, file, positions)
-    local ref = item[field]
-    if truthy(ref) and type(ref) == "string" then
-      local path = code_path(ctx, rel .. "/" .. tostring(item.name), ref)
-      item[field] = ctx:companion(path, ptr .. seg(field), file, positions, seg(field)) or ref
-    end
+  return read_refs(ctx, type_name, rel, layout.companion.field, function(item, ref)
+    return code_path(ctx, rel .. "/" .. tostring(item.name), ref)
   end)
 end
 
@@ -508,6 +506,13 @@ local function each_item(list, fn)
   for i, item in ipairs(list) do
     if is_object(item) then fn(item, i) end
   end
+end
+
+-- Writes item[field] to <folder>/<name><ext> and leaves in the field the path a0deploy's JSON
+-- names that file with, relative to the folder.
+local function put_companion(w, folder, name, ext, item, field)
+  w:file(folder .. "/" .. name .. ext, item[field])
+  item[field] = "./" .. name .. ext
 end
 
 -- One writer per layout kind (a0lua.catalogue):
@@ -603,8 +608,7 @@ function DUMP.scripts(w, list, layout, cfg)
   each_named(list, function(item)
     return not common.contains(excluded, item.name) and item.name
   end, nil, function(item, name)
-    w:file(folder .. "/" .. name .. ext, item[field])
-    item[field] = "./" .. name .. ext
+    put_companion(w, folder, name, ext, item, field)
     w:json(folder .. "/" .. name .. ".json", item)
   end)
 end
@@ -616,8 +620,7 @@ function DUMP.pages(w, list, layout)
   each_named(list, "name", nil, function(page, name)
     -- (a0deploy writes no html for an error page without one)
     if page.name ~= "error_page" or page[field] ~= nil then
-      w:file(folder .. "/" .. name .. ext, page[field])
-      page[field] = "./" .. name .. ext
+      put_companion(w, folder, name, ext, page, field)
     end
     w:json(folder .. "/" .. name .. ".json", page)
   end)
@@ -628,10 +631,7 @@ function DUMP.clients(w, list, layout)
   local field, suffix = layout.companion.field, layout.companion.suffix
   w:dir(folder)
   each_named(list, "name", { room = #suffix }, function(client, name)
-    if truthy(client[field]) then
-      w:file(folder .. "/" .. name .. suffix, client[field])
-      client[field] = "./" .. name .. suffix
-    end
+    if truthy(client[field]) then put_companion(w, folder, name, suffix, client, field) end
     w:json(folder .. "/" .. name .. ".json", yaml_format.clear_client_arrays(client))
   end)
 end
@@ -686,8 +686,7 @@ function DUMP.emailTemplates(w, list, layout)
   local taken = {}
   for i, name in ipairs(layout.others or {}) do taken[i] = name:gsub("%.json$", "") end
   each_named(list, layout.stem, { taken = taken }, function(t, name)
-    w:file(folder .. "/" .. name .. ext, t[field])
-    t[field] = "./" .. name .. ext
+    put_companion(w, folder, name, ext, t, field)
     w:json(folder .. "/" .. name .. ".json", t)
   end)
 end
@@ -701,8 +700,7 @@ function DUMP.branding(w, branding, layout)
   local folder = layout.folder .. "/templates"
   w:dir(folder)
   each_named(templates, "template", nil, function(t, name)
-    w:file(folder .. "/" .. name .. ".html", t.body)
-    t.body = "./" .. name .. ".html"
+    put_companion(w, folder, name, ".html", t, "body")
     w:json(folder .. "/" .. name .. ".json", t)
   end)
 end
