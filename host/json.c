@@ -230,6 +230,23 @@ static inline const unsigned char *skip_space(const unsigned char *p) {
 
 static void decode_value(decoder *d);
 
+/*
+ * JSON's two-character escapes, read and written from this one table: the letter after the
+ * backslash and the byte it stands for. ('/' is only read: the encoder passes it through.)
+ */
+enum { ESCAPE_LETTER, ESCAPE_BYTE };
+static const unsigned char short_escapes[][2] = {
+  { '"', '"' }, { '\\', '\\' }, { '/', '/' }, { 'b', '\b' },
+  { 'f', '\f' }, { 'n', '\n' }, { 'r', '\r' }, { 't', '\t' },
+};
+
+/* The other column of the row whose column `from` holds c, or -1 when no row does. */
+static int short_escape(unsigned c, int from) {
+  for (size_t i = 0; i < sizeof short_escapes / sizeof *short_escapes; i++)
+    if (short_escapes[i][from] == c) return short_escapes[i][!from];
+  return -1;
+}
+
 static int hex4(const unsigned char *p) {
   int v = 0;
   for (int i = 0; i < 4; i++) {
@@ -250,6 +267,46 @@ static inline void scratch_add(decoder *d, const unsigned char *s, size_t n) {
   jbuf_reserve(d->L, b, n);
   memcpy(b->data + b->len, s, n);
   b->len += n;
+}
+
+/*
+ * *pp is at the backslash of a \u escape (followed by its low surrogate when it is a high one):
+ * writes the code point's UTF-8 into out, returns its length and moves *pp past the escape.
+ */
+static size_t decode_u_escape(decoder *d, const unsigned char **pp, unsigned char out[4]) {
+  const unsigned char *p = *pp;
+  size_t n = 1;
+  long cp = hex4(p + 2);
+  if (cp < 0) decode_fail(d, p, "json_syntax", "\\u must be followed by 4 hex digits");
+  if (cp >= 0xdc00 && cp <= 0xdfff)
+    decode_fail(d, p, "json_syntax", "lone surrogate \\u%04X", (unsigned)cp);
+  if (cp >= 0xd800 && cp <= 0xdbff) {
+    int lo = p[6] == '\\' && p[7] == 'u' ? hex4(p + 8) : -1;
+    if (lo < 0xdc00 || lo > 0xdfff)
+      decode_fail(d, p, "json_syntax", "lone surrogate \\u%04X", (unsigned)cp);
+    cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+    p += 6;
+  }
+  if (cp < 0x80) {
+    out[0] = (unsigned char)cp;
+  } else if (cp < 0x800) {
+    out[0] = (unsigned char)(0xc0 | (cp >> 6));
+    out[1] = (unsigned char)(0x80 | (cp & 0x3f));
+    n = 2;
+  } else if (cp < 0x10000) {
+    out[0] = (unsigned char)(0xe0 | (cp >> 12));
+    out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+    out[2] = (unsigned char)(0x80 | (cp & 0x3f));
+    n = 3;
+  } else {
+    out[0] = (unsigned char)(0xf0 | (cp >> 18));
+    out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+    out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+    out[3] = (unsigned char)(0x80 | (cp & 0x3f));
+    n = 4;
+  }
+  *pp = p + 6;
+  return n;
 }
 
 /*
@@ -283,54 +340,18 @@ static void decode_escaped_string(decoder *d, const unsigned char *s, const unsi
       default: { /* backslash */
         unsigned char out[4];
         size_t n = 1;
-        switch (p[1]) {
-          case '"': out[0] = '"'; break;
-          case '\\': out[0] = '\\'; break;
-          case '/': out[0] = '/'; break;
-          case 'b': out[0] = '\b'; break;
-          case 'f': out[0] = '\f'; break;
-          case 'n': out[0] = '\n'; break;
-          case 'r': out[0] = '\r'; break;
-          case 't': out[0] = '\t'; break;
-          case 'u': {
-            long cp = hex4(p + 2);
-            if (cp < 0) decode_fail(d, p, "json_syntax", "\\u must be followed by 4 hex digits");
-            if (cp >= 0xdc00 && cp <= 0xdfff)
-              decode_fail(d, p, "json_syntax", "lone surrogate \\u%04X", (unsigned)cp);
-            if (cp >= 0xd800 && cp <= 0xdbff) {
-              int lo = p[6] == '\\' && p[7] == 'u' ? hex4(p + 8) : -1;
-              if (lo < 0xdc00 || lo > 0xdfff)
-                decode_fail(d, p, "json_syntax", "lone surrogate \\u%04X", (unsigned)cp);
-              cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-              p += 6;
-            }
-            if (cp < 0x80) {
-              out[0] = (unsigned char)cp;
-            } else if (cp < 0x800) {
-              out[0] = (unsigned char)(0xc0 | (cp >> 6));
-              out[1] = (unsigned char)(0x80 | (cp & 0x3f));
-              n = 2;
-            } else if (cp < 0x10000) {
-              out[0] = (unsigned char)(0xe0 | (cp >> 12));
-              out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-              out[2] = (unsigned char)(0x80 | (cp & 0x3f));
-              n = 3;
-            } else {
-              out[0] = (unsigned char)(0xf0 | (cp >> 18));
-              out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-              out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-              out[3] = (unsigned char)(0x80 | (cp & 0x3f));
-              n = 4;
-            }
-            p += 4;
-            break;
-          }
-          default:
+        if (p[1] == 'u') {
+          n = decode_u_escape(d, &p, out);
+        } else {
+          int byte = short_escape(p[1], ESCAPE_LETTER);
+          if (byte < 0) {
             if (p + 1 >= d->end) decode_fail(d, p + 1, "json_syntax", "unterminated string");
             decode_fail(d, p, "json_syntax", "invalid escape in string");
+          }
+          out[0] = (unsigned char)byte;
+          p += 2;
         }
         scratch_add(d, out, n);
-        p += 2;
       }
     }
   }
@@ -457,31 +478,46 @@ static void flush_object(lua_State *L, int t, int n) {
   lua_settop(L, t);
 }
 
-/* Replaces the placeholder at t with a new array (size narr) or object (size nrec). */
-static void create_at(decoder *d, int t, int is_array, int narr, int nrec) {
+/* Pushes a new array (size narr) or object (size nrec). */
+static void push_container(decoder *d, int is_array, int narr, int nrec) {
   lua_createtable(d->L, narr, nrec);
   if (is_array) {
     lua_pushvalue(d->L, DEC_ARRAY_MT);
     lua_setmetatable(d->L, -2);
   }
+}
+
+/* Replaces the placeholder at t with a new array (size narr) or object (size nrec). */
+static void create_at(decoder *d, int t, int is_array, int narr, int nrec) {
+  push_container(d, is_array, narr, nrec);
   lua_replace(d->L, t);
+}
+
+/*
+ * d->p is at '[' or '{': enters one level of nesting, pushes the placeholder slot (*t) the
+ * members are staged above and returns where the first member starts. For an empty container,
+ * pushes it instead, leaves the level and returns NULL.
+ */
+static const unsigned char *open_container(decoder *d, int is_array, int *t) {
+  decode_depth(d);
+  const unsigned char *p = skip_space(d->p + 1);
+  if (*p == (is_array ? ']' : '}')) {
+    push_container(d, is_array, 0, 0);
+    d->p = p + 1;
+    d->depth--;
+    return NULL;
+  }
+  lua_pushnil(d->L);
+  *t = lua_gettop(d->L);
+  return p;
 }
 
 /* d->p is at '[': pushes the array. */
 static void decode_array(decoder *d) {
   lua_State *L = d->L;
-  decode_depth(d);
-  const unsigned char *p = skip_space(d->p + 1);
-  if (*p == ']') {
-    lua_createtable(L, 0, 0);
-    lua_pushvalue(L, DEC_ARRAY_MT);
-    lua_setmetatable(L, -2);
-    d->p = p + 1;
-    d->depth--;
-    return;
-  }
-  lua_pushnil(L);
-  int t = lua_gettop(L), n = 0, created = 0;
+  int t, n = 0, created = 0;
+  const unsigned char *p = open_container(d, 1, &t);
+  if (!p) return;
   lua_Integer total = 0;
   for (;;) {
     d->p = p;
@@ -523,16 +559,9 @@ static void check_unique_key(decoder *d, int t, int n, int created, const unsign
 /* d->p is at '{': pushes the object. */
 static void decode_object(decoder *d) {
   lua_State *L = d->L;
-  decode_depth(d);
-  const unsigned char *p = skip_space(d->p + 1);
-  if (*p == '}') {
-    lua_createtable(L, 0, 0);
-    d->p = p + 1;
-    d->depth--;
-    return;
-  }
-  lua_pushnil(L);
-  int t = lua_gettop(L), n = 0, created = 0;
+  int t, n = 0, created = 0;
+  const unsigned char *p = open_container(d, 0, &t);
+  if (!p) return;
   for (;;) {
     if (*p != '"') decode_unexpected(d, p, "expected a string key in object");
     d->p = p;
@@ -821,18 +850,13 @@ static void put_string(encoder *e, const char *str, size_t len, const path_step 
     }
     char esc[6] = { '\\', 0, 0, 0, 0, 0 };
     size_t n = 2;
-    switch (c) {
-      case '"': esc[1] = '"'; break;
-      case '\\': esc[1] = '\\'; break;
-      case '\b': esc[1] = 'b'; break;
-      case '\f': esc[1] = 'f'; break;
-      case '\n': esc[1] = 'n'; break;
-      case '\r': esc[1] = 'r'; break;
-      case '\t': esc[1] = 't'; break;
-      default:
-        esc[1] = 'u'; esc[2] = '0'; esc[3] = '0';
-        esc[4] = hex[c >> 4]; esc[5] = hex[c & 15];
-        n = 6;
+    int letter = short_escape(c, ESCAPE_BYTE);
+    if (letter >= 0) {
+      esc[1] = (char)letter;
+    } else {
+      esc[1] = 'u'; esc[2] = '0'; esc[3] = '0';
+      esc[4] = hex[c >> 4]; esc[5] = hex[c & 15];
+      n = 6;
     }
     p++;
     jbuf_reserve(e->L, b, n + (size_t)(end - p) + 1);
