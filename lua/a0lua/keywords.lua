@@ -302,12 +302,6 @@ end
 ---------------------------------------------------------------------------------------------------
 -- §4.3: whole-value placeholders left after replacement
 
-local function copy(v)
-  if type(v) ~= "table" or v == json.null then return v end
-  local out = {}
-  for key, value in pairs(v) do out[key] = copy(value) end
-  return setmetatable(out, getmetatable(v))
-end
 
 local function pointer_token(key)
   return (tostring(key):gsub("~", "~0"):gsub("/", "~1"))
@@ -329,7 +323,7 @@ function M.unreplaced(value, opts)
   local subject = opts.type and (opts.name and ("%s %q"):format(opts.type, tostring(opts.name))
     or opts.type)
   local function walk(v, pointer, path)
-    if type(v) ~= "table" or v == json.null or json.is_array(v) then return copy(v) end
+    if type(v) ~= "table" or v == json.null or json.is_array(v) then return util.copy(v) end
     local out = {}
     for _, key in ipairs(util.sorted_string_keys(v)) do
       local item = v[key]
@@ -352,7 +346,7 @@ function M.unreplaced(value, opts)
       end
     end
     for key, item in pairs(v) do
-      if type(key) ~= "string" then out[key] = copy(item) end
+      if type(key) ~= "string" then out[key] = util.copy(item) end
     end
     return setmetatable(out, getmetatable(v))
   end
@@ -473,7 +467,7 @@ function M.preserve(exported, local_tree, mappings, opts)
     error("keywords.preserve: opts must be a table", 2)
   end
   local identifiers = opts and opts.identifiers or {}
-  local merged = copy(exported)
+  local merged = util.copy(exported)
   local warnings = {}
   if mappings == nil or next(mappings) == nil or not is_object(local_tree)
       or not is_object(exported) then

@@ -8,6 +8,8 @@ a0lua.util: the small helpers the engine and the handlers share, defined once.
   util.set_of(list) -> { [v] = true } the values of a list (nil or a non-table: an empty set)
   util.sorted_keys(t) -> keys         the keys of t, sorted (keys of one type)
   util.sorted_string_keys(t) -> keys  the string keys of t, sorted (other keys left out)
+  util.copy(v) -> v                   a deep copy; each table keeps its metatable (arrays stay
+                                      arrays), null and other values are returned as they are
   util.replace_plain(text, needle, replacement) -> text   every occurrence, no patterns
   util.allow_delete(ctx) -> boolean   AUTH0_ALLOW_DELETE is on in ctx.config
   util.message_of(v) -> text          the message of any error value: its tostring when it has
@@ -43,6 +45,13 @@ function M.sorted_keys(t)
   for k in pairs(t) do keys[#keys + 1] = k end
   table.sort(keys)
   return keys
+end
+
+function M.copy(v)
+  if type(v) ~= "table" or v == NULL then return v end
+  local out = {}
+  for k, x in pairs(v) do out[k] = M.copy(x) end
+  return setmetatable(out, getmetatable(v))
 end
 
 function M.sorted_string_keys(t)

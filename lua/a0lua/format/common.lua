@@ -89,12 +89,7 @@ function M.email_body_ref(connection)
   return body
 end
 
-function M.copy(v)
-  if type(v) ~= "table" or v == json.null then return v end
-  local out = {}
-  for k, x in pairs(v) do out[k] = M.copy(x) end
-  return setmetatable(out, getmetatable(v))
-end
+M.copy = util.copy
 
 -- Lists in config may arrive as arrays or (unparsed) JSON strings.
 local function list_of(value)
