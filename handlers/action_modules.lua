@@ -10,13 +10,10 @@ local NULL = json.null
 local Base = handler.Base
 local actions = handlers.base("actions")
 
-local SCHEMA = {
-  type = "object",
+local SCHEMA = handler.named_schema{
   required = { "name", "code" },
   additionalProperties = true,
   properties = {
-    id = { type = "string" },
-    name = { type = "string" },
     code = { type = "string" },
     dependencies = {
       type = "array",

@@ -24,12 +24,8 @@ local function strategy_overrides()
   return { type = { "object", "null" }, properties = props }
 end
 
-local SCHEMA = {
-  type = "object",
-  required = { "name" },
+local SCHEMA = handler.named_schema{
   properties = {
-    id = { type = "string" },
-    name = { type = "string" },
     organization = {
       type = "object",
       properties = { show_as_button = MEMBERSHIP, assign_membership_on_login = MEMBERSHIP },

@@ -25,12 +25,10 @@ local SECRET_OF = {
 }
 local SECRET_FIELDS = { "token", "password", "header_value" }
 
-local SCHEMA = {
-  type = "object",
+local SCHEMA = handler.named_schema{
   required = { "name", "destination" },
   properties = {
-    name = { type = "string", minLength = 1, maxLength = 128 },
-    id = { type = "string" },
+    name = handler.bounded_name_schema(128),
     status = { type = "string", enum = { "enabled", "disabled" } },
     subscriptions = {
       type = "array",

@@ -11,12 +11,10 @@ local APP_IDS = { "ACTIVECAMPAIGN", "AIRTABLE", "AUTH0", "BIGQUERY", "CLEARBIT",
   "GOOGLE_SHEETS", "HTTP", "HUBSPOT", "JWT", "MAILCHIMP", "MAILJET", "PIPEDRIVE", "SALESFORCE",
   "SENDGRID", "SLACK", "STRIPE", "TELEGRAM", "TWILIO", "WHATSAPP", "ZAPIER" }
 
-local SCHEMA = {
-  type = "object",
+local SCHEMA = handler.named_schema{
   required = { "name", "app_id" },
   properties = {
-    id = { type = "string" },
-    name = { type = "string", minLength = 1, maxLength = 150 },
+    name = handler.bounded_name_schema(150),
     app_id = { type = "string", enum = APP_IDS },
     environment = { type = "string" },
     setup = { type = "object" },

@@ -40,12 +40,9 @@ local TYPES = {}
 for t in pairs(ACTIONS) do TYPES[#TYPES + 1] = t end
 table.sort(TYPES)
 
-local SCHEMA = {
-  type = "object",
-  required = { "name" },
+local SCHEMA = handler.named_schema{
   properties = {
-    id = { type = "string" },
-    name = { type = "string", minLength = 1, maxLength = 150 },
+    name = handler.bounded_name_schema(150),
     actions = {
       type = "array",
       items = {

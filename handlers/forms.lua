@@ -67,12 +67,9 @@ local function nullable(schema)
   return out
 end
 
-local SCHEMA = {
-  type = "object",
-  required = { "name" },
+local SCHEMA = handler.named_schema{
   properties = {
-    id = { type = "string" },
-    name = { type = "string", minLength = 1, maxLength = 150 },
+    name = handler.bounded_name_schema(150),
     languages = nullable{ type = "object", additionalProperties = false,
       properties = { primary = { type = "string" }, default = { type = "string" } } },
     nodes = nullable{ type = "array", items = NODE },

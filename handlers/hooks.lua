@@ -17,13 +17,11 @@ local TRIGGERS = { "credentials-exchange", "pre-user-registration", "post-user-r
 -- What the API shows instead of a secret's value (and what an a0deploy export writes).
 local NOT_SHOWN = "_VALUE_NOT_SHOWN_"
 
-local SCHEMA = {
-  type = "object",
+local SCHEMA = handler.named_schema{
   required = { "script", "name", "triggerId" },
   properties = {
-    id = { type = "string" },
     script = { type = "string", default = "" },
-    name = { type = "string", pattern = "^[^-\\s][a-zA-Z0-9-\\s]+[^-\\s]$" },
+    name = handler.script_name_schema(),
     enabled = { type = "boolean", default = false },
     triggerId = { type = "string", enum = TRIGGERS },
     secrets = { type = "object", default = {}, additionalProperties = { type = "string" } },

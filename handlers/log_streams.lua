@@ -27,12 +27,8 @@ local FILTER_NAMES = { "auth.login.fail", "auth.login.notification", "auth.login
   "auth.token_exchange.success", "management.fail", "management.success", "scim.event",
   "system.notification", "user.fail", "user.notification", "user.success", "actions", "other" }
 
-local SCHEMA = {
-  type = "object",
-  required = { "name" },
+local SCHEMA = handler.named_schema{
   properties = {
-    name = { type = "string" },
-    id = { type = "string" },
     type = { type = "string", enum = TYPES },
     status = { type = "string", enum = { "active", "paused", "suspended" } },
     isPriority = { type = "boolean" },

@@ -7,12 +7,8 @@ local json = require("a0lua.core.json")
 local NULL = json.null
 local Base = handler.Base
 
-local SCHEMA = {
-  type = "object",
-  required = { "name" },
+local SCHEMA = handler.named_schema{
   properties = {
-    name = { type = "string" },
-    id = { type = "string" },
     description = { type = "string" },
     type = { type = "string", enum = { "tenant", "organization" } },
     permissions = {

@@ -15,12 +15,9 @@ local DEFAULT_STAGE = "login_success"
 local DEPRECATED = "Rules are deprecated, migrate to using actions instead. See: "
   .. "https://auth0.com/docs/customize/actions/migrate/migrate-from-rules-to-actions"
 
-local SCHEMA = {
-  type = "object",
-  required = { "name" },
+local SCHEMA = handler.named_schema{
   properties = {
-    id = { type = "string" },
-    name = { type = "string", pattern = "^[^-\\s][a-zA-Z0-9-\\s]+[^-\\s]$" },
+    name = handler.script_name_schema(),
     script = { type = "string", default = "" },
     order = { type = { "number", "null" }, default = NULL },
     enabled = { type = "boolean", default = true },

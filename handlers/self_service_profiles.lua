@@ -16,12 +16,8 @@ local STRATEGIES = { "oidc", "samlp", "waad", "google-apps", "adfs", "okta", "au
 -- The custom text a0deploy reads: the only language and page the API has.
 local LANGUAGE, PAGE = "en", "get-started"
 
-local SCHEMA = {
-  type = "object",
-  required = { "name" },
+local SCHEMA = handler.named_schema{
   properties = {
-    id = { type = "string" },
-    name = { type = "string" },
     description = { type = "string" },
     user_attributes = {
       type = "array",

@@ -6,12 +6,9 @@ local handler = require("a0lua.handler")
 local json = require("a0lua.core.json")
 local util = require("a0lua.util")
 
-local SCHEMA = {
-  type = "object",
+local SCHEMA = handler.named_schema{
   required = { "name", "subject_token_type", "action", "type" },
   properties = {
-    id = { type = "string" },
-    name = { type = "string" },
     subject_token_type = { type = "string" },
     action = { type = "string" },
     type = { type = "string", enum = { "custom_authentication" } },

@@ -51,12 +51,8 @@ local function attribute_override()
 end
 
 -- a0deploy's schema, defaults included (they are injected, then sent, as a0deploy does).
-local SCHEMA = {
-  type = "object",
-  required = { "name" },
+local SCHEMA = handler.named_schema{
   properties = {
-    id = { type = "string" },
-    name = { type = "string" },
     user_id = {
       type = "object",
       properties = {

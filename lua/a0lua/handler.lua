@@ -766,6 +766,29 @@ function M.token_quota_schema(nullable)
   }
 end
 
+-- The item schema of a list type whose items have an id and a name: `schema` with type "object",
+-- `required` { "name" } unless given, and the string properties id and name unless the schema
+-- bounds them itself. Returns `schema`.
+function M.named_schema(schema)
+  schema.type = "object"
+  schema.required = schema.required or { "name" }
+  schema.properties = schema.properties or {}
+  schema.properties.id = schema.properties.id or { type = "string" }
+  schema.properties.name = schema.properties.name or { type = "string" }
+  return schema
+end
+
+-- A name of 1 to `max` characters (a0deploy's bounds for flows, forms, vault connections (150)
+-- and event streams (128)).
+function M.bounded_name_schema(max)
+  return { type = "string", minLength = 1, maxLength = max }
+end
+
+-- The name of a rule or hook: letters, digits, spaces and dashes, no dash or space at either end.
+function M.script_name_schema()
+  return { type = "string", pattern = "^[^-\\s][a-zA-Z0-9-\\s]+[^-\\s]$" }
+end
+
 function M.validate_keys(h, _, items, report)
   M.check_unique_keys(h, items, report)
 end
