@@ -7,7 +7,6 @@ local handlers = require("a0lua.handlers")
 local json = require("a0lua.core.json")
 
 local NULL = json.null
-local Base = handler.Base
 local actions = handlers.base("actions")
 
 local SCHEMA = handler.named_schema{
@@ -69,9 +68,7 @@ end
 
 -- The fields that differ, secrets by name; then `all_changes_published` (a publish) when the
 -- files ask for it and anything changes or the tenant's module has changes not published.
-function M.diff(self, ctx, desired, current)
-  current = current or {}
-  local payload, diffs = Base.diff(self, ctx, desired, current)
+M.diff = handler.diff_then(function(_, _, desired, current, payload, diffs)
   payload, diffs = actions.diff_secrets(desired, current, payload, diffs or {})
   if desired.all_changes_published == true
       and (payload ~= nil or current.all_changes_published ~= true) then
@@ -83,7 +80,7 @@ function M.diff(self, ctx, desired, current)
   end
   if payload == nil then return nil end
   return payload, diffs
-end
+end)
 
 -- The module itself: a create without what only the tenant says; an update only code,
 -- dependencies and secrets (UpdateActionModuleRequestContent). Publishing is not part of it.

@@ -7,7 +7,6 @@ local json = require("a0lua.core.json")
 local util = require("a0lua.util")
 
 local NULL = json.null
-local Base = handler.Base
 
 local POLL_MS = 1000        -- between two looks at a building draft
 local MAX_POLLS = 120       -- how long a build may take: about two minutes
@@ -250,9 +249,7 @@ M.diff_secrets = diff_secrets
 
 -- Secrets by their names (above); `deployed: true` asks for a deploy when anything changes or
 -- the tenant's action has changes not deployed.
-function M.diff(self, ctx, desired, current)
-  current = current or {}
-  local payload, diffs = Base.diff(self, ctx, desired, current)
+M.diff = handler.diff_then(function(_, _, desired, current, payload, diffs)
   payload, diffs = diff_secrets(desired, current, payload, diffs or {})
   if desired.deployed == true and (payload ~= nil or current.all_changes_deployed ~= true) then
     payload = payload or {}
@@ -264,7 +261,7 @@ function M.diff(self, ctx, desired, current)
   end
   if payload == nil then return nil end
   return payload, diffs
-end
+end)
 
 -- Waits until the action's draft is built, then deploys it (POST .../deploy). A deploy refused
 -- because the draft is not built yet is tried again (docs/handlers.md §actions).

@@ -495,9 +495,7 @@ function M.diff(self, ctx, desired, current)
     payload.options = options_to_send(ctx, desired, current)
   end
   local function add(field, value)
-    payload = payload or {}
-    payload[field] = value
-    diffs[#diffs + 1] = { path = field, from = current[field], to = value }
+    payload, diffs = handler.add_change(payload, diffs, field, value, current[field])
   end
   local clients = M.enabled_clients_change(desired, current)
   if clients then add("enabled_clients", clients) end

@@ -110,9 +110,8 @@ end
 function M.diff(self, ctx, desired, current)
   local payload, diffs = Base.diff(self, ctx, desired, current)
   if desired.is_default == true and (current or {}).is_default ~= true then
-    payload, diffs = payload or {}, diffs or {}
-    payload.is_default = true
-    diffs[#diffs + 1] = { path = "is_default", from = (current or {}).is_default, to = true }
+    payload, diffs = handler.add_change(payload, diffs, "is_default", true,
+      (current or {}).is_default)
   end
   return payload, diffs
 end

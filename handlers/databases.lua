@@ -6,7 +6,6 @@ local errors = require("a0lua.errors")
 local json = require("a0lua.core.json")
 local util = require("a0lua.util")
 
-local Base = handler.Base
 local connections = handlers.base("connections")
 
 local SCRIPTS = { "get_user", "create", "verify", "login", "change_password", "delete",
@@ -280,18 +279,14 @@ function M.resolve(_, ctx, desired)
 end
 
 -- enabled_clients compared as a set and never emptied (as for connections).
-function M.diff(self, ctx, desired, current)
-  current = current or {}
-  local payload, diffs = Base.diff(self, ctx, desired, current)
+M.diff = handler.diff_then(function(_, _, desired, current, payload, diffs)
   local clients = connections.enabled_clients_change(desired, current)
   if clients then
-    payload = payload or {}
-    diffs = diffs or {}
-    payload.enabled_clients = clients
-    diffs[#diffs + 1] = { path = "enabled_clients", from = current.enabled_clients, to = clients }
+    payload, diffs = handler.add_change(payload, diffs, "enabled_clients", clients,
+      current.enabled_clients)
   end
   return payload, diffs
-end
+end)
 
 local function fix_action(ctx, options)
   local hash = is_obj(options) and options.custom_password_hash

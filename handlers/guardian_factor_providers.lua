@@ -177,9 +177,7 @@ function M.diff(_, _, desired, current)
   for _, f in ipairs(spec.fields) do
     local dv = desired[f]
     if dv ~= nil and not handler.matches(dv, current[f]) then
-      payload = payload or {}
-      payload[f] = handler.deep_copy(dv)
-      diffs[#diffs + 1] = { path = f, from = current[f], to = dv }
+      payload, diffs = handler.add_change(payload, diffs, f, handler.deep_copy(dv), current[f])
     end
   end
   if payload == nil then return nil end

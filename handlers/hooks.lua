@@ -9,7 +9,6 @@ local json = require("a0lua.core.json")
 local util = require("a0lua.util")
 
 local NULL = json.null
-local Base = handler.Base
 local rules = handlers.base("rules")
 
 local TRIGGERS = { "credentials-exchange", "pre-user-registration", "post-user-registration",
@@ -194,9 +193,7 @@ local function secret_plan(ctx, desired, current, other_change)
 end
 
 -- The hook's own fields as the generic diff has them; secrets by their keys.
-function M.diff(self, ctx, desired, current)
-  current = current or {}
-  local payload, diffs = Base.diff(self, ctx, desired, current)
+M.diff = handler.diff_then(function(_, ctx, desired, current, payload, diffs)
   diffs = diffs or {}
   local secrets = secret_plan(ctx, desired, current, payload ~= nil)
   if secrets then
@@ -214,7 +211,7 @@ function M.diff(self, ctx, desired, current)
   end
   if payload == nil then return nil end
   return payload, diffs
-end
+end)
 
 -- The hook's own request: secrets are written apart (no hook body takes them); an update
 -- leaves the trigger out too (strip_update).

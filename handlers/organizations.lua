@@ -12,7 +12,6 @@ local json = require("a0lua.core.json")
 local util = require("a0lua.util")
 
 local NULL = json.null
-local Base = handler.Base
 
 local SUB = { "connections", "client_grants", "discovery_domains", "clients" }
 local CONNECTION_FIELDS = { "assign_membership_on_login", "show_as_button", "is_signup_enabled",
@@ -378,9 +377,7 @@ local function sub_changes(ctx, field, want, have)
 end
 
 -- Top-level fields as the generic handler compares them; each sub-resource by difference.
-function M.diff(self, ctx, desired, current)
-  current = current or {}
-  local payload, diffs = Base.diff(self, ctx, desired, current)
+M.diff = handler.diff_then(function(_, ctx, desired, current, payload, diffs)
   for _, field in ipairs(SUB) do
     -- An organization without discovery domains or clients on the tenant's side (the feature is
     -- off there) is not compared for them.
@@ -388,15 +385,13 @@ function M.diff(self, ctx, desired, current)
         and #list_of(desired[field]) == 0) then
       local add, update, remove = sub_changes(ctx, field, desired[field], current[field])
       if #add + #update + #remove > 0 then
-        payload = payload or {}
-        diffs = diffs or {}
-        payload[field] = handler.deep_copy(desired[field] or json.array())
-        diffs[#diffs + 1] = { path = field, from = current[field], to = payload[field] }
+        payload, diffs = handler.add_change(payload, diffs, field,
+          handler.deep_copy(desired[field] or json.array()), current[field])
       end
     end
   end
   return payload, diffs
-end
+end)
 
 --------------------------------------------------------------------------------------------------
 -- Writes

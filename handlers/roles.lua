@@ -5,7 +5,6 @@ local handler = require("a0lua.handler")
 local json = require("a0lua.core.json")
 
 local NULL = json.null
-local Base = handler.Base
 
 local SCHEMA = handler.named_schema{
   properties = {
@@ -81,20 +80,15 @@ function M.fetch(self, ctx)
 end
 
 -- Permissions compare as a set; the rest as the generic handler does.
-function M.diff(self, ctx, desired, current)
-  current = current or {}
-  local payload, diffs = Base.diff(self, ctx, desired, current)
+M.diff = handler.diff_then(function(_, _, desired, current, payload, diffs)
   if desired.permissions ~= nil and desired.permissions ~= NULL then
     local want, have = sorted(desired.permissions), sorted(current.permissions)
     if not handler.deep_equal(want, have) then
-      payload = payload or {}
-      diffs = diffs or {}
-      payload.permissions = want
-      diffs[#diffs + 1] = { path = "permissions", from = current.permissions, to = want }
+      payload, diffs = handler.add_change(payload, diffs, "permissions", want, current.permissions)
     end
   end
   return payload, diffs
-end
+end)
 
 -- Adds and removes permissions so that the role has `want` (have: what it has now).
 local function sync_permissions(ctx, id, want, have)

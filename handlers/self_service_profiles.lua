@@ -8,7 +8,6 @@ local json = require("a0lua.core.json")
 local util = require("a0lua.util")
 
 local NULL = json.null
-local Base = handler.Base
 
 local STRATEGIES = { "oidc", "samlp", "waad", "google-apps", "adfs", "okta", "auth0-samlp",
   "okta-samlp", "keycloak-samlp", "pingfederate" }
@@ -146,9 +145,7 @@ local function changed_text(desired, current)
 end
 
 -- The profile's own fields as the generic handler compares them; the custom text page by page.
-function M.diff(self, ctx, desired, current)
-  current = current or {}
-  local payload, diffs = Base.diff(self, ctx, desired, current)
+M.diff = handler.diff_then(function(_, _, desired, current, payload, diffs)
   local text = changed_text(desired, current)
   if text then
     payload, diffs = payload or {}, diffs or {}
@@ -162,7 +159,7 @@ function M.diff(self, ctx, desired, current)
     end
   end
   return payload, diffs
-end
+end)
 
 -- The profile's own request, without its custom text. An empty allowed_strategies is left out
 -- of a create: the API refuses it (minItems 1) and gives a new profile none anyway.

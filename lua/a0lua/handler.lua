@@ -623,6 +623,27 @@ function M.update_then(h, ctx, current, payload, after)
   return updated
 end
 
+-- A diff that adds to the generic one (h:diff): after(self, ctx, desired, current, payload, diffs)
+-- gets the generic payload and diffs (nil when nothing differs there) with `current` {} for an
+-- item the tenant does not have, and returns the payload and diffs.
+function M.diff_then(after)
+  return function(self, ctx, desired, current)
+    current = current or {}
+    local payload, diffs = Base.diff(self, ctx, desired, current)
+    return after(self, ctx, desired, current, payload, diffs)
+  end
+end
+
+-- One changed field added to a diff (payload and diffs may still be nil): `value` sent as
+-- payload[field], the change shown as { path = field, from = from, to = value }.
+-- Returns payload, diffs.
+function M.add_change(payload, diffs, field, value, from)
+  payload, diffs = payload or {}, diffs or {}
+  payload[field] = value
+  diffs[#diffs + 1] = { path = field, from = from, to = value }
+  return payload, diffs
+end
+
 function M.own_request(h, op, payload, current, without)
   if op == "create" then return "POST", h.path, M.strip(payload, without) end
   local body = M.strip(payload, h.strip_update)
