@@ -799,6 +799,13 @@ function M.named_schema(schema)
   return schema
 end
 
+-- The item schema of a keyed list whose keys are a fixed set: an object that requires its key
+-- field `key`, one of `names`, and has `properties` besides.
+function M.keyed_schema(key, names, properties)
+  properties[key] = { type = "string", enum = names }
+  return { type = "object", required = { key }, properties = properties }
+end
+
 -- A name of 1 to `max` characters (a0deploy's bounds for flows, forms, vault connections (150)
 -- and event streams (128)).
 function M.bounded_name_schema(max)
