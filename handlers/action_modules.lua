@@ -7,6 +7,7 @@ local handlers = require("a0lua.handlers")
 local json = require("a0lua.core.json")
 
 local NULL = json.null
+local Base = handler.Base
 local actions = handlers.base("actions")
 
 local SCHEMA = handler.named_schema{
@@ -56,7 +57,7 @@ local function module_path(id, ...) return handler.item_path(M, id, ...) end
 
 -- GET /actions/modules. A tenant without action modules (404, 501, 403) has none.
 function M.fetch(self, ctx)
-  local list, err = ctx.api:list(self.path, handler.deep_copy(self.list))
+  local list, err = Base.fetch(self, ctx)
   if list ~= nil then return list end
   local s = status_of(err)
   if s == 404 or s == 501 or s == 403 then

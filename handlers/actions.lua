@@ -7,6 +7,7 @@ local json = require("a0lua.core.json")
 local util = require("a0lua.util")
 
 local NULL = json.null
+local Base = handler.Base
 
 local POLL_MS = 1000        -- between two looks at a building draft
 local MAX_POLLS = 120       -- how long a build may take: about two minutes
@@ -110,7 +111,7 @@ local function action_path(id, ...) return handler.item_path(M, id, ...) end
 -- GET /actions/actions. Actions switched off on the tenant (404, 501, 403 feature_not_enabled)
 -- read as none; the service's own 500 says how to skip actions.
 function M.fetch(self, ctx)
-  local list, err = ctx.api:list(self.path, { paging = "actions", key = "actions" })
+  local list, err = Base.fetch(self, ctx)
   if list ~= nil then return list end
   if handler.feature_off(err) then
     info(ctx, "actions: not enabled on the tenant, skipped")

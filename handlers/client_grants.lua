@@ -4,6 +4,7 @@
 local handler = require("a0lua.handler")
 local json = require("a0lua.core.json")
 local util = require("a0lua.util")
+local Base = handler.Base
 
 
 -- ANY_SUBJECT marks grants that may match on (client_id, audience) alone: every grant of the
@@ -107,7 +108,7 @@ end
 -- The grants of the deploying client are never read (so never changed); with third-party
 -- clients excluded, only grants of first-party clients (and default_for grants) are kept.
 function M.fetch(self, ctx)
-  local list, err = ctx.api:list(self.path, { paging = "checkpoint", key = "client_grants" })
+  local list, err = Base.fetch(self, ctx)
   if list == nil then return nil, err end
   local cfg = config(ctx)
   local first_party

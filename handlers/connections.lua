@@ -326,7 +326,7 @@ end
 -- GET /connections minus database connections; per connection its enabled clients (replacing
 -- the deprecated enabled_clients field), SCIM configuration and directory provisioning.
 function M.fetch(self, ctx)
-  local all, err = ctx.api:list(self.path, { paging = "checkpoint", key = "connections" })
+  local all, err = Base.fetch(self, ctx)
   if all == nil then return nil, err end
   local list = json.array()
   for _, c in ipairs(all) do

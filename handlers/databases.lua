@@ -5,6 +5,7 @@ local handlers = require("a0lua.handlers")
 local errors = require("a0lua.errors")
 local json = require("a0lua.core.json")
 local util = require("a0lua.util")
+local Base = handler.Base
 
 local connections = handlers.base("connections")
 
@@ -150,8 +151,7 @@ local is_obj = handler.is_table
 -- Reading the tenant
 
 function M.fetch(self, ctx)
-  local all, err = ctx.api:list(self.path,
-    { paging = "checkpoint", key = "connections", query = { strategy = "auth0" } })
+  local all, err = Base.fetch(self, ctx)
   if all == nil then return nil, err end
   local list = json.array()
   for _, c in ipairs(all) do

@@ -9,6 +9,7 @@ local json = require("a0lua.core.json")
 local util = require("a0lua.util")
 
 local NULL = json.null
+local Base = handler.Base
 local rules = handlers.base("rules")
 
 local TRIGGERS = { "credentials-exchange", "pre-user-registration", "post-user-registration",
@@ -64,7 +65,7 @@ M.normal_name = normal_name
 -- keys (GET /hooks/{id}/secrets): of every hook for an export, of the hooks the files name for
 -- a plan. 404, 501: none; a tenant without hooks (403, deprecated) as for rules (§rules).
 function M.fetch(self, ctx, want)
-  local list, err = ctx.api:list(self.path, handler.deep_copy(self.list))
+  local list, err = Base.fetch(self, ctx)
   if list == nil then
     local status = type(err) == "table" and err.status
     if status == 404 or status == 501 then return json.array() end

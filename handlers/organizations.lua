@@ -12,6 +12,7 @@ local json = require("a0lua.core.json")
 local util = require("a0lua.util")
 
 local NULL = json.null
+local Base = handler.Base
 
 local SUB = { "connections", "client_grants", "discovery_domains", "clients" }
 local CONNECTION_FIELDS = { "assign_membership_on_login", "show_as_button", "is_signup_enabled",
@@ -237,7 +238,7 @@ local function read_sub(ctx, org, clients)
 end
 
 function M.fetch(self, ctx)
-  local list, err = ctx.api:list(self.path, { paging = "checkpoint", key = "organizations" })
+  local list, err = Base.fetch(self, ctx)
   if list == nil then
     if status_of(err) == 404 or status_of(err) == 501 then return json.array() end
     return nil, err

@@ -92,7 +92,7 @@ end
 
 -- The Management API is never listed; system APIs are reduced to what can be managed.
 function M.fetch(self, ctx)
-  local list, err = ctx.api:list(self.path, { paging = "offset", key = "resource_servers" })
+  local list, err = Base.fetch(self, ctx)
   if list == nil then return nil, err end
   local out = json.array()
   for _, rs in ipairs(list) do

@@ -5,6 +5,7 @@ local handler = require("a0lua.handler")
 local json = require("a0lua.core.json")
 
 local NULL = json.null
+local Base = handler.Base
 
 local SCHEMA = handler.named_schema{
   properties = {
@@ -57,7 +58,7 @@ end
 -- Tenant roles only (organization roles are not managed), each with its permissions reduced to
 -- {permission_name, resource_server_identifier}.
 function M.fetch(self, ctx)
-  local list, err = ctx.api:list(self.path, { paging = "offset", key = "roles" })
+  local list, err = Base.fetch(self, ctx)
   if list == nil then return nil, err end
   local roles = json.array()
   for _, r in ipairs(list) do

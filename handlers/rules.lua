@@ -67,7 +67,7 @@ end
 -- a0deploy reads it), an error naming the type when they ask for some (never a silent skip);
 -- an export (want nil) gets the error, which it turns into a warning and leaves rules out.
 function M.fetch(self, ctx, want)
-  local list, err = ctx.api:list(self.path, handler.deep_copy(self.list))
+  local list, err = Base.fetch(self, ctx)
   if list ~= nil then return list end
   if not unavailable(err) then return nil, err end
   if type(want) == "table" and #want == 0 then

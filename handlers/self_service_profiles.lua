@@ -8,6 +8,7 @@ local json = require("a0lua.core.json")
 local util = require("a0lua.util")
 
 local NULL = json.null
+local Base = handler.Base
 
 local STRATEGIES = { "oidc", "samlp", "waad", "google-apps", "adfs", "okta", "auth0-samlp",
   "okta-samlp", "keycloak-samlp", "pingfederate" }
@@ -50,12 +51,10 @@ local SCHEMA = handler.named_schema{
   },
 }
 
-local LIST = { paging = "offset", key = "self_service_profiles" }
-
 local M = {
   type = "selfServiceProfiles",
   path = "/self-service-profiles",
-  list = LIST,
+  list = { paging = "offset", key = "self_service_profiles" },
   schema = SCHEMA,
   -- (customText is kept in the create payload: it is written after the POST, write_request)
   strip_update = { "customText" },
@@ -82,7 +81,7 @@ end
 
 -- The profiles, each with customText.en["get-started"] when that text is set.
 function M.fetch(self, ctx)
-  local list, err = ctx.api:list(self.path, handler.deep_copy(LIST))
+  local list, err = Base.fetch(self, ctx)
   if list == nil then return nil, err end
   local ok, terr = handler.each_checked(list, function(profile)
     local text, rerr = ctx.api:request("GET", text_path(profile.id, LANGUAGE, PAGE))

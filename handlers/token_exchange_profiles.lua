@@ -5,6 +5,7 @@
 local handler = require("a0lua.handler")
 local json = require("a0lua.core.json")
 local util = require("a0lua.util")
+local Base = handler.Base
 
 local SCHEMA = handler.named_schema{
   required = { "name", "subject_token_type", "action", "type" },
@@ -71,7 +72,7 @@ end
 -- GET /token-exchange-profiles (every page), each action id as the action's name. A tenant
 -- without the feature (403) has none, with a warning; so does one without the route (404, 501).
 function M.fetch(self, ctx)
-  local list, err = ctx.api:list(self.path, handler.deep_copy(self.list))
+  local list, err = Base.fetch(self, ctx)
   if list == nil then
     local s = status_of(err)
     if s == 403 then
