@@ -47,7 +47,7 @@ local M = {
 
 -- GET /connection-profiles (checkpoint, take 10); a tenant without the feature has none.
 function M.fetch(self, ctx)
-  return handler.optional_list(ctx, self.path, handler.deep_copy(LIST))
+  return handler.optional_list(ctx, self.path, handler.deep_copy(self.list))
 end
 
 return M

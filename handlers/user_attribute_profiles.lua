@@ -97,7 +97,7 @@ local M = {
 -- GET /user-attribute-profiles?is_global=false (checkpoint, take 10); a tenant without the
 -- feature has none.
 function M.fetch(self, ctx)
-  return handler.optional_list(ctx, self.path, handler.deep_copy(LIST))
+  return handler.optional_list(ctx, self.path, handler.deep_copy(self.list))
 end
 
 -- The attributes are one map, replaced as a whole by PATCH: an attribute the files no longer

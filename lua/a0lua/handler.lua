@@ -806,6 +806,16 @@ function M.keyed_schema(key, names, properties)
   return { type = "object", required = { key }, properties = properties }
 end
 
+-- The schema of a setting that is one list of values from a fixed set (the guardian policies,
+-- the phone factor's message types): { [field] = { values... } } and nothing else.
+function M.enum_list_schema(field, values)
+  return {
+    type = "object",
+    properties = { [field] = { type = "array", items = { type = "string", enum = values } } },
+    additionalProperties = false,
+  }
+end
+
 -- A name of 1 to `max` characters (a0deploy's bounds for flows, forms, vault connections (150)
 -- and event streams (128)).
 function M.bounded_name_schema(max)
