@@ -150,12 +150,7 @@ M.diff = handler.diff_then(function(_, _, _, current, payload, diffs)
       payload[m] = nil
     end
   end
-  if next(payload) == nil then return nil end
-  local kept = {}
-  for _, d in ipairs(diffs or {}) do
-    if payload[tostring(d.path):match("^[^.]+")] ~= nil then kept[#kept + 1] = d end
-  end
-  return payload, kept
+  return handler.keep_fields(payload, diffs, function(field) return payload[field] ~= nil end)
 end)
 
 -- An empty flags object is not written (also when only read-only flags made it non-empty).

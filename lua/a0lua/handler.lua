@@ -644,6 +644,20 @@ function M.add_change(payload, diffs, field, value, from)
   return payload, diffs
 end
 
+-- A diff reduced to the fields keep(field) accepts: the others leave the payload, and the changes
+-- under them the diffs. Returns payload, diffs; nil when no field is left.
+function M.keep_fields(payload, diffs, keep)
+  for k in pairs(payload) do
+    if not keep(k) then payload[k] = nil end
+  end
+  if next(payload) == nil then return nil end
+  local kept = {}
+  for _, d in ipairs(diffs or {}) do
+    if keep(tostring(d.path):match("^[^.]+")) then kept[#kept + 1] = d end
+  end
+  return payload, kept
+end
+
 function M.own_request(h, op, payload, current, without)
   if op == "create" then return "POST", h.path, M.strip(payload, without) end
   local body = M.strip(payload, h.strip_update)
