@@ -157,15 +157,12 @@ end
 
 -- Client names become ids (names of clients the tenant does not have yet stay: they are
 -- resolved again when the grant is created, after the clients).
-function M.resolve(_, ctx, desired)
-  for _, g in handler.items(desired) do
-    local shown = g.client_id
-    g.client_id = client_id_of(ctx, g.client_id)
-    if not present(g.subject_type) then g[ANY_SUBJECT] = true end
-    g[KEY] = key_of(shown, g)
-  end
-  return desired
-end
+M.resolve = handler.resolve_each(function(ctx, g)
+  local shown = g.client_id
+  g.client_id = client_id_of(ctx, g.client_id)
+  if not present(g.subject_type) then g[ANY_SUBJECT] = true end
+  g[KEY] = key_of(shown, g)
+end)
 
 -- Grants of the deploying client, of excluded clients (by name or id), system grants, and with
 -- third-party clients excluded the grants of third-party clients are never touched.

@@ -381,16 +381,13 @@ function M.resolve_enabled_clients(ctx, item)
   end
 end
 
-function M.resolve(_, ctx, desired)
-  for _, c in handler.items(desired) do
-    M.resolve_enabled_clients(ctx, c)
-    local idp = type(c.options) == "table" and c.options.idpinitiated
-    if type(idp) == "table" and present(idp.client_id) then
-      idp.client_id = M.client_ids(ctx, { idp.client_id })[1]
-    end
+M.resolve = handler.resolve_each(function(ctx, c)
+  M.resolve_enabled_clients(ctx, c)
+  local idp = type(c.options) == "table" and c.options.idpinitiated
+  if type(idp) == "table" and present(idp.client_id) then
+    idp.client_id = M.client_ids(ctx, { idp.client_id })[1]
   end
-  return desired
-end
+end)
 
 -- The desired item as compared with the tenant's: SAML certificates decoded when the file holds
 -- them base64-encoded (as exports write them).

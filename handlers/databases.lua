@@ -267,16 +267,13 @@ local function action_id_of(ctx, value, fresh)
 end
 
 -- enabled_clients names become ids; custom_password_hash.action_id an action name becomes its id.
-function M.resolve(_, ctx, desired)
-  for _, db in handler.items(desired) do
-    connections.resolve_enabled_clients(ctx, db)
-    local hash = get(db, "options", "custom_password_hash")
-    if is_obj(hash) and present(hash.action_id) then
-      hash.action_id = action_id_of(ctx, hash.action_id)
-    end
+M.resolve = handler.resolve_each(function(ctx, db)
+  connections.resolve_enabled_clients(ctx, db)
+  local hash = get(db, "options", "custom_password_hash")
+  if is_obj(hash) and present(hash.action_id) then
+    hash.action_id = action_id_of(ctx, hash.action_id)
   end
-  return desired
-end
+end)
 
 -- enabled_clients compared as a set and never emptied (as for connections).
 M.diff = handler.diff_then(function(_, _, desired, current, payload, diffs)

@@ -107,10 +107,7 @@ function M.resolve(_, ctx, desired)
     end
     local auth = authorization_of(item)
     for _, f in ipairs(SECRET_FIELDS) do
-      if auth and type(auth[f]) == "string" and not handler.is_placeholder(auth[f]) and ctx.log
-        and ctx.log.add_secret then
-        ctx.log:add_secret(auth[f])
-      end
+      if auth then handler.mask_secret(ctx, auth[f]) end
     end
   end
   return desired

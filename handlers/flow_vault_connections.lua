@@ -52,21 +52,15 @@ local warn = handler.warn
 -- one: masked in what a0lua logs.
 local function hide(ctx, v, key)
   if type(v) == "string" then
-    if key ~= "type" and v ~= "" and not handler.is_placeholder(v) and ctx.log
-      and ctx.log.add_secret then
-      ctx.log:add_secret(v)
-    end
+    if key ~= "type" and v ~= "" then handler.mask_secret(ctx, v) end
   elseif type(v) == "table" then
     for k, x in pairs(v) do hide(ctx, x, k) end
   end
 end
 
-function M.resolve(_, ctx, desired)
-  for _, item in handler.items(desired) do
-    hide(ctx, item.setup)
-  end
-  return desired
-end
+M.resolve = handler.resolve_each(function(ctx, item)
+  hide(ctx, item.setup)
+end)
 
 -- Only the name can differ in a way the API changes; a different app is a warning (delete the
 -- connection to make it again). A matching connection sends nothing, whatever its setup: a

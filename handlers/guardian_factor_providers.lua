@@ -130,13 +130,7 @@ end
 function M.resolve(_, ctx, desired)
   for _, item in ipairs(type(desired) == "table" and desired or {}) do
     local spec = PROVIDERS[key_of(item) or ""]
-    for _, f in ipairs(spec and spec.secrets or {}) do
-      local v = item[f]
-      if type(v) == "string" and not handler.is_placeholder(v) and ctx.log and ctx.log.add_secret
-      then
-        ctx.log:add_secret(v)
-      end
-    end
+    for _, f in ipairs(spec and spec.secrets or {}) do handler.mask_secret(ctx, item[f]) end
   end
   return desired
 end

@@ -131,10 +131,7 @@ function M.resolve(_, ctx, desired)
     if is_object(h) then
       h.name = normal_name(h.name)
       for _, v in pairs(is_object(h.secrets) and h.secrets or {}) do
-        if type(v) == "string" and v ~= NOT_SHOWN and not handler.is_placeholder(v)
-            and ctx.log and ctx.log.add_secret then
-          ctx.log:add_secret(v)
-        end
+        if v ~= NOT_SHOWN then handler.mask_secret(ctx, v) end
       end
       for _, c in ipairs(current) do
         if (c.id == h.id or c.name == h.name) and h.triggerId ~= nil and c.triggerId ~= nil

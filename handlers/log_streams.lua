@@ -116,22 +116,18 @@ end
 
 -- Credentials a0deploy exported as _VALUE_NOT_SHOWN_ are no values: left out, as a placeholder
 -- left after keyword replacement is. The others are masked in everything logged.
-function M.resolve(_, ctx, desired)
-  for _, item in handler.items(desired) do
-    local sink = item.sink
-    if is_obj(sink) then
-      for _, f in ipairs(SECRETS) do
-        if sink[f] == NOT_SHOWN then
-          sink[f] = nil
-        elseif type(sink[f]) == "string" and not handler.is_placeholder(sink[f]) and ctx.log
-          and ctx.log.add_secret then
-          ctx.log:add_secret(sink[f])
-        end
+M.resolve = handler.resolve_each(function(ctx, item)
+  local sink = item.sink
+  if is_obj(sink) then
+    for _, f in ipairs(SECRETS) do
+      if sink[f] == NOT_SHOWN then
+        sink[f] = nil
+      else
+        handler.mask_secret(ctx, sink[f])
       end
     end
   end
-  return desired
-end
+end)
 
 -- The sink compares without its credential; when it differs it is sent whole, credential
 -- included (the API's sink bodies require it for datadog, splunk and mixpanel). A differing

@@ -114,15 +114,12 @@ end
 -- A user attribute profile's name becomes its id. A name the tenant does not have yet stays: it
 -- is a profile this run creates, and the change is computed again, with its id, once the user
 -- attribute profiles are written (a0lua.apply).
-function M.resolve(_, ctx, desired)
-  for _, p in handler.items(desired) do
-    local name = p.user_attribute_profile_id
-    if type(name) == "string" then
-      p.user_attribute_profile_id = handler.name_to_id(ctx, "userAttributeProfiles", name) or name
-    end
+M.resolve = handler.resolve_each(function(ctx, p)
+  local name = p.user_attribute_profile_id
+  if type(name) == "string" then
+    p.user_attribute_profile_id = handler.name_to_id(ctx, "userAttributeProfiles", name) or name
   end
-  return desired
-end
+end)
 
 -- The custom text pages of `desired` that differ from the tenant's: {language = {page = text}}.
 local function changed_text(desired, current)

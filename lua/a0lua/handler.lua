@@ -375,6 +375,14 @@ function M.escape(segment)
   end))
 end
 
+-- A secret value from the files (a string, not a ##KEYWORD## placeholder) is masked in
+-- everything logged from then on.
+function M.mask_secret(ctx, v)
+  if type(v) == "string" and not is_placeholder(v) and ctx.log and ctx.log.add_secret then
+    ctx.log:add_secret(v)
+  end
+end
+
 function M.item_path(h, id, ...)
   local out = h.path .. "/" .. M.escape(id)
   for _, part in ipairs({ ... }) do out = out .. "/" .. M.escape(part) end
@@ -462,6 +470,14 @@ function M.items(list)
       if item == nil then return nil end
       if type(item) == "table" then return i, item end
     end
+  end
+end
+
+-- A resolve that changes the desired items in place: fn(ctx, item) for each (handler.items).
+function M.resolve_each(fn)
+  return function(_, ctx, desired)
+    for _, item in M.items(desired) do fn(ctx, item) end
+    return desired
   end
 end
 
