@@ -85,8 +85,6 @@ local SCHEMA = {
   },
 }
 
-local SERVER_FIELDS = { "created_at", "updated_at" }
-
 local M = {
   type = "networkACLs",
   path = "/network-acls",
@@ -97,7 +95,7 @@ local M = {
   name_field = "priority",
   list = { paging = "offset", key = "network_acls" },
   schema = SCHEMA,
-  read_only = SERVER_FIELDS,
+  read_only = { "created_at", "updated_at" },
   -- a0deploy writes no networkACLs key (YAML) and no folder (directory) for a tenant without ACLs
   export_empty = false,
 }
