@@ -76,10 +76,9 @@ local M = {
   list = { paging = "checkpoint", key = "eventStreams", take = 50 },
   schema = SCHEMA,
   -- The partner event source is the API's (the source to accept in AWS).
-  strip_create = { "created_at", "updated_at",
-    "destination.configuration.aws_partner_event_source" },
-  strip_update = { "id", "created_at", "updated_at" },
-  strip_export = { "created_at", "updated_at" },
+  strip_create = { "destination.configuration.aws_partner_event_source" },
+  strip_update = { "id" },
+  read_only = { "created_at", "updated_at" },
   ignore_diff = { "created_at", "updated_at" },
 }
 

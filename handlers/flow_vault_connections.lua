@@ -23,21 +23,18 @@ local SCHEMA = handler.named_schema{
   },
 }
 
--- Set by the API (read-only): never sent, never compared.
-local READ_ONLY = { "environment", "account_name", "ready", "fingerprint", "created_at",
-  "updated_at", "refreshed_at" }
-
 local M = {
   type = "flowVaultConnections",
   path = "/flows/vault/connections",
   list = { paging = "offset", key = "connections" },
   schema = SCHEMA,
-  strip_create = READ_ONLY,
+  -- Set by the API: never sent, compared or exported.
+  read_only = { "fingerprint", "created_at", "updated_at", "refreshed_at" },
+  -- The API's too, but exported: never sent, never compared.
+  strip_create = { "environment", "account_name", "ready" },
   -- setup is write-only, app_id fixed once created (UpdateFlowsVaultConnectionRequestContent
   -- takes only name and setup).
-  strip_update = { "setup", "app_id", "environment", "account_name", "ready", "fingerprint",
-    "created_at", "updated_at", "refreshed_at" },
-  strip_export = { "created_at", "updated_at", "refreshed_at", "fingerprint" },
+  strip_update = { "setup", "app_id", "environment", "account_name", "ready" },
 }
 
 local present = util.present
