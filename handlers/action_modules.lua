@@ -112,8 +112,7 @@ local function publish(ctx, module)
 end
 
 function M.create(self, ctx, payload)
-  local _, _, body = self:write_request(ctx, "create", payload)
-  local created, err = handler.create_named(self, ctx, body, payload.name)
+  local created, err = handler.create_own_named(self, ctx, payload)
   if created == nil then return nil, err end
   if payload.all_changes_published == true then return publish(ctx, created) end
   return created

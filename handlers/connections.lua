@@ -580,8 +580,7 @@ end
 
 -- POST the connection without its sub-resources, then SCIM, enabled clients and provisioning.
 function M.create(self, ctx, payload)
-  local _, _, body = self:write_request(ctx, "create", payload)
-  local created, err = handler.create_named(self, ctx, body, payload.name)
+  local created, err = handler.create_own_named(self, ctx, payload)
   if created == nil then return nil, err end
   local id = created.id
   local ok
@@ -601,26 +600,19 @@ end
 -- PATCH what changed on the connection itself, then its sub-resources.
 function M.update(self, ctx, current, payload)
   local id = current.id
-  local method, path, body = self:write_request(ctx, "update", payload, current)
-  local updated, err = current
-  if method then
-    updated, err = ctx.api:request(method, path, { body = body })
-    if updated == nil then return nil, err end
-  end
-  local ok
-  if payload.scim_configuration ~= nil then
-    ok, err = apply_scim(ctx, id, payload.scim_configuration, current.scim_configuration ~= nil)
-    if not ok then return nil, err end
-  end
-  if payload.enabled_clients ~= nil then
-    M.sync_enabled_clients(ctx, self.type, id, payload.enabled_clients, current.enabled_clients)
-  end
-  if payload.directory_provisioning_configuration ~= nil then
-    ok, err = apply_provisioning(ctx, id, payload.directory_provisioning_configuration,
+  return handler.update_then(self, ctx, current, payload, function()
+    if payload.scim_configuration ~= nil then
+      local ok, err = apply_scim(ctx, id, payload.scim_configuration,
+        current.scim_configuration ~= nil)
+      if not ok then return nil, err end
+    end
+    if payload.enabled_clients ~= nil then
+      M.sync_enabled_clients(ctx, self.type, id, payload.enabled_clients, current.enabled_clients)
+    end
+    if payload.directory_provisioning_configuration == nil then return true end
+    return apply_provisioning(ctx, id, payload.directory_provisioning_configuration,
       current.directory_provisioning_configuration ~= nil)
-    if not ok then return nil, err end
-  end
-  return updated
+  end)
 end
 
 --------------------------------------------------------------------------------------------------

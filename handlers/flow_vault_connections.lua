@@ -91,10 +91,7 @@ function M.write_request(self, _, op, payload, current)
   return "PATCH", handler.item_path(self, current.id), body
 end
 
-function M.create(self, ctx, payload)
-  local _, _, body = self:write_request(ctx, "create", payload)
-  return handler.create_named(self, ctx, body, payload.name)
-end
+M.create = handler.create_own_named
 
 M.update = handler.update_own
 

@@ -518,8 +518,7 @@ end
 
 -- POST the organization without its sub-resources, then add each of them.
 function M.create(self, ctx, payload)
-  local _, _, body = self:write_request(ctx, "create", payload)
-  local created, err = handler.create_named(self, ctx, body, payload.name)
+  local created, err = handler.create_own_named(self, ctx, payload)
   if created == nil then return nil, err end
   if not present(created.id) then
     return nil, errors.from{

@@ -118,8 +118,7 @@ end
 -- POST the role without its permissions, then POST the permissions.
 function M.create(self, ctx, payload)
   local perms = payload.permissions
-  local _, _, body = self:write_request(ctx, "create", payload)
-  local created, err = handler.create_named(self, ctx, body, payload.name)
+  local created, err = handler.create_own_named(self, ctx, payload)
   if created == nil then return nil, err end
   if type(perms) == "table" and #perms > 0 then
     local ok, perr = sync_permissions(ctx, created.id, perms, {})

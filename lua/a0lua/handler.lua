@@ -622,6 +622,13 @@ function M.create_named(h, ctx, body, name)
     find = function(item) return item[h.name_field] == name end })
 end
 
+-- The item's own create body (h:write_request) POSTed, looked up by its name when the answer is
+-- lost (handler.create_named).
+function M.create_own_named(h, ctx, payload)
+  local _, _, body = h:write_request(ctx, "create", payload)
+  return M.create_named(h, ctx, body, payload[h.name_field])
+end
+
 function M.create_then(h, ctx, payload, after)
   local _, _, body = h:write_request(ctx, "create", payload)
   local created, err = Base.create(h, ctx, body)
