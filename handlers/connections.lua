@@ -342,7 +342,7 @@ function M.fetch(self, ctx)
       .. tostring(derr and derr.message or derr))
   end
   local state = {}
-  local ok, rerr = handler.each_checked(list, function(conn)
+  return handler.complete_each(list, function(conn)
     local ids, cerr = M.read_enabled_clients(ctx, conn.id)
     conn.enabled_clients = ids or conn.enabled_clients
     read_scim(ctx, conn, state)
@@ -351,8 +351,6 @@ function M.fetch(self, ctx)
     end
     return ids, cerr
   end)
-  if not ok then return nil, rerr end
-  return list
 end
 
 --------------------------------------------------------------------------------------------------

@@ -83,7 +83,7 @@ function M.fetch(self, ctx, want)
       end
     end
   end
-  local done, read_err = handler.each_checked(list, function(hook)
+  return handler.complete_each(list, function(hook)
     if named and not (named[hook.id] or named[hook.name]) then return true end
     if hook.script == nil then
       local full, ferr = ctx.api:request("GET", hook_path(hook.id))
@@ -95,8 +95,6 @@ function M.fetch(self, ctx, want)
     hook.secrets = is_object(secrets) and secrets or {}
     return true
   end)
-  if not done then return nil, read_err end
-  return list
 end
 
 --------------------------------------------------------------------------------------------------

@@ -244,11 +244,9 @@ function M.fetch(self, ctx)
     return nil, err
   end
   local clients = clients_of(ctx)
-  local ok, serr = handler.each_checked(list, function(org)
+  return handler.complete_each(list, function(org)
     return read_sub(ctx, org, clients)
   end)
-  if not ok then return nil, serr end
-  return list
 end
 
 --------------------------------------------------------------------------------------------------

@@ -64,7 +64,7 @@ function M.fetch(self, ctx)
   for _, r in ipairs(list) do
     if r.type == nil or r.type == "tenant" then roles[#roles + 1] = r end
   end
-  local done, ferr = handler.each_checked(roles, function(role)
+  return handler.complete_each(roles, function(role)
     local perms, perr = ctx.api:list(perms_path(role.id),
       { paging = "offset", key = "permissions", per_page = 100 })
     if perms then
@@ -76,8 +76,6 @@ function M.fetch(self, ctx)
     end
     return true
   end)
-  if not done then return nil, ferr end
-  return roles
 end
 
 -- Permissions compare as a set; the rest as the generic handler does.

@@ -83,7 +83,7 @@ end
 function M.fetch(self, ctx)
   local list, err = Base.fetch(self, ctx)
   if list == nil then return nil, err end
-  local ok, terr = handler.each_checked(list, function(profile)
+  return handler.complete_each(list, function(profile)
     local text, rerr = ctx.api:request("GET", text_path(profile.id, LANGUAGE, PAGE))
     if is_object(text) and next(text) ~= nil then
       profile.customText = { [LANGUAGE] = { [PAGE] = text } }
@@ -92,8 +92,6 @@ function M.fetch(self, ctx)
     end
     return true
   end)
-  if not ok then return nil, terr end
-  return list
 end
 
 --------------------------------------------------------------------------------------------------

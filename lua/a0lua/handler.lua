@@ -523,6 +523,14 @@ function M.each_checked(items, fn)
   return true
 end
 
+-- A list read with more to read per item: fn(item) -> ok | nil, err completes each item in place
+-- (handler.each_checked: concurrently inside a task). Returns the list | nil, the first error.
+function M.complete_each(list, fn)
+  local ok, err = M.each_checked(list, fn)
+  if not ok then return nil, err end
+  return list
+end
+
 function M.read_each(keys, read)
   local found = {}
   local ok, err = M.each_checked(keys, function(key)
