@@ -79,7 +79,6 @@ M.diff = handler.diff_then(function(_, _, desired, current, payload, diffs)
       diffs[#diffs + 1] = { path = "all_changes_published", from = false, to = true }
     end
   end
-  if payload == nil then return nil end
   return payload, diffs
 end)
 

@@ -260,7 +260,6 @@ M.diff = handler.diff_then(function(_, _, desired, current, payload, diffs)
         to = true }
     end
   end
-  if payload == nil then return nil end
   return payload, diffs
 end)
 

@@ -205,7 +205,6 @@ M.diff = handler.diff_then(function(_, ctx, desired, current, payload, diffs)
         to = "(write-only: sent with this change)" }
     end
   end
-  if payload == nil then return nil end
   return payload, diffs
 end)
 

@@ -332,7 +332,6 @@ M.diff = handler.diff_then(function(_, _, desired, current, payload, diffs)
   diff_custom_text(desired, current, put)
   diff_partials(desired, current, put)
   diff_renderers(desired, current, put)
-  if payload == nil then return nil end
   return payload, diffs
 end)
 

@@ -656,12 +656,14 @@ end
 
 -- A diff that adds to the generic one (h:diff): after(self, ctx, desired, current, payload, diffs)
 -- gets the generic payload and diffs (nil when nothing differs there) with `current` {} for an
--- item the tenant does not have, and returns the payload and diffs.
+-- item the tenant does not have, and returns the payload and diffs; no payload is no change (nil).
 function M.diff_then(after)
   return function(self, ctx, desired, current)
     current = current or {}
     local payload, diffs = Base.diff(self, ctx, desired, current)
-    return after(self, ctx, desired, current, payload, diffs)
+    payload, diffs = after(self, ctx, desired, current, payload, diffs)
+    if payload == nil then return nil end
+    return payload, diffs
   end
 end
 
