@@ -572,9 +572,7 @@ function M.write_part(self, ctx, id, field, want, have)
 end
 
 -- The connection itself, without its sub-resources (requests of their own).
-function M.write_request(self, _, op, payload, current)
-  return handler.own_request(self, op, payload, current, SUB_RESOURCES)
-end
+M.write_request = handler.own_write_request(SUB_RESOURCES)
 
 -- POST the connection without its sub-resources, then SCIM, enabled clients and provisioning.
 function M.create(self, ctx, payload)

@@ -307,9 +307,7 @@ M.write_part = connections.write_part
 
 -- The connection itself, without its enabled clients (a part). An update's options are sent
 -- merged with the tenant's (below): what is checked beforehand is the file's part of them.
-function M.write_request(self, _, op, payload, current)
-  return handler.own_request(self, op, payload, current, { "enabled_clients" })
-end
+M.write_request = handler.own_write_request({ "enabled_clients" })
 
 function M.create(self, ctx, payload)
   local _, _, body = self:write_request(ctx, "create", payload)

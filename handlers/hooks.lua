@@ -210,9 +210,7 @@ end)
 
 -- The hook's own request: secrets are written apart (no hook body takes them); an update
 -- leaves the trigger out too (strip_update).
-function M.write_request(self, _, op, payload, current)
-  return handler.own_request(self, op, payload, current, { "secrets", "id" })
-end
+M.write_request = handler.own_write_request({ "secrets", "id" })
 
 -- Removed keys, then changed values, then new keys: each request only when it has any.
 local function write_secrets(ctx, id, s)

@@ -510,9 +510,7 @@ local SYNC = { connections = sync_connections, client_grants = sync_grants,
   discovery_domains = sync_domains, clients = sync_clients }
 
 -- The organization itself, without its sub-resources (requests of their own).
-function M.write_request(self, _, op, payload, current)
-  return handler.own_request(self, op, payload, current, SUB)
-end
+M.write_request = handler.own_write_request(SUB)
 
 -- POST the organization without its sub-resources, then add each of them.
 function M.create(self, ctx, payload)

@@ -109,9 +109,7 @@ local function sync_permissions(ctx, id, want, have)
 end
 
 -- The role itself, without its permissions (requests of their own).
-function M.write_request(self, _, op, payload, current)
-  return handler.own_request(self, op, payload, current, { "permissions", "type" })
-end
+M.write_request = handler.own_write_request({ "permissions", "type" })
 
 -- POST the role without its permissions, then POST the permissions.
 function M.create(self, ctx, payload)

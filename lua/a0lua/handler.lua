@@ -136,6 +136,21 @@ Helpers:
                                           (`without`, fields) are requests of their own: a POST of
                                           the payload minus them; a PATCH of item_path with the
                                           payload minus strip_update (nil when nothing is left)
+  handler.own_write_request(without) -> fn   that h:write_request, as the handler's function
+  handler.create_own_named(h, ctx, payload) -> created | nil, err   handler.create_named of
+                                          h:write_request("create")'s body, by payload's name
+  handler.diff_then(after) -> fn          h:diff: the generic diff (current {} when nil), then
+                                          after(self, ctx, desired, current, payload, diffs) ->
+                                          payload, diffs; nil when no payload is left
+  handler.add_change(payload, diffs, field, value, from) -> payload, diffs   payload[field] =
+                                          value and the change {path = field, from, to = value}
+  handler.keep_fields(payload, diffs, keep) -> payload, diffs | nil   only the fields keep(field)
+                                          accepts, and the changes under them
+  handler.resolve_each(fn) -> fn          h:resolve: fn(ctx, item) for each desired item
+  handler.complete_each(list, fn) -> list | nil, err   handler.each_checked(list, fn), then the
+                                          list: a fetch's read of each item's sub-resources
+  handler.mask_secret(ctx, v)             a secret from the files (a string, not a placeholder)
+                                          masked in what is logged
   handler.wanted_names(h, want) -> names  a keyed handler's names to read (see fetch's want)
   handler.items(list) -> iterator         for i, item in handler.items(list): the entries of a
                                           list (the files' items) that are tables, at their index
@@ -164,6 +179,12 @@ Helpers:
                                           sends: handler.write_own(h, ctx, "create", payload)
   handler.token_quota_schema([nullable]) -> schema   the API's token quota object (clients,
                                           organizations, the tenant's defaults); nullable: or null
+  handler.named_schema(schema) -> schema  an item schema with string id and name (unless given),
+                                          name required unless `required` is given
+  handler.keyed_schema(key, names, properties) -> schema   a keyed item: `key` required, one of
+                                          names
+  handler.enum_list_schema(field, values) -> schema   a setting that is one list of values
+  handler.bounded_name_schema(max), handler.script_name_schema()   names as a0deploy bounds them
   handler.validate_keys(h, ctx, items, report)   h:validate for a keyed handler whose only check
                                           is handler.check_unique_keys
   handler.send(ctx, method, path, opts) -> true | nil, err   a request whose answer is not needed
@@ -696,6 +717,12 @@ function M.own_request(h, op, payload, current, without)
   local body = M.strip(payload, h.strip_update)
   if next(body) == nil or current == nil then return nil end
   return "PATCH", M.item_path(h, current.id), body
+end
+
+function M.own_write_request(without)
+  return function(self, _, op, payload, current)
+    return M.own_request(self, op, payload, current, without)
+  end
 end
 
 function M.create_own(h, ctx, payload)
