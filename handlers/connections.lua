@@ -615,7 +615,7 @@ end
 -- Export
 
 local function secret_name(strategy)
-  return "##CONNECTIONS_" .. tostring(strategy):upper():gsub("[^A-Z0-9]", "_") .. "_SECRET##"
+  return handler.kind_secret_placeholder("CONNECTIONS", strategy)
 end
 M.secret_name = secret_name
 

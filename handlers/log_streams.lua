@@ -200,8 +200,7 @@ function M.export(_, ctx, item)
   if is_obj(sink) and not cfg.AUTH0_EXPORT_SECRETS then
     for _, f in ipairs(SECRETS) do
       if sink[f] ~= nil and sink[f] ~= NULL and not handler.is_placeholder(sink[f]) then
-        local kind = tostring(item.type or "sink"):upper():gsub("[^A-Z0-9]", "_")
-        sink[f] = "##LOGSTREAMS_" .. kind .. "_SECRET##"
+        sink[f] = handler.kind_secret_placeholder("LOGSTREAMS", item.type or "sink")
       end
     end
   end

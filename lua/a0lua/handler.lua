@@ -129,6 +129,7 @@ Helpers:
                                           unless AUTH0_EXPORT_SECRETS, the id unless
                                           AUTH0_EXPORT_IDENTIFIERS (or h.export_id)
   handler.secret_placeholder(h, path) -> "##CLIENTS_CLIENT_SECRET##"
+  handler.kind_secret_placeholder(prefix, kind) -> "##CONNECTIONS_GOOGLE_OAUTH2_SECRET##"
   handler.escape(segment) -> a URL path segment
   handler.item_path(h, id, ...) -> path   h.path/<id>/<part>/..., each segment escaped
   handler.own_request(h, op, payload, current, without) -> method, path, body | nil
@@ -973,6 +974,12 @@ end
 
 function M.secret_placeholder(h, path)
   return "##" .. upper_snake(h.type) .. "_" .. upper_snake(path) .. "##"
+end
+
+-- a0deploy's placeholder for the secret of one kind of item (a connection's strategy, a log
+-- stream's type): ##<PREFIX>_<KIND>_SECRET##, the kind upper-cased, other characters as _.
+function M.kind_secret_placeholder(prefix, kind)
+  return "##" .. prefix .. "_" .. (tostring(kind):upper():gsub("[^A-Z0-9]", "_")) .. "_SECRET##"
 end
 
 local set_of = util.set_of
