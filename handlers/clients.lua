@@ -28,7 +28,7 @@ local NULL_TO_EMPTY = { "allowed_clients", "allowed_logout_urls", "allowed_origi
 
 local function str() return { type = "string" } end
 local function bool() return { type = "boolean" } end
-local function strings() return { type = "array", items = { type = "string" } } end
+local strings = handler.strings_schema
 local function enabled_flag() return { type = "object", properties = { enabled = bool() } } end
 
 -- client_authentication_methods: the credentials the clientAuthCredentials step deploys

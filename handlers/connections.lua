@@ -60,8 +60,8 @@ local SCHEMA = {
         },
       },
     },
-    enabled_clients = { type = "array", items = { type = "string" } },
-    realms = { type = "array", items = { type = "string" } },
+    enabled_clients = handler.strings_schema(),
+    realms = handler.strings_schema(),
     metadata = { type = "object" },
     scim_configuration = {
       type = "object",

@@ -119,7 +119,7 @@ local SCHEMA = {
               properties = {
                 active = bool(),
                 default = { type = "string", enum = { "en_10k", "en_100k" } },
-                custom = { type = "array", items = { type = "string" } },
+                custom = handler.strings_schema(),
               },
             },
           },

@@ -186,6 +186,7 @@ Helpers:
                                           names
   handler.enum_list_schema(field, values) -> schema   a setting that is one list of values
   handler.bounded_name_schema(max), handler.script_name_schema()   names as a0deploy bounds them
+  handler.strings_schema() -> schema      a list of strings
   handler.validate_keys(h, ctx, items, report)   h:validate for a keyed handler whose only check
                                           is handler.check_unique_keys
   handler.send(ctx, method, path, opts) -> true | nil, err   a request whose answer is not needed
@@ -889,6 +890,11 @@ function M.enum_list_schema(field, values)
     properties = { [field] = { type = "array", items = { type = "string", enum = values } } },
     additionalProperties = false,
   }
+end
+
+-- A list of strings.
+function M.strings_schema()
+  return { type = "array", items = { type = "string" } }
 end
 
 -- A name of 1 to `max` characters (a0deploy's bounds for flows, forms, vault connections (150)
