@@ -10,13 +10,10 @@ local NULL = json.null
 local Base = handler.Base
 local actions = handlers.base("actions")
 
-local SCHEMA = {
-  type = "object",
+local SCHEMA = handler.named_schema{
   required = { "name", "code" },
   additionalProperties = true,
   properties = {
-    id = { type = "string" },
-    name = { type = "string" },
     code = { type = "string" },
     dependencies = {
       type = "array",
@@ -60,7 +57,7 @@ local function module_path(id, ...) return handler.item_path(M, id, ...) end
 
 -- GET /actions/modules. A tenant without action modules (404, 501, 403) has none.
 function M.fetch(self, ctx)
-  local list, err = ctx.api:list(self.path, handler.deep_copy(self.list))
+  local list, err = Base.fetch(self, ctx)
   if list ~= nil then return list end
   local s = status_of(err)
   if s == 404 or s == 501 or s == 403 then
@@ -72,9 +69,7 @@ end
 
 -- The fields that differ, secrets by name; then `all_changes_published` (a publish) when the
 -- files ask for it and anything changes or the tenant's module has changes not published.
-function M.diff(self, ctx, desired, current)
-  current = current or {}
-  local payload, diffs = Base.diff(self, ctx, desired, current)
+M.diff = handler.diff_then(function(_, _, desired, current, payload, diffs)
   payload, diffs = actions.diff_secrets(desired, current, payload, diffs or {})
   if desired.all_changes_published == true
       and (payload ~= nil or current.all_changes_published ~= true) then
@@ -84,9 +79,8 @@ function M.diff(self, ctx, desired, current)
       diffs[#diffs + 1] = { path = "all_changes_published", from = false, to = true }
     end
   end
-  if payload == nil then return nil end
   return payload, diffs
-end
+end)
 
 -- The module itself: a create without what only the tenant says; an update only code,
 -- dependencies and secrets (UpdateActionModuleRequestContent). Publishing is not part of it.
@@ -117,8 +111,7 @@ local function publish(ctx, module)
 end
 
 function M.create(self, ctx, payload)
-  local _, _, body = self:write_request(ctx, "create", payload)
-  local created, err = handler.create_named(self, ctx, body, payload.name)
+  local created, err = handler.create_own_named(self, ctx, payload)
   if created == nil then return nil, err end
   if payload.all_changes_published == true then return publish(ctx, created) end
   return created

@@ -111,7 +111,7 @@ local function action_path(id, ...) return handler.item_path(M, id, ...) end
 -- GET /actions/actions. Actions switched off on the tenant (404, 501, 403 feature_not_enabled)
 -- read as none; the service's own 500 says how to skip actions.
 function M.fetch(self, ctx)
-  local list, err = ctx.api:list(self.path, { paging = "actions", key = "actions" })
+  local list, err = Base.fetch(self, ctx)
   if list ~= nil then return list end
   if handler.feature_off(err) then
     info(ctx, "actions: not enabled on the tenant, skipped")
@@ -250,9 +250,7 @@ M.diff_secrets = diff_secrets
 
 -- Secrets by their names (above); `deployed: true` asks for a deploy when anything changes or
 -- the tenant's action has changes not deployed.
-function M.diff(self, ctx, desired, current)
-  current = current or {}
-  local payload, diffs = Base.diff(self, ctx, desired, current)
+M.diff = handler.diff_then(function(_, _, desired, current, payload, diffs)
   payload, diffs = diff_secrets(desired, current, payload, diffs or {})
   if desired.deployed == true and (payload ~= nil or current.all_changes_deployed ~= true) then
     payload = payload or {}
@@ -262,9 +260,8 @@ function M.diff(self, ctx, desired, current)
         to = true }
     end
   end
-  if payload == nil then return nil end
   return payload, diffs
-end
+end)
 
 -- Waits until the action's draft is built, then deploys it (POST .../deploy). A deploy refused
 -- because the draft is not built yet is tried again (docs/handlers.md §actions).

@@ -32,7 +32,7 @@ local CAPTCHA_PROVIDERS = { "arkose", "auth_challenge", "friendly_captcha", "hca
 -- The schema follows the API's request bodies (PATCH /attack-protection/*), but the captcha
 -- secrets are not required: an export has none to give (the API never returns them).
 local function enum(values) return { type = "string", enum = values } end
-local function strings() return { type = "array", items = { type = "string" } } end
+local strings = handler.strings_schema
 local function list_of(values) return { type = "array", items = enum(values) } end
 local function integer(min, max) return { type = "integer", minimum = min, maximum = max } end
 local function object(properties, required)

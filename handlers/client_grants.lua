@@ -4,6 +4,7 @@
 local handler = require("a0lua.handler")
 local json = require("a0lua.core.json")
 local util = require("a0lua.util")
+local Base = handler.Base
 
 
 -- ANY_SUBJECT marks grants that may match on (client_id, audience) alone: every grant of the
@@ -107,7 +108,7 @@ end
 -- The grants of the deploying client are never read (so never changed); with third-party
 -- clients excluded, only grants of first-party clients (and default_for grants) are kept.
 function M.fetch(self, ctx)
-  local list, err = ctx.api:list(self.path, { paging = "checkpoint", key = "client_grants" })
+  local list, err = Base.fetch(self, ctx)
   if list == nil then return nil, err end
   local cfg = config(ctx)
   local first_party
@@ -156,15 +157,12 @@ end
 
 -- Client names become ids (names of clients the tenant does not have yet stay: they are
 -- resolved again when the grant is created, after the clients).
-function M.resolve(_, ctx, desired)
-  for _, g in handler.items(desired) do
-    local shown = g.client_id
-    g.client_id = client_id_of(ctx, g.client_id)
-    if not present(g.subject_type) then g[ANY_SUBJECT] = true end
-    g[KEY] = key_of(shown, g)
-  end
-  return desired
-end
+M.resolve = handler.resolve_each(function(ctx, g)
+  local shown = g.client_id
+  g.client_id = client_id_of(ctx, g.client_id)
+  if not present(g.subject_type) then g[ANY_SUBJECT] = true end
+  g[KEY] = key_of(shown, g)
+end)
 
 -- Grants of the deploying client, of excluded clients (by name or id), system grants, and with
 -- third-party clients excluded the grants of third-party clients are never touched.

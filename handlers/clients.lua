@@ -28,7 +28,7 @@ local NULL_TO_EMPTY = { "allowed_clients", "allowed_logout_urls", "allowed_origi
 
 local function str() return { type = "string" } end
 local function bool() return { type = "boolean" } end
-local function strings() return { type = "array", items = { type = "string" } } end
+local strings = handler.strings_schema
 local function enabled_flag() return { type = "object", properties = { enabled = bool() } } end
 
 -- client_authentication_methods: the credentials the clientAuthCredentials step deploys
@@ -508,17 +508,6 @@ function M.filter(_, ctx, item)
   return true
 end
 
--- Drops a field from a payload and its diffs; nil when nothing is left.
-local function without(payload, diffs, field)
-  payload[field] = nil
-  if next(payload) == nil then return nil end
-  local kept = {}
-  for _, d in ipairs(diffs or {}) do
-    if tostring(d.path):match("^[^.]+") ~= field then kept[#kept + 1] = d end
-  end
-  return payload, kept
-end
-
 -- A CIMD client's PATCH carries only its editable fields (docs/handlers.md §clients). A client
 -- whose credentials are wired (client_authentication_methods) takes no token_endpoint_auth_method:
 -- the API refuses it while credentials are in use, and the clientAuthCredentials step sends it
@@ -528,19 +517,13 @@ function M.diff(self, ctx, desired, current)
   if payload ~= nil and payload.token_endpoint_auth_method ~= nil and type(current) == "table"
       and type(current.client_authentication_methods) == "table"
       and current.client_authentication_methods ~= NULL then
-    payload, diffs = without(payload, diffs, "token_endpoint_auth_method")
+    payload, diffs = handler.keep_fields(payload, diffs, function(field)
+      return field ~= "token_endpoint_auth_method"
+    end)
   end
   if payload == nil or not is_cimd(current) then return payload, diffs end
   local editable = set_of(CIMD_EDITABLE)
-  for k in pairs(payload) do
-    if not editable[k] then payload[k] = nil end
-  end
-  if next(payload) == nil then return nil end
-  local kept = {}
-  for _, d in ipairs(diffs or {}) do
-    if editable[tostring(d.path):match("^[^.]+")] then kept[#kept + 1] = d end
-  end
-  return payload, kept
+  return handler.keep_fields(payload, diffs, function(field) return editable[field] end)
 end
 
 -- References between clients of the same files (express_configuration.okta_oin_client_id,

@@ -24,12 +24,8 @@ local function strategy_overrides()
   return { type = { "object", "null" }, properties = props }
 end
 
-local SCHEMA = {
-  type = "object",
-  required = { "name" },
+local SCHEMA = handler.named_schema{
   properties = {
-    id = { type = "string" },
-    name = { type = "string" },
     organization = {
       type = "object",
       properties = { show_as_button = MEMBERSHIP, assign_membership_on_login = MEMBERSHIP },
@@ -51,7 +47,7 @@ local M = {
 
 -- GET /connection-profiles (checkpoint, take 10); a tenant without the feature has none.
 function M.fetch(self, ctx)
-  return handler.optional_list(ctx, self.path, handler.deep_copy(LIST))
+  return handler.optional_list(ctx, self.path, handler.deep_copy(self.list))
 end
 
 return M

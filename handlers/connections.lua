@@ -60,8 +60,8 @@ local SCHEMA = {
         },
       },
     },
-    enabled_clients = { type = "array", items = { type = "string" } },
-    realms = { type = "array", items = { type = "string" } },
+    enabled_clients = handler.strings_schema(),
+    realms = handler.strings_schema(),
     metadata = { type = "object" },
     scim_configuration = {
       type = "object",
@@ -326,7 +326,7 @@ end
 -- GET /connections minus database connections; per connection its enabled clients (replacing
 -- the deprecated enabled_clients field), SCIM configuration and directory provisioning.
 function M.fetch(self, ctx)
-  local all, err = ctx.api:list(self.path, { paging = "checkpoint", key = "connections" })
+  local all, err = Base.fetch(self, ctx)
   if all == nil then return nil, err end
   local list = json.array()
   for _, c in ipairs(all) do
@@ -342,7 +342,7 @@ function M.fetch(self, ctx)
       .. tostring(derr and derr.message or derr))
   end
   local state = {}
-  local ok, rerr = handler.each_checked(list, function(conn)
+  return handler.complete_each(list, function(conn)
     local ids, cerr = M.read_enabled_clients(ctx, conn.id)
     conn.enabled_clients = ids or conn.enabled_clients
     read_scim(ctx, conn, state)
@@ -351,8 +351,6 @@ function M.fetch(self, ctx)
     end
     return ids, cerr
   end)
-  if not ok then return nil, rerr end
-  return list
 end
 
 --------------------------------------------------------------------------------------------------
@@ -381,16 +379,13 @@ function M.resolve_enabled_clients(ctx, item)
   end
 end
 
-function M.resolve(_, ctx, desired)
-  for _, c in handler.items(desired) do
-    M.resolve_enabled_clients(ctx, c)
-    local idp = type(c.options) == "table" and c.options.idpinitiated
-    if type(idp) == "table" and present(idp.client_id) then
-      idp.client_id = M.client_ids(ctx, { idp.client_id })[1]
-    end
+M.resolve = handler.resolve_each(function(ctx, c)
+  M.resolve_enabled_clients(ctx, c)
+  local idp = type(c.options) == "table" and c.options.idpinitiated
+  if type(idp) == "table" and present(idp.client_id) then
+    idp.client_id = M.client_ids(ctx, { idp.client_id })[1]
   end
-  return desired
-end
+end)
 
 -- The desired item as compared with the tenant's: SAML certificates decoded when the file holds
 -- them base64-encoded (as exports write them).
@@ -495,9 +490,7 @@ function M.diff(self, ctx, desired, current)
     payload.options = options_to_send(ctx, desired, current)
   end
   local function add(field, value)
-    payload = payload or {}
-    payload[field] = value
-    diffs[#diffs + 1] = { path = field, from = current[field], to = value }
+    payload, diffs = handler.add_change(payload, diffs, field, value, current[field])
   end
   local clients = M.enabled_clients_change(desired, current)
   if clients then add("enabled_clients", clients) end
@@ -579,14 +572,11 @@ function M.write_part(self, ctx, id, field, want, have)
 end
 
 -- The connection itself, without its sub-resources (requests of their own).
-function M.write_request(self, _, op, payload, current)
-  return handler.own_request(self, op, payload, current, SUB_RESOURCES)
-end
+M.write_request = handler.own_write_request(SUB_RESOURCES)
 
 -- POST the connection without its sub-resources, then SCIM, enabled clients and provisioning.
 function M.create(self, ctx, payload)
-  local _, _, body = self:write_request(ctx, "create", payload)
-  local created, err = handler.create_named(self, ctx, body, payload.name)
+  local created, err = handler.create_own_named(self, ctx, payload)
   if created == nil then return nil, err end
   local id = created.id
   local ok
@@ -606,33 +596,26 @@ end
 -- PATCH what changed on the connection itself, then its sub-resources.
 function M.update(self, ctx, current, payload)
   local id = current.id
-  local method, path, body = self:write_request(ctx, "update", payload, current)
-  local updated, err = current
-  if method then
-    updated, err = ctx.api:request(method, path, { body = body })
-    if updated == nil then return nil, err end
-  end
-  local ok
-  if payload.scim_configuration ~= nil then
-    ok, err = apply_scim(ctx, id, payload.scim_configuration, current.scim_configuration ~= nil)
-    if not ok then return nil, err end
-  end
-  if payload.enabled_clients ~= nil then
-    M.sync_enabled_clients(ctx, self.type, id, payload.enabled_clients, current.enabled_clients)
-  end
-  if payload.directory_provisioning_configuration ~= nil then
-    ok, err = apply_provisioning(ctx, id, payload.directory_provisioning_configuration,
+  return handler.update_then(self, ctx, current, payload, function()
+    if payload.scim_configuration ~= nil then
+      local ok, err = apply_scim(ctx, id, payload.scim_configuration,
+        current.scim_configuration ~= nil)
+      if not ok then return nil, err end
+    end
+    if payload.enabled_clients ~= nil then
+      M.sync_enabled_clients(ctx, self.type, id, payload.enabled_clients, current.enabled_clients)
+    end
+    if payload.directory_provisioning_configuration == nil then return true end
+    return apply_provisioning(ctx, id, payload.directory_provisioning_configuration,
       current.directory_provisioning_configuration ~= nil)
-    if not ok then return nil, err end
-  end
-  return updated
+  end)
 end
 
 --------------------------------------------------------------------------------------------------
 -- Export
 
 local function secret_name(strategy)
-  return "##CONNECTIONS_" .. tostring(strategy):upper():gsub("[^A-Z0-9]", "_") .. "_SECRET##"
+  return handler.kind_secret_placeholder("CONNECTIONS", strategy)
 end
 M.secret_name = secret_name
 

@@ -62,7 +62,7 @@ local DENIED = "The account is not allowed to perform this operation"
 
 -- A tenant whose plan has no custom domains answers 403 with DENIED: nothing to read.
 function M.fetch(self, ctx)
-  local list, err = ctx.api:list(self.path, self.list)
+  local list, err = Base.fetch(self, ctx)
   if list == nil and type(err) == "table" and err.status == 403
       and tostring(err.message or ""):find(DENIED, 1, true) then
     return nil, { code = "fetch", type = self.type, status = 403,
@@ -110,9 +110,8 @@ end
 function M.diff(self, ctx, desired, current)
   local payload, diffs = Base.diff(self, ctx, desired, current)
   if desired.is_default == true and (current or {}).is_default ~= true then
-    payload, diffs = payload or {}, diffs or {}
-    payload.is_default = true
-    diffs[#diffs + 1] = { path = "is_default", from = (current or {}).is_default, to = true }
+    payload, diffs = handler.add_change(payload, diffs, "is_default", true,
+      (current or {}).is_default)
   end
   return payload, diffs
 end

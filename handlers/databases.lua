@@ -5,8 +5,8 @@ local handlers = require("a0lua.handlers")
 local errors = require("a0lua.errors")
 local json = require("a0lua.core.json")
 local util = require("a0lua.util")
-
 local Base = handler.Base
+
 local connections = handlers.base("connections")
 
 local SCRIPTS = { "get_user", "create", "verify", "login", "change_password", "delete",
@@ -119,7 +119,7 @@ local SCHEMA = {
               properties = {
                 active = bool(),
                 default = { type = "string", enum = { "en_10k", "en_100k" } },
-                custom = { type = "array", items = { type = "string" } },
+                custom = handler.strings_schema(),
               },
             },
           },
@@ -151,8 +151,7 @@ local is_obj = handler.is_table
 -- Reading the tenant
 
 function M.fetch(self, ctx)
-  local all, err = ctx.api:list(self.path,
-    { paging = "checkpoint", key = "connections", query = { strategy = "auth0" } })
+  local all, err = Base.fetch(self, ctx)
   if all == nil then return nil, err end
   local list = json.array()
   for _, c in ipairs(all) do
@@ -268,30 +267,23 @@ local function action_id_of(ctx, value, fresh)
 end
 
 -- enabled_clients names become ids; custom_password_hash.action_id an action name becomes its id.
-function M.resolve(_, ctx, desired)
-  for _, db in handler.items(desired) do
-    connections.resolve_enabled_clients(ctx, db)
-    local hash = get(db, "options", "custom_password_hash")
-    if is_obj(hash) and present(hash.action_id) then
-      hash.action_id = action_id_of(ctx, hash.action_id)
-    end
+M.resolve = handler.resolve_each(function(ctx, db)
+  connections.resolve_enabled_clients(ctx, db)
+  local hash = get(db, "options", "custom_password_hash")
+  if is_obj(hash) and present(hash.action_id) then
+    hash.action_id = action_id_of(ctx, hash.action_id)
   end
-  return desired
-end
+end)
 
 -- enabled_clients compared as a set and never emptied (as for connections).
-function M.diff(self, ctx, desired, current)
-  current = current or {}
-  local payload, diffs = Base.diff(self, ctx, desired, current)
+M.diff = handler.diff_then(function(_, _, desired, current, payload, diffs)
   local clients = connections.enabled_clients_change(desired, current)
   if clients then
-    payload = payload or {}
-    diffs = diffs or {}
-    payload.enabled_clients = clients
-    diffs[#diffs + 1] = { path = "enabled_clients", from = current.enabled_clients, to = clients }
+    payload, diffs = handler.add_change(payload, diffs, "enabled_clients", clients,
+      current.enabled_clients)
   end
   return payload, diffs
-end
+end)
 
 local function fix_action(ctx, options)
   local hash = is_obj(options) and options.custom_password_hash
@@ -315,9 +307,7 @@ M.write_part = connections.write_part
 
 -- The connection itself, without its enabled clients (a part). An update's options are sent
 -- merged with the tenant's (below): what is checked beforehand is the file's part of them.
-function M.write_request(self, _, op, payload, current)
-  return handler.own_request(self, op, payload, current, { "enabled_clients" })
-end
+M.write_request = handler.own_write_request({ "enabled_clients" })
 
 function M.create(self, ctx, payload)
   local _, _, body = self:write_request(ctx, "create", payload)

@@ -8,14 +8,9 @@ local NAMES = { "verify_email", "verify_email_by_code", "reset_email", "reset_em
   "welcome_email", "blocked_account", "stolen_credentials", "enrollment_email", "change_password",
   "password_reset", "mfa_oob_code", "user_invitation", "async_approval" }
 
-local SCHEMA = {
-  type = "object",
-  required = { "template" },
-  properties = {
-    template = { type = "string", enum = NAMES },
-    body = { type = "string", default = "" },
-  },
-}
+local SCHEMA = handler.keyed_schema("template", NAMES, {
+  body = { type = "string", default = "" },
+})
 
 local M = {
   type = "emailTemplates",

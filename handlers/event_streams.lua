@@ -25,12 +25,10 @@ local SECRET_OF = {
 }
 local SECRET_FIELDS = { "token", "password", "header_value" }
 
-local SCHEMA = {
-  type = "object",
+local SCHEMA = handler.named_schema{
   required = { "name", "destination" },
   properties = {
-    name = { type = "string", minLength = 1, maxLength = 128 },
-    id = { type = "string" },
+    name = handler.bounded_name_schema(128),
     status = { type = "string", enum = { "enabled", "disabled" } },
     subscriptions = {
       type = "array",
@@ -78,10 +76,9 @@ local M = {
   list = { paging = "checkpoint", key = "eventStreams", take = 50 },
   schema = SCHEMA,
   -- The partner event source is the API's (the source to accept in AWS).
-  strip_create = { "created_at", "updated_at",
-    "destination.configuration.aws_partner_event_source" },
-  strip_update = { "id", "created_at", "updated_at" },
-  strip_export = { "created_at", "updated_at" },
+  strip_create = { "destination.configuration.aws_partner_event_source" },
+  strip_update = { "id" },
+  read_only = { "created_at", "updated_at" },
   ignore_diff = { "created_at", "updated_at" },
 }
 
@@ -109,10 +106,7 @@ function M.resolve(_, ctx, desired)
     end
     local auth = authorization_of(item)
     for _, f in ipairs(SECRET_FIELDS) do
-      if auth and type(auth[f]) == "string" and not handler.is_placeholder(auth[f]) and ctx.log
-        and ctx.log.add_secret then
-        ctx.log:add_secret(auth[f])
-      end
+      if auth then handler.mask_secret(ctx, auth[f]) end
     end
   end
   return desired

@@ -11,12 +11,10 @@ local APP_IDS = { "ACTIVECAMPAIGN", "AIRTABLE", "AUTH0", "BIGQUERY", "CLEARBIT",
   "GOOGLE_SHEETS", "HTTP", "HUBSPOT", "JWT", "MAILCHIMP", "MAILJET", "PIPEDRIVE", "SALESFORCE",
   "SENDGRID", "SLACK", "STRIPE", "TELEGRAM", "TWILIO", "WHATSAPP", "ZAPIER" }
 
-local SCHEMA = {
-  type = "object",
+local SCHEMA = handler.named_schema{
   required = { "name", "app_id" },
   properties = {
-    id = { type = "string" },
-    name = { type = "string", minLength = 1, maxLength = 150 },
+    name = handler.bounded_name_schema(150),
     app_id = { type = "string", enum = APP_IDS },
     environment = { type = "string" },
     setup = { type = "object" },
@@ -25,21 +23,18 @@ local SCHEMA = {
   },
 }
 
--- Set by the API (read-only): never sent, never compared.
-local READ_ONLY = { "environment", "account_name", "ready", "fingerprint", "created_at",
-  "updated_at", "refreshed_at" }
-
 local M = {
   type = "flowVaultConnections",
   path = "/flows/vault/connections",
   list = { paging = "offset", key = "connections" },
   schema = SCHEMA,
-  strip_create = READ_ONLY,
+  -- Set by the API: never sent, compared or exported.
+  read_only = { "fingerprint", "created_at", "updated_at", "refreshed_at" },
+  -- The API's too, but exported: never sent, never compared.
+  strip_create = { "environment", "account_name", "ready" },
   -- setup is write-only, app_id fixed once created (UpdateFlowsVaultConnectionRequestContent
   -- takes only name and setup).
-  strip_update = { "setup", "app_id", "environment", "account_name", "ready", "fingerprint",
-    "created_at", "updated_at", "refreshed_at" },
-  strip_export = { "created_at", "updated_at", "refreshed_at", "fingerprint" },
+  strip_update = { "setup", "app_id", "environment", "account_name", "ready" },
 }
 
 local present = util.present
@@ -54,21 +49,15 @@ local warn = handler.warn
 -- one: masked in what a0lua logs.
 local function hide(ctx, v, key)
   if type(v) == "string" then
-    if key ~= "type" and v ~= "" and not handler.is_placeholder(v) and ctx.log
-      and ctx.log.add_secret then
-      ctx.log:add_secret(v)
-    end
+    if key ~= "type" and v ~= "" then handler.mask_secret(ctx, v) end
   elseif type(v) == "table" then
     for k, x in pairs(v) do hide(ctx, x, k) end
   end
 end
 
-function M.resolve(_, ctx, desired)
-  for _, item in handler.items(desired) do
-    hide(ctx, item.setup)
-  end
-  return desired
-end
+M.resolve = handler.resolve_each(function(ctx, item)
+  hide(ctx, item.setup)
+end)
 
 -- Only the name can differ in a way the API changes; a different app is a warning (delete the
 -- connection to make it again). A matching connection sends nothing, whatever its setup: a
@@ -102,10 +91,7 @@ function M.write_request(self, _, op, payload, current)
   return "PATCH", handler.item_path(self, current.id), body
 end
 
-function M.create(self, ctx, payload)
-  local _, _, body = self:write_request(ctx, "create", payload)
-  return handler.create_named(self, ctx, body, payload.name)
-end
+M.create = handler.create_own_named
 
 M.update = handler.update_own
 

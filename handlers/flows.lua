@@ -3,6 +3,7 @@
 -- files and is sent as its id; forms name flows the same way (handlers/forms.lua).
 local handler = require("a0lua.handler")
 local refs = require("a0lua.named_refs")
+local util = require("a0lua.util")
 
 -- The API's action types and the actions of each (FlowAction in the Management API document).
 local ACTIONS = {
@@ -40,12 +41,9 @@ local TYPES = {}
 for t in pairs(ACTIONS) do TYPES[#TYPES + 1] = t end
 table.sort(TYPES)
 
-local SCHEMA = {
-  type = "object",
-  required = { "name" },
+local SCHEMA = handler.named_schema{
   properties = {
-    id = { type = "string" },
-    name = { type = "string", minLength = 1, maxLength = 150 },
+    name = handler.bounded_name_schema(150),
     actions = {
       type = "array",
       items = {
@@ -88,13 +86,9 @@ function M.validate(_, _, items, report)
     local actions = flow.actions
     for j, a in ipairs(type(actions) == "table" and actions or {}) do
       local allowed = type(a) == "table" and ACTIONS[a.type]
-      if allowed and type(a.action) == "string" then
-        local ok = false
-        for _, name in ipairs(allowed) do ok = ok or name == a.action end
-        if not ok then
-          report(i, ("actions.%d.action"):format(j - 1), ("must be one of %s (the actions of "
-            .. "type %s)"):format(table.concat(allowed, ", "), a.type))
-        end
+      if allowed and type(a.action) == "string" and not util.set_of(allowed)[a.action] then
+        report(i, ("actions.%d.action"):format(j - 1), ("must be one of %s (the actions of "
+          .. "type %s)"):format(table.concat(allowed, ", "), a.type))
       end
     end
   end

@@ -3,6 +3,7 @@
 -- names a flow in the files and is sent as its id (handlers/flows.lua).
 local handler = require("a0lua.handler")
 local refs = require("a0lua.named_refs")
+local util = require("a0lua.util")
 
 -- The component types of each category (FormComponent in the Management API document).
 local COMPONENTS = {
@@ -67,12 +68,9 @@ local function nullable(schema)
   return out
 end
 
-local SCHEMA = {
-  type = "object",
-  required = { "name" },
+local SCHEMA = handler.named_schema{
   properties = {
-    id = { type = "string" },
-    name = { type = "string", minLength = 1, maxLength = 150 },
+    name = handler.bounded_name_schema(150),
     languages = nullable{ type = "object", additionalProperties = false,
       properties = { primary = { type = "string" }, default = { type = "string" } } },
     nodes = nullable{ type = "array", items = NODE },
@@ -117,13 +115,6 @@ local M = {
   },
 }
 
-local function one_of(list, v)
-  for _, x in ipairs(list) do
-    if x == v then return true end
-  end
-  return false
-end
-
 -- A component's type must be one of its category's.
 function M.validate(_, _, items, report)
   for i, form in handler.items(items) do
@@ -133,8 +124,8 @@ function M.validate(_, _, items, report)
       local components = type(config) == "table" and config.components
       for k, c in ipairs(type(components) == "table" and components or {}) do
         local allowed = type(c) == "table" and COMPONENTS[c.category]
-        if allowed and type(c.type) == "string" and one_of(COMPONENT_TYPES, c.type)
-          and not one_of(allowed, c.type) then
+        if allowed and type(c.type) == "string" and util.set_of(COMPONENT_TYPES)[c.type]
+          and not util.set_of(allowed)[c.type] then
           report(i, ("nodes.%d.config.components.%d.type"):format(j - 1, k - 1),
             ("must be one of %s (the types of category %s)"):format(table.concat(allowed, ", "),
             c.category))

@@ -130,13 +130,7 @@ end
 function M.resolve(_, ctx, desired)
   for _, item in ipairs(type(desired) == "table" and desired or {}) do
     local spec = PROVIDERS[key_of(item) or ""]
-    for _, f in ipairs(spec and spec.secrets or {}) do
-      local v = item[f]
-      if type(v) == "string" and not handler.is_placeholder(v) and ctx.log and ctx.log.add_secret
-      then
-        ctx.log:add_secret(v)
-      end
-    end
+    for _, f in ipairs(spec and spec.secrets or {}) do handler.mask_secret(ctx, item[f]) end
   end
   return desired
 end
@@ -177,9 +171,7 @@ function M.diff(_, _, desired, current)
   for _, f in ipairs(spec.fields) do
     local dv = desired[f]
     if dv ~= nil and not handler.matches(dv, current[f]) then
-      payload = payload or {}
-      payload[f] = handler.deep_copy(dv)
-      diffs[#diffs + 1] = { path = f, from = current[f], to = dv }
+      payload, diffs = handler.add_change(payload, diffs, f, handler.deep_copy(dv), current[f])
     end
   end
   if payload == nil then return nil end

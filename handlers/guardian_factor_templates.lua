@@ -13,15 +13,10 @@ local NAMES = { "sms", "phone" }
 local READ_BY_DEFAULT = { "sms" }
 local MESSAGES = { "enrollment_message", "verification_message" }
 
-local SCHEMA = {
-  type = "object",
-  required = { "name" },
-  properties = {
-    name = { type = "string", enum = NAMES },
-    enrollment_message = { type = "string" },
-    verification_message = { type = "string" },
-  },
-}
+local SCHEMA = handler.keyed_schema("name", NAMES, {
+  enrollment_message = { type = "string" },
+  verification_message = { type = "string" },
+})
 
 local M = {
   type = "guardianFactorTemplates",

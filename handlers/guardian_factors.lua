@@ -9,16 +9,11 @@ local NULL = json.null
 local NAMES = { "sms", "push-notification", "otp", "email", "duo", "webauthn-roaming",
   "webauthn-platform", "recovery-code" }
 
-local SCHEMA = {
-  type = "object",
-  required = { "name" },
-  properties = {
-    name = { type = "string", enum = NAMES },
-    enabled = { type = "boolean" },
-    -- read-only: what a tenant answers, never sent
-    trial_expired = { type = "boolean" },
-  },
-}
+local SCHEMA = handler.keyed_schema("name", NAMES, {
+  enabled = { type = "boolean" },
+  -- read-only: what a tenant answers, never sent
+  trial_expired = { type = "boolean" },
+})
 
 local M = {
   type = "guardianFactors",

@@ -1,6 +1,7 @@
 -- handlers/guardian_phone_factor_message_types.lua: how MFA phone codes are sent, by SMS, voice
 -- or both (a0deploy type `guardianPhoneFactorMessageTypes`),
 -- docs/handlers.md §guardianPhoneFactorMessageTypes.
+local handler = require("a0lua.handler")
 local setting = require("a0lua.setting")
 
 local M = {
@@ -8,16 +9,7 @@ local M = {
   kind = "singleton",
   path = "/guardian/factors/phone/message-types",
   -- a0deploy's schema; the values are the API's GuardianFactorPhoneFactorMessageTypeEnum
-  schema = {
-    type = "object",
-    properties = {
-      message_types = {
-        type = "array",
-        items = { type = "string", enum = { "sms", "voice" } },
-      },
-    },
-    additionalProperties = false,
-  },
+  schema = handler.enum_list_schema("message_types", { "sms", "voice" }),
   update_method = "PUT",
   read_wanted = true,
 }

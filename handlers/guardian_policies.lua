@@ -1,5 +1,6 @@
 -- handlers/guardian_policies.lua: when MFA is asked for (a0deploy type `guardianPolicies`),
 -- docs/handlers.md §guardianPolicies.
+local handler = require("a0lua.handler")
 local json = require("a0lua.core.json")
 local setting = require("a0lua.setting")
 
@@ -10,16 +11,7 @@ local M = {
   kind = "singleton",
   path = "/guardian/policies",
   -- a0deploy's schema; the values are the API's MFAPolicyEnum
-  schema = {
-    type = "object",
-    properties = {
-      policies = {
-        type = "array",
-        items = { type = "string", enum = { "all-applications", "confidence-score" } },
-      },
-    },
-    additionalProperties = false,
-  },
+  schema = handler.enum_list_schema("policies", { "all-applications", "confidence-score" }),
   update_method = "PUT",
 }
 

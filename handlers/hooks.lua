@@ -17,13 +17,11 @@ local TRIGGERS = { "credentials-exchange", "pre-user-registration", "post-user-r
 -- What the API shows instead of a secret's value (and what an a0deploy export writes).
 local NOT_SHOWN = "_VALUE_NOT_SHOWN_"
 
-local SCHEMA = {
-  type = "object",
+local SCHEMA = handler.named_schema{
   required = { "script", "name", "triggerId" },
   properties = {
-    id = { type = "string" },
     script = { type = "string", default = "" },
-    name = { type = "string", pattern = "^[^-\\s][a-zA-Z0-9-\\s]+[^-\\s]$" },
+    name = handler.script_name_schema(),
     enabled = { type = "boolean", default = false },
     triggerId = { type = "string", enum = TRIGGERS },
     secrets = { type = "object", default = {}, additionalProperties = { type = "string" } },
@@ -67,7 +65,7 @@ M.normal_name = normal_name
 -- keys (GET /hooks/{id}/secrets): of every hook for an export, of the hooks the files name for
 -- a plan. 404, 501: none; a tenant without hooks (403, deprecated) as for rules (§rules).
 function M.fetch(self, ctx, want)
-  local list, err = ctx.api:list(self.path, handler.deep_copy(self.list))
+  local list, err = Base.fetch(self, ctx)
   if list == nil then
     local status = type(err) == "table" and err.status
     if status == 404 or status == 501 then return json.array() end
@@ -85,7 +83,7 @@ function M.fetch(self, ctx, want)
       end
     end
   end
-  local done, read_err = handler.each_checked(list, function(hook)
+  return handler.complete_each(list, function(hook)
     if named and not (named[hook.id] or named[hook.name]) then return true end
     if hook.script == nil then
       local full, ferr = ctx.api:request("GET", hook_path(hook.id))
@@ -97,8 +95,6 @@ function M.fetch(self, ctx, want)
     hook.secrets = is_object(secrets) and secrets or {}
     return true
   end)
-  if not done then return nil, read_err end
-  return list
 end
 
 --------------------------------------------------------------------------------------------------
@@ -133,10 +129,7 @@ function M.resolve(_, ctx, desired)
     if is_object(h) then
       h.name = normal_name(h.name)
       for _, v in pairs(is_object(h.secrets) and h.secrets or {}) do
-        if type(v) == "string" and v ~= NOT_SHOWN and not handler.is_placeholder(v)
-            and ctx.log and ctx.log.add_secret then
-          ctx.log:add_secret(v)
-        end
+        if v ~= NOT_SHOWN then handler.mask_secret(ctx, v) end
       end
       for _, c in ipairs(current) do
         if (c.id == h.id or c.name == h.name) and h.triggerId ~= nil and c.triggerId ~= nil
@@ -196,9 +189,7 @@ local function secret_plan(ctx, desired, current, other_change)
 end
 
 -- The hook's own fields as the generic diff has them; secrets by their keys.
-function M.diff(self, ctx, desired, current)
-  current = current or {}
-  local payload, diffs = Base.diff(self, ctx, desired, current)
+M.diff = handler.diff_then(function(_, ctx, desired, current, payload, diffs)
   diffs = diffs or {}
   local secrets = secret_plan(ctx, desired, current, payload ~= nil)
   if secrets then
@@ -214,15 +205,12 @@ function M.diff(self, ctx, desired, current)
         to = "(write-only: sent with this change)" }
     end
   end
-  if payload == nil then return nil end
   return payload, diffs
-end
+end)
 
 -- The hook's own request: secrets are written apart (no hook body takes them); an update
 -- leaves the trigger out too (strip_update).
-function M.write_request(self, _, op, payload, current)
-  return handler.own_request(self, op, payload, current, { "secrets", "id" })
-end
+M.write_request = handler.own_write_request({ "secrets", "id" })
 
 -- Removed keys, then changed values, then new keys: each request only when it has any.
 local function write_secrets(ctx, id, s)

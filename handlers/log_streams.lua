@@ -27,12 +27,8 @@ local FILTER_NAMES = { "auth.login.fail", "auth.login.notification", "auth.login
   "auth.token_exchange.success", "management.fail", "management.success", "scim.event",
   "system.notification", "user.fail", "user.notification", "user.success", "actions", "other" }
 
-local SCHEMA = {
-  type = "object",
-  required = { "name" },
+local SCHEMA = handler.named_schema{
   properties = {
-    name = { type = "string" },
-    id = { type = "string" },
     type = { type = "string", enum = TYPES },
     status = { type = "string", enum = { "active", "paused", "suspended" } },
     isPriority = { type = "boolean" },
@@ -120,22 +116,18 @@ end
 
 -- Credentials a0deploy exported as _VALUE_NOT_SHOWN_ are no values: left out, as a placeholder
 -- left after keyword replacement is. The others are masked in everything logged.
-function M.resolve(_, ctx, desired)
-  for _, item in handler.items(desired) do
-    local sink = item.sink
-    if is_obj(sink) then
-      for _, f in ipairs(SECRETS) do
-        if sink[f] == NOT_SHOWN then
-          sink[f] = nil
-        elseif type(sink[f]) == "string" and not handler.is_placeholder(sink[f]) and ctx.log
-          and ctx.log.add_secret then
-          ctx.log:add_secret(sink[f])
-        end
+M.resolve = handler.resolve_each(function(ctx, item)
+  local sink = item.sink
+  if is_obj(sink) then
+    for _, f in ipairs(SECRETS) do
+      if sink[f] == NOT_SHOWN then
+        sink[f] = nil
+      else
+        handler.mask_secret(ctx, sink[f])
       end
     end
   end
-  return desired
-end
+end)
 
 -- The sink compares without its credential; when it differs it is sent whole, credential
 -- included (the API's sink bodies require it for datadog, splunk and mixpanel). A differing
@@ -208,8 +200,7 @@ function M.export(_, ctx, item)
   if is_obj(sink) and not cfg.AUTH0_EXPORT_SECRETS then
     for _, f in ipairs(SECRETS) do
       if sink[f] ~= nil and sink[f] ~= NULL and not handler.is_placeholder(sink[f]) then
-        local kind = tostring(item.type or "sink"):upper():gsub("[^A-Z0-9]", "_")
-        sink[f] = "##LOGSTREAMS_" .. kind .. "_SECRET##"
+        sink[f] = handler.kind_secret_placeholder("LOGSTREAMS", item.type or "sink")
       end
     end
   end

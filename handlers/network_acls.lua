@@ -5,7 +5,6 @@
 -- (docs/compat.md). The rule is compared and sent whole: a PATCH replaces it.
 local handler = require("a0lua.handler")
 
-local Base = handler.Base
 
 local function strings(item)
   return { type = "array", items = item or { type = "string" }, uniqueItems = true, minItems = 1 }
@@ -86,8 +85,6 @@ local SCHEMA = {
   },
 }
 
-local SERVER_FIELDS = { "created_at", "updated_at" }
-
 local M = {
   type = "networkACLs",
   path = "/network-acls",
@@ -98,24 +95,20 @@ local M = {
   name_field = "priority",
   list = { paging = "offset", key = "network_acls" },
   schema = SCHEMA,
-  read_only = SERVER_FIELDS,
+  read_only = { "created_at", "updated_at" },
   -- a0deploy writes no networkACLs key (YAML) and no folder (directory) for a tenant without ACLs
   export_empty = false,
 }
 
 -- The rule compares exactly: a signal the files removed is a difference (the generic comparison
 -- would ignore what only the tenant has), and a changed rule is sent whole.
-function M.diff(self, ctx, desired, current)
-  current = current or {}
-  local payload, diffs = Base.diff(self, ctx, desired, current)
+M.diff = handler.diff_then(function(_, _, desired, current, payload, diffs)
   local want, have = desired.rule, current.rule
   if type(want) == "table" and not handler.deep_equal(want, have)
       and not (payload and payload.rule) then
-    payload, diffs = payload or {}, diffs or {}
-    payload.rule = handler.deep_copy(want)
-    diffs[#diffs + 1] = { path = "rule", from = have, to = want }
+    payload, diffs = handler.add_change(payload, diffs, "rule", handler.deep_copy(want), have)
   end
   return payload, diffs
-end
+end)
 
 return M

@@ -238,17 +238,15 @@ local function read_sub(ctx, org, clients)
 end
 
 function M.fetch(self, ctx)
-  local list, err = ctx.api:list(self.path, { paging = "checkpoint", key = "organizations" })
+  local list, err = Base.fetch(self, ctx)
   if list == nil then
     if status_of(err) == 404 or status_of(err) == 501 then return json.array() end
     return nil, err
   end
   local clients = clients_of(ctx)
-  local ok, serr = handler.each_checked(list, function(org)
+  return handler.complete_each(list, function(org)
     return read_sub(ctx, org, clients)
   end)
-  if not ok then return nil, serr end
-  return list
 end
 
 --------------------------------------------------------------------------------------------------
@@ -378,9 +376,7 @@ local function sub_changes(ctx, field, want, have)
 end
 
 -- Top-level fields as the generic handler compares them; each sub-resource by difference.
-function M.diff(self, ctx, desired, current)
-  current = current or {}
-  local payload, diffs = Base.diff(self, ctx, desired, current)
+M.diff = handler.diff_then(function(_, ctx, desired, current, payload, diffs)
   for _, field in ipairs(SUB) do
     -- An organization without discovery domains or clients on the tenant's side (the feature is
     -- off there) is not compared for them.
@@ -388,15 +384,13 @@ function M.diff(self, ctx, desired, current)
         and #list_of(desired[field]) == 0) then
       local add, update, remove = sub_changes(ctx, field, desired[field], current[field])
       if #add + #update + #remove > 0 then
-        payload = payload or {}
-        diffs = diffs or {}
-        payload[field] = handler.deep_copy(desired[field] or json.array())
-        diffs[#diffs + 1] = { path = field, from = current[field], to = payload[field] }
+        payload, diffs = handler.add_change(payload, diffs, field,
+          handler.deep_copy(desired[field] or json.array()), current[field])
       end
     end
   end
   return payload, diffs
-end
+end)
 
 --------------------------------------------------------------------------------------------------
 -- Writes
@@ -516,14 +510,11 @@ local SYNC = { connections = sync_connections, client_grants = sync_grants,
   discovery_domains = sync_domains, clients = sync_clients }
 
 -- The organization itself, without its sub-resources (requests of their own).
-function M.write_request(self, _, op, payload, current)
-  return handler.own_request(self, op, payload, current, SUB)
-end
+M.write_request = handler.own_write_request(SUB)
 
 -- POST the organization without its sub-resources, then add each of them.
 function M.create(self, ctx, payload)
-  local _, _, body = self:write_request(ctx, "create", payload)
-  local created, err = handler.create_named(self, ctx, body, payload.name)
+  local created, err = handler.create_own_named(self, ctx, payload)
   if created == nil then return nil, err end
   if not present(created.id) then
     return nil, errors.from{

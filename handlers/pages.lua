@@ -11,17 +11,12 @@ local NAMES = { "login", "password_reset", "guardian_multifactor", "error_page" 
 local TENANT_KEYS = { password_reset = "change_password",
   guardian_multifactor = "guardian_mfa_page", error_page = "error_page" }
 
-local SCHEMA = {
-  type = "object",
-  required = { "name" },
-  properties = {
-    name = { type = "string", enum = NAMES },
-    html = { type = "string", default = "" },
-    url = { type = "string" },
-    show_log_link = { type = "boolean" },
-    enabled = { type = "boolean" },
-  },
-}
+local SCHEMA = handler.keyed_schema("name", NAMES, {
+  html = { type = "string", default = "" },
+  url = { type = "string" },
+  show_log_link = { type = "boolean" },
+  enabled = { type = "boolean" },
+})
 
 local M = {
   type = "pages",

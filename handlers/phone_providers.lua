@@ -88,10 +88,7 @@ function M.resolve(_, ctx, desired)
   if not is_obj(first) then return out end
   first[MATCH_FIELD] = MATCH_VALUE
   local creds = first.credentials
-  if is_obj(creds) and type(creds.auth_token) == "string"
-    and not handler.is_placeholder(creds.auth_token) and ctx.log and ctx.log.add_secret then
-    ctx.log:add_secret(creds.auth_token)
-  end
+  if is_obj(creds) then handler.mask_secret(ctx, creds.auth_token) end
   out[1] = first
   return out
 end

@@ -114,9 +114,8 @@ function M.diff(_, _, desired, current)
   if content_differs then payload = { content = update_content(desired) } end
   if desired.disabled ~= nil and desired.disabled ~= NULL and desired.disabled ~= current.disabled
   then
-    payload = payload or {}
-    payload.disabled = desired.disabled
-    diffs[#diffs + 1] = { path = "disabled", from = current.disabled, to = desired.disabled }
+    payload, diffs = handler.add_change(payload, diffs, "disabled", desired.disabled,
+      current.disabled)
   end
   if payload == nil then return nil end
   return payload, diffs

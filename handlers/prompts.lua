@@ -6,7 +6,6 @@ local json = require("a0lua.core.json")
 local util = require("a0lua.util")
 
 local NULL = json.null
-local Base = handler.Base
 
 local LANGUAGES = {
   "am", "ar", "ar-EG", "ar-SA", "az", "bg", "bn", "bs", "ca-ES", "cnr", "cs", "cy", "da", "de",
@@ -322,9 +321,7 @@ end
 
 -- Settings as the generic handler compares them, then custom text, partials and screen
 -- renderers (the steps above).
-function M.diff(self, ctx, desired, current)
-  current = current or {}
-  local payload, diffs = Base.diff(self, ctx, desired, current)
+M.diff = handler.diff_then(function(_, _, desired, current, payload, diffs)
   diffs = diffs or {}
   local function put(field, set, path, from, to)
     payload = payload or {}
@@ -335,9 +332,8 @@ function M.diff(self, ctx, desired, current)
   diff_custom_text(desired, current, put)
   diff_partials(desired, current, put)
   diff_renderers(desired, current, put)
-  if payload == nil then return nil end
   return payload, diffs
-end
+end)
 
 -- The body of a screen renderer's PATCH (standard mode carries only its head tags). An
 -- advanced renderer's default_head_tags_disabled goes as the file gives it, `false` included

@@ -39,8 +39,6 @@ local SCHEMA = {
   },
 }
 
-local SERVER_FIELDS = { "created_at", "updated_at" }
-
 local M = {
   type = "rateLimitPolicies",
   path = "/rate-limit-policies",
@@ -48,10 +46,9 @@ local M = {
   name_field = "consumer_selector",
   list = { paging = "checkpoint", key = "rate_limit_policies", take = 50 },
   schema = SCHEMA,
-  strip_create = SERVER_FIELDS,
   -- Fixed once created: what the policy applies to.
-  strip_update = { "resource", "consumer", "consumer_selector", "created_at", "updated_at" },
-  strip_export = SERVER_FIELDS,
+  strip_update = { "resource", "consumer", "consumer_selector" },
+  read_only = { "created_at", "updated_at" },
 }
 
 -- The configuration compares exactly (an `allow` has no limit: the generic comparison would

@@ -92,7 +92,7 @@ end
 
 -- The Management API is never listed; system APIs are reduced to what can be managed.
 function M.fetch(self, ctx)
-  local list, err = ctx.api:list(self.path, { paging = "offset", key = "resource_servers" })
+  local list, err = Base.fetch(self, ctx)
   if list == nil then return nil, err end
   local out = json.array()
   for _, rs in ipairs(list) do
@@ -121,15 +121,7 @@ function M.diff(self, ctx, desired, current)
   end
   local allowed = {}
   for _, f in ipairs(SYSTEM_UPDATE) do allowed[f] = true end
-  for k in pairs(payload) do
-    if not allowed[k] then payload[k] = nil end
-  end
-  if next(payload) == nil then return nil end
-  local kept = {}
-  for _, d in ipairs(diffs or {}) do
-    if allowed[tostring(d.path):match("^[^.]+")] then kept[#kept + 1] = d end
-  end
-  return payload, kept
+  return handler.keep_fields(payload, diffs, function(field) return allowed[field] end)
 end
 
 -- The read-only client_id link (an API's own client) is written as that client's name.

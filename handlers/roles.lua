@@ -7,12 +7,8 @@ local json = require("a0lua.core.json")
 local NULL = json.null
 local Base = handler.Base
 
-local SCHEMA = {
-  type = "object",
-  required = { "name" },
+local SCHEMA = handler.named_schema{
   properties = {
-    name = { type = "string" },
-    id = { type = "string" },
     description = { type = "string" },
     type = { type = "string", enum = { "tenant", "organization" } },
     permissions = {
@@ -62,13 +58,13 @@ end
 -- Tenant roles only (organization roles are not managed), each with its permissions reduced to
 -- {permission_name, resource_server_identifier}.
 function M.fetch(self, ctx)
-  local list, err = ctx.api:list(self.path, { paging = "offset", key = "roles" })
+  local list, err = Base.fetch(self, ctx)
   if list == nil then return nil, err end
   local roles = json.array()
   for _, r in ipairs(list) do
     if r.type == nil or r.type == "tenant" then roles[#roles + 1] = r end
   end
-  local done, ferr = handler.each_checked(roles, function(role)
+  return handler.complete_each(roles, function(role)
     local perms, perr = ctx.api:list(perms_path(role.id),
       { paging = "offset", key = "permissions", per_page = 100 })
     if perms then
@@ -80,25 +76,18 @@ function M.fetch(self, ctx)
     end
     return true
   end)
-  if not done then return nil, ferr end
-  return roles
 end
 
 -- Permissions compare as a set; the rest as the generic handler does.
-function M.diff(self, ctx, desired, current)
-  current = current or {}
-  local payload, diffs = Base.diff(self, ctx, desired, current)
+M.diff = handler.diff_then(function(_, _, desired, current, payload, diffs)
   if desired.permissions ~= nil and desired.permissions ~= NULL then
     local want, have = sorted(desired.permissions), sorted(current.permissions)
     if not handler.deep_equal(want, have) then
-      payload = payload or {}
-      diffs = diffs or {}
-      payload.permissions = want
-      diffs[#diffs + 1] = { path = "permissions", from = current.permissions, to = want }
+      payload, diffs = handler.add_change(payload, diffs, "permissions", want, current.permissions)
     end
   end
   return payload, diffs
-end
+end)
 
 -- Adds and removes permissions so that the role has `want` (have: what it has now).
 local function sync_permissions(ctx, id, want, have)
@@ -120,15 +109,12 @@ local function sync_permissions(ctx, id, want, have)
 end
 
 -- The role itself, without its permissions (requests of their own).
-function M.write_request(self, _, op, payload, current)
-  return handler.own_request(self, op, payload, current, { "permissions", "type" })
-end
+M.write_request = handler.own_write_request({ "permissions", "type" })
 
 -- POST the role without its permissions, then POST the permissions.
 function M.create(self, ctx, payload)
   local perms = payload.permissions
-  local _, _, body = self:write_request(ctx, "create", payload)
-  local created, err = handler.create_named(self, ctx, body, payload.name)
+  local created, err = handler.create_own_named(self, ctx, payload)
   if created == nil then return nil, err end
   if type(perms) == "table" and #perms > 0 then
     local ok, perr = sync_permissions(ctx, created.id, perms, {})

@@ -15,12 +15,9 @@ local DEFAULT_STAGE = "login_success"
 local DEPRECATED = "Rules are deprecated, migrate to using actions instead. See: "
   .. "https://auth0.com/docs/customize/actions/migrate/migrate-from-rules-to-actions"
 
-local SCHEMA = {
-  type = "object",
-  required = { "name" },
+local SCHEMA = handler.named_schema{
   properties = {
-    id = { type = "string" },
-    name = { type = "string", pattern = "^[^-\\s][a-zA-Z0-9-\\s]+[^-\\s]$" },
+    name = handler.script_name_schema(),
     script = { type = "string", default = "" },
     order = { type = { "number", "null" }, default = NULL },
     enabled = { type = "boolean", default = true },
@@ -70,7 +67,7 @@ end
 -- a0deploy reads it), an error naming the type when they ask for some (never a silent skip);
 -- an export (want nil) gets the error, which it turns into a warning and leaves rules out.
 function M.fetch(self, ctx, want)
-  local list, err = ctx.api:list(self.path, handler.deep_copy(self.list))
+  local list, err = Base.fetch(self, ctx)
   if list ~= nil then return list end
   if not unavailable(err) then return nil, err end
   if type(want) == "table" and #want == 0 then

@@ -68,10 +68,7 @@ function M.resolve(_, ctx, desired)
   for _, item in ipairs(type(desired) == "table" and desired or {}) do
     if is_object(item) and type(item.key) == "string" then
       values[item.key] = item.value
-      if type(item.value) == "string" and not handler.is_placeholder(item.value) and ctx.log
-          and ctx.log.add_secret then
-        ctx.log:add_secret(item.value)
-      end
+      handler.mask_secret(ctx, item.value)
       if have[item.key] then kept[#kept + 1] = item.key end
     end
   end

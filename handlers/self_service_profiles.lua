@@ -16,12 +16,8 @@ local STRATEGIES = { "oidc", "samlp", "waad", "google-apps", "adfs", "okta", "au
 -- The custom text a0deploy reads: the only language and page the API has.
 local LANGUAGE, PAGE = "en", "get-started"
 
-local SCHEMA = {
-  type = "object",
-  required = { "name" },
+local SCHEMA = handler.named_schema{
   properties = {
-    id = { type = "string" },
-    name = { type = "string" },
     description = { type = "string" },
     user_attributes = {
       type = "array",
@@ -55,12 +51,10 @@ local SCHEMA = {
   },
 }
 
-local LIST = { paging = "offset", key = "self_service_profiles" }
-
 local M = {
   type = "selfServiceProfiles",
   path = "/self-service-profiles",
-  list = LIST,
+  list = { paging = "offset", key = "self_service_profiles" },
   schema = SCHEMA,
   -- (customText is kept in the create payload: it is written after the POST, write_request)
   strip_update = { "customText" },
@@ -87,9 +81,9 @@ end
 
 -- The profiles, each with customText.en["get-started"] when that text is set.
 function M.fetch(self, ctx)
-  local list, err = ctx.api:list(self.path, handler.deep_copy(LIST))
+  local list, err = Base.fetch(self, ctx)
   if list == nil then return nil, err end
-  local ok, terr = handler.each_checked(list, function(profile)
+  return handler.complete_each(list, function(profile)
     local text, rerr = ctx.api:request("GET", text_path(profile.id, LANGUAGE, PAGE))
     if is_object(text) and next(text) ~= nil then
       profile.customText = { [LANGUAGE] = { [PAGE] = text } }
@@ -98,8 +92,6 @@ function M.fetch(self, ctx)
     end
     return true
   end)
-  if not ok then return nil, terr end
-  return list
 end
 
 --------------------------------------------------------------------------------------------------
@@ -120,15 +112,12 @@ end
 -- A user attribute profile's name becomes its id. A name the tenant does not have yet stays: it
 -- is a profile this run creates, and the change is computed again, with its id, once the user
 -- attribute profiles are written (a0lua.apply).
-function M.resolve(_, ctx, desired)
-  for _, p in handler.items(desired) do
-    local name = p.user_attribute_profile_id
-    if type(name) == "string" then
-      p.user_attribute_profile_id = handler.name_to_id(ctx, "userAttributeProfiles", name) or name
-    end
+M.resolve = handler.resolve_each(function(ctx, p)
+  local name = p.user_attribute_profile_id
+  if type(name) == "string" then
+    p.user_attribute_profile_id = handler.name_to_id(ctx, "userAttributeProfiles", name) or name
   end
-  return desired
-end
+end)
 
 -- The custom text pages of `desired` that differ from the tenant's: {language = {page = text}}.
 local function changed_text(desired, current)
@@ -150,9 +139,7 @@ local function changed_text(desired, current)
 end
 
 -- The profile's own fields as the generic handler compares them; the custom text page by page.
-function M.diff(self, ctx, desired, current)
-  current = current or {}
-  local payload, diffs = Base.diff(self, ctx, desired, current)
+M.diff = handler.diff_then(function(_, _, desired, current, payload, diffs)
   local text = changed_text(desired, current)
   if text then
     payload, diffs = payload or {}, diffs or {}
@@ -166,7 +153,7 @@ function M.diff(self, ctx, desired, current)
     end
   end
   return payload, diffs
-end
+end)
 
 -- The profile's own request, without its custom text. An empty allowed_strategies is left out
 -- of a create: the API refuses it (minItems 1) and gives a new profile none anyway.

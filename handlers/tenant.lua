@@ -4,7 +4,6 @@ local handler = require("a0lua.handler")
 local json = require("a0lua.core.json")
 
 local NULL = json.null
-local Base = handler.Base
 
 -- The flags a0deploy lets a deploy change (docs/handlers.md §tenant).
 local ALLOWED_FLAGS = {
@@ -142,9 +141,7 @@ end
 
 -- A lifetime in minutes equal to the tenant's lifetime in hours is no change (the tenant may
 -- show only the hours).
-function M.diff(self, ctx, desired, current)
-  current = current or {}
-  local payload, diffs = Base.diff(self, ctx, desired, current)
+M.diff = handler.diff_then(function(_, _, _, current, payload, diffs)
   if payload == nil then return nil end
   for _, k in ipairs(SESSION_HOURS) do
     local m = k .. "_in_minutes"
@@ -153,13 +150,8 @@ function M.diff(self, ctx, desired, current)
       payload[m] = nil
     end
   end
-  if next(payload) == nil then return nil end
-  local kept = {}
-  for _, d in ipairs(diffs or {}) do
-    if payload[tostring(d.path):match("^[^.]+")] ~= nil then kept[#kept + 1] = d end
-  end
-  return payload, kept
-end
+  return handler.keep_fields(payload, diffs, function(field) return payload[field] ~= nil end)
+end)
 
 -- An empty flags object is not written (also when only read-only flags made it non-empty).
 function M.export(self, ctx, tenant)

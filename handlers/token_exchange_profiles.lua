@@ -5,13 +5,11 @@
 local handler = require("a0lua.handler")
 local json = require("a0lua.core.json")
 local util = require("a0lua.util")
+local Base = handler.Base
 
-local SCHEMA = {
-  type = "object",
+local SCHEMA = handler.named_schema{
   required = { "name", "subject_token_type", "action", "type" },
   properties = {
-    id = { type = "string" },
-    name = { type = "string" },
     subject_token_type = { type = "string" },
     action = { type = "string" },
     type = { type = "string", enum = { "custom_authentication" } },
@@ -74,7 +72,7 @@ end
 -- GET /token-exchange-profiles (every page), each action id as the action's name. A tenant
 -- without the feature (403) has none, with a warning; so does one without the route (404, 501).
 function M.fetch(self, ctx)
-  local list, err = ctx.api:list(self.path, handler.deep_copy(self.list))
+  local list, err = Base.fetch(self, ctx)
   if list == nil then
     local s = status_of(err)
     if s == 403 then

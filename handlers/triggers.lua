@@ -96,10 +96,8 @@ function M.diff(_, _, desired, current)
   for _, trigger in ipairs(sorted_keys(desired)) do
     local want = desired[trigger]
     if type(want) == "table" and want ~= NULL and not same_bindings(want, current[trigger]) then
-      payload = payload or {}
-      diffs = diffs or {}
-      payload[trigger] = handler.deep_copy(want)
-      diffs[#diffs + 1] = { path = trigger, from = current[trigger], to = want }
+      payload, diffs = handler.add_change(payload, diffs, trigger, handler.deep_copy(want),
+        current[trigger])
     end
   end
   return payload, diffs

@@ -3,7 +3,6 @@
 -- profiles name them (handlers/clients.lua, handlers/self_service_profiles.lua).
 local handler = require("a0lua.handler")
 
-local Base = handler.Base
 
 local STRATEGIES = { "pingfederate", "ad", "adfs", "waad", "google-apps", "okta", "oidc", "samlp" }
 
@@ -51,12 +50,8 @@ local function attribute_override()
 end
 
 -- a0deploy's schema, defaults included (they are injected, then sent, as a0deploy does).
-local SCHEMA = {
-  type = "object",
-  required = { "name" },
+local SCHEMA = handler.named_schema{
   properties = {
-    id = { type = "string" },
-    name = { type = "string" },
     user_id = {
       type = "object",
       properties = {
@@ -102,14 +97,12 @@ local M = {
 -- GET /user-attribute-profiles?is_global=false (checkpoint, take 10); a tenant without the
 -- feature has none.
 function M.fetch(self, ctx)
-  return handler.optional_list(ctx, self.path, handler.deep_copy(LIST))
+  return handler.optional_list(ctx, self.path, handler.deep_copy(self.list))
 end
 
 -- The attributes are one map, replaced as a whole by PATCH: an attribute the files no longer
 -- name is a difference too (the generic comparison ignores keys only the tenant has).
-function M.diff(self, ctx, desired, current)
-  current = current or {}
-  local payload, diffs = Base.diff(self, ctx, desired, current)
+M.diff = handler.diff_then(function(_, _, desired, current, payload, diffs)
   local want, have = desired.user_attributes, current.user_attributes
   if type(want) ~= "table" or type(have) ~= "table" or (payload and payload.user_attributes) then
     return payload, diffs
@@ -122,6 +115,6 @@ function M.diff(self, ctx, desired, current)
     end
   end
   return payload, diffs
-end
+end)
 
 return M

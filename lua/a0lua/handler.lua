@@ -129,6 +129,7 @@ Helpers:
                                           unless AUTH0_EXPORT_SECRETS, the id unless
                                           AUTH0_EXPORT_IDENTIFIERS (or h.export_id)
   handler.secret_placeholder(h, path) -> "##CLIENTS_CLIENT_SECRET##"
+  handler.kind_secret_placeholder(prefix, kind) -> "##CONNECTIONS_GOOGLE_OAUTH2_SECRET##"
   handler.escape(segment) -> a URL path segment
   handler.item_path(h, id, ...) -> path   h.path/<id>/<part>/..., each segment escaped
   handler.own_request(h, op, payload, current, without) -> method, path, body | nil
@@ -136,6 +137,21 @@ Helpers:
                                           (`without`, fields) are requests of their own: a POST of
                                           the payload minus them; a PATCH of item_path with the
                                           payload minus strip_update (nil when nothing is left)
+  handler.own_write_request(without) -> fn   that h:write_request, as the handler's function
+  handler.create_own_named(h, ctx, payload) -> created | nil, err   handler.create_named of
+                                          h:write_request("create")'s body, by payload's name
+  handler.diff_then(after) -> fn          h:diff: the generic diff (current {} when nil), then
+                                          after(self, ctx, desired, current, payload, diffs) ->
+                                          payload, diffs; nil when no payload is left
+  handler.add_change(payload, diffs, field, value, from) -> payload, diffs   payload[field] =
+                                          value and the change {path = field, from, to = value}
+  handler.keep_fields(payload, diffs, keep) -> payload, diffs | nil   only the fields keep(field)
+                                          accepts, and the changes under them
+  handler.resolve_each(fn) -> fn          h:resolve: fn(ctx, item) for each desired item
+  handler.complete_each(list, fn) -> list | nil, err   handler.each_checked(list, fn), then the
+                                          list: a fetch's read of each item's sub-resources
+  handler.mask_secret(ctx, v)             a secret from the files (a string, not a placeholder)
+                                          masked in what is logged
   handler.wanted_names(h, want) -> names  a keyed handler's names to read (see fetch's want)
   handler.items(list) -> iterator         for i, item in handler.items(list): the entries of a
                                           list (the files' items) that are tables, at their index
@@ -164,6 +180,13 @@ Helpers:
                                           sends: handler.write_own(h, ctx, "create", payload)
   handler.token_quota_schema([nullable]) -> schema   the API's token quota object (clients,
                                           organizations, the tenant's defaults); nullable: or null
+  handler.named_schema(schema) -> schema  an item schema with string id and name (unless given),
+                                          name required unless `required` is given
+  handler.keyed_schema(key, names, properties) -> schema   a keyed item: `key` required, one of
+                                          names
+  handler.enum_list_schema(field, values) -> schema   a setting that is one list of values
+  handler.bounded_name_schema(max), handler.script_name_schema()   names as a0deploy bounds them
+  handler.strings_schema() -> schema      a list of strings
   handler.validate_keys(h, ctx, items, report)   h:validate for a keyed handler whose only check
                                           is handler.check_unique_keys
   handler.send(ctx, method, path, opts) -> true | nil, err   a request whose answer is not needed
@@ -375,6 +398,14 @@ function M.escape(segment)
   end))
 end
 
+-- A secret value from the files (a string, not a ##KEYWORD## placeholder) is masked in
+-- everything logged from then on.
+function M.mask_secret(ctx, v)
+  if type(v) == "string" and not is_placeholder(v) and ctx.log and ctx.log.add_secret then
+    ctx.log:add_secret(v)
+  end
+end
+
 function M.item_path(h, id, ...)
   local out = h.path .. "/" .. M.escape(id)
   for _, part in ipairs({ ... }) do out = out .. "/" .. M.escape(part) end
@@ -465,6 +496,14 @@ function M.items(list)
   end
 end
 
+-- A resolve that changes the desired items in place: fn(ctx, item) for each (handler.items).
+function M.resolve_each(fn)
+  return function(_, ctx, desired)
+    for _, item in M.items(desired) do fn(ctx, item) end
+    return desired
+  end
+end
+
 -- fn(item) for each item: as tasks of their own inside a0lua.tasks (their requests in flight
 -- together), else one after the other.
 function M.each(items, fn)
@@ -505,6 +544,14 @@ function M.each_checked(items, fn)
   end)
   if failure then return nil, failure end
   return true
+end
+
+-- A list read with more to read per item: fn(item) -> ok | nil, err completes each item in place
+-- (handler.each_checked: concurrently inside a task). Returns the list | nil, the first error.
+function M.complete_each(list, fn)
+  local ok, err = M.each_checked(list, fn)
+  if not ok then return nil, err end
+  return list
 end
 
 function M.read_each(keys, read)
@@ -606,6 +653,13 @@ function M.create_named(h, ctx, body, name)
     find = function(item) return item[h.name_field] == name end })
 end
 
+-- The item's own create body (h:write_request) POSTed, looked up by its name when the answer is
+-- lost (handler.create_named).
+function M.create_own_named(h, ctx, payload)
+  local _, _, body = h:write_request(ctx, "create", payload)
+  return M.create_named(h, ctx, body, payload[h.name_field])
+end
+
 function M.create_then(h, ctx, payload, after)
   local _, _, body = h:write_request(ctx, "create", payload)
   local created, err = Base.create(h, ctx, body)
@@ -623,11 +677,54 @@ function M.update_then(h, ctx, current, payload, after)
   return updated
 end
 
+-- A diff that adds to the generic one (h:diff): after(self, ctx, desired, current, payload, diffs)
+-- gets the generic payload and diffs (nil when nothing differs there) with `current` {} for an
+-- item the tenant does not have, and returns the payload and diffs; no payload is no change (nil).
+function M.diff_then(after)
+  return function(self, ctx, desired, current)
+    current = current or {}
+    local payload, diffs = Base.diff(self, ctx, desired, current)
+    payload, diffs = after(self, ctx, desired, current, payload, diffs)
+    if payload == nil then return nil end
+    return payload, diffs
+  end
+end
+
+-- One changed field added to a diff (payload and diffs may still be nil): `value` sent as
+-- payload[field], the change shown as { path = field, from = from, to = value }.
+-- Returns payload, diffs.
+function M.add_change(payload, diffs, field, value, from)
+  payload, diffs = payload or {}, diffs or {}
+  payload[field] = value
+  diffs[#diffs + 1] = { path = field, from = from, to = value }
+  return payload, diffs
+end
+
+-- A diff reduced to the fields keep(field) accepts: the others leave the payload, and the changes
+-- under them the diffs. Returns payload, diffs; nil when no field is left.
+function M.keep_fields(payload, diffs, keep)
+  for k in pairs(payload) do
+    if not keep(k) then payload[k] = nil end
+  end
+  if next(payload) == nil then return nil end
+  local kept = {}
+  for _, d in ipairs(diffs or {}) do
+    if keep(tostring(d.path):match("^[^.]+")) then kept[#kept + 1] = d end
+  end
+  return payload, kept
+end
+
 function M.own_request(h, op, payload, current, without)
   if op == "create" then return "POST", h.path, M.strip(payload, without) end
   local body = M.strip(payload, h.strip_update)
   if next(body) == nil or current == nil then return nil end
   return "PATCH", M.item_path(h, current.id), body
+end
+
+function M.own_write_request(without)
+  return function(self, _, op, payload, current)
+    return M.own_request(self, op, payload, current, without)
+  end
 end
 
 function M.create_own(h, ctx, payload)
@@ -766,6 +863,51 @@ function M.token_quota_schema(nullable)
   }
 end
 
+-- The item schema of a list type whose items have an id and a name: `schema` with type "object",
+-- `required` { "name" } unless given, and the string properties id and name unless the schema
+-- bounds them itself. Returns `schema`.
+function M.named_schema(schema)
+  schema.type = "object"
+  schema.required = schema.required or { "name" }
+  schema.properties = schema.properties or {}
+  schema.properties.id = schema.properties.id or { type = "string" }
+  schema.properties.name = schema.properties.name or { type = "string" }
+  return schema
+end
+
+-- The item schema of a keyed list whose keys are a fixed set: an object that requires its key
+-- field `key`, one of `names`, and has `properties` besides.
+function M.keyed_schema(key, names, properties)
+  properties[key] = { type = "string", enum = names }
+  return { type = "object", required = { key }, properties = properties }
+end
+
+-- The schema of a setting that is one list of values from a fixed set (the guardian policies,
+-- the phone factor's message types): { [field] = { values... } } and nothing else.
+function M.enum_list_schema(field, values)
+  return {
+    type = "object",
+    properties = { [field] = { type = "array", items = { type = "string", enum = values } } },
+    additionalProperties = false,
+  }
+end
+
+-- A list of strings.
+function M.strings_schema()
+  return { type = "array", items = { type = "string" } }
+end
+
+-- A name of 1 to `max` characters (a0deploy's bounds for flows, forms, vault connections (150)
+-- and event streams (128)).
+function M.bounded_name_schema(max)
+  return { type = "string", minLength = 1, maxLength = max }
+end
+
+-- The name of a rule or hook: letters, digits, spaces and dashes, no dash or space at either end.
+function M.script_name_schema()
+  return { type = "string", pattern = "^[^-\\s][a-zA-Z0-9-\\s]+[^-\\s]$" }
+end
+
 function M.validate_keys(h, _, items, report)
   M.check_unique_keys(h, items, report)
 end
@@ -838,6 +980,12 @@ end
 
 function M.secret_placeholder(h, path)
   return "##" .. upper_snake(h.type) .. "_" .. upper_snake(path) .. "##"
+end
+
+-- a0deploy's placeholder for the secret of one kind of item (a connection's strategy, a log
+-- stream's type): ##<PREFIX>_<KIND>_SECRET##, the kind upper-cased, other characters as _.
+function M.kind_secret_placeholder(prefix, kind)
+  return "##" .. prefix .. "_" .. (tostring(kind):upper():gsub("[^A-Z0-9]", "_")) .. "_SECRET##"
 end
 
 local set_of = util.set_of
