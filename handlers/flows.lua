@@ -74,8 +74,7 @@ local M = {
   read_only = READ_ONLY,
   -- A plan reads the whole of only the flows the files name (the others are only ever deleted).
   read_wanted = true,
-  named = { key = "connection_id", type = "flowVaultConnections", what = "vault connection",
-    path = "/flows/vault/connections", list = { paging = "offset", key = "connections" } },
+  named = { key = "connection_id", type = "flowVaultConnections", what = "vault connection" },
   references = { { path = "actions[].params.connection_id", type = "flowVaultConnections",
     strict = true } },
 }

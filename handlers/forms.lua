@@ -106,8 +106,7 @@ local M = {
   read_only = READ_ONLY,
   -- A plan reads the whole of only the forms the files name (the others are only ever deleted).
   read_wanted = true,
-  named = { key = "flow_id", type = "flows", what = "flow", path = "/flows",
-    list = { paging = "offset", key = "flows" } },
+  named = { key = "flow_id", type = "flows", what = "flow" },
   references = {
     { path = "nodes[].config.flow_id", type = "flows", strict = true },
     { path = "nodes[].config.components[].config.flow_id", type = "flows", strict = true },

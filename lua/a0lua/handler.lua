@@ -427,11 +427,15 @@ local function compound_key(item, fields)
   return table.concat(parts, "-")
 end
 
+-- A keyed type whose first identifier is compound: an item's key (compound_key) is both its id
+-- and its name.
+local function is_compound(h)
+  return h.kind == "keyed" and type(h.identifiers[1]) == "table"
+end
+
 function M.item_id(h, item)
   if type(item) ~= "table" then return nil end
-  if h.kind == "keyed" and type(h.identifiers[1]) == "table" then
-    return compound_key(item, h.identifiers[1])
-  end
+  if is_compound(h) then return compound_key(item, h.identifiers[1]) end
   if h.kind == "keyed" then return item[h.identifiers[1]] end
   if h.id then return item[h.id] end
   return nil
@@ -439,9 +443,7 @@ end
 
 function M.item_name(h, item)
   if type(item) ~= "table" then return nil end
-  if h.kind == "keyed" and type(h.identifiers[1]) == "table" then
-    return compound_key(item, h.identifiers[1])
-  end
+  if is_compound(h) then return compound_key(item, h.identifiers[1]) end
   local name = item[h.name_field]
   if name ~= nil and name ~= NULL then return name end
   for _, ident in ipairs(h.identifiers or {}) do

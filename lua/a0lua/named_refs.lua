@@ -13,8 +13,9 @@ replaces every key of that name, wherever it is; so does this.
                                  own (ctx.current, kept up to date by apply, so an item made in
                                  this run is there), else one list read of its summaries
 
-A handler of such a type (forms, flows) declares `named = {key =, type =, path =, list =, what
-=}` (the key, and the type it names with that type's path and list options) and uses:
+A handler of such a type (forms, flows) declares `named = {key =, type =, what =}` (the key, the
+type it names, and what to call one in messages; the named type's path and list options are its
+handler's) and uses:
 
   refs.fetch(h, ctx [, want]) -> items | nil, err   the list (summaries), then GET path/<id> of
                                  each item (of those `want` names when given: the others are only
@@ -30,6 +31,7 @@ A handler of such a type (forms, flows) declares `named = {key =, type =, path =
                                  its request)
 ]]
 local handler = require("a0lua.handler")
+local handlers = require("a0lua.handlers")
 local json = require("a0lua.core.json")
 local util = require("a0lua.util")
 
@@ -71,11 +73,19 @@ function M.names_of(list)
   return by_id, by_name
 end
 
+-- The named type's handler, for its path and list options: the run's (a user's own included),
+-- else the built-in one.
+local function handler_of(ctx, type_name)
+  local own = ctx.handlers and ctx.handlers:get(type_name)
+  return own or handlers.base(type_name)
+end
+
 function M.read(ctx, ref, fresh)
   local have = ctx.current and ctx.current[ref.type]
   if type(have) == "table" and not fresh then return have end
   if not ctx.api then return json.array() end
-  return ctx.api:list(ref.path, handler.deep_copy(ref.list))
+  local other = handler_of(ctx, ref.type)
+  return ctx.api:list(other.path, handler.deep_copy(other.list))
 end
 
 -- Stands for the id of an item this run creates, in the body preflight checks before any write
