@@ -22,6 +22,10 @@ Inside a task (each raises when called outside one):
       Misuse (a bad req) raises in the calling task.
   tasks.sleep(ms)                 -- other tasks run meanwhile; sleep(0) just yields
   tasks.spawn(fn, ...) -> task    -- a task on the current scheduler
+  tasks.signal() -> signal        -- sig:wait() suspends the task until sig:fire() (at once when it
+                                  -- has fired); sig:fire(), from anywhere, wakes every waiter.
+                                  -- For "wait until that answer is in" without polling; a task
+                                  -- that waits on a signal nobody fires counts toward a deadlock
   task:wait() -> ...              -- join: the task's return values
   tasks.all(fns) -> values, errs  -- runs every function of the array fns as its own task and
                                   -- waits for all: values[i], errs[i] are the first and second
@@ -352,6 +356,30 @@ function M.sleep(ms)
   sched.seq = sched.seq + 1
   heap_push(sched.timers, { at = M.now() + ms, seq = sched.seq, task = task })
   suspend()
+end
+
+--- tasks.signal() -> signal
+local Signal = {}
+Signal.__index = Signal
+
+function M.signal()
+  return setmetatable({ waiters = {}, fired = false }, Signal)
+end
+
+function Signal:wait()
+  local task = current_task("signal:wait")
+  if self.fired then return end
+  self.waiters[#self.waiters + 1] = task
+  suspend()
+end
+
+function Signal:fire()
+  self.fired = true
+  local waiters = self.waiters
+  self.waiters = {}
+  for _, task in ipairs(waiters) do
+    if task.state == "waiting" then make_ready(task.sched, task) end
+  end
 end
 
 --- tasks.spawn(fn, ...) -> task

@@ -216,6 +216,39 @@ describe("a0lua.tasks", function()
     end)
   end)
 
+  describe("tasks.signal", function()
+    it("wakes every waiting task when fired, and lets later waits through at once", function()
+      local sched = tasks.new()
+      local sig = tasks.signal()
+      local seen = {}
+      for i = 1, 3 do
+        sched:spawn(function()
+          sig:wait()
+          seen[#seen + 1] = "woken " .. i
+        end)
+      end
+      sched:spawn(function()
+        tasks.sleep(5)
+        seen[#seen + 1] = "fire"
+        sig:fire()
+        sig:wait() -- fired already: no suspension
+        seen[#seen + 1] = "after"
+      end)
+      sched:run()
+      sched:close()
+      assert.same({ "fire", "after", "woken 1", "woken 2", "woken 3" }, seen)
+    end)
+
+    it("counts toward a deadlock when nothing fires it", function()
+      local sched = tasks.new()
+      local sig = tasks.signal()
+      sched:spawn(function() sig:wait() end)
+      assert.has_error(function() sched:run() end,
+        "tasks: deadlock: 1 task(s) wait and nothing can wake them")
+      sched:close()
+    end)
+  end)
+
   describe("tasks.spawn", function()
     it("starts a child task on the current scheduler", function()
       local sched = tasks.new()

@@ -13,7 +13,10 @@ long to wait and tells it what came back. The clocks are passed in, so specs can
   }
   local t = p:ticket(group)   -- one per request; group names the endpoint family, e.g. "GET
                               -- /organizations#1" (requests of one group share a bucket)
-  p:wait(t) -> ms             -- 0: send now (the send is booked); otherwise sleep ms and ask again
+  p:wait(t) -> ms [, probe]   -- 0: send now (the send is booked); otherwise sleep ms and ask again.
+                              -- probe: the ticket whose answer t waits for (the first request of
+                              -- the tenant or of t's group, M.PROBE_POLL_MS): a caller that can
+                              -- wait for that answer (observe or abandon of it) need not poll
   p:observe(t, status, headers) -- the answer, any status (headers: lower-case names)
   p:abandon(t)                -- the request got no answer, or was never sent (its token is
                               -- given back then)
@@ -278,7 +281,7 @@ function Pacer:wait(ticket)
   if ticket.sent then error("pacer:wait: the ticket was already sent", 2) end
   local now = self.now()
   if not self.seen_any then
-    if self.probe and self.probe ~= ticket then return M.PROBE_POLL_MS end
+    if self.probe and self.probe ~= ticket then return M.PROBE_POLL_MS, self.probe end
     self.probe = ticket
     ticket.sent, ticket.sent_at = true, now
     return 0
@@ -288,7 +291,7 @@ function Pacer:wait(ticket)
   local g = ticket.group
   if self.default_limit and not self.answered[g] then
     local probe = self.group_probe[g]
-    if probe and probe ~= ticket and not probe.done then return M.PROBE_POLL_MS end
+    if probe and probe ~= ticket and not probe.done then return M.PROBE_POLL_MS, probe end
     self.group_probe[g] = ticket
   end
   local m = self:model_for(g)
