@@ -190,6 +190,18 @@ local function step(sched, task)
   end
 end
 
+-- Wakes the tasks whose requests completed.
+local function collect(sched, completions)
+  for _, c in ipairs(completions) do
+    local waiter = sched.waiting[c.id]
+    if waiter then
+      sched.waiting[c.id] = nil
+      release_slot(sched)
+      make_ready(sched, waiter, c)
+    end
+  end
+end
+
 -- Runs tasks until finished() is true.
 local function loop(sched, finished)
   if task_of[coroutine.running()] then
@@ -214,14 +226,10 @@ local function loop(sched, finished)
           error(("tasks: deadlock: %d task(s) wait and nothing can wake them"):format(sched.live),
                 0)
         end
-        for _, c in ipairs(sched.session:poll(wait)) do
-          local waiter = sched.waiting[c.id]
-          if waiter then
-            sched.waiting[c.id] = nil
-            release_slot(sched)
-            make_ready(sched, waiter, c)
-          end
-        end
+        collect(sched, sched.session:poll(wait))
+      elseif sched.in_flight > 0 then
+        -- timers due every turn must not starve the answers: take those in without waiting
+        collect(sched, sched.session:poll(0))
       end
     end
   end)

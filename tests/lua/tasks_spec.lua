@@ -66,6 +66,24 @@ describe("a0lua.tasks", function()
       sched:close()
     end)
 
+    it("takes answers in while timers fall due on every turn", function()
+      local res, turns = nil, 0
+      sched:spawn(function()
+        res = tasks.request{ url = lb.url .. "/status/204" }
+      end)
+      sched:spawn(function()
+        -- a task that is always due again (as many short sleeps of many tasks are)
+        while res == nil and turns < 200000 do
+          turns = turns + 1
+          tasks.sleep(0)
+        end
+      end)
+      sched:run()
+      assert.equals(204, res.status)
+      -- (before, the answer came in only once the busy task gave up, after 200,000 turns)
+      assert.is_true(turns < 1000, "the answer was starved for " .. turns .. " turns")
+    end)
+
     it("returns the response to a request made inside a task", function()
       local res, err
       sched:spawn(function()
