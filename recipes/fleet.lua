@@ -1,43 +1,72 @@
 --[[
-recipes/fleet.lua: one configuration to many tenants, at the same time.
+recipes/fleet.lua: one configuration to many tenants, at the same time, in one process or split
+into shards across machines (docs/fleet.md has the workflows).
 
-  a0lua run fleet -i tenant.yaml|DIR --tenants tenants.json [-c base.json] [--dry-run]
+  a0lua run fleet -i tenant.yaml|DIR --tenants tenants.json [-c base.json] [--dry-run] [--json]
+                  [--parallel N] [--retries N] [--shard K/N | --shard-index-env VAR --shards N]
+  a0lua run fleet --emit github-matrix --tenants tenants.json --shards N
+  a0lua run fleet --emit k8s-indexed-job -i tenant.yaml --tenants tenants.json --shards N
+                  --image IMAGE [-c base.json] [--job-name NAME] [--dry-run]
 
-tenants.json is an array with one object per tenant: its `name` (shown in the summary), and
-either `config` (a config file, relative to tenants.json) or the config keys themselves, on top
-of the base config (-c):
+tenants.json is an array with one object per tenant: its `name` (unique; shown in the summary and
+what the shards are computed from), and either `config` (a config file, relative to
+tenants.json) or the config keys themselves, on top of the base config (-c):
 
   [ { "name": "eu", "config": "eu.json" },
     { "name": "us", "AUTH0_DOMAIN": "us.example.auth0.com", "AUTH0_CLIENT_ID": "...",
       "AUTH0_CLIENT_SECRET": "...", "AUTH0_KEYWORD_REPLACE_MAPPINGS": {"REGION": "us"} } ]
 
-The environment is not read (its AUTH0_DOMAIN would be every tenant's). The files are loaded
-once per tenant (its own keywords), then every tenant is planned and applied concurrently: all
-tenants share one scheduler (so their requests interleave) while each keeps its own API client
-and so its own rate-limit budget (the pacer follows that tenant's x-ratelimit-* headers). A
-failing tenant does not stop the others. One table at the end:
+The environment is not read (its AUTH0_DOMAIN would be every tenant's). Each tenant loads the
+files with its own keywords, then is planned and applied; --parallel tenants (default 16) are in
+flight at once on one scheduler (their requests interleave) while each keeps its own API client
+and so its own rate-limit budget. A tenant's state is released when it is done. A tenant that
+fails on what a second try can change (network, 5xx, rate limits exhausted) is run again up to
+--retries times (default 1); a failing tenant does not stop the others. On a terminal, one
+updating progress line on stderr. One table at the end, and a totals line:
 
   tenant  status   create  update  delete  skip  note
+
+--json prints instead one JSON document (a0lua.fleet.results): each tenant's name, status,
+counts, attempts, seconds, error {code, message} and shard, the shard "K/N", the size of the
+whole list, and a summary {tenants, applied, in_sync, changes, failed, exit};
+`a0lua run fleet-report` merges the shards' documents.
+
+--shard K/N deploys only the tenants rendezvous hashing gives shard K of N (a0lua.fleet.shard);
+--shard-index-env VAR --shards N takes K from a 0-based index in the environment (a Kubernetes
+Indexed Job's JOB_COMPLETION_INDEX). A shard with no tenant succeeds with an empty result.
 
 Exit status: 0 every tenant done, 1 any tenant failed, 2 (with --dry-run) some tenant would change.
 ]]
 local a0lua = require "a0lua"
 local fs = require "a0lua.core.fs"
 local json = require "a0lua.core.json"
-local tasks = require "a0lua.tasks"
 local run = require "a0lua.commands.run"
+local secrets = require "a0lua.secrets"
+local tasks = require "a0lua.tasks"
+local deploy = require "a0lua.fleet.deploy"
+local emit = require "a0lua.fleet.emit"
+local progress = require "a0lua.fleet.progress"
+local results = require "a0lua.fleet.results"
+local shard = require "a0lua.fleet.shard"
 
-local USAGE = "a0lua run fleet -i tenant.yaml|DIR --tenants FILE [-c base.json] [--dry-run]"
+local USAGE = "a0lua run fleet -i tenant.yaml|DIR --tenants FILE [-c base.json] [--dry-run] "
+  .. "[--json] [--parallel N] [--retries N] [--shard K/N | --shard-index-env VAR --shards N] "
+  .. "[--emit github-matrix|k8s-indexed-job --shards N [--image IMAGE] [--job-name NAME]]"
 
-local specs = run.options("input_file", "config_file", "handlers", "hooks", "debug", "ca_file",
-  "proxy_url", "concurrency")
-specs[#specs + 1] = run.option("tenants", "string", { metavar = "FILE" })
-specs[#specs + 1] = run.option("dry_run", "boolean")
+local specs = run.options("input_file", "config_file", "handlers", "hooks", "debug", "json",
+  "ca_file", "proxy_url", "concurrency")
+for _, o in ipairs({
+  { "tenants", "string", "FILE" }, { "dry_run", "boolean" }, { "parallel", "number", "N" },
+  { "retries", "string", "N" }, { "shard", "string", "K/N" }, { "shards", "number", "N" },
+  { "shard_index_env", "string", "VAR" }, { "emit", "string", "FORMAT" },
+  { "image", "string", "IMAGE" }, { "job_name", "string", "NAME" },
+}) do
+  specs[#specs + 1] = run.option(o[1], o[2], { metavar = o[3] })
+end
 
 local parsed = run.parse({ ... }, specs, USAGE)
-if not parsed.input_file or not parsed.tenants then
-  error("fleet: give the files (-i) and the tenants (--tenants)\nusage: " .. USAGE, 0)
-end
+local function usage(message) error("fleet: " .. message .. "\nusage: " .. USAGE, 0) end
+if not parsed.tenants then usage("give the tenants (--tenants)") end
 
 local function read_json(path)
   local text, err = fs.read(path)
@@ -47,17 +76,69 @@ local function read_json(path)
   return value
 end
 
-local base = parsed.config_file and read_json(parsed.config_file) or {}
 local list = read_json(parsed.tenants)
-if not json.is_array(list) or #list == 0 then
-  error(parsed.tenants .. ": an array of tenants is expected", 0)
+if not json.is_array(list) then error(parsed.tenants .. ": an array of tenants is expected", 0) end
+local names, seen = {}, {}
+for i, entry in ipairs(list) do
+  if type(entry) ~= "table" or json.is_array(entry) then
+    error(("%s: tenant %d: an object is expected"):format(parsed.tenants, i), 0)
+  end
+  local name = entry.name ~= nil and tostring(entry.name) or ("tenant " .. i)
+  if seen[name] then
+    error(("%s: tenant %d: the name %q is also tenant %d's (names must be unique: shards are "
+      .. "computed from them)"):format(parsed.tenants, i, name, seen[name]), 0)
+  end
+  names[i], seen[name] = name, i
 end
+
+if parsed.emit then
+  if not parsed.shards then usage("--emit needs --shards N") end
+  local value
+  if parsed.emit == "github-matrix" then
+    value = emit.github_matrix(names, parsed.shards)
+  elseif parsed.emit == "k8s-indexed-job" then
+    if not parsed.input_file or not parsed.image then
+      usage("--emit k8s-indexed-job needs -i and --image")
+    end
+    value = emit.k8s_indexed_job{ count = parsed.shards, image = parsed.image,
+      name = parsed.job_name, input = parsed.input_file, tenants = parsed.tenants,
+      config = parsed.config_file, dry_run = parsed.dry_run }
+  else
+    usage(("--emit %s: github-matrix or k8s-indexed-job"):format(parsed.emit))
+  end
+  -- The matrix on one line, for `echo "matrix=$(...)" >> "$GITHUB_OUTPUT"`.
+  io.stdout:write(assert(json.encode(value, { pretty = parsed.emit ~= "github-matrix" })), "\n")
+  return 0
+end
+
+if not parsed.input_file then usage("give the files (-i)") end
+local retries = deploy.DEFAULT_RETRIES
+if parsed.retries then
+  retries = math.tointeger(tonumber(parsed.retries))
+  if not retries or retries < 0 then usage("--retries needs a whole number >= 0") end
+end
+
+local function the_shard()
+  local s, err
+  if parsed.shard then
+    if parsed.shard_index_env then usage("--shard and --shard-index-env exclude each other") end
+    s, err = shard.parse(parsed.shard)
+  elseif parsed.shard_index_env then
+    if not parsed.shards then usage("--shard-index-env needs --shards N") end
+    s, err = shard.from_env(parsed.shard_index_env, parsed.shards)
+  else
+    s = { index = 1, count = 1 }
+  end
+  if not s then error(err, 0) end
+  return s
+end
+local mine = the_shard()
+
+local base = parsed.config_file and read_json(parsed.config_file) or {}
 local here = parsed.tenants:match("^(.*)/[^/]*$") or "."
 
-local function merged(entry, index)
-  if type(entry) ~= "table" or json.is_array(entry) then
-    error(("%s: tenant %d: an object is expected"):format(parsed.tenants, index), 0)
-  end
+-- The config keys of tenant `entry`: the base, its config file, its own keys.
+local function values_of(entry)
   local values = {}
   for k, v in pairs(base) do values[k] = v end
   if entry.config then
@@ -68,77 +149,53 @@ local function merged(entry, index)
     if k ~= "name" and k ~= "config" then values[k] = v end
   end
   if parsed.dry_run then values.AUTH0_DRY_RUN = true end
-  local cfg, err = a0lua.config(values, { args = { input_file = parsed.input_file,
-    handlers = parsed.handlers, hooks = parsed.hooks, ca_file = parsed.ca_file,
-    proxy_url = parsed.proxy_url, concurrency = parsed.concurrency } })
-  if not cfg then error(("%s: tenant %s: %s"):format(parsed.tenants,
-    tostring(entry.name or index), tostring(err)), 0) end
-  return cfg
+  return values
 end
 
-local log = require("a0lua.log").new{ level = parsed.debug and "debug" or "error" }
-local per_tenant = parsed.concurrency or 8
-local scheduler = tasks.new{ session = { ca_file = parsed.ca_file, proxy = parsed.proxy_url },
-  concurrency = per_tenant * #list }
-
-local results = {}
-local function deploy(i, entry)
-  local r = { name = tostring(entry.name or ("tenant " .. i)), status = "failed",
-    counts = { create = 0, update = 0, delete = 0, skip = 0 } }
-  results[i] = r
-  local ok, err = pcall(function()
-    local cfg = merged(entry, i)
-    local desired, sources = a0lua.load(nil, { config = cfg, log = log })
-    if not desired then
-      error(("%d problem%s in the files: %s"):format(#sources, #sources == 1 and "" or "s",
-        tostring(sources[1])), 0)
+-- The strings a tenant's error must never show: its credentials and secret-named keywords.
+local function secrets_of(entry)
+  local out = {}
+  local ok, values = pcall(values_of, entry)
+  if not ok then return out end
+  for k, v in pairs(values) do
+    if type(v) == "string" and (secrets.is_secret_name(k) or k == "AUTH0_ACCESS_TOKEN") then
+      out[#out + 1] = v
     end
-    local tenant = assert(a0lua.connect(cfg, { log = log, scheduler = scheduler }))
-    local plan, perr = tenant:plan(desired, { sources = sources })
-    if not plan then error(perr, 0) end
-    for _, s in pairs(plan:summary()) do
-      for op, n in pairs(s) do r.counts[op] = r.counts[op] + n end
-    end
-    if parsed.dry_run then
-      r.status = plan:has_changes() and "changes" or "in sync"
-      r.changed = plan:has_changes()
-      return
-    end
-    if not plan:has_changes() then
-      r.status = "in sync"
-      return
-    end
-    local report, aerr = tenant:apply(plan)
-    if not report then error(aerr, 0) end
-    r.status = "applied"
-  end)
-  if not ok then r.note = (tostring(err):gsub("\n.*", "")) end
-end
-
-for i, entry in ipairs(list) do scheduler:spawn(deploy, i, entry) end
-scheduler:run()
-scheduler:close()
-
-local rows = { { "tenant", "status", "create", "update", "delete", "skip", "note" } }
-local failed, changed = false, false
-for i = 1, #list do
-  local r = results[i]
-  if r.status == "failed" then failed = true end
-  if r.changed then changed = true end
-  rows[#rows + 1] = { r.name, r.status, tostring(r.counts.create), tostring(r.counts.update),
-    tostring(r.counts.delete), tostring(r.counts.skip), r.note or "" }
-end
-local widths = {}
-for _, row in ipairs(rows) do
-  for c, cell in ipairs(row) do widths[c] = math.max(widths[c] or 0, #cell) end
-end
-for _, row in ipairs(rows) do
-  local cells = {}
-  for c, cell in ipairs(row) do
-    cells[c] = c < #row and (cell .. (" "):rep(widths[c] - #cell)) or cell
   end
-  io.stdout:write((table.concat(cells, "  "):gsub("%s+$", "")), "\n")
+  local mappings = values.AUTH0_KEYWORD_REPLACE_MAPPINGS
+  for k, v in pairs(type(mappings) == "table" and mappings or {}) do
+    if type(v) == "string" and secrets.mentions_secret(tostring(k)) then out[#out + 1] = v end
+  end
+  return out
 end
-if failed then return 1 end
-if parsed.dry_run and changed then return 2 end
-return 0
+
+local tenants = {}
+for _, i in ipairs(shard.select(names, mine)) do
+  local entry = list[i]
+  tenants[#tenants + 1] = { name = names[i], index = i, secrets = secrets_of(entry),
+    config = function()
+      local cfg, err = a0lua.config(values_of(entry), { args = { input_file = parsed.input_file,
+        handlers = parsed.handlers, hooks = parsed.hooks, ca_file = parsed.ca_file,
+        proxy_url = parsed.proxy_url, concurrency = parsed.concurrency } })
+      if not cfg then error(err, 0) end
+      return cfg
+    end }
+end
+local fleet_size = #list
+
+local log = require("a0lua.log").new{ level = parsed.debug and "debug"
+  or parsed.json and "silent" or "error" }
+local shown = progress.new{ total = #tenants, tty = log.tty and not parsed.json,
+  now = tasks.now }
+local entries = deploy.run{ tenants = tenants, parallel = parsed.parallel, retries = retries,
+  per_tenant = parsed.concurrency, dry_run = parsed.dry_run, shard = shard.label(mine), log = log,
+  session = { ca_file = parsed.ca_file, proxy = parsed.proxy_url }, progress = shown }
+
+local doc = results.document(entries, { shard = shard.label(mine), fleet_tenants = fleet_size,
+  dry_run = parsed.dry_run })
+if parsed.json then
+  io.stdout:write(assert(json.encode(doc)), "\n")
+else
+  io.stdout:write(results.table(entries, doc.summary))
+end
+return doc.summary.exit

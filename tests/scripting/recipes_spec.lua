@@ -278,11 +278,13 @@ describe("recipes", function()
       assert.equal(1, status, err)
       local lines = {}
       for l in out:gmatch("[^\n]+") do lines[#lines + 1] = l end
-      assert.equal(4, #lines, out)
+      assert.equal(5, #lines, out)
       assert.matches("^tenant%s+status%s+create%s+update%s+delete%s+skip%s+note$", lines[1])
       assert.matches("^first%s+applied%s+%d+%s+%d+%s+0%s+%d+$", lines[2])
       assert.matches("^second%s+applied%s+", lines[3])
       assert.matches("^broken%s+failed%s+0%s+0%s+0%s+0%s+%S", lines[4])
+      assert.matches("^total %(3%)%s+2 applied, 1 failed%s+%d+%s+%d+%s+0%s+%d+$", lines[5])
+      assert.not_matches("not%-the%-secret", out)
       assert.is_not_nil(client_named(emu, "Orders Web"))
       assert.is_not_nil(client_named(second, "Orders Web"))
       -- The same files again: every tenant in sync.

@@ -1,0 +1,126 @@
+--[[
+a0lua.fleet.deploy: many tenants deployed in one process, a bounded number at a time, on one task
+scheduler (their requests interleave) while each tenant has its own API client and so its own
+rate-limit budget.
+
+  local deploy = require "a0lua.fleet.deploy"
+  local entries = deploy.run{
+    tenants = { {name =, index =, config = function() -> cfg (raises an error value),
+                 secrets = {strings never to show}}, ... },
+    parallel = 16,          -- tenants in flight at once
+    retries = 1,            -- whole-tenant retries of a failure worth it (a0lua.fleet.retry)
+    retry_wait_ms = 1000,   -- times the attempt number
+    per_tenant = 8,         -- requests in flight per tenant
+    dry_run = false, shard = "K/N", log = logger,
+    session = {ca_file =, proxy =},     -- the scheduler's http.session options
+    progress = a0lua.fleet.progress object or nil,
+  }
+  -> entries (a0lua.fleet.results.entry each, in the order of tenants)
+
+A tenant's config, files, plan, Tenant object and API client live only while it is deployed:
+once done, only its entry is kept, so memory grows with the tenants in flight, not the fleet.
+A tenant that fails does not stop the others.
+]]
+local a0lua = require "a0lua"
+local errors = require "a0lua.errors"
+local results = require "a0lua.fleet.results"
+local retry = require "a0lua.fleet.retry"
+local tasks = require "a0lua.tasks"
+
+local M = {}
+
+M.DEFAULT_PARALLEL = 16
+M.DEFAULT_RETRIES = 1
+
+local function load_problem(problems)
+  local first = problems[1]
+  return errors.new(type(first) == "table" and first.code or "validation",
+    ("%d problem%s in the files: %s"):format(#problems, #problems == 1 and "" or "s",
+      tostring(first)))
+end
+
+-- One attempt: plan and, unless a dry run or nothing changes, apply. Raises an error value.
+local function once(t, r, opts, scheduler)
+  local cfg = t.config()
+  local desired, sources = a0lua.load(nil, { config = cfg, log = opts.log })
+  if not desired then error(load_problem(sources), 0) end
+  local tenant, cerr = a0lua.connect(cfg, { log = opts.log, scheduler = scheduler })
+  if not tenant then error(cerr, 0) end
+  local plan, perr = tenant:plan(desired, { sources = sources })
+  if not plan then error(perr, 0) end
+  r.counts = { create = 0, update = 0, delete = 0, skip = 0 }
+  for _, s in pairs(plan:summary()) do
+    for op, n in pairs(s) do r.counts[op] = (r.counts[op] or 0) + n end
+  end
+  if not plan:has_changes() then
+    r.status = "in_sync"
+  elseif opts.dry_run then
+    r.status = "changes"
+  else
+    local report, aerr = tenant:apply(plan)
+    if not report then error(aerr, 0) end
+    r.status = "applied"
+  end
+  tenant:close()
+end
+
+local function deploy_one(t, opts, scheduler)
+  local r = results.entry(t.name, t.index, opts.shard)
+  local started = tasks.now()
+  local retries = opts.retries or M.DEFAULT_RETRIES
+  for attempt = 1, retries + 1 do
+    r.attempts, r.error, r.status = attempt, nil, "failed"
+    local ok, err = pcall(once, t, r, opts, scheduler)
+    if ok then break end
+    results.set_error(r, err, t.secrets)
+    if attempt > retries or not retry.worth_it(err) then break end
+    tasks.sleep((opts.retry_wait_ms or 1000) * attempt)
+  end
+  r.seconds = math.floor(tasks.now() - started + 0.5) / 1000
+  return r
+end
+
+function M.run(opts)
+  local list = opts.tenants
+  local parallel = math.min(opts.parallel or M.DEFAULT_PARALLEL, #list)
+  local scheduler = tasks.new{ session = opts.session or {},
+    concurrency = (opts.per_tenant or 8) * math.max(parallel, 1) }
+  local entries, next_one = {}, 1
+  local counts = { done = 0, failed = 0, running = 0 }
+  local progress = opts.progress
+  local function show() if progress then progress:update(counts) end end
+  local total = #list
+  local function worker()
+    while next_one <= total do
+      local i = next_one
+      next_one = i + 1
+      counts.running = counts.running + 1
+      show()
+      local r = deploy_one(list[i], opts, scheduler)
+      list[i] = nil -- its config closure and secrets go with it
+      entries[i] = r
+      counts.running = counts.running - 1
+      if r.status == "failed" then
+        counts.failed = counts.failed + 1
+      else
+        counts.done = counts.done + 1
+      end
+      show()
+    end
+  end
+  for _ = 1, parallel do scheduler:spawn(worker) end
+  if progress and progress.tty then
+    scheduler:spawn(function()
+      while counts.done + counts.failed < total do
+        tasks.sleep(250)
+        show()
+      end
+    end)
+  end
+  scheduler:run()
+  scheduler:close()
+  if progress then progress:finish() end
+  return entries
+end
+
+return M
