@@ -11,9 +11,9 @@
 #                 results merged by `a0lua run fleet-report`
 #   one tenant    BENCH_FLEET_SINGLES tenants, each imported and re-imported alone (one after the
 #                 other, a one-tenant fleet file); the slowest of them is the reference
-# Each run is timed (wall clock) under /usr/bin/time (the peak RSS of each a0lua process; for the
-# shards the sum of the processes' peaks, as they run at once); the emulator's GET
-# /__emulator/fleet before and after gives the requests and 429s. bench/fleet_report.lua prints
+# Each run is timed (wall clock) under /usr/bin/time (the peak RSS and CPU seconds of each a0lua
+# process; for the shards the sums, as they run at once); the emulator's GET /__emulator/fleet
+# before and after gives the requests and 429s, /proc its CPU seconds. bench/fleet_report.lua prints
 # the table (ratio to the slowest single tenant, peak and peak per tenant) and writes
 # build/bench/fleet.json.
 #
@@ -108,35 +108,49 @@ counters() {
 
 now_ns() { date +%s%N; }
 
-# record LIMITS MODE STEP TENANTS T0 T1 BEFORE AFTER STATUS RSS_KB...
+# The emulator's CPU seconds so far (user + system, from /proc).
+emulator_cpu() {
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$emu_pid/stat"
+}
+
+# record LIMITS MODE STEP TENANTS T0 T1 BEFORE AFTER STATUS EMU_CPU0 LOG...: one line of
+# $runs; each LOG.time holds "peak_kb user_s system_s" of one a0lua process.
 record() {
   local limits=$1 mode=$2 step=$3 count=$4 t0=$5 t1=$6 before=$7 after=$8 status=$9
-  shift 9
-  local rss="$*"
-  printf '{"limits":"%s","mode":"%s","step":"%s","tenants":%s,"wall_ns":%s,"before":"%s","after":"%s","status":%s,"rss_kb":[%s]}\n' \
+  local emu_cpu0=${10}
+  shift 10
+  local rss="" cpu="" log
+  for log in "$@"; do
+    read -r kb user sys <"$log.time"
+    rss="$rss${rss:+,}$kb"
+    cpu="$cpu${cpu:+,}$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
+  done
+  printf '{"limits":"%s","mode":"%s","step":"%s","tenants":%s,"wall_ns":%s,"before":"%s","after":"%s","status":%s,"rss_kb":[%s],"cpu_s":[%s],"emulator_cpu_s":%s}\n' \
     "$limits" "$mode" "$step" "$count" "$((t1 - t0))" "$before" "$after" "$status" \
-    "$(echo "$rss" | tr ' ' ',')" >>"$runs"
+    "$rss" "$cpu" "$(awk -v a="$emu_cpu0" -v b="$(emulator_cpu)" 'BEGIN { print b - a }')" \
+    >>"$runs"
   echo "bench-fleet: $limits $mode $step: $(((t1 - t0) / 1000000)) ms, status $status" >&2
 }
 
-# timed LOG CMD...: runs CMD under /usr/bin/time, its peak RSS in LOG.time.
+# timed LOG CMD...: runs CMD under /usr/bin/time: "peak_kb user_s system_s" in LOG.time.
 timed() {
   local log=$1
   shift
-  timeout --kill-after=10 "$run_timeout" /usr/bin/time -f '%M' -o "$log.time" "$@" \
+  timeout --kill-after=10 "$run_timeout" /usr/bin/time -f '%M %U %S' -o "$log.time" "$@" \
     >"$log.out" 2>"$log.err"
 }
 
 # fleet_step LIMITS MODE STEP TENANTS LOG FLEET_FILE: one `a0lua run fleet`, timed and counted.
 fleet_step() {
-  local before after t0 t1 status
+  local before after t0 t1 status cpu0
   before=$(counters)
+  cpu0=$(emulator_cpu)
   t0=$(now_ns)
   timed "$5" "$a0lua" "${fleet_args[@]}" --tenants "$6"
   status=$?
   t1=$(now_ns)
   after=$(counters)
-  record "$1" "$2" "$3" "$4" "$t0" "$t1" "$before" "$after" "$status" "$(tail -n 1 "$5.time")"
+  record "$1" "$2" "$3" "$4" "$t0" "$t1" "$before" "$after" "$status" "$cpu0" "$5"
 }
 
 one_process() { # LIMITS
@@ -148,10 +162,11 @@ one_process() { # LIMITS
 }
 
 sharded() { # LIMITS
-  local step t0 t1 before after status k pids rss log
+  local step t0 t1 before after status k pids logs cpu0
   start_emulator "$tenants" "$1"
   for step in import reimport; do
     before=$(counters)
+    cpu0=$(emulator_cpu)
     t0=$(now_ns)
     pids=()
     for k in $(seq 1 "$shards"); do
@@ -163,16 +178,15 @@ sharded() { # LIMITS
     for k in "${pids[@]}"; do wait "$k" || status=$?; done
     t1=$(now_ns)
     after=$(counters)
-    rss=""
+    logs=()
     for k in $(seq 1 "$shards"); do
-      log=$out/logs/$1-shards-$step-$k
-      rss="$rss $(tail -n 1 "$log.time")"
-      cp "$log.out" "$log.json"
+      logs+=("$out/logs/$1-shards-$step-$k")
+      cp "$out/logs/$1-shards-$step-$k.out" "$out/logs/$1-shards-$step-$k.json"
     done
     "$a0lua" run fleet-report "$out/logs/$1-shards-$step"-*.json >"$out/logs/$1-shards-$step.report" \
       2>&1 || status=1
-    # shellcheck disable=SC2086 # one argument per process's peak
-    record "$1" shards "$step" "$tenants" "$t0" "$t1" "$before" "$after" "$status" $rss
+    record "$1" shards "$step" "$tenants" "$t0" "$t1" "$before" "$after" "$status" "$cpu0" \
+      "${logs[@]}"
   done
 }
 

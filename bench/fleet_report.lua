@@ -9,13 +9,16 @@ bench/fleet_report.lua: the table of the fleet benchmark (bench/fleet.sh), and i
 
 RUNS_JSONL has one line per run: {limits, mode = "one" | "shards" | "single", step = "import" |
 "reimport", tenants, wall_ns, before, after ("REQUESTS,429S" of the emulator around the run),
-status (the exit status; 0 is success), rss_kb = [the peak RSS of each a0lua process]}.
+status (the exit status; 0 is success), rss_kb = [the peak RSS of each a0lua process], cpu_s =
+[the CPU seconds of each], emulator_cpu_s = the emulator's CPU seconds during the run}.
 
 Per plan of limits and step, three rows: the whole fleet in one process, the fleet as shards
 (processes at once), and the slowest of the tenants run alone. Each gives the wall time, its
 ratio to that slowest single tenant's (the issue's goal: the fleet's re-import within 1.5x), the
-peak RSS (the sum of the processes' peaks for the shards) and that peak per tenant, and the
-requests and 429s the emulator counted. Prints the table (Markdown); writes OUT.
+peak RSS (the sum of the processes' peaks for the shards) and that peak per tenant, the CPU
+seconds of a0lua (summed over the shards) and of the emulator (which says where a fleet's time
+goes when the machine's cores are the limit), and the requests and 429s the emulator counted.
+Prints the table (Markdown); writes OUT.
 
 As a module: M.build(runs) -> rows, M.render(rows, opts) -> text.
 ]]
@@ -56,6 +59,7 @@ local function row_of(run, label)
     limits = run.limits, mode = run.mode, step = run.step, tenants = run.tenants, run = label,
     seconds = run.wall_ns / 1e9, ok = run.status == 0, peak_kb = peak,
     peak_per_tenant_kb = peak / math.max(run.tenants, 1), processes = #(run.rss_kb or {}),
+    cpu_s = run.cpu_s and summed(run.cpu_s) or nil, emulator_cpu_s = run.emulator_cpu_s,
     requests = r0 and r1 and (r1 - r0) or nil, rate_limited = l0 and l1 and (l1 - l0) or nil,
   }
 end
@@ -107,14 +111,15 @@ function M.render(rows, opts)
     ("Fleet benchmark, %s: %s resources per tenant, `a0lua emulate --tenants N --latency %s`\n\n")
       :format(opts.date or "", opts.size or "?", opts.latency or "?"),
     "| limits | step | run | wall | ratio to the slowest single tenant | peak RSS | per tenant "
-      .. "| requests | 429s |\n",
-    "|---|---|---|---:|---:|---:|---:|---:|---:|\n",
+      .. "| CPU a0lua / emulator | requests | 429s |\n",
+    "|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n",
   }
   for _, r in ipairs(rows) do
-    out[#out + 1] = ("| %s | %s | %s | %s%s | %s | %s | %s | %s | %s |\n"):format(r.limits,
-      M.STEP_NAMES[r.step] or r.step, r.run, fmt_s(r.seconds), r.ok and "" or " (failed)",
-      r.ratio and ("%.2f×"):format(r.ratio) or "–", mb(r.peak_kb),
-      mb(r.peak_per_tenant_kb), r.requests or "–", r.rate_limited or "–")
+    out[#out + 1] = ("| %s | %s | %s | %s%s | %s | %s | %s | %s / %s | %s | %s |\n"):format(
+      r.limits, M.STEP_NAMES[r.step] or r.step, r.run, fmt_s(r.seconds),
+      r.ok and "" or " (failed)", r.ratio and ("%.2f×"):format(r.ratio) or "–", mb(r.peak_kb),
+      mb(r.peak_per_tenant_kb), fmt_s(r.cpu_s), fmt_s(r.emulator_cpu_s), r.requests or "–",
+      r.rate_limited or "–")
   end
   local misses = {}
   for _, r in ipairs(rows) do

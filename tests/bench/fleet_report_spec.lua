@@ -4,7 +4,7 @@ local report = dofile("bench/fleet_report.lua")
 local function run(mode, step, seconds, rss, before, after, tenants)
   return { limits = "free", mode = mode, step = step, tenants = tenants or 4,
            wall_ns = seconds * 1e9, before = before or "10,0", after = after or "110,3",
-           status = 0, rss_kb = rss or { 20480 } }
+           status = 0, rss_kb = rss or { 20480 }, cpu_s = { 1.25 }, emulator_cpu_s = 0.5 }
 end
 
 describe("bench/fleet_report.lua", function()
@@ -19,6 +19,8 @@ describe("bench/fleet_report.lua", function()
     assert.are.equal("4 tenants, one process", rows[1].run)
     assert.are.equal(1.5, rows[1].ratio)
     assert.are.equal(10240, rows[1].peak_per_tenant_kb)
+    assert.are.equal(1.25, rows[1].cpu_s)
+    assert.are.equal(0.5, rows[1].emulator_cpu_s)
     assert.are.equal(100, rows[1].requests)
     assert.are.equal(3, rows[1].rate_limited)
     assert.are.equal("4 tenants, 4 shards", rows[2].run)
@@ -29,7 +31,7 @@ describe("bench/fleet_report.lua", function()
     assert.are.equal(1, rows[3].rate_limited)
     local text = report.render(rows, { size = 100, latency = "30:10" })
     assert.matches("| free | same import again (no change) | 4 tenants, one process | 4.50 s "
-      .. "| 1.50×", text, 1, true)
+      .. "| 1.50× | 40 MB | 10 MB | 1.25 s / 500 ms | 100 | 3 |", text, 1, true)
     assert.matches("missed: free, 4 tenants, 4 shards: 2.00×", text, 1, true)
   end)
 end)
