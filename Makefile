@@ -9,6 +9,7 @@
 #   make fuzz       each fuzz target for FUZZ_SECONDS (default 60)
 #   make bench      the primitives against lua-cjson and lyaml
 #   make bench-deploy   a0lua against a0deploy on emulated tenants (BENCH_SIZES, BENCH_ROUNDS)
+#   make bench-fleet    one config to a fleet of emulated tenants (BENCH_FLEET_TENANTS, _LIMITS)
 #   make faults     imports under injected faults, checked for duplicates and convergence
 #                   (FAULTS_SEEDS, FAULTS_SIZE, FAULTS_ONLY for quick runs)
 #   make demo       the first thing to run
@@ -74,7 +75,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(sort $(patsubst host/fuzz/fuzz_%.c,%,$(wildcard host/fuzz/fuzz_*.c)))
 FUZZ_CC      ?= clang
 
-.PHONY: all deps build-deps test check lint routes asan-test fuzz fuzz-build bench bench-deploy faults demo fresh-check peer install \
+.PHONY: all deps build-deps test check lint routes asan-test fuzz fuzz-build bench bench-deploy bench-fleet faults demo fresh-check peer install \
   uninstall clean
 
 all: $(BIN) $(SOS)
@@ -178,6 +179,13 @@ bench: deps all
 # without them the table has a0lua's side only.
 bench-deploy: deps all
 	@bash bench/deploy.sh
+
+# A fleet of emulated tenants (`a0lua emulate --tenants N`, default 200 of 100 resources) for the
+# free and enterprise limits: `a0lua run fleet` in one process, as 4 shards, and the slowest single
+# tenant alone; wall time, ratio, peak RSS, requests and 429s to the terminal and to
+# build/bench/fleet.json (bench/fleet.sh; BENCH_FLEET_TENANTS, BENCH_FLEET_LIMITS for quick runs).
+bench-fleet: deps all
+	@bash bench/fleet.sh
 
 # Imports of generated tenants under injected faults (5xx, 429 storms on the free and enterprise
 # limits, dropped connections, slow answers, kill -9), each followed by re-runs; fails when an

@@ -14,12 +14,13 @@
  *       connect_timeout_ms integer  default 0: libcurl's own (300 s)
  *       timeout_ms         integer  default whole-request timeout, 0 (default) = none
  *       insecure_loopback  boolean  skip TLS verification, but ONLY for URLs whose host is an
- *                                   IPv4 literal in 127.0.0.0/8, [::1] or "localhost"; for any
- *                                   other host verification stays on whatever is asked
+ *                                   IPv4 literal in 127.0.0.0/8, [::1], "localhost" or a name
+ *                                   under .localhost (which always connects to 127.0.0.1); for
+ *                                   any other host verification stays on whatever is asked
  *       resolve            array    "host:port:address" entries pinning a name to an address
  *                                   (CURLOPT_RESOLVE), e.g. a test domain to 127.0.0.1; a name
  *                                   pinned this way is not a loopback host, and "localhost"
- *                                   cannot be pinned (raises)
+ *                                   and names under .localhost cannot be pinned (raises)
  *   session:submit{method =, url =, headers =, body =, timeout_ms =, fresh_connect =} -> id
  *       method   string, default "GET"; HTTP token characters only
  *       url      string, http:// or https:// only (anything else raises)
@@ -66,6 +67,7 @@
 #include "core.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <curl/curl.h>
 #include <limits.h>
 #include <math.h>
@@ -173,22 +175,57 @@ static int is_field_value(const char *s, size_t n) {
   return 1;
 }
 
-/* Is this URL host (as curl_url_get returns it) the loopback: 127.0.0.0/8, [::1], localhost? */
+/* Is host a name under .localhost ("t17.localhost"): DNS labels (a letter or digit first, then
+ * letters, digits and '-', at most 63 each) followed by ".localhost", no trailing dot? RFC 6761
+ * reserves these names for the loopback. */
+static int is_localhost_subdomain(const char *host, size_t n) {
+  static const char SUFFIX[] = ".localhost";
+  size_t k = sizeof SUFFIX - 1;
+  if (n <= k || strncasecmp(host + n - k, SUFFIX, k) != 0) return 0;
+  size_t label = 0;
+  for (size_t i = 0; i < n - k; i++) {
+    unsigned char c = (unsigned char)host[i];
+    if (c == '.') {
+      if (label == 0) return 0;
+      label = 0;
+    } else if (isalnum(c) || (c == '-' && label > 0)) {
+      if (++label > 63) return 0;
+    } else {
+      return 0;
+    }
+  }
+  return label > 0;
+}
+
+/* Is this URL host (as curl_url_get returns it) the loopback: 127.0.0.0/8, [::1], localhost?
+ * LOOPBACK_NAMED for a name under .localhost, which submit pins to 127.0.0.1 itself. */
+enum { NOT_LOOPBACK = 0, LOOPBACK = 1, LOOPBACK_NAMED = 2 };
 static int is_loopback_host(const char *host) {
-  if (strcasecmp(host, "localhost") == 0) return 1;
+  if (strcasecmp(host, "localhost") == 0) return LOOPBACK;
   struct in_addr a4;
-  if (inet_pton(AF_INET, host, &a4) == 1) return (ntohl(a4.s_addr) >> 24) == 127;
+  if (inet_pton(AF_INET, host, &a4) == 1)
+    return (ntohl(a4.s_addr) >> 24) == 127 ? LOOPBACK : NOT_LOOPBACK;
   size_t n = strlen(host);
+  if (is_localhost_subdomain(host, n)) return LOOPBACK_NAMED;
   if (n > 2 && n < 64 && host[0] == '[' && host[n - 1] == ']') {
     char inner[64];
     memcpy(inner, host + 1, n - 2);
     inner[n - 2] = '\0';
     struct in6_addr a6;
     if (inet_pton(AF_INET6, inner, &a6) == 1)
-      return memcmp(&a6, &in6addr_loopback, sizeof a6) == 0;
+      return memcmp(&a6, &in6addr_loopback, sizeof a6) == 0 ? LOOPBACK : NOT_LOOPBACK;
   }
-  return 0;
+  return NOT_LOOPBACK;
 }
+
+/* Where a request to a name under .localhost connects: 127.0.0.1, the URL's port
+ * (CURLOPT_CONNECT_TO "HOST:PORT:TO-HOST:TO-PORT", empty parts meaning any / the same). libcurl
+ * 7.85 and later resolve these names to the loopback without DNS themselves; older ones ask the
+ * resolver, and a `resolve` entry would win over both. Pinning here keeps a token for such a
+ * host on this machine whatever the libcurl, the DNS or the session's options. libcurl only
+ * reads the list. */
+static char CONNECT_LOOPBACK_ENTRY[] = "::127.0.0.1:";
+static struct curl_slist CONNECT_LOOPBACK = { CONNECT_LOOPBACK_ENTRY, NULL };
 
 /* ---- libcurl callbacks: append only ----------------------------------------------------- */
 
@@ -358,12 +395,13 @@ static void check_option_names(lua_State *L, int idx) {
   }
 }
 
-/* The "host" of a "[+-]host:port:address" resolve entry is "localhost" (any case)? */
+/* The "host" of a "[+-]host:port:address" resolve entry is "localhost" or a name under it (any
+ * case)? */
 static int resolve_names_localhost(const char *e) {
   if (*e == '+' || *e == '-') e++;
   const char *colon = strchr(e, ':');
   size_t n = colon ? (size_t)(colon - e) : strlen(e);
-  return n == 9 && strncasecmp(e, "localhost", 9) == 0;
+  return (n == 9 && strncasecmp(e, "localhost", 9) == 0) || is_localhost_subdomain(e, n);
 }
 
 static void opt_resolve(lua_State *L, int idx, session *s) {
@@ -379,7 +417,7 @@ static void opt_resolve(lua_State *L, int idx, session *s) {
       if (strlen(e) != len || !is_field_value(e, len) || !strchr(e, ':'))
         luaL_error(L, "http.session: resolve[%d] must be \"host:port:address\"", (int)i);
       if (resolve_names_localhost(e))
-        luaL_error(L, "http.session: resolve[%d] may not pin localhost", (int)i);
+        luaL_error(L, "http.session: resolve[%d] may not pin localhost or a name under it", (int)i);
       struct curl_slist *l = curl_slist_append(s->resolve, e);
       if (!l) luaL_error(L, "http.session: out of memory");
       s->resolve = l;
@@ -485,7 +523,8 @@ static void build_headers(lua_State *L, request *r, int *has_ctype, int *has_exp
   lua_pop(L, 1);
 }
 
-/* Parses and checks the URL: raises unless it is http(s); returns whether its host is loopback. */
+/* Parses and checks the URL: raises unless it is http(s); returns whether its host is loopback
+ * (is_loopback_host's answer). */
 static int check_url(lua_State *L, const char *url, int *https) {
   CURLU *u = curl_url();
   if (!u) luaL_error(L, "session:submit: out of memory");
@@ -602,6 +641,7 @@ static int http_session_submit(lua_State *L) {
   if (s->ca_file) SETOPT(CURLOPT_CAINFO, s->ca_file);
   if (s->resolve) SETOPT(CURLOPT_RESOLVE, s->resolve);
   if (loopback) SETOPT(CURLOPT_NOPROXY, "*");
+  if (loopback == LOOPBACK_NAMED) SETOPT(CURLOPT_CONNECT_TO, &CONNECT_LOOPBACK);
   else if (s->has_proxy) SETOPT(CURLOPT_PROXY, s->proxy);
   int verify = !(loopback && s->insecure_loopback);
   SETOPT(CURLOPT_SSL_VERIFYPEER, verify ? 1L : 0L);

@@ -10,7 +10,9 @@ as it is (api.new{ domain = parsed }), so both agree on what a domain means.
       A default port (https 443, http 80) is dropped, so the audience is the same either way.
       message says what is wrong, without naming the setting (the caller knows where it came
       from).
-  domain.is_loopback(host) -> boolean     127.0.0.0/8, localhost, ::1 (bracketed or not)
+  domain.is_loopback(host) -> boolean     127.0.0.0/8, localhost, ::1 (bracketed or not), and
+      names under .localhost (t17.localhost: RFC 6761 reserves them for the loopback; the HTTP
+      client, host/http.c, connects them to 127.0.0.1 itself, never asking DNS)
 ]]
 local M = {}
 
@@ -18,6 +20,14 @@ function M.is_loopback(host)
   if type(host) ~= "string" then return false end
   host = host:lower():gsub("^%[(.*)%]$", "%1")
   if host == "localhost" or host == "::1" then return true end
+  -- One or more DNS labels, then .localhost (no empty label, no trailing dot).
+  local labels = host:match("^(.+)%.localhost$")
+  if labels then
+    for label in (labels .. "."):gmatch("([^.]*)%.") do
+      if not label:match("^[%w][%w%-]*$") or #label > 63 then return false end
+    end
+    return true
+  end
   local a, b, c, d = host:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
   if not a then return false end
   for _, n in ipairs({ a, b, c, d }) do
@@ -61,8 +71,8 @@ function M.parse(text)
   end
   if (scheme == "https" and port == 443) or (scheme == "http" and port == 80) then port = nil end
   if scheme == "http" and not M.is_loopback(host) then
-    return nil, ("plain http:// is only allowed to a loopback host (localhost, 127.0.0.1, "
-      .. "[::1]), not %s; use https://"):format(host)
+    return nil, ("plain http:// is only allowed to a loopback host (localhost, "
+      .. "*.localhost, 127.0.0.1, [::1]), not %s; use https://"):format(host)
   end
   local authority = port and (host .. ":" .. port) or host
   return { scheme = scheme, host = host, port = port, authority = authority,

@@ -129,7 +129,33 @@ describe("a0lua.core.http", function()
 
     it("raises when resolve pins localhost", function()
       assert.has_error(function() http.session{ resolve = { "localhost:443:10.0.0.1" } } end,
-        "http.session: resolve[1] may not pin localhost")
+        "http.session: resolve[1] may not pin localhost or a name under it")
+    end)
+
+    it("raises when resolve pins a name under .localhost", function()
+      for _, entry in ipairs({ "t17.localhost:443:10.0.0.1", "+T1.LocalHost:80:10.0.0.1" }) do
+        assert.has_error(function() http.session{ resolve = { entry } } end,
+          "http.session: resolve[1] may not pin localhost or a name under it")
+      end
+      http.session{ resolve = { "t17.localhost.example:443:127.0.0.1" } }:close()
+    end)
+  end)
+
+  -- RFC 6761 names (the fleet emulator's tN.localhost): always 127.0.0.1, never a proxy.
+  describe("names under .localhost", function()
+    it("connects them to the loopback, sending the name as Host", function()
+      local c = fetch(session, { url = ("http://t17.localhost:%d/echo"):format(lb.port) })
+      assert.equals(200, c.status)
+      assert.equals("t17.localhost:" .. lb.port, json.decode(c.body).headers.host)
+    end)
+
+    it("never sends them through the proxy", function()
+      local s = http.session{ proxy = ("http://127.0.0.1:%d"):format(closed_port()) }
+      local c = fetch(s, { url = ("http://t2.localhost:%d/echo"):format(lb.port) })
+      local other = fetch(s, { url = "http://a0lua.test/echo" })
+      s:close()
+      assert.equals(200, c.status)
+      assert.equals("http_network", other.err.code) -- the (dead) proxy is used for other names
     end)
   end)
 
@@ -445,6 +471,14 @@ describe("a0lua.core.http", function()
       if not need_tls() then return end
       local s = http.session{ insecure_loopback = true }
       local c = fetch(s, { url = ("https://localhost:%d/echo"):format(tls.port) })
+      s:close()
+      assert.equals(200, c.status)
+    end)
+
+    it("treats a name under .localhost as a loopback host", function()
+      if not need_tls() then return end
+      local s = http.session{ insecure_loopback = true }
+      local c = fetch(s, { url = ("https://t17.localhost:%d/echo"):format(tls.port) })
       s:close()
       assert.equals(200, c.status)
     end)

@@ -5,6 +5,7 @@
 --                 [--client-id ID] [--client-secret S] [--log FILE] [--build-delay SECONDS]
 --                 [--request-log-bytes N] [--request-body-bytes N]
 --                 [--client-public-key FILE [--client-key-alg RS256|RS384|PS256]]
+--                 [--tenants N [--fleet-file PATH]]
 --   a0lua emulate --state-from-recording FILE OUT
 --
 -- Prints "listening on http://HOST:PORT" once ready, then serves until POST /__emulator/shutdown
@@ -14,6 +15,10 @@
 -- --client-public-key registers FILE (an RSA public key or certificate in PEM) as the deploy
 -- client's private_key_jwt credential, so a0deploy and a0lua with AUTH0_CLIENT_SIGNING_KEY_PATH
 -- can get tokens without the secret (--client-key-alg: the credential's algorithm).
+-- --tenants N serves tenants t1 .. tN from this one process, each at http://tK.localhost:PORT
+-- with its own state, secret, rate limits and request log (a0lua.emulator.tenants); the other
+-- options apply to each tenant. --fleet-file PATH writes the tenants' domains and credentials
+-- (mode 0600) in the form `a0lua run fleet --tenants PATH` reads, before the listening line.
 local json = require("a0lua.core.json")
 local errors = require("a0lua.errors")
 
@@ -27,6 +32,7 @@ M.usage = "a0lua emulate [--host H] [--port N] [--state FILE] [--limits none|fre
   .. "[--build-delay SECONDS]\n"
   .. "                     [--request-log-bytes N] [--request-body-bytes N]\n"
   .. "                     [--client-public-key FILE [--client-key-alg RS256|RS384|PS256]]\n"
+  .. "                     [--tenants N [--fleet-file PATH]]\n"
   .. "       a0lua emulate --state-from-recording FILE OUT"
 
 local function usage_error(message)
@@ -47,7 +53,8 @@ local TAKES_VALUE = {
   ["--latency"] = true, ["--fail-rate"] = true, ["--drop-rate"] = true, ["--seed"] = true,
   ["--client-id"] = true, ["--client-secret"] = true, ["--log"] = true,
   ["--build-delay"] = true, ["--request-log-bytes"] = true, ["--request-body-bytes"] = true,
-  ["--client-public-key"] = true, ["--client-key-alg"] = true,
+  ["--client-public-key"] = true, ["--client-key-alg"] = true, ["--tenants"] = true,
+  ["--fleet-file"] = true,
 }
 
 -- argv -> options table for emulator.new, plus the recording conversion when asked.
@@ -126,6 +133,14 @@ function M.options(o)
       if not opts[key] then usage_error("--" .. flag .. " needs an integer") end
     end
   end
+  if o.tenants then
+    opts.tenants = math.tointeger(number_arg("--tenants", o.tenants, 1, 100000))
+    if not opts.tenants then usage_error("--tenants needs an integer") end
+  end
+  if o["fleet-file"] then
+    if not opts.tenants then usage_error("--fleet-file needs --tenants") end
+    opts.fleet_file = o["fleet-file"]
+  end
   return opts
 end
 
@@ -159,6 +174,43 @@ local function convert(o)
   return 0
 end
 
+-- `--tenants N`: the fleet behind one socket. The tenant options (all but host, port, the
+-- client, the seed and the log) go to each tenant; t1 is made once here so that a bad option
+-- (an unusable --client-public-key, a --state that is no state) stops the start.
+local function fleet(opts)
+  local tenants = require("a0lua.emulator.tenants")
+  local per_tenant = {}
+  for k, v in pairs(opts) do
+    if k ~= "host" and k ~= "port" and k ~= "client_id" and k ~= "client_secret" and k ~= "seed"
+        and k ~= "log" and k ~= "tenants" and k ~= "fleet_file" and k ~= "state_file" then
+      per_tenant[k] = v
+    end
+  end
+  if opts.state_file then
+    -- Read once for all tenants (each copies it).
+    local state, err = require("a0lua.emulator").read_state_file(opts.state_file)
+    if not state then error(err, 0) end
+    per_tenant.state = state
+  end
+  local f, err = tenants.new{ count = opts.tenants, host = opts.host, port = opts.port,
+    client_id = opts.client_id, client_secret = opts.client_secret, seed = opts.seed,
+    log = opts.log, tenant = per_tenant }
+  if not f then error(err, 0) end
+  local ok, terr = f:check()
+  if not ok then
+    f:close()
+    error(terr, 0)
+  end
+  if opts.fleet_file then
+    local written, werr = f:write_fleet_file(opts.fleet_file)
+    if not written then
+      f:close()
+      error(errors.new("emulate_write", "--fleet-file: " .. tostring(werr)), 0)
+    end
+  end
+  return f
+end
+
 function M.run(args)
   local o = M.parse(args)
   if o.help then
@@ -177,13 +229,21 @@ function M.run(args)
     log_file:setvbuf("line")
     opts.log = function(line) log_file:write(line, "\n") end
   end
-  local emulator = require("a0lua.emulator")
-  local emu, err = emulator.new(opts)
-  if not emu then error(err, 0) end
+  local emu, err
+  if opts.tenants then
+    emu = fleet(opts)
+  else
+    emu, err = require("a0lua.emulator").new(opts)
+    if not emu then error(err, 0) end
+  end
   if not M.is_loopback(opts.host) then
     io.stderr:write(M.EXPOSED_WARNING:format(opts.host), "\n")
   end
   io.stdout:write("listening on ", emu:url(), "\n")
+  if opts.tenants then
+    io.stdout:write(("tenants: %d at http://t1.localhost:%d ... http://t%d.localhost:%d\n")
+      :format(opts.tenants, emu:port(), opts.tenants, emu:port()))
+  end
   io.stdout:flush()
   emu:run()
   emu:close()

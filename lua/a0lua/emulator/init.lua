@@ -16,6 +16,9 @@ a0lua.emulator: a stateful Auth0 Management API on loopback (`a0lua emulate`), u
     error_log = function(msg) end,    -- handler errors; default io.stderr
     routes = nil, validate = nil,     -- default: a0lua.emulator.routes / .validate if present
     clock = nil,                      -- function() -> seconds; default socket.gettime
+    sleep = nil,                      -- listen = false: how a delayed answer (latency) waits,
+                                      -- e.g. the serving socket's server.sleep; default: no
+                                      -- latency without a socket of its own
     max_logged = 10000,               -- request-log entries kept (the oldest go first)
     max_logged_bytes = 67108864,      -- request-log bytes kept (its entries' JSON text)
     max_logged_body = 65536,          -- a logged body's bytes; longer ones are cut, marked
@@ -31,6 +34,8 @@ a0lua.emulator: a stateful Auth0 Management API on loopback (`a0lua emulate`), u
   emu:reset()               back to the state the emulator started with
   emu:requests() -> array   the request log (decoded)  emu:clear_requests()  (memory given back)
   emu:request_log()         the a0lua.emulator.requestlog itself
+
+emulator.read_state_file(path) -> state | nil, err      a state file, as --state reads it
 
 emulator.new returns nil, err ({code =, message =}) when the state file cannot be read, the
 socket cannot listen, or client_public_key is not an RSA public key (code emulator_key); bad
@@ -71,7 +76,7 @@ local function optional_module(name)
   error(mod, 0)
 end
 
-local function read_state_file(path)
+function M.read_state_file(path)
   local f, err = io.open(path, "rb")
   if not f then return nil, errors.new("emulator_state", "cannot read " .. tostring(err)) end
   local text = f:read("a")
@@ -102,6 +107,21 @@ local function build_router(spec_routes, bindings)
     end
     b.names = router.names(b.template)
     entry.binding = b
+  end
+  return r
+end
+
+-- Routers built, by route table: the router is read-only once built and its bindings' handlers
+-- take the emulator's ctx, so every emulator of a process (a fleet of tenants) shares one.
+local routers = setmetatable({}, { __mode = "k" })
+local NO_ROUTES = {}
+
+local function shared_router(spec)
+  local key = spec or NO_ROUTES
+  local r = routers[key]
+  if not r then
+    r = build_router(spec and spec.routes, resources.bindings())
+    routers[key] = r
   end
   return r
 end
@@ -145,7 +165,7 @@ function M.new(opts)
     initial = values.copy(opts.state)
   elseif opts.state_file then
     local err
-    initial, err = read_state_file(opts.state_file)
+    initial, err = M.read_state_file(opts.state_file)
     if not initial then return nil, err end
   end
 
@@ -163,6 +183,7 @@ function M.new(opts)
     self.domain = (opts.host or "127.0.0.1") .. ":" .. srv:port()
   else
     self.domain = (opts.host or "127.0.0.1") .. ":" .. tostring(opts.port or 0)
+    self.sleep = opts.sleep
   end
 
   -- Separate generators, so ids and faults never shift each other's draws.
@@ -190,7 +211,7 @@ function M.new(opts)
   if self.validate == nil and spec and not opts.routes then
     self.validate = optional_module("a0lua.emulator.validate")
   end
-  self.router = build_router(spec and spec.routes, resources.bindings())
+  self.router = shared_router(spec)
 
   self.initial = initial or resources.fresh_state(self.ctx)
   self:load(self.initial)
