@@ -100,8 +100,6 @@ end
 --------------------------------------------------------------------------------------------------
 -- Import
 
-local cache = setmetatable({}, { __mode = "k" })
-
 local function lower(s) return type(s) == "string" and s:lower() or s end
 
 local function excluded_names(ctx)
@@ -174,7 +172,7 @@ function M.resolve(_, ctx, desired)
         tostring(m.name), m.order, tostring(m.taken_by)))
     end
   end
-  cache[ctx] = { moves = moves }
+  handler.run_state(ctx, "rules").moves = moves
   return desired
 end
 
@@ -183,17 +181,19 @@ local function in_task()
   return ok and tasks.current() and tasks or nil
 end
 
--- The moves, sent once per run before the first rule write (the other writes wait for them).
+-- The moves, sent once per run before the first rule write (the other writes wait for them:
+-- inside tasks on a signal fired once the moves are done).
 local function move_colliding(ctx)
-  local c = cache[ctx]
-  if not c or #c.moves == 0 then return true end
+  local c = handler.run_state(ctx, "rules")
+  if not c.moves or #c.moves == 0 then return true end
   if c.done then return c.ok, c.err end
   if c.running then
-    local tasks = in_task()
-    while not c.done and tasks do tasks.sleep(10) end
+    if c.moved then c.moved:wait() end
     return c.ok, c.err
   end
   c.running = true
+  local tasks = in_task()
+  c.moved = tasks and tasks.signal() or nil
   c.ok = true
   for _, m in ipairs(c.moves) do
     local answer, err = ctx.api:request("PATCH", "/rules/" .. handler.escape(m.id),
@@ -207,6 +207,7 @@ local function move_colliding(ctx)
     end
   end
   c.done = true
+  if c.moved then c.moved:fire() end
   return c.ok, c.err
 end
 

@@ -39,8 +39,6 @@ local M = {
   read_wanted = true,
 }
 
-local state = setmetatable({}, { __mode = "k" })
-
 local is_object = util.is_object
 
 -- GET /rules-configs ([{key}]). A tenant without rules answers as for rules (§rules).
@@ -72,7 +70,8 @@ function M.resolve(_, ctx, desired)
       if have[item.key] then kept[#kept + 1] = item.key end
     end
   end
-  state[ctx] = { values = values }
+  -- the values the files give, for the writes (the plan's payload leaves them out)
+  handler.run_state(ctx, "rulesConfigs").values = values
   if #kept > 0 and ctx.log then
     table.sort(kept)
     ctx.log:info(("rulesConfigs: %s already on the tenant; values are never readable, so they "
@@ -91,8 +90,8 @@ end
 function M.diff() return nil end
 
 local function value_of(ctx, key)
-  local s = state[ctx]
-  if s and s.values[key] ~= nil then return s.values[key] end
+  local values = handler.run_state(ctx, "rulesConfigs").values
+  if values and values[key] ~= nil then return values[key] end
   for _, item in ipairs(type(ctx.desired) == "table" and type(ctx.desired.rulesConfigs) == "table"
       and ctx.desired.rulesConfigs or {}) do
     if is_object(item) and item.key == key then return item.value end
