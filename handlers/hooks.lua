@@ -3,6 +3,7 @@
 -- lower-case the names). Secrets are a sub-resource (/hooks/{id}/secrets) whose values the API
 -- never shows (_VALUE_NOT_SHOWN_): they compare by key, and values go with a write that happens
 -- anyway.
+local errors = require("a0lua.errors")
 local handler = require("a0lua.handler")
 local handlers = require("a0lua.handlers")
 local json = require("a0lua.core.json")
@@ -125,7 +126,7 @@ end
 function M.resolve(_, ctx, desired)
   local current = type(ctx.current) == "table" and type(ctx.current.hooks) == "table"
     and ctx.current.hooks or {}
-  for _, h in ipairs(type(desired) == "table" and desired or {}) do
+  for i, h in ipairs(type(desired) == "table" and desired or {}) do
     if is_object(h) then
       h.name = normal_name(h.name)
       for _, v in pairs(is_object(h.secrets) and h.secrets or {}) do
@@ -134,7 +135,8 @@ function M.resolve(_, ctx, desired)
       for _, c in ipairs(current) do
         if (c.id == h.id or c.name == h.name) and h.triggerId ~= nil and c.triggerId ~= nil
             and h.triggerId ~= c.triggerId then
-          error({ code = "hook_trigger", type = "hooks", message = ("hooks %s: triggerId: the "
+          error(errors.from{ code = "hook_trigger", type = "hooks",
+            pointer = ("/hooks/%d/triggerId"):format(i - 1), message = ("hooks %s: triggerId: the "
             .. "trigger of a hook cannot change (%s on the tenant, %s in the files); rename the "
             .. "hook to create it anew"):format(tostring(h.name), tostring(c.triggerId),
             tostring(h.triggerId)) }, 0)

@@ -139,18 +139,23 @@ end
 -- tenant holds. The moves of colliding rules are kept for the first write.
 function M.resolve(_, ctx, desired)
   if type(desired) ~= "table" then return desired end
-  if #desired > 0 and ctx.log then ctx.log:warn(DEPRECATED) end
+  local state = handler.run_state(ctx, "rules")
+  if #desired > 0 and ctx.log and not state.warned then
+    state.warned = true -- once a run, though a plan may be made again within it
+    ctx.log:warn(DEPRECATED)
+  end
   local current = type(ctx.current) == "table" and type(ctx.current.rules) == "table"
     and ctx.current.rules or {}
   local excluded = excluded_names(ctx)
-  for _, r in ipairs(desired) do
+  for i, r in ipairs(desired) do
     if type(r) == "table" then
       if r.order == NULL then r.order = nil end
       for _, c in ipairs(current) do
         if lower(c.name) == lower(r.name) and not excluded[r.name] and r.stage ~= nil
             and c.stage ~= nil and r.stage ~= c.stage then
           error(errors.from{
-            code = "rule_stage", type = "rules", message = ("rules %s: stage: the stage of a "
+            code = "rule_stage", type = "rules", pointer = ("/rules/%d/stage"):format(i - 1),
+            message = ("rules %s: stage: the stage of a "
             .. "rule cannot change (%s on the tenant, %s in the files); rename the rule to "
             .. "create it anew"):format(tostring(r.name), tostring(c.stage), tostring(r.stage)) },
             0)
@@ -158,7 +163,8 @@ function M.resolve(_, ctx, desired)
         if excluded[c.name] and is_number(r.order) and c.order == r.order
             and not excluded[r.name] then
           error(errors.from{
-            code = "rule_order", type = "rules", message = ("rules %s: order: order %s is held "
+            code = "rule_order", type = "rules", pointer = ("/rules/%d/order"):format(i - 1),
+            message = ("rules %s: order: order %s is held "
             .. "by rule %q, which AUTH0_EXCLUDED_RULES leaves alone"):format(tostring(r.name),
             tostring(r.order), tostring(c.name)) }, 0)
         end

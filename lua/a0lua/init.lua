@@ -215,6 +215,15 @@ function Tenant:fetch(type_name)
   end)
 end
 
+-- A handler's error about one value of the files (err.pointer: a rule's stage that cannot
+-- change) gets the file, line and column of that value.
+local function located(err, sources)
+  if errors.is(err) and err.pointer and err.file == nil and sources then
+    err.file, err.line, err.column = sources:locate(err.pointer)
+  end
+  return err
+end
+
 function Tenant:plan(desired, opts)
   opts = opts or {}
   local plan = lazy "a0lua.plan"
@@ -244,8 +253,9 @@ function Tenant:plan(desired, opts)
     if not ok then return nil, err end
     local problems, warnings = validate.references(ctx, desired, opts.sources, { tenant = true })
     if #problems > 0 then return nil, validate.error(problems) end
-    local p, perr = plan.compute(ctx, desired)
-    if not p then return nil, perr end
+    local computed, p, perr = pcall(plan.compute, ctx, desired)
+    if not computed then p, perr = nil, p end
+    if not p then return nil, located(perr, opts.sources) end
     for i, w in ipairs(warnings) do table.insert(p.warnings, i, tostring(w)) end
     if self.hooks then
       p, perr = self.hooks:run_plan(p, ctx)

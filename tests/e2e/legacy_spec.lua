@@ -166,6 +166,37 @@ describe("rules, rules configs and hooks through a0lua", function()
     assert.equal("2\t2\t2\n_VALUE_NOT_SHOWN_\n", out)
   end)
 
+  it("names file and line of a stage or trigger that cannot change, and warns once", function()
+    local status, out, err = import(DIR .. "/tenant.yaml")
+    assert.equal(0, status, out .. err)
+    local _, warnings = err:gsub("Rules are deprecated", "")
+    assert.equal(1, warnings, err)
+    local text = shared.read(DIR .. "/tenant.yaml")
+      :gsub("    stage: login_success\n", "    stage: login_failure\n", 1)
+      :gsub("triggerId: credentials%-exchange", "triggerId: post-change-password", 1)
+    local changed = tmp .. "/changed.yaml"
+    run.write_file(changed, text)
+    assert.is_true(os.execute("mkdir -p '" .. tmp .. "/rules' '" .. tmp .. "/hooks'"))
+    for _, f in ipairs({ "rules/add-claims.js", "rules/block-ip.js", "hooks/cce.js",
+      "hooks/signup.js" }) do
+      run.write_file(tmp .. "/" .. f, shared.read(DIR .. "/" .. f))
+    end
+    emu:clear_requests()
+    status, out, err = import(changed)
+    assert.equal(1, status, out .. err)
+    assert.matches(changed .. ":11:5: rules block-ip: stage: the stage of a rule cannot change",
+      err, 1, true)
+    assert.same({}, emu:writes())
+    text = shared.read(DIR .. "/tenant.yaml")
+      :gsub("triggerId: credentials%-exchange", "triggerId: post-change-password", 1)
+    run.write_file(changed, text)
+    status, out, err = import(changed)
+    assert.equal(1, status, out .. err)
+    assert.matches(changed .. ":20:5: hooks client-credentials-exchange: triggerId: the "
+      .. "trigger of a hook cannot change", err, 1, true)
+    assert.same({}, emu:writes())
+  end)
+
   it("refuses a misspelt enum and a wrong type with file and line, sending nothing", function()
     emu:clear_requests()
     local file = DIR .. "/misspelt.yaml"
