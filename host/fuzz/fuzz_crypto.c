@@ -50,7 +50,4 @@ static const char checker[] =
   "  end\n"
   "end\n";
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  return fuzz_run_checker("fuzz_crypto", "a0lua.core.crypto", luaopen_a0lua_core_crypto, checker,
-                          sizeof checker - 1, data, size);
-}
+FUZZ_CHECKER_TARGET("fuzz_crypto", "a0lua.core.crypto", luaopen_a0lua_core_crypto)

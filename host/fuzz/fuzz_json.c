@@ -62,7 +62,4 @@ static const char checker[] =
   "  assert(json.decode(p, { unique_keys = true }), 'a duplicate key in encoded text')\n"
   "end\n";
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  return fuzz_run_checker("fuzz_json", "a0lua.core.json", luaopen_a0lua_core_json, checker,
-                          sizeof checker - 1, data, size);
-}
+FUZZ_CHECKER_TARGET("fuzz_json", "a0lua.core.json", luaopen_a0lua_core_json)

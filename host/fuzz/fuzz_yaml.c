@@ -85,7 +85,4 @@ static const char checker[] =
   "  assert(same(v, (yaml.decode(ordered, { positions = false }))), 'key_order changed it')\n"
   "end\n";
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  return fuzz_run_checker("fuzz_yaml", "a0lua.core.yaml", luaopen_a0lua_core_yaml, checker,
-                          sizeof checker - 1, data, size);
-}
+FUZZ_CHECKER_TARGET("fuzz_yaml", "a0lua.core.yaml", luaopen_a0lua_core_yaml)

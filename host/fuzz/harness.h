@@ -59,4 +59,10 @@ static inline int fuzz_run_checker(const char *label, const char *module, lua_CF
   return 0;
 }
 
+/* The entry point of such a target: its checker is the string array `checker` in scope. */
+#define FUZZ_CHECKER_TARGET(label, module, open)                                             \
+  int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {                             \
+    return fuzz_run_checker(label, module, open, checker, sizeof checker - 1, data, size);   \
+  }
+
 #endif

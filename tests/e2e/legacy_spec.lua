@@ -24,6 +24,18 @@ describe("rules, rules configs and hooks through a0lua", function()
     if tmp then run.remove_tree(tmp) end
   end)
 
+  -- tenant.yaml as `text`, beside copies of its companion scripts, in tmp.
+  local function changed_copy(text)
+    local changed = tmp .. "/changed.yaml"
+    run.write_file(changed, text)
+    assert.is_true(os.execute("mkdir -p '" .. tmp .. "/rules' '" .. tmp .. "/hooks'"))
+    for _, f in ipairs({ "rules/add-claims.js", "rules/block-ip.js", "hooks/cce.js",
+      "hooks/signup.js" }) do
+      run.write_file(tmp .. "/" .. f, shared.read(DIR .. "/" .. f))
+    end
+    return changed
+  end
+
   local function import(input, env)
     local all = { AUTH0_INCLUDED_ONLY = ONLY }
     for k, v in pairs(env or {}) do all[k] = v end
@@ -96,13 +108,7 @@ describe("rules, rules configs and hooks through a0lua", function()
       :gsub("order: 1\n", "order: 2\n", 1):gsub("order: 2\n    enabled: false", "order: 1\n"
         .. "    enabled: false", 1)
       :gsub("lodash: 4.17.21", "lodash: 4.17.20")
-    local changed = tmp .. "/changed.yaml"
-    run.write_file(changed, text)
-    assert.is_true(os.execute("mkdir -p '" .. tmp .. "/rules' '" .. tmp .. "/hooks'"))
-    for _, f in ipairs({ "rules/add-claims.js", "rules/block-ip.js", "hooks/cce.js",
-      "hooks/signup.js" }) do
-      run.write_file(tmp .. "/" .. f, shared.read(DIR .. "/" .. f))
-    end
+    local changed = changed_copy(text)
     emu:clear_requests()
     status, out, err = import(changed)
     assert.equal(0, status, out .. err)
@@ -174,13 +180,7 @@ describe("rules, rules configs and hooks through a0lua", function()
     local text = shared.read(DIR .. "/tenant.yaml")
       :gsub("    stage: login_success\n", "    stage: login_failure\n", 1)
       :gsub("triggerId: credentials%-exchange", "triggerId: post-change-password", 1)
-    local changed = tmp .. "/changed.yaml"
-    run.write_file(changed, text)
-    assert.is_true(os.execute("mkdir -p '" .. tmp .. "/rules' '" .. tmp .. "/hooks'"))
-    for _, f in ipairs({ "rules/add-claims.js", "rules/block-ip.js", "hooks/cce.js",
-      "hooks/signup.js" }) do
-      run.write_file(tmp .. "/" .. f, shared.read(DIR .. "/" .. f))
-    end
+    local changed = changed_copy(text)
     emu:clear_requests()
     status, out, err = import(changed)
     assert.equal(1, status, out .. err)
