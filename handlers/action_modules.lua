@@ -15,22 +15,11 @@ local SCHEMA = handler.named_schema{
   additionalProperties = true,
   properties = {
     code = { type = "string" },
-    dependencies = {
-      type = "array",
-      items = {
-        type = "object",
-        additionalProperties = false,
-        properties = { name = { type = "string" }, version = { type = "string" } },
-      },
-    },
-    secrets = {
-      type = "array",
-      items = {
-        type = "object",
-        required = { "name" },
-        properties = { name = { type = "string" }, value = { type = "string" } },
-      },
-    },
+    dependencies = handler.objects_schema(
+      { name = { type = "string" }, version = { type = "string" } },
+      { additionalProperties = false }),
+    secrets = handler.objects_schema(
+      { name = { type = "string" }, value = { type = "string" } }, { required = { "name" } }),
     all_changes_published = { type = "boolean" },
   },
 }

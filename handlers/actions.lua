@@ -21,48 +21,22 @@ local SCHEMA = {
   properties = {
     code = { type = "string", default = "" },
     runtime = { type = "string" },
-    dependencies = {
-      type = "array",
-      items = {
-        type = "object",
-        additionalProperties = false,
-        properties = {
-          name = { type = "string" }, version = { type = "string" },
-          registry_url = { type = "string" },
-        },
-      },
-    },
-    secrets = {
-      type = "array",
-      items = {
-        type = "object",
-        properties = {
-          name = { type = "string" }, value = { type = "string" },
-          updated_at = { type = "string", format = "date-time" },
-        },
-      },
-    },
+    dependencies = handler.objects_schema({
+      name = { type = "string" }, version = { type = "string" },
+      registry_url = { type = "string" },
+    }, { additionalProperties = false }),
+    secrets = handler.objects_schema({
+      name = { type = "string" }, value = { type = "string" },
+      updated_at = { type = "string", format = "date-time" },
+    }),
     name = { type = "string", default = "" },
-    supported_triggers = {
-      type = "array",
-      items = {
-        type = "object",
-        properties = {
-          id = { type = "string", default = "" }, version = { type = "string" },
-          url = { type = "string" },
-        },
-      },
-    },
-    modules = {
-      type = "array",
-      items = {
-        type = "object",
-        required = { "module_name", "module_version_number" },
-        properties = {
-          module_name = { type = "string" }, module_version_number = { type = "number" },
-        },
-      },
-    },
+    supported_triggers = handler.objects_schema({
+      id = { type = "string", default = "" }, version = { type = "string" },
+      url = { type = "string" },
+    }),
+    modules = handler.objects_schema({
+      module_name = { type = "string" }, module_version_number = { type = "number" },
+    }, { required = { "module_name", "module_version_number" } }),
     deployed = { type = "boolean" },
     status = { type = "string" },
   },

@@ -38,22 +38,15 @@ local function credential_method(credential_type)
   return {
     type = "object",
     properties = {
-      credentials = {
-        type = "array",
-        items = {
-          type = "object",
-          required = { "name" },
-          properties = {
-            name = { type = "string", minLength = 1, maxLength = 128 },
-            credential_type = { type = "string", enum = { credential_type } },
-            pem = { type = "string" },
-            alg = { type = "string", enum = { "RS256", "RS384", "PS256" } },
-            subject_dn = { type = "string", minLength = 1, maxLength = 256 },
-            expires_at = { type = "string" },
-            parse_expiry_from_cert = { type = "boolean" },
-          },
-        },
-      },
+      credentials = handler.objects_schema({
+        name = { type = "string", minLength = 1, maxLength = 128 },
+        credential_type = { type = "string", enum = { credential_type } },
+        pem = { type = "string" },
+        alg = { type = "string", enum = { "RS256", "RS384", "PS256" } },
+        subject_dn = { type = "string", minLength = 1, maxLength = 256 },
+        expires_at = { type = "string" },
+        parse_expiry_from_cert = { type = "boolean" },
+      }, { required = { "name" } }),
     },
   }
 end
@@ -186,12 +179,8 @@ local SCHEMA = {
         enable_organization = bool(),
         okta_oin_client_id = str(),
         admin_login_domain = str(),
-        linked_clients = {
-          type = "array",
-          items = {
-            type = "object", required = { "client_id" }, properties = { client_id = str() },
-          },
-        },
+        linked_clients = handler.objects_schema({ client_id = str() },
+          { required = { "client_id" } }),
         oin_submission_id = str(),
       },
     },
@@ -210,14 +199,8 @@ local SCHEMA = {
       type = { "object", "null" },
       properties = {
         ip_allowlist = strings(),
-        grants = {
-          type = "array",
-          items = {
-            type = "object",
-            required = { "connection", "scopes" },
-            properties = { connection = str(), scopes = strings() },
-          },
-        },
+        grants = handler.objects_schema({ connection = str(), scopes = strings() },
+          { required = { "connection", "scopes" } }),
       },
     },
     third_party_security_mode = { type = "string", enum = { "strict", "permissive" } },

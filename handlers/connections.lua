@@ -85,17 +85,10 @@ local SCHEMA = {
         mapping = mapping("idp"),
         synchronize_automatically = { type = "boolean" },
         synchronize_groups = { type = "string", enum = { "all", "off", "selected" } },
-        synchronized_groups = {
-          type = "array",
-          items = {
-            type = "object",
-            required = { "id" },
-            properties = {
-              id = { type = "string" }, name = { type = "string" }, email = { type = "string" },
-              direct_members_count = { type = "number" },
-            },
-          },
-        },
+        synchronized_groups = handler.objects_schema({
+          id = { type = "string" }, name = { type = "string" }, email = { type = "string" },
+          direct_members_count = { type = "number" },
+        }, { required = { "id" } }),
       },
     },
   },

@@ -30,14 +30,8 @@ local SCHEMA = handler.named_schema{
   properties = {
     name = handler.bounded_name_schema(128),
     status = { type = "string", enum = { "enabled", "disabled" } },
-    subscriptions = {
-      type = "array",
-      items = {
-        type = "object",
-        required = { "event_type" },
-        properties = { event_type = { type = "string" } },
-      },
-    },
+    subscriptions = handler.objects_schema({ event_type = { type = "string" } },
+      { required = { "event_type" } }),
     destination = {
       type = "object",
       required = { "type", "configuration" },

@@ -44,22 +44,15 @@ table.sort(TYPES)
 local SCHEMA = handler.named_schema{
   properties = {
     name = handler.bounded_name_schema(150),
-    actions = {
-      type = "array",
-      items = {
-        type = "object",
-        required = { "id", "type", "action" },
-        properties = {
-          id = { type = "string" },
-          alias = { type = "string", maxLength = 100 },
-          type = { type = "string", enum = TYPES },
-          action = { type = "string" },
-          allow_failure = { type = "boolean" },
-          mask_output = { type = "boolean" },
-          params = { type = "object" },
-        },
-      },
-    },
+    actions = handler.objects_schema({
+      id = { type = "string" },
+      alias = { type = "string", maxLength = 100 },
+      type = { type = "string", enum = TYPES },
+      action = { type = "string" },
+      allow_failure = { type = "boolean" },
+      mask_output = { type = "boolean" },
+      params = { type = "object" },
+    }, { required = { "id", "type", "action" } }),
   },
 }
 

@@ -33,16 +33,10 @@ local SCHEMA = handler.named_schema{
     status = { type = "string", enum = { "active", "paused", "suspended" } },
     isPriority = { type = "boolean" },
     startFrom = { type = "string" },
-    filters = {
-      type = "array",
-      items = {
-        type = "object",
-        properties = {
-          type = { type = "string", enum = { "category" } },
-          name = { type = "string", enum = FILTER_NAMES },
-        },
-      },
-    },
+    filters = handler.objects_schema({
+      type = { type = "string", enum = { "category" } },
+      name = { type = "string", enum = FILTER_NAMES },
+    }),
     pii_config = {
       type = "object",
       required = { "log_fields" },

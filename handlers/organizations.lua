@@ -27,55 +27,31 @@ local SCHEMA = {
     display_name = { type = "string" },
     branding = { type = "object" },
     metadata = { type = "object" },
-    connections = {
-      type = "array",
-      items = {
-        type = "object",
-        properties = {
-          connection_id = { type = "string" },
-          organization_connection_name = { type = "string" },
-          assign_membership_on_login = { type = "boolean" },
-          show_as_button = { type = "boolean" },
-          is_signup_enabled = { type = "boolean" },
-          organization_access_level = {
-            type = "string", enum = { "none", "readonly", "limited", "full" },
-          },
-          is_enabled = { type = "boolean" },
-        },
+    connections = handler.objects_schema({
+      connection_id = { type = "string" },
+      organization_connection_name = { type = "string" },
+      assign_membership_on_login = { type = "boolean" },
+      show_as_button = { type = "boolean" },
+      is_signup_enabled = { type = "boolean" },
+      organization_access_level = {
+        type = "string", enum = { "none", "readonly", "limited", "full" },
       },
-    },
-    client_grants = {
-      type = "array",
-      items = { type = "object", properties = { client_id = { type = "string" } } },
-      default = json.array(),
-    },
+      is_enabled = { type = "boolean" },
+    }),
+    client_grants = handler.objects_schema({ client_id = { type = "string" } }, nil,
+      { default = json.array() }),
     token_quota = handler.token_quota_schema(true),
-    discovery_domains = {
-      type = "array",
-      items = {
-        type = "object",
-        properties = {
-          domain = { type = "string" },
-          status = { type = "string", enum = { "pending", "verified" } },
-          use_for_organization_discovery = { type = "boolean" },
-        },
-        required = { "domain", "status" },
-      },
-    },
+    discovery_domains = handler.objects_schema({
+      domain = { type = "string" },
+      status = { type = "string", enum = { "pending", "verified" } },
+      use_for_organization_discovery = { type = "boolean" },
+    }, { required = { "domain", "status" } }),
     third_party_client_access = { type = "string", enum = { "block", "allow" } },
     is_app_entitlement_active = { type = "boolean" },
-    clients = {
-      type = "array",
-      items = {
-        type = "object",
-        properties = {
-          client_id = { type = "string" },
-          use_for_member_access = { type = "boolean" },
-        },
-        required = { "client_id", "use_for_member_access" },
-      },
-      default = json.array(),
-    },
+    clients = handler.objects_schema({
+      client_id = { type = "string" },
+      use_for_member_access = { type = "boolean" },
+    }, { required = { "client_id", "use_for_member_access" } }, { default = json.array() }),
   },
 }
 

@@ -23,13 +23,8 @@ local SCHEMA = {
   properties = {
     name = { type = "string" },
     identifier = { type = "string" },
-    scopes = {
-      type = "array",
-      items = {
-        type = "object",
-        properties = { name = { type = "string" }, description = { type = "string" } },
-      },
-    },
+    scopes = handler.objects_schema(
+      { name = { type = "string" }, description = { type = "string" } }),
     enforce_policies = { type = "boolean" },
     token_dialect = { type = "string" },
     proof_of_possession = {

@@ -11,16 +11,10 @@ local SCHEMA = handler.named_schema{
   properties = {
     description = { type = "string" },
     type = { type = "string", enum = { "tenant", "organization" } },
-    permissions = {
-      type = "array",
-      items = {
-        type = "object",
-        properties = {
-          permission_name = { type = "string" },
-          resource_server_identifier = { type = "string" },
-        },
-      },
-    },
+    permissions = handler.objects_schema({
+      permission_name = { type = "string" },
+      resource_server_identifier = { type = "string" },
+    }),
   },
 }
 

@@ -19,17 +19,11 @@ local LANGUAGE, PAGE = "en", "get-started"
 local SCHEMA = handler.named_schema{
   properties = {
     description = { type = "string" },
-    user_attributes = {
-      type = "array",
-      items = {
-        type = "object",
-        properties = {
-          name = { type = "string" },
-          description = { type = "string" },
-          is_optional = { type = "boolean" },
-        },
-      },
-    },
+    user_attributes = handler.objects_schema({
+      name = { type = "string" },
+      description = { type = "string" },
+      is_optional = { type = "boolean" },
+    }),
     allowed_strategies = { type = "array", items = { type = "string", enum = STRATEGIES } },
     branding = {
       type = "object",

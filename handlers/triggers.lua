@@ -9,14 +9,9 @@ local NULL = json.null
 
 local SCHEMA = {
   type = "object",
-  additionalProperties = {
-    type = "array",
-    items = {
-      type = "object",
-      required = { "action_name" },
-      properties = { action_name = { type = "string" }, display_name = { type = "string" } },
-    },
-  },
+  additionalProperties = handler.objects_schema(
+    { action_name = { type = "string" }, display_name = { type = "string" } },
+    { required = { "action_name" } }),
 }
 
 local M = {

@@ -187,6 +187,10 @@ Helpers:
   handler.enum_list_schema(field, values) -> schema   a setting that is one list of values
   handler.bounded_name_schema(max), handler.script_name_schema()   names as a0deploy bounds them
   handler.strings_schema() -> schema      a list of strings
+  handler.objects_schema(properties, item, list) -> schema   a list of objects with
+                                          `properties`; item (optional): the object's other
+                                          keywords (required, additionalProperties); list
+                                          (optional): the list's own (default)
   handler.validate_keys(h, ctx, items, report)   h:validate for a keyed handler whose only check
                                           is handler.check_unique_keys
   handler.send(ctx, method, path, opts) -> true | nil, err   a request whose answer is not needed
@@ -897,6 +901,16 @@ end
 -- A list of strings.
 function M.strings_schema()
   return { type = "array", items = { type = "string" } }
+end
+
+-- A list of objects with `properties`; `item` adds keywords to each object's schema (required,
+-- additionalProperties), `list` to the list's own (default).
+function M.objects_schema(properties, item, list)
+  local object = { type = "object", properties = properties }
+  for k, v in pairs(item or {}) do object[k] = v end
+  local schema = { type = "array", items = object }
+  for k, v in pairs(list or {}) do schema[k] = v end
+  return schema
 end
 
 -- A name of 1 to `max` characters (a0deploy's bounds for flows, forms, vault connections (150)

@@ -382,6 +382,21 @@ describe("a0lua.handler", function()
     end)
   end)
 
+  describe("schema builders", function()
+    it("objects_schema: a list of objects, with the object's and the list's own keywords",
+      function()
+        local props = { id = { type = "string" } }
+        assert.same({ type = "array", items = { type = "object", properties = props } },
+          handler.objects_schema(props))
+        local s = handler.objects_schema(props,
+          { required = { "id" }, additionalProperties = false }, { default = json.array() })
+        assert.same({ type = "object", properties = props, required = { "id" },
+          additionalProperties = false }, s.items)
+        assert.equal("array", s.type)
+        assert.equal(json.array_mt, getmetatable(s.default))
+      end)
+  end)
+
   describe("export_item", function()
     local h = handler.new{ type = "clients", id = "client_id", strip_export = { "tenant",
       "client_secret" }, secrets = { "jwt.secret" } }
