@@ -23,6 +23,7 @@
 --   emulator.find(list, field, value) -> the first item of a state list (or an export's list)
 --                           whose field equals value, or nil
 local http = require("a0lua.core.http")
+local leftovers = require("helpers.leftovers")
 local json = require("a0lua.core.json")
 
 local M = {}
@@ -43,6 +44,7 @@ local function tmp_name()
   local p = assert(io.popen("mktemp /tmp/a0lua-emu-XXXXXX"))
   local name = p:read("l")
   p:close()
+  leftovers.add("file", name)
   return name
 end
 
@@ -67,6 +69,7 @@ function M.start(opts)
   local cmd = "echo $$; exec " .. table.concat(words, " ") .. " 2>" .. quote(err_file)
   local proc = assert(io.popen("exec sh -c " .. quote(cmd), "r"))
   local pid = tonumber(proc:read("l"))
+  if pid then leftovers.add("pid", pid) end
   local line = proc:read("l")
   local url = line and line:match("^listening on (http://[%d.]+:%d+)$")
   local self = setmetatable({
@@ -76,30 +79,39 @@ function M.start(opts)
     session = http.session({ proxy = "" }),
   }, Emu)
   if not url then
+    local err = self:stderr()
     self:stop()
-    local f = io.open(err_file, "rb")
-    local err = f and f:read("a") or ""
-    if f then f:close() end
-    os.remove(err_file)
     error("emulator did not start: " .. tostring(line) .. " " .. err, 2)
   end
   self.port = tonumber(url:match(":(%d+)$"))
   return self
 end
 
+-- Stops the process unless a spec already closed it (self.proc = nil), and always removes the
+-- temporary files and closes the session.
 function Emu:stop()
-  if not self.proc then return end
-  if self.pid then os.execute("kill " .. self.pid .. " 2>/dev/null") end
-  self.proc:close()
-  self.proc = nil
-  self.session:close()
-  os.remove(self.err_file)
-  if self.state_file then os.remove(self.state_file) end
+  if self.proc then
+    if self.pid then os.execute("kill " .. self.pid .. " 2>/dev/null") end
+    self.proc:close()
+    self.proc = nil
+  end
+  if self.pid then leftovers.done("pid", self.pid) end
+  if self.session then
+    self.session:close()
+    self.session = nil
+  end
+  for _, field in ipairs({ "err_file", "state_file" }) do
+    if self[field] then
+      os.remove(self[field])
+      leftovers.done("file", self[field])
+      self[field] = nil
+    end
+  end
 end
 
 -- Whatever the emulator wrote to stderr so far.
 function Emu:stderr()
-  local f = io.open(self.err_file, "rb")
+  local f = self.err_file and io.open(self.err_file, "rb")
   if not f then return "" end
   local s = f:read("a")
   f:close()

@@ -1,4 +1,6 @@
 -- tests/helpers/run.lua: runs a command line, returns its exit status, stdout and stderr.
+local leftovers = require("helpers.leftovers")
+
 local M = {}
 
 local function quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
@@ -38,12 +40,14 @@ function M.temp_dir()
   local p = assert(io.popen("mktemp -d /tmp/a0lua-spec-XXXXXX"))
   local dir = p:read("l")
   p:close()
+  leftovers.add("dir", dir)
   return dir
 end
 
 function M.remove_tree(dir)
   assert(dir:match("^/tmp/a0lua%-spec%-"), "refusing to remove " .. dir)
   os.execute("rm -rf " .. quote(dir))
+  leftovers.done("dir", dir)
 end
 
 -- The umask this process runs under (its children inherit it), as an integer: 18 for 022.
