@@ -165,8 +165,9 @@ local function header(rows, opts)
   local refill = refills(rows)
   return ("Fleet benchmark, %s: %s resources per tenant, `a0lua emulate --tenants N --latency %s`"
     .. "%s\n\n"):format(opts.date or "", opts.size or "?", opts.latency or "?",
-      refill ~= "" and ("; every step starts with full rate-limit buckets (a wait after the "
-        .. "step before on the same tenants: " .. refill .. ")") or "")
+      refill ~= "" and ("; every step starts with full rate-limit buckets (at least the "
+        .. "plan's refill time after the step before on the same tenants: " .. refill .. ")")
+        or "")
 end
 
 function M.render(rows, opts)

@@ -38,8 +38,8 @@ describe("bench/fleet_report.lua", function()
       .. "| 1.50× | 40 MB | 10 MB | 1.25 s / 500 ms | 1.25 s (a0lua) | 3.60× | 100 | 25 | 3 |",
       text, 1, true)
     assert.matches("missed: free, 4 tenants, 4 shards: 2.00×", text, 1, true)
-    assert.matches("every step starts with full rate-limit buckets (a wait after the step "
-      .. "before on the same tenants: free 60 s)", text, 1, true)
+    assert.matches("every step starts with full rate-limit buckets (at least the plan's refill "
+      .. "time after the step before on the same tenants: free 60 s)", text, 1, true)
   end)
 
   it("takes the CPU floor from the busiest process or from all the CPU over the cores", function()
