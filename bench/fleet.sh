@@ -9,12 +9,17 @@
 #                 same import again (nothing to change)
 #   N/4 shards    the same, as BENCH_FLEET_SHARDS processes at once (`--shard K/S --json`), their
 #                 results merged by `a0lua run fleet-report`
-#   one tenant    BENCH_FLEET_SINGLES tenants, each imported and re-imported alone (one after the
-#                 other, a one-tenant fleet file); the slowest of them is the reference
+#   one tenant    BENCH_FLEET_SINGLES tenants imported alone one after the other (a one-tenant
+#                 fleet file), then each re-imported alone; the slowest of them is the reference
+# Every timed step starts from the same rate-limit state: full buckets. A fresh emulator's tenants
+# have them; before a step that follows another on the same tenants (every re-import), the
+# script waits until the plan's buckets, emptied, would be full again (bench/fleet_refill.lua
+# reads that time from the emulator's own limits: 60 s for free and enterprise, 0 for none).
 # Each run is timed (wall clock) under /usr/bin/time (the peak RSS and CPU seconds of each a0lua
 # process; for the shards the sums, as they run at once); the emulator's GET /__emulator/fleet
 # before and after gives the requests and 429s, /proc its CPU seconds. bench/fleet_report.lua prints
-# the table (ratio to the slowest single tenant, peak and peak per tenant) and writes
+# the table (ratio to the slowest single tenant, peak and peak per tenant, the run's CPU floor on
+# the `nproc` cores and the wall time's ratio to it, requests per tenant) and writes
 # build/bench/fleet.json.
 #
 # Environment:
@@ -125,10 +130,10 @@ record() {
     rss="$rss${rss:+,}$kb"
     cpu="$cpu${cpu:+,}$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
   done
-  printf '{"limits":"%s","mode":"%s","step":"%s","tenants":%s,"wall_ns":%s,"before":"%s","after":"%s","status":%s,"rss_kb":[%s],"cpu_s":[%s],"emulator_cpu_s":%s}\n' \
+  printf '{"limits":"%s","mode":"%s","step":"%s","tenants":%s,"wall_ns":%s,"before":"%s","after":"%s","status":%s,"rss_kb":[%s],"cpu_s":[%s],"emulator_cpu_s":%s,"refill_s":%s}\n' \
     "$limits" "$mode" "$step" "$count" "$((t1 - t0))" "$before" "$after" "$status" \
     "$rss" "$cpu" "$(awk -v a="$emu_cpu0" -v b="$(emulator_cpu)" 'BEGIN { print b - a }')" \
-    >>"$runs"
+    "$refill_s" >>"$runs"
   echo "bench-fleet: $limits $mode $step: $(((t1 - t0) / 1000000)) ms, status $status" >&2
 }
 
@@ -140,9 +145,22 @@ timed() {
     >"$log.out" 2>"$log.err"
 }
 
-# fleet_step LIMITS MODE STEP TENANTS LOG FLEET_FILE: one `a0lua run fleet`, timed and counted.
+# wait_refill SINCE_NS: sleeps until refill_s seconds after SINCE_NS, the end of the last step
+# on the same tenants, so that their rate-limit buckets are full again (the state of a tenant's
+# first request). An empty SINCE_NS (nothing sent to them since the emulator started): no wait.
+wait_refill() {
+  [ -n "$1" ] || return 0
+  local left_ms=$((($1 + refill_s * 1000000000 - $(now_ns)) / 1000000))
+  [ "$left_ms" -gt 0 ] || return 0
+  echo "bench-fleet: waiting $((left_ms / 1000)) s for the rate-limit buckets to refill" >&2
+  sleep "$(awk -v ms="$left_ms" 'BEGIN { printf "%.3f", ms / 1000 }')"
+}
+
+# fleet_step LIMITS MODE STEP TENANTS LOG FLEET_FILE SINCE_NS: one `a0lua run fleet`, timed and
+# counted, after wait_refill SINCE_NS; sets step_end (ns).
 fleet_step() {
   local before after t0 t1 status cpu0
+  wait_refill "$7"
   before=$(counters)
   cpu0=$(emulator_cpu)
   t0=$(now_ns)
@@ -151,20 +169,23 @@ fleet_step() {
   t1=$(now_ns)
   after=$(counters)
   record "$1" "$2" "$3" "$4" "$t0" "$t1" "$before" "$after" "$status" "$cpu0" "$5"
+  step_end=$t1
 }
 
 one_process() { # LIMITS
-  local step
+  local step since=""
   start_emulator "$tenants" "$1"
   for step in import reimport; do
-    fleet_step "$1" one "$step" "$tenants" "$out/logs/$1-one-$step" "$fleet_file"
+    fleet_step "$1" one "$step" "$tenants" "$out/logs/$1-one-$step" "$fleet_file" "$since"
+    since=$step_end
   done
 }
 
 sharded() { # LIMITS
-  local step t0 t1 before after status k pids logs cpu0
+  local step t0 t1 before after status k pids logs cpu0 since=""
   start_emulator "$tenants" "$1"
   for step in import reimport; do
+    wait_refill "$since"
     before=$(counters)
     cpu0=$(emulator_cpu)
     t0=$(now_ns)
@@ -187,19 +208,25 @@ sharded() { # LIMITS
       2>&1 || status=1
     record "$1" shards "$step" "$tenants" "$t0" "$t1" "$before" "$after" "$status" "$cpu0" \
       "${logs[@]}"
+    since=$t1
   done
 }
 
+# Every tenant's import, then every tenant's re-import: each tenant's buckets refill during the
+# others' steps, so the waits add up to about one refill, not one a tenant.
 single() { # LIMITS
-  local k step one
+  local k step one ends=()
   start_emulator "$singles" "$1"
-  for k in $(seq 1 "$singles"); do
-    one=$out/fleet-$1-single-$k.json
-    "$a0lua" run "$root/bench/fleet_report.lua" --pick "$k" "$fleet_file" >"$one" ||
-      die "cannot pick tenant $k"
-    chmod 600 "$one"
-    for step in import reimport; do
-      fleet_step "$1" single "$step" 1 "$out/logs/$1-single-$k-$step" "$one"
+  for step in import reimport; do
+    for k in $(seq 1 "$singles"); do
+      one=$out/fleet-$1-single-$k.json
+      if [ "$step" = import ]; then
+        "$a0lua" run "$root/bench/fleet_report.lua" --pick "$k" "$fleet_file" >"$one" ||
+          die "cannot pick tenant $k"
+        chmod 600 "$one"
+      fi
+      fleet_step "$1" single "$step" 1 "$out/logs/$1-single-$k-$step" "$one" "${ends[k]:-}"
+      ends[k]=$step_end
     done
   done
 }
@@ -209,6 +236,8 @@ for limits in $limits_list; do
     free | enterprise | none) ;;
     *) die "BENCH_FLEET_LIMITS: '$limits' is not free, enterprise or none" ;;
   esac
+  refill_s=$("$a0lua" run "$root/bench/fleet_refill.lua" "$limits") ||
+    die "cannot read the refill time of '$limits'"
   single "$limits"
   one_process "$limits"
   [ "$shards" -gt 0 ] && sharded "$limits"
@@ -217,4 +246,5 @@ stop_emulator
 
 mkdir -p "$(dirname "$json_out")"
 "$a0lua" run "$root/bench/fleet_report.lua" --runs "$runs" --json "$json_out" \
-  --seconds "$((SECONDS - started))" --latency "$latency" --size "$size" --shards "$shards"
+  --seconds "$((SECONDS - started))" --latency "$latency" --size "$size" --shards "$shards" \
+  --cores "$(nproc)"

@@ -2,7 +2,7 @@
 bench/fleet_report.lua: the table of the fleet benchmark (bench/fleet.sh), and its JSON.
 
   a0lua run bench/fleet_report.lua --runs RUNS_JSONL --json OUT [--seconds S] [--latency L]
-      [--size N] [--shards S]
+      [--size N] [--shards S] [--cores N]
   a0lua run bench/fleet_report.lua --totals        stdin: GET /__emulator/fleet's answer;
                                                    prints "REQUESTS,429S"
   a0lua run bench/fleet_report.lua --pick K FILE   the one-tenant fleet file of FILE's tenant K
@@ -10,17 +10,24 @@ bench/fleet_report.lua: the table of the fleet benchmark (bench/fleet.sh), and i
 RUNS_JSONL has one line per run: {limits, mode = "one" | "shards" | "single", step = "import" |
 "reimport", tenants, wall_ns, before, after ("REQUESTS,429S" of the emulator around the run),
 status (the exit status; 0 is success), rss_kb = [the peak RSS of each a0lua process], cpu_s =
-[the CPU seconds of each], emulator_cpu_s = the emulator's CPU seconds during the run}.
+[the CPU seconds of each], emulator_cpu_s = the emulator's CPU seconds during the run,
+refill_s = the wait that gave the step full rate-limit buckets (bench/fleet_refill.lua)}.
 
 Per plan of limits and step, three rows: the whole fleet in one process, the fleet as shards
 (processes at once), and the slowest of the tenants run alone. Each gives the wall time, its
 ratio to that slowest single tenant's (the issue's goal: the fleet's re-import within 1.5x), the
 peak RSS (the sum of the processes' peaks for the shards) and that peak per tenant, the CPU
-seconds of a0lua (summed over the shards) and of the emulator (which says where a fleet's time
-goes when the machine's cores are the limit), and the requests and 429s the emulator counted.
-Prints the table (Markdown); writes OUT.
+seconds of a0lua (summed over the shards) and of the emulator, the CPU floor and the wall time's
+ratio to it, and the requests (in all and per tenant) and 429s the emulator counted.
 
-As a module: M.build(runs) -> rows, M.render(rows, opts) -> text.
+The CPU floor is the least wall time the run's CPU seconds allow on this machine: the larger of
+the busiest process's CPU (one process, an a0lua or the emulator, uses one core at a time) and
+all the CPU (a0lua's and the emulator's) divided by the cores (--cores, from nproc). A wall time
+near its floor rides the machine's bound; well above it, the run waits on something else (the
+rate limits, the latency, its own pacing). Prints the table (Markdown); writes OUT.
+
+As a module: M.build(runs [, opts]) -> rows (opts.cores: the floor's cores),
+M.cpu_floor(cpu_s, emulator_cpu_s, cores) -> seconds, bound, M.render(rows, opts) -> text.
 ]]
 local json = require("a0lua.core.json")
 
@@ -51,21 +58,43 @@ local function summed(list)
   return n
 end
 
-local function row_of(run, label)
+-- cpu_s: the CPU seconds of each a0lua process. -> the floor, and what sets it: "a0lua" or
+-- "emulator" (its busiest process) or "cores" (all the CPU over the cores); nil without cores.
+function M.cpu_floor(cpu_s, emulator_cpu_s, cores)
+  cores = tonumber(cores)
+  if not cores or cores < 1 or not cpu_s then return nil end
+  local busiest, bound = 0, "a0lua"
+  for _, v in ipairs(cpu_s) do busiest = math.max(busiest, tonumber(v) or 0) end
+  local emu = tonumber(emulator_cpu_s) or 0
+  if emu > busiest then busiest, bound = emu, "emulator" end
+  local spread = (summed(cpu_s) + emu) / cores
+  if spread > busiest then return spread, "cores" end
+  return busiest, bound
+end
+
+local function row_of(run, label, cores)
   local r0, l0 = counts(run.before)
   local r1, l1 = counts(run.after)
   local peak = summed(run.rss_kb)
+  local tenants = math.max(run.tenants, 1)
+  local seconds = run.wall_ns / 1e9
+  local floor_s, bound = M.cpu_floor(run.cpu_s, run.emulator_cpu_s, cores)
+  local requests = r0 and r1 and (r1 - r0) or nil
   return {
     limits = run.limits, mode = run.mode, step = run.step, tenants = run.tenants, run = label,
-    seconds = run.wall_ns / 1e9, ok = run.status == 0, peak_kb = peak,
-    peak_per_tenant_kb = peak / math.max(run.tenants, 1), processes = #(run.rss_kb or {}),
+    seconds = seconds, ok = run.status == 0, peak_kb = peak,
+    peak_per_tenant_kb = peak / tenants, processes = #(run.rss_kb or {}),
     cpu_s = run.cpu_s and summed(run.cpu_s) or nil, emulator_cpu_s = run.emulator_cpu_s,
-    requests = r0 and r1 and (r1 - r0) or nil, rate_limited = l0 and l1 and (l1 - l0) or nil,
+    cpu_floor_s = floor_s, cpu_bound = bound,
+    vs_cpu_floor = floor_s and floor_s > 0 and seconds / floor_s or nil,
+    requests = requests, requests_per_tenant = requests and requests / tenants,
+    rate_limited = l0 and l1 and (l1 - l0) or nil, refill_s = run.refill_s,
   }
 end
 
 -- runs -> rows: per limits (in the order met) and step, one, shards, then the slowest single.
-function M.build(runs)
+function M.build(runs, opts)
+  local cores = opts and opts.cores
   local order, by = {}, {}
   for _, run in ipairs(runs) do
     local key = run.limits .. " " .. run.step
@@ -91,7 +120,7 @@ function M.build(runs)
         local label = mode == "one" and ("%d tenants, one process"):format(run.tenants)
           or mode == "shards" and ("%d tenants, %d shards"):format(run.tenants, #run.rss_kb)
           or ("slowest of %d tenants alone"):format(g.singles)
-        local row = row_of(run, label)
+        local row = row_of(run, label, cores)
         row.ratio = base and base > 0 and row.seconds / base or nil
         rows[#rows + 1] = row
       end
@@ -106,21 +135,60 @@ local function mb(kb)
   return ("%.1f MB"):format(kb / 1024)
 end
 
+local function ratio(v)
+  return v and ("%.2f×"):format(v) or "–"
+end
+
+local function per_tenant(v)
+  if not v then return "–" end
+  return v == math.floor(v) and ("%d"):format(v) or ("%.1f"):format(v)
+end
+
+local function floor_cell(r)
+  if not r.cpu_floor_s then return "–" end
+  return ("%s (%s)"):format(fmt_s(r.cpu_floor_s), r.cpu_bound)
+end
+
+-- "free 60 s, enterprise 60 s": each plan's wait for full buckets, in the order of the rows.
+local function refills(rows)
+  local seen, parts = {}, {}
+  for _, r in ipairs(rows) do
+    if r.refill_s and not seen[r.limits] then
+      seen[r.limits] = true
+      parts[#parts + 1] = ("%s %s s"):format(r.limits, per_tenant(r.refill_s))
+    end
+  end
+  return table.concat(parts, ", ")
+end
+
+local function header(rows, opts)
+  local refill = refills(rows)
+  return ("Fleet benchmark, %s: %s resources per tenant, `a0lua emulate --tenants N --latency %s`"
+    .. "%s\n\n"):format(opts.date or "", opts.size or "?", opts.latency or "?",
+      refill ~= "" and ("; every step starts with full rate-limit buckets (at least the "
+        .. "plan's refill time after the step before on the same tenants: " .. refill .. ")")
+        or "")
+end
+
 function M.render(rows, opts)
   local out = {
-    ("Fleet benchmark, %s: %s resources per tenant, `a0lua emulate --tenants N --latency %s`\n\n")
-      :format(opts.date or "", opts.size or "?", opts.latency or "?"),
+    header(rows, opts),
     "| limits | step | run | wall | ratio to the slowest single tenant | peak RSS | per tenant "
-      .. "| CPU a0lua / emulator | requests | 429s |\n",
-    "|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n",
+      .. "| CPU a0lua / emulator | CPU floor | wall / CPU floor | requests | requests per tenant "
+      .. "| 429s |\n",
+    "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
   }
   for _, r in ipairs(rows) do
-    out[#out + 1] = ("| %s | %s | %s | %s%s | %s | %s | %s | %s / %s | %s | %s |\n"):format(
-      r.limits, M.STEP_NAMES[r.step] or r.step, r.run, fmt_s(r.seconds),
-      r.ok and "" or " (failed)", r.ratio and ("%.2f×"):format(r.ratio) or "–", mb(r.peak_kb),
-      mb(r.peak_per_tenant_kb), fmt_s(r.cpu_s), fmt_s(r.emulator_cpu_s), r.requests or "–",
-      r.rate_limited or "–")
+    out[#out + 1] = ("| %s | %s | %s | %s%s | %s | %s | %s | %s / %s | %s | %s | %s | %s | %s |\n")
+      :format(r.limits, M.STEP_NAMES[r.step] or r.step, r.run, fmt_s(r.seconds),
+        r.ok and "" or " (failed)", ratio(r.ratio), mb(r.peak_kb), mb(r.peak_per_tenant_kb),
+        fmt_s(r.cpu_s), fmt_s(r.emulator_cpu_s), floor_cell(r), ratio(r.vs_cpu_floor),
+        r.requests or "–", per_tenant(r.requests_per_tenant), r.rate_limited or "–")
   end
+  out[#out + 1] = ("\nCPU floor: the least wall time the run's CPU allows, the larger of the "
+    .. "busiest process's CPU (a0lua or emulator: a process runs on one core) and all the CPU "
+    .. "over the %s cores (cores). wall / CPU floor near 1: the machine's CPU bounds the run; "
+    .. "well above 1: it waits (rate limits, latency, pacing).\n"):format(opts.cores or "?")
   local misses = {}
   for _, r in ipairs(rows) do
     if r.step == "reimport" and r.mode ~= "single" and not (r.ok and r.ratio
@@ -175,13 +243,13 @@ local function main(args)
     return 2
   end
   local opts = { date = os.date("!%Y-%m-%d"), size = option(args, "--size"),
-                 latency = option(args, "--latency") }
-  local rows = M.build(read_runs(runs_path))
+                 latency = option(args, "--latency"), cores = tonumber(option(args, "--cores")) }
+  local rows = M.build(read_runs(runs_path), opts)
   local text = M.render(rows, opts)
   io.stdout:write(text)
   local f = assert(io.open(out_path, "wb"))
   f:write(assert(json.encode({ date = opts.date, size = tonumber(opts.size),
-    latency = opts.latency, shards = tonumber(option(args, "--shards")),
+    latency = opts.latency, shards = tonumber(option(args, "--shards")), cores = opts.cores,
     seconds = tonumber(option(args, "--seconds")), goal = M.GOAL, rows = json.array(rows),
     table = text }, { pretty = true })), "\n")
   f:close()
