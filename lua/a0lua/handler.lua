@@ -120,7 +120,8 @@ Helpers:
                                           actions again when not found (one made in this run)
   handler.item_id(h, item), handler.item_name(h, item)
   handler.placeholders(item) -> copy, removed   whole-value ##KEY## / @@KEY@@ strings removed at
-                                          any depth of objects, not in arrays (docs/formats.md §4.3)
+                                          any depth of objects, not in arrays (docs/formats.md
+                                          §4.3); the item itself when it holds none
   handler.check_unique(h, items, report)  duplicate names and ids of a list type
   handler.check_unique_keys(h, items, report [, label])   duplicate names (or compound keys) of
                                           a keyed type; label: a word for the key in the message
@@ -372,9 +373,20 @@ local function is_placeholder(v)
 end
 M.is_placeholder = is_placeholder
 
+-- Does an object hold a whole-value placeholder at any depth of objects (never inside arrays)?
+local function holds_placeholder(t)
+  for _, v in pairs(t) do
+    if is_placeholder(v) or (is_object(v) and holds_placeholder(v)) then return true end
+  end
+  return false
+end
+
 -- Whole-value placeholders left after keyword replacement are dropped (docs/formats.md §4.3): at
--- any depth of objects, never inside arrays. Returns the copy and the dot paths removed.
+-- any depth of objects, never inside arrays. Returns a copy without them and the dot paths
+-- removed; an item without any (nearly every one) is returned itself, not copied: the caller
+-- copies before it changes what it is given.
 function M.placeholders(item)
+  if not is_object(item) or not holds_placeholder(item) then return item, {} end
   local copy = M.deep_copy(item)
   local removed = {}
   local function walk(t, prefix)
