@@ -1132,9 +1132,19 @@ local function collect_diffs(desired, current, path, out)
 end
 M.collect_diffs = collect_diffs
 
+-- Does any field of desired that a diff compares differ from the tenant's?
+local function any_differs(desired, current, skip)
+  for k, dv in pairs(desired) do
+    if not skip[tostring(k)] and not M.matches(dv, current[k]) then return true end
+  end
+  return false
+end
+
 function Base:diff(_, desired, current)
   current = current or {}
   local skip = skipped_fields(self)
+  -- Most items of a re-import match: they are not sorted nor walked again.
+  if not any_differs(desired, current, skip) then return nil end
   local keys = {}
   for k in pairs(desired) do
     local top = tostring(k)
