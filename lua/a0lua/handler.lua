@@ -277,31 +277,30 @@ end
 -- Does the desired value match the tenant's? Objects: every desired key matches (a desired null
 -- matches an absent or null key; keys only the tenant has are ignored, they are server-managed).
 -- Arrays: same length, element by element. Scalars: equal (1 equals 1.0).
-function M.matches(desired, current)
+local function matches(desired, current)
+  if desired == current then return true end -- the same value, table or scalar (1 equals 1.0)
   if desired == NULL or desired == nil then
     return current == nil or current == NULL
   end
-  if type(desired) ~= "table" then
-    if type(desired) == "number" and type(current) == "number" then return desired == current end
-    return desired == current
-  end
-  if type(current) ~= "table" then return false end
-  if is_array(desired) or is_array(current) then
-    if not is_array(desired) or not is_array(current) then
+  if type(desired) ~= "table" or type(current) ~= "table" then return false end
+  local desired_array = getmetatable(desired) == ARRAY_MT
+  if desired_array or getmetatable(current) == ARRAY_MT then
+    if not desired_array or getmetatable(current) ~= ARRAY_MT then
       return next(desired) == nil and next(current) == nil
     end
     local n = array_length(desired)
     if n ~= array_length(current) then return false end
     for i = 1, n do
-      if not M.matches(desired[i], current[i]) then return false end
+      if not matches(desired[i], current[i]) then return false end
     end
     return true
   end
   for k, x in pairs(desired) do
-    if not M.matches(x, current[k]) then return false end
+    if not matches(x, current[k]) then return false end
   end
   return true
 end
+M.matches = matches
 
 function M.same_set(a, b)
   local sa, sb = {}, {}
@@ -366,6 +365,8 @@ local PLACEHOLDER_PATTERNS = { "^##[A-Z0-9_]+##$", "^@@[A-Z0-9_]+@@$" }
 
 local function is_placeholder(v)
   if type(v) ~= "string" then return false end
+  local first = v:byte(1)
+  if first ~= 35 and first ~= 64 then return false end -- neither "#" nor "@"
   for _, p in ipairs(PLACEHOLDER_PATTERNS) do
     if v:match(p) then return true end
   end

@@ -389,8 +389,14 @@ function M.changes_for(ctx, h, desired_value, current_value)
   local warnings = {}
   local changes = {}
   if desired_value == nil or desired_value == NULL then return changes, warnings end
-  local desired = h:resolve(ctx, handler.deep_copy(desired_value))
-  if desired == nil then desired = desired_value end
+  -- A handler's resolve may change what it is given: it gets a copy (desired_value may be a
+  -- fleet's shared load, and apply plans a type again from it). Without one of its own, nothing
+  -- changes the items (object_fields and placeholders copy before they change one).
+  local desired = desired_value
+  if h.resolve ~= handler.Base.resolve then
+    desired = h:resolve(ctx, handler.deep_copy(desired_value))
+    if desired == nil then desired = desired_value end
+  end
 
   if h.kind == "singleton" then
     if type(desired) ~= "table" or next(desired) == nil then return changes, warnings end

@@ -303,20 +303,37 @@ describe("fleet.inputs", function()
           end
           return items
         end },
+      -- and a type without a resolve of its own, whose items are not copied
+      { type = "resourceServers", path = "/resource-servers", identifiers = { "id", "identifier" },
+        object_fields = { "metadata" } },
     }
-    local desired = { clients = A{ { name = "A", client_metadata = { keep = "1" } } } }
+    local desired = { clients = A{ { name = "A", client_metadata = { keep = "1" } } },
+      resourceServers = A{ { identifier = "https://api", name = "Api",
+        metadata = { a = "1" } }, { identifier = "https://new", name = "##NAME##" } } }
     local before = handler.deep_copy(desired)
     local function plan_for(current)
       local ctx = { config = { AUTH0_ALLOW_DELETE = true }, handlers = registry,
-        current = { clients = A{ current } } }
+        current = { clients = A{ current }, resourceServers = A{ { id = "r1",
+          identifier = "https://api", name = "Api", metadata = { b = "2" } } } } }
       return assert(plan.compute(ctx, desired))
     end
     local first = plan_for({ client_id = "c1", name = "A", client_metadata = { old = "x" } })
     local second = plan_for({ client_id = "c2", name = "A", description = "resolved",
       client_metadata = { keep = "1", added = "by resolve" } })
     assert.same(before, desired)
-    assert.same({ description = "resolved", client_metadata = { keep = "1",
-      added = "by resolve", old = json.null } }, first:changes()[1].payload)
-    assert.same({}, second:changes())
+    local function of_type(p, t)
+      local out = {}
+      for _, c in ipairs(p:changes()) do
+        if c.type == t then out[#out + 1] = { op = c.op, payload = c.payload } end
+      end
+      return out
+    end
+    assert.same({ { op = "update", payload = { description = "resolved", client_metadata = {
+      keep = "1", added = "by resolve", old = json.null } } } }, of_type(first, "clients"))
+    assert.same({}, of_type(second, "clients"))
+    local servers = { { op = "create", payload = { identifier = "https://new" } },
+      { op = "update", payload = { metadata = { a = "1", b = json.null } } } }
+    assert.same(servers, of_type(first, "resourceServers"))
+    assert.same(servers, of_type(second, "resourceServers"))
   end)
 end)
