@@ -377,7 +377,12 @@ M.is_placeholder = is_placeholder
 -- Does an object hold a whole-value placeholder at any depth of objects (never inside arrays)?
 local function holds_placeholder(t)
   for _, v in pairs(t) do
-    if is_placeholder(v) or (is_object(v) and holds_placeholder(v)) then return true end
+    local kind = type(v)
+    if kind == "string" then
+      if is_placeholder(v) then return true end
+    elseif kind == "table" and getmetatable(v) ~= ARRAY_MT and holds_placeholder(v) then
+      return true
+    end
   end
   return false
 end
