@@ -220,6 +220,7 @@ local on_tty = log_mod.new{ json = parsed.json == true }.tty
 local shown = progress.new{ total = #tenants, tty = on_tty, now = tasks.now }
 local log = log_mod.new{ level = parsed.debug and "debug" or parsed.json and "silent" or "error",
   stream = shown:wrap(io.stderr), tty = on_tty }
+collectgarbage("incremental", deploy.GC_PAUSE, deploy.GC_STEPMUL)
 local entries = deploy.run{ tenants = tenants, parallel = parsed.parallel, retries = retries,
   per_tenant = parsed.concurrency, dry_run = parsed.dry_run, shard = shard.label(mine), log = log,
   session = { ca_file = parsed.ca_file, proxy = parsed.proxy_url }, progress = shown,

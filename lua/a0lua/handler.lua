@@ -120,7 +120,8 @@ Helpers:
                                           actions again when not found (one made in this run)
   handler.item_id(h, item), handler.item_name(h, item)
   handler.placeholders(item) -> copy, removed   whole-value ##KEY## / @@KEY@@ strings removed at
-                                          any depth of objects, not in arrays (docs/formats.md §4.3)
+                                          any depth of objects, not in arrays (docs/formats.md
+                                          §4.3); the item itself when it holds none
   handler.check_unique(h, items, report)  duplicate names and ids of a list type
   handler.check_unique_keys(h, items, report [, label])   duplicate names (or compound keys) of
                                           a keyed type; label: a word for the key in the message
@@ -276,31 +277,30 @@ end
 -- Does the desired value match the tenant's? Objects: every desired key matches (a desired null
 -- matches an absent or null key; keys only the tenant has are ignored, they are server-managed).
 -- Arrays: same length, element by element. Scalars: equal (1 equals 1.0).
-function M.matches(desired, current)
+local function matches(desired, current)
+  if desired == current then return true end -- the same value, table or scalar (1 equals 1.0)
   if desired == NULL or desired == nil then
     return current == nil or current == NULL
   end
-  if type(desired) ~= "table" then
-    if type(desired) == "number" and type(current) == "number" then return desired == current end
-    return desired == current
-  end
-  if type(current) ~= "table" then return false end
-  if is_array(desired) or is_array(current) then
-    if not is_array(desired) or not is_array(current) then
+  if type(desired) ~= "table" or type(current) ~= "table" then return false end
+  local desired_array = getmetatable(desired) == ARRAY_MT
+  if desired_array or getmetatable(current) == ARRAY_MT then
+    if not desired_array or getmetatable(current) ~= ARRAY_MT then
       return next(desired) == nil and next(current) == nil
     end
     local n = array_length(desired)
     if n ~= array_length(current) then return false end
     for i = 1, n do
-      if not M.matches(desired[i], current[i]) then return false end
+      if not matches(desired[i], current[i]) then return false end
     end
     return true
   end
   for k, x in pairs(desired) do
-    if not M.matches(x, current[k]) then return false end
+    if not matches(x, current[k]) then return false end
   end
   return true
 end
+M.matches = matches
 
 function M.same_set(a, b)
   local sa, sb = {}, {}
@@ -365,6 +365,8 @@ local PLACEHOLDER_PATTERNS = { "^##[A-Z0-9_]+##$", "^@@[A-Z0-9_]+@@$" }
 
 local function is_placeholder(v)
   if type(v) ~= "string" then return false end
+  local first = v:byte(1)
+  if first ~= 35 and first ~= 64 then return false end -- neither "#" nor "@"
   for _, p in ipairs(PLACEHOLDER_PATTERNS) do
     if v:match(p) then return true end
   end
@@ -372,9 +374,25 @@ local function is_placeholder(v)
 end
 M.is_placeholder = is_placeholder
 
+-- Does an object hold a whole-value placeholder at any depth of objects (never inside arrays)?
+local function holds_placeholder(t)
+  for _, v in pairs(t) do
+    local kind = type(v)
+    if kind == "string" then
+      if is_placeholder(v) then return true end
+    elseif kind == "table" and getmetatable(v) ~= ARRAY_MT and holds_placeholder(v) then
+      return true
+    end
+  end
+  return false
+end
+
 -- Whole-value placeholders left after keyword replacement are dropped (docs/formats.md §4.3): at
--- any depth of objects, never inside arrays. Returns the copy and the dot paths removed.
+-- any depth of objects, never inside arrays. Returns a copy without them and the dot paths
+-- removed; an item without any (nearly every one) is returned itself, not copied: the caller
+-- copies before it changes what it is given.
 function M.placeholders(item)
+  if not is_object(item) or not holds_placeholder(item) then return item, {} end
   local copy = M.deep_copy(item)
   local removed = {}
   local function walk(t, prefix)
@@ -1120,9 +1138,19 @@ local function collect_diffs(desired, current, path, out)
 end
 M.collect_diffs = collect_diffs
 
+-- Does any field of desired that a diff compares differ from the tenant's?
+local function any_differs(desired, current, skip)
+  for k, dv in pairs(desired) do
+    if not skip[tostring(k)] and not M.matches(dv, current[k]) then return true end
+  end
+  return false
+end
+
 function Base:diff(_, desired, current)
   current = current or {}
   local skip = skipped_fields(self)
+  -- Most items of a re-import match: they are not sorted nor walked again.
+  if not any_differs(desired, current, skip) then return nil end
   local keys = {}
   for k in pairs(desired) do
     local top = tostring(k)

@@ -113,6 +113,7 @@ function Registry:add(h, file)
   if not handler.is_handler(h) then h = handler.new(h) end
   self.by_type[h.type] = h
   self.files[h.type] = file
+  self.sorted = nil
   return h
 end
 
@@ -120,11 +121,17 @@ function Registry:get(type_name)
   return self.by_type[type_name]
 end
 
+-- The types in deploy order. Sorted once per set of handlers (a plan asks many times, and a
+-- fleet's tenants share a registry); each caller gets its own list.
 function Registry:types()
-  local out = {}
-  for t in pairs(self.by_type) do out[#out + 1] = t end
-  table.sort(out, by_rank)
-  return out
+  local sorted = self.sorted
+  if not sorted then
+    sorted = {}
+    for t in pairs(self.by_type) do sorted[#sorted + 1] = t end
+    table.sort(sorted, by_rank)
+    self.sorted = sorted
+  end
+  return table.move(sorted, 1, #sorted, 1, {})
 end
 
 function Registry:enabled(cfg, types)

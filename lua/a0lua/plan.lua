@@ -312,16 +312,24 @@ local function strip_placeholders(h, item, key, warnings)
 end
 
 local allow_delete = util.allow_delete
+local shallow_copy = util.shallow_copy
 
--- docs/architecture.md §4.5. Adjusts the desired item; returns fields to force into the payload.
-local function object_fields(ctx, h, desired, current, key, warnings)
+-- docs/architecture.md §4.5. Returns the desired item adjusted (a shallow copy, with a copy of each
+-- object field it changes: the item it is given is left as it was) and the fields to force into
+-- the payload.
+local function object_fields(ctx, h, item, current, key, warnings)
   local forced = {}
+  local desired = item
+  local function set(f, v)
+    if desired == item then desired = shallow_copy(item) end
+    desired[f] = v
+  end
   for _, f in ipairs(h.object_fields or {}) do
     local d, c = desired[f], current[f]
     local d_empty = d == nil or d == NULL or (type(d) == "table" and next(d) == nil)
     local c_empty = c == nil or c == NULL or (type(c) == "table" and next(c) == nil)
     if d_empty and c_empty then
-      desired[f] = nil
+      if d ~= nil then set(f, nil) end
     elseif not d_empty and is_object(d) then
       if is_object(c) then
         local ks = {}
@@ -329,7 +337,8 @@ local function object_fields(ctx, h, desired, current, key, warnings)
         table.sort(ks)
         for _, k in ipairs(ks) do
           if allow_delete(ctx) then
-            d[k] = NULL
+            if desired[f] == item[f] then set(f, shallow_copy(d)) end
+            desired[f][k] = NULL
           else
             warnings[#warnings + 1] = ("%s %s: %s.%s is on the tenant only and is kept (deletes "
               .. "are not allowed: AUTH0_ALLOW_DELETE)"):format(h.type, tostring(key), f, k)
@@ -337,17 +346,16 @@ local function object_fields(ctx, h, desired, current, key, warnings)
         end
       end
     elseif d_empty and not c_empty then
+      if d ~= nil then set(f, nil) end
       if allow_delete(ctx) then
-        desired[f] = nil
         forced[f] = {}
       else
-        desired[f] = nil
         warnings[#warnings + 1] = ("%s %s: %s is set on the tenant only and is kept (deletes are "
           .. "not allowed: AUTH0_ALLOW_DELETE)"):format(h.type, tostring(key), f)
       end
     end
   end
-  return forced
+  return desired, forced
 end
 
 local function create_change(h, item, warnings)
@@ -362,8 +370,8 @@ end
 local function update_change(ctx, h, item, current, warnings)
   local key = handler.item_name(h, item) or handler.item_name(h, current)
   if h.kind == "singleton" then key = h.type end
-  local desired = strip_placeholders(h, item, key, warnings)
-  local forced = object_fields(ctx, h, desired, current, key, warnings)
+  local desired, forced = object_fields(ctx, h, strip_placeholders(h, item, key, warnings),
+    current, key, warnings)
   local payload, diffs = h:diff(ctx, desired, current)
   for f, v in pairs(forced) do
     payload = payload or {}
@@ -381,8 +389,14 @@ function M.changes_for(ctx, h, desired_value, current_value)
   local warnings = {}
   local changes = {}
   if desired_value == nil or desired_value == NULL then return changes, warnings end
-  local desired = h:resolve(ctx, handler.deep_copy(desired_value))
-  if desired == nil then desired = desired_value end
+  -- A handler's resolve may change what it is given: it gets a copy (desired_value may be a
+  -- fleet's shared load, and apply plans a type again from it). Without one of its own, nothing
+  -- changes the items (object_fields and placeholders copy before they change one).
+  local desired = desired_value
+  if h.resolve ~= handler.Base.resolve then
+    desired = h:resolve(ctx, handler.deep_copy(desired_value))
+    if desired == nil then desired = desired_value end
+  end
 
   if h.kind == "singleton" then
     if type(desired) ~= "table" or next(desired) == nil then return changes, warnings end

@@ -171,23 +171,28 @@ local function fail(sched, task, err)
   error(err, 0)
 end
 
-local function step(sched, task)
-  task.state = "running"
-  local args = task.args
-  task.args = nil
-  local r = table.pack(coroutine.resume(task.co, table.unpack(args, 1, args.n)))
-  if not r[1] then return fail(sched, task, r[2]) end
+-- What a resume returned, taken as arguments: no table for it at each step.
+local function resumed(sched, task, ok, ...)
+  local first = ...
+  if not ok then return fail(sched, task, first) end
   if coroutine.status(task.co) == "dead" then
     task.state = "done"
-    task.results = table.pack(table.unpack(r, 2, r.n))
+    task.results = table.pack(...)
     sched.live = sched.live - 1
     for _, waiter in ipairs(task.waiters) do make_ready(sched, waiter) end
     task.waiters = nil
-  elseif r[2] ~= YIELD then
+  elseif first ~= YIELD then
     return fail(sched, task, "tasks: a task yielded outside the tasks API (coroutine.yield)")
   else
     task.state = "waiting"
   end
+end
+
+local function step(sched, task)
+  task.state = "running"
+  local args = task.args
+  task.args = nil
+  return resumed(sched, task, coroutine.resume(task.co, table.unpack(args, 1, args.n)))
 end
 
 -- Wakes the tasks whose requests completed.

@@ -10,6 +10,7 @@ a0lua.util: the small helpers the engine and the handlers share, defined once.
   util.sorted_string_keys(t) -> keys  the string keys of t, sorted (other keys left out)
   util.copy(v) -> v                   a deep copy; each table keeps its metatable (arrays stay
                                       arrays), null and other values are returned as they are
+  util.shallow_copy(t) -> t           a new table of t's own keys and values (no metatable)
   util.replace_plain(text, needle, replacement) -> text   every occurrence, no patterns
   util.allow_delete(ctx) -> boolean   AUTH0_ALLOW_DELETE is on in ctx.config
   util.message_of(v) -> text          the message of any error value: its tostring when it has
@@ -52,6 +53,13 @@ function M.copy(v)
   local out = {}
   for k, x in pairs(v) do out[k] = M.copy(x) end
   return setmetatable(out, getmetatable(v))
+end
+
+-- The table's own keys in a new table (no metatable); the values are not copied.
+function M.shallow_copy(t)
+  local out = {}
+  for k, v in pairs(t) do out[k] = v end
+  return out
 end
 
 function M.sorted_string_keys(t)

@@ -194,8 +194,28 @@ local function target_types(ref)
   return { ref.type }
 end
 
+-- The string values of `field` in a list's items, as a set; made once per list and field in
+-- `index` (one call of M.references: nothing changes the lists meanwhile).
+local function values_in(index, list, field)
+  local by_field = index[list]
+  if not by_field then
+    by_field = {}
+    index[list] = by_field
+  end
+  local set = by_field[field]
+  if not set then
+    set = {}
+    for _, item in ipairs(list) do
+      local v = type(item) == "table" and item[field]
+      if type(v) == "string" then set[v] = true end
+    end
+    by_field[field] = set
+  end
+  return set
+end
+
 -- Is `value` a name (or id, on the tenant) of an item of one of the target types?
-local function known(ctx, desired, ref, value, use_tenant)
+local function known(ctx, desired, ref, value, use_tenant, index)
   if type(value) ~= "string" then return true end
   if handler.is_placeholder(value) or value:find("##", 1, true) or value:find("@@", 1, true) then
     return true
@@ -207,16 +227,11 @@ local function known(ctx, desired, ref, value, use_tenant)
     if t == "resourceServers" and field == "identifier" and value:match("/api/v2/?$") then
       return true
     end
-    for _, item in ipairs(is_array(desired[t]) and desired[t] or {}) do
-      if type(item) == "table" and item[field] == value then return true end
-    end
-    if use_tenant then
-      for _, item in ipairs(type(ctx.current and ctx.current[t]) == "table"
-        and ctx.current[t] or {}) do
-        if type(item) == "table" and (item[field] == value or item[id_field] == value) then
-          return true
-        end
-      end
+    if is_array(desired[t]) and values_in(index, desired[t], field)[value] then return true end
+    local current = use_tenant and ctx.current and ctx.current[t]
+    if type(current) == "table" and (values_in(index, current, field)[value]
+        or values_in(index, current, id_field)[value]) then
+      return true
     end
   end
   return false
@@ -246,6 +261,7 @@ function M.references(ctx, desired, sources, opts)
   sources = sources or fallback_sources()
   local problems, warnings = {}, {}
   local registry = ctx.handlers
+  local index = {}
   for _, t in ipairs(registry and registry:enabled(ctx.config) or {}) do
     local h = registry:get(t)
     local value = desired[t]
@@ -256,7 +272,7 @@ function M.references(ctx, desired, sources, opts)
         for i, item in ipairs(value) do
           for _, found in ipairs(reference_values(item, ref.path, "/" .. t .. "/" .. (i - 1))) do
             local v = found.value
-            if v ~= nil and v ~= NULL and not known(ctx, desired, ref, v, opts.tenant) then
+            if v ~= nil and v ~= NULL and not known(ctx, desired, ref, v, opts.tenant, index) then
               if opts.tenant and ref.strict then
                 problems[#problems + 1] = sources:problem(found.pointer, ("%q is not one of the "
                   .. "%s in the files nor on the tenant"):format(tostring(v), target_name))

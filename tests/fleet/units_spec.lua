@@ -264,7 +264,7 @@ describe("fleet.inputs", function()
     assert.is_nil(inputs.key(a, true))
   end)
 
-  it("loads once for the tenants of one key, each given its own copy", function()
+  it("loads once for the tenants of one key, each given the same load", function()
     local a0lua = require("a0lua")
     local tmp = run.temp_dir()
     finally(function() run.remove_tree(tmp) end)
@@ -281,8 +281,59 @@ describe("fleet.inputs", function()
       assert.equal("Web eu", got[i].clients[1].name)
     end
     assert.spy(load).was.called(2)
-    got[1].clients[1].name = "changed"
-    assert.equal("Web eu", got[3].clients[1].name)
+    assert.equal(got[1], got[3])
+    assert.equal(got[1], got[4])
+    assert.are_not.equal(got[1], got[2])
     assert.equal(0, shared.held, "the last tenant of a key takes the load")
+  end)
+
+  it("a shared load is left as it was by the plans of the tenants that share it", function()
+    local plan = require("a0lua.plan")
+    local handler = require("a0lua.handler")
+    local A = json.array
+    -- A resolve that writes into the items it is given, and object_fields that adjust them.
+    local registry = require("a0lua.handlers").new{
+      { type = "clients", path = "/clients", id = "client_id",
+        identifiers = { "client_id", "name" },
+        object_fields = { "client_metadata" },
+        resolve = function(_, _, items)
+          for _, item in ipairs(items) do
+            item.description = "resolved"
+            item.client_metadata.added = "by resolve"
+          end
+          return items
+        end },
+      -- and a type without a resolve of its own, whose items are not copied
+      { type = "resourceServers", path = "/resource-servers", identifiers = { "id", "identifier" },
+        object_fields = { "metadata" } },
+    }
+    local desired = { clients = A{ { name = "A", client_metadata = { keep = "1" } } },
+      resourceServers = A{ { identifier = "https://api", name = "Api",
+        metadata = { a = "1" } }, { identifier = "https://new", name = "##NAME##" } } }
+    local before = handler.deep_copy(desired)
+    local function plan_for(current)
+      local ctx = { config = { AUTH0_ALLOW_DELETE = true }, handlers = registry,
+        current = { clients = A{ current }, resourceServers = A{ { id = "r1",
+          identifier = "https://api", name = "Api", metadata = { b = "2" } } } } }
+      return assert(plan.compute(ctx, desired))
+    end
+    local first = plan_for({ client_id = "c1", name = "A", client_metadata = { old = "x" } })
+    local second = plan_for({ client_id = "c2", name = "A", description = "resolved",
+      client_metadata = { keep = "1", added = "by resolve" } })
+    assert.same(before, desired)
+    local function of_type(p, t)
+      local out = {}
+      for _, c in ipairs(p:changes()) do
+        if c.type == t then out[#out + 1] = { op = c.op, payload = c.payload } end
+      end
+      return out
+    end
+    assert.same({ { op = "update", payload = { description = "resolved", client_metadata = {
+      keep = "1", added = "by resolve", old = json.null } } } }, of_type(first, "clients"))
+    assert.same({}, of_type(second, "clients"))
+    local servers = { { op = "create", payload = { identifier = "https://new" } },
+      { op = "update", payload = { metadata = { a = "1", b = json.null } } } }
+    assert.same(servers, of_type(first, "resourceServers"))
+    assert.same(servers, of_type(second, "resourceServers"))
   end)
 end)

@@ -342,6 +342,17 @@ describe("a0lua.handler", function()
       assert.equal("secret", removed[2].path)
     end)
 
+    it("returns an item without placeholders itself, copying only one that has some", function()
+      local item = { name = "app", nested = { v = "x" }, list = json.array{ "##KEEP##" } }
+      local out, removed = handler.placeholders(item)
+      assert.equal(item, out)
+      assert.same({}, removed)
+      local with = { name = "app", nested = { v = "##V##" } }
+      out = handler.placeholders(with)
+      assert.are_not.equal(with, out)
+      assert.equal("##V##", with.nested.v)
+    end)
+
     it("escapes URL path segments", function()
       assert.equal("a%2Fb%20c", handler.escape("a/b c"))
     end)

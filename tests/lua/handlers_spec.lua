@@ -62,6 +62,15 @@ describe("a0lua.handlers", function()
       assert.same({ "pages", "clients", "tenant", "alpha", "zeta" }, registry:types())
     end)
 
+    it("gives each caller its own list, and a handler added later is in the next", function()
+      local registry = handlers.new{ { type = "zeta" }, { type = "clients" } }
+      local first = registry:types()
+      first[#first + 1] = "mine"
+      assert.same({ "clients", "zeta" }, registry:types())
+      registry:add{ type = "pages" }
+      assert.same({ "pages", "clients", "zeta" }, registry:types())
+    end)
+
     it("applies AUTH0_EXCLUDED and AUTH0_INCLUDED_ONLY", function()
       local registry = handlers.new{ { type = "clients" }, { type = "roles" }, { type = "pages" } }
       assert.same({ "pages", "roles" }, registry:enabled{ AUTH0_EXCLUDED = { "clients" } })

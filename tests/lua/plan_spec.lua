@@ -192,6 +192,22 @@ describe("a0lua.plan", function()
       assert.same({}, p:changes())
     end)
 
+    it("leaves the desired items as they were when object_fields adjusts them", function()
+      local current = { clients = A{ { client_id = "c", name = "A",
+        client_metadata = { keep = "1", old = "2" } }, { client_id = "d", name = "B",
+        client_metadata = { x = "1" } }, { client_id = "e", name = "C" } } }
+      local desired = { clients = A{ { name = "A", client_metadata = { keep = "1" } },
+        { name = "B" }, { name = "C", client_metadata = {} } } }
+      local before = require("a0lua.handler").deep_copy(desired)
+      local p = assert(plan.compute(setup({ AUTH0_ALLOW_DELETE = true }, current), desired))
+      assert.same({ "clients update A", "clients update B" }, by_op(p))
+      assert.same(before, desired)
+      for _, c in ipairs(p:changes()) do
+        if c.desired.name == "A" then assert.same({ keep = "1" }, c.desired.client_metadata) end
+        if c.desired.name == "B" then assert.is_nil(c.desired.client_metadata) end
+      end
+    end)
+
     it("never deletes keyed items and creates the ones the tenant lacks", function()
       local ctx = setup({ AUTH0_ALLOW_DELETE = true }, { emailTemplates = A{
         { template = "welcome_email", body = "a" }, { template = "other", body = "x" } } })

@@ -377,14 +377,16 @@ function Pacer.measure(_, m, limit, remaining, now)
   m.answers = (m.answers or 0) + 1
   local hist = m.hist or {}
   m.hist = hist
-  hist[#hist + 1] = { t = now, remaining = remaining, n = m.answers,
-                      full = remaining >= limit - 1 }
-  while #hist > 2 and now - hist[2].t >= M.MEASURE_MS do table.remove(hist, 1) end
+  local entry = { t = now, remaining = remaining, n = m.answers, full = remaining >= limit - 1 }
+  hist[#hist + 1] = entry
+  -- (how many entries of the window found the bucket full: not counted again at each answer)
+  if entry.full then m.hist_full = (m.hist_full or 0) + 1 end
+  while #hist > 2 and now - hist[2].t >= M.MEASURE_MS do
+    if table.remove(hist, 1).full then m.hist_full = m.hist_full - 1 end
+  end
   local first = hist[1]
   if now - first.t < M.MEASURE_MS then return end
-  local full = false
-  for _, e in ipairs(hist) do full = full or e.full end
-  if full then
+  if (m.hist_full or 0) > 0 then
     -- (only while the bucket holds sends back: a caller that sends slowly proves nothing)
     if now - (m.limited_at or -math.huge) < M.MEASURE_MS
         and now - (m.raised_at or -math.huge) >= M.MEASURE_MS then

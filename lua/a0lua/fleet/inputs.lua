@@ -4,8 +4,11 @@ a0lua.fleet.inputs: the input files loaded once for the tenants that would load 
 What a0lua.load makes of the files depends on the config (keyword mappings, included and
 excluded types, the handlers), not on which tenant it is for (domain, credentials), unless hooks
 are given (a `load` hook sees the whole config). Tenants whose configs differ only in those are
-given one load: parsed, keywords replaced and validated once, then a copy each (a plan and its
-hooks may change what they are given).
+given one load: parsed, keywords replaced and validated once, and the same tables each. That is
+safe because nothing changes a desired state it is given: a plan copies each type before its
+handler resolves it (a0lua.plan.changes_for) and adjusts its own copies after, and hooks, which
+may change anything, are never given a shared load (M.key is nil with hooks). A handler of
+--handlers must follow the same rule (docs/fleet.md).
 
   local inputs = require("a0lua.fleet.inputs")
   inputs.key(values, has_hooks) -> string | nil    what decides the load (nil: never shared)
@@ -16,7 +19,6 @@ hooks may change what they are given).
 ]]
 local a0lua = require("a0lua")
 local json = require("a0lua.core.json")
-local handler = require("a0lua.handler")
 
 local M = {}
 
@@ -57,10 +59,9 @@ function Shared:load(key, opts)
     -- Bad files are reported to each tenant alike: loaded again, not kept.
     if not desired or left <= 0 or self.held >= self.limit then return desired, sources end
     self.loads[key], self.held = { desired = desired, sources = sources }, self.held + 1
-    return handler.deep_copy(desired), sources
+    return desired, sources
   end
-  if left > 0 then return handler.deep_copy(entry.desired), entry.sources end
-  self.loads[key], self.held = nil, self.held - 1 -- the last tenant of this key takes it
+  if left <= 0 then self.loads[key], self.held = nil, self.held - 1 end -- its last tenant
   return entry.desired, entry.sources
 end
 
