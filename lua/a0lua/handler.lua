@@ -78,7 +78,9 @@ Helpers:
   handler.strip(item, paths) -> copy      a deep copy without the dot paths
   handler.get_path(item, "a.b") -> value
   handler.set_path(item, "a.b", value)    creates missing intermediate objects
-  handler.deep_equal(a, b) -> bool        strict: arrays in order, null only equals null
+  handler.deep_equal(a, b) -> bool        strict: arrays in order, null only equals null; but
+                                          an empty object equals an empty array (to Lua both are
+                                          an empty table; a0lua.keywords keeps a stricter one)
   handler.matches(desired, current) -> bool   desired as a subset of current: extra keys of the
                                           tenant's objects are ignored, null equals absent
   handler.same_set(a, b) -> bool          two lists hold the same values, in any order

@@ -360,6 +360,8 @@ local function is_object(v)
   return type(v) == "table" and v ~= json.null and not json.is_array(v)
 end
 
+-- Strict, unlike handler.deep_equal: an empty object and an empty array differ here, since a
+-- mapping kept in place of the exported value must give back the same JSON type.
 local function deep_equal(a, b)
   if a == b then return true end
   if type(a) ~= "table" or type(b) ~= "table" or a == json.null or b == json.null then
