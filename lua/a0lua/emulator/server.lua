@@ -353,8 +353,26 @@ local function send_pieces(conn, head, pieces)
   return true
 end
 
+-- Response header names already found to be tokens, with their lower case: a handler answers
+-- with the same few names request after request, each checked and lowered once. Bounded, for a
+-- handler that makes up names.
+local known_names, nknown = {}, 0
+local MAX_KNOWN_NAMES = 256
+
+local function lower_name(name)
+  local lower = known_names[name]
+  if lower then return lower end
+  lower = tostring(name):lower()
+  if type(name) == "string" and name:match(TOKEN)
+      and nknown < MAX_KNOWN_NAMES then
+    known_names[name] = lower
+    nknown = nknown + 1
+  end
+  return lower
+end
+
 local function check_field(name, value)
-  if not tostring(name):match(TOKEN) then
+  if not known_names[name] and not tostring(name):match(TOKEN) then
     error("response header name is not a token: " .. tostring(name), 0)
   end
   if tostring(value):find("[\r\n%z]") then
@@ -379,19 +397,32 @@ end
 -- Appends the handler's header lines to head, sorted by name, leaving out the framing ones the
 -- server computes. Returns keep, false when a Connection header asks to close.
 local function add_header_lines(head, headers, keep)
-  local names = {}
-  for name in pairs(headers) do names[#names + 1] = name end
-  table.sort(names, function(a, b) return tostring(a) < tostring(b) end)
-  for _, name in ipairs(names) do
-    local lower = tostring(name):lower()
+  local names, n, strings = {}, 0, true
+  for name in pairs(headers) do
+    n = n + 1
+    names[n] = name
+    if type(name) ~= "string" then strings = false end
+  end
+  if strings then
+    table.sort(names)
+  else
+    table.sort(names, function(a, b) return tostring(a) < tostring(b) end)
+  end
+  for i = 1, n do
+    local name = names[i]
+    local lower = lower_name(name)
     local value = headers[name]
     if lower == "connection" then
       if has_token(tostring(value), "close") then keep = false end
     elseif lower ~= "content-length" and lower ~= "transfer-encoding" then
-      local values = type(value) == "table" and value or { value }
-      for _, v in ipairs(values) do
-        check_field(name, v)
-        head[#head + 1] = ("%s: %s\r\n"):format(name, tostring(v))
+      if type(value) ~= "table" then
+        check_field(name, value)
+        head[#head + 1] = tostring(name) .. ": " .. tostring(value) .. "\r\n"
+      else
+        for _, v in ipairs(value) do
+          check_field(name, v)
+          head[#head + 1] = tostring(name) .. ": " .. tostring(v) .. "\r\n"
+        end
       end
     end
   end
