@@ -535,7 +535,7 @@ function M.new(opts)
   local log = opts.log or function(msg) io.stderr:write(msg, "\n") end
   local srv = setmetatable({
     opts = o, handler = opts.handler, log = log, host = host, sock = sock,
-    conns = {}, nconns = 0, next_id = 0, stopped = false,
+    conns = {}, by_sock = {}, nconns = 0, next_id = 0, stopped = false,
   }, Server)
   srv:reset_stats()
   return srv
@@ -569,6 +569,7 @@ end
 local function drop(self, conn)
   if self.conns[conn] then
     self.conns[conn] = nil
+    self.by_sock[conn.sock] = nil
     self.nconns = self.nconns - 1
     conn.sock:close()
   end
@@ -601,6 +602,7 @@ local function accept(self)
     conn.co = coroutine.create(serve)
     serving[conn.co] = conn
     self.conns[conn] = true
+    self.by_sock[sock] = conn
     self.nconns = self.nconns + 1
     local c = self.counters
     c.connections = c.connections + 1
@@ -609,36 +611,65 @@ local function accept(self)
   end
 end
 
---- srv:step([timeout]): one turn of the loop.
-function Server:step(timeout)
-  if not self.sock then error("server: closed", 2) end
-  local now = socket.gettime()
-  local recvt, sendt = {}, {}
+-- What the next select waits for: the sockets of the connections waiting to read (and the
+-- listening socket while there is room) and to write, the connections sleeping, the time left
+-- until the soonest deadline of any connection (or timeout), and the soonest deadline of those
+-- waiting for their socket (past it, a silent one is dropped).
+local function waits(self, timeout, now)
+  local recvt, sendt, sleepers = {}, {}, {}
   if self.nconns < self.opts.max_connections then recvt[1] = self.sock end
   local soonest = timeout
   if soonest and soonest < 0 then soonest = nil end
+  local io_deadline = math.huge
   for conn in pairs(self.conns) do
-    if conn.wait == READ then
+    local what, deadline = conn.wait, conn.deadline
+    if what == READ then
       recvt[#recvt + 1] = conn.sock
-    elseif conn.wait == WRITE then
+    elseif what == WRITE then
       sendt[#sendt + 1] = conn.sock
+    elseif what == SLEEP then
+      sleepers[#sleepers + 1] = conn
     end
-    if conn.deadline then
-      local left = conn.deadline - now
+    if deadline then
+      local left = deadline - now
       if not soonest or left < soonest then soonest = left end
+      if what ~= SLEEP and deadline < io_deadline then io_deadline = deadline end
     end
   end
   if soonest and soonest < 0 then soonest = 0 end
+  return recvt, sendt, sleepers, soonest, io_deadline
+end
+
+-- The connections whose socket select found ready for what they wait for, appended to ready.
+local function add_ready(self, ready, sockets, what)
+  local by_sock = self.by_sock
+  for i = 1, #sockets do
+    local conn = by_sock[sockets[i]]
+    if conn and conn.wait == what then ready[#ready + 1] = conn end
+  end
+end
+
+--- srv:step([timeout]): one turn of the loop.
+function Server:step(timeout)
+  if not self.sock then error("server: closed", 2) end
+  local recvt, sendt, sleepers, soonest, io_deadline = waits(self, timeout, socket.gettime())
   local readable, writable = socket.select(recvt, sendt, soonest)
-  now = socket.gettime()
+  local now = socket.gettime()
   if readable[self.sock] then accept(self) end
   local ready = {}
-  for conn in pairs(self.conns) do
-    if (conn.wait == READ and readable[conn.sock]) or (conn.wait == WRITE and writable[conn.sock])
-        or (conn.wait == SLEEP and now >= conn.deadline) then
-      ready[#ready + 1] = conn
-    elseif conn.deadline and now >= conn.deadline then
-      drop(self, conn) -- silent for too long: idle keep-alive or a stalled request
+  for _, conn in ipairs(sleepers) do
+    if now >= conn.deadline then ready[#ready + 1] = conn end
+  end
+  add_ready(self, ready, readable, READ)
+  add_ready(self, ready, writable, WRITE)
+  if now >= io_deadline then
+    -- Silent for too long (idle keep-alive or a stalled request): the ones not ready now go.
+    for conn in pairs(self.conns) do
+      if conn.deadline and now >= conn.deadline and conn.wait ~= SLEEP
+          and not (conn.wait == READ and readable[conn.sock])
+          and not (conn.wait == WRITE and writable[conn.sock]) then
+        drop(self, conn)
+      end
     end
   end
   table.sort(ready, function(a, b) return a.id < b.id end)
