@@ -69,7 +69,6 @@ local DEFAULTS = {
 -- RFC 9110's token: methods and header field names.
 local TCHAR = "[%w!#$%%&'*+%-.^_`|~]"
 local TOKEN = "^" .. TCHAR .. "+$"
-local FIELD_LINE = "^(" .. TCHAR .. "+):[ \t]*(.-)[ \t]*$"
 
 local BLOCK = 16384
 local SMALL_BODY = 65536
@@ -115,39 +114,51 @@ local function recv(conn, max)
   end
 end
 
+-- conn.buf holds the bytes received; those before conn.pos are consumed. Reading moves pos
+-- instead of copying the rest of the buffer for every line of a request head.
+local function consumed(conn, pos)
+  if pos > #conn.buf then
+    conn.buf, conn.pos = "", 1
+  else
+    conn.pos = pos
+  end
+end
+
 -- One line without its CRLF (or LF). nil, "too_long" past limit bytes; nil, err on close.
 local function read_line(conn, limit)
   while true do
-    local buf = conn.buf
-    local i = buf:find("\n", 1, true)
+    local buf, pos = conn.buf, conn.pos
+    local i = buf:find("\n", pos, true)
     if i then
-      local last = buf:sub(i - 1, i - 1) == "\r" and i - 2 or i - 1
-      if last > limit then return nil, "too_long" end
-      conn.buf = buf:sub(i + 1)
-      return buf:sub(1, last)
+      local last = (i > pos and buf:byte(i - 1) == 13) and i - 2 or i - 1
+      if last - pos + 1 > limit then return nil, "too_long" end
+      consumed(conn, i + 1)
+      return buf:sub(pos, last)
     end
-    if #buf > limit + 1 then return nil, "too_long" end
+    if #buf - pos + 1 > limit + 1 then return nil, "too_long" end
     local chunk, err = recv(conn, BLOCK)
     if not chunk then return nil, err end
     conn.idle = false
-    conn.buf = buf .. chunk
+    conn.buf = (pos > 1 and buf:sub(pos) or buf) .. chunk
+    conn.pos = 1
   end
 end
 
 -- Exactly n bytes, appended to the array parts; nil, err on close.
 local function read_exact(conn, n, parts)
   if n == 0 then return true end
-  local buf = conn.buf
-  if #buf >= n then
-    parts[#parts + 1] = buf:sub(1, n)
-    conn.buf = buf:sub(n + 1)
+  local buf, pos = conn.buf, conn.pos
+  local have = #buf - pos + 1
+  if have >= n then
+    parts[#parts + 1] = buf:sub(pos, pos + n - 1)
+    consumed(conn, pos + n)
     return true
   end
-  if #buf > 0 then
-    parts[#parts + 1] = buf
-    n = n - #buf
-    conn.buf = ""
+  if have > 0 then
+    parts[#parts + 1] = pos > 1 and buf:sub(pos) or buf
+    n = n - have
   end
+  conn.buf, conn.pos = "", 1
   while n > 0 do
     local chunk, err = recv(conn, math.min(n, BLOCK))
     if not chunk then return nil, err end
@@ -225,6 +236,25 @@ local function read_request_line(conn, opts)
   return method, target, version
 end
 
+-- A field line's name and its value without the blanks around it (RFC 9112's
+-- "name: value"), or nil when the name is no token. Found by position: a pattern with a lazy
+-- value and trailing blanks tried the end at every byte of a long value (a bearer token).
+local function split_field(line)
+  local colon = line:find(":", 1, true)
+  if not colon then return nil end
+  local name = line:sub(1, colon - 1)
+  if not name:find(TOKEN) then return nil end
+  local first = line:find("[^ \t]", colon + 1)
+  if not first then return name, "" end
+  local last = #line
+  local b = line:byte(last)
+  while b == 32 or b == 9 do
+    last = last - 1
+    b = line:byte(last)
+  end
+  return name, line:sub(first, last)
+end
+
 -- Field lines up to the empty line, within `budget` bytes (each line with its CRLF) and at most
 -- max_lines lines. With `headers`, each line must be a field and is added to it (a repeated
 -- name joined with ", "); without, the lines are read and ignored (chunked trailers). Returns
@@ -239,7 +269,7 @@ local function read_fields(conn, budget, max_lines, headers)
     count = count + 1
     if count > max_lines or budget < 0 then return nil, 431 end
     if headers then
-      local name, value = line:match(FIELD_LINE)
+      local name, value = split_field(line)
       if not name then return nil, 400 end -- also obsolete line folding
       name = name:lower()
       local old = headers[name]
@@ -597,7 +627,7 @@ local function accept(self)
     sock:setoption("tcp-nodelay", true)
     local ip, port = sock:getpeername()
     self.next_id = self.next_id + 1
-    local conn = { sock = sock, buf = "", id = self.next_id, server = self,
+    local conn = { sock = sock, buf = "", pos = 1, id = self.next_id, server = self,
                    remote = tostring(ip) .. ":" .. tostring(port) }
     conn.co = coroutine.create(serve)
     serving[conn.co] = conn
