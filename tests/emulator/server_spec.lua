@@ -166,6 +166,23 @@ describe("a0lua.emulator.server", function()
       assert.equals(1, got.connection)
     end)
 
+    it("trims the blanks around a header value, keeping those inside it", function()
+      local got = {}
+      start{ handler = function(req) got[#got + 1] = req; return {} end }
+      local c = client()
+      c:send("GET / HTTP/1.1\r\nX-Spaced: \t a  b\t \t\r\nX-Empty:\r\nX-Blank: \t \r\n"
+        .. "X-Tight:v:w\r\n\r\nGET /second HTTP/1.1\r\nX-N: 2\r\n\r\n")
+      assert.equals(200, c:response().status)
+      assert.equals(200, c:response().status)
+      local h = got[1].headers
+      assert.equals("a  b", h["x-spaced"])
+      assert.equals("", h["x-empty"])
+      assert.equals("", h["x-blank"])
+      assert.equals("v:w", h["x-tight"])
+      assert.equals("/second", got[2].path)
+      assert.equals("2", got[2].headers["x-n"])
+    end)
+
     it("gets an empty query table and a nil raw_query without a query string", function()
       local got
       start{ handler = function(req) got = req; return {} end }
