@@ -566,6 +566,7 @@ function M.new(opts)
   local srv = setmetatable({
     opts = o, handler = opts.handler, log = log, host = host, sock = sock,
     conns = {}, by_sock = {}, nconns = 0, next_id = 0, stopped = false,
+    recvt = {}, sendt = {}, sleepers = {},
   }, Server)
   srv:reset_stats()
   return srv
@@ -641,24 +642,38 @@ local function accept(self)
   end
 end
 
+-- Fills the array t with n values from 1 and clears what a longer earlier fill left after them.
+local function truncate(t, n)
+  for i = n + 1, #t do t[i] = nil end
+  return t
+end
+
 -- What the next select waits for: the sockets of the connections waiting to read (and the
 -- listening socket while there is room) and to write, the connections sleeping, the time left
 -- until the soonest deadline of any connection (or timeout), and the soonest deadline of those
--- waiting for their socket (past it, a silent one is dropped).
+-- waiting for their socket (past it, a silent one is dropped). The three arrays are the
+-- server's own, filled again each turn rather than grown anew from empty.
 local function waits(self, timeout, now)
-  local recvt, sendt, sleepers = {}, {}, {}
-  if self.nconns < self.opts.max_connections then recvt[1] = self.sock end
+  local recvt, sendt, sleepers = self.recvt, self.sendt, self.sleepers
+  local nr, ns, nz = 0, 0, 0
+  if self.nconns < self.opts.max_connections then
+    nr = 1
+    recvt[1] = self.sock
+  end
   local soonest = timeout
   if soonest and soonest < 0 then soonest = nil end
   local io_deadline = math.huge
   for conn in pairs(self.conns) do
     local what, deadline = conn.wait, conn.deadline
     if what == READ then
-      recvt[#recvt + 1] = conn.sock
+      nr = nr + 1
+      recvt[nr] = conn.sock
     elseif what == WRITE then
-      sendt[#sendt + 1] = conn.sock
+      ns = ns + 1
+      sendt[ns] = conn.sock
     elseif what == SLEEP then
-      sleepers[#sleepers + 1] = conn
+      nz = nz + 1
+      sleepers[nz] = conn
     end
     if deadline then
       local left = deadline - now
@@ -667,7 +682,7 @@ local function waits(self, timeout, now)
     end
   end
   if soonest and soonest < 0 then soonest = 0 end
-  return recvt, sendt, sleepers, soonest, io_deadline
+  return truncate(recvt, nr), truncate(sendt, ns), truncate(sleepers, nz), soonest, io_deadline
 end
 
 -- The connections whose socket select found ready for what they wait for, appended to ready.
