@@ -166,6 +166,23 @@ describe("a0lua.emulator.server", function()
       assert.equals(1, got.connection)
     end)
 
+    it("trims the blanks around a header value, keeping those inside it", function()
+      local got = {}
+      start{ handler = function(req) got[#got + 1] = req; return {} end }
+      local c = client()
+      c:send("GET / HTTP/1.1\r\nX-Spaced: \t a  b\t \t\r\nX-Empty:\r\nX-Blank: \t \r\n"
+        .. "X-Tight:v:w\r\n\r\nGET /second HTTP/1.1\r\nX-N: 2\r\n\r\n")
+      assert.equals(200, c:response().status)
+      assert.equals(200, c:response().status)
+      local h = got[1].headers
+      assert.equals("a  b", h["x-spaced"])
+      assert.equals("", h["x-empty"])
+      assert.equals("", h["x-blank"])
+      assert.equals("v:w", h["x-tight"])
+      assert.equals("/second", got[2].path)
+      assert.equals("2", got[2].headers["x-n"])
+    end)
+
     it("gets an empty query table and a nil raw_query without a query string", function()
       local got
       start{ handler = function(req) got = req; return {} end }
@@ -190,6 +207,30 @@ describe("a0lua.emulator.server", function()
       assert.matches("\r\nX%-Multi: a\r\nX%-Multi: b", res.head)
       assert.matches("\r\nX%-Case: Keep", res.head)
       assert.equals("4", res.headers["content-length"])
+    end)
+
+    it("writes header lines sorted by name, and refuses a name that is no token", function()
+      -- More names than the server remembers as checked: each answer's names are still checked.
+      local bad = false
+      start{ handler = function()
+        local headers = {}
+        for i = 1, 300 do headers[("X-H%03d"):format(i)] = tostring(i) end
+        if bad then headers["X Bad"] = "1" end
+        return { headers = headers }
+      end, log = function() end }
+      local c = client()
+      c:send("GET / HTTP/1.1\r\n\r\n")
+      local res = c:response()
+      assert.equals(200, res.status)
+      local names = {}
+      for name in res.head:gmatch("\r\n(X%-H%d+):") do names[#names + 1] = name end
+      assert.equals(300, #names)
+      assert.equals("X-H001", names[1])
+      assert.equals("X-H300", names[300])
+      for i = 2, #names do assert.is_true(names[i - 1] < names[i]) end
+      bad = true
+      c:send("GET / HTTP/1.1\r\n\r\n")
+      assert.equals(500, c:response().status)
     end)
 
     it("sends a body given as an array of strings in order, small and large pieces", function()

@@ -62,6 +62,21 @@ describe("a0lua.emulator.tenants", function()
     end
   end)
 
+  it("asks its socket for the port once, not for every request's Host", function()
+    local asked = 0
+    local port = fleet.server.port
+    fleet.server.port = function(srv)
+      asked = asked + 1
+      return port(srv)
+    end
+    local tok = token(fleet, "t1")
+    for _ = 1, 5 do
+      assert.are.equal(200, request(fleet, t1, "GET", "/api/v2/roles", { token = tok }).status)
+    end
+    assert.are.equal(404, request(fleet, "t9.localhost:1", "GET", "/api/v2/roles").status)
+    assert.are.equal(0, asked)
+  end)
+
   it("keeps each tenant's state apart", function()
     local res = request(fleet, t1, "POST", "/api/v2/roles",
       { token = token(fleet, "t1"), body = { name = "only-in-t1" } })

@@ -211,6 +211,17 @@ local function fleet(opts)
   return f
 end
 
+-- The collector while serving: generational, not the incremental pace a0lua.cli sets for every
+-- command. The emulator's heap is mostly its tenants' state, which lives as long as the process,
+-- while a request's garbage dies young; an incremental cycle traverses all the state every time.
+-- Measured for a fleet of 60 tenants (enterprise limits, 100 resources each), the emulator's CPU
+-- for the import / the unchanged re-import and its peak RSS: incremental 110/400 12.2 s / 5.1 s,
+-- 50 MB; incremental 200/300 7.3 s / 3.1 s, 109 MB; generational 6.1 s / 2.4 s, 73 MB. 200 such
+-- tenants with one fleet run: 128 MB, 237 MB and 153 MB.
+function M.use_serving_collector()
+  collectgarbage("generational")
+end
+
 function M.run(args)
   local o = M.parse(args)
   if o.help then
@@ -219,6 +230,7 @@ function M.run(args)
   end
   if o.recording then return convert(o) end
   local opts = M.options(o)
+  M.use_serving_collector()
   local log_file
   if o.log then
     local err

@@ -69,7 +69,6 @@ local DEFAULTS = {
 -- RFC 9110's token: methods and header field names.
 local TCHAR = "[%w!#$%%&'*+%-.^_`|~]"
 local TOKEN = "^" .. TCHAR .. "+$"
-local FIELD_LINE = "^(" .. TCHAR .. "+):[ \t]*(.-)[ \t]*$"
 
 local BLOCK = 16384
 local SMALL_BODY = 65536
@@ -115,39 +114,51 @@ local function recv(conn, max)
   end
 end
 
+-- conn.buf holds the bytes received; those before conn.pos are consumed. Reading moves pos
+-- instead of copying the rest of the buffer for every line of a request head.
+local function consumed(conn, pos)
+  if pos > #conn.buf then
+    conn.buf, conn.pos = "", 1
+  else
+    conn.pos = pos
+  end
+end
+
 -- One line without its CRLF (or LF). nil, "too_long" past limit bytes; nil, err on close.
 local function read_line(conn, limit)
   while true do
-    local buf = conn.buf
-    local i = buf:find("\n", 1, true)
+    local buf, pos = conn.buf, conn.pos
+    local i = buf:find("\n", pos, true)
     if i then
-      local last = buf:sub(i - 1, i - 1) == "\r" and i - 2 or i - 1
-      if last > limit then return nil, "too_long" end
-      conn.buf = buf:sub(i + 1)
-      return buf:sub(1, last)
+      local last = (i > pos and buf:byte(i - 1) == 13) and i - 2 or i - 1
+      if last - pos + 1 > limit then return nil, "too_long" end
+      consumed(conn, i + 1)
+      return buf:sub(pos, last)
     end
-    if #buf > limit + 1 then return nil, "too_long" end
+    if #buf - pos + 1 > limit + 1 then return nil, "too_long" end
     local chunk, err = recv(conn, BLOCK)
     if not chunk then return nil, err end
     conn.idle = false
-    conn.buf = buf .. chunk
+    conn.buf = (pos > 1 and buf:sub(pos) or buf) .. chunk
+    conn.pos = 1
   end
 end
 
 -- Exactly n bytes, appended to the array parts; nil, err on close.
 local function read_exact(conn, n, parts)
   if n == 0 then return true end
-  local buf = conn.buf
-  if #buf >= n then
-    parts[#parts + 1] = buf:sub(1, n)
-    conn.buf = buf:sub(n + 1)
+  local buf, pos = conn.buf, conn.pos
+  local have = #buf - pos + 1
+  if have >= n then
+    parts[#parts + 1] = buf:sub(pos, pos + n - 1)
+    consumed(conn, pos + n)
     return true
   end
-  if #buf > 0 then
-    parts[#parts + 1] = buf
-    n = n - #buf
-    conn.buf = ""
+  if have > 0 then
+    parts[#parts + 1] = pos > 1 and buf:sub(pos) or buf
+    n = n - have
   end
+  conn.buf, conn.pos = "", 1
   while n > 0 do
     local chunk, err = recv(conn, math.min(n, BLOCK))
     if not chunk then return nil, err end
@@ -225,6 +236,25 @@ local function read_request_line(conn, opts)
   return method, target, version
 end
 
+-- A field line's name and its value without the blanks around it (RFC 9112's
+-- "name: value"), or nil when the name is no token. Found by position: a pattern with a lazy
+-- value and trailing blanks tried the end at every byte of a long value (a bearer token).
+local function split_field(line)
+  local colon = line:find(":", 1, true)
+  if not colon then return nil end
+  local name = line:sub(1, colon - 1)
+  if not name:find(TOKEN) then return nil end
+  local first = line:find("[^ \t]", colon + 1)
+  if not first then return name, "" end
+  local last = #line
+  local b = line:byte(last)
+  while b == 32 or b == 9 do
+    last = last - 1
+    b = line:byte(last)
+  end
+  return name, line:sub(first, last)
+end
+
 -- Field lines up to the empty line, within `budget` bytes (each line with its CRLF) and at most
 -- max_lines lines. With `headers`, each line must be a field and is added to it (a repeated
 -- name joined with ", "); without, the lines are read and ignored (chunked trailers). Returns
@@ -239,7 +269,7 @@ local function read_fields(conn, budget, max_lines, headers)
     count = count + 1
     if count > max_lines or budget < 0 then return nil, 431 end
     if headers then
-      local name, value = line:match(FIELD_LINE)
+      local name, value = split_field(line)
       if not name then return nil, 400 end -- also obsolete line folding
       name = name:lower()
       local old = headers[name]
@@ -353,8 +383,26 @@ local function send_pieces(conn, head, pieces)
   return true
 end
 
+-- Response header names already found to be tokens, with their lower case: a handler answers
+-- with the same few names request after request, each checked and lowered once. Bounded, for a
+-- handler that makes up names.
+local known_names, nknown = {}, 0
+local MAX_KNOWN_NAMES = 256
+
+local function lower_name(name)
+  local lower = known_names[name]
+  if lower then return lower end
+  lower = tostring(name):lower()
+  if type(name) == "string" and name:match(TOKEN)
+      and nknown < MAX_KNOWN_NAMES then
+    known_names[name] = lower
+    nknown = nknown + 1
+  end
+  return lower
+end
+
 local function check_field(name, value)
-  if not tostring(name):match(TOKEN) then
+  if not known_names[name] and not tostring(name):match(TOKEN) then
     error("response header name is not a token: " .. tostring(name), 0)
   end
   if tostring(value):find("[\r\n%z]") then
@@ -379,19 +427,32 @@ end
 -- Appends the handler's header lines to head, sorted by name, leaving out the framing ones the
 -- server computes. Returns keep, false when a Connection header asks to close.
 local function add_header_lines(head, headers, keep)
-  local names = {}
-  for name in pairs(headers) do names[#names + 1] = name end
-  table.sort(names, function(a, b) return tostring(a) < tostring(b) end)
-  for _, name in ipairs(names) do
-    local lower = tostring(name):lower()
+  local names, n, strings = {}, 0, true
+  for name in pairs(headers) do
+    n = n + 1
+    names[n] = name
+    if type(name) ~= "string" then strings = false end
+  end
+  if strings then
+    table.sort(names)
+  else
+    table.sort(names, function(a, b) return tostring(a) < tostring(b) end)
+  end
+  for i = 1, n do
+    local name = names[i]
+    local lower = lower_name(name)
     local value = headers[name]
     if lower == "connection" then
       if has_token(tostring(value), "close") then keep = false end
     elseif lower ~= "content-length" and lower ~= "transfer-encoding" then
-      local values = type(value) == "table" and value or { value }
-      for _, v in ipairs(values) do
-        check_field(name, v)
-        head[#head + 1] = ("%s: %s\r\n"):format(name, tostring(v))
+      if type(value) ~= "table" then
+        check_field(name, value)
+        head[#head + 1] = tostring(name) .. ": " .. tostring(value) .. "\r\n"
+      else
+        for _, v in ipairs(value) do
+          check_field(name, v)
+          head[#head + 1] = tostring(name) .. ": " .. tostring(v) .. "\r\n"
+        end
       end
     end
   end
@@ -504,7 +565,8 @@ function M.new(opts)
   local log = opts.log or function(msg) io.stderr:write(msg, "\n") end
   local srv = setmetatable({
     opts = o, handler = opts.handler, log = log, host = host, sock = sock,
-    conns = {}, nconns = 0, next_id = 0, stopped = false,
+    conns = {}, by_sock = {}, nconns = 0, next_id = 0, stopped = false,
+    recvt = {}, sendt = {}, sleepers = {},
   }, Server)
   srv:reset_stats()
   return srv
@@ -538,6 +600,7 @@ end
 local function drop(self, conn)
   if self.conns[conn] then
     self.conns[conn] = nil
+    self.by_sock[conn.sock] = nil
     self.nconns = self.nconns - 1
     conn.sock:close()
   end
@@ -565,11 +628,12 @@ local function accept(self)
     sock:setoption("tcp-nodelay", true)
     local ip, port = sock:getpeername()
     self.next_id = self.next_id + 1
-    local conn = { sock = sock, buf = "", id = self.next_id, server = self,
+    local conn = { sock = sock, buf = "", pos = 1, id = self.next_id, server = self,
                    remote = tostring(ip) .. ":" .. tostring(port) }
     conn.co = coroutine.create(serve)
     serving[conn.co] = conn
     self.conns[conn] = true
+    self.by_sock[sock] = conn
     self.nconns = self.nconns + 1
     local c = self.counters
     c.connections = c.connections + 1
@@ -578,36 +642,79 @@ local function accept(self)
   end
 end
 
---- srv:step([timeout]): one turn of the loop.
-function Server:step(timeout)
-  if not self.sock then error("server: closed", 2) end
-  local now = socket.gettime()
-  local recvt, sendt = {}, {}
-  if self.nconns < self.opts.max_connections then recvt[1] = self.sock end
+-- Fills the array t with n values from 1 and clears what a longer earlier fill left after them.
+local function truncate(t, n)
+  for i = n + 1, #t do t[i] = nil end
+  return t
+end
+
+-- What the next select waits for: the sockets of the connections waiting to read (and the
+-- listening socket while there is room) and to write, the connections sleeping, the time left
+-- until the soonest deadline of any connection (or timeout), and the soonest deadline of those
+-- waiting for their socket (past it, a silent one is dropped). The three arrays are the
+-- server's own, filled again each turn rather than grown anew from empty.
+local function waits(self, timeout, now)
+  local recvt, sendt, sleepers = self.recvt, self.sendt, self.sleepers
+  local nr, ns, nz = 0, 0, 0
+  if self.nconns < self.opts.max_connections then
+    nr = 1
+    recvt[1] = self.sock
+  end
   local soonest = timeout
   if soonest and soonest < 0 then soonest = nil end
+  local io_deadline = math.huge
   for conn in pairs(self.conns) do
-    if conn.wait == READ then
-      recvt[#recvt + 1] = conn.sock
-    elseif conn.wait == WRITE then
-      sendt[#sendt + 1] = conn.sock
+    local what, deadline = conn.wait, conn.deadline
+    if what == READ then
+      nr = nr + 1
+      recvt[nr] = conn.sock
+    elseif what == WRITE then
+      ns = ns + 1
+      sendt[ns] = conn.sock
+    elseif what == SLEEP then
+      nz = nz + 1
+      sleepers[nz] = conn
     end
-    if conn.deadline then
-      local left = conn.deadline - now
+    if deadline then
+      local left = deadline - now
       if not soonest or left < soonest then soonest = left end
+      if what ~= SLEEP and deadline < io_deadline then io_deadline = deadline end
     end
   end
   if soonest and soonest < 0 then soonest = 0 end
+  return truncate(recvt, nr), truncate(sendt, ns), truncate(sleepers, nz), soonest, io_deadline
+end
+
+-- The connections whose socket select found ready for what they wait for, appended to ready.
+local function add_ready(self, ready, sockets, what)
+  local by_sock = self.by_sock
+  for i = 1, #sockets do
+    local conn = by_sock[sockets[i]]
+    if conn and conn.wait == what then ready[#ready + 1] = conn end
+  end
+end
+
+--- srv:step([timeout]): one turn of the loop.
+function Server:step(timeout)
+  if not self.sock then error("server: closed", 2) end
+  local recvt, sendt, sleepers, soonest, io_deadline = waits(self, timeout, socket.gettime())
   local readable, writable = socket.select(recvt, sendt, soonest)
-  now = socket.gettime()
+  local now = socket.gettime()
   if readable[self.sock] then accept(self) end
   local ready = {}
-  for conn in pairs(self.conns) do
-    if (conn.wait == READ and readable[conn.sock]) or (conn.wait == WRITE and writable[conn.sock])
-        or (conn.wait == SLEEP and now >= conn.deadline) then
-      ready[#ready + 1] = conn
-    elseif conn.deadline and now >= conn.deadline then
-      drop(self, conn) -- silent for too long: idle keep-alive or a stalled request
+  for _, conn in ipairs(sleepers) do
+    if now >= conn.deadline then ready[#ready + 1] = conn end
+  end
+  add_ready(self, ready, readable, READ)
+  add_ready(self, ready, writable, WRITE)
+  if now >= io_deadline then
+    -- Silent for too long (idle keep-alive or a stalled request): the ones not ready now go.
+    for conn in pairs(self.conns) do
+      if conn.deadline and now >= conn.deadline and conn.wait ~= SLEEP
+          and not (conn.wait == READ and readable[conn.sock])
+          and not (conn.wait == WRITE and writable[conn.sock]) then
+        drop(self, conn)
+      end
     end
   end
   table.sort(ready, function(a, b) return a.id < b.id end)

@@ -98,11 +98,13 @@ function M.new(opts)
     idle_timeout = 600, max_connections = opts.max_connections }
   if not srv then return nil, err end
   self.server = srv
-  self.own_hosts = admin.own_hosts(self.listen_host, srv:port())
+  -- Asked once: every request's Host is checked against it (getsockname is a system call).
+  self.listen_port = srv:port()
+  self.own_hosts = admin.own_hosts(self.listen_host, self.listen_port)
   return self
 end
 
-function Fleet:port() return self.server:port() end
+function Fleet:port() return self.listen_port end
 function Fleet:url() return self.server:url() end
 function Fleet:run() self.server:run() end
 function Fleet:step(timeout) self.server:step(timeout) end
