@@ -192,7 +192,9 @@ function Pacer:send_room(now, cap)
   local tokens = self.send_tokens or size
   tokens = math.min(size, tokens + (now - (self.send_t or now)) * cap / 1000)
   self.send_t = now
-  if tokens < 1 then
+  -- (the wait below refills exactly one token: rounding must not leave it a hair short, asked
+  -- again for ever after waits too small to move the clock)
+  if tokens < 1 - 1e-6 then
     self.send_tokens = tokens
     return (1 - tokens) * 1000 / cap
   end
