@@ -45,6 +45,12 @@ a0lua.tasks so many requests are in flight while the code reads top to bottom.
                                       on while they run, where many tasks read the same lists.
   client:coalescing(fn, ...) -> ...   fn(...) with client.coalesce on (as it was afterwards,
                                       errors included)
+  client:memoizing(fn, ...) -> ...    fn(...) with client.memo on: a GET answered with JSON is
+                                      kept, and the same GET asked again while fn runs, with no
+                                      write begun by this client since, gets a decoded copy of
+                                      it instead of a request (GETs in flight are shared too);
+                                      a list found changed while read forgets what was kept.
+                                      plan.compute turns it on: one read per list per plan
   client:close()
 
 Inside a task of client.scheduler:
@@ -82,7 +88,8 @@ Inside a task of client.scheduler:
       rate_limited the 429s received, lookups the look-ups of lost creates, recovered those
       that found the item, paced_ms the time requests waited for the pacer, summed over tasks,
       coalesced the GETs that shared the answer of the same GET in flight (sent while it was,
-      with no write begun by this client in between: each caller gets its own copy)
+      with no write begun by this client in between: each caller gets its own copy) or, under
+      client:memoizing, the answer kept of one sent before
 
 Errors are tables with a __tostring that never holds a token or a secret:
   { code =, status =, message = (the API's message), error_code = (its errorCode), method =,
@@ -881,7 +888,7 @@ function Client:request(method, path, opts)
     misuse("client:request: timeout_ms must be an integer >= 1")
   end
   self:check_task("client:request")
-  if method == "GET" and self.coalesce then return self:coalesced(path, opts) end
+  if method == "GET" and (self.coalesce or self.memo) then return self:coalesced(path, opts) end
   return self:perform(method, path, opts)
 end
 
@@ -891,6 +898,11 @@ end
 -- its own decoded copy of the body.
 function Client:coalesced(path, opts)
   local key = path .. encode_query(opts.query)
+  local kept = self.memo and self.memo[key]
+  if kept and kept.gen == self.write_gen then
+    self.counters.coalesced = self.counters.coalesced + 1
+    return json.decode(kept.res.body), kept.res
+  end
   local entry = self.inflight[key]
   if entry and entry.gen == self.write_gen then
     self.counters.coalesced = self.counters.coalesced + 1
@@ -909,6 +921,10 @@ function Client:coalesced(path, opts)
   local ok, body, res = entry.task:wait()
   if self.inflight[key] == entry then self.inflight[key] = nil end
   if not ok then error(body, 0) end
+  -- (only a JSON object or array is kept: an error answer, 204 or 404, is asked again)
+  if self.memo and type(body) == "table" and res and res.body then
+    self.memo[key] = { gen = entry.gen, res = res }
+  end
   return body, res
 end
 
@@ -917,6 +933,20 @@ function Client:coalescing(fn, ...)
   self.coalesce = true
   local out = table.pack(pcall(fn, ...))
   self.coalesce = false
+  if not out[1] then error(out[2], 0) end
+  return table.unpack(out, 2, out.n)
+end
+
+-- client.memo: the answers of the GETs sent while a plan is computed, for the other handlers
+-- that read the same list (a form names flows, a flow vault connections, a token exchange
+-- profile actions) while the type's own handler reads it too. Dropped when fn returns; a
+-- write by this client makes every kept answer stale (write_gen), so answers a poll or a
+-- look-up waits for are never kept past it (apply runs outside such a window anyway).
+function Client:memoizing(fn, ...)
+  if self.memo then return fn(...) end
+  self.memo = {}
+  local out = table.pack(pcall(fn, ...))
+  self.memo = nil
   if not out[1] then error(out[2], 0) end
   return table.unpack(out, 2, out.n)
 end
@@ -1091,6 +1121,8 @@ function Client:list_offset(path, key, query, opts, again, tolerant)
   local ok, perr = self:append_pages(path, key, q, items, 1, math.ceil(total / per_page) - 1)
   if not ok then return nil, perr end
   if #items ~= total then
+    -- read again for real: the pages kept for this plan are the ones that did not add up
+    if self.memo then self.memo = {} end
     if not again then return self:list_offset(path, key, query, opts, true, tolerant) end
     if tolerant then return items, true end
     return nil, errors.from{ code = "api_list_changed", method = "GET", path = path,

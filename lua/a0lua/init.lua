@@ -224,12 +224,20 @@ local function located(err, sources)
   return err
 end
 
+-- fn with the API client keeping its GET answers while fn runs (client:memoizing): the handlers
+-- that name a type (forms name flows) read its list once with the type's own handler.
+local function reading_once(ctx, fn)
+  local api = ctx.api
+  if type(api) ~= "table" or type(api.memoizing) ~= "function" then return fn end
+  return function() return api:memoizing(fn) end
+end
+
 function Tenant:plan(desired, opts)
   opts = opts or {}
   local plan = lazy "a0lua.plan"
   local validate = lazy "a0lua.validate"
   local ctx = self.ctx
-  local result, err = guarded(self, function()
+  local result, err = guarded(self, reading_once(ctx, function()
     -- A type no handler deploys is refused here too (a desired state need not come from
     -- a0lua.load): the plan would otherwise say nothing about it.
     local unhandled = validate.unhandled(ctx, desired, opts.sources)
@@ -267,7 +275,7 @@ function Tenant:plan(desired, opts)
     local checked, cerr = lazy("a0lua.preflight").check(ctx, p, opts.sources)
     if not checked then return nil, cerr end
     return p
-  end)
+  end))
   if not result and self.hooks then self:report_error(err) end
   return result, err
 end

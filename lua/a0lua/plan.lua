@@ -5,7 +5,8 @@ a0lua.plan: what an import would change, computed from the desired state and the
   local p = plan.compute(ctx, desired [, {types = {...}}]) -> plan | nil, err
       For every enabled type (ctx.handlers:enabled(ctx.config)) present in `desired`, the current
       state is fetched once (concurrently when running inside a0lua.tasks; kept in ctx.current)
-      and compared with plan.changes_for. types: restrict to these types.
+      and compared with plan.changes_for. types: restrict to these types. The API client
+      keeps its GET answers meanwhile (client:memoizing): a list is read once per plan.
   plan.fetch(ctx, types [, want]) -> true | nil, err
       Reads each type not yet in ctx.current, once. want = { [type] = desired value }: handlers
       with read_wanted read only what the value names (kept as partial, see below).
@@ -550,6 +551,11 @@ local function with_derived(ctx, desired)
 end
 
 function M.compute(ctx, desired, opts)
+  local api = ctx.api
+  -- a list that several handlers read (their own type, or the one they name) is read once
+  if type(api) == "table" and type(api.memoizing) == "function" and not api.memo then
+    return api:memoizing(M.compute, ctx, desired, opts)
+  end
   opts = opts or {}
   desired = with_derived(ctx, desired)
   local types = M.types_of(ctx, desired, opts.types)

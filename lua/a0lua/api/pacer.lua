@@ -49,7 +49,9 @@ each group draws from.
     again at least every second while it waits, api.PACE_POLL_MS).
   - a cap on requests per second, because Auth0 also limits bursts (Free: 10/s for a bucket of
     120, Enterprise: 50/s for 1000) and no header says so: limit/12 per second (at least 1, at
-    most 50), itself a token bucket (a burst of 80 % of a second's sends, then the cap's rate),
+    most 50), itself a token bucket (a burst of 80 % of a second's sends, then the cap's rate;
+    booked as a slot per send, and checked again when the send goes, so that the slots that
+    fell due while the process was busy elsewhere do not all go out together),
     lowered by 30 % when a 429 comes while the bucket still had plenty of tokens (a limit the
     headers do not show), and raised again by 1/s every 2 s after 10 s without one. Sends for
     an endpoint bucket smaller than the tenant's take the cap's next slot ahead of the sends
@@ -176,7 +178,28 @@ function Pacer:wait_slot(ticket, now, priority)
   if not cap then return 0 end
   if not ticket.slot_at then ticket.slot_at = self:take_slot(now, cap, ticket, priority) end
   local at = slot_due(self, ticket)
-  return at > now and at - now or 0
+  if at > now then return at - now end
+  return self:send_room(now, cap)
+end
+
+-- The sends themselves under the cap, a bucket of the same size and rate as the slots' charged
+-- when a send goes: slots booked over the next seconds that all fall due while the process was
+-- busy elsewhere (a fleet's tenants computing their plans at once, a collection) would
+-- otherwise go out together, as many as the stall was long, into a per-second bucket that
+-- holds BURST of a second's sends plus a little. -> ms to wait (0: the send is charged, it goes)
+function Pacer:send_room(now, cap)
+  local size = math.max(1, math.floor(cap * M.BURST))
+  local tokens = self.send_tokens or size
+  tokens = math.min(size, tokens + (now - (self.send_t or now)) * cap / 1000)
+  self.send_t = now
+  -- (the wait below refills exactly one token: rounding must not leave it a hair short, asked
+  -- again for ever after waits too small to move the clock)
+  if tokens < 1 - 1e-6 then
+    self.send_tokens = tokens
+    return (1 - tokens) * 1000 / cap
+  end
+  self.send_tokens = tokens - 1
+  return 0
 end
 
 function Pacer.ticket(_, group)
