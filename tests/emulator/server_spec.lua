@@ -346,7 +346,8 @@ describe("a0lua.emulator.server", function()
       assert.equals("GET /again body= conn=1", c:response().body)
     end)
 
-    it("at max_connections, lets a new connection take the idlest keep-alive one's place", function()
+    it("at max_connections, lets a new connection take the idlest keep-alive one's place",
+      function()
       start{ max_connections = 2 }
       local a, b = client(), client()
       a:send("GET /a HTTP/1.1\r\n\r\n")

@@ -671,10 +671,11 @@ local function truncate(t, n)
 end
 
 -- What the next select waits for: the sockets of the connections waiting to read (and the
--- listening socket while there is room, or an idle connection to make room) and to write, the connections sleeping, the time left
--- until the soonest deadline of any connection (or timeout), and the soonest deadline of those
--- waiting for their socket (past it, a silent one is dropped). The three arrays are the
--- server's own, filled again each turn rather than grown anew from empty.
+-- listening socket while there is room, or an idle connection to make room) and to write, the
+-- connections sleeping, the time left until the soonest deadline of any connection (or
+-- timeout), and the soonest deadline of those waiting for their socket (past it, a silent one
+-- is dropped). The three arrays are the server's own, filled again each turn rather than grown
+-- anew from empty.
 local function waits(self, timeout, now)
   local recvt, sendt, sleepers = self.recvt, self.sendt, self.sleepers
   local nr, ns, nz = 0, 0, 0
