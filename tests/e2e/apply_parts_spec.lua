@@ -65,6 +65,9 @@ describe("apply with item parts", function()
     -- have been answered: an apply that made either wait for the clients would never get there,
     -- and the hold gives up after 60 s (a bound on a hang, not a race to win).
     local sent = {}
+    -- (busted keeps only the last function given to finally: one restores all three)
+    local restore = {}
+    finally(function() for _, undo in ipairs(restore) do undo() end end)
     local function note_create(type_name)
       local h = tenant.handlers:get(type_name)
       local create = h.create
@@ -73,12 +76,13 @@ describe("apply with item parts", function()
         sent[type_name] = true
         return res, err
       end
-      finally(function() h.create = create end)
+      restore[#restore + 1] = function() h.create = create end
     end
     note_create("organizations")
     note_create("connections")
     local clients = tenant.handlers:get("clients")
     local create_client = clients.create
+    restore[#restore + 1] = function() clients.create = create_client end
     local held_for
     clients.create = function(self, ctx, payload)
       if payload.name == "App 12" then
@@ -90,7 +94,6 @@ describe("apply with item parts", function()
       end
       return create_client(self, ctx, payload)
     end
-    finally(function() clients.create = create_client end)
     local p = assert(tenant:plan(d))
     emu:clear_requests()
     assert(tenant:apply(p))

@@ -155,12 +155,16 @@ describe("a0lua.commands.emulate", function()
         if f:find("should%-dump") then file = f end
       end
       local tmp = run.temp_dir()
-      finally(function() run.remove_tree(tmp) end)
+      local emu
+      -- (busted keeps only the last function given to finally)
+      finally(function()
+        if emu then emu:stop() end
+        run.remove_tree(tmp)
+      end)
       local out = tmp .. "/state.json"
       assert.are.equal(0, (run.run({ "build/a0lua", "emulate", "--state-from-recording", file,
         out })))
-      local emu = emulator.start({ args = { "--state", out } })
-      finally(function() emu:stop() end)
+      emu = emulator.start({ args = { "--state", out } })
       local checks = {
         ["/attack-protection/brute-force-protection"] = "max_attempts",
         ["/branding"] = "logo_url",
