@@ -87,9 +87,6 @@ typedef struct {
   size_t len, cap;
 } buffer;
 
-/* A resolve entry "NAME:PORT:127.0.0.1" for a name under .localhost (at most 253 bytes). */
-#define PIN_MAX (253 + sizeof ":65535:127.0.0.1")
-
 typedef struct request {
   struct request *prev, *next;
   CURL *easy;
@@ -102,8 +99,6 @@ typedef struct request {
   long status;
   CURLcode result;
   char errbuf[CURL_ERROR_SIZE];
-  char pin[PIN_MAX];            /* a .localhost name's resolve entry, see PIN_MAX */
-  struct curl_slist pin_entry;  /* pin, then the session's resolve list */
 } request;
 
 typedef struct {
@@ -186,7 +181,7 @@ static int is_field_value(const char *s, size_t n) {
 static int is_localhost_subdomain(const char *host, size_t n) {
   static const char SUFFIX[] = ".localhost";
   size_t k = sizeof SUFFIX - 1;
-  if (n <= k || n > 253 || strncasecmp(host + n - k, SUFFIX, k) != 0) return 0;
+  if (n <= k || strncasecmp(host + n - k, SUFFIX, k) != 0) return 0;
   size_t label = 0;
   for (size_t i = 0; i < n - k; i++) {
     unsigned char c = (unsigned char)host[i];
@@ -223,15 +218,14 @@ static int is_loopback_host(const char *host) {
   return NOT_LOOPBACK;
 }
 
-/* A name under .localhost is pinned to 127.0.0.1 by a resolve entry of the request's own,
- * "NAME:PORT:127.0.0.1", put in front of the session's list (which may not name such hosts).
- * libcurl 7.85 and later resolve these names to the loopback without DNS themselves; older ones
- * ask the resolver. Pinning here keeps a token for such a host on this machine whatever the
- * libcurl, the DNS or the session's options. A resolve entry, unlike CURLOPT_CONNECT_TO, keeps
- * the name as the connection's host: each name has its own connections and its own
- * max_connections, as tenants on different machines would, instead of all of them sharing (and
- * closing each other's) connections to 127.0.0.1 (`a0lua emulate --tenants`). The entry is
- * request.pin (PIN_MAX). */
+/* Where a request to a name under .localhost connects: 127.0.0.1, the URL's port
+ * (CURLOPT_CONNECT_TO "HOST:PORT:TO-HOST:TO-PORT", empty parts meaning any / the same). libcurl
+ * 7.85 and later resolve these names to the loopback without DNS themselves; older ones ask the
+ * resolver, and a `resolve` entry would win over both. Pinning here keeps a token for such a
+ * host on this machine whatever the libcurl, the DNS or the session's options. libcurl only
+ * reads the list. */
+static char CONNECT_LOOPBACK_ENTRY[] = "::127.0.0.1:";
+static struct curl_slist CONNECT_LOOPBACK = { CONNECT_LOOPBACK_ENTRY, NULL };
 
 /* ---- libcurl callbacks: append only ----------------------------------------------------- */
 
@@ -531,10 +525,10 @@ static void build_headers(lua_State *L, request *r, int *has_ctype, int *has_exp
 
 /* Parses and checks the URL: raises unless it is http(s); returns whether its host is loopback
  * (is_loopback_host's answer). */
-static int check_url(lua_State *L, const char *url, int *https, char pin[PIN_MAX]) {
+static int check_url(lua_State *L, const char *url, int *https) {
   CURLU *u = curl_url();
   if (!u) luaL_error(L, "session:submit: out of memory");
-  char *scheme = NULL, *host = NULL, *port = NULL;
+  char *scheme = NULL, *host = NULL;
   int http = 0, loopback = 0;
   CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, 0);
   if (uc == CURLUE_OK) uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
@@ -544,14 +538,8 @@ static int check_url(lua_State *L, const char *url, int *https, char pin[PIN_MAX
     if (http || *https) uc = curl_url_get(u, CURLUPART_HOST, &host, 0);
   }
   if (uc == CURLUE_OK && host) loopback = is_loopback_host(host);
-  if (loopback == LOOPBACK_NAMED) {
-    uc = curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
-    /* is_localhost_subdomain bounds the name to 253 bytes, so the entry always fits. */
-    if (uc == CURLUE_OK) snprintf(pin, PIN_MAX, "%s:%s:127.0.0.1", host, port);
-  }
   curl_free(scheme);
   curl_free(host);
-  curl_free(port);
   curl_url_cleanup(u);
   /* "file:///x" has no host: the scheme is the better complaint, so it comes first. */
   if (uc == CURLUE_NO_HOST && !http && !*https) uc = CURLUE_OK;
@@ -571,8 +559,7 @@ static int http_session_submit(lua_State *L) {
   const char *url = lua_tolstring(L, -1, &url_len);
   if (strlen(url) != url_len) luaL_error(L, "session:submit: url contains a NUL byte");
   int https = 0;
-  char pin[PIN_MAX] = "";
-  int loopback = check_url(L, url, &https, pin);
+  int loopback = check_url(L, url, &https);
 
   const char *method = "GET";
   int t = lua_getfield(L, 2, "method");
@@ -652,15 +639,9 @@ static int http_session_submit(lua_State *L) {
   if (s->connect_timeout_ms) SETOPT(CURLOPT_CONNECTTIMEOUT_MS, s->connect_timeout_ms);
   if (timeout_ms) SETOPT(CURLOPT_TIMEOUT_MS, timeout_ms);
   if (s->ca_file) SETOPT(CURLOPT_CAINFO, s->ca_file);
-  if (loopback == LOOPBACK_NAMED) {
-    memcpy(r->pin, pin, sizeof r->pin);
-    r->pin_entry.data = r->pin;
-    r->pin_entry.next = s->resolve;
-    SETOPT(CURLOPT_RESOLVE, &r->pin_entry);
-  } else if (s->resolve) {
-    SETOPT(CURLOPT_RESOLVE, s->resolve);
-  }
+  if (s->resolve) SETOPT(CURLOPT_RESOLVE, s->resolve);
   if (loopback) SETOPT(CURLOPT_NOPROXY, "*");
+  if (loopback == LOOPBACK_NAMED) SETOPT(CURLOPT_CONNECT_TO, &CONNECT_LOOPBACK);
   else if (s->has_proxy) SETOPT(CURLOPT_PROXY, s->proxy);
   int verify = !(loopback && s->insecure_loopback);
   SETOPT(CURLOPT_SSL_VERIFYPEER, verify ? 1L : 0L);

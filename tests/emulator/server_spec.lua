@@ -346,36 +346,6 @@ describe("a0lua.emulator.server", function()
       assert.equals("GET /again body= conn=1", c:response().body)
     end)
 
-    it("at max_connections, lets a new connection take the idlest keep-alive one's place",
-      function()
-      start{ max_connections = 2 }
-      local a, b = client(), client()
-      a:send("GET /a HTTP/1.1\r\n\r\n")
-      assert.equals(200, a:response().status)
-      b:send("GET /b HTTP/1.1\r\n\r\n")
-      assert.equals(200, b:response().status)
-      local c = client()
-      c:send("GET /c HTTP/1.1\r\n\r\n")
-      assert.equals("GET /c body= conn=3", c:response().body)
-      assert.is_true(a:wait_closed()) -- idle the longest
-      b:send("GET /b2 HTTP/1.1\r\n\r\n")
-      assert.equals("GET /b2 body= conn=2", b:response().body)
-      assert.equals(2, srv:stats().active)
-    end)
-
-    it("at max_connections with none idle, leaves a new connection waiting", function()
-      start{ max_connections = 1 }
-      local a = client()
-      a:send("GET /a HTTP/1.1\r\nContent-Length: 5\r\n\r\nab") -- a request under way
-      local b = client()
-      b:send("GET /b HTTP/1.1\r\n\r\n")
-      assert.is_false(drive(srv, function() b:pump() return b.buf ~= "" or b.closed end, 0.3))
-      a:send("cde")
-      assert.equals("GET /a body=abcde conn=1", a:response().body)
-      a:close()
-      assert.equals("GET /b body= conn=2", b:response().body)
-    end)
-
     it("closes a keep-alive connection that stays idle past idle_timeout", function()
       start{ idle_timeout = 0.1 }
       local c = client()

@@ -12,8 +12,7 @@ the core of `a0lua emulate` and of the tests' loopback server.
     max_header_bytes = 65536,     -- the whole header block (and chunked trailers); over: 431
     max_headers = 100,            -- header lines; more: 431
     max_body = 16777216,          -- request body bytes; more: 413
-    max_connections = 512,        -- open connections; a new one past it closes the idlest
-                                  -- keep-alive one, else waits in the listen backlog
+    max_connections = 512,        -- open connections; more wait in the listen backlog
     idle_timeout = 60,            -- seconds a keep-alive connection may wait for a request
     io_timeout = 30,              -- seconds a started request (or a response) may stall
     log = function(msg) end,      -- where handler errors go; default io.stderr
@@ -621,31 +620,10 @@ local function resume(self, conn, ...)
   end
 end
 
--- The idle keep-alive connection that has waited longest for its next request, or nil.
-local function idlest(self)
-  local found
-  for conn in pairs(self.conns) do
-    if conn.idle and conn.wait == READ and (not found or conn.deadline < found.deadline) then
-      found = conn
-    end
-  end
-  return found
-end
-
--- At max_connections a new connection takes the place of the idlest keep-alive one, as a busy
--- server closes idle connections first: the tenants behind one port (`--tenants`) keep more
--- idle connections between them than the cap, and a client reconnects when it needs one again.
--- Without an idle one to close, new connections wait in the listen backlog.
 local function accept(self)
-  while true do
-    local replaced
-    if self.nconns >= self.opts.max_connections then
-      replaced = idlest(self)
-      if not replaced then return end
-    end
+  while self.nconns < self.opts.max_connections do
     local sock = self.sock:accept()
     if not sock then return end
-    if replaced then drop(self, replaced) end
     sock:settimeout(0)
     sock:setoption("tcp-nodelay", true)
     local ip, port = sock:getpeername()
@@ -671,15 +649,17 @@ local function truncate(t, n)
 end
 
 -- What the next select waits for: the sockets of the connections waiting to read (and the
--- listening socket while there is room, or an idle connection to make room) and to write, the
--- connections sleeping, the time left until the soonest deadline of any connection (or
--- timeout), and the soonest deadline of those waiting for their socket (past it, a silent one
--- is dropped). The three arrays are the server's own, filled again each turn rather than grown
--- anew from empty.
+-- listening socket while there is room) and to write, the connections sleeping, the time left
+-- until the soonest deadline of any connection (or timeout), and the soonest deadline of those
+-- waiting for their socket (past it, a silent one is dropped). The three arrays are the
+-- server's own, filled again each turn rather than grown anew from empty.
 local function waits(self, timeout, now)
   local recvt, sendt, sleepers = self.recvt, self.sendt, self.sleepers
   local nr, ns, nz = 0, 0, 0
-  local room = self.nconns < self.opts.max_connections
+  if self.nconns < self.opts.max_connections then
+    nr = 1
+    recvt[1] = self.sock
+  end
   local soonest = timeout
   if soonest and soonest < 0 then soonest = nil end
   local io_deadline = math.huge
@@ -688,7 +668,6 @@ local function waits(self, timeout, now)
     if what == READ then
       nr = nr + 1
       recvt[nr] = conn.sock
-      if conn.idle then room = true end
     elseif what == WRITE then
       ns = ns + 1
       sendt[ns] = conn.sock
@@ -701,10 +680,6 @@ local function waits(self, timeout, now)
       if not soonest or left < soonest then soonest = left end
       if what ~= SLEEP and deadline < io_deadline then io_deadline = deadline end
     end
-  end
-  if room then
-    nr = nr + 1
-    recvt[nr] = self.sock
   end
   if soonest and soonest < 0 then soonest = 0 end
   return truncate(recvt, nr), truncate(sendt, ns), truncate(sleepers, nz), soonest, io_deadline
