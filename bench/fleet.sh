@@ -126,7 +126,8 @@ record() {
   shift 10
   local rss="" cpu="" log
   for log in "$@"; do
-    read -r kb user sys <"$log.time"
+    # (the last line: for a command that failed, time writes "Command exited ..." before it)
+    read -r kb user sys < <(tail -n 1 "$log.time")
     rss="$rss${rss:+,}$kb"
     cpu="$cpu${cpu:+,}$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
   done
