@@ -469,6 +469,37 @@ function M.resolve(_, ctx, desired)
   return desired
 end
 
+-- The filter runs for every client of the files and of the tenant: what it needs from the
+-- tenant's list and the config is found once per list (not a walk of the tenant's clients per
+-- client of the files). Keyed weakly by the list and the config's excluded names.
+local deploying_entries_of = setmetatable({}, { __mode = "k" })
+local excluded_set_of = setmetatable({}, { __mode = "k" })
+
+-- The tenant's entries of the deploying client (client_id `deploying`; one, in practice). Their
+-- names are read when used: a0lua.apply keeps those entries up to date in place, and adds or
+-- removes entries only by growing or shrinking the list, which finds them again.
+local function deploying_entries(list, deploying)
+  local found = deploying_entries_of[list]
+  if found and found.n == #list and found.id == deploying then return found end
+  found = { n = #list, id = deploying }
+  for _, c in ipairs(list) do
+    if type(c) == "table" and c.client_id == deploying then found[#found + 1] = c end
+  end
+  deploying_entries_of[list] = found
+  return found
+end
+
+local function excluded_names(cfg)
+  local list = cfg.AUTH0_EXCLUDED_CLIENTS
+  if type(list) ~= "table" then return {} end
+  local set = excluded_set_of[list]
+  if not set then
+    set = set_of(list)
+    excluded_set_of[list] = set
+  end
+  return set
+end
+
 -- The deploying client is never touched, also when the files name it without its client_id;
 -- clients without a name, excluded names, excluded third-party clients (docs/handlers.md §clients).
 function M.filter(_, ctx, item)
@@ -478,13 +509,14 @@ function M.filter(_, ctx, item)
   local deploying = cfg.AUTH0_CLIENT_ID
   if present(deploying) then
     if item.client_id == deploying then return false end
-    if item.client_id == nil then
-      for _, c in ipairs(ctx.current and ctx.current.clients or {}) do
+    local list = ctx.current and ctx.current.clients
+    if item.client_id == nil and type(list) == "table" then
+      for _, c in ipairs(deploying_entries(list, deploying)) do
         if c.client_id == deploying and c.name == item.name then return false end
       end
     end
   end
-  if set_of(cfg.AUTH0_EXCLUDED_CLIENTS)[item.name] then return false end
+  if excluded_names(cfg)[item.name] then return false end
   if cfg.AUTH0_EXCLUDE_THIRD_PARTY_CLIENTS and not present(item.is_first_party) then
     return false
   end

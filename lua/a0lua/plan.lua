@@ -222,6 +222,10 @@ local function ident_value(item, ident)
     return table.concat(parts, "\0")
   end
   local v = item[ident]
+  if type(v) == "string" then -- nearly every identifier: present unless empty
+    if v == "" then return nil end
+    return v
+  end
   if not present(v) or type(v) == "table" then return nil end
   return tostring(v)
 end

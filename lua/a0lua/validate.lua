@@ -158,35 +158,54 @@ end
 --------------------------------------------------------------------------------------------------
 -- References
 
-local function walk_path(value, parts, i, pointer, out)
-  if i > #parts then
-    out[#out + 1] = { value = value, pointer = pointer }
-    return
+-- A reference path ("a.b[].c") as its steps: { name, each } (each: the step is a list, every
+-- element is walked). Split once per reference, not once per item.
+local path_steps = setmetatable({}, { __mode = "k" })
+
+local function steps_of(ref)
+  local steps = path_steps[ref]
+  if steps and steps.path == ref.path then return steps end
+  steps = { path = ref.path }
+  for part in ref.path:gmatch("[^.]+") do
+    local name, each = part:match("^(.-)(%[%])$")
+    steps[#steps + 1] = { name or part, each ~= nil }
   end
-  local part = parts[i]
+  path_steps[ref] = steps
+  return steps
+end
+
+-- fn(value, at) for each value at the steps from step i on; `at` holds the list positions taken
+-- on the way (the JSON pointer is made of them only for a value that is reported: pointer_of).
+local function walk_path(value, steps, i, at, fn)
+  if i > #steps then return fn(value, at) end
   if type(value) ~= "table" then return end
-  local name, each = part:match("^(.-)(%[%])$")
-  name = name or part
+  local name, each = steps[i][1], steps[i][2]
   local v = value
-  local p = pointer
-  if name ~= "" then
-    v = value[name]
-    p = pointer .. "/" .. name
-  end
+  if name ~= "" then v = value[name] end
   if each then
     if not is_array(v) then return end
-    for k, x in ipairs(v) do walk_path(x, parts, i + 1, p .. "/" .. (k - 1), out) end
+    local depth = #at + 1
+    for k, x in ipairs(v) do
+      at[depth] = k - 1
+      walk_path(x, steps, i + 1, at, fn)
+    end
+    at[depth] = nil
   else
-    walk_path(v, parts, i + 1, p, out)
+    walk_path(v, steps, i + 1, at, fn)
   end
 end
 
-local function reference_values(item, path, pointer)
-  local parts = {}
-  for part in path:gmatch("[^.]+") do parts[#parts + 1] = part end
-  local out = {}
-  walk_path(item, parts, 1, pointer, out)
-  return out
+-- The JSON pointer of a value walk_path found, below `pointer` (the item's).
+local function pointer_of(pointer, steps, at)
+  local out, n = { pointer }, 0
+  for _, step in ipairs(steps) do
+    if step[1] ~= "" then out[#out + 1] = step[1] end
+    if step[2] then
+      n = n + 1
+      out[#out + 1] = tostring(at[n])
+    end
+  end
+  return table.concat(out, "/")
 end
 
 local function target_types(ref)
@@ -269,24 +288,26 @@ function M.references(ctx, desired, sources, opts)
       for _, ref in ipairs(h.references or M.REFERENCES[t] or {}) do
         local targets = target_types(ref)
         local target_name = table.concat(targets, " or ")
+        local steps = steps_of(ref)
         for i, item in ipairs(value) do
-          for _, found in ipairs(reference_values(item, ref.path, "/" .. t .. "/" .. (i - 1))) do
-            local v = found.value
-            if v ~= nil and v ~= NULL and not known(ctx, desired, ref, v, opts.tenant, index) then
-              if opts.tenant and ref.strict then
-                problems[#problems + 1] = sources:problem(found.pointer, ("%q is not one of the "
-                  .. "%s in the files nor on the tenant"):format(tostring(v), target_name))
-              elseif opts.tenant then
-                warnings[#warnings + 1] = sources:problem(found.pointer, ("%q is not one of the "
-                  .. "%s in the files nor on the tenant"):format(tostring(v), target_name),
-                  "warning")
-              else
-                local w = sources:problem(found.pointer, ("%q is not one of the %s in the files; "
-                  .. "it must exist on the tenant"):format(tostring(v), target_name), "warning")
-                warnings[#warnings + 1] = w
-              end
+          walk_path(item, steps, 1, {}, function(v, at)
+            if v == nil or v == NULL or known(ctx, desired, ref, v, opts.tenant, index) then
+              return
             end
-          end
+            local pointer = pointer_of("/" .. t .. "/" .. (i - 1), steps, at)
+            if opts.tenant and ref.strict then
+              problems[#problems + 1] = sources:problem(pointer, ("%q is not one of the "
+                .. "%s in the files nor on the tenant"):format(tostring(v), target_name))
+            elseif opts.tenant then
+              warnings[#warnings + 1] = sources:problem(pointer, ("%q is not one of the "
+                .. "%s in the files nor on the tenant"):format(tostring(v), target_name),
+                "warning")
+            else
+              local w = sources:problem(pointer, ("%q is not one of the %s in the files; "
+                .. "it must exist on the tenant"):format(tostring(v), target_name), "warning")
+              warnings[#warnings + 1] = w
+            end
+          end)
         end
       end
     end

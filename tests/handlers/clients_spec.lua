@@ -594,6 +594,26 @@ describe("handlers/clients", function()
       assert.same({}, r.ctx.api:writes())
     end)
 
+    it("is looked for once in the tenant's list, not once per client of the files", function()
+      local h = env.handler("clients")
+      local real = {}
+      for i = 1, 50 do real[i] = { client_id = "c" .. i, name = "App " .. i } end
+      real[51] = { client_id = "client_id", name = "Deploy CLI" }
+      local reads = 0
+      local list = setmetatable({}, {
+        __index = function(_, i) reads = reads + 1; return real[i] end,
+        __len = function() return #real end,
+      })
+      local ctx = { config = config(), current = { clients = list } }
+      for i = 1, 50 do assert.is_true(h:filter(ctx, { name = "App " .. i })) end
+      assert.is_false(h:filter(ctx, { name = "Deploy CLI" }))
+      -- one walk of the 51 entries (and the end of the list), where a walk per client took 2,600
+      assert.equal(52, reads)
+      -- a client added to the tenant's list (a0lua.apply, after a create) is seen
+      real[52] = { client_id = "client_id", name = "Second" }
+      assert.is_false(h:filter(ctx, { name = "Second" }))
+    end)
+
     it("is not touched when the files name it by client_id", function()
       local r = deploy(A{ { client_id = "client_id", name = "Deploy CLI" } },
         A{ { name = "Renamed", client_id = "client_id" } })

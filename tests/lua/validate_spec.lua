@@ -205,6 +205,25 @@ connections:
       assert.equal(3, warnings[1].line)
     end)
 
+    it("names the element of a nested list that holds the dangling reference", function()
+      local desired, sources = load([[
+clients:
+  - name: Known
+organizations:
+  - name: acme
+    client_grants:
+      - client_id: Known
+      - client_id: Ghost
+]])
+      local ctx = { handlers = handlers.new{ { type = "clients" }, { type = "organizations" } },
+        config = {}, current = { clients = json.array{} } }
+      local _, warnings = validate.references(ctx, desired, sources, { tenant = true })
+      assert.equal(1, #warnings)
+      assert.equal("organizations[0].client_grants[1].client_id", warnings[1].path)
+      assert.equal(7, warnings[1].line)
+      assert.matches('"Ghost" is not one of the clients', warnings[1].message)
+    end)
+
     it("lists the types whose tenant state it needs", function()
       local ctx = { handlers = registry(), config = {} }
       assert.same({ "clients" }, validate.reference_types(ctx, { clientGrants = json.array{} }))
