@@ -73,10 +73,14 @@ describe("a0lua.api.pacer", function()
         function()
       exchange("read /clients#1", 200, limits(120, 119, 1))
       assert.equals(10, p:snapshot().cap)
-      local waits = {}
-      for i = 1, 11 do waits[i] = p:wait(p:ticket("read /clients#1")) end
+      local waits, tickets = {}, {}
+      for i = 1, 11 do
+        tickets[i] = p:ticket("read /clients#1")
+        waits[i] = p:wait(tickets[i])
+      end
       assert.same({ 0, 0, 0, 0, 0, 0, 0, 0, 100, 200, 300 }, waits)
       t = t + 1000 -- a second later: 10 more slots, of which 3 were booked ahead
+      for i = 1, 8 do p:observe(tickets[i], 200, limits(120, 111, 5)) end -- (none in flight)
       local later = {}
       for i = 1, 8 do later[i] = p:wait(p:ticket("read /clients#1")) end
       assert.same({ 0, 0, 0, 0, 0, 0, 0, 100 }, later)

@@ -51,7 +51,9 @@ each group draws from.
     120, Enterprise: 50/s for 1000) and no header says so: limit/12 per second (at least 1, at
     most 50), itself a token bucket (a burst of 80 % of a second's sends, then the cap's rate;
     booked as a slot per send, and checked again when the send goes, so that the slots that
-    fell due while the process was busy elsewhere do not all go out together),
+    fell due while the process was busy elsewhere do not all go out together; the sends
+    still in flight hold room in that burst until answered, as the server counts a request
+    when it arrives and may not have counted them yet),
     lowered by 30 % when a 429 comes while the bucket still had plenty of tokens (a limit the
     headers do not show), and raised again by 1/s every 2 s after 10 s without one. Sends for
     an endpoint bucket smaller than the tenant's take the cap's next slot ahead of the sends
@@ -103,7 +105,7 @@ function M.new(opts)
     random = check_fn(opts, "random") or math.random,
     max_rate = max_rate,
     models = {}, group_limit = {}, answered = {}, group_probe = {},
-    seen_any = false, probe = nil,
+    seen_any = false, probe = nil, in_flight = 0,
     skew = 0, slot_tokens = nil, slot_t = 0, slot_shift = 0, priority_next = -math.huge,
     adaptive = nil, last_surprise = -math.huge, last_raise = -math.huge,
   }, Pacer)
@@ -189,8 +191,14 @@ end
 -- holds BURST of a second's sends plus a little. -> ms to wait (0: the send is charged, it goes)
 function Pacer:send_room(now, cap)
   local size = math.max(1, math.floor(cap * M.BURST))
+  -- A send still in flight may not have been counted yet (it is counted when it arrives): the
+  -- server's bucket may refill meanwhile and count it later together with the sends that
+  -- follow. So the sends in flight hold room in the burst until they are answered; with answers
+  -- that come at once this changes nothing, with a slow path (a loaded process, a queue) the
+  -- bursts shrink by as much as is on the way.
+  local room = math.max(1, size - self.in_flight)
   local tokens = self.send_tokens or size
-  tokens = math.min(size, tokens + (now - (self.send_t or now)) * cap / 1000)
+  tokens = math.min(room, tokens + (now - (self.send_t or now)) * cap / 1000)
   self.send_t = now
   -- (the wait below refills exactly one token: rounding must not leave it a hair short, asked
   -- again for ever after waits too small to move the clock)
@@ -306,7 +314,7 @@ function Pacer:wait(ticket)
   if not self.seen_any then
     if self.probe and self.probe ~= ticket then return M.PROBE_POLL_MS, self.probe end
     self.probe = ticket
-    ticket.sent, ticket.sent_at = true, now
+    self:mark_sent(ticket, now)
     return 0
   end
   -- A group no answer has come for yet may draw from a bucket of its own (a small one): one
@@ -321,7 +329,7 @@ function Pacer:wait(ticket)
   if not m then
     local wait = self:wait_slot(ticket, now, false)
     if wait > 0 then return wait end
-    ticket.sent, ticket.sent_at = true, now
+    self:mark_sent(ticket, now)
     return 0
   end
   local tenant = ticket.tenant
@@ -337,11 +345,23 @@ function Pacer:wait(ticket)
   if wait > 0 then return wait end
   m.booked[ticket] = nil
   if tenant then tenant.booked[ticket] = nil end
-  ticket.sent, ticket.sent_at = true, now
+  self:mark_sent(ticket, now)
   return 0
 end
 
+-- The send goes: it is in flight until its answer (observe) or abandon.
+function Pacer:mark_sent(ticket, now)
+  ticket.sent, ticket.sent_at = true, now
+  self.in_flight = self.in_flight + 1
+end
+
+-- The send is over (answered or given up): no longer in flight.
+function Pacer:landed(ticket)
+  if ticket.sent and not ticket.done then self.in_flight = self.in_flight - 1 end
+end
+
 function Pacer:abandon(ticket)
+  self:landed(ticket)
   if self.probe == ticket then self.probe = nil end
   for _, field in ipairs({ "model", "tenant" }) do
     local m = ticket[field]
@@ -443,6 +463,7 @@ end
 -- An answer came for the ticket: the send is over, and whatever the answer says of the
 -- buckets, the first answer of its group included, is known from now on.
 function Pacer:settle(ticket)
+  self:landed(ticket)
   self.seen_any = true
   self.answered[ticket.group] = true
   if self.probe == ticket then self.probe = nil end
