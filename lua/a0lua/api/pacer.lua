@@ -54,8 +54,11 @@ each group draws from.
     fell due while the process was busy elsewhere do not all go out together; the sends
     still in flight hold room in that burst until answered, as the server counts a request
     when it arrives and may not have counted them yet),
-    lowered by 30 % when a 429 comes while the bucket still had plenty of tokens (a limit the
-    headers do not show), and raised again by 1/s every 2 s after 10 s without one. Sends for
+    and when a 429 comes while the bucket still had plenty of tokens (the per-second limit,
+    which the headers do not show), first without a burst for 10 s (requests under the cap
+    met it because they arrived closer together than they went), then, when one more comes
+    for a send that went so, lowered by 30 % and raised again by 1/s every 2 s after 10 s
+    without one. Sends for
     an endpoint bucket smaller than the tenant's take the cap's next slot ahead of the sends
     booked for the tenant's bucket (those move back a slot each).
 Until the first answer arrives, one request goes at a time, so a run does not start with a burst
@@ -108,6 +111,7 @@ function M.new(opts)
     seen_any = false, probe = nil, in_flight = 0,
     skew = 0, slot_tokens = nil, slot_t = 0, slot_shift = 0, priority_next = -math.huge,
     adaptive = nil, last_surprise = -math.huge, last_raise = -math.huge,
+    spaced_until = -math.huge, last_cut = -math.huge,
   }, Pacer)
 end
 
@@ -190,7 +194,7 @@ end
 -- otherwise go out together, as many as the stall was long, into a per-second bucket that
 -- holds BURST of a second's sends plus a little. -> ms to wait (0: the send is charged, it goes)
 function Pacer:send_room(now, cap)
-  local size = math.max(1, math.floor(cap * M.BURST))
+  local size = now < self.spaced_until and 1 or math.max(1, math.floor(cap * M.BURST))
   -- A send still in flight may not have been counted yet (it is counted when it arrives): the
   -- server's bucket may refill meanwhile and count it later together with the sends that
   -- follow. So the sends in flight hold room in the burst until they are answered; with answers
@@ -491,13 +495,17 @@ function Pacer:refused(ticket, m, headers, remaining, ep, now)
   local believed = m.tokens + m.outstanding
   local echo = (ticket.sent_at or now) <= self.last_surprise
   local surprise = not echo and m.observed and believed >= 1 + reserve(m) + M.SURPRISE_MARGIN
-    and now - self.last_surprise > M.RECOVER_AFTER_MS
-  if surprise then
-    -- The bucket had tokens: a limit no header shows (requests per second). Slow down and keep
-    -- the bucket as it was.
+  if surprise and now >= self.spaced_until and now - self.last_surprise > M.RECOVER_AFTER_MS then
+    -- The bucket had tokens: the per-second limit, which no header shows. The sends kept under
+    -- the cap, so they arrived closer together than they went (a slow path, a loaded process):
+    -- first they go one at a time, at the cap's rate, with no burst; keep the bucket.
+    self.spaced_until = now + M.RECOVER_AFTER_MS
+    self.last_surprise = now
+  elseif surprise and now < self.spaced_until and now - self.last_cut > M.RECOVER_AFTER_MS then
+    -- Again, for a send that went one at a time: a limit lower than the cap. Slow down.
     local cap = self:cap() or M.MAX_CAP
     self.adaptive = math.max(1, cap * 0.7)
-    self.last_surprise = now
+    self.last_surprise, self.last_cut = now, now
   elseif not echo then
     -- (an echo was sent before the last surprise was noticed: the same event, acted on already)
     m.tokens = (remaining or 0) - m.outstanding
