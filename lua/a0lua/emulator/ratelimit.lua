@@ -11,6 +11,7 @@ a0lua.emulator.ratelimit: the Management API's token buckets.
     headers  { ["x-ratelimit-limit"] =, ["x-ratelimit-remaining"] =, ["x-ratelimit-reset"] = }
              (empty under "none")
     body     the 429 body when ok is false
+  rl:fill()                                 -- every bucket full again, as at the start
 
 One bucket for the tenant (PLANS: sustained rate, bucket size, and a second bucket that caps
 requests per second), plus the per-endpoint buckets of ENDPOINT_GROUPS, which a request must also
@@ -109,6 +110,13 @@ local function group_body(name)
     message = ("Global per minute %s group limit has been reached"):format(name),
     errorCode = "too_many_requests",
   }
+end
+
+function Limiter:fill()
+  if not self.global then return end
+  local now = self.clock()
+  for _, b in ipairs({ self.global, self.second }) do b.tokens, b.at = b.capacity, now end
+  self.groups = {} -- (an endpoint bucket is made full when its first request comes)
 end
 
 -- template: the route's template with its placeholders written "{}".
