@@ -53,13 +53,12 @@ each group draws from.
     booked as a slot per send, and checked again when the send goes, so that the slots that
     fell due while the process was busy elsewhere do not all go out together; the sends
     still in flight hold room in that burst until answered, as the server counts a request
-    when it arrives and may not have counted them yet),
-    and when a 429 comes while the bucket still had plenty of tokens (the per-second limit,
-    which the headers do not show), first without a burst for 10 s (requests under the cap
-    met it because they arrived closer together than they went), then, when one more comes
-    for a send that went so, lowered by 30 % and raised again by 1/s every 2 s after 10 s
-    without one. Sends for
-    an endpoint bucket smaller than the tenant's take the cap's next slot ahead of the sends
+    when it arrives and may not have counted them yet). When a 429 comes while the bucket
+    still had plenty of tokens (the per-second limit, which the headers do not show), the
+    sends go without a burst for 10 s (requests under the cap met it because they arrived
+    closer together than they went); when one more comes for a send that went so, the cap is
+    lowered by 30 % and raised again by 1/s every 2 s after 10 s without one. Sends for an
+    endpoint bucket smaller than the tenant's take the cap's next slot ahead of the sends
     booked for the tenant's bucket (those move back a slot each).
 Until the first answer arrives, one request goes at a time, so a run does not start with a burst
 into a bucket it knows nothing about; the same holds for each group until its first answer (it
