@@ -13,7 +13,8 @@
 #                 fleet file), then each re-imported alone; the slowest of them is the reference
 # Every timed step starts from the same rate-limit state: full buckets. A fresh emulator's tenants
 # have them; before a step that follows another on the same tenants (every re-import), the
-# script waits until the plan's buckets, emptied, would be full again (bench/fleet_refill.lua
+# script fills them again (POST /__emulator/fleet/refill); an emulator without that call is
+# waited for until the plan's buckets, emptied, would be full again (bench/fleet_refill.lua
 # reads that time from the emulator's own limits: 60 s for free and enterprise, 0 for none).
 # Each run is timed (wall clock) under /usr/bin/time (the peak RSS and CPU seconds of each a0lua
 # process; for the shards the sums, as they run at once); the emulator's GET /__emulator/fleet
@@ -146,11 +147,16 @@ timed() {
     >"$log.out" 2>"$log.err"
 }
 
-# wait_refill SINCE_NS: sleeps until refill_s seconds after SINCE_NS, the end of the last step
-# on the same tenants, so that their rate-limit buckets are full again (the state of a tenant's
-# first request). An empty SINCE_NS (nothing sent to them since the emulator started): no wait.
+# wait_refill SINCE_NS: makes the rate-limit buckets of every tenant full again (the state of a
+# tenant's first request) when a step ran on them since the emulator started (SINCE_NS not
+# empty): POST /__emulator/fleet/refill, instead of waiting refill_s seconds for them to refill.
+# If the emulator does not answer it, waits as before: refill_s seconds after SINCE_NS.
 wait_refill() {
   [ -n "$1" ] || return 0
+  local status
+  status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 60 -X POST \
+    "http://127.0.0.1:$port/__emulator/fleet/refill")
+  [ "$status" = 204 ] && return 0
   local left_ms=$((($1 + refill_s * 1000000000 - $(now_ns)) / 1000000))
   [ "$left_ms" -gt 0 ] || return 0
   echo "bench-fleet: waiting $((left_ms / 1000)) s for the rate-limit buckets to refill" >&2

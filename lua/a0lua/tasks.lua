@@ -63,6 +63,9 @@ Task.__index = Task
 
 M.now = http.now
 
+-- A request submitted waits at most this long (and the task running then) before it is sent.
+M.SEND_WITHIN_MS = 5
+
 -- ---- small structures -----------------------------------------------------------------------
 
 local function fifo() return { first = 1, last = 0 } end
@@ -207,6 +210,28 @@ local function collect(sched, completions)
   end
 end
 
+-- Hands the requests submitted since the last poll to the wire and takes the answers in.
+local function poll(sched, wait)
+  sched.unsent = 0
+  collect(sched, sched.session:poll(wait))
+  sched.polled_at = M.now()
+end
+
+-- Runs the ready tasks, and those they make ready, in turn. A request leaves only when the
+-- session is polled: a turn with many tasks to run (a fleet's tenants computing their plans)
+-- would hold back the requests submitted at its start until its end, and they would arrive
+-- together, faster than the pacer sent them (a per-second limit counts them when they arrive).
+-- So the session is polled, without waiting, between two tasks once SEND_WITHIN_MS have passed
+-- since the last poll with a request submitted meanwhile.
+local function run_ready(sched)
+  local task = fifo_pop(sched.ready)
+  while task do
+    step(sched, task)
+    if sched.unsent > 0 and M.now() - sched.polled_at >= M.SEND_WITHIN_MS then poll(sched, 0) end
+    task = fifo_pop(sched.ready)
+  end
+end
+
 -- Runs tasks until finished() is true.
 local function loop(sched, finished)
   if task_of[coroutine.running()] then
@@ -216,11 +241,7 @@ local function loop(sched, finished)
   sched.running = true
   local ok, err = pcall(function()
     while true do
-      local task = fifo_pop(sched.ready)
-      while task do
-        step(sched, task)
-        task = fifo_pop(sched.ready)
-      end
+      run_ready(sched)
       if finished() then return end
       local now = M.now()
       local timers = sched.timers
@@ -231,10 +252,10 @@ local function loop(sched, finished)
           error(("tasks: deadlock: %d task(s) wait and nothing can wake them"):format(sched.live),
                 0)
         end
-        collect(sched, sched.session:poll(wait))
+        poll(sched, wait)
       elseif sched.in_flight > 0 then
         -- timers due every turn must not starve the answers: take those in without waiting
-        collect(sched, sched.session:poll(0))
+        poll(sched, 0)
       end
     end
   end)
@@ -265,7 +286,7 @@ function M.new(opts)
   end
   return setmetatable({
     session = session, owns_session = owns, concurrency = concurrency,
-    in_flight = 0, live = 0, seq = 0,
+    in_flight = 0, live = 0, seq = 0, unsent = 0, polled_at = -math.huge,
     ready = fifo(), queue = fifo(), timers = {}, waiting = {},
   }, Scheduler)
 end
@@ -356,6 +377,7 @@ function M.request(req)
     error(id, 2)
   end
   sched.waiting[id] = task
+  sched.unsent = sched.unsent + 1
   local c = suspend()
   if c.err then return nil, c.err end
   return c

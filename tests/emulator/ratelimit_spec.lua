@@ -76,6 +76,34 @@ describe("a0lua.emulator.ratelimit", function()
       assert.is_true((rl:take("GET", "/clients")))
     end)
 
+    -- Auth0 counts a request when it arrives: requests that arrived at 10 a second and were
+    -- handled together after a stall (the emulator's injected latency, a busy loop) all pass.
+    it("counts a request when it arrived, not when it was handled", function()
+      local rl = ratelimit.new("free", clock)
+      local arrivals = {}
+      for _ = 1, 10 do arrivals[#arrivals + 1] = 1000 end
+      for i = 1, 4 do arrivals[#arrivals + 1] = 1000 + i / 8 end
+      now = 1000.5
+      local refused = 0
+      for _, at in ipairs(arrivals) do
+        if not rl:take("GET", "/clients", at) then refused = refused + 1 end
+      end
+      assert.are.equal(0, refused)
+      -- by 1000.5 five tokens came and four were taken: one more passes, the next does not
+      assert.is_true((rl:take("GET", "/clients", 1000.5)))
+      assert.is_false((rl:take("GET", "/clients", 1000.5)))
+    end)
+
+    it("refills nothing for a request that arrived before the last one counted", function()
+      local rl = ratelimit.new("free", clock)
+      for _ = 1, 10 do assert.is_true((rl:take("GET", "/clients", 1000))) end
+      assert.is_true((rl:take("GET", "/clients", 1000.25))) -- 2.5 tokens came: 1.5 left
+      assert.is_true((rl:take("GET", "/clients", 1000.1)))  -- 0.5 left, the clock stays
+      assert.is_false((rl:take("GET", "/clients", 1000.1)))
+      now = 1000.35 -- from 1000.25: one token more
+      assert.is_true((rl:take("GET", "/clients")))
+    end)
+
     it("raises on an unknown plan", function()
       assert.has_error(function() ratelimit.new("gold", clock) end)
     end)

@@ -135,6 +135,30 @@ describe("a0lua.emulator.tenants", function()
     assert.same({ live = true, name = "t2", requests = 2, rate_limited = 0 }, c.per_tenant[2])
   end)
 
+  -- A benchmark starts each timed step with full buckets: on the frozen clock nothing refills
+  -- but this call.
+  it("makes every tenant's rate-limit buckets full again on POST /__emulator/fleet/refill",
+    function()
+      local tok1, tok2 = token(fleet, "t1"), token(fleet, "t2")
+      local function roles(host, tok, n)
+        local statuses = {}
+        for i = 1, n do
+          statuses[i] = request(fleet, host, "GET", "/api/v2/roles", { token = tok }).status
+        end
+        return statuses
+      end
+      local ten = { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 }
+      assert.same(ten, roles(t1, tok1, 10))
+      assert.same(ten, roles(t2, tok2, 10))
+      assert.same({ 429 }, roles(t1, tok1, 1))
+      local bare = "127.0.0.1:" .. fleet:port()
+      assert.are.equal(204, request(fleet, bare, "POST", "/__emulator/fleet/refill").status)
+      ten[11] = 429
+      assert.same(ten, roles(t1, tok1, 11))
+      assert.same(ten, roles(t2, tok2, 11))
+      assert.are.equal(404, request(fleet, t1, "POST", "/__emulator/fleet/refill").status)
+    end)
+
   it("refuses a host that is no tenant, and serves only its own endpoints on the bare address",
     function()
       for _, host in ipairs({ "t4.localhost:" .. fleet:port(), "example.com", "" }) do

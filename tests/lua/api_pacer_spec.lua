@@ -73,10 +73,14 @@ describe("a0lua.api.pacer", function()
         function()
       exchange("read /clients#1", 200, limits(120, 119, 1))
       assert.equals(10, p:snapshot().cap)
-      local waits = {}
-      for i = 1, 11 do waits[i] = p:wait(p:ticket("read /clients#1")) end
+      local waits, tickets = {}, {}
+      for i = 1, 11 do
+        tickets[i] = p:ticket("read /clients#1")
+        waits[i] = p:wait(tickets[i])
+      end
       assert.same({ 0, 0, 0, 0, 0, 0, 0, 0, 100, 200, 300 }, waits)
       t = t + 1000 -- a second later: 10 more slots, of which 3 were booked ahead
+      for i = 1, 8 do p:observe(tickets[i], 200, limits(120, 111, 5)) end -- (none in flight)
       local later = {}
       for i = 1, 8 do later[i] = p:wait(p:ticket("read /clients#1")) end
       assert.same({ 0, 0, 0, 0, 0, 0, 0, 100 }, later)
@@ -153,14 +157,26 @@ describe("a0lua.api.pacer", function()
       assert.is_true(blocked >= 2000 and blocked < 3000, "blocked " .. blocked)
     end)
 
-    it("slows down when a 429 comes while the bucket still had tokens", function()
+    -- A 429 while the bucket had tokens: the per-second limit, which no header shows. Sends
+    -- kept under the cap met it because they arrived closer together than they went (a slow
+    -- path): first they go one at a time at the cap's rate; a second such 429, for a send that
+    -- went so, says the limit is lower than the cap: then the cap comes down by 30 %.
+    it("sends one at a time after a 429 while the bucket still had tokens, then slows down",
+        function()
       exchange("read /clients#1", 200, limits(120, 110, 5))
       assert.equals(10, p:snapshot().cap)
       local hit = send("read /clients#1")
       p:observe(hit, 429, limits(120, 0, 1)) -- a per-second limit the headers do not show
       local snap = p:snapshot()
-      assert.equals(7, snap.cap)
+      assert.equals(10, snap.cap)
       assert.is_true(snap.buckets[120].tokens > 100, "the bucket is kept")
+      t = t + 3000 -- past the block; a burst's worth of time later, one goes at a time
+      local waits = {}
+      for i = 1, 3 do waits[i] = p:wait(p:ticket("read /clients#1")) end
+      assert.same({ 0, 100, 100 }, waits)
+      t = t + 100
+      p:observe(send("read /clients#1"), 429, limits(120, 0, 1))
+      assert.equals(7, p:snapshot().cap)
     end)
 
     it("trusts a 429 about a bucket it has never seen answer otherwise", function()
@@ -174,6 +190,8 @@ describe("a0lua.api.pacer", function()
 
     it("comes back to the full speed after 10 s without a 429", function()
       exchange("read /clients#1", 200, limits(120, 110, 5))
+      p:observe(send("read /clients#1"), 429, limits(120, 0, 1)) -- one at a time from now
+      t = t + 3000
       p:observe(send("read /clients#1"), 429, limits(120, 0, 1))
       assert.equals(7, p:snapshot().cap)
       t = t + 12000

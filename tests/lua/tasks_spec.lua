@@ -84,6 +84,39 @@ describe("a0lua.tasks", function()
       assert.is_true(turns < 1000, "the answer was starved for " .. turns .. " turns")
     end)
 
+    -- A turn of many tasks (a fleet's tenants computing their plans) must not hold back the
+    -- requests submitted at its start until its end: they would arrive together, faster than
+    -- the pacer sent them. The session is polled between two tasks once SEND_WITHIN_MS passed.
+    it("sends a request submitted early in a long turn before the turn ends", function()
+      local real_now, clock, events = tasks.now, 0, {}
+      local session = sched.session
+      sched.session = setmetatable({}, { __index = function(_, name)
+        return function(_, ...)
+          if name == "poll" then events[#events + 1] = "poll" end
+          return session[name](session, ...)
+        end
+      end })
+      tasks.now = function() return clock end
+      local answers = 0
+      finally(function() tasks.now = real_now; sched.session = session end)
+      for _ = 1, 2 do
+        sched:spawn(function()
+          if tasks.request{ url = lb.url .. "/status/204" } then answers = answers + 1 end
+        end)
+      end
+      for _ = 1, 3 do
+        sched:spawn(function()
+          events[#events + 1] = "busy"
+          clock = clock + 10 -- a task that computes for a while (SEND_WITHIN_MS is 5)
+        end)
+      end
+      sched:run()
+      assert.equals(2, answers)
+      -- the first request goes at once; the second, submitted in the same instant, with the
+      -- next poll, once the first busy task has taken its time; then nothing is left to send
+      assert.same({ "poll", "busy", "poll", "busy", "busy" }, { table.unpack(events, 1, 5) })
+    end)
+
     it("returns the response to a request made inside a task", function()
       local res, err
       sched:spawn(function()

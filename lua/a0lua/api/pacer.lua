@@ -51,10 +51,14 @@ each group draws from.
     120, Enterprise: 50/s for 1000) and no header says so: limit/12 per second (at least 1, at
     most 50), itself a token bucket (a burst of 80 % of a second's sends, then the cap's rate;
     booked as a slot per send, and checked again when the send goes, so that the slots that
-    fell due while the process was busy elsewhere do not all go out together),
-    lowered by 30 % when a 429 comes while the bucket still had plenty of tokens (a limit the
-    headers do not show), and raised again by 1/s every 2 s after 10 s without one. Sends for
-    an endpoint bucket smaller than the tenant's take the cap's next slot ahead of the sends
+    fell due while the process was busy elsewhere do not all go out together; the sends
+    still in flight hold room in that burst until answered, as the server counts a request
+    when it arrives and may not have counted them yet). When a 429 comes while the bucket
+    still had plenty of tokens (the per-second limit, which the headers do not show), the
+    sends go without a burst for 10 s (requests under the cap met it because they arrived
+    closer together than they went); when one more comes for a send that went so, the cap is
+    lowered by 30 % and raised again by 1/s every 2 s after 10 s without one. Sends for an
+    endpoint bucket smaller than the tenant's take the cap's next slot ahead of the sends
     booked for the tenant's bucket (those move back a slot each).
 Until the first answer arrives, one request goes at a time, so a run does not start with a burst
 into a bucket it knows nothing about; the same holds for each group until its first answer (it
@@ -103,9 +107,10 @@ function M.new(opts)
     random = check_fn(opts, "random") or math.random,
     max_rate = max_rate,
     models = {}, group_limit = {}, answered = {}, group_probe = {},
-    seen_any = false, probe = nil,
+    seen_any = false, probe = nil, in_flight = 0,
     skew = 0, slot_tokens = nil, slot_t = 0, slot_shift = 0, priority_next = -math.huge,
     adaptive = nil, last_surprise = -math.huge, last_raise = -math.huge,
+    spaced_until = -math.huge, last_cut = -math.huge,
   }, Pacer)
 end
 
@@ -188,9 +193,15 @@ end
 -- otherwise go out together, as many as the stall was long, into a per-second bucket that
 -- holds BURST of a second's sends plus a little. -> ms to wait (0: the send is charged, it goes)
 function Pacer:send_room(now, cap)
-  local size = math.max(1, math.floor(cap * M.BURST))
+  local size = now < self.spaced_until and 1 or math.max(1, math.floor(cap * M.BURST))
+  -- A send still in flight may not have been counted yet (it is counted when it arrives): the
+  -- server's bucket may refill meanwhile and count it later together with the sends that
+  -- follow. So the sends in flight hold room in the burst until they are answered; with answers
+  -- that come at once this changes nothing, with a slow path (a loaded process, a queue) the
+  -- bursts shrink by as much as is on the way.
+  local room = math.max(1, size - self.in_flight)
   local tokens = self.send_tokens or size
-  tokens = math.min(size, tokens + (now - (self.send_t or now)) * cap / 1000)
+  tokens = math.min(room, tokens + (now - (self.send_t or now)) * cap / 1000)
   self.send_t = now
   -- (the wait below refills exactly one token: rounding must not leave it a hair short, asked
   -- again for ever after waits too small to move the clock)
@@ -306,7 +317,7 @@ function Pacer:wait(ticket)
   if not self.seen_any then
     if self.probe and self.probe ~= ticket then return M.PROBE_POLL_MS, self.probe end
     self.probe = ticket
-    ticket.sent, ticket.sent_at = true, now
+    self:mark_sent(ticket, now)
     return 0
   end
   -- A group no answer has come for yet may draw from a bucket of its own (a small one): one
@@ -321,7 +332,7 @@ function Pacer:wait(ticket)
   if not m then
     local wait = self:wait_slot(ticket, now, false)
     if wait > 0 then return wait end
-    ticket.sent, ticket.sent_at = true, now
+    self:mark_sent(ticket, now)
     return 0
   end
   local tenant = ticket.tenant
@@ -337,11 +348,23 @@ function Pacer:wait(ticket)
   if wait > 0 then return wait end
   m.booked[ticket] = nil
   if tenant then tenant.booked[ticket] = nil end
-  ticket.sent, ticket.sent_at = true, now
+  self:mark_sent(ticket, now)
   return 0
 end
 
+-- The send goes: it is in flight until its answer (observe) or abandon.
+function Pacer:mark_sent(ticket, now)
+  ticket.sent, ticket.sent_at = true, now
+  self.in_flight = self.in_flight + 1
+end
+
+-- The send is over (answered or given up): no longer in flight.
+function Pacer:landed(ticket)
+  if ticket.sent and not ticket.done then self.in_flight = self.in_flight - 1 end
+end
+
 function Pacer:abandon(ticket)
+  self:landed(ticket)
   if self.probe == ticket then self.probe = nil end
   for _, field in ipairs({ "model", "tenant" }) do
     local m = ticket[field]
@@ -443,6 +466,7 @@ end
 -- An answer came for the ticket: the send is over, and whatever the answer says of the
 -- buckets, the first answer of its group included, is known from now on.
 function Pacer:settle(ticket)
+  self:landed(ticket)
   self.seen_any = true
   self.answered[ticket.group] = true
   if self.probe == ticket then self.probe = nil end
@@ -470,13 +494,17 @@ function Pacer:refused(ticket, m, headers, remaining, ep, now)
   local believed = m.tokens + m.outstanding
   local echo = (ticket.sent_at or now) <= self.last_surprise
   local surprise = not echo and m.observed and believed >= 1 + reserve(m) + M.SURPRISE_MARGIN
-    and now - self.last_surprise > M.RECOVER_AFTER_MS
-  if surprise then
-    -- The bucket had tokens: a limit no header shows (requests per second). Slow down and keep
-    -- the bucket as it was.
+  if surprise and now >= self.spaced_until and now - self.last_surprise > M.RECOVER_AFTER_MS then
+    -- The bucket had tokens: the per-second limit, which no header shows. The sends kept under
+    -- the cap, so they arrived closer together than they went (a slow path, a loaded process):
+    -- first they go one at a time, at the cap's rate, with no burst; keep the bucket.
+    self.spaced_until = now + M.RECOVER_AFTER_MS
+    self.last_surprise = now
+  elseif surprise and now < self.spaced_until and now - self.last_cut > M.RECOVER_AFTER_MS then
+    -- Again, for a send that went one at a time: a limit lower than the cap. Slow down.
     local cap = self:cap() or M.MAX_CAP
     self.adaptive = math.max(1, cap * 0.7)
-    self.last_surprise = now
+    self.last_surprise, self.last_cut = now, now
   elseif not echo then
     -- (an echo was sent before the last surprise was noticed: the same event, acted on already)
     m.tokens = (remaining or 0) - m.outstanding

@@ -154,11 +154,13 @@ local function dispatch(emu, req, entry, params, log)
   return status, value
 end
 
-local function handle_api(emu, req, log)
+-- arrived: the clock when the request was read, before any injected latency (the rate limits
+-- count it then, as Auth0 does)
+local function handle_api(emu, req, log, arrived)
   local grant, auth_status, auth_body = emu.auth:check(req)
   if not grant then return respond(auth_status, auth_body) end
   local entry, params = emu.router:match(req.method, req.raw_path:sub(#API_PREFIX + 1))
-  local ok_rl, headers, rl_body = emu.limiter:take(req.method, entry and entry.key)
+  local ok_rl, headers, rl_body = emu.limiter:take(req.method, entry and entry.key, arrived)
   if not ok_rl then return respond(429, rl_body, headers) end
   if not entry then return respond(404, not_found_route(), headers) end
   emu:run_timers()
@@ -214,7 +216,7 @@ function M.new(emu)
         res = respond(status, body)
       end
     else
-      res = handle_api(emu, req, log)
+      res = handle_api(emu, req, log, started)
     end
     log.status = res.status or 0
     if fault and fault.drop then

@@ -3,10 +3,15 @@ a0lua.emulator.ratelimit: the Management API's token buckets.
 
   local ratelimit = require("a0lua.emulator.ratelimit")
   local rl = ratelimit.new(plan, clock)     -- plan "none" | "free" | "enterprise"; clock() -> s
-  rl:take(method, template) -> ok, headers [, body]
+  rl:take(method, template [, at]) -> ok, headers [, body]
+    at       when the request arrived (clock seconds; default: now). Auth0 counts a request when
+             it arrives: a request read before a stall (the emulator's injected latency, or a
+             busy loop) and handled after it must not find the tokens of the stall's refill,
+             nor be counted together with the requests that arrived during it
     headers  { ["x-ratelimit-limit"] =, ["x-ratelimit-remaining"] =, ["x-ratelimit-reset"] = }
              (empty under "none")
     body     the 429 body when ok is false
+  rl:fill()                                 -- every bucket full again, as at the start
 
 One bucket for the tenant (PLANS: sustained rate, bucket size, and a second bucket that caps
 requests per second), plus the per-endpoint buckets of ENDPOINT_GROUPS, which a request must also
@@ -52,7 +57,10 @@ local function bucket(capacity, rate, now)
   return setmetatable({ capacity = capacity, rate = rate, tokens = capacity, at = now }, Bucket)
 end
 
+-- (a request that arrived before the last one counted refills nothing: the clock of a bucket
+-- never goes back, so requests handled out of their arrival order take no token twice)
 function Bucket:refill(now)
+  if now <= self.at then return end
   local t = self.tokens + (now - self.at) * self.rate
   self.tokens = t > self.capacity and self.capacity or t
   self.at = now
@@ -104,10 +112,17 @@ local function group_body(name)
   }
 end
 
--- template: the route's template with its placeholders written "{}".
-function Limiter:take(method, template)
-  if not self.global then return true, {} end
+function Limiter:fill()
+  if not self.global then return end
   local now = self.clock()
+  for _, b in ipairs({ self.global, self.second }) do b.tokens, b.at = b.capacity, now end
+  self.groups = {} -- (an endpoint bucket is made full when its first request comes)
+end
+
+-- template: the route's template with its placeholders written "{}".
+function Limiter:take(method, template, at)
+  if not self.global then return true, {} end
+  local now = at or self.clock()
   local g, s = self.global, self.second
   g:refill(now)
   s:refill(now)

@@ -35,7 +35,8 @@ and a token is only valid at the tenant that issued it.
 /__emulator/* at a tenant's host are that tenant's admin endpoints (a0lua.emulator.admin), plus
 DELETE /__emulator/tenant (free its state -> 204); POST /__emulator/shutdown stops the whole
 process. The bare address (127.0.0.1, localhost or [::1] with the port) serves only
-GET /__emulator/fleet (the counters) and POST /__emulator/shutdown; any other request there, and
+GET /__emulator/fleet (the counters), POST /__emulator/fleet/refill (every tenant's rate-limit
+buckets full again -> 204) and POST /__emulator/shutdown; any other request there, and
 any request for a host that is no tenant, gets 404 with errorCode "unknown_tenant" naming the
 hosts to use. A request with an Origin header that is not http:// and the host it was sent to
 gets 403 "forbidden_origin" from the admin endpoints (web pages are kept out; this is no
@@ -246,6 +247,9 @@ function Fleet:handle_bare(req, host)
   if refused then return refused end
   if req.method == "GET" and path == "/__emulator/fleet" then
     return reply(200, self:counters())
+  elseif req.method == "POST" and path == "/__emulator/fleet/refill" then
+    for _, emu in pairs(self.live) do emu.limiter:fill() end
+    return reply(204)
   elseif req.method == "POST" and path == "/__emulator/shutdown" then
     return self:shutdown()
   end
