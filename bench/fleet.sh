@@ -13,9 +13,7 @@
 #                 fleet file), then each re-imported alone; the slowest of them is the reference
 # Every timed step starts from the same rate-limit state: full buckets. A fresh emulator's tenants
 # have them; before a step that follows another on the same tenants (every re-import), the
-# script fills them again (POST /__emulator/fleet/refill); an emulator without that call is
-# waited for until the plan's buckets, emptied, would be full again (bench/fleet_refill.lua
-# reads that time from the emulator's own limits: 60 s for free and enterprise, 0 for none).
+# script fills them again with the emulator's POST /__emulator/fleet/refill (docs/emulator.md).
 # Each run is timed (wall clock) under /usr/bin/time (the peak RSS and CPU seconds of each a0lua
 # process; for the shards the sums, as they run at once); the emulator's GET /__emulator/fleet
 # before and after gives the requests and 429s, /proc its CPU seconds. bench/fleet_report.lua prints
@@ -132,10 +130,10 @@ record() {
     rss="$rss${rss:+,}$kb"
     cpu="$cpu${cpu:+,}$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
   done
-  printf '{"limits":"%s","mode":"%s","step":"%s","tenants":%s,"wall_ns":%s,"before":"%s","after":"%s","status":%s,"rss_kb":[%s],"cpu_s":[%s],"emulator_cpu_s":%s,"refill_s":%s}\n' \
+  printf '{"limits":"%s","mode":"%s","step":"%s","tenants":%s,"wall_ns":%s,"before":"%s","after":"%s","status":%s,"rss_kb":[%s],"cpu_s":[%s],"emulator_cpu_s":%s}\n' \
     "$limits" "$mode" "$step" "$count" "$((t1 - t0))" "$before" "$after" "$status" \
     "$rss" "$cpu" "$(awk -v a="$emu_cpu0" -v b="$(emulator_cpu)" 'BEGIN { print b - a }')" \
-    "$refill_s" >>"$runs"
+    >>"$runs"
   echo "bench-fleet: $limits $mode $step: $(((t1 - t0) / 1000000)) ms, status $status" >&2
 }
 
@@ -147,27 +145,22 @@ timed() {
     >"$log.out" 2>"$log.err"
 }
 
-# wait_refill SINCE_NS: makes the rate-limit buckets of every tenant full again (the state of a
+# refill SINCE_NS: makes the rate-limit buckets of every tenant full again (the state of a
 # tenant's first request) when a step ran on them since the emulator started (SINCE_NS not
-# empty): POST /__emulator/fleet/refill, instead of waiting refill_s seconds for them to refill.
-# If the emulator does not answer it, waits as before: refill_s seconds after SINCE_NS.
-wait_refill() {
+# empty), with the emulator's POST /__emulator/fleet/refill.
+refill() {
   [ -n "$1" ] || return 0
   local status
   status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 60 -X POST \
     "http://127.0.0.1:$port/__emulator/fleet/refill")
-  [ "$status" = 204 ] && return 0
-  local left_ms=$((($1 + refill_s * 1000000000 - $(now_ns)) / 1000000))
-  [ "$left_ms" -gt 0 ] || return 0
-  echo "bench-fleet: waiting $((left_ms / 1000)) s for the rate-limit buckets to refill" >&2
-  sleep "$(awk -v ms="$left_ms" 'BEGIN { printf "%.3f", ms / 1000 }')"
+  [ "$status" = 204 ] || die "POST /__emulator/fleet/refill answered '$status', not 204"
 }
 
 # fleet_step LIMITS MODE STEP TENANTS LOG FLEET_FILE SINCE_NS: one `a0lua run fleet`, timed and
-# counted, after wait_refill SINCE_NS; sets step_end (ns).
+# counted, after refill SINCE_NS; sets step_end (ns).
 fleet_step() {
   local before after t0 t1 status cpu0
-  wait_refill "$7"
+  refill "$7"
   before=$(counters)
   cpu0=$(emulator_cpu)
   t0=$(now_ns)
@@ -192,7 +185,7 @@ sharded() { # LIMITS
   local step t0 t1 before after status k pids logs cpu0 since=""
   start_emulator "$tenants" "$1"
   for step in import reimport; do
-    wait_refill "$since"
+    refill "$since"
     before=$(counters)
     cpu0=$(emulator_cpu)
     t0=$(now_ns)
@@ -219,8 +212,7 @@ sharded() { # LIMITS
   done
 }
 
-# Every tenant's import, then every tenant's re-import: each tenant's buckets refill during the
-# others' steps, so the waits add up to about one refill, not one a tenant.
+# Every tenant's import, then every tenant's re-import, each after a refill of the buckets.
 single() { # LIMITS
   local k step one ends=()
   start_emulator "$singles" "$1"
@@ -243,8 +235,6 @@ for limits in $limits_list; do
     free | enterprise | none) ;;
     *) die "BENCH_FLEET_LIMITS: '$limits' is not free, enterprise or none" ;;
   esac
-  refill_s=$("$a0lua" run "$root/bench/fleet_refill.lua" "$limits") ||
-    die "cannot read the refill time of '$limits'"
   single "$limits"
   one_process "$limits"
   [ "$shards" -gt 0 ] && sharded "$limits"

@@ -10,8 +10,7 @@ bench/fleet_report.lua: the table of the fleet benchmark (bench/fleet.sh), and i
 RUNS_JSONL has one line per run: {limits, mode = "one" | "shards" | "single", step = "import" |
 "reimport", tenants, wall_ns, before, after ("REQUESTS,429S" of the emulator around the run),
 status (the exit status; 0 is success), rss_kb = [the peak RSS of each a0lua process], cpu_s =
-[the CPU seconds of each], emulator_cpu_s = the emulator's CPU seconds during the run,
-refill_s = the wait that gave the step full rate-limit buckets (bench/fleet_refill.lua)}.
+[the CPU seconds of each], emulator_cpu_s = the emulator's CPU seconds during the run}.
 
 Per plan of limits and step, three rows: the whole fleet in one process, the fleet as shards
 (processes at once), and the slowest of the tenants run alone. Each gives the wall time, its
@@ -88,7 +87,7 @@ local function row_of(run, label, cores)
     cpu_floor_s = floor_s, cpu_bound = bound,
     vs_cpu_floor = floor_s and floor_s > 0 and seconds / floor_s or nil,
     requests = requests, requests_per_tenant = requests and requests / tenants,
-    rate_limited = l0 and l1 and (l1 - l0) or nil, refill_s = run.refill_s,
+    rate_limited = l0 and l1 and (l1 - l0) or nil,
   }
 end
 
@@ -149,30 +148,16 @@ local function floor_cell(r)
   return ("%s (%s)"):format(fmt_s(r.cpu_floor_s), r.cpu_bound)
 end
 
--- "free 60 s, enterprise 60 s": each plan's wait for full buckets, in the order of the rows.
-local function refills(rows)
-  local seen, parts = {}, {}
-  for _, r in ipairs(rows) do
-    if r.refill_s and not seen[r.limits] then
-      seen[r.limits] = true
-      parts[#parts + 1] = ("%s %s s"):format(r.limits, per_tenant(r.refill_s))
-    end
-  end
-  return table.concat(parts, ", ")
-end
-
-local function header(rows, opts)
-  local refill = refills(rows)
+local function header(opts)
   return ("Fleet benchmark, %s: %s resources per tenant, `a0lua emulate --tenants N --latency %s`"
-    .. "%s\n\n"):format(opts.date or "", opts.size or "?", opts.latency or "?",
-      refill ~= "" and ("; every step starts with full rate-limit buckets (at least the "
-        .. "plan's refill time after the step before on the same tenants: " .. refill .. ")")
-        or "")
+    .. "; every step starts with full rate-limit buckets (POST /__emulator/fleet/refill before "
+    .. "each step on tenants an earlier step used)\n\n"):format(opts.date or "", opts.size or "?",
+      opts.latency or "?")
 end
 
 function M.render(rows, opts)
   local out = {
-    header(rows, opts),
+    header(opts),
     "| limits | step | run | wall | ratio to the slowest single tenant | peak RSS | per tenant "
       .. "| CPU a0lua / emulator | CPU floor | wall / CPU floor | requests | requests per tenant "
       .. "| 429s |\n",
