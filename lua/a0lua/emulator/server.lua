@@ -694,6 +694,8 @@ local function add_ready(self, ready, sockets, what)
   end
 end
 
+local function by_id(a, b) return a.id < b.id end
+
 --- srv:step([timeout]): one turn of the loop.
 function Server:step(timeout)
   if not self.sock then error("server: closed", 2) end
@@ -717,7 +719,7 @@ function Server:step(timeout)
       end
     end
   end
-  table.sort(ready, function(a, b) return a.id < b.id end)
+  table.sort(ready, by_id)
   for _, conn in ipairs(ready) do
     if self.conns[conn] then resume(self, conn) end
   end
