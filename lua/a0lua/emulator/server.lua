@@ -568,7 +568,7 @@ function M.new(opts)
   local log = opts.log or function(msg) io.stderr:write(msg, "\n") end
   local srv = setmetatable({
     opts = o, handler = opts.handler, log = log, host = host, sock = sock,
-    conns = {}, by_sock = {}, nconns = 0, next_id = 0, stopped = false,
+    conns = {}, nconns = 0, next_id = 0, stopped = false,
     fds = {}, events = {}, owners = {}, polled = {}, sleepers = {}, turn = 0,
     fd = math.tointeger(sock:getfd()),
   }, Server)
@@ -604,7 +604,6 @@ end
 local function drop(self, conn)
   if self.conns[conn] then
     self.conns[conn] = nil
-    self.by_sock[conn.sock] = nil
     self.nconns = self.nconns - 1
     conn.sock:close()
   end
@@ -638,7 +637,6 @@ local function accept(self)
     conn.co = coroutine.create(serve)
     serving[conn.co] = conn
     self.conns[conn] = true
-    self.by_sock[sock] = conn
     self.nconns = self.nconns + 1
     local c = self.counters
     c.connections = c.connections + 1
