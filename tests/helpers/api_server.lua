@@ -11,6 +11,8 @@ local M = {}
 if arg and arg[0] and arg[0]:match("api_server%.lua$") then
   local root = arg[0]:match("^(.-)tests/helpers/[^/]*$") or ""
   package.path = root .. "lua/?.lua;" .. root .. "tests/?.lua;" .. package.path
+  -- The server waits on its sockets with a0lua.core.poll, built into build/lib.
+  package.cpath = root .. "build/lib/?.so;" .. package.cpath
   local server = require("a0lua.emulator.server")
   local socket = require("socket")
   local json = require("helpers.loopback_json")

@@ -26,6 +26,8 @@
 --   /shutdown        answers, then the process exits
 local root = (arg and arg[0] or ""):match("^(.-)tests/helpers/[^/]*$") or ""
 package.path = root .. "lua/?.lua;" .. root .. "tests/?.lua;" .. package.path
+-- The server waits on its sockets with a0lua.core.poll, built into build/lib.
+package.cpath = root .. "build/lib/?.so;" .. package.cpath
 
 local server = require("a0lua.emulator.server")
 local socket = require("socket")

@@ -47,9 +47,12 @@ Content-Length is always computed by the server; HEAD, 1xx, 204 and 304 answers 
 Requests: Content-Length and chunked bodies, "Expect: 100-continue", keep-alive (HTTP/1.1 by
 default, HTTP/1.0 with "Connection: keep-alive"), pipelined requests answered in order. A
 connection is served by one coroutine; a handler may call server.sleep (never from a nested
-coroutine of its own). Clock: socket.gettime() (wall clock).
+coroutine of its own). Clock: socket.gettime() (wall clock). The sockets are LuaSocket's; a turn
+of the loop waits on their descriptors with a0lua.core.poll (one poll(2) over an array of
+integers) rather than socket.select, which calls every socket's getfd method on each turn.
 ]]
 local errors = require("a0lua.errors")
+local poll = require("a0lua.core.poll")
 local socket = require("socket")
 
 local M = {}
@@ -565,8 +568,9 @@ function M.new(opts)
   local log = opts.log or function(msg) io.stderr:write(msg, "\n") end
   local srv = setmetatable({
     opts = o, handler = opts.handler, log = log, host = host, sock = sock,
-    conns = {}, by_sock = {}, nconns = 0, next_id = 0, stopped = false,
-    recvt = {}, sendt = {}, sleepers = {},
+    conns = {}, nconns = 0, next_id = 0, stopped = false,
+    fds = {}, events = {}, owners = {}, polled = {}, sleepers = {}, turn = 0,
+    fd = math.tointeger(sock:getfd()),
   }, Server)
   srv:reset_stats()
   return srv
@@ -600,7 +604,6 @@ end
 local function drop(self, conn)
   if self.conns[conn] then
     self.conns[conn] = nil
-    self.by_sock[conn.sock] = nil
     self.nconns = self.nconns - 1
     conn.sock:close()
   end
@@ -628,12 +631,12 @@ local function accept(self)
     sock:setoption("tcp-nodelay", true)
     local ip, port = sock:getpeername()
     self.next_id = self.next_id + 1
-    local conn = { sock = sock, buf = "", pos = 1, id = self.next_id, server = self,
+    local conn = { sock = sock, fd = math.tointeger(sock:getfd()), buf = "", pos = 1,
+                   id = self.next_id, server = self,
                    remote = tostring(ip) .. ":" .. tostring(port) }
     conn.co = coroutine.create(serve)
     serving[conn.co] = conn
     self.conns[conn] = true
-    self.by_sock[sock] = conn
     self.nconns = self.nconns + 1
     local c = self.counters
     c.connections = c.connections + 1
@@ -648,29 +651,31 @@ local function truncate(t, n)
   return t
 end
 
--- What the next select waits for: the sockets of the connections waiting to read (and the
+-- Adds a descriptor to the next poll: fds[n], what it waits for, and whose it is (false: the
+-- listening socket).
+local function watch(self, n, fd, event, owner)
+  self.fds[n], self.events[n], self.owners[n] = fd, event, owner
+  return n
+end
+
+-- What the next poll waits for: the descriptors of the connections waiting to read (and of the
 -- listening socket while there is room) and to write, the connections sleeping, the time left
 -- until the soonest deadline of any connection (or timeout), and the soonest deadline of those
--- waiting for their socket (past it, a silent one is dropped). The three arrays are the
--- server's own, filled again each turn rather than grown anew from empty.
+-- waiting for their socket (past it, a silent one is dropped). The arrays are the server's own,
+-- filled again each turn rather than grown anew from empty.
 local function waits(self, timeout, now)
-  local recvt, sendt, sleepers = self.recvt, self.sendt, self.sleepers
-  local nr, ns, nz = 0, 0, 0
-  if self.nconns < self.opts.max_connections then
-    nr = 1
-    recvt[1] = self.sock
-  end
+  local sleepers = self.sleepers
+  local n, nz = 0, 0
+  if self.nconns < self.opts.max_connections then n = watch(self, 1, self.fd, poll.READ, false) end
   local soonest = timeout
   if soonest and soonest < 0 then soonest = nil end
   local io_deadline = math.huge
   for conn in pairs(self.conns) do
     local what, deadline = conn.wait, conn.deadline
     if what == READ then
-      nr = nr + 1
-      recvt[nr] = conn.sock
+      n = watch(self, n + 1, conn.fd, poll.READ, conn)
     elseif what == WRITE then
-      ns = ns + 1
-      sendt[ns] = conn.sock
+      n = watch(self, n + 1, conn.fd, poll.WRITE, conn)
     elseif what == SLEEP then
       nz = nz + 1
       sleepers[nz] = conn
@@ -682,42 +687,62 @@ local function waits(self, timeout, now)
     end
   end
   if soonest and soonest < 0 then soonest = 0 end
-  return truncate(recvt, nr), truncate(sendt, ns), truncate(sleepers, nz), soonest, io_deadline
+  truncate(self.owners, n)
+  return n, truncate(sleepers, nz), soonest, io_deadline
 end
 
--- The connections whose socket select found ready for what they wait for, appended to ready.
-local function add_ready(self, ready, sockets, what)
-  local by_sock = self.by_sock
-  for i = 1, #sockets do
-    local conn = by_sock[sockets[i]]
-    if conn and conn.wait == what then ready[#ready + 1] = conn end
+local function by_id(a, b) return a.id < b.id end
+
+-- Waits for the n descriptors waits() chose. Returns whether the listening socket has a
+-- connection to accept, and appends to ready the connections whose socket is ready; each of
+-- those is stamped with the turn, so that the silent ones can be told from them.
+local function poll_ready(self, n, soonest, ready)
+  local count = poll.wait(self.fds, self.events, n, soonest, self.polled) or 0
+  local owners, polled, turn = self.owners, self.polled, self.turn
+  local listening = false
+  for i = 1, count do
+    local conn = owners[polled[i]]
+    if conn == false then
+      listening = true
+    else
+      conn.ready_turn = turn
+      ready[#ready + 1] = conn
+    end
   end
+  return listening
 end
 
 --- srv:step([timeout]): one turn of the loop.
 function Server:step(timeout)
   if not self.sock then error("server: closed", 2) end
-  local recvt, sendt, sleepers, soonest, io_deadline = waits(self, timeout, socket.gettime())
-  local readable, writable = socket.select(recvt, sendt, soonest)
-  local now = socket.gettime()
-  if readable[self.sock] then accept(self) end
+  self.turn = self.turn + 1
+  local n, sleepers, soonest, io_deadline = waits(self, timeout, socket.gettime())
   local ready = {}
-  for _, conn in ipairs(sleepers) do
-    if now >= conn.deadline then ready[#ready + 1] = conn end
+  for _, conn in ipairs(sleepers) do ready[#ready + 1] = conn end
+  local nsleepers = #ready
+  local listening = poll_ready(self, n, soonest, ready)
+  local now = socket.gettime()
+  if listening then accept(self) end
+  -- Sleepers whose time has not come stay asleep.
+  local j = 0
+  for i = 1, #ready do
+    local conn = ready[i]
+    if i > nsleepers or now >= conn.deadline then
+      j = j + 1
+      ready[j] = conn
+    end
   end
-  add_ready(self, ready, readable, READ)
-  add_ready(self, ready, writable, WRITE)
+  truncate(ready, j)
   if now >= io_deadline then
     -- Silent for too long (idle keep-alive or a stalled request): the ones not ready now go.
     for conn in pairs(self.conns) do
       if conn.deadline and now >= conn.deadline and conn.wait ~= SLEEP
-          and not (conn.wait == READ and readable[conn.sock])
-          and not (conn.wait == WRITE and writable[conn.sock]) then
+          and conn.ready_turn ~= self.turn then
         drop(self, conn)
       end
     end
   end
-  table.sort(ready, function(a, b) return a.id < b.id end)
+  table.sort(ready, by_id)
   for _, conn in ipairs(ready) do
     if self.conns[conn] then resume(self, conn) end
   end
