@@ -98,8 +98,10 @@ typedef struct {
   size_t len, cap;
 } buffer;
 
-/* A resolve entry "NAME:PORT:127.0.0.1" for a name under .localhost (at most 253 bytes). */
-#define PIN_MAX (253 + sizeof ":65535:127.0.0.1")
+/* A resolve entry "NAME:PORT:127.0.0.1" for a name under .localhost, which submit refuses past
+ * NAME_MAX_LEN bytes (a DNS name's most). */
+#define NAME_MAX_LEN 253
+#define PIN_MAX (NAME_MAX_LEN + sizeof ":65535:127.0.0.1")
 
 typedef struct request {
   struct request *prev, *next;
@@ -198,7 +200,7 @@ static int is_field_value(const char *s, size_t n) {
 static int is_localhost_subdomain(const char *host, size_t n) {
   static const char SUFFIX[] = ".localhost";
   size_t k = sizeof SUFFIX - 1;
-  if (n <= k || n > 253 || strncasecmp(host + n - k, SUFFIX, k) != 0) return 0;
+  if (n <= k || strncasecmp(host + n - k, SUFFIX, k) != 0) return 0;
   size_t label = 0;
   for (size_t i = 0; i < n - k; i++) {
     unsigned char c = (unsigned char)host[i];
@@ -564,9 +566,10 @@ static int check_url(lua_State *L, const char *url, int *https, char pin[PIN_MAX
     if (http || *https) uc = curl_url_get(u, CURLUPART_HOST, &host, 0);
   }
   if (uc == CURLUE_OK && host) loopback = is_loopback_host(host);
-  if (loopback == LOOPBACK_NAMED) {
+  /* A longer name is no DNS name; refused rather than let go unpinned. */
+  int too_long = loopback == LOOPBACK_NAMED && strlen(host) > NAME_MAX_LEN;
+  if (loopback == LOOPBACK_NAMED && !too_long) {
     uc = curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
-    /* is_localhost_subdomain bounds the name to 253 bytes, so the entry always fits. */
     if (uc == CURLUE_OK) snprintf(pin, PIN_MAX, "%s:%s:127.0.0.1", host, port);
   }
   curl_free(scheme);
@@ -577,6 +580,7 @@ static int check_url(lua_State *L, const char *url, int *https, char pin[PIN_MAX
   if (uc == CURLUE_NO_HOST && !http && !*https) uc = CURLUE_OK;
   if (uc != CURLUE_OK) luaL_error(L, "session:submit: invalid url (%s)", curl_url_strerror(uc));
   if (!http && !*https) luaL_error(L, "session:submit: url must be http:// or https://");
+  if (too_long) luaL_error(L, "session:submit: host name longer than %d bytes", NAME_MAX_LEN);
   return loopback;
 }
 

@@ -161,6 +161,16 @@ describe("a0lua.core.http", function()
       assert.equals("http_network", other.err.code) -- the (dead) proxy is used for other names
     end)
 
+    it("refuses a name longer than a DNS name may be, rather than send it unpinned", function()
+      local name = ("a"):rep(60):rep(5, ".") .. ".localhost" -- 314 bytes
+      assert.has_error(function()
+        session:submit{ url = ("http://%s:%d/echo"):format(name, lb.port) }
+      end, "session:submit: host name longer than 253 bytes")
+      local c = fetch(session, { url = ("http://%s.localhost:%d/echo"):format(("a"):rep(60)
+        :rep(4, "."):sub(1, 243), lb.port) }) -- 253 bytes
+      assert.equals(200, c.status)
+    end)
+
     -- Each name is a host of its own, as tenants on different machines: with one connection
     -- per host, two names used in turn keep one connection each instead of taking it from
     -- each other (as when all of them counted as the one host 127.0.0.1).
