@@ -11,13 +11,13 @@
  *       user_agent         string   default "a0lua/<version>", or "a0lua" without a version
  *       version            string   the program version put in the default user agent
  *       max_connections    integer  connections per host, default 50 (more requests queue)
- *       max_total_connections integer  connections open at once over all hosts, default 256
+ *       max_total_connections integer  connections open at once over all hosts, default 128
  *                                   (CURLMOPT_MAX_TOTAL_CONNECTIONS): a request past it closes
  *                                   the session's oldest idle connection, or waits for one. A
- *                                   fleet holds one host per tenant; 256 covers a default fleet
- *                                   (16 tenants, up to 10 requests in flight each) and stays
- *                                   under the 512 of `a0lua emulate`, which never closes a
- *                                   connection to make room (docs/architecture.md)
+ *                                   fleet holds one host per tenant; 128 covers a default fleet
+ *                                   (16 tenants, 8 requests in flight each), and four processes
+ *                                   (shards) stay within the 512 of `a0lua emulate`, which never
+ *                                   closes a connection to make room (docs/architecture.md)
  *       max_cached_connections integer  connections kept open after use (CURLMOPT_MAXCONNECTS),
  *                                   default max_total_connections; past it libcurl closes its
  *                                   own oldest idle connection
@@ -90,7 +90,7 @@
 #define SESSION_MT "a0lua.http.session"
 #define SPARE_MAX 64
 #define DEFAULT_MAX_CONNECTIONS 50
-#define DEFAULT_MAX_TOTAL_CONNECTIONS 256
+#define DEFAULT_MAX_TOTAL_CONNECTIONS 128
 #define POLL_SLICE_MS 1000
 
 typedef struct {
