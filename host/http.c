@@ -11,6 +11,16 @@
  *       user_agent         string   default "a0lua/<version>", or "a0lua" without a version
  *       version            string   the program version put in the default user agent
  *       max_connections    integer  connections per host, default 50 (more requests queue)
+ *       max_total_connections integer  connections open at once over all hosts, default 128
+ *                                   (CURLMOPT_MAX_TOTAL_CONNECTIONS): a request past it closes
+ *                                   the session's oldest idle connection, or waits for one. A
+ *                                   fleet holds one host per tenant; 128 covers a default fleet
+ *                                   (16 tenants, 8 requests in flight each), and four processes
+ *                                   (shards) stay within the 512 of `a0lua emulate`, which never
+ *                                   closes a connection to make room (docs/architecture.md)
+ *       max_cached_connections integer  connections kept open after use (CURLMOPT_MAXCONNECTS),
+ *                                   default max_total_connections; past it libcurl closes its
+ *                                   own oldest idle connection
  *       connect_timeout_ms integer  default 0: libcurl's own (300 s)
  *       timeout_ms         integer  default whole-request timeout, 0 (default) = none
  *       insecure_loopback  boolean  skip TLS verification, but ONLY for URLs whose host is an
@@ -80,12 +90,18 @@
 #define SESSION_MT "a0lua.http.session"
 #define SPARE_MAX 64
 #define DEFAULT_MAX_CONNECTIONS 50
+#define DEFAULT_MAX_TOTAL_CONNECTIONS 128
 #define POLL_SLICE_MS 1000
 
 typedef struct {
   char *data;
   size_t len, cap;
 } buffer;
+
+/* A resolve entry "NAME:PORT:127.0.0.1" for a name under .localhost, which submit refuses past
+ * NAME_MAX_LEN bytes (a DNS name's most). */
+#define NAME_MAX_LEN 253
+#define PIN_MAX (NAME_MAX_LEN + sizeof ":65535:127.0.0.1")
 
 typedef struct request {
   struct request *prev, *next;
@@ -99,6 +115,8 @@ typedef struct request {
   long status;
   CURLcode result;
   char errbuf[CURL_ERROR_SIZE];
+  char pin[PIN_MAX];            /* a .localhost name's resolve entry, see PIN_MAX */
+  struct curl_slist pin_entry;  /* pin, then the session's resolve list */
 } request;
 
 typedef struct {
@@ -112,7 +130,8 @@ typedef struct {
   lua_Integer next_id;
   char *ca_file, *proxy, *user_agent;
   struct curl_slist *resolve;
-  long connect_timeout_ms, timeout_ms, max_connections;
+  long connect_timeout_ms, timeout_ms, max_connections, max_total_connections;
+  long max_cached_connections;
   int has_proxy, insecure_loopback, closed;
 } session;
 
@@ -218,14 +237,15 @@ static int is_loopback_host(const char *host) {
   return NOT_LOOPBACK;
 }
 
-/* Where a request to a name under .localhost connects: 127.0.0.1, the URL's port
- * (CURLOPT_CONNECT_TO "HOST:PORT:TO-HOST:TO-PORT", empty parts meaning any / the same). libcurl
- * 7.85 and later resolve these names to the loopback without DNS themselves; older ones ask the
- * resolver, and a `resolve` entry would win over both. Pinning here keeps a token for such a
- * host on this machine whatever the libcurl, the DNS or the session's options. libcurl only
- * reads the list. */
-static char CONNECT_LOOPBACK_ENTRY[] = "::127.0.0.1:";
-static struct curl_slist CONNECT_LOOPBACK = { CONNECT_LOOPBACK_ENTRY, NULL };
+/* A name under .localhost is pinned to 127.0.0.1 by a resolve entry of the request's own,
+ * "NAME:PORT:127.0.0.1", put in front of the session's list (which may not name such hosts).
+ * libcurl 7.85 and later resolve these names to the loopback without DNS themselves; older ones
+ * ask the resolver. Pinning here keeps a token for such a host on this machine whatever the
+ * libcurl, the DNS or the session's options. A resolve entry, unlike CURLOPT_CONNECT_TO, keeps
+ * the name as the connection's host: each name has its own connections and its own
+ * max_connections, as tenants on different machines would, instead of all of them sharing (and
+ * closing each other's) connections to 127.0.0.1 (`a0lua emulate --tenants`). The entry is
+ * request.pin (PIN_MAX). */
 
 /* ---- libcurl callbacks: append only ----------------------------------------------------- */
 
@@ -374,8 +394,9 @@ static long opt_ms(lua_State *L, int idx, const char *name, long dflt, long min)
 }
 
 static const char *const SESSION_OPTIONS[] = {
-  "ca_file", "proxy", "user_agent", "version", "max_connections", "connect_timeout_ms",
-  "timeout_ms", "insecure_loopback", "resolve", NULL
+  "ca_file", "proxy", "user_agent", "version", "max_connections", "max_total_connections",
+  "max_cached_connections", "connect_timeout_ms", "timeout_ms", "insecure_loopback", "resolve",
+  NULL
 };
 
 static void check_option_names(lua_State *L, int idx) {
@@ -437,6 +458,7 @@ static int http_session(lua_State *L) {
   memset(s, 0, sizeof *s);
   luaL_setmetatable(L, SESSION_MT);
   s->max_connections = DEFAULT_MAX_CONNECTIONS;
+  s->max_total_connections = DEFAULT_MAX_TOTAL_CONNECTIONS;
   s->next_id = 1;
   if (has_opts) {
     check_option_names(L, 1);
@@ -444,6 +466,9 @@ static int http_session(lua_State *L) {
     opt_string(L, 1, "proxy", &s->proxy, &s->has_proxy);
     opt_string(L, 1, "user_agent", &s->user_agent, NULL);
     s->max_connections = opt_ms(L, 1, "max_connections", DEFAULT_MAX_CONNECTIONS, 1);
+    s->max_total_connections =
+      opt_ms(L, 1, "max_total_connections", DEFAULT_MAX_TOTAL_CONNECTIONS, 1);
+    s->max_cached_connections = opt_ms(L, 1, "max_cached_connections", 0, 1);
     s->connect_timeout_ms = opt_ms(L, 1, "connect_timeout_ms", 0, 0);
     s->timeout_ms = opt_ms(L, 1, "timeout_ms", 0, 0);
     int t = lua_getfield(L, 1, "insecure_loopback");
@@ -475,6 +500,9 @@ static int http_session(lua_State *L) {
   s->multi = curl_multi_init();
   if (!s->multi) luaL_error(L, "http.session: curl_multi_init failed");
   curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS, s->max_connections);
+  curl_multi_setopt(s->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, s->max_total_connections);
+  curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS, s->max_cached_connections
+                    ? s->max_cached_connections : s->max_total_connections);
   curl_multi_setopt(s->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
   return 1;
 }
@@ -525,10 +553,10 @@ static void build_headers(lua_State *L, request *r, int *has_ctype, int *has_exp
 
 /* Parses and checks the URL: raises unless it is http(s); returns whether its host is loopback
  * (is_loopback_host's answer). */
-static int check_url(lua_State *L, const char *url, int *https) {
+static int check_url(lua_State *L, const char *url, int *https, char pin[PIN_MAX]) {
   CURLU *u = curl_url();
   if (!u) luaL_error(L, "session:submit: out of memory");
-  char *scheme = NULL, *host = NULL;
+  char *scheme = NULL, *host = NULL, *port = NULL;
   int http = 0, loopback = 0;
   CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, 0);
   if (uc == CURLUE_OK) uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
@@ -538,13 +566,21 @@ static int check_url(lua_State *L, const char *url, int *https) {
     if (http || *https) uc = curl_url_get(u, CURLUPART_HOST, &host, 0);
   }
   if (uc == CURLUE_OK && host) loopback = is_loopback_host(host);
+  /* A longer name is no DNS name; refused rather than let go unpinned. */
+  int too_long = loopback == LOOPBACK_NAMED && strlen(host) > NAME_MAX_LEN;
+  if (loopback == LOOPBACK_NAMED && !too_long) {
+    uc = curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
+    if (uc == CURLUE_OK) snprintf(pin, PIN_MAX, "%s:%s:127.0.0.1", host, port);
+  }
   curl_free(scheme);
   curl_free(host);
+  curl_free(port);
   curl_url_cleanup(u);
   /* "file:///x" has no host: the scheme is the better complaint, so it comes first. */
   if (uc == CURLUE_NO_HOST && !http && !*https) uc = CURLUE_OK;
   if (uc != CURLUE_OK) luaL_error(L, "session:submit: invalid url (%s)", curl_url_strerror(uc));
   if (!http && !*https) luaL_error(L, "session:submit: url must be http:// or https://");
+  if (too_long) luaL_error(L, "session:submit: host name longer than %d bytes", NAME_MAX_LEN);
   return loopback;
 }
 
@@ -559,7 +595,8 @@ static int http_session_submit(lua_State *L) {
   const char *url = lua_tolstring(L, -1, &url_len);
   if (strlen(url) != url_len) luaL_error(L, "session:submit: url contains a NUL byte");
   int https = 0;
-  int loopback = check_url(L, url, &https);
+  char pin[PIN_MAX] = "";
+  int loopback = check_url(L, url, &https, pin);
 
   const char *method = "GET";
   int t = lua_getfield(L, 2, "method");
@@ -639,9 +676,15 @@ static int http_session_submit(lua_State *L) {
   if (s->connect_timeout_ms) SETOPT(CURLOPT_CONNECTTIMEOUT_MS, s->connect_timeout_ms);
   if (timeout_ms) SETOPT(CURLOPT_TIMEOUT_MS, timeout_ms);
   if (s->ca_file) SETOPT(CURLOPT_CAINFO, s->ca_file);
-  if (s->resolve) SETOPT(CURLOPT_RESOLVE, s->resolve);
+  if (loopback == LOOPBACK_NAMED) {
+    memcpy(r->pin, pin, sizeof r->pin);
+    r->pin_entry.data = r->pin;
+    r->pin_entry.next = s->resolve;
+    SETOPT(CURLOPT_RESOLVE, &r->pin_entry);
+  } else if (s->resolve) {
+    SETOPT(CURLOPT_RESOLVE, s->resolve);
+  }
   if (loopback) SETOPT(CURLOPT_NOPROXY, "*");
-  if (loopback == LOOPBACK_NAMED) SETOPT(CURLOPT_CONNECT_TO, &CONNECT_LOOPBACK);
   else if (s->has_proxy) SETOPT(CURLOPT_PROXY, s->proxy);
   int verify = !(loopback && s->insecure_loopback);
   SETOPT(CURLOPT_SSL_VERIFYPEER, verify ? 1L : 0L);

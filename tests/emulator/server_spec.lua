@@ -346,6 +346,23 @@ describe("a0lua.emulator.server", function()
       assert.equals("GET /again body= conn=1", c:response().body)
     end)
 
+    -- A server that closed an idle keep-alive connection to make room would race a request the
+    -- client has just sent on it; at the cap the new connection waits in the backlog instead.
+    it("at max_connections, leaves a new connection waiting and closes none", function()
+      start{ max_connections = 1 }
+      local a = client()
+      a:send("GET /a HTTP/1.1\r\n\r\n")
+      assert.equals(200, a:response().status) -- a is now an idle keep-alive connection
+      local b = client()
+      b:send("POST /b HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi")
+      assert.is_false(drive(srv, function() a:pump() b:pump() return a.closed or b.buf ~= "" end,
+        0.3))
+      a:send("GET /a2 HTTP/1.1\r\n\r\n")
+      assert.equals("GET /a2 body= conn=1", a:response().body)
+      a:close()
+      assert.equals("POST /b body=hi conn=2", b:response().body)
+    end)
+
     it("closes a keep-alive connection that stays idle past idle_timeout", function()
       start{ idle_timeout = 0.1 }
       local c = client()

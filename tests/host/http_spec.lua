@@ -30,6 +30,20 @@ local function collect(session, n)
   return by_id, count
 end
 
+-- Sends 8 requests one after another through s, in turn to t1.localhost and t2.localhost at
+-- port; closes s -> how many distinct connections served them.
+local function connections_in_turn(s, port)
+  local seen, distinct = {}, 0
+  for i = 1, 8 do
+    local url = ("http://t%d.localhost:%d/echo"):format(i % 2 + 1, port)
+    local conn = json.decode(fetch(s, { url = url }).body).connection
+    if not seen[conn] then distinct = distinct + 1 end
+    seen[conn] = true
+  end
+  s:close()
+  return distinct
+end
+
 describe("a0lua.core.http", function()
   local lb, session
 
@@ -81,7 +95,8 @@ describe("a0lua.core.http", function()
       local s = http.session{
         ca_file = "/etc/ssl/certs/ca-certificates.crt", proxy = "", user_agent = "x/1",
         version = "1.0", max_connections = 4, connect_timeout_ms = 1000, timeout_ms = 5000,
-        insecure_loopback = false, resolve = { "a0lua.test:443:127.0.0.1" },
+        max_total_connections = 8, max_cached_connections = 6, insecure_loopback = false,
+        resolve = { "a0lua.test:443:127.0.0.1" },
       }
       assert.equals(0, s:pending())
       s:close()
@@ -121,6 +136,8 @@ describe("a0lua.core.http", function()
     it("raises on an option of the wrong type", function()
       assert.has_error(function() http.session{ insecure_loopback = "yes" } end)
       assert.has_error(function() http.session{ max_connections = 0 } end)
+      assert.has_error(function() http.session{ max_total_connections = 0 } end)
+      assert.has_error(function() http.session{ max_cached_connections = 2.5 } end)
       assert.has_error(function() http.session{ connect_timeout_ms = 1.5 } end)
       assert.has_error(function() http.session{ ca_file = 1 } end)
       assert.has_error(function() http.session{ resolve = "a:1:2" } end)
@@ -156,6 +173,23 @@ describe("a0lua.core.http", function()
       s:close()
       assert.equals(200, c.status)
       assert.equals("http_network", other.err.code) -- the (dead) proxy is used for other names
+    end)
+
+    it("refuses a name longer than a DNS name may be, rather than send it unpinned", function()
+      local name = ("a"):rep(60):rep(5, ".") .. ".localhost" -- 314 bytes
+      assert.has_error(function()
+        session:submit{ url = ("http://%s:%d/echo"):format(name, lb.port) }
+      end, "session:submit: host name longer than 253 bytes")
+      local c = fetch(session, { url = ("http://%s.localhost:%d/echo"):format(("a"):rep(60)
+        :rep(4, "."):sub(1, 243), lb.port) }) -- 253 bytes
+      assert.equals(200, c.status)
+    end)
+
+    -- Each name is a host of its own, as tenants on different machines: with one connection
+    -- per host, two names used in turn keep one connection each instead of taking it from
+    -- each other (as when all of them counted as the one host 127.0.0.1).
+    it("keeps each name's connections apart", function()
+      assert.equals(2, connections_in_turn(http.session{ max_connections = 1 }, lb.port))
     end)
   end)
 
@@ -315,18 +349,36 @@ describe("a0lua.core.http", function()
       assert.has_error(function() session:submit{ url = lb.url, fresh_connect = "yes" } end)
     end)
 
-    it("opens at most max_connections connections to one host", function()
-      local s = http.session{ max_connections = 2 }
+    -- Sends six requests to url_of(1..6) through a gate that opens at two in flight (each then
+    -- stays 100 ms), closes s; -> the most of them that were in flight at once.
+    local function gated_six(s, url_of)
       local group = lb:group()
-      -- The first two wait at the gate for each other, then stay 100 ms, as every later one.
-      for _ = 1, 6 do s:submit{ url = lb.url .. "/gate/2?ms=100&group=" .. group } end
+      for i = 1, 6 do s:submit{ url = url_of(i) .. "/gate/2?ms=100&group=" .. group } end
       local got, count = collect(s, 6)
       s:close()
       assert.equals(6, count)
       for _, c in pairs(got) do assert.equals("opened 2", c.body) end
       local stats = lb:stats(group)
       assert.equals(6, stats.requests)
-      assert.equals(2, stats.max_in_flight)
+      return stats.max_in_flight
+    end
+
+    it("opens at most max_connections connections to one host", function()
+      assert.equals(2, gated_six(http.session{ max_connections = 2 }, function() return lb.url end))
+    end)
+
+    it("opens at most max_total_connections connections over all hosts", function()
+      local s = http.session{ max_total_connections = 2 }
+      assert.equals(2, gated_six(s, function(i)
+        return ("http://t%d.localhost:%d"):format(i % 3, lb.port)
+      end))
+    end)
+
+    it("keeps at most max_cached_connections connections open after use", function()
+      -- With one kept, at least one of the two names reconnects every other request (which
+      -- one libcurl closes is its choice: the oldest idle, by the millisecond). Without the
+      -- bound, 2.
+      assert.is_true(connections_in_turn(http.session{ max_cached_connections = 1 }, lb.port) >= 5)
     end)
 
     it("returns an http_timeout error when the request takes too long", function()

@@ -12,7 +12,8 @@ the core of `a0lua emulate` and of the tests' loopback server.
     max_header_bytes = 65536,     -- the whole header block (and chunked trailers); over: 431
     max_headers = 100,            -- header lines; more: 431
     max_body = 16777216,          -- request body bytes; more: 413
-    max_connections = 512,        -- open connections; more wait in the listen backlog
+    max_connections = 512,        -- open connections; more wait in the listen backlog (none
+                                  -- is closed to make room: a client may have just sent on it)
     idle_timeout = 60,            -- seconds a keep-alive connection may wait for a request
     io_timeout = 30,              -- seconds a started request (or a response) may stall
     log = function(msg) end,      -- where handler errors go; default io.stderr
