@@ -15,9 +15,10 @@
  *                                   (CURLMOPT_MAX_TOTAL_CONNECTIONS): a request past it closes
  *                                   the session's oldest idle connection, or waits for one. A
  *                                   fleet holds one host per tenant; 128 covers a default fleet
- *                                   (16 tenants, 8 requests in flight each), and four processes
- *                                   (shards) stay within the 512 of `a0lua emulate`, which never
- *                                   closes a connection to make room (docs/architecture.md)
+ *                                   (16 tenants, 8 requests in flight each), and sixteen
+ *                                   processes (shards) stay within the 2,048 of `a0lua emulate`,
+ *                                   which never closes a connection to make room
+ *                                   (docs/architecture.md)
  *       max_cached_connections integer  connections kept open after use (CURLMOPT_MAXCONNECTS),
  *                                   default max_total_connections; past it libcurl closes its
  *                                   own oldest idle connection

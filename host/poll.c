@@ -17,6 +17,10 @@
  *                     ready (the socket's own receive or send then reports it), as select does.
  *   An interrupted wait (EINTR) returns 0. Bad arguments raise; a failing poll(2) returns nil
  *   and a core.h error table { code = "poll_failed", message = }.
+ *   poll.fd_limit() -> n
+ *       the process's soft limit on open descriptors (RLIMIT_NOFILE; math.maxinteger when
+ *       unlimited): the server keeps its connections below it, so that accept never fails
+ *       with "too many open files" and leaves the listening socket ready on every turn.
  */
 #include "core.h"
 
@@ -25,6 +29,7 @@
 #include <math.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #define POLL_READ 1
 #define POLL_WRITE 2
@@ -93,11 +98,24 @@ static int poll_wait(lua_State *L) {
   return 1;
 }
 
+static int poll_fd_limit(lua_State *L) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+      rl.rlim_cur > (rlim_t)LUA_MAXINTEGER) {
+    lua_pushinteger(L, LUA_MAXINTEGER);
+  } else {
+    lua_pushinteger(L, (lua_Integer)rl.rlim_cur);
+  }
+  return 1;
+}
+
 int luaopen_a0lua_core_poll(lua_State *L) {
   lua_newtable(L);
   lua_newuserdatauv(L, 0, 0);
   lua_pushcclosure(L, poll_wait, 1);
   lua_setfield(L, -2, "wait");
+  lua_pushcfunction(L, poll_fd_limit);
+  lua_setfield(L, -2, "fd_limit");
   lua_pushinteger(L, POLL_READ);
   lua_setfield(L, -2, "READ");
   lua_pushinteger(L, POLL_WRITE);

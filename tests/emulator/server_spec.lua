@@ -1,6 +1,7 @@
 -- a0lua.emulator.server, driven in-process: the spec steps the server itself while raw LuaSocket
 -- clients (non-blocking) write requests byte for byte and read what comes back. Loopback only.
 local server = require("a0lua.emulator.server")
+local poll = require("a0lua.core.poll")
 local socket = require("socket")
 
 -- Steps srv until cond() is true; false when `seconds` (default 60: only a bound on a hang, so
@@ -346,6 +347,16 @@ describe("a0lua.emulator.server", function()
       assert.equals("GET /again body= conn=1", c:response().body)
     end)
 
+    -- Past the descriptor limit accept fails and the listening socket stays ready on every turn:
+    -- the cap keeps 64 descriptors of the limit free, whatever was asked.
+    it("keeps max_connections 64 below the process's descriptor limit", function()
+      local limit = poll.fd_limit()
+      assert.is_true(limit > 64)
+      assert.equals(math.min(2048, limit - 64), start().opts.max_connections)
+      srv:close()
+      assert.equals(limit - 64, start{ max_connections = limit + 10 }.opts.max_connections)
+    end)
+
     -- A server that closed an idle keep-alive connection to make room would race a request the
     -- client has just sent on it; at the cap the new connection waits in the backlog instead.
     it("at max_connections, leaves a new connection waiting and closes none", function()
@@ -567,7 +578,6 @@ describe("a0lua.emulator.server", function()
     it("waits at most the timeout when nothing happens", function()
       start()
       -- What poll is asked to wait is exact, where the time it took is not on a busy machine.
-      local poll = require("a0lua.core.poll")
       local wait, asked = poll.wait, {}
       poll.wait = function(fds, events, n, timeout, ready)
         asked[#asked + 1] = timeout

@@ -12,8 +12,10 @@ the core of `a0lua emulate` and of the tests' loopback server.
     max_header_bytes = 65536,     -- the whole header block (and chunked trailers); over: 431
     max_headers = 100,            -- header lines; more: 431
     max_body = 16777216,          -- request body bytes; more: 413
-    max_connections = 512,        -- open connections; more wait in the listen backlog (none
-                                  -- is closed to make room: a client may have just sent on it)
+    max_connections = 2048,       -- open connections, and never within 64 of the process's
+                                  -- limit on descriptors (poll.fd_limit); more wait in the listen
+                                  -- backlog (none is closed to make room: a client may have just
+                                  -- sent on it)
     idle_timeout = 60,            -- seconds a keep-alive connection may wait for a request
     io_timeout = 30,              -- seconds a started request (or a response) may stall
     log = function(msg) end,      -- where handler errors go; default io.stderr
@@ -65,7 +67,7 @@ local DEFAULTS = {
   max_header_bytes = 65536,
   max_headers = 100,
   max_body = 16 * 1024 * 1024,
-  max_connections = 512,
+  max_connections = 2048,
   idle_timeout = 60,
   io_timeout = 30,
 }
@@ -553,6 +555,8 @@ function M.new(opts)
     end
     o[k] = given or v
   end
+  -- the descriptors kept for the listening socket, the state and log files and stdio
+  o.max_connections = math.max(1, math.min(o.max_connections, poll.fd_limit() - 64))
   local host, port = opts.host or "127.0.0.1", opts.port or 0
   local sock, err = socket.tcp()
   if not sock then return nil, errors.new("server_listen", "socket: " .. tostring(err)) end
