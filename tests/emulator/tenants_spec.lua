@@ -166,6 +166,9 @@ describe("a0lua.emulator.tenants", function()
         assert.are.equal(404, res.status, host)
         assert.are.equal("unknown_tenant", res.json.errorCode)
         assert.matches("http://t1.localhost:" .. fleet:port(), res.json.message, 1, true)
+        -- every endpoint of the bare address is named
+        assert.matches("/__emulator/fleet, /__emulator/fleet/refill and /__emulator/shutdown",
+          res.json.message, 1, true)
       end
       local bare = "127.0.0.1:" .. fleet:port()
       assert.are.equal("unknown_tenant", request(fleet, bare, "POST", "/oauth/token").json

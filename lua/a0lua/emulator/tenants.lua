@@ -234,7 +234,8 @@ function Fleet:unknown(host)
   local port = self:port()
   return reply(404, errors.body(404, ("no tenant at Host %s: this emulator serves %d tenant%s "
     .. "at http://t1.localhost:%d ... http://t%d.localhost:%d (the Host header picks the "
-    .. "tenant); http://127.0.0.1:%d answers only /__emulator/fleet and /__emulator/shutdown")
+    .. "tenant); http://127.0.0.1:%d answers only /__emulator/fleet, /__emulator/fleet/refill and "
+    .. "/__emulator/shutdown")
     :format(host ~= "" and ("'" .. host .. "'") or "absent", self.count,
       self.count == 1 and "" or "s", port, self.count, port, port), "unknown_tenant"))
 end
