@@ -723,21 +723,12 @@ function Server:step(timeout)
   self.turn = self.turn + 1
   local n, sleepers, soonest, io_deadline = waits(self, timeout, socket.gettime())
   local ready = {}
-  for _, conn in ipairs(sleepers) do ready[#ready + 1] = conn end
-  local nsleepers = #ready
   local listening = poll_ready(self, n, soonest, ready)
   local now = socket.gettime()
   if listening then accept(self) end
-  -- Sleepers whose time has not come stay asleep.
-  local j = 0
-  for i = 1, #ready do
-    local conn = ready[i]
-    if i > nsleepers or now >= conn.deadline then
-      j = j + 1
-      ready[j] = conn
-    end
+  for _, conn in ipairs(sleepers) do
+    if now >= conn.deadline then ready[#ready + 1] = conn end
   end
-  truncate(ready, j)
   if now >= io_deadline then
     -- Silent for too long (idle keep-alive or a stalled request): the ones not ready now go.
     for conn in pairs(self.conns) do
