@@ -14,11 +14,8 @@
  *       max_total_connections integer  connections open at once over all hosts, default 128
  *                                   (CURLMOPT_MAX_TOTAL_CONNECTIONS): a request past it closes
  *                                   the session's oldest idle connection, or waits for one. A
- *                                   fleet holds one host per tenant; 128 covers a default fleet
- *                                   (16 tenants, 8 requests in flight each), and sixteen
- *                                   processes (shards) stay within the 2,048 of `a0lua emulate`,
- *                                   which never closes a connection to make room
- *                                   (docs/architecture.md)
+ *                                   fleet holds one host per tenant and sets its own total
+ *                                   (lua/a0lua/fleet/deploy.lua, docs/architecture.md)
  *       max_cached_connections integer  connections kept open after use (CURLMOPT_MAXCONNECTS),
  *                                   default max_total_connections; past it libcurl closes its
  *                                   own oldest idle connection

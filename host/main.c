@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -156,7 +157,20 @@ static int run_cli(lua_State *L) {
   return 1;
 }
 
+/* Raises the soft limit on open descriptors to the hard one, as the Go runtime does: the soft
+ * limit (often 1,024) exists for programs that use select(2), and a0lua waits with poll(2). A
+ * fleet keeps one connection per request in flight (lua/a0lua/fleet/deploy.lua) and `a0lua
+ * emulate --tenants` one per client connection; both size themselves from this limit
+ * (a0lua.core.poll.fd_limit). A failure leaves the limit as it was. */
+static void raise_fd_limit(void) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max) return;
+  rl.rlim_cur = rl.rlim_max;
+  (void)setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 int main(int argc, char **argv) {
+  raise_fd_limit();
   lua_State *L = luaL_newstate();
   if (!L) {
     fputs("a0lua: cannot create the Lua state (out of memory)\n", stderr);

@@ -439,6 +439,8 @@ function M.new(opts)
     now = now,
     epoch = opts.epoch or default_epoch(),
     scheduler = tasks.new{ session = session_of(opts), concurrency = concurrency },
+    -- (a transport given in opts, a spec's seam, may run outside any task)
+    slots = opts.transport == nil and tasks.semaphore(concurrency) or nil,
     counters = { requests = 0, writes = 0, retries = 0, rate_limited = 0, token_requests = 0,
                  lookups = 0, recovered = 0, paced_ms = 0, coalesced = 0 },
     inflight = {}, write_gen = 0, coalesce = opts.coalesce == true,
@@ -613,7 +615,7 @@ function Client:fetch_token()
     local body, berr = self:token_body()
     if not body then return nil, berr end
     self.counters.token_requests = self.counters.token_requests + 1
-    local res, nerr = self.transport{
+    local res, nerr = self:exchange{
       method = "POST", url = self.base_url .. "/oauth/token", body = body,
       headers = { ["Content-Type"] = "application/json", Accept = "application/json" },
       timeout_ms = self.timeout_ms,
@@ -685,6 +687,20 @@ end
 
 -- ---- requests --------------------------------------------------------------------------------
 
+-- One exchange on the transport, within the client's concurrency. On its own scheduler that is
+-- the scheduler's limit too; on one a fleet's tenants share, the scheduler's limit is the
+-- fleet's, and without this one tenant could have all of it in flight, each request on a
+-- connection of its own (up to the session's limit per host).
+function Client:exchange(req)
+  local slots = self.slots
+  if not slots then return self.transport(req) end
+  slots:acquire()
+  local ok, res, err = pcall(self.transport, req)
+  slots:release()
+  if not ok then error(res, 0) end
+  return res, err
+end
+
 -- One paced HTTP exchange: -> res | nil, network err
 function Client:send(method, url, group, token, body, timeout_ms)
   local p = self.pacer
@@ -716,9 +732,8 @@ function Client:send(method, url, group, token, body, timeout_ms)
   local started = self.now()
   -- A POST goes on a fresh connection: libcurl silently sends a request again when a reused
   -- connection dies before answering, which would create a resource twice unseen.
-  local ok, res, nerr = pcall(self.transport, { method = method, url = url, headers = headers,
-                                                 body = body, timeout_ms = timeout_ms,
-                                                 fresh_connect = method == "POST" })
+  local ok, res, nerr = pcall(self.exchange, self, { method = method, url = url,
+    headers = headers, body = body, timeout_ms = timeout_ms, fresh_connect = method == "POST" })
   if not ok then
     p:abandon(ticket)
     self:probe_done(ticket)

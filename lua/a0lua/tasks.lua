@@ -26,6 +26,10 @@ Inside a task (each raises when called outside one):
                                   -- has fired); sig:fire(), from anywhere, wakes every waiter.
                                   -- For "wait until that answer is in" without polling; a task
                                   -- that waits on a signal nobody fires counts toward a deadlock
+  tasks.semaphore(n) -> sem       -- at most n holders at once: sem:acquire() suspends the task
+                                  -- until a place is free (FIFO), sem:release() gives one back
+                                  -- (from anywhere). For a limit within a scheduler's own, e.g.
+                                  -- one tenant's requests on a scheduler a fleet shares
   task:wait() -> ...              -- join: the task's return values
   tasks.all(fns) -> values, errs  -- runs every function of the array fns as its own task and
                                   -- waits for all: values[i], errs[i] are the first and second
@@ -414,6 +418,36 @@ function Signal:fire()
   self.waiters = {}
   for _, task in ipairs(waiters) do
     if task.state == "waiting" then make_ready(task.sched, task) end
+  end
+end
+
+--- tasks.semaphore(n) -> semaphore
+local Semaphore = {}
+Semaphore.__index = Semaphore
+
+function M.semaphore(n)
+  if math.type(n) ~= "integer" or n < 1 then
+    error("tasks.semaphore: n must be an integer >= 1", 2)
+  end
+  return setmetatable({ free = n, queue = { first = 1, last = 0 } }, Semaphore)
+end
+
+function Semaphore:acquire()
+  local task = current_task("semaphore:acquire")
+  if self.free > 0 then
+    self.free = self.free - 1
+  else
+    fifo_push(self.queue, task)
+    suspend() -- resumed holding the place release handed over
+  end
+end
+
+function Semaphore:release()
+  local task = fifo_pop(self.queue)
+  if task then
+    make_ready(task.sched, task)
+  else
+    self.free = self.free + 1
   end
 end
 

@@ -131,6 +131,7 @@ describe("a0lua.emulator.tenants", function()
     assert.are.equal(2, c.live)
     assert.are.equal(15, c.requests)
     assert.are.equal(2, c.rate_limited)
+    assert.are.equal(0, c.connections) -- fleet:handle was called directly, not through a socket
     assert.same({ live = true, name = "t1", requests = 13, rate_limited = 2 }, c.per_tenant[1])
     assert.same({ live = true, name = "t2", requests = 2, rate_limited = 0 }, c.per_tenant[2])
   end)
@@ -224,6 +225,16 @@ local function stop(e)
   os.remove(e.err_file)
 end
 
+-- GET /__emulator/fleet of the emulator at port, decoded.
+local function fleet_counters(port)
+  local s = http.session{ proxy = "" }
+  local id = s:submit{ url = ("http://127.0.0.1:%d/__emulator/fleet"):format(port) }
+  local c
+  repeat c = s:poll(1000)[1] until c and c.id == id
+  s:close()
+  return json.decode(c.body)
+end
+
 describe("a0lua emulate --tenants", function()
   local dir, emu
 
@@ -271,14 +282,39 @@ describe("a0lua emulate --tenants", function()
     assert.are.equal(0, status, err)
     assert.matches("t1%s+in sync", out)
     assert.matches("t2%s+in sync", out)
-    local s = http.session{ proxy = "" }
-    local id = s:submit{ url = ("http://127.0.0.1:%d/__emulator/fleet"):format(emu.port) }
-    local c
-    repeat c = s:poll(1000)[1] until c and c.id == id
-    s:close()
-    local counters = json.decode(c.body)
+    local counters = fleet_counters(emu.port)
     assert.are.equal(2, counters.live)
     assert.is_true(counters.per_tenant[1].requests > 0 and counters.per_tenant[2].requests > 0)
+  end)
+
+  -- Every tenant is its own host to libcurl and the idle connections are one cache: sized for
+  -- fewer than the fleet's requests in flight, it closed each tenant's connections for the
+  -- others', and nearly every request opened a new one; and a tenant on the fleet's shared
+  -- scheduler had up to the whole fleet's requests in flight, each on a connection of its own.
+  it("keeps each tenant's connections for its next requests in a fleet run", function()
+    local file = dir .. "/fleet.json"
+    local n, per_tenant = 40, 8
+    local gen_status, _, gen_err = run.run({ "build/a0lua", "run", "bench/tenant-gen.lua",
+      "--size", "30", "--seed", "1", "--out", dir .. "/tenant", "--client-id", CLIENT_ID })
+    assert.are.equal(0, gen_status, gen_err)
+    emu = start({ "--port", "0", "--tenants", tostring(n), "--fleet-file", file,
+                  "--client-id", CLIENT_ID })
+    local function fleet_run()
+      local status, _, err = run.run({ "build/a0lua", "run", "fleet", "-i",
+        dir .. "/tenant/tenant.yaml", "-c", dir .. "/tenant/config.json", "--tenants", file,
+        "--parallel", tostring(n), "--concurrency", tostring(per_tenant), "--json" })
+      assert.are.equal(0, status, err)
+    end
+    fleet_run()
+    local before = fleet_counters(emu.port)
+    fleet_run()
+    local after = fleet_counters(emu.port)
+    local requests = after.requests - before.requests
+    local connections = after.connections - before.connections
+    assert.is_true(requests > 4 * n * per_tenant, requests .. " requests")
+    -- (each tenant's token request, a POST, goes on a fresh connection: one more per tenant)
+    assert.is_true(connections <= n * (per_tenant + 1), ("%d connections for %d requests")
+      :format(connections, requests))
   end)
 
   it("refuses --fleet-file without --tenants and an unusable --tenants", function()

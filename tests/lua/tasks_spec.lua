@@ -300,6 +300,38 @@ describe("a0lua.tasks", function()
     end)
   end)
 
+  describe("tasks.semaphore", function()
+    it("lets n tasks hold it at once and hands each place on in the order asked", function()
+      local sched = tasks.new()
+      local sem = tasks.semaphore(2)
+      local holding, most, order = 0, 0, {}
+      for i = 1, 5 do
+        sched:spawn(function()
+          sem:acquire()
+          holding = holding + 1
+          most = math.max(most, holding)
+          order[#order + 1] = i
+          tasks.sleep(1)
+          holding = holding - 1
+          sem:release()
+        end)
+      end
+      sched:run()
+      sched:close()
+      assert.are.equal(2, most)
+      assert.same({ 1, 2, 3, 4, 5 }, order)
+    end)
+
+    it("refuses a size below 1 and an acquire outside a task", function()
+      assert.has_error(function() tasks.semaphore(0) end,
+        "tasks.semaphore: n must be an integer >= 1")
+      assert.has_error(function() tasks.semaphore(1.5) end,
+        "tasks.semaphore: n must be an integer >= 1")
+      assert.has_error(function() tasks.semaphore(1):acquire() end,
+        "semaphore:acquire: called outside a task")
+    end)
+  end)
+
   describe("tasks.spawn", function()
     it("starts a child task on the current scheduler", function()
       local sched = tasks.new()

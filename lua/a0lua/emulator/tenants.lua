@@ -20,7 +20,8 @@ a0lua.emulator.tenants: many emulated tenants behind one socket (`a0lua emulate 
   fleet:tenant(name) -> emulator      the tenant's a0lua.emulator (made on first use)
   fleet:check() -> true | nil, err    whether the tenant options make a tenant (nothing kept)
   fleet:free(name)                    drop a tenant's state; its next request starts it afresh
-  fleet:counters() -> { tenants =, live =, requests =, rate_limited =, per_tenant = {...} }
+  fleet:counters() -> { tenants =, live =, requests =, rate_limited =, connections =,
+                       per_tenant = {...} }   (connections: accepted since the start)
   fleet:handle(req) -> res            the server's handler
   fleet:run()  fleet:step([timeout])  fleet:stop()  fleet:close()
 
@@ -215,7 +216,8 @@ function Fleet:counters()
     end
   end
   return { tenants = self.count, live = self.nlive, requests = self.total.requests,
-           rate_limited = self.total.rate_limited, per_tenant = json.array(per) }
+           rate_limited = self.total.rate_limited, connections = self.server:stats().connections,
+           per_tenant = json.array(per) }
 end
 
 local function is_admin_path(path)
