@@ -27,7 +27,8 @@
 #   BENCH_FLEET_SIZE      resources per tenant (default 100)
 #   BENCH_FLEET_SHARDS    processes of the sharded rows (default 4; 0 leaves those rows out)
 #   BENCH_FLEET_SINGLES   tenants timed alone (default 3)
-#   BENCH_FLEET_PARALLEL  the fleet's --parallel (default: the recipe's own)
+#   BENCH_FLEET_PARALLEL  the fleet's --parallel (default: the tenants, all in flight at once:
+#                         the goal is the time of the slowest tenant alone)
 #   BENCH_FLEET_LATENCY   the emulator's --latency (default 30:10)
 #   BENCH_TIMEOUT         seconds one run may take (default 3600)
 #   BENCH_OUT             where the logs go (default build/bench/fleet); BENCH_JSON the table's
@@ -45,7 +46,7 @@ limits_list=${BENCH_FLEET_LIMITS:-free enterprise}
 size=${BENCH_FLEET_SIZE:-100}
 shards=${BENCH_FLEET_SHARDS:-4}
 singles=${BENCH_FLEET_SINGLES:-3}
-parallel=${BENCH_FLEET_PARALLEL:-}
+parallel=${BENCH_FLEET_PARALLEL:-$tenants}
 latency=${BENCH_FLEET_LATENCY:-30:10}
 run_timeout=${BENCH_TIMEOUT:-3600}
 client_id=a0luaBenchFleetClient00000000001
@@ -244,4 +245,4 @@ stop_emulator
 mkdir -p "$(dirname "$json_out")"
 "$a0lua" run "$root/bench/fleet_report.lua" --runs "$runs" --json "$json_out" \
   --seconds "$((SECONDS - started))" --latency "$latency" --size "$size" --shards "$shards" \
-  --cores "$(nproc)"
+  --cores "$(nproc)" --parallel "$parallel"

@@ -2,13 +2,14 @@
 bench/fleet_report.lua: the table of the fleet benchmark (bench/fleet.sh), and its JSON.
 
   a0lua run bench/fleet_report.lua --runs RUNS_JSONL --json OUT [--seconds S] [--latency L]
-      [--size N] [--shards S] [--cores N]
+      [--size N] [--shards S] [--cores N] [--parallel P]
   a0lua run bench/fleet_report.lua --totals        stdin: GET /__emulator/fleet's answer;
-                                                   prints "REQUESTS,429S"
+                                                   prints "REQUESTS,429S,CONNECTIONS"
   a0lua run bench/fleet_report.lua --pick K FILE   the one-tenant fleet file of FILE's tenant K
 
 RUNS_JSONL has one line per run: {limits, mode = "one" | "shards" | "single", step = "import" |
-"reimport", tenants, wall_ns, before, after ("REQUESTS,429S" of the emulator around the run),
+"reimport", tenants, wall_ns, before, after ("REQUESTS,429S,CONNECTIONS" of the emulator around
+the run; an older "REQUESTS,429S" has no connections),
 status (the exit status; 0 is success), rss_kb = [the peak RSS of each a0lua process], cpu_s =
 [the CPU seconds of each], emulator_cpu_s = the emulator's CPU seconds during the run}.
 
@@ -17,7 +18,8 @@ Per plan of limits and step, three rows: the whole fleet in one process, the fle
 ratio to that slowest single tenant's (the issue's goal: the fleet's re-import within 1.5x), the
 peak RSS (the sum of the processes' peaks for the shards) and that peak per tenant, the CPU
 seconds of a0lua (summed over the shards) and of the emulator, the CPU floor and the wall time's
-ratio to it, and the requests (in all and per tenant) and 429s the emulator counted.
+ratio to it, and the requests (in all and per tenant), 429s and connections accepted the emulator
+counted.
 
 The CPU floor is the least wall time the run's CPU seconds allow on this machine: the larger of
 the busiest process's CPU (one process, an a0lua or the emulator, uses one core at a time) and
@@ -47,8 +49,8 @@ M.STEP_NAMES = { import = "import into empty tenants", reimport = "same import a
 M.GOAL = 1.5
 
 local function counts(s)
-  local r, l = tostring(s or ""):match("^(%d+),(%d+)$")
-  return tonumber(r), tonumber(l)
+  local r, l, c = tostring(s or ""):match("^(%d+),(%d+),?(%d*)$")
+  return tonumber(r), tonumber(l), tonumber(c)
 end
 
 local function summed(list)
@@ -72,8 +74,8 @@ function M.cpu_floor(cpu_s, emulator_cpu_s, cores)
 end
 
 local function row_of(run, label, cores)
-  local r0, l0 = counts(run.before)
-  local r1, l1 = counts(run.after)
+  local r0, l0, c0 = counts(run.before)
+  local r1, l1, c1 = counts(run.after)
   local peak = summed(run.rss_kb)
   local tenants = math.max(run.tenants, 1)
   local seconds = run.wall_ns / 1e9
@@ -88,6 +90,7 @@ local function row_of(run, label, cores)
     vs_cpu_floor = floor_s and floor_s > 0 and seconds / floor_s or nil,
     requests = requests, requests_per_tenant = requests and requests / tenants,
     rate_limited = l0 and l1 and (l1 - l0) or nil,
+    connections = c0 and c1 and (c1 - c0) or nil,
   }
 end
 
@@ -150,9 +153,9 @@ end
 
 local function header(opts)
   return ("Fleet benchmark, %s: %s resources per tenant, `a0lua emulate --tenants N --latency %s`"
-    .. "; every step starts with full rate-limit buckets (POST /__emulator/fleet/refill before "
-    .. "each step on tenants an earlier step used)\n\n"):format(opts.date or "", opts.size or "?",
-      opts.latency or "?")
+    .. ", `a0lua run fleet --parallel %s`; every step starts with full rate-limit buckets (POST "
+    .. "/__emulator/fleet/refill before each step on tenants an earlier step used)\n\n"):format(
+      opts.date or "", opts.size or "?", opts.latency or "?", opts.parallel or "?")
 end
 
 function M.render(rows, opts)
@@ -160,15 +163,17 @@ function M.render(rows, opts)
     header(opts),
     "| limits | step | run | wall | ratio to the slowest single tenant | peak RSS | per tenant "
       .. "| CPU a0lua / emulator | CPU floor | wall / CPU floor | requests | requests per tenant "
-      .. "| 429s |\n",
-    "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+      .. "| 429s | connections |\n",
+    "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
   }
   for _, r in ipairs(rows) do
-    out[#out + 1] = ("| %s | %s | %s | %s%s | %s | %s | %s | %s / %s | %s | %s | %s | %s | %s |\n")
+    out[#out + 1] = ("| %s | %s | %s | %s%s | %s | %s | %s | %s / %s | %s | %s | %s | %s | %s "
+      .. "| %s |\n")
       :format(r.limits, M.STEP_NAMES[r.step] or r.step, r.run, fmt_s(r.seconds),
         r.ok and "" or " (failed)", ratio(r.ratio), mb(r.peak_kb), mb(r.peak_per_tenant_kb),
         fmt_s(r.cpu_s), fmt_s(r.emulator_cpu_s), floor_cell(r), ratio(r.vs_cpu_floor),
-        r.requests or "–", per_tenant(r.requests_per_tenant), r.rate_limited or "–")
+        r.requests or "–", per_tenant(r.requests_per_tenant), r.rate_limited or "–",
+        r.connections or "–")
   end
   out[#out + 1] = ("\nCPU floor: the least wall time the run's CPU allows, the larger of the "
     .. "busiest process's CPU (a0lua or emulator: a process runs on one core) and all the CPU "
@@ -217,8 +222,8 @@ local function main(args)
   for _, a in ipairs(args) do
     if a == "--totals" then
       local doc = json.decode(io.stdin:read("a")) or {}
-      io.stdout:write(("%s,%s\n"):format(math.tointeger(doc.requests) or "",
-        math.tointeger(doc.rate_limited) or ""))
+      io.stdout:write(("%s,%s,%s\n"):format(math.tointeger(doc.requests) or "",
+        math.tointeger(doc.rate_limited) or "", math.tointeger(doc.connections) or ""))
       return 0
     end
   end
@@ -228,13 +233,15 @@ local function main(args)
     return 2
   end
   local opts = { date = os.date("!%Y-%m-%d"), size = option(args, "--size"),
-                 latency = option(args, "--latency"), cores = tonumber(option(args, "--cores")) }
+                 latency = option(args, "--latency"), cores = tonumber(option(args, "--cores")),
+                 parallel = option(args, "--parallel") }
   local rows = M.build(read_runs(runs_path), opts)
   local text = M.render(rows, opts)
   io.stdout:write(text)
   local f = assert(io.open(out_path, "wb"))
   f:write(assert(json.encode({ date = opts.date, size = tonumber(opts.size),
     latency = opts.latency, shards = tonumber(option(args, "--shards")), cores = opts.cores,
+    parallel = tonumber(opts.parallel),
     seconds = tonumber(option(args, "--seconds")), goal = M.GOAL, rows = json.array(rows),
     table = text }, { pretty = true })), "\n")
   f:close()

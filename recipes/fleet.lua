@@ -18,7 +18,7 @@ tenants.json) or the config keys themselves, on top of the base config (-c):
 
 The environment is not read (its AUTH0_DOMAIN would be every tenant's). Each tenant loads the
 files with its own keywords (tenants whose configs differ only in domain and credentials share
-one load: a0lua.fleet.inputs), then is planned and applied; --parallel tenants (default 16) are in
+one load: a0lua.fleet.inputs), then is planned and applied; --parallel tenants (default 64) are in
 flight at once on one scheduler (their requests interleave) while each keeps its own API client
 and so its own rate-limit budget. A tenant's state is released when it is done. A tenant that
 fails on what a second try can change (network, 5xx, rate limits exhausted) is run again up to

@@ -12,7 +12,7 @@ describe("bench/fleet_report.lua", function()
     local rows = report.build({
       run("single", "reimport", 2, nil, "0,0", "30,0", 1),
       run("single", "reimport", 3, nil, "30,0", "60,1", 1),
-      run("one", "reimport", 4.5, { 40960 }),
+      run("one", "reimport", 4.5, { 40960 }, "10,0,7", "110,3,39"),
       run("shards", "reimport", 6, { 10240, 10240, 10240, 10240 }, nil, nil, nil,
         { 1, 1.5, 1, 1 }),
     }, { cores = 2 })
@@ -25,17 +25,20 @@ describe("bench/fleet_report.lua", function()
     assert.are.equal(100, rows[1].requests)
     assert.are.equal(25, rows[1].requests_per_tenant)
     assert.are.equal(3, rows[1].rate_limited)
+    assert.are.equal(32, rows[1].connections)
     assert.are.equal("4 tenants, 4 shards", rows[2].run)
+    assert.is_nil(rows[2].connections) -- counters of an emulator that did not count them
     assert.are.equal(40960, rows[2].peak_kb)
     assert.are.equal(2, rows[2].ratio)
     assert.are.equal("slowest of 2 tenants alone", rows[3].run)
     assert.are.equal(1, rows[3].ratio)
     assert.are.equal(1, rows[3].rate_limited)
     assert.are.equal(30, rows[3].requests_per_tenant)
-    local text = report.render(rows, { size = 100, latency = "30:10", cores = 2 })
+    local text = report.render(rows, { size = 100, latency = "30:10", cores = 2, parallel = 4 })
     assert.matches("| free | same import again (no change) | 4 tenants, one process | 4.50 s "
-      .. "| 1.50× | 40 MB | 10 MB | 1.25 s / 500 ms | 1.25 s (a0lua) | 3.60× | 100 | 25 | 3 |",
+      .. "| 1.50× | 40 MB | 10 MB | 1.25 s / 500 ms | 1.25 s (a0lua) | 3.60× | 100 | 25 | 3 | 32 |",
       text, 1, true)
+    assert.matches("`a0lua run fleet --parallel 4`", text, 1, true)
     assert.matches("missed: free, 4 tenants, 4 shards: 2.00×", text, 1, true)
     assert.matches("every step starts with full rate-limit buckets (POST /__emulator/fleet/refill "
       .. "before each step on tenants an earlier step used)", text, 1, true)
