@@ -51,13 +51,18 @@
  *       errors. Repeated response headers are joined with ", "; only the final response's
  *       headers are kept (1xx and proxy CONNECT responses are skipped).
  *   session:pending() -> n            requests submitted and not yet returned by poll
+ *   session:counters() -> { easy_handles = }
+ *       how much the session made so far: libcurl easy handles created (each finished one is
+ *       kept for a later request, see below). For specs and benchmarks; nothing else reads them.
  *   session:close()                   cancels what is in flight; idempotent (also __close, __gc)
  *   http.version                      curl_version(), e.g. "libcurl/7.88.1 OpenSSL/3.0.19 ..."
  *   http.now() -> ms                  a monotonic clock in milliseconds (float), for schedulers
  *
  * Behaviour and caveats
  *   - One CURLM per session: its connection cache keeps connections alive and reuses them; easy
- *     handles are recycled through a free list. HTTP/2 is negotiated over TLS when the server
+ *     handles are recycled through a free list that holds as many as max_total_connections
+ *     (at least SPARE_MAX): a fleet has that many requests in flight, and a handle made anew
+ *     costs its buffers and, on cleanup, a pair of sigaction calls. HTTP/2 is negotiated over TLS when the server
  *     offers it (ALPN) and requests to one host are then multiplexed; plain http:// is HTTP/1.1.
  *   - Redirects are not followed. Protocols other than http and https are refused.
  *   - Compressed responses (gzip, deflate, br, zstd) are asked for and decoded, so `body` is the
@@ -86,7 +91,7 @@
 #include <time.h>
 
 #define SESSION_MT "a0lua.http.session"
-#define SPARE_MAX 64
+#define SPARE_MAX 64           /* the fewest finished easy handles kept for reuse */
 #define DEFAULT_MAX_CONNECTIONS 50
 #define DEFAULT_MAX_TOTAL_CONNECTIONS 128
 #define POLL_SLICE_MS 1000
@@ -124,6 +129,8 @@ typedef struct {
   request *spare;               /* recycled records that keep their easy handle */
   request *staging;             /* the record submit is filling in */
   int spare_count;
+  long spare_max;               /* the most spare records kept: see SPARE_MAX */
+  lua_Integer easy_handles;     /* created so far: session:counters() */
   lua_Integer pending;
   lua_Integer next_id;
   char *ca_file, *proxy, *user_agent;
@@ -296,6 +303,9 @@ static void request_clear(request *r) {
 
 static void request_destroy(request *r) {
   request_clear(r);
+  /* The reset turned NOSIGNAL off again, and cleanup would then set and restore SIGPIPE's
+   * handler around its work: two system calls per handle, for nothing. */
+  if (r->easy) curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
   if (r->easy) curl_easy_cleanup(r->easy);
   free(r);
 }
@@ -303,7 +313,7 @@ static void request_destroy(request *r) {
 /* Returns a cleared record to the free list (or frees it when the list is full). */
 static void request_recycle(session *s, request *r) {
   request_clear(r);
-  if (s->spare_count >= SPARE_MAX) { request_destroy(r); return; }
+  if (s->spare_count >= s->spare_max) { request_destroy(r); return; }
   list_push(&s->spare, r);
   s->spare_count++;
 }
@@ -320,6 +330,7 @@ static request *request_acquire(session *s) {
   if (!r) return NULL;
   r->easy = curl_easy_init();
   if (!r->easy) { free(r); return NULL; }
+  s->easy_handles++;
   return r;
 }
 
@@ -495,6 +506,7 @@ static int http_session(lua_State *L) {
     luaL_error(L, "http.session: option user_agent must not contain CR or LF");
   }
   lua_settop(L, 2);
+  s->spare_max = s->max_total_connections > SPARE_MAX ? s->max_total_connections : SPARE_MAX;
   s->multi = curl_multi_init();
   if (!s->multi) luaL_error(L, "http.session: curl_multi_init failed");
   curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS, s->max_connections);
@@ -861,6 +873,15 @@ static int http_session_pending(lua_State *L) {
   return 1;
 }
 
+/* session:counters() -> { easy_handles = } */
+static int http_session_counters(lua_State *L) {
+  session *s = check_session(L, 1);
+  lua_createtable(L, 0, 1);
+  lua_pushinteger(L, s->easy_handles);
+  lua_setfield(L, -2, "easy_handles");
+  return 1;
+}
+
 /* tostring(session) -> "a0lua.http.session (open, n pending)" */
 static int http_session_tostring(lua_State *L) {
   session *s = luaL_checkudata(L, 1, SESSION_MT);
@@ -879,6 +900,7 @@ static const luaL_Reg session_methods[] = {
   {"submit", http_session_submit},
   {"poll", http_session_poll},
   {"pending", http_session_pending},
+  {"counters", http_session_counters},
   {"close", http_session_close},
   {NULL, NULL}
 };

@@ -444,6 +444,53 @@ describe("a0lua.core.http", function()
     end)
   end)
 
+  describe("easy handle reuse", function()
+    -- Submits n requests to /echo at once and takes all n answers.
+    local function echo_burst(s, n)
+      for _ = 1, n do s:submit{ url = lb.url .. "/echo" } end
+      local got, count = collect(s, n)
+      assert.equals(n, count)
+      for _, c in pairs(got) do assert.equals(200, c.status) end
+    end
+
+    it("keeps the handles of a burst as big as max_total_connections for the next", function()
+      local s = http.session{ max_total_connections = 100 }
+      assert.same({ easy_handles = 0 }, s:counters())
+      echo_burst(s, 100)
+      assert.equals(100, s:counters().easy_handles)
+      echo_burst(s, 100)
+      -- a free list of 64 would have made 36 more
+      assert.equals(100, s:counters().easy_handles)
+      s:close()
+      assert.has_error(function() s:counters() end)
+    end)
+
+    it("carries nothing of a request into the next on the same handle", function()
+      local first = json.decode(fetch(session, { url = lb.url .. "/echo" }).body).connection
+      local put = json.decode(fetch(session, {
+        method = "PUT", url = lb.url .. "/echo", body = "secret body", timeout_ms = 300,
+        headers = { ["X-Carried"] = "no", ["Content-Type"] = "text/plain", Expect = "" },
+        fresh_connect = true,
+      }).body)
+      assert.equals("PUT", put.method)
+      assert.are_not.equal(first, put.connection)
+      assert.equals(1, session:counters().easy_handles)
+      local head = fetch(session, { method = "HEAD", url = lb.url .. "/big/10" })
+      assert.equals("", head.body)
+      local c = fetch(session, { url = lb.url .. "/echo" })
+      local echo = json.decode(c.body)
+      assert.equals("GET", echo.method)
+      assert.equals("", echo.body)
+      assert.is_nil(echo.headers["x-carried"])
+      assert.is_nil(echo.headers["content-type"])
+      assert.is_nil(echo.headers["content-length"])
+      assert.is_true(echo.connection == first or echo.connection == put.connection)
+      -- the PUT's 300 ms timeout is not this request's
+      assert.equals(200, fetch(session, { url = lb.url .. "/delay/500" }).status)
+      assert.equals(1, session:counters().easy_handles)
+    end)
+  end)
+
   describe("session:pending", function()
     it("counts requests submitted and not yet returned by poll", function()
       session:submit{ url = lb.url .. "/echo" }
