@@ -51,9 +51,11 @@
  *       errors. Repeated response headers are joined with ", "; only the final response's
  *       headers are kept (1xx and proxy CONNECT responses are skipped).
  *   session:pending() -> n            requests submitted and not yet returned by poll
- *   session:counters() -> { easy_handles = }
- *       how much the session made so far: libcurl easy handles created (each finished one is
- *       kept for a later request, see below). For specs and benchmarks; nothing else reads them.
+ *   session:counters() -> { easy_handles =, wakeups =, socket_actions =, timer_actions = }
+ *       what the session did so far: libcurl easy handles created (each finished one is kept
+ *       for a later request, see below); how poll drove libcurl: waits on the sockets (poll(2)
+ *       calls), actions on a ready socket, actions on libcurl's due timer. For specs and
+ *       benchmarks; nothing else reads them.
  *   session:close()                   cancels what is in flight; idempotent (also __close, __gc)
  *   http.version                      curl_version(), e.g. "libcurl/7.88.1 OpenSSL/3.0.19 ..."
  *   http.now() -> ms                  a monotonic clock in milliseconds (float), for schedulers
@@ -151,6 +153,7 @@ typedef struct {
   struct { curl_socket_t fd; int bits; } *ready;
   int nfds, fds_cap, *slot, slot_cap;
   double timer_due;             /* libcurl's next timeout (CURLMOPT_TIMERFUNCTION), < 0: none */
+  lua_Integer wakeups, socket_actions, timer_actions;  /* session:counters() */
 } session;
 
 /* ---- small helpers ---------------------------------------------------------------------- */
@@ -927,6 +930,7 @@ static void drive(lua_State *L, session *s, int wait_ms) {
     double t = ceil(s->timer_due - now_ms());
     if (t < wait_ms) wait_ms = t > 0 ? (int)t : 0;
   }
+  s->wakeups++;
   int n = poll(s->fds, (nfds_t)s->nfds, wait_ms);
   if (n < 0 && errno != EINTR) luaL_error(L, "session:poll: %s", strerror(errno));
   /* Actions add and remove sockets, so the ready ones are listed before any runs. */
@@ -951,11 +955,13 @@ static void drive(lua_State *L, session *s, int wait_ms) {
   }
   int running = 0;
   for (int i = 0; i < nready; i++) {
+    s->socket_actions++;
     CURLMcode mc = curl_multi_socket_action(s->multi, s->ready[i].fd, s->ready[i].bits, &running);
     if (mc != CURLM_OK) luaL_error(L, "session:poll: %s", curl_multi_strerror(mc));
   }
   if (s->timer_due >= 0 && now_ms() >= s->timer_due) {
     s->timer_due = -1;
+    s->timer_actions++;
     CURLMcode mc = curl_multi_socket_action(s->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     if (mc != CURLM_OK) luaL_error(L, "session:poll: %s", curl_multi_strerror(mc));
   }
@@ -1004,12 +1010,18 @@ static int http_session_pending(lua_State *L) {
   return 1;
 }
 
-/* session:counters() -> { easy_handles = } */
+/* session:counters() -> { easy_handles =, wakeups =, socket_actions =, timer_actions = } */
 static int http_session_counters(lua_State *L) {
   session *s = check_session(L, 1);
-  lua_createtable(L, 0, 1);
+  lua_createtable(L, 0, 4);
   lua_pushinteger(L, s->easy_handles);
   lua_setfield(L, -2, "easy_handles");
+  lua_pushinteger(L, s->wakeups);
+  lua_setfield(L, -2, "wakeups");
+  lua_pushinteger(L, s->socket_actions);
+  lua_setfield(L, -2, "socket_actions");
+  lua_pushinteger(L, s->timer_actions);
+  lua_setfield(L, -2, "timer_actions");
   return 1;
 }
 

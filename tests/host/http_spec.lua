@@ -455,7 +455,7 @@ describe("a0lua.core.http", function()
 
     it("keeps the handles of a burst as big as max_total_connections for the next", function()
       local s = http.session{ max_total_connections = 100 }
-      assert.same({ easy_handles = 0 }, s:counters())
+      assert.equals(0, s:counters().easy_handles)
       echo_burst(s, 100)
       assert.equals(100, s:counters().easy_handles)
       echo_burst(s, 100)
@@ -498,6 +498,40 @@ describe("a0lua.core.http", function()
       assert.equals(2, session:pending())
       collect(session, 2)
       assert.equals(0, session:pending())
+    end)
+  end)
+
+  describe("session:counters", function()
+    it("starts at zero and counts the waits and the actions of poll", function()
+      assert.same({ easy_handles = 0, wakeups = 0, socket_actions = 0, timer_actions = 0 },
+                  session:counters())
+      fetch(session, { url = lb.url .. "/echo" })
+      local n = session:counters()
+      assert.is_true(n.wakeups >= 1 and n.socket_actions >= 1 and n.timer_actions >= 1)
+    end)
+
+    -- The gate never opens for 1000 requests: the 20 stay waiting at the server for 60 s.
+    it("steps no waiting transfer while none of their sockets has activity", function()
+      local group = lb:group()
+      for _ = 1, 20 do session:submit{ url = lb.url .. "/gate/1000?group=" .. group } end
+      local deadline = http.now() + loopback.HANG_MS
+      while lb:stats(group).in_flight < 20 and http.now() < deadline do
+        assert.same({}, session:poll(20))
+      end
+      assert.equals(20, lb:stats(group).in_flight)
+      local before = session:counters()
+      assert.same({}, session:poll(0))
+      assert.same({}, session:poll(30))
+      local after = session:counters()
+      assert.equals(before.socket_actions, after.socket_actions)
+      assert.is_true(after.wakeups >= before.wakeups + 2)
+      assert.equals(20, session:pending())
+    end)
+
+    it("raises on a closed session", function()
+      local s = http.session()
+      s:close()
+      assert.has_error(function() s:counters() end)
     end)
   end)
 
