@@ -64,8 +64,9 @@
  *   - One CURLM per session: its connection cache keeps connections alive and reuses them; easy
  *     handles are recycled through a free list that holds as many as max_total_connections
  *     (at least SPARE_MAX): a fleet has that many requests in flight, and a handle made anew
- *     costs its buffers and, on cleanup, a pair of sigaction calls. HTTP/2 is negotiated over TLS when the server
- *     offers it (ALPN) and requests to one host are then multiplexed; plain http:// is HTTP/1.1.
+ *     costs its buffers and, on cleanup, a pair of sigaction calls. HTTP/2 is negotiated over
+ *     TLS when the server offers it (ALPN) and requests to one host are then multiplexed; plain
+ *     http:// is HTTP/1.1.
  *   - poll drives the multi with curl_multi_socket_action: it waits with poll(2) on the sockets
  *     libcurl asked to watch, at most until libcurl's own next timeout, then steps only the
  *     transfers whose socket is ready or whose timer is due, so a wake-up costs the sockets with
@@ -527,7 +528,8 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
     }
     return 0;
   }
-  short events = (short)(((what & CURL_POLL_IN) ? POLLIN : 0) | ((what & CURL_POLL_OUT) ? POLLOUT : 0));
+  short events = (short)(((what & CURL_POLL_IN) ? POLLIN : 0) |
+                         ((what & CURL_POLL_OUT) ? POLLOUT : 0));
   if (i < 0) {
     if (!slot_reserve(s, fd) || !fds_reserve(s)) return -1;
     i = s->nfds++;
