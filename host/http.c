@@ -51,14 +51,26 @@
  *       errors. Repeated response headers are joined with ", "; only the final response's
  *       headers are kept (1xx and proxy CONNECT responses are skipped).
  *   session:pending() -> n            requests submitted and not yet returned by poll
+ *   session:counters() -> { easy_handles =, wakeups =, socket_actions =, timer_actions = }
+ *       what the session did so far: libcurl easy handles created (each finished one is kept
+ *       for a later request, see below); how poll drove libcurl: waits on the sockets (poll(2)
+ *       calls), actions on a ready socket, actions on libcurl's due timer. For specs and
+ *       benchmarks; nothing else reads them.
  *   session:close()                   cancels what is in flight; idempotent (also __close, __gc)
  *   http.version                      curl_version(), e.g. "libcurl/7.88.1 OpenSSL/3.0.19 ..."
  *   http.now() -> ms                  a monotonic clock in milliseconds (float), for schedulers
  *
  * Behaviour and caveats
  *   - One CURLM per session: its connection cache keeps connections alive and reuses them; easy
- *     handles are recycled through a free list. HTTP/2 is negotiated over TLS when the server
- *     offers it (ALPN) and requests to one host are then multiplexed; plain http:// is HTTP/1.1.
+ *     handles are recycled through a free list that holds as many as max_total_connections
+ *     (at least SPARE_MAX): a fleet has that many requests in flight, and a handle made anew
+ *     costs its buffers and, on cleanup, a pair of sigaction calls. HTTP/2 is negotiated over
+ *     TLS when the server offers it (ALPN) and requests to one host are then multiplexed; plain
+ *     http:// is HTTP/1.1.
+ *   - poll drives the multi with curl_multi_socket_action: it waits with poll(2) on the sockets
+ *     libcurl asked to watch, at most until libcurl's own next timeout, then steps only the
+ *     transfers whose socket is ready or whose timer is due, so a wake-up costs the sockets with
+ *     activity, not every transfer in flight (a fleet holds hundreds).
  *   - Redirects are not followed. Protocols other than http and https are refused.
  *   - Compressed responses (gzip, deflate, br, zstd) are asked for and decoded, so `body` is the
  *     decoded entity while the headers are the server's (content-length is the encoded size).
@@ -79,14 +91,17 @@
 #include <curl/curl.h>
 #include <limits.h>
 #include <math.h>
+#include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
 #define SESSION_MT "a0lua.http.session"
-#define SPARE_MAX 64
+#define SPARE_MAX 64           /* the fewest finished easy handles kept for reuse */
 #define DEFAULT_MAX_CONNECTIONS 50
 #define DEFAULT_MAX_TOTAL_CONNECTIONS 128
 #define POLL_SLICE_MS 1000
@@ -124,6 +139,8 @@ typedef struct {
   request *spare;               /* recycled records that keep their easy handle */
   request *staging;             /* the record submit is filling in */
   int spare_count;
+  long spare_max;               /* the most spare records kept: see SPARE_MAX */
+  lua_Integer easy_handles;     /* created so far: session:counters() */
   lua_Integer pending;
   lua_Integer next_id;
   char *ca_file, *proxy, *user_agent;
@@ -131,6 +148,13 @@ typedef struct {
   long connect_timeout_ms, timeout_ms, max_connections, max_total_connections;
   long max_cached_connections;
   int has_proxy, insecure_loopback, closed;
+  /* The sockets libcurl asked to watch (CURLMOPT_SOCKETFUNCTION): fds[0..nfds) with the events
+   * wanted, slot[fd] its index there or -1; ready is poll's scratch list, as long as fds. */
+  struct pollfd *fds;
+  struct { curl_socket_t fd; int bits; } *ready;
+  int nfds, fds_cap, *slot, slot_cap;
+  double timer_due;             /* libcurl's next timeout (CURLMOPT_TIMERFUNCTION), < 0: none */
+  lua_Integer wakeups, socket_actions, timer_actions;  /* session:counters() */
 } session;
 
 /* ---- small helpers ---------------------------------------------------------------------- */
@@ -296,6 +320,9 @@ static void request_clear(request *r) {
 
 static void request_destroy(request *r) {
   request_clear(r);
+  /* The reset turned NOSIGNAL off again, and cleanup would then set and restore SIGPIPE's
+   * handler around its work: two system calls per handle, for nothing. */
+  if (r->easy) curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
   if (r->easy) curl_easy_cleanup(r->easy);
   free(r);
 }
@@ -303,7 +330,7 @@ static void request_destroy(request *r) {
 /* Returns a cleared record to the free list (or frees it when the list is full). */
 static void request_recycle(session *s, request *r) {
   request_clear(r);
-  if (s->spare_count >= SPARE_MAX) { request_destroy(r); return; }
+  if (s->spare_count >= s->spare_max) { request_destroy(r); return; }
   list_push(&s->spare, r);
   s->spare_count++;
 }
@@ -320,6 +347,7 @@ static request *request_acquire(session *s) {
   if (!r) return NULL;
   r->easy = curl_easy_init();
   if (!r->easy) { free(r); return NULL; }
+  s->easy_handles++;
   return r;
 }
 
@@ -344,6 +372,14 @@ static void session_release(session *s) {
   s->spare_count = 0;
   if (s->staging) { request_destroy(s->staging); s->staging = NULL; }
   if (s->multi) { curl_multi_cleanup(s->multi); s->multi = NULL; }
+  free(s->fds);
+  free(s->ready);
+  free(s->slot);
+  s->fds = NULL;
+  s->ready = NULL;
+  s->slot = NULL;
+  s->nfds = s->fds_cap = s->slot_cap = 0;
+  s->timer_due = -1;
   free(s->ca_file);
   free(s->proxy);
   free(s->user_agent);
@@ -446,6 +482,73 @@ static void opt_resolve(lua_State *L, int idx, session *s) {
   lua_pop(L, 1);
 }
 
+/* ---- the sockets and the timer libcurl asks for ---------------------------------------- */
+
+/* Grows the watched-socket list to hold one more; 0 when out of memory. */
+static int fds_reserve(session *s) {
+  if (s->nfds < s->fds_cap) return 1;
+  int cap = s->fds_cap ? s->fds_cap * 2 : 16;
+  struct pollfd *fds = realloc(s->fds, (size_t)cap * sizeof *fds);
+  if (!fds) return 0;
+  s->fds = fds;
+  void *ready = realloc(s->ready, (size_t)cap * sizeof *s->ready);
+  if (!ready) return 0;
+  s->ready = ready;
+  s->fds_cap = cap;
+  return 1;
+}
+
+/* Grows slot to index fd; 0 when out of memory. */
+static int slot_reserve(session *s, curl_socket_t fd) {
+  if (fd < s->slot_cap) return 1;
+  if (fd >= INT_MAX / 2) return 0;
+  int cap = s->slot_cap ? s->slot_cap : 64;
+  while (cap <= fd) cap *= 2;
+  int *slot = realloc(s->slot, (size_t)cap * sizeof *slot);
+  if (!slot) return 0;
+  for (int i = s->slot_cap; i < cap; i++) slot[i] = -1;
+  s->slot = slot;
+  s->slot_cap = cap;
+  return 1;
+}
+
+/* CURLMOPT_SOCKETFUNCTION: keeps fds in step with what libcurl wants to hear about fd. Returning
+ * -1 (out of memory) makes libcurl fail the multi call, which poll reports. */
+static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp) {
+  (void)easy;
+  (void)socketp;
+  session *s = userp;
+  if (fd < 0) return 0;
+  int i = fd < s->slot_cap ? s->slot[fd] : -1;
+  if (what == CURL_POLL_REMOVE) {
+    if (i >= 0) {
+      s->fds[i] = s->fds[--s->nfds];
+      s->slot[s->fds[i].fd] = i;
+      s->slot[fd] = -1;
+    }
+    return 0;
+  }
+  short events = (short)(((what & CURL_POLL_IN) ? POLLIN : 0) |
+                         ((what & CURL_POLL_OUT) ? POLLOUT : 0));
+  if (i < 0) {
+    if (!slot_reserve(s, fd) || !fds_reserve(s)) return -1;
+    i = s->nfds++;
+    s->fds[i].fd = fd;
+    s->slot[fd] = i;
+  }
+  s->fds[i].events = events;
+  s->fds[i].revents = 0;
+  return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: when libcurl wants a CURL_SOCKET_TIMEOUT action; -1 cancels. */
+static int on_timer(CURLM *multi, long timeout_ms, void *userp) {
+  (void)multi;
+  session *s = userp;
+  s->timer_due = timeout_ms < 0 ? -1 : now_ms() + (double)timeout_ms;
+  return 0;
+}
+
 /* http.session([opts]) -> session */
 static int http_session(lua_State *L) {
   int has_opts = !lua_isnoneornil(L, 1);
@@ -454,6 +557,7 @@ static int http_session(lua_State *L) {
   /* The userdata exists, closed and empty, before anything is acquired. */
   session *s = lua_newuserdatauv(L, sizeof *s, 0);
   memset(s, 0, sizeof *s);
+  s->timer_due = -1;
   luaL_setmetatable(L, SESSION_MT);
   s->max_connections = DEFAULT_MAX_CONNECTIONS;
   s->max_total_connections = DEFAULT_MAX_TOTAL_CONNECTIONS;
@@ -495,6 +599,7 @@ static int http_session(lua_State *L) {
     luaL_error(L, "http.session: option user_agent must not contain CR or LF");
   }
   lua_settop(L, 2);
+  s->spare_max = s->max_total_connections > SPARE_MAX ? s->max_total_connections : SPARE_MAX;
   s->multi = curl_multi_init();
   if (!s->multi) luaL_error(L, "http.session: curl_multi_init failed");
   curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS, s->max_connections);
@@ -502,6 +607,10 @@ static int http_session(lua_State *L) {
   curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS, s->max_cached_connections
                     ? s->max_cached_connections : s->max_total_connections);
   curl_multi_setopt(s->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+  curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+  curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
+  curl_multi_setopt(s->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+  curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
   return 1;
 }
 
@@ -816,6 +925,50 @@ static void push_completion(lua_State *L, const request *r) {
   lua_setfield(L, -2, "err");
 }
 
+/* Waits at most wait_ms for the watched sockets, then runs libcurl for each socket that is ready
+ * and for its timer when due: only the transfers with something to do are stepped. */
+static void drive(lua_State *L, session *s, int wait_ms) {
+  if (s->timer_due >= 0) {
+    double t = ceil(s->timer_due - now_ms());
+    if (t < wait_ms) wait_ms = t > 0 ? (int)t : 0;
+  }
+  s->wakeups++;
+  int n = poll(s->fds, (nfds_t)s->nfds, wait_ms);
+  if (n < 0 && errno != EINTR) luaL_error(L, "session:poll: %s", strerror(errno));
+  /* Actions add and remove sockets, so the ready ones are listed before any runs. */
+  int nready = 0;
+  for (int i = 0; n > 0 && i < s->nfds; i++) {
+    short re = s->fds[i].revents;
+    if (!re) continue;
+    n--;
+    s->fds[i].revents = 0;
+    int bits = 0;
+    if (re & (POLLIN | POLLHUP)) bits |= CURL_CSELECT_IN;
+    if (re & POLLOUT) bits |= CURL_CSELECT_OUT;
+    if (re & (POLLERR | POLLHUP | POLLNVAL)) {
+      /* libcurl reads or writes as it wanted to and meets the error there */
+      bits |= CURL_CSELECT_ERR;
+      if (s->fds[i].events & POLLIN) bits |= CURL_CSELECT_IN;
+      if (s->fds[i].events & POLLOUT) bits |= CURL_CSELECT_OUT;
+    }
+    s->ready[nready].fd = s->fds[i].fd;
+    s->ready[nready].bits = bits;
+    nready++;
+  }
+  int running = 0;
+  for (int i = 0; i < nready; i++) {
+    s->socket_actions++;
+    CURLMcode mc = curl_multi_socket_action(s->multi, s->ready[i].fd, s->ready[i].bits, &running);
+    if (mc != CURLM_OK) luaL_error(L, "session:poll: %s", curl_multi_strerror(mc));
+  }
+  if (s->timer_due >= 0 && now_ms() >= s->timer_due) {
+    s->timer_due = -1;
+    s->timer_actions++;
+    CURLMcode mc = curl_multi_socket_action(s->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    if (mc != CURLM_OK) luaL_error(L, "session:poll: %s", curl_multi_strerror(mc));
+  }
+}
+
 /* session:poll([timeout_ms]) -> { completion, ... } */
 static int http_session_poll(lua_State *L) {
   session *s = check_session(L, 1);
@@ -823,17 +976,15 @@ static int http_session_poll(lua_State *L) {
   double timeout = forever ? 0 : luaL_checknumber(L, 2);
   luaL_argcheck(L, forever || timeout >= 0, 2, "timeout must be >= 0");
   double deadline = now_ms() + (forever ? 0 : timeout);
-  for (;;) {
-    int running = 0;
-    CURLMcode mc = curl_multi_perform(s->multi, &running);
-    if (mc != CURLM_OK) luaL_error(L, "session:poll: %s", curl_multi_strerror(mc));
+  for (int first = 1;; first = 0) {
+    /* The first pass does not wait: it takes what is ready already, all that timeout 0 asks. */
+    double wait = 0;
+    if (!first && forever) wait = POLL_SLICE_MS;
+    else if (!first && (wait = ceil(deadline - now_ms())) <= 0) break;
+    if (wait > INT_MAX) wait = INT_MAX;
+    drive(L, s, (int)wait);
     collect_done(s);
     if (s->done || (forever && !s->active)) break;
-    double wait = forever ? POLL_SLICE_MS : ceil(deadline - now_ms());
-    if (wait <= 0) break;
-    if (wait > INT_MAX) wait = INT_MAX;
-    mc = curl_multi_poll(s->multi, NULL, 0, (int)wait, NULL);
-    if (mc != CURLM_OK) luaL_error(L, "session:poll: %s", curl_multi_strerror(mc));
   }
   /* Build every table first: if Lua runs out of memory, nothing is lost, the next poll retries. */
   lua_Integer n = 0;
@@ -861,6 +1012,21 @@ static int http_session_pending(lua_State *L) {
   return 1;
 }
 
+/* session:counters() -> { easy_handles =, wakeups =, socket_actions =, timer_actions = } */
+static int http_session_counters(lua_State *L) {
+  session *s = check_session(L, 1);
+  lua_createtable(L, 0, 4);
+  lua_pushinteger(L, s->easy_handles);
+  lua_setfield(L, -2, "easy_handles");
+  lua_pushinteger(L, s->wakeups);
+  lua_setfield(L, -2, "wakeups");
+  lua_pushinteger(L, s->socket_actions);
+  lua_setfield(L, -2, "socket_actions");
+  lua_pushinteger(L, s->timer_actions);
+  lua_setfield(L, -2, "timer_actions");
+  return 1;
+}
+
 /* tostring(session) -> "a0lua.http.session (open, n pending)" */
 static int http_session_tostring(lua_State *L) {
   session *s = luaL_checkudata(L, 1, SESSION_MT);
@@ -879,6 +1045,7 @@ static const luaL_Reg session_methods[] = {
   {"submit", http_session_submit},
   {"poll", http_session_poll},
   {"pending", http_session_pending},
+  {"counters", http_session_counters},
   {"close", http_session_close},
   {NULL, NULL}
 };

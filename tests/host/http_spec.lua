@@ -444,6 +444,53 @@ describe("a0lua.core.http", function()
     end)
   end)
 
+  describe("easy handle reuse", function()
+    -- Submits n requests to /echo at once and takes all n answers.
+    local function echo_burst(s, n)
+      for _ = 1, n do s:submit{ url = lb.url .. "/echo" } end
+      local got, count = collect(s, n)
+      assert.equals(n, count)
+      for _, c in pairs(got) do assert.equals(200, c.status) end
+    end
+
+    it("keeps the handles of a burst as big as max_total_connections for the next", function()
+      local s = http.session{ max_total_connections = 100 }
+      assert.equals(0, s:counters().easy_handles)
+      echo_burst(s, 100)
+      assert.equals(100, s:counters().easy_handles)
+      echo_burst(s, 100)
+      -- a free list of 64 would have made 36 more
+      assert.equals(100, s:counters().easy_handles)
+      s:close()
+      assert.has_error(function() s:counters() end)
+    end)
+
+    it("carries nothing of a request into the next on the same handle", function()
+      local first = json.decode(fetch(session, { url = lb.url .. "/echo" }).body).connection
+      local put = json.decode(fetch(session, {
+        method = "PUT", url = lb.url .. "/echo", body = "secret body", timeout_ms = 300,
+        headers = { ["X-Carried"] = "no", ["Content-Type"] = "text/plain", Expect = "" },
+        fresh_connect = true,
+      }).body)
+      assert.equals("PUT", put.method)
+      assert.are_not.equal(first, put.connection)
+      assert.equals(1, session:counters().easy_handles)
+      local head = fetch(session, { method = "HEAD", url = lb.url .. "/big/10" })
+      assert.equals("", head.body)
+      local c = fetch(session, { url = lb.url .. "/echo" })
+      local echo = json.decode(c.body)
+      assert.equals("GET", echo.method)
+      assert.equals("", echo.body)
+      assert.is_nil(echo.headers["x-carried"])
+      assert.is_nil(echo.headers["content-type"])
+      assert.is_nil(echo.headers["content-length"])
+      assert.is_true(echo.connection == first or echo.connection == put.connection)
+      -- the PUT's 300 ms timeout is not this request's
+      assert.equals(200, fetch(session, { url = lb.url .. "/delay/500" }).status)
+      assert.equals(1, session:counters().easy_handles)
+    end)
+  end)
+
   describe("session:pending", function()
     it("counts requests submitted and not yet returned by poll", function()
       session:submit{ url = lb.url .. "/echo" }
@@ -451,6 +498,40 @@ describe("a0lua.core.http", function()
       assert.equals(2, session:pending())
       collect(session, 2)
       assert.equals(0, session:pending())
+    end)
+  end)
+
+  describe("session:counters", function()
+    it("starts at zero and counts the waits and the actions of poll", function()
+      assert.same({ easy_handles = 0, wakeups = 0, socket_actions = 0, timer_actions = 0 },
+                  session:counters())
+      fetch(session, { url = lb.url .. "/echo" })
+      local n = session:counters()
+      assert.is_true(n.wakeups >= 1 and n.socket_actions >= 1 and n.timer_actions >= 1)
+    end)
+
+    -- The gate never opens for 1000 requests: the 20 stay waiting at the server for 60 s.
+    it("steps no waiting transfer while none of their sockets has activity", function()
+      local group = lb:group()
+      for _ = 1, 20 do session:submit{ url = lb.url .. "/gate/1000?group=" .. group } end
+      local deadline = http.now() + loopback.HANG_MS
+      while lb:stats(group).in_flight < 20 and http.now() < deadline do
+        assert.same({}, session:poll(20))
+      end
+      assert.equals(20, lb:stats(group).in_flight)
+      local before = session:counters()
+      assert.same({}, session:poll(0))
+      assert.same({}, session:poll(30))
+      local after = session:counters()
+      assert.equals(before.socket_actions, after.socket_actions)
+      assert.is_true(after.wakeups >= before.wakeups + 2)
+      assert.equals(20, session:pending())
+    end)
+
+    it("raises on a closed session", function()
+      local s = http.session()
+      s:close()
+      assert.has_error(function() s:counters() end)
     end)
   end)
 
