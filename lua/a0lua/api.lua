@@ -26,6 +26,9 @@ a0lua.tasks so many requests are in flight while the code reads top to bottom.
     retry_base_ms = 500, retry_max_ms = 30000,   -- backoff of 5xx, 408 and network errors
     transport =, sleep =, now =, epoch =, random =,  -- seams for specs: tasks.request,
                                       -- tasks.sleep, tasks.now, the wall clock, math.random
+    scheduler =,                      -- an a0lua.tasks scheduler to run on (a fleet's, shared
+                                      -- by its tenants; client:close leaves it open); default:
+                                      -- one of the client's own, with its own http session
   })
   api.new returns nil, err (code "api_config") when the settings cannot work: no domain, a
   domain it cannot read, plain HTTP to a host that is not the loopback, no credentials, an
@@ -294,7 +297,7 @@ local OPTIONS = {
   concurrency = "number", log = "table", max_rate = "number", timeout_ms = "number",
   headers = "table", retry_base_ms = "number", retry_max_ms = "number",
   transport = "function", sleep = "function", now = "function", epoch = "function",
-  random = "function", version = "string", coalesce = "boolean",
+  random = "function", version = "string", coalesce = "boolean", scheduler = "table",
 }
 
 local function default_epoch()
@@ -438,7 +441,9 @@ function M.new(opts)
     sleep = opts.sleep or tasks.sleep,
     now = now,
     epoch = opts.epoch or default_epoch(),
-    scheduler = tasks.new{ session = session_of(opts), concurrency = concurrency },
+    scheduler = opts.scheduler or tasks.new{ session = session_of(opts),
+                                             concurrency = concurrency },
+    owns_scheduler = opts.scheduler == nil,
     -- (a transport given in opts, a spec's seam, may run outside any task)
     slots = opts.transport == nil and tasks.semaphore(concurrency) or nil,
     counters = { requests = 0, writes = 0, retries = 0, rate_limited = 0, token_requests = 0,
@@ -468,7 +473,7 @@ Client.__tostring = function(self)
 end
 
 function Client:close()
-  if self.scheduler then self.scheduler:close() end
+  if self.scheduler and self.owns_scheduler then self.scheduler:close() end
   local maker = SECRETS[self] and SECRETS[self].assertion_maker
   if maker then maker:close() end
 end

@@ -160,11 +160,12 @@ function M.connect(cfg, opts)
       concurrency = cfg.concurrency,
       log = log,
       headers = cfg.dry_run and { ["X-Auth0-Deploy-Mode"] = "dry-run" } or nil,
+      -- Several tenants on one scheduler: their tasks interleave, each client keeps its pacer
+      -- (and no http session of its own is made and closed again).
+      scheduler = opts.scheduler,
     }
     if not api then return nil, err end
-  end
-  if opts.scheduler then
-    -- Several tenants on one scheduler: their tasks interleave, each client keeps its pacer.
+  elseif opts.scheduler then
     if api.scheduler and api.scheduler ~= opts.scheduler then api.scheduler:close() end
     api.scheduler = opts.scheduler
   end
