@@ -57,6 +57,7 @@ a turn costs what its ready connections cost, not what the open ones do.
 ]]
 local deadlines = require("a0lua.emulator.deadlines")
 local errors = require("a0lua.errors")
+local request_head = require("a0lua.emulator.head")
 local poll = require("a0lua.core.poll")
 local socket = require("socket")
 
@@ -237,9 +238,8 @@ end
 -- status: the status to answer before closing (400, 413, 431, 501, 505), or nil when the peer
 -- closed or went silent.
 
--- The request line's method, target and version.
+-- The request line's method, target and version (read_request has marked the connection idle).
 local function read_request_line(conn, opts)
-  conn.idle = true
   local line, err = read_line(conn, opts.max_request_line)
   -- Leading empty lines before a request are tolerated (RFC 9112, 2.2).
   while line == "" do line, err = read_line(conn, opts.max_request_line) end
@@ -360,11 +360,28 @@ end
 -- when the peer closed or went silent.
 local function read_request(conn)
   local opts = conn.server.opts
-  local method, target, version = read_request_line(conn, opts)
-  if not method then return nil, target end
-  local headers = {}
-  local budget, status = read_fields(conn, opts.max_header_bytes, opts.max_headers, headers)
-  if not budget then return nil, status end
+  conn.idle = true
+  if conn.pos > #conn.buf then
+    -- What read_line would do first: the next bytes, with the idle timeout.
+    local chunk = recv(conn, BLOCK)
+    if not chunk then return nil end
+    conn.idle = false
+    conn.buf, conn.pos = chunk, 1
+  end
+  -- A head that has arrived whole is read in one pass; the line reader takes any other.
+  local method, target, version, headers, budget, after =
+    request_head.parse(conn.buf, conn.pos, opts)
+  local status
+  if method then
+    conn.idle = false
+    consumed(conn, after)
+  else
+    method, target, version = read_request_line(conn, opts)
+    if not method then return nil, target end
+    headers = {}
+    budget, status = read_fields(conn, opts.max_header_bytes, opts.max_headers, headers)
+    if not budget then return nil, status end
+  end
   local req = new_request(conn, method, target, version, headers)
   local parts, ok = {}, true
   if headers["transfer-encoding"] then
