@@ -41,9 +41,9 @@ end
 -- The end of the line that starts at p (the CR of its CRLF), or nil when the line is not
 -- complete or ends with a bare LF.
 local function line_end(buf, p)
-  local e = buf:find("\r\n", p, true)
-  if not e or buf:find("\n", p, true) ~= e + 1 then return nil end
-  return e
+  local lf = buf:find("\n", p, true)
+  if not lf or lf == p or buf:byte(lf - 1) ~= 13 then return nil end
+  return lf - 1
 end
 
 -- The field lines from p to the empty line into headers. Returns the budget left and the byte
