@@ -597,6 +597,36 @@ describe("a0lua.emulator.server", function()
       assert.is_true(elapsed >= 0.04, "waited " .. elapsed .. " s")
     end)
 
+    it("re-arms only the connection it serves, and keeps nothing for a closed one", function()
+      start()
+      local cs = {}
+      for i = 1, 50 do
+        cs[i] = client()
+        cs[i]:send("GET /" .. i .. " HTTP/1.1\r\n\r\n")
+        assert.equals(200, cs[i]:response().status)
+      end
+      assert.equals(50, srv.deadlines:size())
+      local real, armed = srv.watcher, {}
+      srv.watcher = setmetatable({
+        arm = function(_, fd, ...)
+          armed[#armed + 1] = fd
+          return real:arm(fd, ...)
+        end,
+      }, {
+        __index = function(_, name) return function(_, ...) return real[name](real, ...) end end,
+      })
+      cs[7]:send("GET /again HTTP/1.1\r\n\r\n")
+      assert.equals(200, cs[7]:response().status)
+      srv.watcher = real
+      -- The answered connection waits for its next request: one registration changed, not 50.
+      assert.equals(1, #armed)
+      assert.equals(50, srv.deadlines:size())
+      for _, c in ipairs(cs) do c:close() end
+      assert.is_true(drive(srv, function() return srv:stats().active == 0 end))
+      assert.equals(0, srv.deadlines:size())
+      assert.is_nil(next(srv.by_fd))
+    end)
+
     it("raises once the server is closed", function()
       start()
       srv:close()
