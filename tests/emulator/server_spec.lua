@@ -577,19 +577,54 @@ describe("a0lua.emulator.server", function()
   describe("srv:step", function()
     it("waits at most the timeout when nothing happens", function()
       start()
-      -- What poll is asked to wait is exact, where the time it took is not on a busy machine.
-      local wait, asked = poll.wait, {}
-      poll.wait = function(fds, events, n, timeout, ready)
-        asked[#asked + 1] = timeout
-        return wait(fds, events, n, timeout, ready)
-      end
+      -- What the watcher is asked to wait is exact, where the time it took is not on a busy
+      -- machine.
+      local real, asked = srv.watcher, {}
+      srv.watcher = setmetatable({
+        wait = function(_, timeout, ready)
+          asked[#asked + 1] = timeout
+          return real:wait(timeout, ready)
+        end,
+      }, {
+        __index = function(_, name) return function(_, ...) return real[name](real, ...) end end,
+      })
       local t0 = socket.gettime()
       local ok, err = pcall(srv.step, srv, 0.05)
       local elapsed = socket.gettime() - t0
-      poll.wait = wait
+      srv.watcher = real
       assert(ok, err)
       assert.same({ 0.05 }, asked)
       assert.is_true(elapsed >= 0.04, "waited " .. elapsed .. " s")
+    end)
+
+    it("re-arms only the connection it serves, and keeps nothing for a closed one", function()
+      start()
+      local cs = {}
+      for i = 1, 50 do
+        cs[i] = client()
+        cs[i]:send("GET /" .. i .. " HTTP/1.1\r\n\r\n")
+        assert.equals(200, cs[i]:response().status)
+      end
+      assert.equals(50, srv.deadlines:size())
+      local real, armed = srv.watcher, {}
+      srv.watcher = setmetatable({
+        arm = function(_, fd, ...)
+          armed[#armed + 1] = fd
+          return real:arm(fd, ...)
+        end,
+      }, {
+        __index = function(_, name) return function(_, ...) return real[name](real, ...) end end,
+      })
+      cs[7]:send("GET /again HTTP/1.1\r\n\r\n")
+      assert.equals(200, cs[7]:response().status)
+      srv.watcher = real
+      -- The answered connection waits for its next request: one registration changed, not 50.
+      assert.equals(1, #armed)
+      assert.equals(50, srv.deadlines:size())
+      for _, c in ipairs(cs) do c:close() end
+      assert.is_true(drive(srv, function() return srv:stats().active == 0 end))
+      assert.equals(0, srv.deadlines:size())
+      assert.is_nil(next(srv.by_fd))
     end)
 
     it("raises once the server is closed", function()

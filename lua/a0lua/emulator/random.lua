@@ -15,10 +15,6 @@ local M = {}
 local Random = {}
 Random.__index = Random
 
-local function rotl(x, k)
-  return (x << k) | (x >> (64 - k))
-end
-
 -- splitmix64: spreads one seed into the four words of the state.
 local function splitmix(state)
   state = state + 0x9E3779B97F4A7C15
@@ -28,16 +24,20 @@ local function splitmix(state)
   return state, z ~ (z >> 31)
 end
 
+-- The state words in locals and the rotations written out: faults draw five numbers for every
+-- request the emulator serves.
 function Random:next()
   local s = self.s
-  local result = rotl(s[2] * 5, 7) * 9
-  local t = s[2] << 17
-  s[3] = s[3] ~ s[1]
-  s[4] = s[4] ~ s[2]
-  s[2] = s[2] ~ s[3]
-  s[1] = s[1] ~ s[4]
-  s[3] = s[3] ~ t
-  s[4] = rotl(s[4], 45)
+  local s1, s2, s3, s4 = s[1], s[2], s[3], s[4]
+  local x = s2 * 5
+  local result = ((x << 7) | (x >> 57)) * 9
+  local t = s2 << 17
+  s3 = s3 ~ s1
+  s4 = s4 ~ s2
+  s2 = s2 ~ s3
+  s1 = s1 ~ s4
+  s3 = s3 ~ t
+  s[1], s[2], s[3], s[4] = s1, s2, s3, (s4 << 45) | (s4 >> 19)
   return result
 end
 

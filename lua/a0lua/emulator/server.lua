@@ -50,11 +50,14 @@ Content-Length is always computed by the server; HEAD, 1xx, 204 and 304 answers 
 Requests: Content-Length and chunked bodies, "Expect: 100-continue", keep-alive (HTTP/1.1 by
 default, HTTP/1.0 with "Connection: keep-alive"), pipelined requests answered in order. A
 connection is served by one coroutine; a handler may call server.sleep (never from a nested
-coroutine of its own). Clock: socket.gettime() (wall clock). The sockets are LuaSocket's; a turn
-of the loop waits on their descriptors with a0lua.core.poll (one poll(2) over an array of
-integers) rather than socket.select, which calls every socket's getfd method on each turn.
+coroutine of its own). Clock: socket.gettime() (wall clock). The sockets are LuaSocket's; their
+descriptors are registered with an epoll set (a0lua.core.poll's watcher), one-shot, each time a
+connection waits for its socket, and the deadlines are kept in a heap (a0lua.emulator.deadlines):
+a turn costs what its ready connections cost, not what the open ones do.
 ]]
+local deadlines = require("a0lua.emulator.deadlines")
 local errors = require("a0lua.errors")
+local request_head = require("a0lua.emulator.head")
 local poll = require("a0lua.core.poll")
 local socket = require("socket")
 
@@ -102,10 +105,17 @@ local Server = {}
 Server.__index = Server
 
 -- Suspends the connection's coroutine until its socket is ready (READ, WRITE) or, for SLEEP,
--- until `seconds` have passed.
+-- until `seconds` have passed. Waiting for the socket arms its one-shot registration: the
+-- event is reported once and the descriptor is silent again (while it sleeps, too) until the
+-- next wait.
 local function wait(conn, what, seconds)
+  local srv = conn.server
   conn.wait = what
-  conn.deadline = socket.gettime() + seconds
+  srv.deadlines:set(conn, socket.gettime() + seconds)
+  if what ~= SLEEP then
+    local ok, err = srv.watcher:arm(conn.fd, what == READ and poll.READ or poll.WRITE, true)
+    if not ok then error(err.message, 0) end
+  end
   coroutine.yield()
 end
 
@@ -228,9 +238,8 @@ end
 -- status: the status to answer before closing (400, 413, 431, 501, 505), or nil when the peer
 -- closed or went silent.
 
--- The request line's method, target and version.
+-- The request line's method, target and version (read_request has marked the connection idle).
 local function read_request_line(conn, opts)
-  conn.idle = true
   local line, err = read_line(conn, opts.max_request_line)
   -- Leading empty lines before a request are tolerated (RFC 9112, 2.2).
   while line == "" do line, err = read_line(conn, opts.max_request_line) end
@@ -351,11 +360,28 @@ end
 -- when the peer closed or went silent.
 local function read_request(conn)
   local opts = conn.server.opts
-  local method, target, version = read_request_line(conn, opts)
-  if not method then return nil, target end
-  local headers = {}
-  local budget, status = read_fields(conn, opts.max_header_bytes, opts.max_headers, headers)
-  if not budget then return nil, status end
+  conn.idle = true
+  if conn.pos > #conn.buf then
+    -- What read_line would do first: the next bytes, with the idle timeout.
+    local chunk = recv(conn, BLOCK)
+    if not chunk then return nil end
+    conn.idle = false
+    conn.buf, conn.pos = chunk, 1
+  end
+  -- A head that has arrived whole is read in one pass; the line reader takes any other.
+  local method, target, version, headers, budget, after =
+    request_head.parse(conn.buf, conn.pos, opts)
+  local status
+  if method then
+    conn.idle = false
+    consumed(conn, after)
+  else
+    method, target, version = read_request_line(conn, opts)
+    if not method then return nil, target end
+    headers = {}
+    budget, status = read_fields(conn, opts.max_header_bytes, opts.max_headers, headers)
+    if not budget then return nil, status end
+  end
   local req = new_request(conn, method, target, version, headers)
   local parts, ok = {}, true
   if headers["transfer-encoding"] then
@@ -570,11 +596,18 @@ function M.new(opts)
       ("cannot listen on %s:%s: %s"):format(host, port, err))
   end
   sock:settimeout(0)
+  local watcher
+  watcher, err = poll.watcher()
+  if not watcher then
+    sock:close()
+    return nil, errors.new("server_listen", tostring(err.message))
+  end
   local log = opts.log or function(msg) io.stderr:write(msg, "\n") end
   local srv = setmetatable({
     opts = o, handler = opts.handler, log = log, host = host, sock = sock,
     conns = {}, nconns = 0, next_id = 0, stopped = false,
-    fds = {}, events = {}, owners = {}, polled = {}, sleepers = {}, turn = 0,
+    watcher = watcher, listening = false, by_fd = {}, deadlines = deadlines.new(),
+    polled = {}, due = {}, ready_ids = {}, ready_by_id = {}, turn = 0,
     fd = math.tointeger(sock:getfd()),
   }, Server)
   srv:reset_stats()
@@ -610,12 +643,16 @@ local function drop(self, conn)
   if self.conns[conn] then
     self.conns[conn] = nil
     self.nconns = self.nconns - 1
+    self.deadlines:remove(conn)
+    if self.by_fd[conn.fd] == conn then self.by_fd[conn.fd] = nil end
+    self.watcher:disarm(conn.fd)
     conn.sock:close()
   end
 end
 
+-- The connection's deadline stays in the heap until its next wait moves it (or drop removes it).
 local function resume(self, conn, ...)
-  conn.wait, conn.deadline = nil, nil
+  conn.wait = nil
   local ok, err = coroutine.resume(conn.co, ...)
   if not ok then
     self.log(NAME .. ": connection " .. conn.id .. ": " .. debug.traceback(conn.co, err))
@@ -642,6 +679,7 @@ local function accept(self)
     conn.co = coroutine.create(serve)
     serving[conn.co] = conn
     self.conns[conn] = true
+    self.by_fd[conn.fd] = conn
     self.nconns = self.nconns + 1
     local c = self.counters
     c.connections = c.connections + 1
@@ -650,68 +688,67 @@ local function accept(self)
   end
 end
 
--- Fills the array t with n values from 1 and clears what a longer earlier fill left after them.
-local function truncate(t, n)
-  for i = n + 1, #t do t[i] = nil end
-  return t
+-- The listening socket is in the epoll set (level-triggered) while there is room for another
+-- connection; when max_connections are open, new ones wait in the listen backlog.
+local function watch_listener(self)
+  local room = self.nconns < self.opts.max_connections
+  if room == self.listening then return end
+  local ok, err
+  if room then
+    ok, err = self.watcher:arm(self.fd, poll.READ, false)
+  else
+    ok, err = self.watcher:disarm(self.fd)
+  end
+  if not ok then error("server: " .. tostring(err.message), 0) end
+  self.listening = room
 end
 
--- Adds a descriptor to the next poll: fds[n], what it waits for, and whose it is (false: the
--- listening socket).
-local function watch(self, n, fd, event, owner)
-  self.fds[n], self.events[n], self.owners[n] = fd, event, owner
-  return n
-end
-
--- What the next poll waits for: the descriptors of the connections waiting to read (and of the
--- listening socket while there is room) and to write, the connections sleeping, the time left
--- until the soonest deadline of any connection (or timeout), and the soonest deadline of those
--- waiting for their socket (past it, a silent one is dropped). The arrays are the server's own,
--- filled again each turn rather than grown anew from empty.
-local function waits(self, timeout, now)
-  local sleepers = self.sleepers
-  local n, nz = 0, 0
-  if self.nconns < self.opts.max_connections then n = watch(self, 1, self.fd, poll.READ, false) end
+-- How long the next wait may last: until the soonest deadline of any connection, or timeout.
+local function wait_limit(self, timeout, now)
   local soonest = timeout
   if soonest and soonest < 0 then soonest = nil end
-  local io_deadline = math.huge
-  for conn in pairs(self.conns) do
-    local what, deadline = conn.wait, conn.deadline
-    if what == READ then
-      n = watch(self, n + 1, conn.fd, poll.READ, conn)
-    elseif what == WRITE then
-      n = watch(self, n + 1, conn.fd, poll.WRITE, conn)
-    elseif what == SLEEP then
-      nz = nz + 1
-      sleepers[nz] = conn
-    end
-    if deadline then
-      local left = deadline - now
-      if not soonest or left < soonest then soonest = left end
-      if what ~= SLEEP and deadline < io_deadline then io_deadline = deadline end
-    end
-  end
+  local at = self.deadlines:soonest()
+  if at and (not soonest or at - now < soonest) then soonest = at - now end
   if soonest and soonest < 0 then soonest = 0 end
-  truncate(self.owners, n)
-  return n, truncate(sleepers, nz), soonest, io_deadline
+  return soonest
 end
 
-local function by_id(a, b) return a.id < b.id end
+-- Resumes the ready connections in the order of their numbers, as a turn always has. Sorting
+-- the numbers themselves compares in C, where a comparison function was a Lua call for each.
+local function resume_in_order(self, ready)
+  local n = #ready
+  local ids, by_id = self.ready_ids, self.ready_by_id
+  for i = 1, n do
+    local conn = ready[i]
+    ids[i] = conn.id
+    by_id[conn.id] = conn
+  end
+  for i = n + 1, #ids do ids[i] = nil end
+  table.sort(ids)
+  for i = 1, n do
+    local conn = by_id[ids[i]]
+    by_id[ids[i]] = nil
+    if self.conns[conn] then resume(self, conn) end
+  end
+end
 
--- Waits for the n descriptors waits() chose. Returns whether the listening socket has a
--- connection to accept, and appends to ready the connections whose socket is ready; each of
--- those is stamped with the turn, so that the silent ones can be told from them.
-local function poll_ready(self, n, soonest, ready)
-  local count = poll.wait(self.fds, self.events, n, soonest, self.polled) or 0
-  local owners, polled, turn = self.owners, self.polled, self.turn
+-- Waits at most `limit` seconds for a socket to be ready. Returns whether the listening socket
+-- has a connection to accept, and appends to ready the connections whose socket is ready; each
+-- of those is stamped with the turn, so that the silent ones can be told from them.
+local function poll_ready(self, limit, ready)
+  local count = self.watcher:wait(limit, self.polled) or 0
+  local polled, by_fd, turn = self.polled, self.by_fd, self.turn
   local listening = false
   for i = 1, count do
-    local conn = owners[polled[i]]
-    if conn == false then
+    local fd = polled[i]
+    if fd == self.fd then
       listening = true
     else
-      conn.ready_turn = turn
-      ready[#ready + 1] = conn
+      local conn = by_fd[fd]
+      if conn then
+        conn.ready_turn = turn
+        ready[#ready + 1] = conn
+      end
     end
   end
   return listening
@@ -721,27 +758,24 @@ end
 function Server:step(timeout)
   if not self.sock then error("server: closed", 2) end
   self.turn = self.turn + 1
-  local n, sleepers, soonest, io_deadline = waits(self, timeout, socket.gettime())
+  watch_listener(self)
   local ready = {}
-  local listening = poll_ready(self, n, soonest, ready)
+  local listening = poll_ready(self, wait_limit(self, timeout, socket.gettime()), ready)
   local now = socket.gettime()
+  -- The deadlines passed, taken before accept so that only connections that waited count.
+  local due = self.due
+  local ndue = self.deadlines:due(now, due)
   if listening then accept(self) end
-  for _, conn in ipairs(sleepers) do
-    if now >= conn.deadline then ready[#ready + 1] = conn end
-  end
-  if now >= io_deadline then
-    -- Silent for too long (idle keep-alive or a stalled request): the ones not ready now go.
-    for conn in pairs(self.conns) do
-      if conn.deadline and now >= conn.deadline and conn.wait ~= SLEEP
-          and conn.ready_turn ~= self.turn then
-        drop(self, conn)
-      end
+  for i = 1, ndue do
+    local conn = due[i]
+    if conn.wait == SLEEP then
+      ready[#ready + 1] = conn
+    elseif conn.ready_turn ~= self.turn then
+      -- Silent for too long (idle keep-alive or a stalled request).
+      drop(self, conn)
     end
   end
-  table.sort(ready, by_id)
-  for _, conn in ipairs(ready) do
-    if self.conns[conn] then resume(self, conn) end
-  end
+  resume_in_order(self, ready)
 end
 
 --- srv:run(): serve until srv:stop().
@@ -759,6 +793,7 @@ function Server:close()
   if self.sock then
     self.sock:close()
     self.sock = nil
+    self.watcher:close()
   end
   self.stopped = true
 end
