@@ -485,9 +485,16 @@ function M.item_name(h, item)
   return nil
 end
 
--- The current state of a type, fetched once per run into ctx.current.
+-- The current state of a type, fetched once per run into ctx.current. While plan.fetch reads
+-- the whole type in another task (ctx.fetching[type]), its answer is awaited, not read again: a
+-- second fetch would cost the same list's decoding and the handler's work on it once more.
 local function current_of(ctx, type_name)
   ctx.current = ctx.current or {}
+  local pending = ctx.fetching and ctx.fetching[type_name]
+  if pending and pending.task ~= pending.tasks.current() then
+    pending.done:wait()
+    if pending.value ~= nil then return pending.value end
+  end
   local cur = ctx.current[type_name]
   -- (a partial read, plan.fetch's want, does not serve as the whole list)
   if cur ~= nil and not (ctx.partial and ctx.partial[type_name] ~= nil) then return cur end

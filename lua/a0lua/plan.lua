@@ -464,6 +464,38 @@ local function in_task()
   return nil
 end
 
+-- A function that reads one type -> value | nil, err. pending (a whole type read beside others):
+-- another type's fetch that needs this type meanwhile (handler.current_of: the client grants
+-- name the clients) waits for this read instead of making its own.
+local function fetcher(ctx, t, want, pending)
+  return function()
+    local h = ctx.handlers:get(t)
+    if pending then pending.task = pending.tasks.current() end
+    local ok, value, err = pcall(h.fetch, h, ctx, want)
+    if pending then
+      pending.value = ok and value or nil
+      pending.done:fire()
+    end
+    if not ok then return nil, value end
+    return value, err
+  end
+end
+
+-- The reads of whole types that run beside others, each kept in ctx.fetching[type] until
+-- plan.fetch has them all -> { [i] = pending } (none when the types are read one by one).
+local function pending_reads(ctx, tasks, to_read, wants)
+  local pending = {}
+  if not tasks or #to_read < 2 then return pending end
+  ctx.fetching = ctx.fetching or {}
+  for i, t in ipairs(to_read) do
+    if wants[i] == nil then
+      pending[i] = { tasks = tasks, done = tasks.signal() }
+      ctx.fetching[t] = pending[i]
+    end
+  end
+  return pending
+end
+
 -- Fetches the current state of each type not yet in ctx.current (concurrently inside a task),
 -- each type once however often `types` names it. want (optional): { [type] = desired value }; a
 -- handler with read_wanted reads only what that value names (prompts' custom texts, email
@@ -489,15 +521,9 @@ function M.fetch(ctx, types, want)
   end
   if #to_read == 0 then return true end
   local tasks = in_task()
+  local pending = pending_reads(ctx, tasks, to_read, wants)
   local fns = {}
-  for i, t in ipairs(to_read) do
-    fns[i] = function()
-      local h = ctx.handlers:get(t)
-      local ok, value, err = pcall(h.fetch, h, ctx, wants[i])
-      if not ok then return nil, value end
-      return value, err
-    end
-  end
+  for i, t in ipairs(to_read) do fns[i] = fetcher(ctx, t, wants[i], pending[i]) end
   local values, errs
   local api = ctx.api
   if tasks and #fns > 1 and type(api) == "table" and type(api.coalescing) == "function" then
@@ -508,6 +534,9 @@ function M.fetch(ctx, types, want)
   else
     values, errs = {}, {}
     for i, fn in ipairs(fns) do values[i], errs[i] = fn() end
+  end
+  for i, t in ipairs(to_read) do
+    if pending[i] then ctx.fetching[t] = nil end
   end
   for i, t in ipairs(to_read) do
     if values[i] == nil then
