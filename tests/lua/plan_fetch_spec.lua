@@ -66,6 +66,24 @@ describe("a0lua.plan fetch", function()
     assert.equals(ctx.current.clients, seen)
   end)
 
+  it("hands handler.read_state the read in flight, and nothing when none was made", function()
+    local reads, seen, unread = 0, nil, "not asked"
+    local ctx = setup(function()
+      reads = reads + 1
+      tasks.sleep(0)
+      return A{ { client_id = "c1", name = "one" } }
+    end, function(_, c)
+      seen = handler.read_state(c, "clients")
+      unread = handler.read_state(c, "connections")
+      return A{}
+    end)
+    assert.is_true((run(function() return plan.fetch(ctx, { "clients", "clientGrants" }) end)))
+    assert.equals(1, reads)
+    assert.equals(ctx.current.clients, seen)
+    assert.is_nil(unread)
+    assert.equals(ctx.current.clients, handler.read_state(ctx, "clients"))
+  end)
+
   it("reads the type itself when the fetch in flight fails", function()
     local reads = 0
     local ctx = setup(function()
