@@ -957,20 +957,22 @@ function Client:coalesced(path, opts)
   local entry = self.inflight[key]
   if entry and entry.gen == self.write_gen then
     self.counters.coalesced = self.counters.coalesced + 1
-    local ok, body, res = entry.task:wait()
-    if not ok then error(body, 0) end
+    entry.done:wait()
+    local body, res = entry.body, entry.res
+    if not entry.ok then error(body, 0) end
     if body ~= nil and type(body) == "table" and res and res.body then
       body = json.decode(res.body)
     end
     return body, res
   end
-  entry = { gen = self.write_gen }
-  entry.task = tasks.spawn(function()
-    return pcall(self.perform, self, "GET", path, opts)
-  end)
+  -- the first caller sends it from its own task (no task of its own per GET: a fleet reads
+  -- thousands); those that ask meanwhile wait for done
+  entry = { gen = self.write_gen, done = tasks.signal() }
   self.inflight[key] = entry
-  local ok, body, res = entry.task:wait()
+  local ok, body, res = pcall(self.perform, self, "GET", path, opts)
+  entry.ok, entry.body, entry.res = ok, body, res
   if self.inflight[key] == entry then self.inflight[key] = nil end
+  entry.done:fire()
   if not ok then error(body, 0) end
   -- (only a JSON object or array is kept: an error answer, 204 or 404, is asked again)
   if self.memo and type(body) == "table" and res and res.body then

@@ -54,6 +54,30 @@ describe("a0lua.api per request", function()
     end
   end)
 
+  it("sends a GET that others may share from the asking task, not from a task of its own",
+    function()
+      local c = client(counting(false))
+      local spawn, spawned = tasks.spawn, 0
+      tasks.spawn = function(...) spawned = spawned + 1; return spawn(...) end
+      local ok, first, second, third = pcall(c.run, c, function()
+        return c:memoizing(function()
+          local a, b = c:get("/roles/r1"), nil
+          tasks.all({ function() b = c:get("/roles/r2") end,
+                      function() c:get("/roles/r2") end })
+          return a, b, c:get("/roles/r1")
+        end)
+      end)
+      tasks.spawn = spawn
+      assert.is_true(ok, tostring(first))
+      assert.equals(0, spawned)
+      assert.matches("/roles/r1$", first.url)
+      assert.matches("/roles/r2$", second.url)
+      assert.same(first, third)
+      assert.is_false(first == third) -- each caller its own copy
+      assert.equals(2, c:stats().requests)
+      c:close()
+    end)
+
   it("escapes only what a path and a query value need", function()
     local c = client(counting(false))
     local body = c:run(function()
