@@ -231,41 +231,43 @@ local function ident_value(item, ident)
 end
 
 -- docs/architecture.md §4.4: returns matched pairs {desired, current}, unmatched desired,
--- unmatched current (each in their original order).
+-- unmatched current (each in their original order). (The items still unmatched are kept as
+-- their positions, not wrapped: a fleet matches every item of every tenant.)
 function M.match(identifiers, desired, current)
   local creates, dels = {}, {}
-  for i, d in ipairs(desired) do creates[#creates + 1] = { i = i, item = d } end
-  for i, c in ipairs(current) do dels[#dels + 1] = { i = i, item = c } end
+  for i = 1, #desired do creates[i] = i end
+  for i = 1, #current do dels[i] = i end
   local pairs_out = {}
   for _, ident in ipairs(identifiers) do
+    if #creates == 0 or #dels == 0 then break end -- (nothing left to pair)
     local index = {}
-    for pos, c in ipairs(dels) do
-      local v = ident_value(c.item, ident)
+    for pos, ci in ipairs(dels) do
+      local v = ident_value(current[ci], ident)
       if v and not index[v] then index[v] = pos end
     end
     local still = {}
     local taken = {}
-    for _, d in ipairs(creates) do
-      local v = ident_value(d.item, ident)
+    for _, di in ipairs(creates) do
+      local v = ident_value(desired[di], ident)
       local pos = v and index[v]
       if pos and not taken[pos] then
         taken[pos] = true
-        pairs_out[#pairs_out + 1] = { desired = d.item, current = dels[pos].item, i = d.i }
+        pairs_out[#pairs_out + 1] = { desired = desired[di], current = current[dels[pos]], i = di }
       else
-        still[#still + 1] = d
+        still[#still + 1] = di
       end
     end
     creates = still
     local left = {}
-    for pos, c in ipairs(dels) do
-      if not taken[pos] then left[#left + 1] = c end
+    for pos, ci in ipairs(dels) do
+      if not taken[pos] then left[#left + 1] = ci end
     end
     dels = left
   end
   table.sort(pairs_out, function(a, b) return a.i < b.i end)
   local out_creates, out_dels = {}, {}
-  for _, d in ipairs(creates) do out_creates[#out_creates + 1] = d.item end
-  for _, c in ipairs(dels) do out_dels[#out_dels + 1] = c.item end
+  for k, di in ipairs(creates) do out_creates[k] = desired[di] end
+  for k, ci in ipairs(dels) do out_dels[k] = current[ci] end
   return pairs_out, out_creates, out_dels
 end
 
