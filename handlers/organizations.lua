@@ -92,9 +92,10 @@ local function org_path(id, ...) return handler.item_path(M, id, ...) end
 
 local function run_cache(ctx) return handler.run_state(ctx, "organizations") end
 
--- The tenant's clients: ctx.current.clients, or read once.
+-- The tenant's clients: ctx.current.clients (or the plan's read of them in flight), or read once.
 local function clients_of(ctx, fresh)
-  if not fresh and ctx.current and ctx.current.clients then return ctx.current.clients end
+  local read = not fresh and handler.read_state(ctx, "clients")
+  if read then return read end
   return handler.clients_once(ctx, "organizations", fresh and "fresh_clients" or "clients")
 end
 

@@ -220,16 +220,21 @@ function M.parse_domain(text)
   return parsed
 end
 
+local function escape_byte(c) return ("%%%02X"):format(c:byte()) end
+
+-- (nearly every name, value and path needs no escape: returned as it is, no gsub)
 local function encode_component(s)
-  return (tostring(s):gsub("[^%w%-._~]", function(c) return ("%%%02X"):format(c:byte()) end))
+  local text = tostring(s)
+  if not text:find("[^%w%-._~]") then return text end
+  return (text:gsub("[^%w%-._~]", escape_byte))
 end
 M.encode_component = encode_component
 
 -- Characters a path may carry as they are; the rest (spaces, |, non-ASCII...) are escaped.
+local PATH_ESCAPED = "[^%w%-._~!$&'()*+,;=:@/%%]"
 local function encode_path(path)
-  return (path:gsub("[^%w%-._~!$&'()*+,;=:@/%%]", function(c)
-    return ("%%%02X"):format(c:byte())
-  end))
+  if not path:find(PATH_ESCAPED) then return path end
+  return (path:gsub(PATH_ESCAPED, escape_byte))
 end
 
 local function query_value(v)
@@ -280,11 +285,20 @@ end
 -- /organizations/{id}/client-grants are different buckets), depth.
 local function group_of(method, path)
   local class = (method == "GET" or method == "HEAD") and "read" or "write"
-  local segments = {}
-  for seg in path:gmatch("/([^/?]*)") do segments[#segments + 1] = seg end
-  local name = "/" .. (segments[1] or "")
-  if segments[3] then name = name .. "/*/" .. segments[3] end
-  return ("%s %s#%d"):format(class, name, #segments)
+  -- (the segments as path:gmatch("/([^/?]*)") gives them, without a table of them: one per
+  -- request)
+  local count, first, third, pos = 0, "", nil, 1
+  while true do
+    local from, to = path:find("/[^/?]*", pos)
+    if not from then break end
+    count = count + 1
+    if count == 1 then first = path:sub(from + 1, to)
+    elseif count == 3 then third = path:sub(from + 1, to) end
+    pos = to + 1
+  end
+  local name = "/" .. first
+  if third then name = name .. "/*/" .. third end
+  return ("%s %s#%d"):format(class, name, count)
 end
 M.group_of = group_of
 
@@ -485,6 +499,14 @@ end
 local function log(self, level, msg, fields)
   local l = self.log
   if l and type(l[level]) == "function" then l[level](l, msg, fields) end
+end
+
+-- Would an event at level be logged? (A logger without :enabled takes every event.) Lets an
+-- event sent for every request skip building its fields when the level drops it.
+local function logs(self, level)
+  local l = self.log
+  if not l or type(l[level]) ~= "function" then return false end
+  return type(l.enabled) ~= "function" or l:enabled(level)
 end
 
 function Client:check_task(what)
@@ -706,6 +728,18 @@ function Client:exchange(req)
   return res, err
 end
 
+-- The Authorization header's value for token, made once per token (a JWT: most of a request's
+-- header bytes), kept with the client's secrets.
+local function authorization(self, token)
+  local s = SECRETS[self]
+  local kept = s.authorization
+  if not kept or kept.token ~= token then
+    kept = { token = token, value = "Bearer " .. token }
+    s.authorization = kept
+  end
+  return kept.value
+end
+
 -- One paced HTTP exchange: -> res | nil, network err
 function Client:send(method, url, group, token, body, timeout_ms)
   local p = self.pacer
@@ -728,7 +762,7 @@ function Client:send(method, url, group, token, body, timeout_ms)
   end
   local headers = {}
   for k, v in pairs(self.extra_headers) do headers[k] = v end
-  headers.Authorization = "Bearer " .. token
+  headers.Authorization = authorization(self, token)
   headers.Accept = "application/json"
   if body then headers["Content-Type"] = "application/json" end
   local c = self.counters
@@ -870,8 +904,10 @@ function Client:perform(method, path, opts)
     if not res then
       wait, err = self:after_no_answer(req, nerr, ms)
     else
-      log(self, "debug", "api request", { method = method, path = path, status = res.status,
-                                         ms = ms, attempt = req.attempt + 1 })
+      if logs(self, "debug") then
+        log(self, "debug", "api request", { method = method, path = path, status = res.status,
+                                           ms = ms, attempt = req.attempt + 1 })
+      end
       local final, value, answer = self:final_answer(req, res)
       if final then return value, answer end
       wait, err = self:after_error_answer(req, res, token)
@@ -926,20 +962,22 @@ function Client:coalesced(path, opts)
   local entry = self.inflight[key]
   if entry and entry.gen == self.write_gen then
     self.counters.coalesced = self.counters.coalesced + 1
-    local ok, body, res = entry.task:wait()
-    if not ok then error(body, 0) end
+    entry.done:wait()
+    local body, res = entry.body, entry.res
+    if not entry.ok then error(body, 0) end
     if body ~= nil and type(body) == "table" and res and res.body then
       body = json.decode(res.body)
     end
     return body, res
   end
-  entry = { gen = self.write_gen }
-  entry.task = tasks.spawn(function()
-    return pcall(self.perform, self, "GET", path, opts)
-  end)
+  -- the first caller sends it from its own task (no task of its own per GET: a fleet reads
+  -- thousands); those that ask meanwhile wait for done
+  entry = { gen = self.write_gen, done = tasks.signal() }
   self.inflight[key] = entry
-  local ok, body, res = entry.task:wait()
+  local ok, body, res = pcall(self.perform, self, "GET", path, opts)
+  entry.ok, entry.body, entry.res = ok, body, res
   if self.inflight[key] == entry then self.inflight[key] = nil end
+  entry.done:fire()
   if not ok then error(body, 0) end
   -- (only a JSON object or array is kept: an error answer, 204 or 404, is asked again)
   if self.memo and type(body) == "table" and res and res.body then

@@ -109,6 +109,9 @@ Helpers:
                                           type of an optional feature: handler.optional_get of
                                           path_of(key) for each key, concurrently; each answer
                                           with fields is an item: item_of(key), the answer on top
+  handler.read_state(ctx, type) -> value | nil   the type's state as the plan read it (or reads
+                                          it meanwhile in another task: awaited), nil when it
+                                          has not; never a read of its own
   handler.clients_once(ctx, owner, key) -> clients   the tenant's clients (not the global one),
                                           read once per run and kept in run_state(ctx, owner)[key];
                                           {} when they cannot be read
@@ -485,9 +488,29 @@ function M.item_name(h, item)
   return nil
 end
 
--- The current state of a type, fetched once per run into ctx.current.
+-- The whole state of a type that plan.fetch reads in another task (ctx.fetching[type]), once
+-- read -> value | nil (none read, or the read failed). Awaited rather than read again: a second
+-- read would cost the same list's decoding and its handler's work on it once more.
+local function read_beside(ctx, type_name)
+  local pending = ctx.fetching and ctx.fetching[type_name]
+  if not pending or pending.task == pending.tasks.current() then return nil end
+  pending.done:wait()
+  return pending.value
+end
+
+-- The state of a type as plan.fetch read or reads it (ctx.current, else read_beside) -> value |
+-- nil when it has not been read, without reading it.
+function M.read_state(ctx, type_name)
+  local cur = ctx.current and ctx.current[type_name]
+  if cur ~= nil and not (ctx.partial and ctx.partial[type_name] ~= nil) then return cur end
+  return read_beside(ctx, type_name)
+end
+
+-- The current state of a type, fetched once per run into ctx.current (or awaited: read_beside).
 local function current_of(ctx, type_name)
   ctx.current = ctx.current or {}
+  local beside = read_beside(ctx, type_name)
+  if beside ~= nil then return beside end
   local cur = ctx.current[type_name]
   -- (a partial read, plan.fetch's want, does not serve as the whole list)
   if cur ~= nil and not (ctx.partial and ctx.partial[type_name] ~= nil) then return cur end

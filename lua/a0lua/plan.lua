@@ -231,41 +231,43 @@ local function ident_value(item, ident)
 end
 
 -- docs/architecture.md §4.4: returns matched pairs {desired, current}, unmatched desired,
--- unmatched current (each in their original order).
+-- unmatched current (each in their original order). (The items still unmatched are kept as
+-- their positions, not wrapped: a fleet matches every item of every tenant.)
 function M.match(identifiers, desired, current)
   local creates, dels = {}, {}
-  for i, d in ipairs(desired) do creates[#creates + 1] = { i = i, item = d } end
-  for i, c in ipairs(current) do dels[#dels + 1] = { i = i, item = c } end
+  for i = 1, #desired do creates[i] = i end
+  for i = 1, #current do dels[i] = i end
   local pairs_out = {}
   for _, ident in ipairs(identifiers) do
+    if #creates == 0 or #dels == 0 then break end -- (nothing left to pair)
     local index = {}
-    for pos, c in ipairs(dels) do
-      local v = ident_value(c.item, ident)
+    for pos, ci in ipairs(dels) do
+      local v = ident_value(current[ci], ident)
       if v and not index[v] then index[v] = pos end
     end
     local still = {}
     local taken = {}
-    for _, d in ipairs(creates) do
-      local v = ident_value(d.item, ident)
+    for _, di in ipairs(creates) do
+      local v = ident_value(desired[di], ident)
       local pos = v and index[v]
       if pos and not taken[pos] then
         taken[pos] = true
-        pairs_out[#pairs_out + 1] = { desired = d.item, current = dels[pos].item, i = d.i }
+        pairs_out[#pairs_out + 1] = { desired = desired[di], current = current[dels[pos]], i = di }
       else
-        still[#still + 1] = d
+        still[#still + 1] = di
       end
     end
     creates = still
     local left = {}
-    for pos, c in ipairs(dels) do
-      if not taken[pos] then left[#left + 1] = c end
+    for pos, ci in ipairs(dels) do
+      if not taken[pos] then left[#left + 1] = ci end
     end
     dels = left
   end
   table.sort(pairs_out, function(a, b) return a.i < b.i end)
   local out_creates, out_dels = {}, {}
-  for _, d in ipairs(creates) do out_creates[#out_creates + 1] = d.item end
-  for _, c in ipairs(dels) do out_dels[#out_dels + 1] = c.item end
+  for k, di in ipairs(creates) do out_creates[k] = desired[di] end
+  for k, ci in ipairs(dels) do out_dels[k] = current[ci] end
   return pairs_out, out_creates, out_dels
 end
 
@@ -464,6 +466,38 @@ local function in_task()
   return nil
 end
 
+-- A function that reads one type -> value | nil, err. pending (a whole type read beside others):
+-- another type's fetch that needs this type meanwhile (handler.current_of: the client grants
+-- name the clients) waits for this read instead of making its own.
+local function fetcher(ctx, t, want, pending)
+  return function()
+    local h = ctx.handlers:get(t)
+    if pending then pending.task = pending.tasks.current() end
+    local ok, value, err = pcall(h.fetch, h, ctx, want)
+    if pending then
+      pending.value = ok and value or nil
+      pending.done:fire()
+    end
+    if not ok then return nil, value end
+    return value, err
+  end
+end
+
+-- The reads of whole types that run beside others, each kept in ctx.fetching[type] until
+-- plan.fetch has them all -> { [i] = pending } (none when the types are read one by one).
+local function pending_reads(ctx, tasks, to_read, wants)
+  local pending = {}
+  if not tasks or #to_read < 2 then return pending end
+  ctx.fetching = ctx.fetching or {}
+  for i, t in ipairs(to_read) do
+    if wants[i] == nil then
+      pending[i] = { tasks = tasks, done = tasks.signal() }
+      ctx.fetching[t] = pending[i]
+    end
+  end
+  return pending
+end
+
 -- Fetches the current state of each type not yet in ctx.current (concurrently inside a task),
 -- each type once however often `types` names it. want (optional): { [type] = desired value }; a
 -- handler with read_wanted reads only what that value names (prompts' custom texts, email
@@ -489,15 +523,9 @@ function M.fetch(ctx, types, want)
   end
   if #to_read == 0 then return true end
   local tasks = in_task()
+  local pending = pending_reads(ctx, tasks, to_read, wants)
   local fns = {}
-  for i, t in ipairs(to_read) do
-    fns[i] = function()
-      local h = ctx.handlers:get(t)
-      local ok, value, err = pcall(h.fetch, h, ctx, wants[i])
-      if not ok then return nil, value end
-      return value, err
-    end
-  end
+  for i, t in ipairs(to_read) do fns[i] = fetcher(ctx, t, wants[i], pending[i]) end
   local values, errs
   local api = ctx.api
   if tasks and #fns > 1 and type(api) == "table" and type(api.coalescing) == "function" then
@@ -508,6 +536,9 @@ function M.fetch(ctx, types, want)
   else
     values, errs = {}, {}
     for i, fn in ipairs(fns) do values[i], errs[i] = fn() end
+  end
+  for i, t in ipairs(to_read) do
+    if pending[i] then ctx.fetching[t] = nil end
   end
   for i, t in ipairs(to_read) do
     if values[i] == nil then
