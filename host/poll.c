@@ -1,28 +1,19 @@
 /*
- * poll.c: a0lua.core.poll, readiness of many sockets in one poll(2) call, for the emulator's
- * server loop (lua/a0lua/emulator/server.lua). LuaSocket's socket.select looks up and calls each
- * socket's getfd method and fills fd_sets on every call, and answers with new tables: with the
- * hundreds of connections of `a0lua emulate --tenants`, a turn of the loop cost about 120 us for
- * 300 sockets against 22 us here (docs/emulator.md). The sockets stay LuaSocket's; this only
- * waits on their descriptors (sock:getfd()).
+ * poll.c: a0lua.core.poll, readiness of many sockets, for the emulator's server loop
+ * (lua/a0lua/emulator/server.lua). The loop of `a0lua emulate --tenants` holds hundreds of
+ * keep-alive connections of which a few are ready on a turn: LuaSocket's socket.select looks up
+ * each socket's getfd and fills fd_sets on every call, and a poll(2) over all of them still
+ * costs what the open ones cost; an epoll set costs what the ready ones do (docs/emulator.md).
+ * The sockets stay LuaSocket's; this only waits on their descriptors (sock:getfd()).
  *
  * Lua API:
- *   poll.wait(fds, events, n, timeout, ready) -> count | nil, err
- *       fds[1..n]     descriptors (integers >= 0)
- *       events[1..n]  1: wait until readable, 2: until writable
- *       timeout       seconds (a number >= 0; rounded up to whole milliseconds) or nil: no limit
- *       ready         a table the call fills with the indices i whose descriptor is ready for
- *                     what events[i] asks, in increasing order, as ready[1..count]; entries after
- *                     count are left as they were. An error or hang-up on a descriptor counts as
- *                     ready (the socket's own receive or send then reports it), as select does.
- *   An interrupted wait (EINTR) returns 0. Bad arguments raise; a failing poll(2) returns nil
- *   and a core.h error table { code = "poll_failed", message = }.
  *   poll.watcher() -> w | nil, err
  *       an epoll(7) set, for a loop that holds many descriptors of which few are ready on a
  *       turn: a descriptor is registered once and a wait costs what the ready ones cost, not
  *       what the registered ones do. Each registration is either level-triggered (reported on
- *       every wait while ready, as poll.wait does) or one-shot: reported once, then disarmed
- *       (nothing, not even a hang-up, is reported) until w:arm is called for it again.
+ *       every wait while ready) or one-shot: reported once, then disarmed (nothing, not even a
+ *       hang-up, is reported) until w:arm is called for it again. An error or hang-up on an
+ *       armed descriptor counts as ready (the socket's own receive or send then reports it).
  *   w:arm(fd, event, oneshot) -> true | nil, err
  *       register fd for event (1: readable, 2: writable), or change its registration (and
  *       re-arm a one-shot one).
@@ -31,9 +22,12 @@
  *       itself, but the watcher's count of registrations, which sizes the buffer a wait fills,
  *       would keep it.
  *   w:wait(timeout, ready) -> count | nil, err
- *       as poll.wait, but ready[1..count] are the descriptors that are ready, in no particular
- *       order, each once; all the ready ones are reported in one epoll_wait, whose buffer holds
- *       as many events as there are registrations. EINTR returns 0.
+ *       timeout: seconds (a number >= 0; rounded up to whole milliseconds) or nil: no limit.
+ *       Fills ready[1..count] with the descriptors that are ready, in no particular order, each
+ *       once (entries after count are left as they were); all the ready ones are reported in
+ *       one epoll_wait, whose buffer holds as many events as there are registrations. An
+ *       interrupted wait (EINTR) returns 0; a failing one nil and a core.h error table
+ *       { code = "poll_failed", message = }. Bad arguments raise.
  *   w:close()                            release the set (idempotent; also when collected)
  *   poll.fd_limit() -> n
  *       the process's soft limit on open descriptors (RLIMIT_NOFILE; math.maxinteger when
@@ -45,7 +39,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -55,68 +48,12 @@
 #define POLL_READ 1
 #define POLL_WRITE 2
 
-/* The pollfd array of the last call, kept (upvalue 1) so that a turn allocates nothing: a
- * userdata of `capacity` entries, replaced by a larger one when a call needs more. */
-static struct pollfd *buffer_for(lua_State *L, lua_Integer n) {
-  size_t have = lua_rawlen(L, lua_upvalueindex(1)) / sizeof(struct pollfd);
-  if ((size_t)n <= have) return lua_touserdata(L, lua_upvalueindex(1));
-  size_t want = have ? have : 64;
-  while (want < (size_t)n) want *= 2;
-  struct pollfd *fresh = lua_newuserdatauv(L, want * sizeof(struct pollfd), 0);
-  lua_replace(L, lua_upvalueindex(1));
-  return fresh;
-}
-
 static int timeout_ms(lua_State *L, int arg) {
   if (lua_isnoneornil(L, arg)) return -1;
   lua_Number s = luaL_checknumber(L, arg);
   luaL_argcheck(L, s >= 0 && s == s, arg, "timeout must be a number >= 0");
   lua_Number ms = ceil(s * 1000);
   return ms >= INT_MAX ? INT_MAX : (int)ms;
-}
-
-static int poll_wait(lua_State *L) {
-  luaL_checktype(L, 1, LUA_TTABLE);
-  luaL_checktype(L, 2, LUA_TTABLE);
-  lua_Integer n = luaL_checkinteger(L, 3);
-  luaL_argcheck(L, n >= 0 && n <= INT_MAX / 2, 3, "count out of range");
-  int ms = timeout_ms(L, 4);
-  luaL_checktype(L, 5, LUA_TTABLE);
-  struct pollfd *fds = buffer_for(L, n);
-  for (lua_Integer i = 0; i < n; i++) {
-    int isnum = 0;
-    lua_rawgeti(L, 1, i + 1);
-    lua_Integer fd = lua_tointegerx(L, -1, &isnum);
-    if (!isnum || fd < 0 || fd > INT_MAX) {
-      return luaL_error(L, "poll.wait: fds[%d] is not a descriptor", (int)(i + 1));
-    }
-    lua_rawgeti(L, 2, i + 1);
-    lua_Integer ev = lua_tointegerx(L, -1, &isnum);
-    if (!isnum || (ev != POLL_READ && ev != POLL_WRITE)) {
-      return luaL_error(L, "poll.wait: events[%d] must be 1 (read) or 2 (write)", (int)(i + 1));
-    }
-    lua_pop(L, 2);
-    fds[i].fd = (int)fd;
-    fds[i].events = ev == POLL_READ ? POLLIN : POLLOUT;
-    fds[i].revents = 0;
-  }
-  int got = poll(fds, (nfds_t)n, ms);
-  if (got < 0) {
-    if (errno == EINTR) {
-      lua_pushinteger(L, 0);
-      return 1;
-    }
-    a0_new_error(L, "poll_failed", "poll: %s", strerror(errno));
-    return a0_fail(L);
-  }
-  lua_Integer count = 0;
-  for (lua_Integer i = 0; i < n && count < got; i++) {
-    if (fds[i].revents == 0) continue;
-    lua_pushinteger(L, i + 1);
-    lua_rawseti(L, 5, ++count);
-  }
-  lua_pushinteger(L, count);
-  return 1;
 }
 
 #define WATCHER "a0lua.core.poll.watcher"
@@ -255,9 +192,6 @@ int luaopen_a0lua_core_poll(lua_State *L) {
   lua_newtable(L);
   lua_pushcfunction(L, poll_watcher);
   lua_setfield(L, -2, "watcher");
-  lua_newuserdatauv(L, 0, 0);
-  lua_pushcclosure(L, poll_wait, 1);
-  lua_setfield(L, -2, "wait");
   lua_pushcfunction(L, poll_fd_limit);
   lua_setfield(L, -2, "fd_limit");
   lua_pushinteger(L, POLL_READ);
